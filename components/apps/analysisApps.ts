@@ -1,0 +1,151 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Container } from "@pulumi/docker/container";
+import { Provider } from "@pulumi/docker/provider";
+import { RemoteImage } from "@pulumi/docker/remoteImage";
+import { RandomPassword } from "@pulumi/random/randomPassword";
+import type { AppSpec, RegistrySpec } from "../config/spec";
+import { appCatalog } from "./catalog";
+import { appAccess, containerSettings, ContainerSettings } from "./containers";
+
+export interface AnalysisAppsArgs {
+  /** The apps to run (from parseWorkbenchConfig): one container each. */
+  apps: AppSpec[];
+  /** Private registries used for pulls. Passwords are wrapped as secrets here as well. */
+  registries: RegistrySpec[];
+  /** The host has an NVIDIA GPU and the NVIDIA Container Toolkit; a GPU app on a CPU host is an error. */
+  hostGpu: boolean;
+  /** Host directory under which each app's files live, as `<dataRoot>/<app name>` (e.g. "/data/apps"). */
+  dataRoot: string;
+  /** Docker host: "ssh://user@host:port" for a remote engine, or "unix:///var/run/docker.sock". */
+  dockerHost: pulumi.Input<string>;
+  /** Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode. */
+  sshOpts?: pulumi.Input<string[]> | undefined;
+  /** The ssh_config Host alias users connect with; used in the tunnel commands. */
+  sshAlias: string;
+  /**
+   * Any value produced by the host's ready command. The Docker provider's host waits for it, so
+   * Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
+   */
+  readyToken?: pulumi.Input<string> | undefined;
+}
+
+/** Login details of one app. Exactly one of `token` and `password` is set. */
+export interface AppCredential {
+  /** Login name, for apps with users of their own (RStudio). */
+  user?: string;
+  /** Jupyter token. */
+  token?: string;
+  /** App password (RStudio, code-server). */
+  password?: string;
+  /** The URL to open once the tunnel runs; Jupyter's carries the token. */
+  url: string;
+}
+
+/** Stable resource-name part for an image reference. */
+function imageSlug(image: string): string {
+  return image.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}
+
+/**
+ * The analysis apps on one Docker engine: one docker.Provider, one RemoteImage per distinct
+ * image (kept on the host when removed: Kaggle images are ~20 GB), one generated credential per
+ * app that logs in, and one Container per app, published on 127.0.0.1 unless exposed.
+ */
+export class AnalysisApps extends pulumi.ComponentResource {
+  /** Per app: the SSH tunnel command that reaches it (`ssh -N -L 8888:127.0.0.1:8888 <alias>`). */
+  public readonly tunnels: pulumi.Output<Record<string, string>>;
+  /** Per app: the URL on the user's side of the tunnel, without credentials. */
+  public readonly urls: pulumi.Output<Record<string, string>>;
+  /** Per app that logs in: user, token or password and the URL to open. Secret. */
+  public readonly credentials: pulumi.Output<Record<string, AppCredential>>;
+  /** Per app: the Docker container id. */
+  public readonly containerIds: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: AnalysisAppsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate everything before anything is registered.
+    const settings = new Map<string, ContainerSettings>();
+    for (const app of args.apps) {
+      settings.set(app.name, containerSettings(app, { hostGpu: args.hostGpu, dataRoot: args.dataRoot }));
+    }
+    super("gpu-workbench:index:AnalysisApps", name, {}, opts);
+
+    // Docker dials the host as soon as the provider is used: tie its host to the ready value.
+    const host = args.readyToken === undefined
+      ? pulumi.output(args.dockerHost)
+      : pulumi.all([args.dockerHost, args.readyToken]).apply(([h]) => h);
+    const provider = new Provider(`${name}-docker`, {
+      host,
+      sshOpts: args.sshOpts,
+      registryAuth: args.registries.length === 0 ? undefined : args.registries.map((r) => ({
+        address: r.server,
+        username: r.username,
+        password: pulumi.secret(r.password),
+      })),
+    }, { parent: this, dependsOn: opts?.dependsOn });
+
+    const images = new Map<string, RemoteImage>();
+    for (const app of args.apps) {
+      if (images.has(app.image)) continue;
+      images.set(app.image, new RemoteImage(`${name}-image-${imageSlug(app.image)}`, {
+        name: app.image,
+        // A removed app or a replaced resource must not delete (and later re-pull) a 20 GB image.
+        keepLocally: true,
+      }, { parent: this, provider }));
+    }
+
+    const tunnels: Record<string, string> = {};
+    const urls: Record<string, string> = {};
+    const credentials: Record<string, pulumi.Output<AppCredential>> = {};
+    const containerIds: Record<string, pulumi.Output<string>> = {};
+    for (const app of args.apps) {
+      const s = settings.get(app.name)!;
+      const access = appAccess(app, args.sshAlias);
+      tunnels[app.name] = access.tunnel;
+      urls[app.name] = access.url;
+
+      const envs: pulumi.Input<string>[] = [...s.envs];
+      if (s.credentialEnv) {
+        const secret = new RandomPassword(`${name}-${app.name}-credential`, {
+          length: 32,
+          special: false,
+        }, { parent: this });
+        envs.push(pulumi.interpolate`${s.credentialEnv}=${secret.result}`);
+        const kind = appCatalog[app.kind].auth === "token-env" ? "token" : "password";
+        credentials[app.name] = secret.result.apply((value): AppCredential => ({
+          ...(access.user ? { user: access.user } : {}),
+          [kind]: value,
+          url: access.urlWithCredential(value),
+        }));
+      }
+
+      const container = new Container(`${name}-${app.name}`, {
+        name: s.name,
+        image: images.get(app.image)!.imageId,
+        restart: s.restart,
+        ports: s.ports,
+        gpus: s.gpus,
+        volumes: s.volumes,
+        user: s.user,
+        envs,
+        command: s.command,
+        healthcheck: s.healthcheck,
+        labels: s.labels,
+        logDriver: s.logDriver,
+        logOpts: s.logOpts,
+        shmSize: s.shmSize,
+      }, { parent: this, provider });
+      containerIds[app.name] = container.id;
+    }
+
+    this.tunnels = pulumi.output(tunnels);
+    this.urls = pulumi.output(urls);
+    this.credentials = pulumi.secret(pulumi.all(credentials));
+    this.containerIds = pulumi.all(containerIds);
+    this.registerOutputs({
+      tunnels: this.tunnels,
+      urls: this.urls,
+      credentials: this.credentials,
+      containerIds: this.containerIds,
+    });
+  }
+}

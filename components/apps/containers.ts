@@ -1,0 +1,221 @@
+/**
+ * Pure builders for the app containers: AppSpec -> the settings of one Docker container, the
+ * equivalent `docker run` arguments, and how a user reaches the app. No Pulumi here: AnalysisApps
+ * hands these settings to docker.Container, and the e2e test hands the same settings to a real
+ * Docker engine through `docker run`.
+ */
+import type { AppSpec } from "../config/spec";
+import { appCatalog } from "./catalog";
+
+export interface PortSettings {
+  /** Port inside the container. */
+  internal: number;
+  /** Port on the host. */
+  external: number;
+  /** Host address the port is published on: 127.0.0.1 unless the app is exposed. */
+  ip: string;
+  protocol: "tcp";
+}
+
+export interface VolumeSettings {
+  /** Directory on the host; Docker creates it when missing (a `mounts` bind would refuse). */
+  hostPath: string;
+  containerPath: string;
+}
+
+export interface HealthcheckSettings {
+  /** `["CMD-SHELL", "<shell command>"]`, as docker.ContainerHealthcheck `tests`. */
+  tests: string[];
+  interval: string;
+  timeout: string;
+  startPeriod: string;
+  retries: number;
+}
+
+/** The settings of one app container: plain data shaped like docker.ContainerArgs. */
+export interface ContainerSettings {
+  /** `wb-<app name>`. */
+  name: string;
+  image: string;
+  restart: "unless-stopped";
+  ports: PortSettings[];
+  /** `"all"` for GPU apps, else undefined. */
+  gpus: string | undefined;
+  volumes: VolumeSettings[];
+  /** Process user; undefined keeps the image's own (each catalog image picks the right one). */
+  user: string | undefined;
+  /** `KEY=VALUE`, catalog then config; the credential is not here (see credentialEnv). */
+  envs: string[];
+  /** The variable that carries the generated credential; the caller adds `<name>=<secret>`. */
+  credentialEnv: string | undefined;
+  /** Command (arguments to the image's entrypoint); undefined keeps the image's CMD. */
+  command: string[] | undefined;
+  healthcheck: HealthcheckSettings | undefined;
+  labels: { label: string; value: string }[];
+  logDriver: "json-file";
+  logOpts: Record<string, string>;
+  /** /dev/shm in MB; PyTorch DataLoader workers die with Docker's 64 MB default. */
+  shmSize: number | undefined;
+  /** The host directory with the user's files and the uid that must own it (host preparation). */
+  dataDir: { path: string; uid: number };
+}
+
+export interface ContainerOptions {
+  /** The host has an NVIDIA GPU and the NVIDIA Container Toolkit. */
+  hostGpu: boolean;
+  /** Host directory under which each app gets `<dataRoot>/<app name>`, e.g. "/data/apps". */
+  dataRoot: string;
+}
+
+/** Kinds whose web UI is Jupyter (token in the URL). */
+const JUPYTER_KINDS = new Set(["jupyter", "jupyter-pytorch", "jupyter-pyspark", "kaggle-python", "kaggle-r"]);
+/** Kinds that run PyTorch data loaders. */
+const SHM_KINDS = new Set(["jupyter-pytorch", "kaggle-python"]);
+const SHM_MB = 2048;
+
+/**
+ * Commands for images whose CMD does not start a server. The docker-stacks Jupyter images start
+ * JupyterLab themselves and read JUPYTER_TOKEN; rocker and code-server images start their server.
+ */
+function catalogCommand(app: AppSpec): string[] | undefined {
+  const dir = appCatalog[app.kind].workDir;
+  switch (app.kind) {
+    case "kaggle-python":
+      // The image's CMD is a Python shell; Jupyter reads JUPYTER_TOKEN itself.
+      return ["jupyter", "lab", "--ip=0.0.0.0", `--port=${app.containerPort}`, "--no-browser", "--allow-root", `--notebook-dir=${dir}`];
+    case "kaggle-r":
+      // Kaggle's R image ships Jupyter with the R kernel, not RStudio Server: serve it on the
+      // catalog's port with the generated PASSWORD as the Jupyter token.
+      return [
+        "/bin/sh", "-c",
+        `JUPYTER_TOKEN="$PASSWORD" exec jupyter notebook --ip=0.0.0.0 --port=${app.containerPort} --no-browser --allow-root --notebook-dir=${dir}`,
+      ];
+    default:
+      return undefined;
+  }
+}
+
+function envLines(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+/** The container for one app. Throws when a GPU app is placed on a host without a GPU. */
+export function containerSettings(app: AppSpec, opts: ContainerOptions): ContainerSettings {
+  const entry = appCatalog[app.kind];
+  if (app.gpu && !opts.hostGpu) {
+    throw new Error(`app "${app.name}": gpu is set but the host has no GPU; remove gpu: true or use a GPU host`);
+  }
+  const ip = app.expose ? "0.0.0.0" : "127.0.0.1";
+  const ports: PortSettings[] = [
+    { internal: app.containerPort, external: app.hostPort, ip, protocol: "tcp" },
+    // Side ports (Spark UI) are for the tunnel only, even when the app itself is exposed.
+    ...entry.extraPorts.map((p): PortSettings => ({ internal: p, external: p, ip: "127.0.0.1", protocol: "tcp" })),
+  ];
+  const dataPath = dataDirPath(app, opts.dataRoot);
+  let healthcheck: HealthcheckSettings | undefined;
+  if (entry.healthCheck) {
+    // The catalog's check names the catalog port; follow a configured container port.
+    const tests = entry.port !== undefined && entry.port !== app.containerPort
+      ? entry.healthCheck.map((t) => t.split(`:${entry.port}/`).join(`:${app.containerPort}/`))
+      : [...entry.healthCheck];
+    healthcheck = { tests, interval: "30s", timeout: "10s", startPeriod: "120s", retries: 3 };
+  }
+  // parse.ts already merged the catalog env under the config's; merging again keeps this
+  // builder correct for hand-made AppSpecs too.
+  const env = { ...entry.env, ...app.env };
+  if (entry.credentialEnv) delete env[entry.credentialEnv];
+  return {
+    name: `wb-${app.name}`,
+    image: app.image,
+    restart: "unless-stopped",
+    ports,
+    gpus: app.gpu ? "all" : undefined,
+    volumes: [{ hostPath: dataPath, containerPath: entry.workDir }],
+    user: undefined,
+    envs: envLines(env),
+    credentialEnv: entry.credentialEnv,
+    command: app.command ? [...app.command] : catalogCommand(app),
+    healthcheck,
+    labels: [
+      { label: "gpu-workbench.app", value: app.name },
+      { label: "gpu-workbench.kind", value: app.kind },
+    ],
+    logDriver: "json-file",
+    logOpts: { "max-size": "10m", "max-file": "3" },
+    shmSize: SHM_KINDS.has(app.kind) || app.gpu ? SHM_MB : undefined,
+    dataDir: { path: dataPath, uid: entry.uid },
+  };
+}
+
+/**
+ * The `docker` CLI arguments that create the same container (`docker run -d ...`), for the e2e
+ * test and for users who want to reproduce a container by hand. `credential` fills credentialEnv.
+ */
+export function dockerRunArgs(s: ContainerSettings, credential?: string): string[] {
+  const args = ["run", "--detach", "--name", s.name, "--restart", s.restart];
+  for (const p of s.ports) args.push("--publish", `${p.ip}:${p.external}:${p.internal}/${p.protocol}`);
+  if (s.gpus) args.push("--gpus", s.gpus);
+  for (const v of s.volumes) args.push("--volume", `${v.hostPath}:${v.containerPath}`);
+  if (s.user) args.push("--user", s.user);
+  for (const e of s.envs) args.push("--env", e);
+  if (s.credentialEnv && credential !== undefined) args.push("--env", `${s.credentialEnv}=${credential}`);
+  if (s.healthcheck) {
+    const [form, ...rest] = s.healthcheck.tests;
+    if (form !== "CMD-SHELL" || rest.length !== 1) {
+      throw new Error(`healthcheck ${JSON.stringify(s.healthcheck.tests)}: the docker CLI takes only ["CMD-SHELL", "<command>"]`);
+    }
+    args.push(
+      "--health-cmd", rest[0],
+      "--health-interval", s.healthcheck.interval,
+      "--health-timeout", s.healthcheck.timeout,
+      "--health-start-period", s.healthcheck.startPeriod,
+      "--health-retries", String(s.healthcheck.retries),
+    );
+  }
+  for (const l of s.labels) args.push("--label", `${l.label}=${l.value}`);
+  args.push("--log-driver", s.logDriver);
+  for (const [k, v] of Object.entries(s.logOpts)) args.push("--log-opt", `${k}=${v}`);
+  if (s.shmSize !== undefined) args.push("--shm-size", `${s.shmSize}m`);
+  args.push(s.image, ...(s.command ?? []));
+  return args;
+}
+
+/** How a user reaches one app from their own machine. */
+export interface AppAccess {
+  /** `ssh -N -L <port>:127.0.0.1:<port> [...] <alias>`: every published port, through SSH. */
+  tunnel: string;
+  /** The browser URL once the tunnel runs; never carries the credential. */
+  url: string;
+  /** The login name, for apps with a user of their own (RStudio: rstudio). */
+  user: string | undefined;
+  /** The URL with the credential in it (Jupyter `?token=`); put it only in secret outputs. */
+  urlWithCredential(credential: string): string;
+}
+
+/** Tunnel command, URL and login for one app; `alias` is the ssh_config Host alias. */
+export function appAccess(app: AppSpec, alias: string): AppAccess {
+  const entry = appCatalog[app.kind];
+  const forwards = [app.hostPort, ...entry.extraPorts].map((p) => `-L ${p}:127.0.0.1:${p}`);
+  const tunnel = `ssh -N ${forwards.join(" ")} ${alias}`;
+  const base = `http://127.0.0.1:${app.hostPort}`;
+  if (JUPYTER_KINDS.has(app.kind)) {
+    // kaggle-r runs the classic notebook UI (see catalogCommand); the others JupyterLab.
+    const path = app.kind === "kaggle-r" ? "/tree" : "/lab";
+    return { tunnel, url: `${base}${path}`, user: undefined, urlWithCredential: (t) => `${base}${path}?token=${encodeURIComponent(t)}` };
+  }
+  const user = app.kind === "rstudio" || app.kind === "rstudio-verse" ? (app.env.USER ?? "rstudio") : undefined;
+  return { tunnel, url: base, user, urlWithCredential: () => base };
+}
+
+function dataDirPath(app: AppSpec, dataRoot: string): string {
+  return `${dataRoot.replace(/\/+$/, "")}/${app.name}`;
+}
+
+/**
+ * The host directories the apps need and the uid that must own each: Docker creates a missing
+ * bind source as root, which the non-root apps (Jupyter, RStudio's session) cannot write. The
+ * host's bootstrap creates them first (`install -d -o <uid> -g <uid> <path>`).
+ */
+export function appDataDirs(apps: AppSpec[], dataRoot: string): { path: string; uid: number }[] {
+  return apps.map((a) => ({ path: dataDirPath(a, dataRoot), uid: appCatalog[a.kind].uid }));
+}

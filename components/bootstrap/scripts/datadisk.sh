@@ -1,0 +1,102 @@
+#!/bin/bash
+# datadisk: finds the persistent data disk, creates a filesystem only when it has none, and
+# mounts it at /data by UUID with nofail. A replaced VM re-attaches the old disk: its data stays.
+#   datadisk.sh                 the step (GW_TARGET, GW_DATA_DISK_GB, optional GW_DATA_DEVICE)
+#   datadisk.sh ensure-fs DEV   only the guard: prints the filesystem's UUID, formatting a blank DEV
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# Never formats a device that has a filesystem, a partition table or any signature blkid knows.
+ensure_fs() {
+  local dev=$1 rc=0 out
+  out=$(blkid -p -o export "$dev") || rc=$?
+  if [ "$rc" -eq 2 ]; then
+    log "$dev is blank: creating an ext4 filesystem"
+    mkfs.ext4 -q -L gw-data -m 0 "$dev" >&2
+    out=$(blkid -p -o export "$dev")
+  elif [ "$rc" -ne 0 ]; then
+    die "blkid -p $dev failed (exit $rc): refusing to touch a disk it cannot read"
+  fi
+  case $'\n'"$out" in
+    *$'\nUUID='*) ;;
+    *$'\nPTTYPE='*) die "$dev has a partition table but no filesystem on the whole disk: refusing to format it; mount it yourself" ;;
+    *) die "$dev has a signature but no filesystem UUID: refusing to format it" ;;
+  esac
+  printf '%s\n' "$out" | sed -n 's/^UUID=//p'
+}
+
+if [ "${1:-}" = ensure-fs ]; then
+  GW_STEP=datadisk
+  set -euo pipefail
+  ensure_fs "$2"
+  exit 0
+fi
+
+gw_begin datadisk
+mnt=${GW_DATA_MOUNT:-/data}
+want=$(( ${GW_DATA_DISK_GB:-0} * 1024 * 1024 * 1024 ))
+
+root_disk() {
+  local src
+  src=$(findmnt -no SOURCE / || true)
+  lsblk -no PKNAME "$src" 2>/dev/null | head -n1
+}
+
+# Candidates by the cloud's stable names; the disk that holds / and disks in use are skipped, and
+# the size must be at least the configured one (it only grows).
+find_disk() {
+  local c dev root
+  root=$(root_disk)
+  for c in "$@"; do
+    [ -e "$c" ] || continue
+    dev=$(readlink -f "$c")
+    [ -b "$dev" ] || continue
+    [ "$(lsblk -dno TYPE "$dev")" = disk ] || continue
+    [ -n "$root" ] && [ "$(basename "$dev")" = "$root" ] && continue
+    lsblk -no MOUNTPOINT "$dev" | grep -q . && [ "$(findmnt -no SOURCE "$mnt" || true)" != "$dev" ] && continue
+    [ "$(blockdev --getsize64 "$dev")" -ge "$want" ] || continue
+    echo "$dev"
+    return 0
+  done
+  return 1
+}
+
+if [ "${GW_DATA_DISK_GB:-0}" = 0 ] && [ -z "${GW_DATA_DEVICE:-}" ]; then
+  log "no managed data disk: using the host's own $mnt"
+  mkdir -p "$mnt/home" "$mnt/apps"
+  exit 0
+fi
+
+dev=${GW_DATA_DEVICE:-}
+deadline=$(( $(date +%s) + ${GW_DISK_WAIT:-900} ))
+while [ -z "$dev" ]; do
+  case $GW_TARGET in
+    # Azure attaches the data disk at LUN 0 of the data controller.
+    azure) dev=$(find_disk /dev/disk/azure/scsi1/lun0 /dev/disk/by-path/*-lun-0) || dev= ;;
+    # The EBS attachment comes after boot: wait for the non-root EBS volume.
+    aws) dev=$(find_disk /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_*) || dev= ;;
+    *) die "no data disk lookup for target $GW_TARGET; set GW_DATA_DEVICE" ;;
+  esac
+  [ -n "$dev" ] && break
+  [ "$(date +%s)" -ge "$deadline" ] && die "no data disk of at least ${GW_DATA_DISK_GB} GB appeared after ${GW_DISK_WAIT:-900} s"
+  sleep 5
+done
+log "data disk: $dev"
+uuid=$(ensure_fs "$dev")
+fstype=$(blkid -p -s TYPE -o value "$dev")
+
+# One fstab line for the mount point, by UUID: nofail keeps a VM bootable without its disk.
+line="UUID=$uuid $mnt $fstype defaults,nofail,x-systemd.device-timeout=30s 0 2"
+if ! grep -qxF "$line" /etc/fstab; then
+  awk -v m="$mnt" '$2 != m' /etc/fstab >/etc/fstab.gw
+  printf '%s\n' "$line" >>/etc/fstab.gw
+  chmod 0644 /etc/fstab.gw
+  mv -f /etc/fstab.gw /etc/fstab
+  if have_systemd; then systemctl daemon-reload; fi
+fi
+mkdir -p "$mnt"
+mountpoint -q "$mnt" || mount "$mnt"
+mountpoint -q "$mnt" || die "$dev did not mount at $mnt"
+mkdir -p "$mnt/home" "$mnt/apps"
+chmod 0755 "$mnt" "$mnt/home" "$mnt/apps"
+log "mounted UUID=$uuid at $mnt"

@@ -1,0 +1,118 @@
+#!/bin/bash
+# Shared helpers for the gpu-workbench bootstrap steps. Sourced by every step; inlined into the
+# standalone scripts that bootstrapScripts() returns.
+
+# A step run by hand on the VM reads the config cloud-init wrote; run.sh and the standalone
+# scripts set GW_TARGET themselves.
+if [ -z "${GW_TARGET:-}" ] && [ -r /etc/gpu-workbench/bootstrap.env ]; then
+  set -a
+  # shellcheck source=/dev/null
+  . /etc/gpu-workbench/bootstrap.env
+  # shellcheck source=/dev/null
+  if [ -r /etc/gpu-workbench/secrets.env ]; then . /etc/gpu-workbench/secrets.env; fi
+  set +a
+fi
+GW_STATE=${GW_STATE:-/var/lib/gpu-workbench}
+GW_MARKER=${GW_MARKER:-$GW_STATE/ready.json}
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '%s gpu-workbench[%s]: %s\n' "$(date -u +%FT%TZ)" "${GW_STEP:-}" "$*" >&2; }
+
+# Fails the step with a message the ready marker and the deployer show as is.
+die() {
+  GW_FAIL_MSG="$*"
+  log "ERROR: $*"
+  exit 1
+}
+
+json_str() {
+  printf '"%s"' "$(printf '%s' "$1" | tr '\n\r\t' '   ' | sed 's/\\/\\\\/g; s/"/\\"/g')"
+}
+
+write_marker() {
+  mkdir -p "$(dirname "$GW_MARKER")"
+  printf '%s\n' "$1" >"$GW_MARKER.tmp"
+  chmod 0644 "$GW_MARKER.tmp"
+  mv -f "$GW_MARKER.tmp" "$GW_MARKER"
+}
+
+gw_on_err() { GW_LAST_ERR="command failed (exit $1): $2"; }
+
+gw_on_exit() {
+  rc=$?
+  if [ "$rc" -eq 100 ]; then
+    write_marker "{\"status\":\"rebooting\",\"step\":$(json_str "$GW_STEP")}"
+  elif [ "$rc" -ne 0 ]; then
+    write_marker "{\"status\":\"failed\",\"step\":$(json_str "$GW_STEP"),\"message\":$(json_str "${GW_FAIL_MSG:-${GW_LAST_ERR:-exited with status $rc}}")}"
+  fi
+  exit "$rc"
+}
+
+# Every step starts here: the marker says which step runs, and a failure records why.
+gw_begin() {
+  GW_STEP=$1
+  set -eEuo pipefail
+  trap 'gw_on_err "$?" "$BASH_COMMAND"' ERR
+  trap gw_on_exit EXIT
+  write_marker "{\"status\":\"running\",\"step\":$(json_str "$GW_STEP")}"
+  log "start"
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+have_systemd() { [ -d /run/systemd/system ]; }
+
+# put_file DEST MODE < content: replaces DEST only when the content or mode differs; CHANGED=1 if it did.
+put_file() {
+  local tmp
+  CHANGED=0
+  tmp=$(mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  chmod "$2" "$tmp"
+  if [ -f "$1" ] && cmp -s "$tmp" "$1" && [ "$(stat -c %a "$1")" = "$(stat -c %a "$tmp")" ]; then
+    rm -f "$tmp"
+  else
+    mv -f "$tmp" "$1"
+    CHANGED=1
+  fi
+}
+
+retry() {
+  local n=1
+  until "$@"; do
+    [ "$n" -ge 5 ] && return 1
+    log "retry $n: $*"
+    sleep $((n * 5))
+    n=$((n + 1))
+  done
+}
+
+fetch() { retry curl -fsSL --connect-timeout 20 -o "$2" "$1"; }
+
+apt_get() { retry apt-get -o DPkg::Lock::Timeout=900 -y -q "$@"; }
+
+# Installs the packages that are missing; runs apt-get update once per step or after a repo change.
+apt_install() {
+  local p missing=()
+  for p in "$@"; do
+    dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "${GW_APT_UPDATED:-0}" != 1 ]; then
+    apt_get update
+    GW_APT_UPDATED=1
+  fi
+  apt_get install --no-install-recommends "${missing[@]}"
+}
+
+# apt_repo NAME KEY_URL "deb line with {key}": a signed third-party repository, added once.
+apt_repo() {
+  local key=/etc/apt/keyrings/$1.asc
+  mkdir -p /etc/apt/keyrings
+  if [ ! -s "$key" ]; then
+    fetch "$2" "$key.tmp"
+    mv -f "$key.tmp" "$key"
+    chmod 0644 "$key"
+  fi
+  put_file "/etc/apt/sources.list.d/$1.list" 0644 <<<"${3//\{key\}/$key}"
+  if [ "$CHANGED" = 1 ]; then GW_APT_UPDATED=0; fi
+}

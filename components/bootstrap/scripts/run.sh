@@ -1,0 +1,33 @@
+#!/bin/bash
+# Runs the bootstrap steps in order; cloud-init's runcmd starts it once. While it runs, a
+# cloud-init per-boot hook points back at it, so a reboot (a driver install that needs one, or
+# Azure's driver extension) resumes the run; every step is idempotent, so it starts over.
+set -uo pipefail
+GW_DIR=$(cd "$(dirname "$0")" && pwd)
+set -a
+# shellcheck source=/dev/null
+. /etc/gpu-workbench/bootstrap.env
+# shellcheck source=/dev/null
+if [ -r /etc/gpu-workbench/secrets.env ]; then . /etc/gpu-workbench/secrets.env; fi
+set +a
+hook=/var/lib/cloud/scripts/per-boot/gpu-workbench-resume
+logfile=/var/log/gpu-workbench.log
+
+mkdir -p "$(dirname "$hook")"
+printf '#!/bin/sh\nexec %s/run.sh\n' "$GW_DIR" >"$hook"
+chmod 0755 "$hook"
+for step in $GW_STEPS; do
+  bash "$GW_DIR/$step.sh" 2>&1 | tee -a "$logfile"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 100 ]; then
+    echo "gpu-workbench: step $step needs a reboot; rebooting, the run resumes after it" | tee -a "$logfile"
+    sync
+    systemctl reboot || reboot
+    exit 0
+  elif [ "$rc" -ne 0 ]; then
+    rm -f "$hook"
+    echo "gpu-workbench: step $step failed; see $logfile and /var/lib/gpu-workbench/ready.json" | tee -a "$logfile"
+    exit 1
+  fi
+done
+rm -f "$hook"

@@ -1,0 +1,160 @@
+/**
+ * The validated, fully defaulted description of one workbench: plain data, no Pulumi types.
+ * `parseWorkbenchConfig` is the only producer; every component and builder reads this.
+ */
+
+/** Where the workbench runs. */
+export type Target = "azure" | "aws" | "softlayer" | "ssh" | "local";
+export const TARGETS: readonly Target[] = ["azure", "aws", "softlayer", "ssh", "local"];
+/** Targets that create a machine in a cloud and so need `allowedCidrs`. */
+export const CLOUD_TARGETS: readonly Target[] = ["azure", "aws", "softlayer"];
+
+/** The Ubuntu release a new VM boots. */
+export type OsImage = "ubuntu-22.04" | "ubuntu-24.04";
+
+/** NVIDIA GPU generation: decides the driver branch. */
+export type GpuFamily = "pascal" | "volta" | "turing" | "ampere" | "ada" | "hopper" | "unknown";
+
+/**
+ * How the NVIDIA driver reaches the host:
+ * - `bootstrap-r580`: the bootstrap installs the R580 proprietary branch (V100/P100);
+ * - `bootstrap-ubuntu-drivers`: the bootstrap runs `ubuntu-drivers install --gpgpu` (Turing and newer);
+ * - `azure-extension`: Azure's NvidiaGpuDriverLinux VM extension installs it;
+ * - `azure-grid`: NVads A10 sizes need NVIDIA GRID drivers (installed by the bootstrap from Microsoft's URL);
+ * - `preinstalled`: the image already has it (AWS Deep Learning AMI, an existing host);
+ * - `none`: CPU-only size.
+ */
+export type DriverInstall =
+  | "bootstrap-r580"
+  | "bootstrap-ubuntu-drivers"
+  | "azure-extension"
+  | "azure-grid"
+  | "preinstalled"
+  | "none";
+
+export interface GpuSpec {
+  model: string;
+  count: number;
+  memoryGb: number;
+  family: GpuFamily;
+}
+
+export interface UserSpec {
+  /** Linux login name. */
+  name: string;
+  /** One OpenSSH public key line. */
+  sshPublicKey: string;
+  /** sudo without password, and the docker group. */
+  admin: boolean;
+  /** Member of the docker group (root-equivalent): defaults to `admin`. */
+  docker: boolean;
+}
+
+export type AppKind =
+  | "jupyter"
+  | "jupyter-pytorch"
+  | "jupyter-pyspark"
+  | "kaggle-python"
+  | "kaggle-r"
+  | "rstudio"
+  | "rstudio-verse"
+  | "shiny"
+  | "code-server"
+  | "custom";
+
+export interface AppSpec {
+  /** Unique per workbench; names the container and the resources. Defaults to the kind. */
+  name: string;
+  kind: AppKind;
+  /** Full image reference with a pinned tag or digest (never `latest`). */
+  image: string;
+  /** Port the app listens on inside the container. */
+  containerPort: number;
+  /** Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel. */
+  hostPort: number;
+  /** Gets `--gpus all`. Only on hosts with a GPU. */
+  gpu: boolean;
+  /** Publish on all interfaces and open `hostPort` to `allowedCidrs`. */
+  expose: boolean;
+  /** Extra environment, merged over the catalog's. */
+  env: Record<string, string>;
+  /** Command override; `undefined` keeps the image's / catalog's. */
+  command: string[] | undefined;
+}
+
+export interface RegistrySpec {
+  server: string;
+  username: string;
+  /** Secret at run time: index.ts wraps it with pulumi.secret. */
+  password: string;
+}
+
+export interface AutoShutdownSpec {
+  /** "HH:MM", 24-hour. */
+  time: string;
+  /** Windows time-zone id, e.g. "Korea Standard Time" (Azure uses it as is). */
+  timeZone: string;
+  /** The matching IANA zone, e.g. "Asia/Seoul" (AWS EventBridge Scheduler uses it). */
+  ianaTimeZone: string;
+}
+
+export interface AzureSpec {
+  /** Existing resource group name; undefined creates one. */
+  resourceGroupName: string | undefined;
+  /** Existing subnet id; undefined creates a virtual network and subnet. */
+  subnetId: string | undefined;
+  /** Address space of the created virtual network. */
+  vnetCidr: string;
+  subnetCidr: string;
+}
+
+export interface AwsSpec {
+  /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
+  subnetId: string | undefined;
+  /** e.g. "ap-northeast-2a"; undefined lets the region pick "<region>a". */
+  availabilityZone: string | undefined;
+}
+
+export interface SshTargetSpec {
+  /** DNS name or IP of the existing host. */
+  host: string;
+  port: number;
+  /** The host's own public host key ("ssh-ed25519 AAAA..."): pinned, never trusted on first use. */
+  hostPublicKey: string;
+}
+
+export interface WorkbenchSpec {
+  target: Target;
+  /** Cloud size name (catalog key); "local"/"existing" for targets without one. */
+  size: string;
+  /** Set for sizes with a GPU, and for ssh/local hosts declared with `hostGpu`. */
+  gpu: GpuSpec | undefined;
+  driverInstall: DriverInstall;
+  os: OsImage;
+  spot: boolean;
+  osDiskGb: number;
+  /** 0 for targets without a managed data disk (ssh, local). */
+  dataDiskGb: number;
+  allowedCidrs: string[];
+  rdp: boolean;
+  users: UserSpec[];
+  apps: AppSpec[];
+  registries: RegistrySpec[];
+  autoShutdown: AutoShutdownSpec | undefined;
+  /** From the provider config (`azure-native:location`, `aws:region`); undefined for ssh/local. */
+  region: string | undefined;
+  /** Extra tags on every taggable cloud resource. */
+  tags: Record<string, string>;
+  azure: AzureSpec;
+  aws: AwsSpec;
+  ssh: SshTargetSpec | undefined;
+  /** Accepted but risky choices, to print with pulumi.log.warn. */
+  warnings: string[];
+}
+
+/** The first admin: the identity the deployer logs in as. */
+export function deployerUser(spec: WorkbenchSpec): UserSpec {
+  const admin = spec.users.find((u) => u.admin);
+  if (!admin) throw new Error("workbench.users: no admin (parseWorkbenchConfig guarantees one)");
+  return admin;
+}

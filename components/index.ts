@@ -1,0 +1,17 @@
+/**
+ * gpu-workbench: Pulumi components for a GPU analysis workstation.
+ * Top-level components: AzureWorkbench, AwsWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
+ * AwsGpuInstance, AnalysisApps. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
+ */
+export { AzureWorkbench } from "./workbench/azure";
+export { AwsWorkbench } from "./workbench/aws";
+export { LocalWorkbench } from "./workbench/local";
+export { createWorkbench, stackOutputs } from "./workbench";
+export { WorkbenchArgs, WorkbenchOutputs } from "./workbench/common";
+export { AzureGpuVm } from "./hosts/azure";
+export { AwsGpuInstance } from "./hosts/aws";
+export { AnalysisApps } from "./apps/analysisApps";
+export { appCatalog, CatalogEntry } from "./apps/catalog";
+export { renderCloudInit, BootstrapSecrets } from "./bootstrap";
+export * from "./config";
+export * from "./access";

@@ -1,0 +1,219 @@
+/**
+ * What every workbench does around its host: parse the config, make the pinned host key and RDP
+ * passwords, render the user data, wait for the host's ready marker over SSH, deploy the apps over
+ * Docker-over-SSH, and shape the outputs. The per-target files only create the host.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import * as remote from "@pulumi/command/remote";
+import { AnalysisApps } from "../apps/analysisApps";
+import { dockerSshHost, dockerSshOpts, expandHome, knownHostsLine, sshConfigBlock } from "../access/ssh";
+import { readyCheckScript, renderCloudInit } from "../bootstrap";
+import type { WorkbenchConfigArgs } from "../config/args";
+import { CostEstimate, estimateCost } from "../config/estimate";
+import { parseWorkbenchConfig, REGION_KEY, WorkbenchConfigError } from "../config/parse";
+import { deployerUser, Target, WorkbenchSpec } from "../config/spec";
+
+/** Arguments every top-level workbench takes. */
+export interface WorkbenchArgs {
+  /** The workbench: the same shape as the `gpu-workbench:workbench` stack config key. */
+  config: WorkbenchConfigArgs;
+  /** Azure location or AWS region; default: the provider's config (`azure-native:location`, `aws:region`). */
+  region?: string | undefined;
+  /**
+   * The deployer's private SSH key file, read at deploy time (never stored in the program); it must
+   * match the first admin's `sshPublicKey`. Default: the ssh agent (`SSH_AUTH_SOCK`).
+   */
+  sshPrivateKeyPath?: string | undefined;
+}
+
+/** The outputs every workbench exposes, under the same names. */
+export interface WorkbenchOutputs {
+  /** Public IP or host name the users connect to. */
+  address: pulumi.Output<string>;
+  /** Per user: an ssh_config block (Host alias, pinned host key file, keys only). */
+  sshConfig: pulumi.Output<Record<string, string>>;
+  /** The known_hosts line that pins the host key; save it where sshConfig's UserKnownHostsFile points. */
+  knownHosts: pulumi.Output<string>;
+  /** Per app: the `ssh -N -L ...` command that opens its tunnel. */
+  tunnels: pulumi.Output<Record<string, string>>;
+  /** Per app: the URL on the user's machine once the tunnel is open. */
+  appUrls: pulumi.Output<Record<string, string>>;
+  /** Per app: its generated password or token; per user: the RDP password when rdp is on. Secret. */
+  credentials: pulumi.Output<Record<string, unknown>>;
+  /** The VM's list price, when the size catalog has it. */
+  estimate: pulumi.Output<CostEstimate | undefined>;
+}
+
+/** Validates the config with the provider's configured region; raises before any resource exists. */
+export function validateWorkbenchArgs(args: WorkbenchArgs): WorkbenchSpec {
+  const target = (args.config as { target?: unknown } | undefined)?.target as Target;
+  const regionKey = REGION_KEY[target];
+  const region = args.region ?? (regionKey ? new pulumi.Config(regionKey.split(":")[0]).get(regionKey.split(":")[1]) : undefined);
+  return parseWorkbenchConfig(args.config, { region });
+}
+
+/**
+ * Parses the config for one target's component, raising before any resource is registered: call
+ * it before `super()`. Logs the accepted-but-risky choices as warnings.
+ */
+export function parseForTarget(args: WorkbenchArgs, target: Target): WorkbenchSpec {
+  const spec = validateWorkbenchArgs(args);
+  if (spec.target !== target) {
+    throw new WorkbenchConfigError([`workbench.target: "${spec.target}" given to the ${target} workbench; use the matching component or set target: ${target}`]);
+  }
+  for (const w of spec.warnings) pulumi.log.warn(w);
+  return spec;
+}
+
+export interface HostAccess {
+  hostKey: tls.PrivateKey;
+  /** `ssh-ed25519 AAAA...` without a comment or newline. */
+  hostPublicKey: pulumi.Output<string>;
+  /** Per user, when rdp is on. */
+  rdpPasswords: Record<string, random.RandomPassword>;
+  /** The cloud-init document; secret (it carries the host's private key). */
+  userData: pulumi.Output<string>;
+}
+
+/** The pinned host key, RDP passwords and the user data that carries them. */
+export function createHostAccess(parent: pulumi.Resource, name: string, spec: WorkbenchSpec): HostAccess {
+  const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent });
+  const rdpPasswords: Record<string, random.RandomPassword> = {};
+  if (spec.rdp) {
+    for (const u of spec.users) {
+      rdpPasswords[u.name] = new random.RandomPassword(`${name}-rdp-${u.name}`, { length: 24, special: false }, { parent });
+    }
+  }
+  const hashes = pulumi.all(Object.fromEntries(Object.entries(rdpPasswords).map(([u, p]) => [u, p.bcryptHash])));
+  const userData = pulumi
+    .all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh, hashes])
+    .apply(([privateKeyOpenssh, publicKeyOpenssh, rdpPasswordHashes]) =>
+      renderCloudInit(spec, { hostKey: { privateKeyOpenssh, publicKeyOpenssh }, rdpPasswordHashes }),
+    );
+  return {
+    hostKey,
+    hostPublicKey: hostKey.publicKeyOpenssh.apply(oneLineKey),
+    rdpPasswords,
+    userData: pulumi.secret(userData),
+  };
+}
+
+/** "ssh-ed25519 AAAA..." with no comment and no newline. */
+export function oneLineKey(key: string): string {
+  return key.trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+/**
+ * The deployer's private key for the ready command, read when the deployment runs. A preview (and
+ * the offline plan) does not read it, so planning works on a machine without the key.
+ */
+export function deployerPrivateKey(path: string | undefined): pulumi.Output<string> | undefined {
+  if (!path) return undefined;
+  const file = expandHome(path, os.homedir());
+  if (pulumi.runtime.isDryRun()) return pulumi.secret("[read from " + path + " at deploy time]");
+  try {
+    return pulumi.secret(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new WorkbenchConfigError([`gpu-workbench:sshPrivateKeyPath: cannot read ${file} (${(e as Error).message}); point it at the private key of the first admin's sshPublicKey`]);
+  }
+}
+
+export interface ReadyArgs {
+  spec: WorkbenchSpec;
+  address: pulumi.Input<string>;
+  port: number;
+  hostPublicKey: pulumi.Input<string>;
+  privateKey: pulumi.Input<string> | undefined;
+  /** Values whose change means a new host to wait for (instance id, user data). */
+  triggers: pulumi.Input<unknown>[];
+  /** How long the bootstrap may take: driver installs and 20 GB pulls are slow. */
+  timeoutSeconds: number;
+}
+
+/**
+ * Waits over SSH, with the host key pinned, until the bootstrap's ready marker says "ready", and
+ * fails with the marker's message when a step failed. The VM is still booting when this starts,
+ * so dial errors are retried for a few minutes.
+ */
+export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs, dependsOn: pulumi.Resource[]): remote.Command {
+  return new remote.Command(
+    `${name}-ready`,
+    {
+      connection: {
+        host: a.address,
+        port: a.port,
+        user: deployerUser(a.spec).name,
+        privateKey: a.privateKey,
+        hostKey: a.hostPublicKey,
+        dialErrorLimit: 40,
+        perDialTimeout: 15,
+      },
+      create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds }),
+      triggers: a.triggers,
+    },
+    { parent, dependsOn, customTimeouts: { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` } },
+  );
+}
+
+export interface AppsArgs {
+  spec: WorkbenchSpec;
+  address: pulumi.Input<string>;
+  port: number;
+  hostPublicKey: pulumi.Input<string>;
+  sshPrivateKeyPath: string | undefined;
+  /** Where app data lives on the host. */
+  dataRoot: string;
+}
+
+/** AnalysisApps over Docker-over-SSH to the host, used only after it is ready. */
+export function deployApps(parent: pulumi.Resource, name: string, a: AppsArgs, ready: remote.Command): AnalysisApps {
+  const user = deployerUser(a.spec).name;
+  const knownHosts = pulumi.all([a.address, a.hostPublicKey]).apply(([h, k]) => knownHostsLine(h, a.port, k));
+  return new AnalysisApps(
+    `${name}-apps`,
+    {
+      apps: a.spec.apps,
+      registries: a.spec.registries,
+      hostGpu: a.spec.gpu !== undefined,
+      dataRoot: a.dataRoot,
+      dockerHost: pulumi.output(a.address).apply((h) => dockerSshHost(user, h, a.port)),
+      sshOpts: knownHosts.apply((line) => dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: line })),
+      sshAlias: name,
+      readyToken: ready.stdout,
+    },
+    { parent, dependsOn: [ready] },
+  );
+}
+
+/** The outputs every workbench shares, from the address, the host key and the apps. */
+export function workbenchOutputs(
+  name: string,
+  spec: WorkbenchSpec,
+  address: pulumi.Output<string>,
+  port: number,
+  hostPublicKey: pulumi.Output<string>,
+  apps: AnalysisApps,
+  rdpPasswords: Record<string, random.RandomPassword>,
+): WorkbenchOutputs {
+  const knownHostsFile = `~/.ssh/gpu-workbench/${name}.known_hosts`;
+  const rdp = pulumi.all(Object.fromEntries(Object.entries(rdpPasswords).map(([u, p]) => [u, p.result])));
+  return {
+    address,
+    sshConfig: address.apply((host) =>
+      Object.fromEntries(
+        spec.users.map((u) => [u.name, sshConfigBlock({ alias: name, host, port, user: u.name, identityFile: "~/.ssh/id_ed25519", knownHostsFile })]),
+      ),
+    ),
+    knownHosts: pulumi.all([address, hostPublicKey]).apply(([h, k]) => knownHostsLine(h, port, k)),
+    tunnels: apps.tunnels,
+    appUrls: apps.urls,
+    credentials: pulumi.secret(
+      pulumi.all([apps.credentials, rdp]).apply(([a, r]) => ({ apps: a, ...(spec.rdp ? { rdp: r } : {}) })),
+    ),
+    estimate: pulumi.output(estimateCost(spec)),
+  };
+}

@@ -1,0 +1,33 @@
+import * as pulumi from "@pulumi/pulumi";
+import { WorkbenchConfigError } from "../config/parse";
+import { AwsWorkbench } from "./aws";
+import { AzureWorkbench } from "./azure";
+import { validateWorkbenchArgs, WorkbenchArgs } from "./common";
+import { LocalWorkbench } from "./local";
+
+export type AnyWorkbench = AzureWorkbench | AwsWorkbench | LocalWorkbench;
+
+/** The workbench component for the config's target (what the ready program does). */
+export function createWorkbench(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions): AnyWorkbench {
+  // Validate before anything is registered, whichever component the target picks.
+  const { target } = validateWorkbenchArgs(args);
+  switch (target) {
+    case "azure":
+      return new AzureWorkbench(name, args, opts);
+    case "aws":
+      return new AwsWorkbench(name, args, opts);
+    case "local":
+      return new LocalWorkbench(name, { config: args.config }, opts);
+    default:
+      throw new WorkbenchConfigError([`workbench.target: "${target}" is validated but its workbench is not implemented yet in this version; use azure, aws or local`]);
+  }
+}
+
+/** Stack outputs: every public Output field the workbench has, by name. */
+export function stackOutputs(wb: AnyWorkbench): Record<string, pulumi.Output<unknown>> {
+  const out: Record<string, pulumi.Output<unknown>> = {};
+  for (const [k, v] of Object.entries(wb)) {
+    if (pulumi.Output.isInstance(v) && !["urn", "id"].includes(k)) out[k] = v;
+  }
+  return out;
+}

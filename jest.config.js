@@ -1,0 +1,10 @@
+/** Tests are transpiled by swc (no per-file type-check); `npm run typecheck` checks types once. */
+module.exports = {
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  testMatch: ["<rootDir>/test/**/*.test.ts"],
+  modulePathIgnorePatterns: ["<rootDir>/bin/"],
+  testTimeout: 30000,
+  // Component tests each set Pulumi's process-wide mocks: keep files isolated, two at a time on 2 cores.
+  maxWorkers: 2,
+};

@@ -1,0 +1,179 @@
+/**
+ * Pulumi's mock runtime, set up the same way for the offline plan and the component tests: every
+ * registration is recorded (type, name, parent, inputs with secrets still marked), and the mocks
+ * answer with plausible computed values (IPs from 203.0.113.0/24, ids, real ED25519 key material)
+ * without logging anything.
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+// Internal, but stable for years: the wire decoding the mock monitor itself uses.
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { generateEd25519OpenSsh } from "../../test/support/mockKeys";
+
+/** The marker Pulumi's wire format puts on a secret value. */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Registration {
+  type: string;
+  name: string;
+  /** The parent's resource name; undefined at the stack's root. */
+  parent: string | undefined;
+  urn: string;
+  custom: boolean;
+  provider: string | undefined;
+  /** As sent to the engine: secrets are `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+  inputs: Record<string, unknown>;
+}
+
+export interface Invocation {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface MockRecorder {
+  registrations: Registration[];
+  invocations: Invocation[];
+}
+
+function hashInt(text: string, modulo: number): number {
+  return crypto.createHash("sha256").update(text).digest().readUInt32BE(0) % modulo;
+}
+
+/** A stable documentation-range IP per resource name. */
+export function mockIp(name: string): string {
+  return `203.0.113.${10 + hashInt(name, 240)}`;
+}
+
+function hex(name: string, length: number): string {
+  return crypto.createHash("sha256").update(name).digest("hex").slice(0, length);
+}
+
+/** Computed outputs a real provider would add, per resource type. Extend per cloud as needed. */
+export const computedState: Record<string, (name: string, inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "tls:index/privateKey:PrivateKey": (name) => {
+    const k = generateEd25519OpenSsh(`mock-host-key:${name}`);
+    return { privateKeyOpenssh: k.privateKeyOpenssh, publicKeyOpenssh: k.publicKeyOpenssh, privateKeyPem: k.privateKeyPem };
+  },
+  "random:index/randomPassword:RandomPassword": (name, inputs) => {
+    const length = typeof inputs.length === "number" ? inputs.length : 16;
+    const result = crypto.createHash("sha256").update(`mock-password:${name}`).digest("base64url").replace(/[-_]/g, "x").slice(0, length);
+    return { result, bcryptHash: `$2a$10$${hex(`bcrypt:${name}`, 53)}` };
+  },
+  "command:remote:Command": () => ({
+    stdout: JSON.stringify({ status: "ready", driver: "580.95.05", gpus: ["NVIDIA T4"], docker: "28.5.1", toolkit: "1.18.0" }),
+    stderr: "",
+  }),
+  "docker:index/remoteImage:RemoteImage": (name, inputs) => ({ repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${hex(name, 64)}`, imageId: `sha256:${hex(name, 64)}` }),
+  "docker:index/container:Container": (name) => ({ id: hex(name, 64) }),
+  "azure-native:network:PublicIPAddress": (name, inputs) => {
+    const label = (inputs.dnsSettings as { domainNameLabel?: string } | undefined)?.domainNameLabel;
+    return { ipAddress: mockIp(name), dnsSettings: label ? { ...(inputs.dnsSettings as object), fqdn: `${label}.${String(inputs.location ?? "koreacentral")}.cloudapp.azure.com` } : undefined };
+  },
+  "azure-native:compute:VirtualMachine": (name) => ({ vmId: `${hex(name, 8)}-0000-4000-8000-${hex(name + "vm", 12)}`, identity: { type: "SystemAssigned", principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`, tenantId: "00000000-0000-4000-8000-000000000000" } }),
+  "aws:ec2/eip:Eip": (name) => ({ publicIp: mockIp(name), allocationId: `eipalloc-${hex(name, 17)}`, publicDns: `ec2-${mockIp(name).replace(/\./g, "-")}.compute.amazonaws.com` }),
+  "aws:ec2/instance:Instance": (name) => ({ publicIp: mockIp(name), privateIp: `10.0.1.${10 + hashInt(name, 200)}`, arn: `arn:aws:ec2:ap-northeast-2:123456789012:instance/i-${hex(name, 17)}` }),
+  "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}` }),
+  "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${name}` }),
+};
+
+/** Mock ids per type, shaped like the cloud's. */
+function mockId(type: string, name: string, inputs: Record<string, unknown>): string {
+  if (type.startsWith("azure-native:")) {
+    const rg = typeof inputs.resourceGroupName === "string" ? inputs.resourceGroupName : `${name}`;
+    const kind = type.split(":")[2];
+    return `/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/${rg}/providers/Mock/${kind}/${name}`;
+  }
+  if (type === "aws:ec2/instance:Instance") return `i-${hex(name, 17)}`;
+  if (type === "aws:ec2/securityGroup:SecurityGroup") return `sg-${hex(name, 17)}`;
+  if (type === "aws:ebs/volume:Volume") return `vol-${hex(name, 17)}`;
+  if (type === "aws:ec2/eip:Eip") return `eipalloc-${hex(name, 17)}`;
+  return `${name}-id`;
+}
+
+/** Invoke results, per function token. Extend per cloud as needed. */
+export const invokeResults: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "aws:ssm/getParameter:getParameter": (inputs) => ({ name: inputs.name, type: "String", value: "ami-0a1b2c3d4e5f60789", version: 42, arn: `arn:aws:ssm:ap-northeast-2::parameter${String(inputs.name)}` }),
+  "aws:index/getRegion:getRegion": () => ({ name: "ap-northeast-2", region: "ap-northeast-2", id: "ap-northeast-2" }),
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/deployer", userId: "AIDAMOCK" }),
+  "aws:ec2/getVpc:getVpc": () => ({ id: "vpc-0a1b2c3d4e5f60789", cidrBlock: "172.31.0.0/16" }),
+  "aws:ec2/getSubnet:getSubnet": (inputs) => ({ id: "subnet-0a1b2c3d4e5f60789", vpcId: "vpc-0a1b2c3d4e5f60789", availabilityZone: (inputs.availabilityZone as string) ?? "ap-northeast-2a", cidrBlock: "172.31.0.0/20" }),
+};
+
+/** Removes Pulumi's secret wrappers (for mocks' returned state). */
+export function unwrapSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (o[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+/**
+ * Installs the mocks. `preview` mirrors `pulumi preview` (isDryRun true): the plan runs as a
+ * preview, so nothing reads deploy-time files such as the deployer's key.
+ */
+export async function installMocks(opts: { project?: string; stack: string; preview: boolean }): Promise<MockRecorder> {
+  const recorder: MockRecorder = { registrations: [], invocations: [] };
+  const parents = new Map<string, string | undefined>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        const state = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        const extra = computedState[args.type]?.(args.name, state) ?? {};
+        return { id: args.custom === false ? "" : mockId(args.type, args.name, state), state: { ...state, ...extra } };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        recorder.invocations.push({ token: args.token, inputs: args.inputs });
+        const f = invokeResults[args.token];
+        if (!f) throw new Error(`no mock result for invoke ${args.token}; add one to scripts/lib/mocks.ts invokeResults`);
+        return f(args.inputs);
+      },
+    },
+    opts.project ?? "gpu-workbench",
+    opts.stack,
+    opts.preview,
+  );
+  // The mock monitor knows each registration's parent URN; record it before the mocks see it.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void) => void;
+  };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const parentUrn = req.getParent() || undefined;
+    const reg: Registration = {
+      type: req.getType(),
+      name: req.getName(),
+      parent: parentUrn ? parents.get(parentUrn) : undefined,
+      urn: "",
+      custom: req.getCustom(),
+      provider: req.getProvider() || undefined,
+      inputs: deserializeProperties(req.getObject()) as Record<string, unknown>,
+    };
+    recorder.registrations.push(reg);
+    original(req, (err, res) => {
+      if (res) {
+        reg.urn = res.getUrn();
+        parents.set(reg.urn, reg.name);
+      }
+      cb(err, res);
+    });
+  };
+  return recorder;
+}
+
+interface RegisterRequest {
+  getParent(): string;
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getObject(): unknown;
+}
+
+/** Resolves an Output's value under the mocks (or undefined when unknown). */
+export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(o).apply((v) => { resolve(v as T); return v; }));
+}

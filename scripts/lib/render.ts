@@ -1,0 +1,130 @@
+/** Turns a mock run into the plan: redacted inputs, outputs, user-data sizes, and text. */
+import * as zlib from "zlib";
+import * as pulumi from "@pulumi/pulumi";
+import { redactUserData } from "../../components/bootstrap";
+import { Registration, SECRET_SIG, SECRET_SIG_KEY } from "./mocks";
+
+export interface PlanResource {
+  type: string;
+  name: string;
+  parent: string | undefined;
+  inputs: Record<string, unknown>;
+}
+
+export interface PlanUserData {
+  resource: string;
+  bytes: number;
+  gzipBytes: number;
+  cloudConfig: string;
+}
+
+export interface Plan {
+  stack: string;
+  target: string;
+  resources: PlanResource[];
+  outputs: Record<string, unknown>;
+  userData: PlanUserData[];
+}
+
+export const SECRET_TEXT = "[secret]";
+
+function isSecretWire(v: unknown): v is { value: unknown } {
+  return !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret value with "[secret]". */
+export function redact(v: unknown): unknown {
+  if (isSecretWire(v)) return SECRET_TEXT;
+  if (Array.isArray(v)) return v.map(redact);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
+  return v;
+}
+
+const USER_DATA_KEYS = ["customData", "userData", "userDataBase64"];
+
+/** Finds user data in a registration's inputs (any depth), decoded from base64 and gzip. */
+export function userDataOf(r: Registration): PlanUserData | undefined {
+  let found: string | undefined;
+  const walk = (v: unknown, key?: string): void => {
+    if (found !== undefined) return;
+    if (isSecretWire(v)) return walk(v.value, key);
+    if (key && USER_DATA_KEYS.includes(key) && typeof v === "string") {
+      found = v;
+      return;
+    }
+    if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(r.inputs);
+  if (found === undefined) return undefined;
+  let raw = Buffer.from(found, "utf8");
+  if (/^[A-Za-z0-9+/=\s]+$/.test(found)) raw = Buffer.from(found, "base64");
+  const text = raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+  return {
+    resource: r.name,
+    bytes: Buffer.byteLength(text),
+    gzipBytes: zlib.gzipSync(text, { level: 9 }).length,
+    cloudConfig: redactUserData(text),
+  };
+}
+
+/** Resolves the program's exports; secret outputs become "[secret]". */
+export async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(exports)) {
+    if (pulumi.Output.isInstance(v)) {
+      const secret = await pulumi.isSecret(v);
+      const value = await new Promise((resolve) => v.apply((x) => { resolve(x); return x; }));
+      out[k] = secret ? SECRET_TEXT : value;
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** The human plan: a resource tree, outputs, user-data sizes and the estimate. */
+export function renderText(plan: Plan): string {
+  const lines: string[] = [`Plan for stack ${plan.stack} (target ${plan.target}): ${plan.resources.length} resources`, ""];
+  const children = new Map<string | undefined, PlanResource[]>();
+  for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  const walk = (parent: string | undefined, prefix: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      lines.push(`${prefix}${last ? "└─ " : "├─ "}${r.type}  ${r.name}${summary(r)}`);
+      walk(r.name, prefix + (last ? "   " : "│  "));
+    });
+  };
+  walk(undefined, "");
+  lines.push("", "Outputs:");
+  for (const [k, v] of Object.entries(plan.outputs)) {
+    if (k === "estimate") continue;
+    const text = typeof v === "string" ? v : JSON.stringify(v, null, 2);
+    lines.push(`  ${k}: ${text.includes("\n") ? "\n" + indent(text, "    ") : text}`);
+  }
+  for (const u of plan.userData) {
+    lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped (AWS limit 16384)`);
+  }
+  const est = plan.outputs.estimate as { size: string; pricePerHour: number; monthlyAlwaysOn: number; monthlyOfficeHours: number; priceRegion: string; priceDate: string; priceSource: string; note: string } | undefined;
+  if (est && typeof est === "object") {
+    lines.push(
+      "",
+      `Estimate: ${est.size} at $${est.pricePerHour.toFixed(3)}/h (${est.priceRegion}, ${est.priceDate})`,
+      `  always on: $${est.monthlyAlwaysOn.toFixed(2)}/month; 10 h x 22 weekdays: $${est.monthlyOfficeHours.toFixed(2)}/month`,
+      `  ${est.note} Source: ${est.priceSource}.`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function indent(text: string, pad: string): string {
+  return text.split("\n").map((l) => pad + l).join("\n");
+}
+
+/** A few telling inputs next to a resource, so the tree reads on its own. */
+function summary(r: PlanResource): string {
+  const i = r.inputs;
+  const pick = (...keys: string[]) => keys.filter((k) => i[k] !== undefined && typeof i[k] !== "object").map((k) => `${k}=${String(i[k])}`);
+  const parts = pick("vmSize", "instanceType", "size", "sizeGb", "diskSizeGB", "name", "location", "availabilityZone", "image", "algorithm");
+  return parts.length ? `  (${parts.join(", ")})` : "";
+}

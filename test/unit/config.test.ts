@@ -1,0 +1,97 @@
+import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components/config/parse";
+import { badConfigs, regionFor } from "../support/badConfigs";
+import { DANIEL_KEY, MINJI_KEY, rawConfig } from "../support/fixtures";
+
+describe("bad configs", () => {
+  test("the table is large enough to mean something", () => {
+    expect(badConfigs.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(badConfigs.map((c) => c.why)).size).toBe(badConfigs.length);
+  });
+
+  test.each(badConfigs.map((c) => [c.why, c] as const))("%s", (_why, c) => {
+    let error: unknown;
+    try {
+      parseWorkbenchConfig(c.raw, { region: regionFor(c) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WorkbenchConfigError);
+    expect((error as WorkbenchConfigError).problems).toEqual([c.message]);
+  });
+});
+
+describe("a valid config", () => {
+  test("is fully defaulted into a plain spec", () => {
+    const spec = parseWorkbenchConfig(rawConfig(), { region: "koreacentral" });
+    expect(spec).toEqual({
+      target: "azure",
+      size: "Standard_NC4as_T4_v3",
+      gpu: { model: "NVIDIA T4", count: 1, memoryGb: 16, family: "turing" },
+      driverInstall: "azure-extension",
+      os: "ubuntu-22.04",
+      spot: false,
+      osDiskGb: 128,
+      dataDiskGb: 256,
+      allowedCidrs: ["203.0.113.7/32"],
+      rdp: false,
+      users: [
+        { name: "daniel", sshPublicKey: DANIEL_KEY, admin: true, docker: true },
+        { name: "minji", sshPublicKey: MINJI_KEY, admin: false, docker: false },
+      ],
+      apps: [
+        { name: "jupyter-pytorch", kind: "jupyter-pytorch", image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-10-20", containerPort: 8888, hostPort: 8888, gpu: true, expose: false, env: {}, command: undefined },
+        { name: "rstudio", kind: "rstudio", image: "rocker/rstudio:4.5.1", containerPort: 8787, hostPort: 8787, gpu: false, expose: false, env: { USER: "rstudio" }, command: undefined },
+      ],
+      registries: [],
+      autoShutdown: undefined,
+      region: "koreacentral",
+      tags: {},
+      azure: { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24" },
+      aws: { subnetId: undefined, availabilityZone: undefined },
+      ssh: undefined,
+      warnings: [],
+    });
+  });
+
+  test("several problems are reported together, one line each", () => {
+    expect(() => parseWorkbenchConfig(rawConfig({ os: "win", spot: "no" }), { region: "koreacentral" })).toThrow(
+      'workbench.os: "win" is not one of ubuntu-22.04, ubuntu-24.04\nworkbench.spot: expected true or false, got "no"',
+    );
+  });
+
+  test("0.0.0.0/0 for SSH alone is accepted with a warning", () => {
+    const spec = parseWorkbenchConfig(rawConfig({ allowedCidrs: ["0.0.0.0/0"] }), { region: "koreacentral" });
+    expect(spec.warnings).toEqual(["workbench.allowedCidrs: SSH is open to the whole internet (0.0.0.0/0); keys only, but prefer your own addresses"]);
+  });
+
+  test("the time zone is accepted as Windows id or IANA name and resolved to both", () => {
+    const a = parseWorkbenchConfig(rawConfig({ autoShutdown: { time: "19:00", timeZone: "Korea Standard Time" } }), { region: "koreacentral" });
+    const b = parseWorkbenchConfig(rawConfig({ autoShutdown: { time: "19:00", timeZone: "Asia/Seoul" } }), { region: "koreacentral" });
+    expect(a.autoShutdown).toEqual({ time: "19:00", timeZone: "Korea Standard Time", ianaTimeZone: "Asia/Seoul" });
+    expect(b.autoShutdown).toEqual(a.autoShutdown);
+  });
+
+  test("GPU apps default to the GPU image on GPU sizes and to the CPU image elsewhere", () => {
+    const gpu = parseWorkbenchConfig(rawConfig({ apps: [{ kind: "kaggle-python" }], osDiskGb: 128 }), { region: "koreacentral" });
+    const cpu = parseWorkbenchConfig(rawConfig({ size: "Standard_D4s_v5", apps: [{ kind: "kaggle-python" }] }), { region: "koreacentral" });
+    expect([gpu.apps[0].gpu, gpu.apps[0].image]).toEqual([true, "gcr.io/kaggle-gpu-images/python:v162"]);
+    expect([cpu.apps[0].gpu, cpu.apps[0].image]).toEqual([false, "gcr.io/kaggle-images/python:v162"]);
+    expect(cpu.driverInstall).toBe("none");
+  });
+
+  test("driver install follows the GPU family, the target and the OS", () => {
+    const azure = (size: string, os = "ubuntu-22.04") => parseWorkbenchConfig(rawConfig({ size, os, apps: [] }), { region: "koreacentral" }).driverInstall;
+    expect(azure("Standard_NC6s_v3")).toBe("bootstrap-r580");
+    expect(azure("Standard_NV6ads_A10_v5")).toBe("azure-grid");
+    expect(azure("Standard_NC24ads_A100_v4")).toBe("azure-extension");
+    expect(azure("Standard_NC4as_T4_v3", "ubuntu-24.04")).toBe("bootstrap-ubuntu-drivers");
+    expect(azure("Standard_NC40ads_H100_v5")).toBe("bootstrap-ubuntu-drivers");
+    const aws = parseWorkbenchConfig(rawConfig({ target: "aws", size: "g5.xlarge" }), { region: "ap-northeast-2" });
+    expect(aws.driverInstall).toBe("preinstalled");
+  });
+
+  test("a local config needs no cloud keys", () => {
+    const spec = parseWorkbenchConfig({ target: "local", users: [{ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true }], apps: [{ kind: "jupyter" }], hostGpu: true }, {});
+    expect([spec.size, spec.gpu?.family, spec.driverInstall, spec.osDiskGb, spec.dataDiskGb, spec.region]).toEqual(["local", "unknown", "preinstalled", 0, 0, undefined]);
+  });
+});
