@@ -109,7 +109,8 @@ export class AnalysisApps extends pulumi.ComponentResource {
           length: 32,
           special: false,
         }, { parent: this });
-        envs.push(pulumi.interpolate`${s.credentialEnv}=${secret.result}`);
+        // `result` is secret through the engine's additionalSecretOutputs; say so here as well.
+        envs.push(pulumi.secret(pulumi.interpolate`${s.credentialEnv}=${secret.result}`));
         const kind = appCatalog[app.kind].auth === "token-env" ? "token" : "password";
         credentials[app.name] = secret.result.apply((value): AppCredential => ({
           ...(access.user ? { user: access.user } : {}),

@@ -1,7 +1,9 @@
 export * from "./spec";
-export * from "./args";
-export { parseWorkbenchConfig, WorkbenchConfigError, ParseContext, SIZE_CATALOGS, imageProblem } from "./parse";
-export { estimateCost, CostEstimate } from "./estimate";
+export type * from "./args";
+export { parseWorkbenchConfig, WorkbenchConfigError, SIZE_CATALOGS, REGION_KEY, imageProblem } from "./parse";
+export type { ParseContext } from "./parse";
+export { estimateCost } from "./estimate";
+export type { CostEstimate } from "./estimate";
 export { azureSizes } from "./sizes/azure";
 export { awsSizes } from "./sizes/aws";
-export { SizeCatalog, SizeInfo } from "./sizes/types";
+export type { SizeCatalog, SizeInfo } from "./sizes/types";

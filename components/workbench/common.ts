@@ -43,7 +43,7 @@ export interface WorkbenchOutputs {
   /** Per app: the URL on the user's machine once the tunnel is open. */
   appUrls: pulumi.Output<Record<string, string>>;
   /** Per app: its generated password or token; per user: the RDP password when rdp is on. Secret. */
-  credentials: pulumi.Output<Record<string, unknown>>;
+  credentials: pulumi.Output<{ apps: Record<string, unknown>; rdp?: Record<string, string> }>;
   /** The VM's list price, when the size catalog has it. */
   estimate: pulumi.Output<CostEstimate | undefined>;
 }

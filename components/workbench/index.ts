@@ -17,7 +17,7 @@ export function createWorkbench(name: string, args: WorkbenchArgs, opts?: pulumi
     case "aws":
       return new AwsWorkbench(name, args, opts);
     case "local":
-      return new LocalWorkbench(name, { config: args.config }, opts);
+      return new LocalWorkbench(name, { config: args.config as never }, opts);
     default:
       throw new WorkbenchConfigError([`workbench.target: "${target}" is validated but its workbench is not implemented yet in this version; use azure, aws or local`]);
   }

@@ -2,11 +2,12 @@ import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { AnalysisApps, AppCredential } from "../apps/analysisApps";
 import { appDataDirs } from "../apps/containers";
-import { parseWorkbenchConfig } from "../config/parse";
+import type { WorkbenchConfigArgs } from "../config/args";
+import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
 
 export interface LocalWorkbenchArgs {
-  /** The raw `gpu-workbench:workbench` config with `target: local` (validated here). */
-  config: Record<string, unknown>;
+  /** The `gpu-workbench:workbench` config with `target: local`; validated here, before any resource. */
+  config: WorkbenchConfigArgs;
   /** Docker host of the local engine. Default: "unix:///var/run/docker.sock". */
   dockerHost?: string | undefined;
   /** Directory for the apps' files, one subdirectory per app. Default: `~/gpu-workbench-data`. */
@@ -32,10 +33,13 @@ export class LocalWorkbench extends pulumi.ComponentResource {
 
   constructor(name: string, args: LocalWorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // An invalid config throws here, before any resource (this one included) is registered.
-    const spec = parseWorkbenchConfig(args.config);
-    if (spec.target !== "local") {
-      throw new Error(`workbench.target: LocalWorkbench needs target local, got "${spec.target}"; use the ${spec.target} workbench`);
+    // Another target's config would fail on keys local does not know: name the real mistake first.
+    const target = (args.config as { target?: unknown } | undefined)?.target;
+    if (typeof target === "string" && target !== "local") {
+      throw new WorkbenchConfigError([`workbench.target: "${target}" given to the local workbench; use the matching component or set target: local`]);
     }
+    const spec = parseWorkbenchConfig(args.config);
+    for (const w of spec.warnings) pulumi.log.warn(w);
     super("gpu-workbench:index:LocalWorkbench", name, {}, opts);
 
     const dataRoot = args.dataRoot ?? `${os.homedir()}/gpu-workbench-data`;

@@ -71,6 +71,13 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
     return { ipAddress: mockIp(name), dnsSettings: label ? { ...(inputs.dnsSettings as object), fqdn: `${label}.${String(inputs.location ?? "koreacentral")}.cloudapp.azure.com` } : undefined };
   },
   "azure-native:compute:VirtualMachine": (name) => ({ vmId: `${hex(name, 8)}-0000-4000-8000-${hex(name + "vm", 12)}`, identity: { type: "SystemAssigned", principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`, tenantId: "00000000-0000-4000-8000-000000000000" } }),
+  // Azure auto-names resources "<logical name><random suffix>" unless the name input is set.
+  "azure-native:resources:ResourceGroup": (name, inputs) => ({ name: inputs.resourceGroupName ?? `${name}${hex(name, 8)}` }),
+  "azure-native:network:VirtualNetwork": (name, inputs) => ({ name: inputs.virtualNetworkName ?? `${name}${hex(name, 8)}` }),
+  "azure-native:network:Subnet": (name, inputs) => ({ name: inputs.subnetName ?? `${name}${hex(name, 8)}` }),
+  "azure-native:network:NetworkSecurityGroup": (name, inputs) => ({ name: inputs.networkSecurityGroupName ?? `${name}${hex(name, 8)}` }),
+  "azure-native:network:NetworkInterface": (name, inputs) => ({ name: inputs.networkInterfaceName ?? `${name}${hex(name, 8)}` }),
+  "azure-native:compute:Disk": (name, inputs) => ({ name: inputs.diskName ?? `${name}${hex(name, 8)}` }),
   "aws:ec2/eip:Eip": (name) => ({ publicIp: mockIp(name), allocationId: `eipalloc-${hex(name, 17)}`, publicDns: `ec2-${mockIp(name).replace(/\./g, "-")}.compute.amazonaws.com` }),
   "aws:ec2/instance:Instance": (name) => ({ publicIp: mockIp(name), privateIp: `10.0.1.${10 + hashInt(name, 200)}`, arn: `arn:aws:ec2:ap-northeast-2:123456789012:instance/i-${hex(name, 17)}` }),
   "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}` }),
@@ -150,7 +157,7 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       urn: "",
       custom: req.getCustom(),
       provider: req.getProvider() || undefined,
-      inputs: deserializeProperties(req.getObject()) as Record<string, unknown>,
+      inputs: deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>,
     };
     recorder.registrations.push(reg);
     original(req, (err, res) => {

@@ -1,22 +1,25 @@
 /**
  * ED25519 key pairs in the OpenSSH formats that @pulumi/tls PrivateKey returns
  * (`privateKeyOpenssh`: an unencrypted "openssh-key-v1" PEM block; `publicKeyOpenssh`:
- * "ssh-ed25519 AAAA...\n"). The component mocks use it for tls.PrivateKey outputs and the e2e
- * test host installs the same material as its sshd host key, so a workbench's pinned key and
- * the key the real sshd presents come from one code path.
+ * "ssh-ed25519 AAAA...\n"). The component mocks and the offline plan use it for tls.PrivateKey
+ * outputs, and the e2e test host installs the same material as its sshd host key, so a
+ * workbench's pinned key and the key the real sshd presents come from one code path.
+ * Deterministic when given a seed text, so plans and snapshots are stable.
  */
-import { generateKeyPairSync, randomBytes } from "crypto";
+import * as crypto from "crypto";
 
 export interface OpenSshKeyPair {
   privateKeyOpenssh: string;
   publicKeyOpenssh: string;
+  /** PEM PKCS#8, like tls PrivateKey.privateKeyPem. */
+  privateKeyPem: string;
 }
 
-function sshString(b: Buffer | string): Buffer {
-  const body = typeof b === "string" ? Buffer.from(b) : b;
+function sshString(data: Buffer | string): Buffer {
+  const b = typeof data === "string" ? Buffer.from(data) : data;
   const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  return Buffer.concat([len, body]);
+  len.writeUInt32BE(b.length);
+  return Buffer.concat([len, b]);
 }
 
 function uint32(n: number): Buffer {
@@ -25,49 +28,30 @@ function uint32(n: number): Buffer {
   return b;
 }
 
-/** The raw 32-byte seed and public key of a fresh ED25519 key. */
-function rawEd25519(): { seed: Buffer; pub: Buffer } {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  const d = privateKey.export({ format: "jwk" }).d;
-  const x = publicKey.export({ format: "jwk" }).x;
-  if (!d || !x) throw new Error("node did not export the ed25519 key as JWK");
-  return { seed: Buffer.from(d, "base64url"), pub: Buffer.from(x, "base64url") };
-}
-
-/** Formats an ED25519 key pair the way OpenSSH (and Go's x/crypto/ssh, which tls uses) does. */
-export function ed25519ToOpenSsh(seed: Buffer, pub: Buffer, comment = ""): OpenSshKeyPair {
+/** A new key pair; the same pair again for the same `seedText`. */
+export function generateEd25519OpenSsh(seedText?: string, comment = ""): OpenSshKeyPair {
+  const seed = seedText === undefined ? crypto.randomBytes(32) : crypto.createHash("sha256").update(seedText).digest();
+  // PKCS#8 DER for an ED25519 private key: a fixed prefix, then the 32-byte seed.
+  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+  const privateKey = crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  const pub = Buffer.from(crypto.createPublicKey(privateKey).export({ format: "jwk" }).x as string, "base64url");
   const pubBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(pub)]);
-  const check = randomBytes(4);
+  const check = seed.readUInt32BE(0);
   let priv = Buffer.concat([
-    check,
-    check,
-    sshString("ssh-ed25519"),
-    sshString(pub),
-    sshString(Buffer.concat([seed, pub])),
-    sshString(comment),
+    uint32(check), uint32(check), sshString("ssh-ed25519"), sshString(pub),
+    sshString(Buffer.concat([seed, pub])), sshString(comment),
   ]);
-  // Pad to the cipher block size ("none": 8) with 1, 2, 3, ...
   const pad: number[] = [];
   for (let i = 1; (priv.length + pad.length) % 8 !== 0; i++) pad.push(i);
   priv = Buffer.concat([priv, Buffer.from(pad)]);
-  const blob = Buffer.concat([
-    Buffer.from("openssh-key-v1\0"),
-    sshString("none"),
-    sshString("none"),
-    sshString(""),
-    uint32(1),
-    sshString(pubBlob),
-    sshString(priv),
-  ]);
-  const lines = blob.toString("base64").match(/.{1,70}/g) ?? [];
+  const body = Buffer.concat([
+    Buffer.from("openssh-key-v1\0"), sshString("none"), sshString("none"), sshString(""), uint32(1),
+    sshString(pubBlob), sshString(priv),
+  ]).toString("base64");
+  const lines = body.match(/.{1,70}/g) ?? [];
   return {
-    privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join("\n")}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    privateKeyOpenssh: ["-----BEGIN OPENSSH PRIVATE KEY-----", ...lines, "-----END OPENSSH PRIVATE KEY-----", ""].join("\n"),
     publicKeyOpenssh: `ssh-ed25519 ${pubBlob.toString("base64")}\n`,
+    privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
   };
-}
-
-/** A fresh ED25519 key pair as @pulumi/tls PrivateKey would output it. */
-export function generateEd25519OpenSsh(): OpenSshKeyPair {
-  const { seed, pub } = rawEd25519();
-  return ed25519ToOpenSsh(seed, pub);
 }

@@ -97,11 +97,26 @@ apt_install() {
     dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
+  apt_update
+  apt_get install --no-install-recommends "${missing[@]}"
+}
+
+apt_update() {
   if [ "${GW_APT_UPDATED:-0}" != 1 ]; then
     apt_get update
     GW_APT_UPDATED=1
   fi
-  apt_get install --no-install-recommends "${missing[@]}"
+}
+
+# Waits for the Docker daemon (after an install or a restart).
+wait_docker() {
+  local i
+  for i in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return 0
+    [ "$i" = 1 ] && log "waiting for the Docker daemon"
+    sleep 2
+  done
+  die "the Docker daemon did not answer within 120 s: $(docker info 2>&1 | tail -n1)"
 }
 
 # apt_repo NAME KEY_URL "deb line with {key}": a signed third-party repository, added once.

@@ -1,0 +1,48 @@
+#!/bin/bash
+# docker: Docker Engine from Docker's apt repository (kept as is when the image has Docker),
+# with log rotation; images stay under /var/lib/docker on the OS disk, sized for them.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+gw_begin docker
+
+# Merges our keys into daemon.json, keeping what others added (nvidia-ctk's runtime).
+merge_daemon_json() {
+  mkdir -p /etc/docker
+  python3 - <<'PY'
+import json, os
+path = "/etc/docker/daemon.json"
+try:
+    with open(path) as f:
+        conf = json.load(f)
+except FileNotFoundError:
+    conf = {}
+want = dict(conf)
+want["log-driver"] = "json-file"
+want["log-opts"] = {**conf.get("log-opts", {}), "max-size": "50m", "max-file": "5"}
+want.setdefault("data-root", "/var/lib/docker")
+if want != conf:
+    with open(path + ".tmp", "w") as f:
+        json.dump(want, f, indent=2)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    print("changed")
+PY
+}
+
+changed=$(merge_daemon_json)
+if have dockerd; then
+  log "Docker is already installed: $(dockerd --version)"
+  if [ "$changed" = changed ] && have_systemd && systemctl is-active -q docker; then systemctl restart docker; fi
+else
+  apt_install ca-certificates curl
+  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+  apt_repo docker https://download.docker.com/linux/ubuntu/gpg \
+    "deb [arch=$(dpkg --print-architecture) signed-by={key}] https://download.docker.com/linux/ubuntu $codename stable"
+  apt_install docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
+fi
+if have_systemd; then
+  systemctl is-enabled -q docker || systemctl enable docker
+  systemctl is-active -q docker || systemctl start docker
+fi
+wait_docker
+log "Docker $(docker version --format '{{.Server.Version}}')"
