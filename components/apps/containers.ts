@@ -84,12 +84,8 @@ function catalogCommand(app: AppSpec): string[] | undefined {
       // The image's CMD is a Python shell; Jupyter reads JUPYTER_TOKEN itself.
       return ["jupyter", "lab", "--ip=0.0.0.0", `--port=${app.containerPort}`, "--no-browser", "--allow-root", `--notebook-dir=${dir}`];
     case "kaggle-r":
-      // Kaggle's R image ships Jupyter with the R kernel, not RStudio Server: serve it on the
-      // catalog's port with the generated PASSWORD as the Jupyter token.
-      return [
-        "/bin/sh", "-c",
-        `JUPYTER_TOKEN="$PASSWORD" exec jupyter notebook --ip=0.0.0.0 --port=${app.containerPort} --no-browser --allow-root --notebook-dir=${dir}`,
-      ];
+      // Kaggle's R image ships Jupyter with the R kernel (no RStudio Server); its CMD is R.
+      return ["jupyter", "notebook", "--ip=0.0.0.0", `--port=${app.containerPort}`, "--no-browser", "--allow-root", `--notebook-dir=${dir}`];
     default:
       return undefined;
   }

@@ -129,8 +129,9 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       assumeRolePolicy: ec2AssumeRolePolicy(),
       tags: tags("role"),
     }, { parent });
-    const ssmCore = new iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.name, policyArn: SSM_CORE_POLICY_ARN }, { parent });
-    const profile = new iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: tags("profile") }, { parent });
+    // An IAM role's and an instance profile's id is its (auto-generated) name.
+    const ssmCore = new iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.id, policyArn: SSM_CORE_POLICY_ARN }, { parent });
+    const profile = new iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: tags("profile") }, { parent });
 
     // AMI: read once at creation (see the class comment); the parameter is public, the value not secret.
     const parameterName = amiParameterName(args.gpu, args.os ?? "ubuntu-22.04");
@@ -151,7 +152,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       instanceType: args.instanceType,
       subnetId: subnet.id,
       vpcSecurityGroupIds: [sg.id],
-      iamInstanceProfile: profile.name,
+      iamInstanceProfile: profile.id,
       // IMDSv2 only, one hop: containers behind Docker's bridge cannot read credentials or user data.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeType: "gp3", volumeSize: args.osDiskGb, encrypted: true, deleteOnTermination: true, tags: tags("os") },
@@ -187,7 +188,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
         tags: tags("stop-role"),
       }, { parent });
       const stopPolicy = new iam.RolePolicy(`${name}-stop-policy`, {
-        role: stopRole.name,
+        role: stopRole.id,
         policy: instance.arn.apply(stopInstancePolicy),
       }, { parent });
       const schedule = new scheduler.Schedule(`${name}-stop`, {
@@ -214,7 +215,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
     this.amiParameter = pulumi.output(parameterName);
     this.dataVolumeId = volume.id;
     this.roleArn = role.arn;
-    this.roleName = role.name;
+    this.roleName = role.id;
     this.securityGroupId = sg.id;
     this.subnetId = subnet.id;
     this.availabilityZone = subnet.availabilityZone;

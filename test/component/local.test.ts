@@ -1,4 +1,7 @@
+import * as fs from "fs";
 import * as os from "os";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkbenchConfigArgs } from "../../components/config/args";
 import { WorkbenchConfigError } from "../../components/config/parse";
@@ -132,5 +135,22 @@ describe("LocalWorkbench options", () => {
     const c = registered.find((r) => r.name === "gpu-apps-jupyter-pytorch")!;
     expect([c.inputs.gpus, c.inputs.volumes]).toEqual(["all", [{ hostPath: "/srv/it's data/jupyter-pytorch", containerPath: "/home/jovyan/work" }]]);
     expect(await promiseOf(wb.prepareCommand)).toBe("mkdir -p '/srv/it'\\''s data/jupyter-pytorch'");
+  });
+});
+
+describe("stacks/Pulumi.local.yaml", () => {
+  it("is a valid local config with jupyter and rstudio for one admin", async () => {
+    const file = parseYaml(fs.readFileSync(path.join(__dirname, "../../stacks/Pulumi.local.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    expect(Object.keys(file.config)).toEqual(["gpu-workbench:workbench"]);
+    registered.length = 0;
+    const wb = new LocalWorkbench("local", { config: file.config["gpu-workbench:workbench"] as WorkbenchConfigArgs });
+    expect(await promiseOf(wb.appUrls)).toEqual({ jupyter: "http://127.0.0.1:8888/lab", rstudio: "http://127.0.0.1:8787" });
+    await settle();
+    expect(registered.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort()).toEqual([
+      "local-apps-jupyter",
+      "local-apps-rstudio",
+    ]);
   });
 });

@@ -19,7 +19,7 @@
  * host's `docker` group may use the socket and others may not, as on a real host.
  */
 import { spawn, spawnSync, ChildProcess, SpawnSyncReturns } from "child_process";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readlinkSync, readdirSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { dirname, join, resolve } from "path";
@@ -30,6 +30,7 @@ export const TESTHOST_DOCKER_GID = 990;
 
 const REPO = resolve(__dirname, "../..");
 const SETUP_SCRIPT = join(REPO, "scripts/e2e-setup.sh");
+const SYSTEMCTL_SHIM = join(__dirname, "testhost-systemctl.sh");
 
 export interface RunResult {
   code: number;
@@ -123,7 +124,16 @@ export interface TestHost {
   sh(script: string): string;
   /** The sshd log so far (sshd -e). */
   log(): string;
+  /** How often sshd was reloaded (SIGHUP, e.g. by a step's `systemctl reload ssh`). */
+  reloads(): number;
+  /** Waits until sshd listens again after any reload. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A key pair as @pulumi/tls outputs it, as the test host's key options. */
+export function asHostKey(k: { privateKeyOpenssh: string; publicKeyOpenssh: string }): Pick<TestHostOptions, "hostPrivateKeyOpenssh" | "hostPublicKeyOpenssh"> {
+  return { hostPrivateKeyOpenssh: k.privateKeyOpenssh, hostPublicKeyOpenssh: k.publicKeyOpenssh };
 }
 
 /** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
@@ -157,6 +167,8 @@ mount --bind "$docker_cli" "$m/usr/bin/docker"
 if [ -n "$sock_dir" ]; then mount --bind "$sock_dir" "$m/run/gwb-docker"; fi
 install -m 0755 "$shim" "$m/usr/local/bin/systemctl"
 mkdir -p "$m/run/systemd/system"
+hostname gwb-testhost
+printf '127.0.0.1 localhost\\n127.0.1.1 gwb-testhost\\n' >"$m/etc/hosts"
 umask 077
 cat >"$m/etc/ssh/ssh_host_ed25519_key"
 printf '%s\\n' "$GWB_HOST_PUB" >"$m/etc/ssh/ssh_host_ed25519_key.pub"
@@ -171,41 +183,32 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   for (const d of ["upper", "work", "root"]) mkdirSync(join(dir, d));
   const port = await freePort();
   const sockDir = opts.dockerSocketPath ? dirname(opts.dockerSocketPath) : "";
+  // A PID namespace too: `pkill -u` in a bootstrap step must not reach the machine's processes.
   const proc: ChildProcess = spawn(
     "unshare",
-    ["--mount", "--propagation", "private", "sh", "-c", START_SCRIPT, "start", rootfs, dir, port.toString(), realDockerCli(), sockDir],
+    [
+      "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--uts",
+      "sh", "-c", START_SCRIPT, "start", rootfs, dir, port.toString(), realDockerCli(), sockDir, SYSTEMCTL_SHIM,
+    ],
     { stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, GWB_HOST_PUB: opts.hostPublicKeyOpenssh.trim() } },
   );
   proc.stdin?.end(opts.hostPrivateKeyOpenssh);
   const logFile = join(dir, "sshd.log");
   const log = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
-  const pid = proc.pid;
-  if (pid === undefined) throw new Error("could not spawn unshare");
-  // Same pid after the execs (unshare without --fork, sh, chroot all exec).
-  const mntNs = (): string | undefined => {
-    try {
-      return readlinkSync(`/proc/${pid}/ns/mnt`);
-    } catch {
-      return undefined;
-    }
-  };
-
-  const exec = (script: string, input?: string): RunResult =>
-    run("nsenter", ["-t", String(pid), "-m", "-r", "-w", "--", "/bin/bash", "-c", script, "gwb-exec"], { input });
+  const count = (text: string): number => log().split(text).length - 1;
+  let sshdPid = 0; // sshd's PID as this process sees it (PID 1 in the host's namespace)
 
   const stop = async (): Promise<void> => {
-    // Kill every process in the host's mount namespace (sshd and any session), then clean up.
-    const ns = mntNs();
-    if (ns && ns !== readlinkSync("/proc/self/ns/mnt")) {
-      for (const p of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-        try {
-          if (readlinkSync(`/proc/${p}/ns/mnt`) === ns) process.kill(Number(p), "SIGKILL");
-        } catch {
-          // gone already
-        }
+    // SIGKILL to the namespace's PID 1 takes every process of the host with it.
+    if (sshdPid) {
+      try {
+        process.kill(sshdPid, "SIGKILL");
+      } catch {
+        // gone already
       }
     }
     if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill("SIGKILL");
       await new Promise<void>((r) => {
         const t = setTimeout(r, 5000);
         proc.once("exit", () => {
@@ -219,14 +222,21 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
 
   const deadline = Date.now() + 20000;
   const listening = `Server listening on 127.0.0.1 port ${port}.`;
-  while (!log().includes(listening)) {
+  while (!log().includes(listening) || !sshdPid) {
     if (proc.exitCode !== null || Date.now() > deadline) {
       const l = log();
       await stop();
       throw new Error(`test host sshd did not start on 127.0.0.1:${port}:\n${l}`);
     }
+    if (!sshdPid && proc.pid) {
+      const children = readIfExists(`/proc/${proc.pid}/task/${proc.pid}/children`).trim();
+      if (children) sshdPid = Number(children.split(" ")[0]);
+    }
     await sleep(50);
   }
+
+  const exec = (script: string, input?: string): RunResult =>
+    run("nsenter", ["-t", String(sshdPid), "-m", "-p", "-r", "-w", "--", "/bin/bash", "-c", script, "gwb-exec"], { input });
 
   const sh = (script: string): string => {
     const r = exec(script);
@@ -234,7 +244,34 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
     return r.stdout;
   };
 
-  return { host: "127.0.0.1", port, exec, sh, log, stop };
+  // After a SIGHUP sshd logs "Received SIGHUP; restarting." and re-executes; it listens again
+  // when the log has one more "Server listening" line than restarts.
+  const settle = async (): Promise<void> => {
+    const until = Date.now() + 10000;
+    while (count(listening) !== 1 + count("Received SIGHUP; restarting.")) {
+      if (Date.now() > until) throw new Error(`test host sshd did not come back after a reload:\n${log()}`);
+      await sleep(50);
+    }
+  };
+
+  return {
+    host: "127.0.0.1",
+    port,
+    exec,
+    sh,
+    log,
+    reloads: () => count("Received SIGHUP; restarting."),
+    settle,
+    stop,
+  };
+}
+
+function readIfExists(p: string): string {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 function realDockerCli(): string {

@@ -1,5 +1,5 @@
 import { appCatalog, APP_KINDS } from "../../components/apps/catalog";
-import { appAccess, appDataDirs, containerSettings, ContainerSettings, dockerRunArgs } from "../../components/apps/containers";
+import { appAccess, appDataDirs, containerSettings, ContainerSettings, dockerRunArgs, PortSettings } from "../../components/apps/containers";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import type { AppSpec } from "../../components/config/spec";
 import { DANIEL_KEY } from "../support/fixtures";
@@ -29,7 +29,7 @@ const labels = (name: string, kind: string) => [
   { label: "gpu-workbench.kind", value: kind },
 ];
 const health = (cmd: string) => ({ tests: ["CMD-SHELL", cmd], interval: "30s", timeout: "10s", startPeriod: "120s", retries: 3 });
-const local = (port: number) => ({ internal: port, external: port, ip: "127.0.0.1", protocol: "tcp" });
+const local = (port: number): PortSettings => ({ internal: port, external: port, ip: "127.0.0.1", protocol: "tcp" });
 
 describe("containerSettings, one per catalog kind", () => {
   const expected: Record<string, { raw: Record<string, unknown>; settings: ContainerSettings }> = {
@@ -111,15 +111,12 @@ describe("containerSettings, one per catalog kind", () => {
         ...fixed,
         name: "wb-kaggle-r",
         image: "gcr.io/kaggle-images/rstats:v162",
-        ports: [local(8787)],
+        ports: [local(8888)],
         gpus: undefined,
         volumes: [{ hostPath: "/data/apps/kaggle-r", containerPath: "/kaggle/working" }],
         envs: [],
-        credentialEnv: "PASSWORD",
-        command: [
-          "/bin/sh", "-c",
-          'JUPYTER_TOKEN="$PASSWORD" exec jupyter notebook --ip=0.0.0.0 --port=8787 --no-browser --allow-root --notebook-dir=/kaggle/working',
-        ],
+        credentialEnv: "JUPYTER_TOKEN",
+        command: ["jupyter", "notebook", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--allow-root", "--notebook-dir=/kaggle/working"],
         healthcheck: undefined,
         labels: labels("kaggle-r", "kaggle-r"),
         shmSize: undefined,
@@ -338,7 +335,7 @@ describe("appAccess", () => {
 
   it("gives Kaggle R the notebook URL with the token", () => {
     const a = appAccess(appOf({ kind: "kaggle-r" }), "wb");
-    expect([a.url, a.urlWithCredential("t")]).toEqual(["http://127.0.0.1:8787/tree", "http://127.0.0.1:8787/tree?token=t"]);
+    expect([a.url, a.urlWithCredential("t")]).toEqual(["http://127.0.0.1:8888/tree", "http://127.0.0.1:8888/tree?token=t"]);
   });
 
   it("gives code-server, Shiny and custom apps their plain URL", () => {
@@ -353,7 +350,7 @@ describe("appAccess", () => {
 
 describe("appDataDirs", () => {
   it("lists each app's directory with the uid that must own it", () => {
-    expect(appDataDirs(appsOf([{ kind: "jupyter" }, { kind: "shiny" }, { kind: "kaggle-r" }]), "/data/apps")).toEqual([
+    expect(appDataDirs(appsOf([{ kind: "jupyter" }, { kind: "shiny" }, { kind: "kaggle-r", hostPort: 8890 }]), "/data/apps")).toEqual([
       { path: "/data/apps/jupyter", uid: 1000 },
       { path: "/data/apps/shiny", uid: 999 },
       { path: "/data/apps/kaggle-r", uid: 0 },

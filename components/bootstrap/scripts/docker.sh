@@ -35,6 +35,7 @@ if have dockerd; then
   if [ "$changed" = changed ] && have_systemd && systemctl is-active -q docker; then systemctl restart docker; fi
 else
   apt_install ca-certificates curl
+  # shellcheck source=/dev/null
   codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
   apt_repo docker https://download.docker.com/linux/ubuntu/gpg \
     "deb [arch=$(dpkg --print-architecture) signed-by={key}] https://download.docker.com/linux/ubuntu $codename stable"

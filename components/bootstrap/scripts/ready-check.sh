@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/bin/sh
 # ready-check: run by the deployer over SSH. Waits for cloud-init (when it runs on this host),
 # then for the bootstrap's ready marker. Exit 0 and the marker's JSON when ready; exit 1 with the
 # failed step and its message, or with "not ready after N s", on stderr.

@@ -13,13 +13,16 @@ function size(name: string, vcpus: number, memoryGb: number, pricePerHour: numbe
 }
 
 /**
- * EC2 instance types a data team is likely to pick. Prices: on-demand Linux, USD/hour, us-east-1.
- * They are planning figures, not a quote: check the EC2 pricing page for your region.
+ * EC2 instance types a data team is likely to pick. Prices: on-demand Linux, USD/hour, us-east-1,
+ * after AWS's June 2025 P4d/P5 price cut. They are planning figures, not a quote: prices differ by
+ * region (most cost more than us-east-1); check the EC2 pricing page for yours.
  */
 export const awsSizes: SizeCatalog = {
   priceRegion: "us-east-1",
-  priceDate: "2025-06-01",
-  priceSource: "AWS EC2 On-Demand pricing (Linux), AWS Price List API",
+  priceDate: "2026-11-23",
+  priceSource:
+    "AWS EC2 On-Demand list prices (Linux, us-east-1). Not read from AWS directly (its pricing page and Price List API were out of reach): " +
+    "g5.xlarge, g6e.xlarge, p4d.24xlarge and p5.48xlarge were cross-checked on 2026-11-23 against third-party copies of the AWS price list; the other sizes are unverified",
   sizes: {
     "g4dn.xlarge": size("g4dn.xlarge", 4, 16, 0.526, { ...T4, count: 1 }),
     "g4dn.2xlarge": size("g4dn.2xlarge", 8, 32, 0.752, { ...T4, count: 1 }),

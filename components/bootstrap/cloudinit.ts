@@ -1,0 +1,53 @@
+/**
+ * The #cloud-config document: cloud-init installs the pinned host key and writes the config and
+ * the step scripts; runcmd starts scripts/run.sh, which does the rest (see ./scripts).
+ */
+import * as zlib from "zlib";
+import { stringify } from "yaml";
+import { CLOUD_TARGETS, WorkbenchSpec } from "../config/spec";
+import {
+  BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor,
+} from "./scripts";
+
+/** The whole #cloud-config document (text) for a fresh Ubuntu 22.04/24.04 VM. */
+export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {
+  if (!CLOUD_TARGETS.includes(spec.target)) {
+    throw new Error(`renderCloudInit: target ${spec.target} does not boot with cloud-init; run bootstrapScripts(spec) over SSH instead`);
+  }
+  checkHostKey(secrets);
+  const steps = stepsFor(spec, "cloud-init");
+  const files: Record<string, unknown>[] = [
+    { path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: configFile(spec, steps) },
+  ];
+  if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
+  for (const name of ["lib", "run", ...steps]) {
+    files.push({ path: `${SCRIPT_DIR}/${name}.sh`, permissions: "0755", content: scriptText(`${name}.sh`) });
+  }
+  const doc = {
+    // The image's host keys go; the pinned ED25519 pair is the only one (ed25519 is listed because
+    // the schema wants one type; cloud-init generates it only if missing, and it is not).
+    ssh_deletekeys: true,
+    ssh_genkeytypes: ["ed25519"],
+    ssh_keys: {
+      ed25519_private: secrets.hostKey.privateKeyOpenssh.trim() + "\n",
+      ed25519_public: secrets.hostKey.publicKeyOpenssh.trim(),
+    },
+    ssh_pwauth: false,
+    write_files: files,
+    runcmd: [[`${SCRIPT_DIR}/run.sh`]],
+  };
+  return "#cloud-config\n" + stringify(doc, { lineWidth: 0, blockQuote: "literal" });
+}
+
+/** gzip of the user data (cloud-init reads gzip; AWS caps user data at 16 KB). */
+export function gzipUserData(text: string): Buffer {
+  return zlib.gzipSync(Buffer.from(text, "utf8"), { level: 9 });
+}
+
+const PRIVATE_KEY_BLOCK = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?-----END ([A-Z0-9]+ )*PRIVATE KEY-----/g;
+const CRYPT_HASHES = /\$(6|5|y|gy|2[aby])\$[./A-Za-z0-9$=,]+/g;
+
+/** The user data with every secret (private key blocks, password hashes) replaced by "[secret]", for the plan. */
+export function redactUserData(text: string): string {
+  return text.replace(PRIVATE_KEY_BLOCK, "[secret]").replace(CRYPT_HASHES, "[secret]");
+}

@@ -1,0 +1,169 @@
+/**
+ * The bootstrap steps as shell scripts: which steps a spec needs, the config they read, and the
+ * standalone form for a host reached over SSH. The logic lives in ./scripts/*.sh.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { CLOUD_TARGETS, WorkbenchSpec } from "../config/spec";
+
+export interface BootstrapSecrets {
+  /** The host's pinned ED25519 key pair, OpenSSH format (from @pulumi/tls PrivateKey.privateKeyOpenssh / publicKeyOpenssh). */
+  hostKey: { privateKeyOpenssh: string; publicKeyOpenssh: string };
+  /** user name -> SHA-512 crypt hash ("$6$...") of the RDP password; empty when rdp is off. bcrypt ("$2b$") and yescrypt ("$y$") work too. */
+  rdpPasswordHashes: Record<string, string>;
+}
+
+export const READY_MARKER_PATH = "/var/lib/gpu-workbench/ready.json";
+/** Where cloud-init writes the scripts and the config on the VM. */
+export const SCRIPT_DIR = "/usr/local/lib/gpu-workbench";
+export const CONFIG_DIR = "/etc/gpu-workbench";
+
+/** A step's name is its script's name (scripts/<name>.sh). */
+export type StepName = "hostkey" | "datadisk" | "users" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "ready";
+
+/** Crypt hashes chpasswd -e and pam_unix (libxcrypt) accept: SHA-512, SHA-256, yescrypt, bcrypt. */
+export const CRYPT_HASH = /^\$(6|5|y|gy|2[aby])\$[./A-Za-z0-9$=,]+$/;
+
+const SOURCE_LIB = '# shellcheck source=lib.sh\n. "$(dirname "$0")/lib.sh"\n';
+
+/** The text of scripts/<name>, read once. */
+const cache = new Map<string, string>();
+export function scriptText(name: string): string {
+  let text = cache.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(__dirname, "scripts", name), "utf8");
+    cache.set(name, text);
+  }
+  return text;
+}
+
+/**
+ * The steps a spec needs, in run order. `ssh` mode (no cloud-init) adds the host-key step for cloud
+ * VMs; ssh/local hosts keep their own host key, which the config pins.
+ */
+export function stepsFor(spec: WorkbenchSpec, mode: "cloud-init" | "ssh"): StepName[] {
+  const steps: StepName[] = [];
+  if (mode === "ssh" && pinsHostKey(spec)) steps.push("hostkey");
+  if (spec.dataDiskGb > 0) steps.push("datadisk");
+  steps.push("users", "docker");
+  if (appImages(spec).length > 0) steps.push("prepull");
+  if (spec.gpu) steps.push("driver", "toolkit");
+  if (spec.rdp) steps.push("rdp");
+  steps.push("ready");
+  return steps;
+}
+
+function pinsHostKey(spec: WorkbenchSpec): boolean {
+  return CLOUD_TARGETS.includes(spec.target);
+}
+
+function appImages(spec: WorkbenchSpec): string[] {
+  return [...new Set(spec.apps.map((a) => a.image))];
+}
+
+/** A shell word in single quotes; safe for any text. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function assignments(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([k, v]) => `${k}=${/^[A-Za-z0-9_./:-]+$/.test(v) ? v : shellQuote(v)}\n`)
+    .join("");
+}
+
+/** The non-secret config every step reads (the bootstrap.env file under cloud-init). */
+export function configVars(spec: WorkbenchSpec, steps: StepName[]): Record<string, string> {
+  return {
+    GW_TARGET: spec.target,
+    GW_OS: spec.os,
+    GW_STEPS: steps.join(" "),
+    GW_DATA_DISK_GB: String(spec.dataDiskGb),
+    GW_HOME_BASE: spec.dataDiskGb > 0 ? "/data/home" : "/home",
+    GW_PIN_HOST_KEY: pinsHostKey(spec) ? "1" : "0",
+    GW_DRIVER_INSTALL: spec.driverInstall,
+    GW_GPU_COUNT: String(spec.gpu?.count ?? 0),
+    GW_IMAGES: appImages(spec).join(" "),
+    // One "name admin docker key" line per user: the users step reads them with `read`.
+    GW_USERS: spec.users.map((u) => `${u.name} ${u.admin ? 1 : 0} ${u.docker ? 1 : 0} ${u.sshPublicKey}`).join("\n"),
+  };
+}
+
+export function configFile(spec: WorkbenchSpec, steps: StepName[]): string {
+  return "# gpu-workbench bootstrap config (generated)\n" + assignments(configVars(spec, steps));
+}
+
+/** "user:hash" lines for chpasswd -e, checked: only crypt hashes, one per user, when rdp is on. */
+export function rdpPasswordLines(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {
+  if (!spec.rdp) return "";
+  return spec.users
+    .map((u) => {
+      const hash = secrets.rdpPasswordHashes[u.name];
+      if (hash === undefined) throw new Error(`bootstrap: rdp is on but user ${u.name} has no RDP password hash`);
+      if (!CRYPT_HASH.test(hash)) throw new Error(`bootstrap: the RDP password of ${u.name} is not a crypt hash ("$6$..."); pass a hash, never the password`);
+      return `${u.name}:${hash}`;
+    })
+    .join("\n");
+}
+
+export function secretsFile(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {
+  return "# gpu-workbench bootstrap secrets (generated)\n" + assignments({ GW_RDP_PASSWORDS: rdpPasswordLines(spec, secrets) });
+}
+
+export function checkHostKey(secrets: BootstrapSecrets): void {
+  const { privateKeyOpenssh, publicKeyOpenssh } = secrets.hostKey;
+  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+/.test(publicKeyOpenssh.trim())) throw new Error("bootstrap: the host public key is not an ssh-ed25519 key");
+  if (!/-----BEGIN OPENSSH PRIVATE KEY-----/.test(privateKeyOpenssh)) throw new Error("bootstrap: the host private key is not in OpenSSH format");
+}
+
+/** A step with the shared helpers inlined in place of `. lib.sh`. */
+function inlineLib(step: StepName): string {
+  const body = scriptText(`${step}.sh`);
+  if (!body.includes(SOURCE_LIB)) throw new Error(`bootstrap: scripts/${step}.sh does not source lib.sh`);
+  const lib = scriptText("lib.sh").replace(/^#!.*\n/, "");
+  return body.replace(/^#!.*\n/, "").replace(SOURCE_LIB, () => lib);
+}
+
+/** The bootstrap steps as standalone idempotent scripts, in run order, for a host reached over SSH (no cloud-init). */
+export function bootstrapScripts(spec: WorkbenchSpec, secrets: BootstrapSecrets): { name: string; content: string }[] {
+  const steps = stepsFor(spec, "ssh");
+  return steps.map((step) => {
+    const vars: Record<string, string> = configVars(spec, steps);
+    if (step === "hostkey") {
+      checkHostKey(secrets);
+      vars.GW_HOST_KEY_PRIVATE = secrets.hostKey.privateKeyOpenssh;
+      vars.GW_HOST_KEY_PUBLIC = secrets.hostKey.publicKeyOpenssh;
+    }
+    if (step === "rdp") vars.GW_RDP_PASSWORDS = rdpPasswordLines(spec, secrets);
+    return { name: step, content: standalone(step, spec, vars) };
+  });
+}
+
+function standalone(step: StepName, spec: WorkbenchSpec, vars: Record<string, string>): string {
+  return (
+    "#!/bin/bash\n" +
+    `# gpu-workbench bootstrap step "${step}" for target ${spec.target} (generated; idempotent, safe to re-run).\n` +
+    // The config block is shared by every step (each reads part of it); hashes are literal text;
+    // the helpers run from traps.
+    "# shellcheck disable=SC2034,SC2016,SC2317\n" +
+    assignments(vars) +
+    inlineLib(step)
+  );
+}
+
+/** The users step alone (used over SSH by the e2e tests and a later SshWorkbench). */
+export function usersScript(spec: WorkbenchSpec): string {
+  return standalone("users", spec, configVars(spec, stepsFor(spec, "ssh")));
+}
+
+/**
+ * The script the deployer's ready command runs over SSH: waits for cloud-init (exit 2 tolerated;
+ * skipped where cloud-init does not run), then for the ready marker. Prints the marker's JSON and
+ * exits 0 when ready; exits 1 with the failed step and message, or "not ready after N s", on stderr.
+ */
+export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: string } = {}): string {
+  const timeout = opts.timeoutSeconds ?? 2400;
+  if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`readyCheckScript: timeoutSeconds must be a positive whole number, got ${timeout}`);
+  const body = scriptText("ready-check.sh").replace(/^#!.*\n/, "");
+  return "#!/bin/sh\n" + assignments({ GW_READY_TIMEOUT: String(timeout), GW_MARKER: opts.markerPath ?? READY_MARKER_PATH }) + body;
+}

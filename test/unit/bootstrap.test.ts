@@ -1,0 +1,307 @@
+/**
+ * The bootstrap's rendered output: structure, secrets, size, and validation by the real tools
+ * (Debian's cloud-init schema, shellcheck). Snapshots pin the redacted documents.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import {
+  bootstrapScripts, gzipUserData, READY_MARKER_PATH, readyCheckScript, redactUserData, renderCloudInit, usersScript,
+} from "../../components/bootstrap";
+import type { WorkbenchSpec } from "../../components/config/spec";
+import {
+  buildSpec, FAKE_HOST_KEY, FAKE_PRIVATE_KEY_BODY, fakeHash, fakeSecrets, SIX_APPS, SpecOptions, toolAvailable, USER_KEYS,
+} from "../support/bootstrap-fixtures";
+
+const SCRIPTS_DIR = path.join(__dirname, "../../components/bootstrap/scripts");
+
+function render(o: SpecOptions): { spec: WorkbenchSpec; text: string } {
+  const spec = buildSpec(o);
+  return { spec, text: renderCloudInit(spec, fakeSecrets(spec)) };
+}
+
+interface Doc {
+  ssh_deletekeys: boolean;
+  ssh_genkeytypes: string[];
+  ssh_keys: Record<string, string>;
+  ssh_pwauth: boolean;
+  write_files: { path: string; permissions: string; content: string }[];
+  runcmd: string[][];
+}
+function docOf(text: string): Doc {
+  expect(text.startsWith("#cloud-config\n")).toBe(true);
+  return parse(text) as Doc;
+}
+const file = (d: Doc, p: string) => d.write_files.find((f) => f.path === p);
+
+/** Every spec family the clouds can produce: each driver install, RDP on/off, 1 and 10 users. */
+const MATRIX: [string, SpecOptions][] = [
+  ["azure T4 22.04 (azure-extension), 1 user", { target: "azure" }],
+  ["azure T4 24.04 (ubuntu-drivers), RDP, 10 users", { target: "azure", os: "ubuntu-24.04", rdp: true, users: 10 }],
+  ["azure V100 (r580), 1 user", { target: "azure", size: "Standard_NC6s_v3" }],
+  ["azure A10 (grid), RDP, 10 users, 6 apps", { target: "azure", size: "Standard_NV36ads_A10_v5", rdp: true, users: 10, apps: SIX_APPS }],
+  ["azure H100 (ubuntu-drivers), 10 users", { target: "azure", size: "Standard_NC40ads_H100_v5", users: 10 }],
+  ["azure CPU (none), RDP, 1 user", { target: "azure", size: "Standard_D4s_v5", rdp: true }],
+  ["aws g4dn (preinstalled), 1 user", { target: "aws" }],
+  ["aws g6 (preinstalled), RDP, 10 users, 6 apps", { target: "aws", size: "g6.xlarge", rdp: true, users: 10, apps: SIX_APPS }],
+  ["aws CPU (none), no apps, 10 users", { target: "aws", size: "m6i.xlarge", users: 10, apps: [] }],
+];
+
+describe("renderCloudInit", () => {
+  test("the matrix covers every driver install a cloud target can get", () => {
+    const installs = new Set(MATRIX.map(([, o]) => buildSpec(o).driverInstall));
+    expect([...installs].sort()).toEqual(["azure-extension", "azure-grid", "bootstrap-r580", "bootstrap-ubuntu-drivers", "none", "preinstalled"]);
+  });
+
+  test("pins the host key, writes config and scripts, and runs run.sh once", () => {
+    const { text } = render({ target: "azure", users: 2 });
+    const d = docOf(text);
+    expect(Object.keys(d)).toEqual(["ssh_deletekeys", "ssh_genkeytypes", "ssh_keys", "ssh_pwauth", "write_files", "runcmd"]);
+    expect(d.ssh_deletekeys).toBe(true);
+    expect(d.ssh_genkeytypes).toEqual(["ed25519"]);
+    expect(d.ssh_keys).toEqual({ ed25519_private: FAKE_HOST_KEY.privateKeyOpenssh, ed25519_public: FAKE_HOST_KEY.publicKeyOpenssh.trim() });
+    expect(d.ssh_pwauth).toBe(false);
+    expect(d.write_files.map((f) => [f.path, f.permissions])).toEqual([
+      ["/etc/gpu-workbench/bootstrap.env", "0644"],
+      ["/usr/local/lib/gpu-workbench/lib.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/run.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/datadisk.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/users.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/docker.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/prepull.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/driver.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/toolkit.sh", "0755"],
+      ["/usr/local/lib/gpu-workbench/ready.sh", "0755"],
+    ]);
+    expect(d.runcmd).toEqual([["/usr/local/lib/gpu-workbench/run.sh"]]);
+    expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toBe(
+      [
+        "# gpu-workbench bootstrap config (generated)",
+        "GW_TARGET=azure",
+        "GW_OS=ubuntu-22.04",
+        "GW_STEPS='datadisk users docker prepull driver toolkit ready'",
+        "GW_DATA_DISK_GB=256",
+        "GW_HOME_BASE=/data/home",
+        "GW_PIN_HOST_KEY=1",
+        "GW_DRIVER_INSTALL=azure-extension",
+        "GW_GPU_COUNT=1",
+        "GW_IMAGES=quay.io/jupyter/scipy-notebook:2025-10-20",
+        `GW_USERS='daniel 1 1 ${USER_KEYS.daniel}`,
+        `minji 0 0 ${USER_KEYS.minji}'`,
+        "",
+      ].join("\n"),
+    );
+    // The scripts are the files in scripts/, byte for byte.
+    expect(file(d, "/usr/local/lib/gpu-workbench/users.sh")!.content).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, "users.sh"), "utf8"));
+  });
+
+  test("RDP: the hashes go to a 0600 secrets file, never the password; the rdp step runs before ready", () => {
+    const { spec, text } = render({ target: "aws", size: "m6i.xlarge", rdp: true, users: 3, apps: [] });
+    const d = docOf(text);
+    expect(file(d, "/etc/gpu-workbench/secrets.env")).toEqual({
+      path: "/etc/gpu-workbench/secrets.env",
+      permissions: "0600",
+      content: `# gpu-workbench bootstrap secrets (generated)\nGW_RDP_PASSWORDS='daniel:${fakeHash("daniel")}\nminji:${fakeHash("minji")}\nalex:${fakeHash("alex")}'\n`,
+    });
+    expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toContain("GW_STEPS='datadisk users docker rdp ready'\n");
+    expect(() => renderCloudInit(spec, { ...fakeSecrets(spec), rdpPasswordHashes: { daniel: fakeHash("daniel") } })).toThrow(
+      "bootstrap: rdp is on but user minji has no RDP password hash",
+    );
+    expect(() => renderCloudInit(spec, { ...fakeSecrets(spec), rdpPasswordHashes: { daniel: "hunter2", minji: "x", alex: "y" } })).toThrow(
+      'bootstrap: the RDP password of daniel is not a crypt hash ("$6$..."); pass a hash, never the password',
+    );
+  });
+
+  test("without RDP there is no secrets file, and a CPU size skips driver and toolkit", () => {
+    const d = docOf(render({ target: "azure", size: "Standard_D4s_v5", apps: [] }).text);
+    expect(file(d, "/etc/gpu-workbench/secrets.env")).toBeUndefined();
+    expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toContain("GW_STEPS='datadisk users docker ready'\nGW_DATA_DISK_GB=256\nGW_HOME_BASE=/data/home\nGW_PIN_HOST_KEY=1\nGW_DRIVER_INSTALL=none\nGW_GPU_COUNT=0\nGW_IMAGES=''\n");
+  });
+
+  test("refuses targets without cloud-init and host keys that are not ED25519 OpenSSH", () => {
+    const ssh = buildSpec({ target: "ssh" });
+    expect(() => renderCloudInit(ssh, fakeSecrets(ssh))).toThrow("renderCloudInit: target ssh does not boot with cloud-init; run bootstrapScripts(spec) over SSH instead");
+    const spec = buildSpec({});
+    expect(() => renderCloudInit(spec, { ...fakeSecrets(spec), hostKey: { ...FAKE_HOST_KEY, publicKeyOpenssh: USER_KEYS.daniel.replace("ssh-ed25519", "ssh-rsa") } })).toThrow(
+      "bootstrap: the host public key is not an ssh-ed25519 key",
+    );
+    expect(() => renderCloudInit(spec, { ...fakeSecrets(spec), hostKey: { ...FAKE_HOST_KEY, privateKeyOpenssh: "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n" } })).toThrow(
+      "bootstrap: the host private key is not in OpenSSH format",
+    );
+  });
+
+  test.each(MATRIX)("snapshot (redacted): %s", (_name, o) => {
+    expect(redactUserData(render(o).text)).toMatchSnapshot();
+  });
+
+  test("the largest realistic spec (10 users, RDP, 6 apps) fits AWS's 16 KB after gzip", () => {
+    const sizes = MATRIX.filter(([n]) => n.includes("6 apps")).map(([name, o]) => {
+      const { text } = render(o);
+      const gz = gzipUserData(text);
+      return { name, bytes: Buffer.byteLength(text), gzipBytes: gz.length };
+    });
+    console.log(`user data sizes:\n${sizes.map((s) => `  ${s.name}: ${s.bytes} bytes raw, ${s.gzipBytes} bytes gzip`).join("\n")}`);
+    expect(sizes).toHaveLength(2);
+    for (const s of sizes) expect(s.gzipBytes).toBeLessThan(16 * 1024);
+  });
+});
+
+describe("gzipUserData", () => {
+  test("is gzip that cloud-init can read back to the same text", () => {
+    const { text } = render({});
+    const gz = gzipUserData(text);
+    expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(require("zlib").gunzipSync(gz).toString("utf8")).toBe(text);
+  });
+});
+
+describe("redactUserData", () => {
+  test("removes the private key and every password hash, and nothing else", () => {
+    const { text } = render({ target: "azure", rdp: true, users: 10 });
+    expect(text).toContain(FAKE_PRIVATE_KEY_BODY.slice(0, 70));
+    const red = redactUserData(text);
+    for (const line of FAKE_PRIVATE_KEY_BODY.match(/.{1,70}/g)!) expect(red).not.toContain(line);
+    expect(red).not.toContain("PRIVATE KEY");
+    expect(red).not.toMatch(/\$6\$/);
+    for (const u of ["daniel", "hana"]) {
+      expect(text).toContain(fakeHash(u));
+      expect(red).not.toContain(fakeHash(u).slice(12));
+      expect(red).toContain(`${u}:[secret]`);
+    }
+    expect(red).toContain("    [secret]\n");
+    // Only the secrets changed: put them back and the text is the original.
+    const back = red
+      .replace("[secret]", FAKE_HOST_KEY.privateKeyOpenssh.trim().replace(/\n/g, "\n    "))
+      .replace(/(\w+):\[secret\]/g, (_m, u: string) => `${u}:${fakeHash(u)}`);
+    expect(back).toBe(text);
+  });
+
+  test("also catches PEM private keys and bcrypt/yescrypt hashes", () => {
+    const bcrypt = "$2b$10$abcdefghijklmnopqrstuuJ5Nf6B2zq2QhC3sR5x/1Yl2bq9K8wTm";
+    const yescrypt = "$y$j9T$abcdefghijklmnop$ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg";
+    const text = `a: |\n  -----BEGIN PRIVATE KEY-----\n  MIIB\n  -----END PRIVATE KEY-----\nb: "u:${bcrypt}"\nc: 'v:${yescrypt}'\n`;
+    expect(redactUserData(text)).toBe(`a: |\n  [secret]\nb: "u:[secret]"\nc: 'v:[secret]'\n`);
+  });
+});
+
+describe("bootstrapScripts and usersScript (hosts reached over SSH)", () => {
+  test("a cloud VM gets the host-key step first; every script is standalone (no lib.sh to source)", () => {
+    const spec = buildSpec({ target: "azure", size: "Standard_NV36ads_A10_v5", rdp: true, users: 2, apps: SIX_APPS });
+    const scripts = bootstrapScripts(spec, fakeSecrets(spec));
+    expect(scripts.map((s) => s.name)).toEqual(["hostkey", "datadisk", "users", "docker", "prepull", "driver", "toolkit", "rdp", "ready"]);
+    for (const s of scripts) {
+      expect(s.content.startsWith(`#!/bin/bash\n# gpu-workbench bootstrap step "${s.name}" for target azure`)).toBe(true);
+      expect(s.content).not.toContain('/lib.sh"');
+      expect(s.content).toContain("gw_begin() {");
+      expect(s.content).toContain(`gw_begin ${s.name}\n`);
+    }
+    const byName = Object.fromEntries(scripts.map((s) => [s.name, s.content]));
+    expect(byName.hostkey).toContain(`GW_HOST_KEY_PRIVATE='${FAKE_HOST_KEY.privateKeyOpenssh}'\n`);
+    expect(byName.rdp).toContain(`GW_RDP_PASSWORDS='daniel:${fakeHash("daniel")}\nminji:${fakeHash("minji")}'\n`);
+    // Only the steps that need a secret carry it.
+    for (const s of scripts.filter((x) => x.name !== "hostkey")) expect(s.content).not.toContain(FAKE_PRIVATE_KEY_BODY.slice(0, 70));
+    for (const s of scripts.filter((x) => x.name !== "rdp")) expect(s.content).not.toContain(fakeHash("daniel"));
+  });
+
+  test("an existing host keeps its own host key and /home; no data disk, driver or toolkit steps without a GPU", () => {
+    const spec = buildSpec({ target: "ssh" });
+    expect(bootstrapScripts(spec, fakeSecrets(spec)).map((s) => s.name)).toEqual(["users", "docker", "prepull", "ready"]);
+    const gpu = buildSpec({ target: "ssh", hostGpu: true, apps: [] });
+    expect(bootstrapScripts(gpu, fakeSecrets(gpu)).map((s) => s.name)).toEqual(["users", "docker", "driver", "toolkit", "ready"]);
+    const users = usersScript(spec);
+    expect(users).toContain("\nGW_PIN_HOST_KEY=0\n");
+    expect(users).toContain("\nGW_HOME_BASE=/home\n");
+    expect(users).toContain(`\nGW_USERS='daniel 1 1 ${USER_KEYS.daniel}'\n`);
+    expect(users).toBe(bootstrapScripts(spec, fakeSecrets(spec))[0].content);
+  });
+});
+
+describe("readyCheckScript", () => {
+  test("bakes in the timeout and marker path", () => {
+    expect(READY_MARKER_PATH).toBe("/var/lib/gpu-workbench/ready.json");
+    expect(readyCheckScript().split("\n").slice(0, 3)).toEqual(["#!/bin/sh", "GW_READY_TIMEOUT=2400", "GW_MARKER=/var/lib/gpu-workbench/ready.json"]);
+    expect(readyCheckScript({ timeoutSeconds: 90, markerPath: "/tmp/my marker.json" }).split("\n").slice(1, 3)).toEqual([
+      "GW_READY_TIMEOUT=90",
+      "GW_MARKER='/tmp/my marker.json'",
+    ]);
+    expect(() => readyCheckScript({ timeoutSeconds: 0 })).toThrow("readyCheckScript: timeoutSeconds must be a positive whole number, got 0");
+  });
+});
+
+describe("validated by the real tools", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-bootstrap-"));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function schema(name: string, text: string) {
+    const f = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+    fs.writeFileSync(f, text);
+    const r = spawnSync("cloud-init", ["schema", "--config-file", f], { encoding: "utf8" });
+    return { status: r.status, out: `${r.stdout}${r.stderr}`, file: f };
+  }
+  function shellcheck(files: string[], args: string[] = []) {
+    const r = spawnSync("shellcheck", [...args, ...files], { encoding: "utf8", cwd: SCRIPTS_DIR });
+    return { status: r.status, out: r.stdout + r.stderr };
+  }
+
+  const haveCloudInit = toolAvailable("cloud-init", ["--version"]);
+  const haveShellcheck = toolAvailable("shellcheck", ["--version"]);
+
+  (haveCloudInit ? test.each(MATRIX) : test.skip.each(MATRIX))("cloud-init schema accepts: %s", (name, o) => {
+    const r = schema(name, render(o).text);
+    expect(r.out).toContain(`Valid cloud-config: ${r.file}`);
+    expect(r.status).toBe(0);
+  });
+
+  (haveCloudInit ? test : test.skip)("cloud-init schema rejects a broken document (the check can fail)", () => {
+    const broken = render({}).text.replace("ssh_genkeytypes:\n  - ed25519\n", "ssh_genkeytypes: []\n");
+    const r = schema("broken", broken);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("ssh_genkeytypes: [] is too short");
+  });
+
+  (haveShellcheck ? test : test.skip)("shellcheck passes every script in scripts/ (bash; ready-check also as POSIX sh)", () => {
+    const all = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).sort();
+    expect(all).toEqual(["datadisk.sh", "docker.sh", "driver.sh", "hostkey.sh", "lib.sh", "prepull.sh", "rdp.sh", "ready-check.sh", "ready.sh", "run.sh", "toolkit.sh", "users.sh"]);
+    const r = shellcheck(all, ["-x"]);
+    expect(r.out).toBe("");
+    expect(r.status).toBe(0);
+    expect(shellcheck(["ready-check.sh"], ["-s", "sh"])).toEqual({ status: 0, out: "" });
+  });
+
+  (haveShellcheck ? test : test.skip)("shellcheck passes the generated scripts: standalone steps, config files, ready check", () => {
+    const files: string[] = [];
+    const put = (name: string, text: string) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, text);
+      files.push(f);
+    };
+    for (const [i, [, o]] of MATRIX.entries()) {
+      const spec = buildSpec(o);
+      for (const s of bootstrapScripts(spec, fakeSecrets(spec))) put(`m${i}-${s.name}.sh`, s.content);
+      for (const f of docOf(renderCloudInit(spec, fakeSecrets(spec))).write_files.filter((x) => x.path.endsWith(".env"))) {
+        put(`m${i}-${path.basename(f.path)}.sh`, `#!/bin/sh\n# shellcheck disable=SC2034,SC2016 # data: variables for the steps; hashes are literal\n${f.content}`);
+      }
+    }
+    const ssh = buildSpec({ target: "ssh" });
+    for (const s of bootstrapScripts(ssh, fakeSecrets(ssh))) put(`ssh-${s.name}.sh`, s.content);
+    put("ready-check-default.sh", readyCheckScript());
+    put("ready-check-custom.sh", readyCheckScript({ timeoutSeconds: 30, markerPath: "/tmp/it's here.json" }));
+    expect(files.length).toBeGreaterThan(60);
+    const r = shellcheck(files);
+    expect(r.out).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  (haveShellcheck ? test : test.skip)("shellcheck flags a broken script (the check can fail)", () => {
+    const f = path.join(dir, "broken.sh");
+    fs.writeFileSync(f, fs.readFileSync(path.join(SCRIPTS_DIR, "users.sh"), "utf8").replace('rm -f "$keys_dir/$name"', "rm -f $keys_dir/$name"));
+    const r = shellcheck([f], ["-x", "-P", SCRIPTS_DIR]);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("SC2086");
+  });
+});
