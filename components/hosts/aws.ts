@@ -105,14 +105,13 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
 
   constructor(name: string, args: AwsGpuInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-workbench:index:AwsGpuInstance", name, {}, opts);
-    const parent = this;
     const userTags = args.tags ?? {};
     const tags = (part: string): Record<string, string> => ({ Name: `${name}-${part}`, "gpu-workbench": name, ...userTags });
 
     // Network: the given subnet, or the default VPC's default subnet in the availability zone.
     const subnet = args.subnetId
-      ? ec2.getSubnetOutput({ id: args.subnetId }, { parent })
-      : ec2.getSubnetOutput({ availabilityZone: availabilityZoneFor(args.region, args.availabilityZone), defaultForAz: true }, { parent });
+      ? ec2.getSubnetOutput({ id: args.subnetId }, { parent: this })
+      : ec2.getSubnetOutput({ availabilityZone: availabilityZoneFor(args.region, args.availabilityZone), defaultForAz: true }, { parent: this });
 
     const sg = new ec2.SecurityGroup(`${name}-sg`, {
       // A changed description replaces the group: keep it constant.
@@ -121,21 +120,21 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       ingress: ingressRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] }),
       egress: EGRESS_ALL,
       tags: tags("sg"),
-    }, { parent });
+    }, { parent: this });
 
     // Identity: SSM managed instance core now; storage grants attach to the same role later.
     const role = new iam.Role(`${name}-role`, {
       description: `gpu-workbench instance role of ${name}`,
       assumeRolePolicy: ec2AssumeRolePolicy(),
       tags: tags("role"),
-    }, { parent });
+    }, { parent: this });
     // An IAM role's and an instance profile's id is its (auto-generated) name.
-    const ssmCore = new iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.id, policyArn: SSM_CORE_POLICY_ARN }, { parent });
-    const profile = new iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: tags("profile") }, { parent });
+    const ssmCore = new iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.id, policyArn: SSM_CORE_POLICY_ARN }, { parent: this });
+    const profile = new iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: tags("profile") }, { parent: this });
 
     // AMI: read once at creation (see the class comment); the parameter is public, the value not secret.
     const parameterName = amiParameterName(args.gpu, args.os ?? "ubuntu-22.04");
-    const ami = args.amiId ? pulumi.output(args.amiId) : pulumi.unsecret(ssm.getParameterOutput({ name: parameterName }, { parent }).value);
+    const ami = args.amiId ? pulumi.output(args.amiId) : pulumi.unsecret(ssm.getParameterOutput({ name: parameterName }, { parent: this }).value);
 
     // The data volume: inputs independent of the user data, kept on replace and on destroy.
     const volume = new ebs.Volume(`${name}-data`, {
@@ -144,7 +143,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       type: "gp3",
       encrypted: true,
       tags: tags("data"),
-    }, { parent, retainOnDelete: true });
+    }, { parent: this, retainOnDelete: true });
 
     const gz = pulumi.output(args.userData).apply((text) => gzipUserData(text));
     const instance = new ec2.Instance(`${name}-instance`, {
@@ -165,7 +164,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
         ? { marketType: "spot", spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" } }
         : undefined,
       tags: tags("instance"),
-    }, { parent, ignoreChanges: ["ami"], dependsOn: [ssmCore] });
+    }, { parent: this, ignoreChanges: ["ami"], dependsOn: [ssmCore] });
 
     // Detach-before-attach on replacement (an EBS volume has one instance), stopping the old one first.
     new ec2.VolumeAttachment(`${name}-data-attach`, {
@@ -173,10 +172,10 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       volumeId: volume.id,
       instanceId: instance.id,
       stopInstanceBeforeDetaching: true,
-    }, { parent, deleteBeforeReplace: true });
+    }, { parent: this, deleteBeforeReplace: true });
 
     // The address follows a replaced instance (an in-place update of the association).
-    const eip = new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent });
+    const eip = new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this });
 
     let scheduleArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (args.autoStopTime) {
@@ -186,11 +185,11 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
         description: `EventBridge Scheduler: stops ${name} at ${args.autoStopTime} ${timeZone}`,
         assumeRolePolicy: instance.arn.apply((arn) => schedulerAssumeRolePolicy(accountOfArn(arn))),
         tags: tags("stop-role"),
-      }, { parent });
+      }, { parent: this });
       const stopPolicy = new iam.RolePolicy(`${name}-stop-policy`, {
         role: stopRole.id,
         policy: instance.arn.apply(stopInstancePolicy),
-      }, { parent });
+      }, { parent: this });
       const schedule = new scheduler.Schedule(`${name}-stop`, {
         description: `Stops ${name} every day at ${args.autoStopTime} ${timeZone}`,
         scheduleExpression: cron,
@@ -202,7 +201,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
           roleArn: stopRole.arn,
           input: instance.id.apply(stopInstancesInput),
         },
-      }, { parent, dependsOn: [stopPolicy] });
+      }, { parent: this, dependsOn: [stopPolicy] });
       scheduleArn = schedule.arn;
     }
 

@@ -58,7 +58,7 @@ export interface AzureGpuVmArgs {
   adminSshPublicKey: string;
   /** The cloud-init document (plain text; encoded here). Kept secret: it carries the host key. Changing it replaces the VM, not the data disk. */
   customData: pulumi.Input<string>;
-  /** VM and computer name. Default: derived from the component name and the stack. */
+  /** VM and computer (host) name. Default: derived from the component name. */
   vmName?: string | undefined;
   /** Public IP DNS label. Default: the VM name plus a short stable hash. */
   dnsLabel?: string | undefined;
@@ -97,7 +97,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     }
     const rules = nsgRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] });
     const shutdown = args.autoShutdownTime === undefined ? undefined : shutdownTime(args.autoShutdownTime);
-    const vmName = azureVmName(args.vmName ?? `${name}-${pulumi.getStack()}`);
+    const vmName = azureVmName(args.vmName ?? name);
     const dnsLabel = args.dnsLabel ?? dnsLabelFor(vmName, `${pulumi.getProject()}/${pulumi.getStack()}/${name}`);
     super("gpu-workbench:index:AzureGpuVm", name, {}, opts);
 
@@ -230,7 +230,8 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         type: NVIDIA_EXTENSION.type,
         typeHandlerVersion: NVIDIA_EXTENSION.typeHandlerVersion,
         autoUpgradeMinorVersion: true,
-        settings: {},
+        // The driver only: the containers bring their own CUDA (the toolkit would cost GBs and minutes).
+        settings: { installCUDA: false },
         tags,
       }, parent);
     }

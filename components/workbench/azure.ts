@@ -5,7 +5,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureGpuVm, AzureGpuVmArgs } from "../hosts/azure";
-import { azureAdminNameProblem } from "../hosts/azure-rules";
+import { azureAdminNameProblem, azureVmName } from "../hosts/azure-rules";
 import { CostEstimate } from "../config/estimate";
 import { WorkbenchConfigError } from "../config/parse";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
@@ -26,7 +26,7 @@ export function azureSpecProblems(spec: WorkbenchSpec): string[] {
 }
 
 /** AzureGpuVm's arguments from a parsed spec and the rendered user data. */
-export function azureGpuVmArgs(spec: WorkbenchSpec, userData: pulumi.Input<string>): AzureGpuVmArgs {
+export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulumi.Input<string>): AzureGpuVmArgs {
   const admin = deployerUser(spec);
   if (!spec.region) throw new WorkbenchConfigError(["azure-native:location: not set; run pulumi config set azure-native:location <location, e.g. koreacentral>"]);
   return {
@@ -50,6 +50,8 @@ export function azureGpuVmArgs(spec: WorkbenchSpec, userData: pulumi.Input<strin
     adminUsername: admin.name,
     adminSshPublicKey: admin.sshPublicKey,
     customData: userData,
+    // The VM and its host name are the workbench's name (the program uses the stack name).
+    vmName: azureVmName(name),
   };
 }
 
@@ -90,7 +92,7 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
     super("gpu-workbench:index:AzureWorkbench", name, {}, opts);
 
     const access = createHostAccess(this, name, spec);
-    const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(spec, access.userData), { parent: this });
+    const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData), { parent: this });
 
     // A new VM (new vmId) or new user data means a fresh bootstrap to wait for. The hash stays
     // secret like the user data it comes from.

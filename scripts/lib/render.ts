@@ -99,8 +99,7 @@ export function renderText(plan: Plan): string {
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) {
     if (k === "estimate") continue;
-    const text = typeof v === "string" ? v : JSON.stringify(v, null, 2);
-    lines.push(`  ${k}: ${text.includes("\n") ? "\n" + indent(text, "    ") : text}`);
+    lines.push(...outputLines(k, v, "  "));
   }
   for (const u of plan.userData) {
     lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped (AWS limit 16384)`);
@@ -115,6 +114,17 @@ export function renderText(plan: Plan): string {
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/** A string map prints one entry a line (multi-line values as indented blocks); the rest as JSON. */
+function outputLines(key: string, v: unknown, pad: string): string[] {
+  if (typeof v === "string") return v.includes("\n") ? [`${pad}${key}:`, indent(v.trimEnd(), pad + "  ")] : [`${pad}${key}: ${v}`];
+  if (v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")) {
+    const entries = Object.entries(v as Record<string, string>);
+    if (entries.length === 0) return [`${pad}${key}: {}`];
+    return [`${pad}${key}:`, ...entries.flatMap(([k, x]) => outputLines(k, x, pad + "  "))];
+  }
+  return [`${pad}${key}: ${JSON.stringify(v)}`];
 }
 
 function indent(text: string, pad: string): string {

@@ -33,7 +33,7 @@ interface OptionsRequest {
 
 /** Waits until every output resolved and no registration arrives any more. */
 async function settle(wb: AzureWorkbenchT): Promise<void> {
-  await Promise.all([wb.address, wb.credentials, wb.appUrls, wb.dataDiskId, wb.principalId].map((o) => valueOf(o)));
+  await Promise.all([wb.address, wb.credentials, wb.appUrls, wb.dataDiskId, wb.principalId].map((o) => valueOf(o as pulumi.Output<unknown>)));
   let n = -1;
   while (n !== rec.registrations.length) {
     n = rec.registrations.length;
@@ -115,7 +115,7 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
     const ip = inputs("wb-host-ip");
     expect(ip.sku).toEqual({ name: "Standard", tier: "Regional" });
     expect(ip.publicIPAllocationMethod).toBe("Static");
-    expect(ip.dnsSettings.domainNameLabel).toMatch(/^wb-host-azure-t4-[0-9a-f]{6}$/);
+    expect(ip.dnsSettings.domainNameLabel).toMatch(/^wb-[0-9a-f]{6}$/);
     const nic = inputs("wb-host-nic");
     expect(nic.networkSecurityGroup.id).toMatch(/\/NetworkSecurityGroup\/wb-host-nsg$/);
     expect(nic.ipConfigurations).toHaveLength(1);
@@ -134,13 +134,13 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
 
   it("creates the VM: size, image, disks, SSH key only, identity, boot diagnostics, Secure Boot off for the extension", () => {
     const vm = inputs("wb-host-vm");
-    expect(vm.vmName).toBe("wb-host-azure-t4");
+    expect(vm.vmName).toBe("wb");
     expect(vm.hardwareProfile).toEqual({ vmSize: "Standard_NC4as_T4_v3" });
     expect(vm.storageProfile.imageReference).toEqual({ publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" });
     expect(vm.storageProfile.osDisk).toEqual({ createOption: "FromImage", diskSizeGB: 128, caching: "ReadWrite", managedDisk: { storageAccountType: "Premium_LRS" }, deleteOption: "Delete" });
     expect(vm.storageProfile.dataDisks).toEqual([{ lun: 0, createOption: "Attach", managedDisk: { id: expect.stringMatching(/\/Disk\/wb-host-data$/) }, caching: "ReadOnly", deleteOption: "Detach" }]);
     expect(vm.osProfile.adminUsername).toBe("daniel");
-    expect(vm.osProfile.computerName).toBe("wb-host-azure-t4");
+    expect(vm.osProfile.computerName).toBe("wb");
     expect(vm.osProfile.linuxConfiguration).toEqual({
       disablePasswordAuthentication: true,
       provisionVMAgent: true,
@@ -181,13 +181,13 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
     expect(ext).toEqual({
       resourceGroupName: inputs("wb-host-vm").resourceGroupName,
       location: "koreacentral",
-      vmName: "wb-host-azure-t4",
+      vmName: "wb",
       vmExtensionName: "NvidiaGpuDriverLinux",
       publisher: "Microsoft.HpcCompute",
       type: "NvidiaGpuDriverLinux",
       typeHandlerVersion: "1.9",
       autoUpgradeMinorVersion: true,
-      settings: {},
+      settings: { installCUDA: false },
       tags: { "gpu-workbench": "wb-host" },
     });
     expect(await valueOf(wb.driverInstall)).toBe("azure-extension");
@@ -207,7 +207,7 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
   });
 
   it("exposes the Azure outputs, and credentials are secret", async () => {
-    expect(await valueOf(wb.fqdn)).toMatch(/^wb-host-azure-t4-[0-9a-f]{6}\.koreacentral\.cloudapp\.azure\.com$/);
+    expect(await valueOf(wb.fqdn)).toMatch(/^wb-[0-9a-f]{6}\.koreacentral\.cloudapp\.azure\.com$/);
     expect(await valueOf(wb.resourceGroupName)).toBe(inputs("wb-host-vm").resourceGroupName);
     expect(await valueOf(wb.principalId)).toMatch(/^[0-9a-f-]{36}$/);
     expect(await valueOf(wb.dataDiskId)).toMatch(/\/Disk\/wb-host-data$/);
@@ -246,7 +246,7 @@ describe("AzureWorkbench, spot with auto-shutdown", () => {
     expect(inputs("spot-host-shutdown")).toEqual({
       resourceGroupName: vm.resourceGroupName,
       location: "koreacentral",
-      name: "shutdown-computevm-spot-host-azure-t4",
+      name: "shutdown-computevm-spot",
       status: "Enabled",
       taskType: "ComputeVmShutdownTask",
       dailyRecurrence: { time: "1900" },

@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { parse } from "yaml";
 import {
   bootstrapScripts, gzipUserData, READY_MARKER_PATH, readyCheckScript, redactUserData, renderCloudInit, usersScript,
@@ -133,7 +134,10 @@ describe("renderCloudInit", () => {
   });
 
   test.each(MATRIX)("snapshot (redacted): %s", (_name, o) => {
-    expect(redactUserData(render(o).text)).toMatchSnapshot();
+    const red = redactUserData(render(o).text);
+    expect(red).not.toContain(FAKE_PRIVATE_KEY_BODY.slice(0, 70));
+    expect(red).not.toMatch(/\$6\$fake/);
+    expect(red).toMatchSnapshot();
   });
 
   test("the largest realistic spec (10 users, RDP, 6 apps) fits AWS's 16 KB after gzip", () => {
@@ -153,7 +157,7 @@ describe("gzipUserData", () => {
     const { text } = render({});
     const gz = gzipUserData(text);
     expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    expect(require("zlib").gunzipSync(gz).toString("utf8")).toBe(text);
+    expect(zlib.gunzipSync(gz).toString("utf8")).toBe(text);
   });
 });
 
@@ -280,7 +284,9 @@ describe("validated by the real tools", () => {
       fs.writeFileSync(f, text);
       files.push(f);
     };
-    for (const [i, [, o]] of MATRIX.entries()) {
+    // Three specs cover every step and both config files (shellcheck takes ~0.2 s a file).
+    for (const i of [1, 3, 8]) {
+      const o = MATRIX[i][1];
       const spec = buildSpec(o);
       for (const s of bootstrapScripts(spec, fakeSecrets(spec))) put(`m${i}-${s.name}.sh`, s.content);
       for (const f of docOf(renderCloudInit(spec, fakeSecrets(spec))).write_files.filter((x) => x.path.endsWith(".env"))) {
@@ -291,7 +297,7 @@ describe("validated by the real tools", () => {
     for (const s of bootstrapScripts(ssh, fakeSecrets(ssh))) put(`ssh-${s.name}.sh`, s.content);
     put("ready-check-default.sh", readyCheckScript());
     put("ready-check-custom.sh", readyCheckScript({ timeoutSeconds: 30, markerPath: "/tmp/it's here.json" }));
-    expect(files.length).toBeGreaterThan(60);
+    expect(files.map((f) => path.basename(f))).toHaveLength(11 + 11 + 6 + 4 + 2);
     const r = shellcheck(files);
     expect(r.out).toBe("");
     expect(r.status).toBe(0);

@@ -61,17 +61,20 @@ gw_begin() {
 have() { command -v "$1" >/dev/null 2>&1; }
 have_systemd() { [ -d /run/systemd/system ]; }
 
-# put_file DEST MODE < content: replaces DEST only when the content or mode differs; CHANGED=1 if it did.
+# put_file DEST MODE < content: replaces DEST only when the content or mode differs; CHANGED=1 if it
+# did. The draft lives in /tmp, so an unchanged file leaves even its directory untouched.
 put_file() {
   local tmp
   CHANGED=0
-  tmp=$(mktemp "$1.XXXXXX")
+  tmp=$(mktemp)
   cat >"$tmp"
   chmod "$2" "$tmp"
   if [ -f "$1" ] && cmp -s "$tmp" "$1" && [ "$(stat -c %a "$1")" = "$(stat -c %a "$tmp")" ]; then
     rm -f "$tmp"
   else
-    mv -f "$tmp" "$1"
+    install -m "$2" "$tmp" "$1.gw-new"
+    mv -f "$1.gw-new" "$1"
+    rm -f "$tmp"
     CHANGED=1
   fi
 }

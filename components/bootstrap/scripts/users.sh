@@ -83,27 +83,25 @@ rm -f "$tmp"
 # First value wins in sshd_config: 10- comes before the image's and cloud-init's drop-ins.
 conf=/etc/ssh/sshd_config.d/10-gpu-workbench.conf
 mkdir -p /etc/ssh/sshd_config.d
-{
-  echo "# Managed by gpu-workbench."
-  echo "PasswordAuthentication no"
-  echo "KbdInteractiveAuthentication no"
-  echo "PermitRootLogin no"
-  echo "AuthorizedKeysFile .ssh/authorized_keys $keys_dir/%u"
-  if [ "${GW_PIN_HOST_KEY:-0}" = 1 ]; then echo "HostKey /etc/ssh/ssh_host_ed25519_key"; fi
-} >"$conf.new"
-if cmp -s "$conf.new" "$conf"; then
-  rm -f "$conf.new"
-else
-  chmod 0644 "$conf.new"
-  mv -f "$conf.new" "$conf"
+had_conf=0
+if [ -f "$conf" ]; then had_conf=1; cp -p "$conf" "$tmp"; fi
+drop_in="# Managed by gpu-workbench.
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AuthorizedKeysFile .ssh/authorized_keys $keys_dir/%u"
+if [ "${GW_PIN_HOST_KEY:-0}" = 1 ]; then drop_in="$drop_in"$'\n'"HostKey /etc/ssh/ssh_host_ed25519_key"; fi
+put_file "$conf" 0644 <<<"$drop_in"
+if [ "$CHANGED" = 1 ]; then
   if have sshd; then
     mkdir -p /run/sshd
     if ! sshd -t; then
-      rm -f "$conf"
-      die "sshd -t rejects the gpu-workbench drop-in $conf; removed it"
+      if [ "$had_conf" = 1 ]; then mv -f "$tmp" "$conf"; else rm -f "$conf"; fi
+      die "sshd -t rejects the gpu-workbench drop-in $conf; kept the previous one"
     fi
   fi
   if have_systemd; then systemctl try-reload-or-restart ssh.service || systemctl try-reload-or-restart sshd.service || true; fi
   log "sshd configured"
 fi
+rm -f "$tmp"
 log "users: $wanted"

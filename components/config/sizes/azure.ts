@@ -15,16 +15,21 @@ function size(name: string, vcpus: number, memoryGb: number, pricePerHour: numbe
 /**
  * Azure sizes a data team is likely to pick. Prices: pay-as-you-go Linux, USD/hour, East US.
  * They are planning figures, not a quote: check the Azure pricing calculator for your region.
+ * The NCasT4_v3 and NC A100 v4 figures agree with an independent public catalog; the others
+ * could not be checked when this file was last edited (see priceSource).
  */
 export const azureSizes: SizeCatalog = {
   priceRegion: "eastus",
   priceDate: "2025-06-01",
-  priceSource: "Azure Retail Prices API (prices.azure.com), Linux pay-as-you-go",
+  priceSource:
+    "recorded from public list prices (Azure Retail Prices API, prices.azure.com; Linux pay-as-you-go), unverified here " +
+    "except NCasT4_v3 and NC A100 v4, which match an independent public catalog",
   sizes: {
     Standard_NC4as_T4_v3: size("Standard_NC4as_T4_v3", 4, 28, 0.526, { ...T4, count: 1 }),
     Standard_NC8as_T4_v3: size("Standard_NC8as_T4_v3", 8, 56, 0.752, { ...T4, count: 1 }),
     Standard_NC16as_T4_v3: size("Standard_NC16as_T4_v3", 16, 110, 1.204, { ...T4, count: 1 }),
     Standard_NC64as_T4_v3: size("Standard_NC64as_T4_v3", 64, 440, 4.352, { ...T4, count: 4 }),
+    // NCv3 (V100) was retired by Azure on 2025-09-30: kept so old configs get a clear price, not for new stacks.
     Standard_NC6s_v3: size("Standard_NC6s_v3", 6, 112, 3.06, { ...V100, count: 1 }),
     Standard_NC12s_v3: size("Standard_NC12s_v3", 12, 224, 6.12, { ...V100, count: 2 }),
     Standard_NC24s_v3: size("Standard_NC24s_v3", 24, 448, 12.24, { ...V100, count: 4 }),

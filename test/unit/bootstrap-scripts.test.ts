@@ -1,0 +1,277 @@
+/**
+ * The bootstrap scripts run for real: the step wrapper and its failure marker, the ready marker,
+ * the deployer's ready check (with and without cloud-init), and the users step inside a private
+ * mount namespace (an overlay over /etc, so the host's accounts are never touched).
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readyCheckScript, usersScript } from "../../components/bootstrap";
+import { buildSpec, USER_KEYS } from "../support/bootstrap-fixtures";
+
+const SCRIPTS_DIR = path.join(__dirname, "../../components/bootstrap/scripts");
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-scripts-"));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string, mode = 0o755): string {
+  const f = path.join(dir, name);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, text, { mode });
+  return f;
+}
+function sh(cmd: string, args: string[], env: Record<string, string>) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const readMarker = () => JSON.parse(fs.readFileSync(path.join(dir, "ready.json"), "utf8"));
+
+describe("lib.sh step wrapper", () => {
+  const step = (body: string) =>
+    sh("bash", [write("step.sh", `#!/bin/bash\n. "${SCRIPTS_DIR}/lib.sh"\ngw_begin demo\n${body}\n`)], {
+      GW_TARGET: "test",
+      GW_MARKER: path.join(dir, "ready.json"),
+    });
+
+  test("a failing command marks the step failed with the command", () => {
+    const r = step("echo working\nfalse\necho never");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("working\n");
+    expect(readMarker()).toEqual({ status: "failed", step: "demo", message: "command failed (exit 1): false" });
+  });
+
+  test("die records its message, JSON-escaped", () => {
+    const r = step(`die 'disk "sdc" has a \\ in it'`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/gpu-workbench\[demo\]: ERROR: disk "sdc" has a \\ in it\n$/);
+    expect(readMarker()).toEqual({ status: "failed", step: "demo", message: 'disk "sdc" has a \\ in it' });
+  });
+
+  test("exit 100 means reboot and resume; success leaves the running marker for the next step", () => {
+    expect(step("exit 100").status).toBe(100);
+    expect(readMarker()).toEqual({ status: "rebooting", step: "demo" });
+    expect(step("true").status).toBe(0);
+    expect(readMarker()).toEqual({ status: "running", step: "demo" });
+  });
+
+  test("put_file replaces a file only when its content or mode changes", () => {
+    const target = path.join(dir, "f.conf");
+    const r = sh("bash", ["-c", `. "${SCRIPTS_DIR}/lib.sh"; for m in 0644 0644 0600; do put_file "${target}" $m <<<"a=1"; echo -n "$CHANGED"; done; put_file "${target}" 0600 <<<"a=2"; echo "$CHANGED"`], { GW_TARGET: "test" });
+    expect(r.stdout).toBe("1011\n");
+    expect(fs.readFileSync(target, "utf8")).toBe("a=2\n");
+    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("ready.sh writes the ready marker from what it verifies", () => {
+  function stubs(): string {
+    write("bin/nvidia-smi", `#!/bin/sh\ncase "$*" in\n  *driver_version*) echo 580.95.05 ;;\n  *name*) printf 'Tesla T4\\nTesla "T4" 2\\n' ;;\nesac\n`);
+    write("bin/nvidia-ctk", "#!/bin/sh\necho 'NVIDIA Container Toolkit CLI version 1.17.8'\necho 'commit: 3c2a1f0'\n");
+    write("bin/docker", "#!/bin/sh\necho 28.5.1\n");
+    return path.join(dir, "bin");
+  }
+  const run = (gpus: string) =>
+    sh("bash", [path.join(SCRIPTS_DIR, "ready.sh")], {
+      PATH: `${stubs()}:${process.env.PATH}`,
+      GW_TARGET: "aws",
+      GW_GPU_COUNT: gpus,
+      GW_STEPS: "datadisk users docker driver toolkit ready",
+      GW_MARKER: path.join(dir, "ready.json"),
+    });
+
+  test("GPU host", () => {
+    expect(run("2").status).toBe(0);
+    const m = readMarker();
+    expect(m.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect({ ...m, finishedAt: "x" }).toEqual({
+      status: "ready",
+      driver: "580.95.05",
+      gpus: ["Tesla T4", 'Tesla "T4" 2'],
+      docker: "28.5.1",
+      toolkit: "1.17.8",
+      steps: ["datadisk", "users", "docker", "driver", "toolkit", "ready"],
+      finishedAt: "x",
+    });
+  });
+
+  test("CPU host", () => {
+    expect(run("0").status).toBe(0);
+    expect({ ...readMarker(), finishedAt: "x" }).toEqual({
+      status: "ready", driver: "none", gpus: [], docker: "28.5.1", toolkit: "none",
+      steps: ["datadisk", "users", "docker", "driver", "toolkit", "ready"], finishedAt: "x",
+    });
+  });
+});
+
+describe("readyCheckScript, run by sh", () => {
+  const READY = '{"status":"ready","driver":"580.95.05","gpus":["Tesla T4"],"docker":"28.5.1","toolkit":"1.17.8","steps":["users","ready"],"finishedAt":"2025-01-01T00:00:00Z"}\n';
+  const marker = () => path.join(dir, "state", "ready.json");
+  const putMarker = (text: string) => write("state/ready.json", text, 0o644);
+  const script = (timeoutSeconds: number) => write("check.sh", readyCheckScript({ timeoutSeconds, markerPath: marker() }));
+  const env = (extra: Record<string, string> = {}) => ({ GW_READY_POLL: "0.1", GW_CLOUD_INIT_RUN_DIR: path.join(dir, "no-such-dir"), ...extra });
+  /** A fake cloud-init that logs its arguments and exits with `rc` (prints "status: error" for --long). */
+  function fakeCloudInit(rc: number, hang = false): Record<string, string> {
+    write("ci/cloud-init", `#!/bin/sh\necho "$*" >> "${dir}/ci.log"\n${hang ? "sleep 30\n" : ""}case "$*" in *--long*) echo "status: error"; echo "detail: boom" ;; esac\nexit ${rc}\n`);
+    fs.mkdirSync(path.join(dir, "run-ci"), { recursive: true });
+    return { PATH: `${path.join(dir, "ci")}:${process.env.PATH}`, GW_CLOUD_INIT_RUN_DIR: path.join(dir, "run-ci") };
+  }
+
+  test("ready: prints the marker and exits 0", () => {
+    putMarker(READY);
+    expect(sh("sh", [script(5)], env())).toEqual({ status: 0, stdout: READY, stderr: "" });
+  });
+
+  test("failed: exits 1 with the step and its message", () => {
+    putMarker('{"status":"failed","step":"docker","message":"the daemon said \\"no\\" to C:\\\\x"}\n');
+    expect(sh("sh", [script(5)], env())).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: 'gpu-workbench: bootstrap failed at step docker: the daemon said "no" to C:\\x\n',
+    });
+  });
+
+  test("times out with the last step, or with no marker at all", () => {
+    putMarker('{"status":"running","step":"driver"}\n');
+    expect(sh("sh", [script(1)], env())).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: "gpu-workbench: not ready after 1 s (last status: running, step driver); see /var/log/gpu-workbench.log on the host\n",
+    });
+    fs.rmSync(marker());
+    expect(sh("sh", [script(1)], env()).stderr).toBe("gpu-workbench: not ready after 1 s (last status: no marker); see /var/log/gpu-workbench.log on the host\n");
+  });
+
+  test("keeps waiting through running and rebooting until the marker says ready", async () => {
+    putMarker('{"status":"rebooting","step":"driver"}\n');
+    const child = spawn("sh", [script(20)], { env: { ...process.env, ...env() } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 700));
+    putMarker('{"status":"running","step":"toolkit"}\n');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(child.exitCode).toBeNull();
+    putMarker(READY);
+    const code = await new Promise((r) => child.on("exit", r));
+    expect(code).toBe(0);
+    expect(out).toBe(READY);
+  });
+
+  test("waits for cloud-init first and tolerates its exit 2 (recoverable errors)", () => {
+    putMarker(READY);
+    const r = sh("sh", [script(5)], env(fakeCloudInit(2)));
+    expect(r).toEqual({ status: 0, stdout: READY, stderr: "" });
+    expect(fs.readFileSync(path.join(dir, "ci.log"), "utf8")).toBe("status --wait\n");
+  });
+
+  test("cloud-init failed and the bootstrap never started: says so at once", () => {
+    const r = sh("sh", [script(60)], env(fakeCloudInit(1)));
+    expect(r).toEqual({ status: 1, stdout: "", stderr: "gpu-workbench: cloud-init failed before the bootstrap started: status: error detail: boom \n" });
+  });
+
+  test("cloud-init still running at the deadline", () => {
+    const r = sh("sh", [script(1)], env(fakeCloudInit(0, true)));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("gpu-workbench: not ready after 1 s: cloud-init is still running (see /var/log/cloud-init-output.log)\n");
+  });
+
+  test("a host without cloud-init skips that wait", () => {
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    for (const t of ["sh", "sed", "head", "date", "cat", "sleep", "tr", "timeout"]) {
+      fs.symlinkSync(spawnSync("sh", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim(), path.join(bin, t));
+    }
+    fs.mkdirSync(path.join(dir, "run-ci"));
+    putMarker(READY);
+    const r = sh(path.join(bin, "sh"), [script(5)], { ...env(), PATH: bin, GW_CLOUD_INIT_RUN_DIR: path.join(dir, "run-ci") });
+    expect(r).toEqual({ status: 0, stdout: READY, stderr: "" });
+  });
+});
+
+/** Root and mount namespaces with overlayfs: the users step can run without touching the host. */
+function canIsolate(): boolean {
+  const ok = process.getuid?.() === 0 && spawnSync("unshare", ["-m", "sh", "-c", "mount -t tmpfs t /mnt"], { stdio: "ignore" }).status === 0;
+  if (!ok && process.env.CI === "true") throw new Error("the users-step test needs root and unshare -m under CI=true");
+  if (!ok) console.warn("SKIPPED: the users-step test needs root and mount namespaces (unshare -m)");
+  return ok;
+}
+
+(canIsolate() ? describe : describe.skip)("users.sh, for real in a private mount namespace", () => {
+  const spec = (names: string[]) => {
+    const full = buildSpec({ target: "ssh", users: 3, apps: [] });
+    return { ...full, users: full.users.filter((u) => names.includes(u.name)) };
+  };
+
+  test("creates, re-runs without changes, locks removed users (keys, docker gone), re-enables returning ones", () => {
+    const s1 = write("s1.sh", usersScript(spec(["daniel", "minji", "alex"])));
+    const s2 = write("s2.sh", usersScript(spec(["daniel"])));
+    const upper = path.join(dir, "upper");
+    const harness = write(
+      "harness.sh",
+      `#!/bin/bash
+set -e
+mkdir -p ${upper} ${dir}/work
+mount -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${dir}/work /etc
+mount -t tmpfs tmpfs /home
+mount -t tmpfs tmpfs /var/log
+export GW_MARKER=${dir}/ready.json
+state() {
+  echo "== $1"
+  for u in daniel minji alex; do
+    echo "$(getent passwd $u | cut -d: -f1,6,7) expire=$(getent shadow $u | cut -d: -f8) groups=$(id -nG $u | tr ' ' '\\n' | grep -E '^(docker|gpu-workbench|sudo)$' | sort | tr '\\n' ',')"
+    echo "key: $(cat /etc/ssh/authorized_keys.d/$u 2>/dev/null || echo none)"
+  done
+  echo "sudoers: $(grep -v '^#' /etc/sudoers.d/90-gpu-workbench | tr '\\n' ';') $(stat -c %a /etc/sudoers.d/90-gpu-workbench)"
+}
+fingerprint() { find ${upper} -printf '%p %T@ %s\\n' | sort; }
+bash ${s1} 2>/dev/null
+state first
+fingerprint > ${dir}/fp1
+bash ${s1} 2>/dev/null
+fingerprint > ${dir}/fp2
+cmp -s ${dir}/fp1 ${dir}/fp2 && echo "second run: no change" || { echo "second run changed:"; diff ${dir}/fp1 ${dir}/fp2; }
+bash ${s2} 2>/dev/null
+state removed
+bash ${s1} 2>/dev/null
+state back
+echo "== sshd"
+cat /etc/ssh/sshd_config.d/10-gpu-workbench.conf
+sshd -t && echo "sshd -t: ok"
+`,
+    );
+    const r = spawnSync("unshare", ["-m", "bash", harness], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    const k = (u: string) => `key: ${USER_KEYS[u]}`;
+    expect(r.stdout).toBe(
+      [
+        "== first",
+        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,", k("daniel"),
+        "minji:/home/minji:/bin/bash expire= groups=gpu-workbench,", k("minji"),
+        "alex:/home/alex:/bin/bash expire= groups=docker,gpu-workbench,", k("alex"),
+        "sudoers: daniel ALL=(ALL) NOPASSWD:ALL; 440",
+        "second run: no change",
+        "== removed",
+        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,", k("daniel"),
+        "minji:/home/minji:/usr/sbin/nologin expire=1 groups=gpu-workbench,", "key: none",
+        "alex:/home/alex:/usr/sbin/nologin expire=1 groups=gpu-workbench,", "key: none",
+        "sudoers: daniel ALL=(ALL) NOPASSWD:ALL; 440",
+        "== back",
+        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,", k("daniel"),
+        "minji:/home/minji:/bin/bash expire= groups=gpu-workbench,", k("minji"),
+        "alex:/home/alex:/bin/bash expire= groups=docker,gpu-workbench,", k("alex"),
+        "sudoers: daniel ALL=(ALL) NOPASSWD:ALL; 440",
+        "== sshd",
+        "# Managed by gpu-workbench.",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PermitRootLogin no",
+        "AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/authorized_keys.d/%u",
+        "sshd -t: ok",
+        "",
+      ].join("\n"),
+    );
+    expect(r.status).toBe(0);
+  });
+});
