@@ -6,11 +6,15 @@
 export { AzureWorkbench } from "./workbench/azure";
 export { AwsWorkbench } from "./workbench/aws";
 export { LocalWorkbench } from "./workbench/local";
+export type { LocalWorkbenchArgs } from "./workbench/local";
 export { createWorkbench, stackOutputs } from "./workbench";
 export type { WorkbenchArgs, WorkbenchOutputs } from "./workbench/common";
 export { AzureGpuVm } from "./hosts/azure";
+export type { AzureGpuVmArgs } from "./hosts/azure";
 export { AwsGpuInstance } from "./hosts/aws";
+export type { AwsGpuInstanceArgs } from "./hosts/aws";
 export { AnalysisApps } from "./apps/analysisApps";
+export type { AnalysisAppsArgs, AppCredential } from "./apps/analysisApps";
 export { appCatalog } from "./apps/catalog";
 export type { CatalogEntry } from "./apps/catalog";
 export { renderCloudInit } from "./bootstrap";

@@ -34,6 +34,11 @@ export function secureBootFor(driverInstall: string): boolean {
   return driverInstall === "bootstrap-ubuntu-drivers" || driverInstall === "none";
 }
 
+/** Host caching of the data disk: ReadOnly (writes go straight to the disk); Azure has none from 4 TiB up. */
+export function dataDiskCaching(sizeGb: number): "ReadOnly" | "None" {
+  return sizeGb >= 4096 ? "None" : "ReadOnly";
+}
+
 /** One inbound NSG rule, shaped as azure-native's inline `securityRules` entry. */
 export interface NsgRule {
   name: string;

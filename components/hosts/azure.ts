@@ -9,7 +9,7 @@ import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import {
-  AZURE_DRIVER_INSTALLS, AZURE_IMAGES, azureVmName, dnsLabelFor, encodeCustomData, NVIDIA_EXTENSION, nsgRules,
+  AZURE_DRIVER_INSTALLS, AZURE_IMAGES, azureVmName, dataDiskCaching, dnsLabelFor, encodeCustomData, NVIDIA_EXTENSION, nsgRules,
   secureBootFor, shutdownTime,
 } from "./azure-rules";
 
@@ -187,7 +187,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
           lun: 0,
           createOption: "Attach",
           managedDisk: { id: dataDisk.id },
-          caching: compute.CachingTypes.ReadOnly,
+          caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
           deleteOption: "Detach",
         }],
       },

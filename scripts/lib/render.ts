@@ -82,6 +82,11 @@ export async function resolveOutputs(exports: Record<string, unknown>): Promise<
   return out;
 }
 
+const USER_DATA_LIMITS: Record<string, string> = {
+  aws: " (AWS limit: 16384 bytes, sent gzipped)",
+  azure: " (Azure limit: 65535 bytes of customData; gzipped only when needed)",
+};
+
 /** The human plan: a resource tree, outputs, user-data sizes and the estimate. */
 export function renderText(plan: Plan): string {
   const lines: string[] = [`Plan for stack ${plan.stack} (target ${plan.target}): ${plan.resources.length} resources`, ""];
@@ -102,7 +107,7 @@ export function renderText(plan: Plan): string {
     lines.push(...outputLines(k, v, "  "));
   }
   for (const u of plan.userData) {
-    lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped (AWS limit 16384)`);
+    lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${USER_DATA_LIMITS[plan.target] ?? ""}`);
   }
   const est = plan.outputs.estimate as { size: string; pricePerHour: number; monthlyAlwaysOn: number; monthlyOfficeHours: number; priceRegion: string; priceDate: string; priceSource: string; note: string } | undefined;
   if (est && typeof est === "object") {

@@ -173,6 +173,7 @@ umask 077
 cat >"$m/etc/ssh/ssh_host_ed25519_key"
 printf '%s\\n' "$GWB_HOST_PUB" >"$m/etc/ssh/ssh_host_ed25519_key.pub"
 chmod 0644 "$m/etc/ssh/ssh_host_ed25519_key.pub"
+umask 022 # what sshd gets from systemd; sessions inherit it
 exec chroot "$m" /usr/sbin/sshd -D -e -p "$port" -o ListenAddress=127.0.0.1 -h /etc/ssh/ssh_host_ed25519_key 2>>"$dir/sshd.log"
 `;
 

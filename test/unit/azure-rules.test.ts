@@ -1,6 +1,6 @@
 import * as zlib from "zlib";
 import {
-  AZURE_CUSTOM_DATA_MAX_BYTES, azureAdminNameProblem, azureVmName, dnsLabelFor, encodeCustomData, nsgRules, secureBootFor,
+  AZURE_CUSTOM_DATA_MAX_BYTES, azureAdminNameProblem, dataDiskCaching, azureVmName, dnsLabelFor, encodeCustomData, nsgRules, secureBootFor,
   shutdownTime,
 } from "../../components/hosts/azure-rules";
 
@@ -54,6 +54,14 @@ describe("names", () => {
     expect(azureAdminNameProblem("admin")).toBe('"admin" is reserved by Azure for a VM\'s admin user; the first admin needs another login name');
     expect(azureAdminNameProblem("Root")).toBeDefined();
     expect(azureAdminNameProblem("daniel")).toBeUndefined();
+  });
+});
+
+describe("dataDiskCaching", () => {
+  it("caches reads below 4 TiB only", () => {
+    expect(dataDiskCaching(256)).toBe("ReadOnly");
+    expect(dataDiskCaching(4095)).toBe("ReadOnly");
+    expect(dataDiskCaching(4096)).toBe("None");
   });
 });
 

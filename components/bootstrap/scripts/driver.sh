@@ -50,7 +50,7 @@ case ${GW_DRIVER_INSTALL:-none} in
   preinstalled | azure-extension)
     # The image loads its driver during boot; Azure's extension installs it beside cloud-init.
     wait=120
-    [ "$GW_DRIVER_INSTALL" = azure-extension ] && wait=${GW_DRIVER_WAIT:-2700}
+    [ "$GW_DRIVER_INSTALL" = azure-extension ] && wait=${GW_DRIVER_WAIT:-1800}
     deadline=$(($(date +%s) + wait))
     until smi_ok; do
       if [ "$(date +%s)" -ge "$deadline" ]; then
