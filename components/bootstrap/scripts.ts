@@ -160,10 +160,14 @@ export function usersScript(spec: WorkbenchSpec): string {
  * The script the deployer's ready command runs over SSH: waits for cloud-init (exit 2 tolerated;
  * skipped where cloud-init does not run), then for the ready marker. Prints the marker's JSON and
  * exits 0 when ready; exits 1 with the failed step and message, or "not ready after N s", on stderr.
+ * `onPendingReboot: "exit"` also exits 0 (printing the "rebooting" marker) when the bootstrap is
+ * about to reboot this boot, so the deployer's session ends before the reboot would cut it.
  */
-export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: string } = {}): string {
+export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: string; onPendingReboot?: "wait" | "exit" } = {}): string {
   const timeout = opts.timeoutSeconds ?? 2400;
   if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`readyCheckScript: timeoutSeconds must be a positive whole number, got ${timeout}`);
   const body = scriptText("ready-check.sh").replace(/^#!.*\n/, "");
-  return "#!/bin/sh\n" + assignments({ GW_READY_TIMEOUT: String(timeout), GW_MARKER: opts.markerPath ?? READY_MARKER_PATH }) + body;
+  const vars: Record<string, string> = { GW_READY_TIMEOUT: String(timeout), GW_MARKER: opts.markerPath ?? READY_MARKER_PATH };
+  if (opts.onPendingReboot === "exit") vars.GW_READY_ON_REBOOT = "exit";
+  return "#!/bin/sh\n" + assignments(vars) + body;
 }

@@ -8,6 +8,7 @@ import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import * as local from "@pulumi/command/local";
 import * as remote from "@pulumi/command/remote";
 import { AnalysisApps } from "../apps/analysisApps";
 import { dockerSshHost, dockerSshOpts, expandHome, knownHostsLine, sshConfigBlock } from "../access/ssh";
@@ -134,29 +135,58 @@ export interface ReadyArgs {
   timeoutSeconds: number;
 }
 
+/** Driver routes whose install may need a reboot (the bootstrap reboots at most once). */
+export function bootstrapMayReboot(spec: WorkbenchSpec): boolean {
+  return ["bootstrap-r580", "bootstrap-ubuntu-drivers", "azure-grid"].includes(spec.driverInstall);
+}
+
+/** How long the deployer waits for the VM to go down once the bootstrap said it will reboot. */
+export const REBOOT_PAUSE_SECONDS = 90;
+
 /**
  * Waits over SSH, with the host key pinned, until the bootstrap's ready marker says "ready", and
  * fails with the marker's message when a step failed. The VM is still booting when this starts,
- * so dial errors are retried for a few minutes.
+ * so dial errors are retried for ten minutes.
+ *
+ * Where the driver install may reboot the VM, a session open across the reboot would be cut and
+ * fail the deployment. So the first check also ends when a reboot is about to come (the bootstrap
+ * waits 30 s before rebooting); a local pause lets the VM go down, and a second check, whose dials
+ * are retried while the VM boots, waits for "ready". Without a reboot the second check returns at once.
  */
 export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs, dependsOn: pulumi.Resource[]): remote.Command {
-  return new remote.Command(
-    `${name}-ready`,
+  const connection: remote.CommandArgs["connection"] = {
+    host: a.address,
+    port: a.port,
+    user: deployerUser(a.spec).name,
+    privateKey: a.privateKey,
+    hostKey: a.hostPublicKey,
+    dialErrorLimit: 40,
+    perDialTimeout: 15,
+  };
+  const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
+  const finalCheck = (deps: pulumi.Resource[]) =>
+    new remote.Command(
+      `${name}-ready`,
+      { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds }), triggers: a.triggers },
+      { parent, dependsOn: deps, customTimeouts },
+    );
+  if (!bootstrapMayReboot(a.spec)) return finalCheck(dependsOn);
+
+  const beforeReboot = new remote.Command(
+    `${name}-ready-before-reboot`,
+    { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit" }), triggers: a.triggers },
+    { parent, dependsOn, customTimeouts },
+  );
+  const pause = new local.Command(
+    `${name}-reboot-pause`,
     {
-      connection: {
-        host: a.address,
-        port: a.port,
-        user: deployerUser(a.spec).name,
-        privateKey: a.privateKey,
-        hostKey: a.hostPublicKey,
-        dialErrorLimit: 40,
-        perDialTimeout: 15,
-      },
-      create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds }),
+      create: `case "$GW_READY" in *'"status":"rebooting"'*) sleep ${REBOOT_PAUSE_SECONDS} ;; esac`,
+      environment: { GW_READY: beforeReboot.stdout },
       triggers: a.triggers,
     },
-    { parent, dependsOn, customTimeouts: { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` } },
+    { parent, dependsOn: [beforeReboot] },
   );
+  return finalCheck([pause]);
 }
 
 export interface AppsArgs {

@@ -327,6 +327,23 @@ describe("AzureWorkbench, sizes without the extension", () => {
     expect(vm.securityProfile.uefiSettings.secureBootEnabled).toBe(true);
     expect(await valueOf(wb.driverInstall)).toBe("bootstrap-ubuntu-drivers");
   });
+
+  it("a driver install that may reboot: check, pause while the VM goes down, check again", () => {
+    // The workbench's own children: the ready handshake is three commands in a chain.
+    expect(children("h100").filter((c) => c.startsWith("command:"))).toEqual([
+      "command:local:Command h100-reboot-pause",
+      "command:remote:Command h100-ready",
+      "command:remote:Command h100-ready-before-reboot",
+    ]);
+    const first = inputs("h100-ready-before-reboot");
+    const last = inputs("h100-ready");
+    expect(first.create).toContain("GW_READY_ON_REBOOT=exit\n");
+    expect(last.create).not.toContain("GW_READY_ON_REBOOT=exit\n");
+    expect(first.connection).toEqual(last.connection);
+    expect(inputs("h100-reboot-pause").create).toBe(`case "$GW_READY" in *'"status":"rebooting"'*) sleep 90 ;; esac`);
+    // The extension route installs without our reboot: one check only.
+    expect(children("wb").filter((c) => c.startsWith("command:"))).toEqual(["command:remote:Command wb-ready"]);
+  });
 });
 
 describe("AzureWorkbench, invalid input", () => {

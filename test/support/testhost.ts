@@ -179,6 +179,9 @@ exec chroot "$m" /usr/sbin/sshd -D -e -p "$port" -o ListenAddress=127.0.0.1 -h /
 
 /** Starts the test host; resolves when sshd listens (bounded: 20 s). */
 export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
+  if (!opts.hostPrivateKeyOpenssh?.includes("OPENSSH PRIVATE KEY") || !opts.hostPublicKeyOpenssh?.startsWith("ssh-ed25519 ")) {
+    throw new Error("startTestHost: pass the ED25519 host key pair (hostPrivateKeyOpenssh, hostPublicKeyOpenssh); see asHostKey");
+  }
   const rootfs = opts.rootfs ?? ensureRootfs();
   const dir = mkdtempSync(join(tmpdir(), "gwb-testhost-"));
   for (const d of ["upper", "work", "root"]) mkdirSync(join(dir, d));

@@ -52,7 +52,7 @@ describe("lib.sh step wrapper", () => {
 
   test("exit 100 means reboot and resume; success leaves the running marker for the next step", () => {
     expect(step("exit 100").status).toBe(100);
-    expect(readMarker()).toEqual({ status: "rebooting", step: "demo" });
+    expect(readMarker()).toEqual({ status: "rebooting", step: "demo", bootId: fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() });
     expect(step("true").status).toBe(0);
     expect(readMarker()).toEqual({ status: "running", step: "demo" });
   });
@@ -157,6 +157,19 @@ describe("readyCheckScript, run by sh", () => {
     const code = await new Promise((r) => child.on("exit", r));
     expect(code).toBe(0);
     expect(out).toBe(READY);
+  });
+
+  test("a reboot still to come on this boot ends an 'exit on reboot' check at once; an older one is waited out", () => {
+    const bootId = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    const pending = `{"status":"rebooting","step":"driver","bootId":"${bootId}"}\n`;
+    putMarker(pending);
+    const exitOnReboot = write("check-exit.sh", readyCheckScript({ timeoutSeconds: 1, markerPath: marker(), onPendingReboot: "exit" }));
+    expect(sh("sh", [exitOnReboot], env())).toEqual({ status: 0, stdout: pending, stderr: "" });
+    // The default waits: the session would be cut by the reboot, so only the first check may exit.
+    expect(sh("sh", [script(1)], env()).stderr).toBe("gpu-workbench: not ready after 1 s (last status: rebooting, step driver); see /var/log/gpu-workbench.log on the host\n");
+    // After the reboot the marker still names the old boot until the run resumes: keep waiting.
+    putMarker('{"status":"rebooting","step":"driver","bootId":"00000000-0000-0000-0000-000000000000"}\n');
+    expect(sh("sh", [exitOnReboot], env()).status).toBe(1);
   });
 
   test("waits for cloud-init first and tolerates its exit 2 (recoverable errors)", () => {

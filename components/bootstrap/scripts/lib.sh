@@ -41,7 +41,8 @@ gw_on_err() { GW_LAST_ERR="command failed (exit $1): $2"; }
 gw_on_exit() {
   rc=$?
   if [ "$rc" -eq 100 ]; then
-    write_marker "{\"status\":\"rebooting\",\"step\":$(json_str "$GW_STEP")}"
+    # The boot id tells a ready check whether this reboot is still to come (same boot) or done.
+    write_marker "{\"status\":\"rebooting\",\"step\":$(json_str "$GW_STEP"),\"bootId\":$(json_str "$(cat /proc/sys/kernel/random/boot_id)")}"
   elif [ "$rc" -ne 0 ]; then
     write_marker "{\"status\":\"failed\",\"step\":$(json_str "$GW_STEP"),\"message\":$(json_str "${GW_FAIL_MSG:-${GW_LAST_ERR:-exited with status $rc}}")}"
   fi

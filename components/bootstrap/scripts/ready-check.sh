@@ -2,6 +2,9 @@
 # ready-check: run by the deployer over SSH. Waits for cloud-init (when it runs on this host),
 # then for the bootstrap's ready marker. Exit 0 and the marker's JSON when ready; exit 1 with the
 # failed step and its message, or with "not ready after N s", on stderr.
+# With GW_READY_ON_REBOOT=exit, a reboot the bootstrap is about to make (marker "rebooting" from
+# this boot) also ends the check with exit 0 and the marker, so the SSH session is closed before
+# the reboot cuts it; the deployer then checks again after the reboot.
 set -u
 timeout=${GW_READY_TIMEOUT:-2400}
 marker=${GW_MARKER:-/var/lib/gpu-workbench/ready.json}
@@ -33,6 +36,12 @@ while :; do
     failed)
       echo "gpu-workbench: bootstrap failed at step $(field step): $(message)" >&2
       exit 1
+      ;;
+    rebooting)
+      if [ "${GW_READY_ON_REBOOT:-wait}" = exit ] && [ "$(field bootId)" = "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ]; then
+        cat "$marker"
+        exit 0
+      fi
       ;;
   esac
   if [ "$ci" -eq 1 ] && [ -z "$status" ]; then

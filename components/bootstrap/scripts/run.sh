@@ -22,6 +22,9 @@ for step in $GW_STEPS; do
   if [ "$rc" -eq 100 ]; then
     echo "gpu-workbench: step $step needs a reboot; rebooting, the run resumes after it" | tee -a "$logfile"
     sync
+    # A connected ready check polls every few seconds: give it time to see the marker and hang up,
+    # so the deployer's SSH session is not cut by the reboot.
+    sleep "${GW_REBOOT_GRACE:-30}"
     systemctl reboot || reboot
     exit 0
   elif [ "$rc" -ne 0 ]; then
