@@ -2,6 +2,7 @@
  * The bootstrap steps as shell scripts: which steps a spec needs, the config they read, and the
  * standalone form for a host reached over SSH. The logic lives in ./scripts/*.sh.
  */
+import { appCatalog } from "../apps/catalog";
 import * as fs from "fs";
 import * as path from "path";
 import { CLOUD_TARGETS, WorkbenchSpec } from "../config/spec";
@@ -79,7 +80,8 @@ export function configVars(spec: WorkbenchSpec, steps: StepName[]): Record<strin
     GW_OS: spec.os,
     GW_STEPS: steps.join(" "),
     GW_DATA_DISK_GB: String(spec.dataDiskGb),
-    GW_HOME_BASE: spec.dataDiskGb > 0 ? "/data/home" : "/home",
+    // "name:uid" per app: the data directories the datadisk step creates with the right owner.
+    GW_APP_DIRS: spec.apps.map((a) => `${a.name}:${appCatalog[a.kind].uid}`).join(" "),
     GW_PIN_HOST_KEY: pinsHostKey(spec) ? "1" : "0",
     GW_DRIVER_INSTALL: spec.driverInstall,
     GW_GPU_COUNT: String(spec.gpu?.count ?? 0),

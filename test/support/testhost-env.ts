@@ -98,14 +98,16 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /**
  * The ready command's inputs exactly as the workbench declares them (waitForReady under Pulumi's
- * mock runtime): connection { host, port, user, hostKey } and the `create` script.
+ * mock runtime): connection { host, port, user, hostKey } and the `create` script of the final
+ * check (`<name>-ready`).
  */
 export async function readyCommandInputs(args: ReadyArgs): Promise<ReadyCommandInputs> {
   const found: ReadyCommandInputs[] = [];
   pulumi.runtime.setMocks(
     {
       newResource: (a) => {
-        if (a.type === "command:remote:Command") {
+        // The final check; a spec whose bootstrap may reboot adds a check and a pause before it.
+        if (a.type === "command:remote:Command" && a.name === "wb-ready") {
           const c = a.inputs.connection as Record<string, unknown>;
           const secret = c !== null && typeof c === "object" && SECRET_SIG in c;
           found.push({ connection: (secret ? c.value : c) as ReadyCommandInputs["connection"], create: a.inputs.create as string, connectionIsSecret: secret });
@@ -121,7 +123,7 @@ export async function readyCommandInputs(args: ReadyArgs): Promise<ReadyCommandI
   const parent = new pulumi.ComponentResource("gpu-workbench:e2e:Parent", "e2e");
   waitForReady(parent, "wb", args, []);
   for (let i = 0; i < 100 && found.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-  if (found.length !== 1) throw new Error(`expected one remote.Command, got ${found.length}`);
+  if (found.length !== 1) throw new Error(`expected one remote.Command "wb-ready", got ${found.length}`);
   return found[0];
 }
 

@@ -84,7 +84,7 @@ describe("renderCloudInit", () => {
         "GW_OS=ubuntu-22.04",
         "GW_STEPS='datadisk users docker prepull driver toolkit ready'",
         "GW_DATA_DISK_GB=256",
-        "GW_HOME_BASE=/data/home",
+        "GW_APP_DIRS=jupyter:1000",
         "GW_PIN_HOST_KEY=1",
         "GW_DRIVER_INSTALL=azure-extension",
         "GW_GPU_COUNT=1",
@@ -118,7 +118,7 @@ describe("renderCloudInit", () => {
   test("without RDP there is no secrets file, and a CPU size skips driver and toolkit", () => {
     const d = docOf(render({ target: "azure", size: "Standard_D4s_v5", apps: [] }).text);
     expect(file(d, "/etc/gpu-workbench/secrets.env")).toBeUndefined();
-    expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toContain("GW_STEPS='datadisk users docker ready'\nGW_DATA_DISK_GB=256\nGW_HOME_BASE=/data/home\nGW_PIN_HOST_KEY=1\nGW_DRIVER_INSTALL=none\nGW_GPU_COUNT=0\nGW_IMAGES=''\n");
+    expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toContain("GW_STEPS='datadisk users docker ready'\nGW_DATA_DISK_GB=256\nGW_APP_DIRS=''\nGW_PIN_HOST_KEY=1\nGW_DRIVER_INSTALL=none\nGW_GPU_COUNT=0\nGW_IMAGES=''\n");
   });
 
   test("refuses targets without cloud-init and host keys that are not ED25519 OpenSSH", () => {
@@ -216,7 +216,6 @@ describe("bootstrapScripts and usersScript (hosts reached over SSH)", () => {
     expect(bootstrapScripts(gpu, fakeSecrets(gpu)).map((s) => s.name)).toEqual(["users", "docker", "driver", "toolkit", "ready"]);
     const users = usersScript(spec);
     expect(users).toContain("\nGW_PIN_HOST_KEY=0\n");
-    expect(users).toContain("\nGW_HOME_BASE=/home\n");
     expect(users).toContain(`\nGW_USERS='daniel 1 1 ${USER_KEYS.daniel}'\n`);
     expect(users).toBe(bootstrapScripts(spec, fakeSecrets(spec))[0].content);
   });

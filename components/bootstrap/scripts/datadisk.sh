@@ -61,9 +61,30 @@ find_disk() {
   return 1
 }
 
+# The apps' directories, owned by the uid each app runs as (Docker would create them as root).
+# GW_APP_DIRS holds "name:uid" words. Existing directories keep their owner and files.
+app_dirs() {
+  local d
+  for d in ${GW_APP_DIRS:-}; do
+    [ -d "$mnt/apps/${d%%:*}" ] || install -d -o "${d#*:}" -g "${d#*:}" -m 0775 "$mnt/apps/${d%%:*}"
+  done
+}
+
+# Sets the fstab line for a mount point (one line per mount point), reloading systemd on change.
+fstab_entry() {
+  local point=$1 line=$2
+  grep -qxF "$line" /etc/fstab && return 0
+  awk -v m="$point" '$2 != m' /etc/fstab >/etc/fstab.gw
+  printf '%s\n' "$line" >>/etc/fstab.gw
+  chmod 0644 /etc/fstab.gw
+  mv -f /etc/fstab.gw /etc/fstab
+  if have_systemd; then systemctl daemon-reload; fi
+}
+
 if [ "${GW_DATA_DISK_GB:-0}" = 0 ] && [ -z "${GW_DATA_DEVICE:-}" ]; then
   log "no managed data disk: using the host's own $mnt"
   mkdir -p "$mnt/home" "$mnt/apps"
+  app_dirs
   exit 0
 fi
 
@@ -86,17 +107,25 @@ uuid=$(ensure_fs "$dev")
 fstype=$(blkid -p -s TYPE -o value "$dev")
 
 # One fstab line for the mount point, by UUID: nofail keeps a VM bootable without its disk.
-line="UUID=$uuid $mnt $fstype defaults,nofail,x-systemd.device-timeout=30s 0 2"
-if ! grep -qxF "$line" /etc/fstab; then
-  awk -v m="$mnt" '$2 != m' /etc/fstab >/etc/fstab.gw
-  printf '%s\n' "$line" >>/etc/fstab.gw
-  chmod 0644 /etc/fstab.gw
-  mv -f /etc/fstab.gw /etc/fstab
-  if have_systemd; then systemctl daemon-reload; fi
-fi
+fstab_entry "$mnt" "UUID=$uuid $mnt $fstype defaults,nofail,x-systemd.device-timeout=30s 0 2"
 mkdir -p "$mnt"
 mountpoint -q "$mnt" || mount "$mnt"
 mountpoint -q "$mnt" || die "$dev did not mount at $mnt"
 mkdir -p "$mnt/home" "$mnt/apps"
 chmod 0755 "$mnt" "$mnt/home" "$mnt/apps"
 log "mounted UUID=$uuid at $mnt"
+
+# Every home lives on the data disk: $mnt/home is bound onto /home. Accounts made before this step
+# (the image's default user, Azure's first admin) are copied over once without overwriting what
+# the disk already holds, so a replaced VM finds everyone's files where they were.
+homes_bound() { [ "$(stat -c %d:%i /home)" = "$(stat -c %d:%i "$mnt/home")" ]; }
+if [ "${GW_HOMES_ON_DATA:-1}" = 1 ]; then
+  fstab_entry /home "$mnt/home /home none bind,nofail,x-systemd.requires-mounts-for=$mnt 0 0"
+  if ! homes_bound; then
+    cp -an /home/. "$mnt/home/"
+    mount --bind "$mnt/home" /home
+  fi
+  homes_bound || die "could not bind $mnt/home onto /home"
+  log "homes are on the data disk ($mnt/home bound onto /home)"
+fi
+app_dirs
