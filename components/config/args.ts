@@ -50,6 +50,36 @@ export interface WorkbenchAutoShutdownArgs {
   timeZone: string;
 }
 
+/** Azure only. */
+export interface WorkbenchAzureArgs {
+  /** An existing resource group to create everything in; default: a new one. */
+  resourceGroupName?: string | undefined;
+  /** An existing subnet's resource id; default: a new virtual network and subnet. */
+  subnetId?: string | undefined;
+  /** Address space of the new virtual network. Default 10.42.0.0/16. */
+  vnetCidr?: string | undefined;
+  /** The new subnet. Default 10.42.1.0/24. */
+  subnetCidr?: string | undefined;
+}
+
+/** AWS only. */
+export interface WorkbenchAwsArgs {
+  /** An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`. */
+  subnetId?: string | undefined;
+  /** Default "<region>a". */
+  availabilityZone?: string | undefined;
+}
+
+/** An existing host (target ssh). */
+export interface WorkbenchSshHostArgs {
+  /** DNS name or IP. */
+  host: string;
+  /** Default 22. */
+  port?: number | undefined;
+  /** The host's own key ("ssh-ed25519 AAAA..."): pinned, never trusted on first use. */
+  hostPublicKey: string;
+}
+
 export interface WorkbenchConfigArgs {
   /** azure | aws | ssh | local (softlayer is planned). */
   target: string;
@@ -67,18 +97,22 @@ export interface WorkbenchConfigArgs {
   allowedCidrs?: string[] | undefined;
   /** xrdp with xfce, a generated password per user. Default false. */
   rdp?: boolean | undefined;
+  /** The team: at least one user, at least one admin (the first admin is the deployer's login). */
   users: WorkbenchUserArgs[];
+  /** The analysis containers. Default: none. */
   apps?: WorkbenchAppArgs[] | undefined;
+  /** Credentials for private registries the app images come from. */
   registries?: WorkbenchRegistryArgs[] | undefined;
+  /** Stop the VM every day at this time (cloud targets). Default: never. */
   autoShutdown?: WorkbenchAutoShutdownArgs | undefined;
   /** Tags on every taggable cloud resource. */
   tags?: Record<string, string> | undefined;
   /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network. */
-  azure?: { resourceGroupName?: string | undefined; subnetId?: string | undefined; vnetCidr?: string | undefined; subnetCidr?: string | undefined } | undefined;
+  azure?: WorkbenchAzureArgs | undefined;
   /** AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet. */
-  aws?: { subnetId?: string | undefined; availabilityZone?: string | undefined } | undefined;
+  aws?: WorkbenchAwsArgs | undefined;
   /** ssh target only: host, port (22), hostPublicKey (pinned). */
-  ssh?: { host: string; port?: number | undefined; hostPublicKey: string } | undefined;
+  ssh?: WorkbenchSshHostArgs | undefined;
   /** ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false. */
   hostGpu?: boolean | undefined;
 }

@@ -50,17 +50,20 @@ export interface UserSpec {
   docker: boolean;
 }
 
-export type AppKind =
-  | "jupyter"
-  | "jupyter-pytorch"
-  | "jupyter-pyspark"
-  | "kaggle-python"
-  | "kaggle-r"
-  | "rstudio"
-  | "rstudio-verse"
-  | "shiny"
-  | "code-server"
-  | "custom";
+/** The app kinds of the catalog (an `as const` object, so other languages see an enum). */
+export const AppKind = {
+  Jupyter: "jupyter",
+  JupyterPytorch: "jupyter-pytorch",
+  JupyterPyspark: "jupyter-pyspark",
+  KagglePython: "kaggle-python",
+  KaggleR: "kaggle-r",
+  Rstudio: "rstudio",
+  RstudioVerse: "rstudio-verse",
+  Shiny: "shiny",
+  CodeServer: "code-server",
+  Custom: "custom",
+} as const;
+export type AppKind = (typeof AppKind)[keyof typeof AppKind];
 
 export interface AppSpec {
   /** Unique per workbench; names the container and the resources. Defaults to the kind. */

@@ -27,7 +27,7 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
   /** Per app: the URL on the user's machine once the tunnel is open. */
   public readonly appUrls: pulumi.Output<Record<string, string>>;
   /** Per app: its generated password or token; per user: the RDP password when rdp is on. Secret. */
-  public readonly credentials: pulumi.Output<{ apps: Record<string, unknown>; rdp?: Record<string, string> }>;
+  public readonly credentials: WorkbenchOutputs["credentials"];
   /** The instance's on-demand list price, from the size catalog. */
   public readonly estimate: pulumi.Output<CostEstimate | undefined>;
   /** EC2 instance id. */

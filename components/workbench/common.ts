@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import * as local from "@pulumi/command/local";
 import * as remote from "@pulumi/command/remote";
-import { AnalysisApps } from "../apps/analysisApps";
+import { AnalysisApps, AppCredential } from "../apps/analysisApps";
 import { dockerSshHost, dockerSshOpts, expandHome, knownHostsLine, sshConfigBlock } from "../access/ssh";
 import { readyCheckScript, renderCloudInit } from "../bootstrap";
 import type { WorkbenchConfigArgs } from "../config/args";
@@ -31,6 +31,14 @@ export interface WorkbenchArgs {
   sshPrivateKeyPath?: string | undefined;
 }
 
+/** Everything a user logs in with. Secret. */
+export interface WorkbenchCredentials {
+  /** Per app: its generated token or password and the URL to open. */
+  apps: Record<string, AppCredential>;
+  /** Per user: the RDP password, when rdp is on. */
+  rdp?: Record<string, string> | undefined;
+}
+
 /** The outputs every workbench exposes, under the same names. */
 export interface WorkbenchOutputs {
   /** Public IP or host name the users connect to. */
@@ -44,7 +52,7 @@ export interface WorkbenchOutputs {
   /** Per app: the URL on the user's machine once the tunnel is open. */
   appUrls: pulumi.Output<Record<string, string>>;
   /** Per app: its generated password or token; per user: the RDP password when rdp is on. Secret. */
-  credentials: pulumi.Output<{ apps: Record<string, unknown>; rdp?: Record<string, string> }>;
+  credentials: pulumi.Output<WorkbenchCredentials>;
   /** The VM's list price, when the size catalog has it. */
   estimate: pulumi.Output<CostEstimate | undefined>;
 }

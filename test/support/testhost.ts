@@ -4,9 +4,10 @@
  * Isolation: the host is a Debian bookworm rootfs (debootstrap --variant=minbase with
  * openssh-server, sudo, procps; built by scripts/e2e-setup.sh and cached in test/e2e/.cache/),
  * never the machine running the tests. Each host runs Debian's own sshd chrooted into an overlay
- * of that rootfs (a private upper dir per host, so the cache stays pristine), inside a private
- * mount namespace (`unshare --mount --propagation private`): the overlay, /dev, /proc and the
- * docker bind mounts exist only in that namespace and vanish with its processes. Users, groups,
+ * of that rootfs (a private upper dir per host, so the cache stays pristine), inside private
+ * mount, PID and UTS namespaces (`unshare --mount --pid --fork --uts`): the overlay, /dev, /proc
+ * and the docker bind mounts exist only in that namespace and vanish with its processes, and a
+ * step's `pkill -u` sees only the host's own processes. Users, groups,
  * sudoers and sshd_config that a test or a bootstrap step changes live in the overlay only; the
  * machine's accounts and SSH configuration are never touched. sshd listens on 127.0.0.1 on a
  * free port with the ED25519 host key the caller passes in: the same material a workbench pins
@@ -17,6 +18,10 @@
  * `docker` and `docker system dial-stdio` (what `docker -H ssh://` runs remotely) reach the test
  * engine. Start that engine with `group: String(TESTHOST_DOCKER_GID)` so that members of the
  * host's `docker` group may use the socket and others may not, as on a real host.
+ *
+ * No systemd runs in the chroot: testhost-systemctl.sh stands in for `systemctl`, turning a step's
+ * `systemctl try-reload-or-restart ssh.service` into the SIGHUP that Debian's unit sends, so the
+ * step's sshd_config drop-in really takes effect (and tests can count reloads).
  */
 import { spawn, spawnSync, ChildProcess, SpawnSyncReturns } from "child_process";
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "fs";
@@ -118,7 +123,7 @@ export interface TestHostOptions {
 export interface TestHost {
   host: "127.0.0.1";
   port: number;
-  /** Runs `bash -s` as root inside the host (not over SSH), for setup and inspection. */
+  /** Runs a bash script as root inside the host (nsenter, not over SSH), for setup and inspection. */
   exec(script: string, input?: string): RunResult;
   /** Like exec, but throws with the output unless the script exits 0; returns stdout. */
   sh(script: string): string;

@@ -1,0 +1,45 @@
+/**
+ * Pulumi's component analyzer (what `pulumi package add` runs to offer the components to Python,
+ * Go, .NET and YAML) reads every public component: no unsupported unions or inline types, and the
+ * docs travel with the schema.
+ */
+import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
+import * as path from "path";
+import { APP_KINDS } from "../../components/apps/catalog";
+
+const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps"];
+let schema: AnalyzeResult;
+
+beforeAll(() => {
+  const root = path.join(__dirname, "..", "..");
+  // The source entry point of the package (package.json points at the built bin/).
+  schema = new Analyzer(root, "gpu-workbench", { name: "gpu-workbench", main: "components/index.js" }, new Set(COMPONENTS)).analyze();
+}, 60_000);
+
+test("every public component is in the schema", () => {
+  expect(Object.keys(schema.components).sort()).toEqual([...COMPONENTS].sort());
+});
+
+test("the workbenches share one input shape and one set of outputs", () => {
+  for (const name of ["AzureWorkbench", "AwsWorkbench"]) {
+    const c = schema.components[name];
+    expect(Object.keys(c.inputs).sort()).toEqual(["config", "region", "sshPrivateKeyPath"]);
+    for (const o of ["address", "sshConfig", "knownHosts", "tunnels", "appUrls", "credentials", "estimate"]) expect(c.outputs[o]).toBeDefined();
+  }
+  expect(schema.components.AzureWorkbench.inputs.config).toEqual({
+    $ref: "#/types/gpu-workbench:index:WorkbenchConfigArgs",
+    plain: true,
+    description: "The workbench: the same shape as the `gpu-workbench:workbench` stack config key.",
+  });
+});
+
+test("the config type documents every key, and app kinds are an enum", () => {
+  const config = schema.typeDefinitions.WorkbenchConfigArgs;
+  expect(Object.keys(config.properties ?? {}).sort()).toEqual(
+    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "hostGpu", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "tags", "target", "users"],
+  );
+  for (const [key, prop] of Object.entries(config.properties ?? {})) {
+    expect([key, typeof prop.description]).toEqual([key, "string"]);
+  }
+  expect(schema.typeDefinitions.AppKind.enum?.map((e) => e.value)).toEqual(APP_KINDS);
+});
