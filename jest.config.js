@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
-  modulePathIgnorePatterns: ["<rootDir>/bin/"],
+  modulePathIgnorePatterns: ["<rootDir>/bin/", "<rootDir>/test/e2e/.cache/"],
   testTimeout: 30000,
   // Component tests each set Pulumi's process-wide mocks: keep files isolated, two at a time on 2 cores.
   maxWorkers: 2,

@@ -17,8 +17,9 @@ export function sshPublicKeyProblem(value: string): string | undefined {
     return "is a private key; paste the public key instead (the one-line content of the .pub file) and rotate this private key if it was shared";
   }
   const expected = 'not an OpenSSH public key (expected "ssh-ed25519 AAAA...")';
+  // One line; a trailing newline (as `cat key.pub` and tls's publicKeyOpenssh give) is fine.
   const parts = value.trim().split(/\s+/);
-  if (value.includes("\n") || parts.length < 2) return expected;
+  if (value.trim().includes("\n") || parts.length < 2) return expected;
   const [type, body] = parts;
   if (!SSH_KEY_TYPES.includes(type)) return expected;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return expected;

@@ -59,6 +59,11 @@ describe("a valid config", () => {
     );
   });
 
+  test("a key pasted with its trailing newline is accepted and stored as one line", () => {
+    const spec = parseWorkbenchConfig(rawConfig({ users: [{ name: "daniel", sshPublicKey: `${DANIEL_KEY}\n`, admin: true }] }), { region: "koreacentral" });
+    expect(spec.users[0].sshPublicKey).toBe(DANIEL_KEY);
+  });
+
   test("0.0.0.0/0 for SSH alone is accepted with a warning", () => {
     const spec = parseWorkbenchConfig(rawConfig({ allowedCidrs: ["0.0.0.0/0"] }), { region: "koreacentral" });
     expect(spec.warnings).toEqual(["workbench.allowedCidrs: SSH is open to the whole internet (0.0.0.0/0); keys only, but prefer your own addresses"]);
