@@ -1,10 +1,11 @@
 /**
  * gpu-workbench: Pulumi components for a GPU analysis workstation.
- * Top-level components: AzureWorkbench, AwsWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
+ * Top-level components: AzureWorkbench, AwsWorkbench, SshWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
  * AwsGpuInstance, AnalysisApps. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
  */
 export { AzureWorkbench } from "./workbench/azure";
 export { AwsWorkbench } from "./workbench/aws";
+export { SshWorkbench } from "./workbench/ssh";
 export { LocalWorkbench } from "./workbench/local";
 export type { LocalWorkbenchArgs } from "./workbench/local";
 export { createWorkbench, stackOutputs } from "./workbench";

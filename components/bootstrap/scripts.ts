@@ -45,7 +45,8 @@ export function scriptText(name: string): string {
 export function stepsFor(spec: WorkbenchSpec, mode: "cloud-init" | "ssh"): StepName[] {
   const steps: StepName[] = [];
   if (mode === "ssh" && pinsHostKey(spec)) steps.push("hostkey");
-  if (spec.dataDiskGb > 0) steps.push("datadisk");
+  // Without a managed disk the step still makes /data/home, /data/apps and the apps' directories.
+  steps.push("datadisk");
   steps.push("users", "docker");
   if (appImages(spec).length > 0) steps.push("prepull");
   if (spec.gpu) steps.push("driver", "toolkit");
@@ -127,16 +128,17 @@ function inlineLib(step: StepName): string {
 }
 
 /** The bootstrap steps as standalone idempotent scripts, in run order, for a host reached over SSH (no cloud-init). */
-export function bootstrapScripts(spec: WorkbenchSpec, secrets: BootstrapSecrets): { name: string; content: string }[] {
+export function bootstrapScripts(spec: WorkbenchSpec, secrets?: BootstrapSecrets): { name: string; content: string }[] {
   const steps = stepsFor(spec, "ssh");
   return steps.map((step) => {
     const vars: Record<string, string> = configVars(spec, steps);
-    if (step === "hostkey") {
+    if ((step === "hostkey" || step === "rdp") && !secrets) throw new Error(`bootstrap: the ${step} step needs the bootstrap secrets`);
+    if (step === "hostkey" && secrets) {
       checkHostKey(secrets);
       vars.GW_HOST_KEY_PRIVATE = secrets.hostKey.privateKeyOpenssh;
       vars.GW_HOST_KEY_PUBLIC = secrets.hostKey.publicKeyOpenssh;
     }
-    if (step === "rdp") vars.GW_RDP_PASSWORDS = rdpPasswordLines(spec, secrets);
+    if (step === "rdp" && secrets) vars.GW_RDP_PASSWORDS = rdpPasswordLines(spec, secrets);
     return { name: step, content: standalone(step, spec, vars) };
   });
 }

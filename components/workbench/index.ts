@@ -4,8 +4,9 @@ import { AwsWorkbench } from "./aws";
 import { AzureWorkbench } from "./azure";
 import { validateWorkbenchArgs, WorkbenchArgs } from "./common";
 import { LocalWorkbench } from "./local";
+import { SshWorkbench } from "./ssh";
 
-export type AnyWorkbench = AzureWorkbench | AwsWorkbench | LocalWorkbench;
+export type AnyWorkbench = AzureWorkbench | AwsWorkbench | SshWorkbench | LocalWorkbench;
 
 /** The workbench component for the config's target (what the ready program does). */
 export function createWorkbench(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions): AnyWorkbench {
@@ -16,10 +17,12 @@ export function createWorkbench(name: string, args: WorkbenchArgs, opts?: pulumi
       return new AzureWorkbench(name, args, opts);
     case "aws":
       return new AwsWorkbench(name, args, opts);
+    case "ssh":
+      return new SshWorkbench(name, args, opts);
     case "local":
       return new LocalWorkbench(name, { config: args.config as never }, opts);
     default:
-      throw new WorkbenchConfigError([`workbench.target: "${target}" is validated but its workbench is not implemented yet in this version; use azure, aws or local`]);
+      throw new WorkbenchConfigError([`workbench.target: "${target}" is validated but its workbench is not implemented yet in this version; use azure, aws, ssh or local`]);
   }
 }
 

@@ -209,15 +209,15 @@ describe("bootstrapScripts and usersScript (hosts reached over SSH)", () => {
     for (const s of scripts.filter((x) => x.name !== "rdp")) expect(s.content).not.toContain(fakeHash("daniel"));
   });
 
-  test("an existing host keeps its own host key and /home; no data disk, driver or toolkit steps without a GPU", () => {
+  test("an existing host keeps its own host key and /home; no driver or toolkit steps without a GPU", () => {
     const spec = buildSpec({ target: "ssh" });
-    expect(bootstrapScripts(spec, fakeSecrets(spec)).map((s) => s.name)).toEqual(["users", "docker", "prepull", "ready"]);
+    expect(bootstrapScripts(spec, fakeSecrets(spec)).map((s) => s.name)).toEqual(["datadisk", "users", "docker", "prepull", "ready"]);
     const gpu = buildSpec({ target: "ssh", hostGpu: true, apps: [] });
-    expect(bootstrapScripts(gpu, fakeSecrets(gpu)).map((s) => s.name)).toEqual(["users", "docker", "driver", "toolkit", "ready"]);
+    expect(bootstrapScripts(gpu, fakeSecrets(gpu)).map((s) => s.name)).toEqual(["datadisk", "users", "docker", "driver", "toolkit", "ready"]);
     const users = usersScript(spec);
     expect(users).toContain("\nGW_PIN_HOST_KEY=0\n");
     expect(users).toContain(`\nGW_USERS='daniel 1 1 ${USER_KEYS.daniel}'\n`);
-    expect(users).toBe(bootstrapScripts(spec, fakeSecrets(spec))[0].content);
+    expect(users).toBe(bootstrapScripts(spec, fakeSecrets(spec))[1].content);
   });
 });
 
@@ -296,7 +296,7 @@ describe("validated by the real tools", () => {
     for (const s of bootstrapScripts(ssh, fakeSecrets(ssh))) put(`ssh-${s.name}.sh`, s.content);
     put("ready-check-default.sh", readyCheckScript());
     put("ready-check-custom.sh", readyCheckScript({ timeoutSeconds: 30, markerPath: "/tmp/it's here.json" }));
-    expect(files.map((f) => path.basename(f))).toHaveLength(11 + 11 + 6 + 4 + 2);
+    expect(files.map((f) => path.basename(f))).toHaveLength(11 + 11 + 6 + 5 + 2);
     const r = shellcheck(files);
     expect(r.out).toBe("");
     expect(r.status).toBe(0);

@@ -31,7 +31,8 @@ json_str() {
 
 write_marker() {
   # Readable by the deployer's non-root ready check whatever the umask.
-  mkdir -p -m 0755 "$(dirname "$GW_MARKER")"
+  mkdir -p "$(dirname "$GW_MARKER")"
+  chmod 0755 "$(dirname "$GW_MARKER")"
   printf '%s\n' "$1" >"$GW_MARKER.tmp"
   chmod 0644 "$GW_MARKER.tmp"
   mv -f "$GW_MARKER.tmp" "$GW_MARKER"

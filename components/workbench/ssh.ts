@@ -1,0 +1,103 @@
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as remote from "@pulumi/command/remote";
+import { bootstrapScripts } from "../bootstrap";
+import type { CostEstimate } from "../config/estimate";
+import { deployerUser } from "../config/spec";
+import { deployApps, deployerPrivateKey, parseForTarget, waitForReady, WorkbenchArgs, workbenchOutputs, WorkbenchOutputs } from "./common";
+
+/** An existing host has its driver and a warm Docker or none to install: pulls dominate. */
+const READY_TIMEOUT_SECONDS = 1800;
+
+/**
+ * A workbench on a host you already have (`target: ssh`): the bootstrap's steps run over SSH, one
+ * command per step and in order (users and sshd hardening, Docker, the NVIDIA toolkit when
+ * `hostGpu`), then the ready check and the apps through Docker over SSH. The host's own key is
+ * pinned from the config (`ssh.hostPublicKey`) and never replaced. The first admin must already be
+ * able to log in with the deployer's key and run `sudo -n` on the host.
+ */
+export class SshWorkbench extends pulumi.ComponentResource implements WorkbenchOutputs {
+  /** The host users connect to. */
+  public readonly address: pulumi.Output<string>;
+  /** Per user: an ssh_config block (Host alias, pinned host key file, keys only). */
+  public readonly sshConfig: pulumi.Output<Record<string, string>>;
+  /** The known_hosts line that pins the host key. */
+  public readonly knownHosts: pulumi.Output<string>;
+  /** Per app: the `ssh -N -L ...` command that opens its tunnel. */
+  public readonly tunnels: pulumi.Output<Record<string, string>>;
+  /** Per app: the URL on the user's machine once the tunnel is open. */
+  public readonly appUrls: pulumi.Output<Record<string, string>>;
+  /** Per app: its generated password or token. Secret. */
+  public readonly credentials: WorkbenchOutputs["credentials"];
+  /** Always undefined: an existing host has no catalog price. */
+  public readonly estimate: pulumi.Output<CostEstimate | undefined>;
+
+  constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Parse first: an invalid config throws here, before this component or any child is registered.
+    const spec = parseForTarget(args, "ssh");
+    const host = spec.ssh!;
+    super("gpu-workbench:index:SshWorkbench", name, {}, opts);
+
+    const privateKey = deployerPrivateKey(args.sshPrivateKeyPath);
+    const connection: remote.CommandArgs["connection"] = {
+      host: host.host,
+      port: host.port,
+      user: deployerUser(spec).name,
+      privateKey,
+      hostKey: host.hostPublicKey,
+      dialErrorLimit: 5,
+      perDialTimeout: 15,
+    };
+    // Each step is idempotent: a changed script replaces its command, which runs it again.
+    let previous: pulumi.Resource[] = [];
+    const hashes: string[] = [];
+    for (const step of bootstrapScripts(spec)) {
+      const hash = crypto.createHash("sha256").update(step.content).digest("hex");
+      hashes.push(hash);
+      previous = [
+        new remote.Command(
+          `${name}-bootstrap-${step.name}`,
+          { connection, create: "sudo -n bash -s", stdin: step.content, triggers: [hash] },
+          { parent: this, dependsOn: previous },
+        ),
+      ];
+    }
+
+    const ready = waitForReady(this, name, {
+      spec,
+      address: host.host,
+      port: host.port,
+      hostPublicKey: host.hostPublicKey,
+      privateKey,
+      triggers: hashes,
+      timeoutSeconds: READY_TIMEOUT_SECONDS,
+    }, previous);
+
+    const apps = deployApps(this, name, {
+      spec,
+      address: host.host,
+      port: host.port,
+      hostPublicKey: host.hostPublicKey,
+      sshPrivateKeyPath: args.sshPrivateKeyPath,
+      dataRoot: "/data/apps",
+    }, ready);
+
+    const out = workbenchOutputs(name, spec, pulumi.output(host.host), host.port, pulumi.output(host.hostPublicKey), apps, {});
+    this.address = out.address;
+    this.sshConfig = out.sshConfig;
+    this.knownHosts = out.knownHosts;
+    this.tunnels = out.tunnels;
+    this.appUrls = out.appUrls;
+    this.credentials = out.credentials;
+    this.estimate = out.estimate;
+    this.registerOutputs({
+      address: this.address,
+      sshConfig: this.sshConfig,
+      knownHosts: this.knownHosts,
+      tunnels: this.tunnels,
+      appUrls: this.appUrls,
+      credentials: this.credentials,
+      estimate: this.estimate,
+    });
+  }
+}
