@@ -74,6 +74,8 @@ export function parseForTarget(args: WorkbenchArgs, target: Target): WorkbenchSp
   if (spec.target !== target) {
     throw new WorkbenchConfigError([`workbench.target: "${spec.target}" given to the ${target} workbench; use the matching component or set target: ${target}`]);
   }
+  // A deployment (not a preview) needs the deployer's key: say so before anything is created.
+  deployerPrivateKey(args.sshPrivateKeyPath);
   for (const w of spec.warnings) pulumi.log.warn(w);
   return spec;
 }

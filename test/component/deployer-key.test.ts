@@ -1,0 +1,45 @@
+/**
+ * The deployer's key under a real deployment (not a preview): read from its file into the ready
+ * command as a secret; a missing file stops the program before anything is registered.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MockRecorder, SECRET_SIG, SECRET_SIG_KEY, valueOf } from "../../scripts/lib/mocks";
+import { rawConfig } from "../support/fixtures";
+import { generateEd25519OpenSsh } from "../support/mockKeys";
+import type { AzureWorkbench as AzureWorkbenchT } from "../../components/workbench/azure";
+
+let rec: MockRecorder;
+let AzureWorkbench: typeof AzureWorkbenchT;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-key-"));
+
+beforeAll(async () => {
+  rec = await installMocks({ stack: "up", preview: false });
+  ({ AzureWorkbench } = await import("../../components/workbench/azure"));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("a missing key file is a config error, raised before any resource", () => {
+  const missing = path.join(dir, "nope");
+  expect(pulumi.runtime.isDryRun()).toBe(false);
+  expect(() => new AzureWorkbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: missing })).toThrow(
+    `gpu-workbench:sshPrivateKeyPath: cannot read ${missing} (ENOENT: no such file or directory, open '${missing}'); point it at the private key of the first admin's sshPublicKey`,
+  );
+  expect(rec.registrations).toEqual([]);
+});
+
+test("the key's content reaches the ready command, as a secret only", async () => {
+  const keyFile = path.join(dir, "id_ed25519");
+  const key = generateEd25519OpenSsh("deployer").privateKeyOpenssh;
+  fs.writeFileSync(keyFile, key, { mode: 0o600 });
+  const wb = new AzureWorkbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile });
+  await valueOf(wb.credentials);
+  const ready = rec.registrations.find((r) => r.name === "wb-ready")!;
+  // The whole connection goes to the engine as a secret, because the key in it is one.
+  const connection = ready.inputs.connection as { [SECRET_SIG_KEY]: string; value: Record<string, unknown> };
+  expect(connection[SECRET_SIG_KEY]).toBe(SECRET_SIG);
+  expect(connection.value.privateKey).toBe(key);
+  expect(JSON.stringify(rec.registrations.filter((r) => r.name !== "wb-ready").map((r) => r.inputs))).not.toContain("PRIVATE KEY-----\nb3Blbn");
+});
