@@ -3,7 +3,6 @@
  * its subnet lookup, security group, instance role, a data volume that outlives it, an Elastic IP
  * and an optional auto-stop schedule.
  */
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as ebs from "@pulumi/aws/ebs";
 import * as ec2 from "@pulumi/aws/ec2";
@@ -239,9 +238,4 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       autoStopScheduleArn: this.autoStopScheduleArn,
     });
   }
-}
-
-/** sha256 of the user data, for triggers that must change with it without carrying it. */
-export function userDataHash(userData: pulumi.Input<string>): pulumi.Output<string> {
-  return pulumi.output(userData).apply((t) => crypto.createHash("sha256").update(t).digest("hex"));
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CostEstimate } from "../config/estimate";
-import { AwsGpuInstance, userDataHash } from "../hosts/aws";
+import { AwsGpuInstance } from "../hosts/aws";
 import {
-  createHostAccess, deployApps, deployerPrivateKey, parseForTarget, waitForReady, WorkbenchArgs, workbenchOutputs,
+  createHostAccess, deployApps, deployerPrivateKey, parseForTarget, userDataHash, waitForReady, WorkbenchArgs, workbenchOutputs,
   WorkbenchOutputs,
 } from "./common";
 

@@ -2,7 +2,6 @@
  * AzureWorkbench: `target: azure` end to end. Parse, host key and user data, AzureGpuVm, wait for
  * the bootstrap's ready marker over SSH, then the apps over Docker-over-SSH.
  */
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureGpuVm, AzureGpuVmArgs } from "../hosts/azure";
 import { azureAdminNameProblem, azureVmName } from "../hosts/azure-rules";
@@ -10,8 +9,8 @@ import { CostEstimate } from "../config/estimate";
 import { WorkbenchConfigError } from "../config/parse";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
 import {
-  createHostAccess, deployApps, deployerPrivateKey, parseForTarget, waitForReady, WorkbenchArgs, WorkbenchOutputs,
-  workbenchOutputs,
+  createHostAccess, deployApps, deployerPrivateKey, parseForTarget, userDataHash, waitForReady, WorkbenchArgs,
+  WorkbenchOutputs, workbenchOutputs,
 } from "./common";
 
 const SSH_PORT = 22;
@@ -94,9 +93,6 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
     const access = createHostAccess(this, name, spec);
     const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData), { parent: this });
 
-    // A new VM (new vmId) or new user data means a fresh bootstrap to wait for. The hash stays
-    // secret like the user data it comes from.
-    const userDataHash = access.userData.apply((u) => crypto.createHash("sha256").update(u).digest("hex"));
     // Depending on the component waits for all of its children: the VM, the data disk and the
     // NVIDIA extension, whose driver install the bootstrap's ready check expects.
     const ready = waitForReady(this, name, {
@@ -105,7 +101,8 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
       port: SSH_PORT,
       hostPublicKey: access.hostPublicKey,
       privateKey: deployerPrivateKey(args.sshPrivateKeyPath),
-      triggers: [host.vmId, userDataHash],
+      // A new VM (new vmId) or new user data means a fresh bootstrap to wait for.
+      triggers: [host.vmId, userDataHash(access.userData)],
       timeoutSeconds: READY_TIMEOUT_SECONDS,
     }, [host]);
 

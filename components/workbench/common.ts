@@ -3,6 +3,7 @@
  * passwords, render the user data, wait for the host's ready marker over SSH, deploy the apps over
  * Docker-over-SSH, and shape the outputs. The per-target files only create the host.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
@@ -111,6 +112,11 @@ export function createHostAccess(parent: pulumi.Resource, name: string, spec: Wo
     rdpPasswords,
     userData: pulumi.secret(userData),
   };
+}
+
+/** A hash of the user data for the ready check's triggers: a new bootstrap to wait for. Secret, like the user data. */
+export function userDataHash(userData: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.output(userData).apply((t) => crypto.createHash("sha256").update(t).digest("hex"));
 }
 
 /** "ssh-ed25519 AAAA..." with no comment and no newline. */
