@@ -26,7 +26,9 @@ export interface Plan {
   userData: PlanUserData[];
 }
 
-export const SECRET_TEXT = "[secret]";
+const SECRET = "[secret]";
+/** What the plan prints instead of a secret value. */
+export const SECRET_TEXT = SECRET;
 
 function isSecretWire(v: unknown): v is { value: unknown } {
   return !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
@@ -34,7 +36,7 @@ function isSecretWire(v: unknown): v is { value: unknown } {
 
 /** Replaces every secret value with "[secret]". */
 export function redact(v: unknown): unknown {
-  if (isSecretWire(v)) return SECRET_TEXT;
+  if (isSecretWire(v)) return SECRET;
   if (Array.isArray(v)) return v.map(redact);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
   return v;
@@ -74,7 +76,7 @@ export async function resolveOutputs(exports: Record<string, unknown>): Promise<
     if (pulumi.Output.isInstance(v)) {
       const secret = await pulumi.isSecret(v);
       const value = await new Promise((resolve) => v.apply((x) => { resolve(x); return x; }));
-      out[k] = secret ? SECRET_TEXT : value;
+      out[k] = secret ? SECRET : value;
     } else {
       out[k] = v;
     }

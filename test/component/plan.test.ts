@@ -11,7 +11,11 @@ const ROOT = path.join(__dirname, "..", "..");
 const STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
 
 function plan(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  return planWith("@swc-node/register", ...args);
+}
+
+function planWith(loader: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["--require", loader, "scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -78,6 +82,13 @@ describe.each(STACKS)("stack %s", (stack) => {
     expect(u.cloudConfig).toContain("[secret]");
   });
 });
+
+test("the program type-checks and runs under ts-node, as `pulumi up` loads it (Pulumi.yaml typescript: true)", () => {
+  const viaTsNode = planWith("ts-node/register", "--stack", "azure-t4", "--json");
+  expect(viaTsNode.stderr).toBe("");
+  expect(viaTsNode.code).toBe(0);
+  expect(JSON.parse(viaTsNode.stdout)).toEqual(JSON.parse(plan("--stack", "azure-t4", "--json").stdout));
+}, 90_000);
 
 test("an invalid config exits 2 with the message on stderr and prints no plan", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
