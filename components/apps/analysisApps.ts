@@ -27,6 +27,11 @@ export interface AnalysisAppsArgs {
    * Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
    */
   readyToken?: pulumi.Input<string> | undefined;
+  /**
+   * The machine's identity (Azure vmId, EC2 instance id). A replaced machine has none of the old
+   * one's images or containers: when this changes, they are pulled and created again on it.
+   */
+  hostId?: pulumi.Input<string> | undefined;
 }
 
 /** Login details of one app. Exactly one of `token` and `password` is set. */
@@ -90,6 +95,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
         name: app.image,
         // A removed app or a replaced resource must not delete (and later re-pull) a 20 GB image.
         keepLocally: true,
+        triggers: args.hostId === undefined ? undefined : { host: args.hostId },
       }, { parent: this, provider }));
     }
 
@@ -130,7 +136,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
         envs,
         command: s.command,
         healthcheck: s.healthcheck,
-        labels: s.labels,
+        labels: args.hostId === undefined ? s.labels : [...s.labels, { label: "gpu-workbench.host", value: args.hostId }],
         logDriver: s.logDriver,
         logOpts: s.logOpts,
         shmSize: s.shmSize,

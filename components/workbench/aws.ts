@@ -87,6 +87,7 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
       hostPublicKey: access.hostPublicKey,
       sshPrivateKeyPath: args.sshPrivateKeyPath,
       dataRoot: "/data/apps",
+      hostId: host.instanceId,
     }, ready);
 
     const out = workbenchOutputs(name, spec, host.publicIp, SSH_PORT, access.hostPublicKey, apps, access.rdpPasswords);

@@ -113,6 +113,7 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
       hostPublicKey: access.hostPublicKey,
       sshPrivateKeyPath: args.sshPrivateKeyPath,
       dataRoot: "/data/apps",
+      hostId: host.vmId,
     }, ready);
 
     const out = workbenchOutputs(name, spec, host.publicIp, SSH_PORT, access.hostPublicKey, apps, access.rdpPasswords);

@@ -213,6 +213,8 @@ export interface AppsArgs {
   sshPrivateKeyPath: string | undefined;
   /** Where app data lives on the host. */
   dataRoot: string;
+  /** The machine's identity: a new machine gets the images and containers again. */
+  hostId?: pulumi.Input<string> | undefined;
 }
 
 /** AnalysisApps over Docker-over-SSH to the host, used only after it is ready. */
@@ -230,6 +232,7 @@ export function deployApps(parent: pulumi.Resource, name: string, a: AppsArgs, r
       sshOpts: knownHosts.apply((line) => dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: line })),
       sshAlias: name,
       readyToken: ready.stdout,
+      hostId: a.hostId,
     },
     { parent, dependsOn: [ready] },
   );

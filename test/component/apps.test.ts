@@ -239,6 +239,27 @@ describe("AnalysisApps", () => {
     });
   });
 
+  it("without a host id, images have no triggers and containers no host label", () => {
+    expect(byName("wb-apps-image-rocker-rstudio-4-5-1").inputs.triggers).toBeUndefined();
+    expect((byName("wb-apps-rstudio").inputs.labels as { label: string }[]).map((l) => l.label)).toEqual(["gpu-workbench.app", "gpu-workbench.kind"]);
+  });
+
+  it("a new machine (host id) re-pulls the images and re-creates the containers on it", async () => {
+    const one = parseWorkbenchConfig(rawConfig({ apps: [{ kind: "rstudio" }] }), { region: "koreacentral" });
+    const moved = new AnalysisApps("vm", {
+      apps: one.apps, registries: [], hostGpu: true, dataRoot: "/data/apps", dockerHost: "ssh://daniel@203.0.113.10:22", sshAlias: "vm",
+      hostId: "i-0123456789abcdef0",
+    });
+    await promiseOf(moved.containerIds);
+    await settle();
+    expect(byName("vm-image-rocker-rstudio-4-5-1").inputs.triggers).toEqual({ host: "i-0123456789abcdef0" });
+    expect(byName("vm-rstudio").inputs.labels).toEqual([
+      { label: "gpu-workbench.app", value: "rstudio" },
+      { label: "gpu-workbench.kind", value: "rstudio" },
+      { label: "gpu-workbench.host", value: "i-0123456789abcdef0" },
+    ]);
+  });
+
   it("refuses a GPU app on a CPU host before registering anything", () => {
     const before = registered.length;
     expect(() => new AnalysisApps("cpu", {

@@ -206,6 +206,16 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
     expect(ready.triggers[1]).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("a replaced VM (new vmId) gets its images and containers again", async () => {
+    const vmId = await valueOf(wb.vmId);
+    const images = rec.registrations.filter((r) => r.parent === "wb-apps" && r.type === "docker:index/remoteImage:RemoteImage");
+    expect(images).toHaveLength(2);
+    for (const image of images) {
+      expect(inputs(image.name).triggers).toEqual({ host: vmId });
+    }
+    expect(inputs("wb-apps-jupyter-pytorch").labels).toContainEqual({ label: "gpu-workbench.host", value: vmId });
+  });
+
   it("exposes the Azure outputs, and credentials are secret", async () => {
     expect(await valueOf(wb.fqdn)).toMatch(/^wb-[0-9a-f]{6}\.koreacentral\.cloudapp\.azure\.com$/);
     expect(await valueOf(wb.resourceGroupName)).toBe(inputs("wb-host-vm").resourceGroupName);
