@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CostEstimate } from "../config/estimate";
 import { AwsGpuInstance } from "../hosts/aws";
 import {
-  createHostAccess, deployApps, deployerPrivateKey, parseForTarget, userDataHash, waitForReady, WorkbenchArgs, workbenchOutputs,
+  createHostAccess, deployApps, parseForTarget, userDataHash, waitForReady, WorkbenchArgs, workbenchOutputs,
   WorkbenchOutputs,
 } from "./common";
 
@@ -45,7 +45,7 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // Parse first: an invalid config throws here, before this component or any child is registered.
-    const spec = parseForTarget(args, "aws");
+    const { spec, privateKey } = parseForTarget(args, "aws");
     const region = spec.region;
     if (!region) throw new Error("aws:region: not set; run pulumi config set aws:region <region, e.g. ap-northeast-2>");
     super("gpu-workbench:index:AwsWorkbench", name, {}, opts);
@@ -75,7 +75,7 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
       address: host.publicIp,
       port: SSH_PORT,
       hostPublicKey: access.hostPublicKey,
-      privateKey: deployerPrivateKey(args.sshPrivateKeyPath),
+      privateKey,
       triggers: [host.instanceId, userDataHash(access.userData)],
       timeoutSeconds: READY_TIMEOUT_SECONDS,
     }, [host]);

@@ -9,7 +9,7 @@ import { CostEstimate } from "../config/estimate";
 import { WorkbenchConfigError } from "../config/parse";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
 import {
-  createHostAccess, deployApps, deployerPrivateKey, parseForTarget, userDataHash, waitForReady, WorkbenchArgs,
+  createHostAccess, deployApps, parseForTarget, userDataHash, waitForReady, WorkbenchArgs,
   WorkbenchOutputs, workbenchOutputs,
 } from "./common";
 
@@ -85,7 +85,7 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // An invalid config throws here, before this component or any child is registered.
-    const spec = parseForTarget(args, "azure");
+    const { spec, privateKey } = parseForTarget(args, "azure");
     const problems = azureSpecProblems(spec);
     if (problems.length > 0) throw new WorkbenchConfigError(problems);
     super("gpu-workbench:index:AzureWorkbench", name, {}, opts);
@@ -100,7 +100,7 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
       address: host.publicIp,
       port: SSH_PORT,
       hostPublicKey: access.hostPublicKey,
-      privateKey: deployerPrivateKey(args.sshPrivateKeyPath),
+      privateKey,
       // A new VM (new vmId) or new user data means a fresh bootstrap to wait for.
       triggers: [host.vmId, userDataHash(access.userData)],
       timeoutSeconds: READY_TIMEOUT_SECONDS,

@@ -66,19 +66,26 @@ export function validateWorkbenchArgs(args: WorkbenchArgs): WorkbenchSpec {
   return parseWorkbenchConfig(args.config, { region });
 }
 
+/** A workbench's validated config and the deployer's key. */
+export interface ParsedWorkbenchArgs {
+  spec: WorkbenchSpec;
+  /** The deployer's private key (secret), or undefined for the ssh agent. */
+  privateKey: pulumi.Output<string> | undefined;
+}
+
 /**
- * Parses the config for one target's component, raising before any resource is registered: call
- * it before `super()`. Logs the accepted-but-risky choices as warnings.
+ * Parses the config for one target's component and reads the deployer's key, raising before any
+ * resource is registered: call it before `super()`. Logs the accepted-but-risky choices as warnings.
  */
-export function parseForTarget(args: WorkbenchArgs, target: Target): WorkbenchSpec {
+export function parseForTarget(args: WorkbenchArgs, target: Target): ParsedWorkbenchArgs {
   const spec = validateWorkbenchArgs(args);
   if (spec.target !== target) {
     throw new WorkbenchConfigError([`workbench.target: "${spec.target}" given to the ${target} workbench; use the matching component or set target: ${target}`]);
   }
   // A deployment (not a preview) needs the deployer's key: say so before anything is created.
-  deployerPrivateKey(args.sshPrivateKeyPath);
+  const privateKey = deployerPrivateKey(args.sshPrivateKeyPath);
   for (const w of spec.warnings) pulumi.log.warn(w);
-  return spec;
+  return { spec, privateKey };
 }
 
 export interface HostAccess {

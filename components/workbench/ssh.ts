@@ -4,7 +4,7 @@ import * as remote from "@pulumi/command/remote";
 import { bootstrapScripts } from "../bootstrap";
 import type { CostEstimate } from "../config/estimate";
 import { deployerUser } from "../config/spec";
-import { deployApps, deployerPrivateKey, parseForTarget, waitForReady, WorkbenchArgs, workbenchOutputs, WorkbenchOutputs } from "./common";
+import { deployApps, parseForTarget, waitForReady, WorkbenchArgs, workbenchOutputs, WorkbenchOutputs } from "./common";
 
 /** An existing host has its driver and a warm Docker or none to install: pulls dominate. */
 const READY_TIMEOUT_SECONDS = 1800;
@@ -34,11 +34,10 @@ export class SshWorkbench extends pulumi.ComponentResource implements WorkbenchO
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // Parse first: an invalid config throws here, before this component or any child is registered.
-    const spec = parseForTarget(args, "ssh");
+    const { spec, privateKey } = parseForTarget(args, "ssh");
     const host = spec.ssh!;
     super("gpu-workbench:index:SshWorkbench", name, {}, opts);
 
-    const privateKey = deployerPrivateKey(args.sshPrivateKeyPath);
     const connection: remote.CommandArgs["connection"] = {
       host: host.host,
       port: host.port,
