@@ -139,9 +139,16 @@ function indent(text: string, pad: string): string {
 }
 
 /** A few telling inputs next to a resource, so the tree reads on its own. */
+const SUMMARY_PATHS = [
+  "hardwareProfile.vmSize", "instanceType", "size", "sizeGb", "diskSizeGB", "name", "location", "availabilityZone",
+  "image", "algorithm", "storageProfile.osDisk.diskSizeGB", "priority", "instanceMarketOptions.marketType",
+];
+
 function summary(r: PlanResource): string {
-  const i = r.inputs;
-  const pick = (...keys: string[]) => keys.filter((k) => i[k] !== undefined && typeof i[k] !== "object").map((k) => `${k}=${String(i[k])}`);
-  const parts = pick("vmSize", "instanceType", "size", "sizeGb", "diskSizeGB", "name", "location", "availabilityZone", "image", "algorithm");
+  const parts: string[] = [];
+  for (const p of SUMMARY_PATHS) {
+    const v = p.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs);
+    if (v !== undefined && typeof v !== "object") parts.push(`${p.split(".").pop()}=${String(v)}`);
+  }
   return parts.length ? `  (${parts.join(", ")})` : "";
 }
