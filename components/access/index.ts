@@ -1,1 +1,2 @@
 export * from "./ssh";
+export * from "./keys";

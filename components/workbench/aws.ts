@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CostEstimate } from "../config/estimate";
 import { AwsGpuInstance } from "../hosts/aws";
+import { AWS_USER_DATA_LIMIT_BYTES } from "../hosts/aws-builders";
+import { WorkbenchConfigError } from "../config/parse";
 import {
-  createHostAccess, deployApps, parseForTarget, userDataHash, waitForReady, WorkbenchArgs, workbenchOutputs,
+  createHostAccess, deployApps, estimatedUserDataGzipBytes, parseForTarget, userDataHash, waitForReady, WorkbenchArgs, workbenchOutputs,
   WorkbenchOutputs,
 } from "./common";
 
@@ -48,6 +50,14 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
     const { spec, privateKey } = parseForTarget(args, "aws");
     const region = spec.region;
     if (!region) throw new Error("aws:region: not set; run pulumi config set aws:region <region, e.g. ap-northeast-2>");
+    // EC2 takes 16 KB of user data: refuse a config that cannot fit before anything is created.
+    const gzipBytes = estimatedUserDataGzipBytes(spec);
+    if (gzipBytes > AWS_USER_DATA_LIMIT_BYTES) {
+      throw new WorkbenchConfigError([
+        `workbench.users: the cloud-init document would be about ${gzipBytes} bytes gzipped, over EC2's user-data limit of ${AWS_USER_DATA_LIMIT_BYTES} bytes; ` +
+          "use ssh-ed25519 keys (far shorter than RSA ones), or fewer users, apps or registries on this host",
+      ]);
+    }
     super("gpu-workbench:index:AwsWorkbench", name, {}, opts);
 
     const access = createHostAccess(this, name, spec);

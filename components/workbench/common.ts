@@ -12,8 +12,9 @@ import * as tls from "@pulumi/tls";
 import * as local from "@pulumi/command/local";
 import * as remote from "@pulumi/command/remote";
 import { AnalysisApps, AppCredential } from "../apps/analysisApps";
+import { generateEd25519OpenSsh } from "../access/keys";
 import { dockerSshHost, dockerSshOpts, expandHome, knownHostsLine, sshConfigBlock } from "../access/ssh";
-import { readyCheckScript, renderCloudInit } from "../bootstrap";
+import { gzipUserData, readyCheckScript, renderCloudInit } from "../bootstrap";
 import type { WorkbenchConfigArgs } from "../config/args";
 import { CostEstimate, estimateCost } from "../config/estimate";
 import { parseWorkbenchConfig, REGION_KEY, WorkbenchConfigError } from "../config/parse";
@@ -119,6 +120,18 @@ export function createHostAccess(parent: pulumi.Resource, name: string, spec: Wo
     rdpPasswords,
     userData: pulumi.secret(userData),
   };
+}
+
+/**
+ * The gzip size of this spec's user data, rendered before any resource exists with a throwaway
+ * ED25519 host key and bcrypt-shaped hashes (the real ones come from tls and random at deploy
+ * time), so a config that cannot fit a cloud's limit is refused up front. Within 1% of the real size.
+ */
+export function estimatedUserDataGzipBytes(spec: WorkbenchSpec): number {
+  const bcrypt = () => `$2a$10$${crypto.randomBytes(40).toString("base64").replace(/\+/g, ".").slice(0, 53)}`;
+  const rdpPasswordHashes = Object.fromEntries(spec.rdp ? spec.users.map((u) => [u.name, bcrypt()]) : []);
+  const text = renderCloudInit(spec, { hostKey: generateEd25519OpenSsh(), rdpPasswordHashes });
+  return gzipUserData(text).length;
 }
 
 /** A hash of the user data for the ready check's triggers: a new bootstrap to wait for. Secret, like the user data. */

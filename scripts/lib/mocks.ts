@@ -58,7 +58,9 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "random:index/randomPassword:RandomPassword": (name, inputs) => {
     const length = typeof inputs.length === "number" ? inputs.length : 16;
     const result = crypto.createHash("sha256").update(`mock-password:${name}`).digest("base64url").replace(/[-_]/g, "x").slice(0, length);
-    return { result, bcryptHash: `$2a$10$${hex(`bcrypt:${name}`, 53)}` };
+    // bcrypt's alphabet ("./A-Za-z0-9"), 53 characters of salt and hash, like the real one.
+    const bcrypt = crypto.createHash("sha512").update(`bcrypt:${name}`).digest("base64").replace(/\+/g, ".").slice(0, 53);
+    return { result, bcryptHash: `$2a$10$${bcrypt}` };
   },
   "command:remote:Command": () => ({
     stdout: JSON.stringify({ status: "ready", driver: "580.95.05", gpus: ["NVIDIA T4"], docker: "28.5.1", toolkit: "1.18.0" }),

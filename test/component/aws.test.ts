@@ -370,3 +370,39 @@ describe("AwsGpuInstance on its own", () => {
     expect(await pulumi.isSecret(pinned.userDataGzipBytes)).toBe(false);
   });
 });
+
+describe("user data over EC2's 16 KB", () => {
+  /** A well-formed 4096-bit ssh-rsa public key: random modulus bytes compress as badly as a real key. */
+  const rsaKey = (i: number) => {
+    const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, (b.length >> 8) & 255, b.length & 255]), b]);
+    const blob = Buffer.concat([str(Buffer.from("ssh-rsa")), str(Buffer.from([1, 0, 1])), str(Buffer.concat([Buffer.from([0]), crypto.randomBytes(512)]))]);
+    return `ssh-rsa ${blob.toString("base64")} user${i}@laptop`;
+  };
+
+  test("is refused before any resource, naming the fix", () => {
+    const users = Array.from({ length: 20 }, (_, i) => ({ name: `user${i}`, sshPublicKey: rsaKey(i), admin: i === 0 }));
+    const before = recorder.registrations.length;
+    let error: Error | undefined;
+    try {
+      new AwsWorkbench("big", { config: awsConfig({ users }), region: REGION });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toBeInstanceOf(WorkbenchConfigError);
+    expect(error!.message).toMatch(
+      /^workbench\.users: the cloud-init document would be about \d{5} bytes gzipped, over EC2's user-data limit of 16384 bytes; use ssh-ed25519 keys \(far shorter than RSA ones\), or fewer users, apps or registries on this host$/,
+    );
+    expect(Number(/about (\d+) bytes/.exec(error!.message)![1])).toBeGreaterThan(16384);
+    expect(recorder.registrations.length).toBe(before);
+  });
+
+  test("the up-front estimate is within 1% of the real user data's size", async () => {
+    const { estimatedUserDataGzipBytes } = await import("../../components/workbench/common");
+    const { parseWorkbenchConfig } = await import("../../components/config/parse");
+    await build("sized", { rdp: true });
+    const real = Buffer.from(plain("sized-host-instance").userDataBase64 as string, "base64").length;
+    const estimate = estimatedUserDataGzipBytes(parseWorkbenchConfig(awsConfig({ rdp: true }), { region: REGION }));
+    expect(real).toBeGreaterThan(5000);
+    expect(Math.abs(estimate - real) / real).toBeLessThan(0.01);
+  });
+});
