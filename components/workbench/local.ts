@@ -1,5 +1,6 @@
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
+import * as local from "@pulumi/command/local";
 import { AnalysisApps, AppCredential } from "../apps/analysisApps";
 import { appDataDirs } from "../apps/containers";
 import type { WorkbenchConfigArgs } from "../config/args";
@@ -26,8 +27,9 @@ export class LocalWorkbench extends pulumi.ComponentResource {
   /** Per app that logs in: user, token or password and the URL to open. Secret. */
   public readonly credentials: pulumi.Output<Record<string, AppCredential>>;
   /**
-   * Creates the apps' directories as you, before `pulumi up`: on Linux, Docker would create a
-   * missing one as root and the non-root apps could not write to it.
+   * The command that creates the apps' directories as you (the deployment runs it before the
+   * containers): on Linux, Docker would create a missing one as root and the non-root apps could
+   * not write to it.
    */
   public readonly prepareCommand: pulumi.Output<string>;
 
@@ -43,6 +45,9 @@ export class LocalWorkbench extends pulumi.ComponentResource {
     super("gpu-workbench:index:LocalWorkbench", name, {}, opts);
 
     const dataRoot = args.dataRoot ?? `${os.homedir()}/gpu-workbench-data`;
+    const dirs = appDataDirs(spec.apps, dataRoot).map((d) => `'${d.path.replace(/'/g, "'\\''")}'`);
+    const prepare = dirs.length === 0 ? "" : `mkdir -p ${dirs.join(" ")}`;
+    const dataDirs = dirs.length === 0 ? [] : [new local.Command(`${name}-data-dirs`, { create: prepare }, { parent: this })];
     const apps = new AnalysisApps(`${name}-apps`, {
       apps: spec.apps,
       registries: spec.registries,
@@ -50,13 +55,12 @@ export class LocalWorkbench extends pulumi.ComponentResource {
       dataRoot,
       dockerHost: args.dockerHost ?? "unix:///var/run/docker.sock",
       sshAlias: "localhost",
-    }, { parent: this });
+    }, { parent: this, dependsOn: dataDirs });
 
     this.appUrls = apps.urls;
     this.tunnels = pulumi.output({} as Record<string, string>);
     this.credentials = apps.credentials;
-    const dirs = appDataDirs(spec.apps, dataRoot).map((d) => `'${d.path.replace(/'/g, "'\\''")}'`);
-    this.prepareCommand = pulumi.output(dirs.length === 0 ? "" : `mkdir -p ${dirs.join(" ")}`);
+    this.prepareCommand = pulumi.output(prepare);
     this.registerOutputs({
       appUrls: this.appUrls,
       tunnels: this.tunnels,

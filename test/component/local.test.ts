@@ -90,6 +90,7 @@ describe("LocalWorkbench", () => {
 
   it("registers the apps on the local socket, with data under the home directory", () => {
     expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      "command:local:Command wb-data-dirs",
       "docker:index/container:Container wb-apps-jupyter",
       "docker:index/container:Container wb-apps-rstudio",
       "docker:index/remoteImage:RemoteImage wb-apps-image-quay-io-jupyter-scipy-notebook-2025-10-20",
@@ -102,6 +103,11 @@ describe("LocalWorkbench", () => {
     ]);
     const provider = registered.find((r) => r.type === "pulumi:providers:docker")!;
     expect(provider.inputs).toEqual({ host: "unix:///var/run/docker.sock" });
+    // The apps' directories are made as the deploying user before any container mounts them.
+    const home = os.homedir();
+    expect(registered.find((r) => r.name === "wb-data-dirs")!.inputs).toEqual({
+      create: `mkdir -p '${home}/gpu-workbench-data/jupyter' '${home}/gpu-workbench-data/rstudio'`,
+    });
     const jupyter = registered.find((r) => r.name === "wb-apps-jupyter")!;
     expect(jupyter.inputs.volumes).toEqual([{ hostPath: `${os.homedir()}/gpu-workbench-data/jupyter`, containerPath: "/home/jovyan/work" }]);
     expect(jupyter.inputs.ports).toEqual([{ internal: 8888, external: 8888, ip: "127.0.0.1", protocol: "tcp" }]);
