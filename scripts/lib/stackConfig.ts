@@ -18,12 +18,33 @@ export function readStackConfig(file: string, project = "gpu-workbench"): StackC
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(doc.config)) {
     const full = key.includes(":") ? key : `${project}:${key}`;
-    if (value && typeof value === "object" && "secure" in value) {
+    if (isSecure(value)) {
       secretKeys.push(full);
       values[full] = "[secret]";
     } else {
-      values[full] = typeof value === "string" ? value : JSON.stringify(value);
+      // `pulumi config set --secret --path` nests `secure:` values inside a map; the plan cannot
+      // decrypt them, so it plans with a placeholder and marks the whole key secret.
+      if (hasSecure(value)) secretKeys.push(full);
+      const plain = replaceSecure(value);
+      values[full] = typeof plain === "string" ? plain : JSON.stringify(plain);
     }
   }
   return { values, secretKeys };
+}
+
+function isSecure(v: unknown): boolean {
+  return !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+}
+
+function hasSecure(v: unknown): boolean {
+  if (isSecure(v)) return true;
+  if (v && typeof v === "object") return Object.values(v).some(hasSecure);
+  return false;
+}
+
+function replaceSecure(v: unknown): unknown {
+  if (isSecure(v)) return "[secret]";
+  if (Array.isArray(v)) return v.map(replaceSecure);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceSecure(x)]));
+  return v;
 }

@@ -100,6 +100,20 @@ test("an invalid config exits 2 with the message on stderr and prints no plan", 
   expect(r.stderr).toBe(`Invalid stack config (${file}):\nworkbench.users: empty; list at least one user with name, sshPublicKey and admin: true\n`);
 });
 
+test("a secret nested in the workbench map (pulumi config set --secret --path) plans with a placeholder", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+  const file = path.join(dir, "secret.yaml");
+  const stack = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.aws-g5.yaml"), "utf8");
+  const ciphertext = "v1:c2VjcmV0LXJlZ2lzdHJ5LXBhc3N3b3Jk:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
+  fs.writeFileSync(file, stack.replace(/^( {4})users:/m, `$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password:\n$1      secure: ${ciphertext}\n$1users:`));
+  const r = plan("--stack", "secret", "--config", file, "--json");
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).not.toContain(ciphertext);
+  const provider = JSON.parse(r.stdout).resources.find((x: { type: string }) => x.type === "pulumi:providers:docker");
+  expect(provider.inputs.registryAuth).toBe("[secret]");
+});
+
 test("an unknown stack names the stacks there are", () => {
   const r = plan("--stack", "nope");
   expect(r.code).toBe(2);
