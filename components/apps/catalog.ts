@@ -42,7 +42,7 @@ export interface CatalogEntry {
 export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
   jupyter: {
     kind: "jupyter",
-    image: "quay.io/jupyter/scipy-notebook:2025-10-20",
+    image: "quay.io/jupyter/scipy-notebook:2025-08-18",
     cpuImage: undefined,
     port: 8888,
     extraPorts: [],
@@ -58,8 +58,8 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
   },
   "jupyter-pytorch": {
     kind: "jupyter-pytorch",
-    image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-10-20",
-    cpuImage: "quay.io/jupyter/pytorch-notebook:2025-10-20",
+    image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18",
+    cpuImage: "quay.io/jupyter/pytorch-notebook:2025-08-18",
     port: 8888,
     extraPorts: [],
     auth: "token-env",
@@ -74,7 +74,7 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
   },
   "jupyter-pyspark": {
     kind: "jupyter-pyspark",
-    image: "quay.io/jupyter/pyspark-notebook:2025-10-20",
+    image: "quay.io/jupyter/pyspark-notebook:2025-08-18",
     cpuImage: undefined,
     port: 8888,
     extraPorts: [4040],
@@ -90,8 +90,8 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
   },
   "kaggle-python": {
     kind: "kaggle-python",
-    image: "gcr.io/kaggle-gpu-images/python:v162",
-    cpuImage: "gcr.io/kaggle-images/python:v162",
+    image: "gcr.io/kaggle-gpu-images/python:v168",
+    cpuImage: "gcr.io/kaggle-images/python:v168",
     port: 8888,
     extraPorts: [],
     auth: "token-env",
@@ -106,15 +106,15 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
   },
   "kaggle-r": {
     kind: "kaggle-r",
-    image: "gcr.io/kaggle-images/rstats:v162",
-    cpuImage: undefined,
+    image: "gcr.io/kaggle-gpu-images/rstats:v162",
+    cpuImage: "gcr.io/kaggle-images/rstats:v162",
     port: 8888,
     extraPorts: [],
     auth: "token-env",
     credentialEnv: "JUPYTER_TOKEN",
     workDir: "/kaggle/working",
     uid: 0,
-    gpuCapable: false,
+    gpuCapable: true,
     healthCheck: undefined,
     approxImageGb: 19,
     env: {},
@@ -170,7 +170,7 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
   },
   "code-server": {
     kind: "code-server",
-    image: "codercom/code-server:4.104.3",
+    image: "codercom/code-server:4.109.2",
     cpuImage: undefined,
     port: 8080,
     extraPorts: [],

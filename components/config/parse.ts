@@ -362,7 +362,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
       return r.fail(`${path}.name`, `"${name}" is already used by another app; give one of them a different name`);
     }
     const gpu = r.bool(`${path}.gpu`, o.gpu, entry.gpuCapable && host.gpu !== undefined && kind !== "custom");
-    if (gpu && !entry.gpuCapable) r.fail(`${path}.gpu`, `${kind} cannot use a GPU; remove gpu: true or use a GPU kind (jupyter-pytorch, kaggle-python, custom)`);
+    if (gpu && !entry.gpuCapable) r.fail(`${path}.gpu`, `${kind} cannot use a GPU; remove gpu: true or use a GPU kind (${APP_KINDS.filter((k) => appCatalog[k].gpuCapable).join(", ")})`);
     else if (gpu && !host.gpu) r.fail(`${path}.gpu`, "the host has no GPU; pick a GPU size or remove gpu: true");
 
     let image: string | undefined;

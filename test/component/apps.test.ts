@@ -109,8 +109,8 @@ describe("AnalysisApps", () => {
       `docker:index/container:Container ${p}-rstudio-b`,
       `docker:index/container:Container ${p}-shiny`,
       `docker:index/remoteImage:RemoteImage ${p}-image-ghcr-io-acme-lab-1-2`,
-      `docker:index/remoteImage:RemoteImage ${p}-image-quay-io-jupyter-pyspark-notebook-2025-10-20`,
-      `docker:index/remoteImage:RemoteImage ${p}-image-quay-io-jupyter-pytorch-notebook-cuda12-2025-10-20`,
+      `docker:index/remoteImage:RemoteImage ${p}-image-quay-io-jupyter-pyspark-notebook-2025-08-18`,
+      `docker:index/remoteImage:RemoteImage ${p}-image-quay-io-jupyter-pytorch-notebook-cuda12-2025-08-18`,
       `docker:index/remoteImage:RemoteImage ${p}-image-rocker-rstudio-4-5-1`,
       `docker:index/remoteImage:RemoteImage ${p}-image-rocker-shiny-4-5-1`,
       `gpu-workbench:index:AnalysisApps ${p}`,
@@ -137,8 +137,8 @@ describe("AnalysisApps", () => {
     const images = registered.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
     expect(images.map((i) => i.inputs).sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
       { name: "ghcr.io/acme/lab:1.2", keepLocally: true },
-      { name: "quay.io/jupyter/pyspark-notebook:2025-10-20", keepLocally: true },
-      { name: "quay.io/jupyter/pytorch-notebook:cuda12-2025-10-20", keepLocally: true },
+      { name: "quay.io/jupyter/pyspark-notebook:2025-08-18", keepLocally: true },
+      { name: "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18", keepLocally: true },
       { name: "rocker/rstudio:4.5.1", keepLocally: true },
       { name: "rocker/shiny:4.5.1", keepLocally: true },
     ]);

@@ -93,7 +93,7 @@ describe("LocalWorkbench", () => {
       "command:local:Command wb-data-dirs",
       "docker:index/container:Container wb-apps-jupyter",
       "docker:index/container:Container wb-apps-rstudio",
-      "docker:index/remoteImage:RemoteImage wb-apps-image-quay-io-jupyter-scipy-notebook-2025-10-20",
+      "docker:index/remoteImage:RemoteImage wb-apps-image-quay-io-jupyter-scipy-notebook-2025-08-18",
       "docker:index/remoteImage:RemoteImage wb-apps-image-rocker-rstudio-4-5-1",
       "gpu-workbench:index:AnalysisApps wb-apps",
       "gpu-workbench:index:LocalWorkbench wb",

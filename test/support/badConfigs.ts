@@ -70,7 +70,7 @@ export const badConfigs: BadConfig[] = [
   { why: "port out of range", raw: app({ kind: "custom", image: "ghcr.io/acme/lab:1.2", port: 70000 }), message: "workbench.apps[0].port: 70000 is out of range; use 1-65535" },
   { why: "port not a number", raw: app({ kind: "rstudio", hostPort: "8787" }), message: 'workbench.apps[0].hostPort: expected a whole number, got "8787"' },
   { why: "GPU app on a CPU size", raw: rawConfig({ size: "Standard_D4s_v5", apps: [{ kind: "jupyter-pytorch", gpu: true }] }), message: "workbench.apps[0].gpu: the host has no GPU; pick a GPU size or remove gpu: true" },
-  { why: "GPU on a CPU-only kind", raw: app({ kind: "rstudio", gpu: true }), message: "workbench.apps[0].gpu: rstudio cannot use a GPU; remove gpu: true or use a GPU kind (jupyter-pytorch, kaggle-python, custom)" },
+  { why: "GPU on a CPU-only kind", raw: app({ kind: "rstudio", gpu: true }), message: "workbench.apps[0].gpu: rstudio cannot use a GPU; remove gpu: true or use a GPU kind (jupyter-pytorch, kaggle-python, kaggle-r, custom)" },
   { why: "credential set by hand", raw: app({ kind: "rstudio", env: { PASSWORD: "hunter2" } }), message: "workbench.apps[0].env.PASSWORD: set by the workbench (a generated secret); remove it" },
   { why: "env value not a string", raw: app({ kind: "rstudio", env: { WORKERS: 4 } }), message: "workbench.apps[0].env.WORKERS: expected a string, got 4 (quote it in YAML)" },
   { why: "OS disk too small", raw: rawConfig({ osDiskGb: 32 }), message: "workbench.osDiskGb: 32 GB is out of range; use 64-4095 GB" },

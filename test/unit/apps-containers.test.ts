@@ -38,7 +38,7 @@ describe("containerSettings, one per catalog kind", () => {
       settings: {
         ...fixed,
         name: "wb-jupyter",
-        image: "quay.io/jupyter/scipy-notebook:2025-10-20",
+        image: "quay.io/jupyter/scipy-notebook:2025-08-18",
         ports: [local(8888)],
         gpus: undefined,
         volumes: [{ hostPath: "/data/apps/jupyter", containerPath: "/home/jovyan/work" }],
@@ -56,7 +56,7 @@ describe("containerSettings, one per catalog kind", () => {
       settings: {
         ...fixed,
         name: "wb-jupyter-pytorch",
-        image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-10-20",
+        image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18",
         ports: [local(8888)],
         gpus: "all",
         volumes: [{ hostPath: "/data/apps/jupyter-pytorch", containerPath: "/home/jovyan/work" }],
@@ -74,7 +74,7 @@ describe("containerSettings, one per catalog kind", () => {
       settings: {
         ...fixed,
         name: "wb-jupyter-pyspark",
-        image: "quay.io/jupyter/pyspark-notebook:2025-10-20",
+        image: "quay.io/jupyter/pyspark-notebook:2025-08-18",
         ports: [local(8888), local(4040)],
         gpus: undefined,
         volumes: [{ hostPath: "/data/apps/jupyter-pyspark", containerPath: "/home/jovyan/work" }],
@@ -92,7 +92,7 @@ describe("containerSettings, one per catalog kind", () => {
       settings: {
         ...fixed,
         name: "wb-kaggle-python",
-        image: "gcr.io/kaggle-gpu-images/python:v162",
+        image: "gcr.io/kaggle-gpu-images/python:v168",
         ports: [local(8888)],
         gpus: "all",
         volumes: [{ hostPath: "/data/apps/kaggle-python", containerPath: "/kaggle/working" }],
@@ -110,16 +110,17 @@ describe("containerSettings, one per catalog kind", () => {
       settings: {
         ...fixed,
         name: "wb-kaggle-r",
-        image: "gcr.io/kaggle-images/rstats:v162",
+        // The fixture's host has a T4: the GPU variant, with the GPU.
+        image: "gcr.io/kaggle-gpu-images/rstats:v162",
         ports: [local(8888)],
-        gpus: undefined,
+        gpus: "all",
         volumes: [{ hostPath: "/data/apps/kaggle-r", containerPath: "/kaggle/working" }],
         envs: [],
         credentialEnv: "JUPYTER_TOKEN",
         command: ["jupyter", "notebook", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--allow-root", "--notebook-dir=/kaggle/working"],
         healthcheck: undefined,
         labels: labels("kaggle-r", "kaggle-r"),
-        shmSize: undefined,
+        shmSize: 2048,
         dataDir: { path: "/data/apps/kaggle-r", uid: 0 },
       },
     },
@@ -182,7 +183,7 @@ describe("containerSettings, one per catalog kind", () => {
       settings: {
         ...fixed,
         name: "wb-code-server",
-        image: "codercom/code-server:4.104.3",
+        image: "codercom/code-server:4.109.2",
         ports: [local(8080)],
         gpus: undefined,
         volumes: [{ hostPath: "/data/apps/code-server", containerPath: "/home/coder/project" }],
@@ -232,7 +233,7 @@ describe("containerSettings, one per catalog kind", () => {
 describe("containerSettings, config overrides", () => {
   it("keeps a GPU-capable kind on its CPU image and without gpus on a CPU host", () => {
     const s = containerSettings(appOf({ kind: "jupyter-pytorch" }, false), { hostGpu: false, dataRoot: "/data/apps/" });
-    expect(s.image).toBe("quay.io/jupyter/pytorch-notebook:2025-10-20");
+    expect(s.image).toBe("quay.io/jupyter/pytorch-notebook:2025-08-18");
     expect(s.gpus).toBeUndefined();
     expect(s.volumes).toEqual([{ hostPath: "/data/apps/jupyter-pytorch", containerPath: "/home/jovyan/work" }]);
   });
@@ -293,7 +294,7 @@ describe("dockerRunArgs", () => {
       "--label", "gpu-workbench.app=jupyter-pyspark",
       "--label", "gpu-workbench.kind=jupyter-pyspark",
       "--log-driver", "json-file", "--log-opt", "max-size=10m", "--log-opt", "max-file=3",
-      "quay.io/jupyter/pyspark-notebook:2025-10-20",
+      "quay.io/jupyter/pyspark-notebook:2025-08-18",
     ]);
   });
 

@@ -88,7 +88,7 @@ describe("renderCloudInit", () => {
         "GW_PIN_HOST_KEY=1",
         "GW_DRIVER_INSTALL=azure-extension",
         "GW_GPU_COUNT=1",
-        "GW_IMAGES=quay.io/jupyter/scipy-notebook:2025-10-20",
+        "GW_IMAGES=quay.io/jupyter/scipy-notebook:2025-08-18",
         `GW_USERS='daniel 1 1 ${USER_KEYS.daniel}`,
         `minji 0 0 ${USER_KEYS.minji}'`,
         "",

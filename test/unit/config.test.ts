@@ -39,7 +39,7 @@ describe("a valid config", () => {
         { name: "minji", sshPublicKey: MINJI_KEY, admin: false, docker: false },
       ],
       apps: [
-        { name: "jupyter-pytorch", kind: "jupyter-pytorch", image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-10-20", containerPort: 8888, hostPort: 8888, gpu: true, expose: false, env: {}, command: undefined },
+        { name: "jupyter-pytorch", kind: "jupyter-pytorch", image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18", containerPort: 8888, hostPort: 8888, gpu: true, expose: false, env: {}, command: undefined },
         { name: "rstudio", kind: "rstudio", image: "rocker/rstudio:4.5.1", containerPort: 8787, hostPort: 8787, gpu: false, expose: false, env: { USER: "rstudio" }, command: undefined },
       ],
       registries: [],
@@ -79,8 +79,8 @@ describe("a valid config", () => {
   test("GPU apps default to the GPU image on GPU sizes and to the CPU image elsewhere", () => {
     const gpu = parseWorkbenchConfig(rawConfig({ apps: [{ kind: "kaggle-python" }], osDiskGb: 128 }), { region: "koreacentral" });
     const cpu = parseWorkbenchConfig(rawConfig({ size: "Standard_D4s_v5", apps: [{ kind: "kaggle-python" }] }), { region: "koreacentral" });
-    expect([gpu.apps[0].gpu, gpu.apps[0].image]).toEqual([true, "gcr.io/kaggle-gpu-images/python:v162"]);
-    expect([cpu.apps[0].gpu, cpu.apps[0].image]).toEqual([false, "gcr.io/kaggle-images/python:v162"]);
+    expect([gpu.apps[0].gpu, gpu.apps[0].image]).toEqual([true, "gcr.io/kaggle-gpu-images/python:v168"]);
+    expect([cpu.apps[0].gpu, cpu.apps[0].image]).toEqual([false, "gcr.io/kaggle-images/python:v168"]);
     expect(cpu.driverInstall).toBe("none");
   });
 
