@@ -55,3 +55,34 @@ export function generateEd25519OpenSsh(seedText?: string, comment = ""): OpenSsh
     privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
   };
 }
+
+/**
+ * The public key ("ssh-ed25519 AAAA...") stored in an OpenSSH-format private key file. The public
+ * half sits unencrypted in the file's header, so this works for passphrase-protected keys too.
+ * Undefined for other formats (PEM) or a damaged file.
+ */
+export function publicKeyOfOpenSshPrivateKey(text: string): string | undefined {
+  const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
+  if (!m) return undefined;
+  const data = Buffer.from(m[1].replace(/\s+/g, ""), "base64");
+  const magic = "openssh-key-v1\0";
+  if (data.subarray(0, magic.length).toString("latin1") !== magic) return undefined;
+  let at = magic.length;
+  const next = (): Buffer | undefined => {
+    if (at + 4 > data.length) return undefined;
+    const len = data.readUInt32BE(at);
+    if (at + 4 + len > data.length) return undefined;
+    const out = data.subarray(at + 4, at + 4 + len);
+    at += 4 + len;
+    return out;
+  };
+  next(); // cipher name
+  next(); // kdf name
+  next(); // kdf options
+  if (at + 4 > data.length || data.readUInt32BE(at) < 1) return undefined;
+  at += 4; // number of keys
+  const blob = next();
+  if (!blob || blob.length < 4) return undefined;
+  const type = blob.subarray(4, 4 + blob.readUInt32BE(0)).toString("latin1");
+  return `${type} ${blob.toString("base64")}`;
+}

@@ -12,7 +12,7 @@ import * as tls from "@pulumi/tls";
 import * as local from "@pulumi/command/local";
 import * as remote from "@pulumi/command/remote";
 import { AnalysisApps, AppCredential } from "../apps/analysisApps";
-import { generateEd25519OpenSsh } from "../access/keys";
+import { generateEd25519OpenSsh, publicKeyOfOpenSshPrivateKey } from "../access/keys";
 import { dockerSshHost, dockerSshOpts, expandHome, knownHostsLine, sshConfigBlock } from "../access/ssh";
 import { gzipUserData, readyCheckScript, renderCloudInit } from "../bootstrap";
 import type { WorkbenchConfigArgs } from "../config/args";
@@ -84,7 +84,7 @@ export function parseForTarget(args: WorkbenchArgs, target: Target): ParsedWorkb
     throw new WorkbenchConfigError([`workbench.target: "${spec.target}" given to the ${target} workbench; use the matching component or set target: ${target}`]);
   }
   // A deployment (not a preview) needs the deployer's key: say so before anything is created.
-  const privateKey = deployerPrivateKey(args.sshPrivateKeyPath);
+  const privateKey = deployerPrivateKey(args.sshPrivateKeyPath, spec);
   for (const w of spec.warnings) pulumi.log.warn(w);
   return { spec, privateKey };
 }
@@ -148,15 +148,27 @@ export function oneLineKey(key: string): string {
  * The deployer's private key for the ready command, read when the deployment runs. A preview (and
  * the offline plan) does not read it, so planning works on a machine without the key.
  */
-export function deployerPrivateKey(path: string | undefined): pulumi.Output<string> | undefined {
+export function deployerPrivateKey(path: string | undefined, spec?: WorkbenchSpec): pulumi.Output<string> | undefined {
   if (!path) return undefined;
   const file = expandHome(path, os.homedir());
   if (pulumi.runtime.isDryRun()) return pulumi.secret("[read from " + path + " at deploy time]");
+  let text: string;
   try {
-    return pulumi.secret(fs.readFileSync(file, "utf8"));
+    text = fs.readFileSync(file, "utf8");
   } catch (e) {
     throw new WorkbenchConfigError([`gpu-workbench:sshPrivateKeyPath: cannot read ${file} (${(e as Error).message}); point it at the private key of the first admin's sshPublicKey`]);
   }
+  // The deployer logs in as the first admin: a different key would only fail after the VM exists.
+  const publicKey = publicKeyOfOpenSshPrivateKey(text);
+  if (spec && publicKey) {
+    const admin = deployerUser(spec);
+    if (publicKey !== oneLineKey(admin.sshPublicKey)) {
+      throw new WorkbenchConfigError([
+        `gpu-workbench:sshPrivateKeyPath: ${file} is not the private key of the first admin (${admin.name}); use the key whose public half is that user's sshPublicKey`,
+      ]);
+    }
+  }
+  return pulumi.secret(text);
 }
 
 export interface ReadyArgs {
@@ -182,7 +194,7 @@ export const REBOOT_PAUSE_SECONDS = 90;
 /**
  * Waits over SSH, with the host key pinned, until the bootstrap's ready marker says "ready", and
  * fails with the marker's message when a step failed. The VM is still booting when this starts,
- * so dial errors are retried for ten minutes.
+ * so dial errors are retried for ten minutes and more.
  *
  * Where the driver install may reboot the VM, a session open across the reboot would be cut and
  * fail the deployment. So the first check also ends when a reboot is about to come (the bootstrap
@@ -196,7 +208,10 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
     user: deployerUser(a.spec).name,
     privateKey: a.privateKey,
     hostKey: a.hostPublicKey,
-    dialErrorLimit: 40,
+    // Until the VM answers, each dial waits 15 s; once sshd answers but the bootstrap has not yet
+    // made the first admin's account (it waits for the data disk first), logins fail at once and
+    // the provider retries about every 5 s. 120 dials give both phases ten minutes or more.
+    dialErrorLimit: 120,
     perDialTimeout: 15,
   };
   const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };

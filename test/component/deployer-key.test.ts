@@ -30,11 +30,22 @@ test("a missing key file is a config error, raised before any resource", () => {
   expect(rec.registrations).toEqual([]);
 });
 
+test("a key that is not the first admin's is refused before any resource", () => {
+  const keyFile = path.join(dir, "someone_else");
+  fs.writeFileSync(keyFile, generateEd25519OpenSsh("someone else").privateKeyOpenssh, { mode: 0o600 });
+  expect(() => new AzureWorkbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile })).toThrow(
+    new Error(`gpu-workbench:sshPrivateKeyPath: ${keyFile} is not the private key of the first admin (daniel); use the key whose public half is that user's sshPublicKey`),
+  );
+  expect(rec.registrations).toEqual([]);
+});
+
 test("the key's content reaches the ready command, as a secret only", async () => {
   const keyFile = path.join(dir, "id_ed25519");
-  const key = generateEd25519OpenSsh("deployer").privateKeyOpenssh;
+  const deployer = generateEd25519OpenSsh("deployer");
+  const key = deployer.privateKeyOpenssh;
   fs.writeFileSync(keyFile, key, { mode: 0o600 });
-  const wb = new AzureWorkbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile });
+  const config = rawConfig({ users: [{ name: "daniel", sshPublicKey: `${deployer.publicKeyOpenssh.trim()} daniel@laptop`, admin: true }] });
+  const wb = new AzureWorkbench("wb", { config: config as never, region: "koreacentral", sshPrivateKeyPath: keyFile });
   await valueOf(wb.credentials);
   const ready = rec.registrations.find((r) => r.name === "wb-ready")!;
   // The whole connection goes to the engine as a secret, because the key in it is one.

@@ -77,7 +77,7 @@ test("every command connects as the first admin with the configured host key pin
   // The host is up already: a few dials are enough for the steps; the ready check shares the
   // cloud workbenches' patience.
   for (const s of STEPS) expect(inputs(`lab-bootstrap-${s}`).connection).toEqual({ ...connection, dialErrorLimit: 5 });
-  expect(inputs("lab-ready").connection).toEqual({ ...connection, dialErrorLimit: 40 });
+  expect(inputs("lab-ready").connection).toEqual({ ...connection, dialErrorLimit: 120 });
 });
 
 test("outputs pin the same key and tunnel to the app", async () => {

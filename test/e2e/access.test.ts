@@ -96,7 +96,7 @@ describeE2e("access to a real sshd and dockerd on loopback (e2e)", () => {
       port: host.port,
       user: "daniel",
       hostKey: hostKeys.publicKeyOpenssh.trim(),
-      dialErrorLimit: 40,
+      dialErrorLimit: 120,
       perDialTimeout: 15,
     });
     expect(ready.connectionIsSecret).toBe(true);

@@ -1,3 +1,8 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { generateEd25519OpenSsh, publicKeyOfOpenSshPrivateKey } from "../../components/access/keys";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components/config/parse";
 import { badConfigs, regionFor } from "../support/badConfigs";
 import { DANIEL_KEY, MINJI_KEY, rawConfig } from "../support/fixtures";
@@ -98,5 +103,25 @@ describe("a valid config", () => {
   test("a local config needs no cloud keys", () => {
     const spec = parseWorkbenchConfig({ target: "local", users: [{ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true }], apps: [{ kind: "jupyter" }], hostGpu: true }, {});
     expect([spec.size, spec.gpu?.family, spec.driverInstall, spec.osDiskGb, spec.dataDiskGb, spec.region]).toEqual(["local", "unknown", "preinstalled", 0, 0, undefined]);
+  });
+});
+
+describe("publicKeyOfOpenSshPrivateKey", () => {
+  test("reads the public half of a generated key", () => {
+    const k = generateEd25519OpenSsh("x");
+    expect(publicKeyOfOpenSshPrivateKey(k.privateKeyOpenssh)).toBe(k.publicKeyOpenssh.trim());
+  });
+
+  test("reads it from ssh-keygen's passphrase-protected and RSA keys too, and refuses other text", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-keys-"));
+    for (const [type, pass] of [["ed25519", "a pass phrase"], ["rsa", ""]]) {
+      const file = path.join(dir, type);
+      expect(spawnSync("ssh-keygen", ["-q", "-t", type, "-N", pass, "-C", "c", "-f", file]).status).toBe(0);
+      const pub = fs.readFileSync(`${file}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
+      expect(publicKeyOfOpenSshPrivateKey(fs.readFileSync(file, "utf8"))).toBe(pub);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(publicKeyOfOpenSshPrivateKey("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----")).toBeUndefined();
+    expect(publicKeyOfOpenSshPrivateKey("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----")).toBeUndefined();
   });
 });
