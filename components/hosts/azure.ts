@@ -107,7 +107,9 @@ export class AzureGpuVm extends pulumi.ComponentResource {
 
     const resourceGroupName: pulumi.Output<string> = args.resourceGroupName !== undefined
       ? pulumi.output(args.resourceGroupName)
-      : new resources.ResourceGroup(`${name}-rg`, { location, tags }, parent).name;
+      // Retained too: deleting a resource group deletes everything in it, the retained data disk
+      // included (pulumi-azure-native #2522). `pulumi destroy` leaves the group with the disk in it.
+      : new resources.ResourceGroup(`${name}-rg`, { location, tags }, { ...parent, retainOnDelete: true }).name;
 
     let subnetId: pulumi.Input<string>;
     if (args.subnetId !== undefined) {

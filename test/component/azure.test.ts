@@ -174,6 +174,9 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
       tags: { "gpu-workbench": "wb-host", "gpu-workbench-role": "data" },
     });
     expect(options.get("wb-host-data")?.retainOnDelete).toBe(true);
+    // Deleting the resource group would take the disk with it: the group is retained as well.
+    expect(options.get("wb-host-rg")?.retainOnDelete).toBe(true);
+    expect(options.get("wb-host-vnet")?.retainOnDelete).toBe(false);
   });
 
   it("installs the NVIDIA driver with Azure's extension on T4 + Ubuntu 22.04", async () => {
