@@ -1,2 +1,2 @@
-export * from "./ssh";
+export * from "./openssh";
 export * from "./keys";

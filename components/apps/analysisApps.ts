@@ -4,7 +4,7 @@ import { Provider } from "@pulumi/docker/provider";
 import { RemoteImage } from "@pulumi/docker/remoteImage";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import type { AppSpec, RegistrySpec } from "../config/spec";
-import { appCatalog } from "./catalog";
+import { appCatalog } from "../config/appCatalog";
 import { appAccess, containerSettings, ContainerSettings } from "./containers";
 
 export interface AnalysisAppsArgs {

@@ -5,7 +5,7 @@
  * Docker engine through `docker run`.
  */
 import type { AppSpec } from "../config/spec";
-import { appCatalog } from "./catalog";
+import { appCatalog } from "../config/appCatalog";
 
 export interface PortSettings {
   /** Port inside the container. */

@@ -4,14 +4,15 @@
  */
 import * as zlib from "zlib";
 import { stringify } from "yaml";
-import { CLOUD_TARGETS, WorkbenchSpec } from "../config/spec";
+import type { WorkbenchSpec } from "../config/spec";
+import { isCloudTarget } from "../targets";
 import {
   BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor,
 } from "./scripts";
 
 /** The whole #cloud-config document (text) for a fresh Ubuntu 22.04/24.04 VM. */
 export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {
-  if (!CLOUD_TARGETS.includes(spec.target)) {
+  if (!isCloudTarget(spec.target)) {
     throw new Error(`renderCloudInit: target ${spec.target} does not boot with cloud-init; run bootstrapScripts(spec) over SSH instead`);
   }
   checkHostKey(secrets);

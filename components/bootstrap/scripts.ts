@@ -2,10 +2,11 @@
  * The bootstrap steps as shell scripts: which steps a spec needs, the config they read, and the
  * standalone form for a host reached over SSH. The logic lives in ./scripts/*.sh.
  */
-import { appCatalog } from "../apps/catalog";
+import { appCatalog } from "../config/appCatalog";
 import * as fs from "fs";
 import * as path from "path";
-import { CLOUD_TARGETS, WorkbenchSpec } from "../config/spec";
+import type { WorkbenchSpec } from "../config/spec";
+import { isCloudTarget } from "../targets";
 
 export interface BootstrapSecrets {
   /** The host's pinned ED25519 key pair, OpenSSH format (from @pulumi/tls PrivateKey.privateKeyOpenssh / publicKeyOpenssh). */
@@ -56,7 +57,7 @@ export function stepsFor(spec: WorkbenchSpec, mode: "cloud-init" | "ssh"): StepN
 }
 
 function pinsHostKey(spec: WorkbenchSpec): boolean {
-  return CLOUD_TARGETS.includes(spec.target);
+  return isCloudTarget(spec.target);
 }
 
 function appImages(spec: WorkbenchSpec): string[] {

@@ -1,8 +1,10 @@
-import type { OsImage, Target } from "./spec";
+import type { OsImage } from "./spec";
 
-/** Every default of the stack-config contract, in one place (the README's reference mirrors it). */
+/**
+ * Every default of the stack-config contract, in one place (the README's reference mirrors it);
+ * the default size of each target is in its record (components/targets.ts).
+ */
 export const DEFAULTS = {
-  size: { azure: "Standard_NC4as_T4_v3", aws: "g4dn.xlarge" } as Partial<Record<Target, string>>,
   os: "ubuntu-22.04" as OsImage,
   spot: false,
   osDiskGb: 128,

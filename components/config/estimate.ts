@@ -1,4 +1,4 @@
-import { SIZE_CATALOGS } from "./parse";
+import { TARGET_RECORDS } from "../targets";
 import type { WorkbenchSpec } from "./spec";
 import { HOURS_PER_MONTH } from "./sizes/types";
 
@@ -18,7 +18,7 @@ export interface CostEstimate {
 
 /** Compute-only estimate from the size catalog; undefined for targets without one (ssh, local). */
 export function estimateCost(spec: WorkbenchSpec): CostEstimate | undefined {
-  const catalog = SIZE_CATALOGS[spec.target];
+  const catalog = TARGET_RECORDS[spec.target].sizes;
   const info = catalog?.sizes[spec.size];
   if (!catalog || !info) return undefined;
   const round = (n: number) => Math.round(n * 100) / 100;

@@ -1,13 +1,12 @@
-import { appCatalog, APP_KINDS } from "../apps/catalog";
+import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, LIMITS } from "./defaults";
 import { driverInstallFor } from "./driver";
-import { azureSizes } from "./sizes/azure";
-import { awsSizes } from "./sizes/aws";
 import { closestSizes, SizeCatalog } from "./sizes/types";
 import {
-  AppKind, AppSpec, AutoShutdownSpec, CLOUD_TARGETS, GpuSpec, OsImage, RegistrySpec, Target, TARGETS,
+  AppKind, AppSpec, AutoShutdownSpec, GpuSpec, OsImage, RegistrySpec, Target, TARGETS,
   UserSpec, WorkbenchSpec,
 } from "./spec";
+import { isCloudTarget, TARGET_RECORDS } from "../targets";
 import { resolveTimeZone } from "./timezones";
 import { parseCidr, sshPublicKeyProblem, userNameProblem } from "./validate";
 
@@ -25,10 +24,15 @@ export interface ParseContext {
   region?: string | undefined;
 }
 
-export const SIZE_CATALOGS: Partial<Record<Target, SizeCatalog>> = { azure: azureSizes, aws: awsSizes };
-/** The provider config key that holds each cloud target's location. */
-export const REGION_KEY: Partial<Record<Target, string>> = { azure: "azure-native:location", aws: "aws:region" };
-const IMPLEMENTED_TARGETS: readonly Target[] = ["azure", "aws", "ssh", "local"];
+/** @deprecated Read `TARGET_RECORDS[target].sizes` (components/targets.ts). */
+export const SIZE_CATALOGS: Partial<Record<Target, SizeCatalog>> = Object.fromEntries(
+  TARGETS.flatMap((t) => (TARGET_RECORDS[t].sizes ? [[t, TARGET_RECORDS[t].sizes]] : [])),
+);
+/** @deprecated Read `TARGET_RECORDS[target].locationKey` (components/targets.ts). */
+export const REGION_KEY: Partial<Record<Target, string>> = Object.fromEntries(
+  TARGETS.flatMap((t) => (TARGET_RECORDS[t].locationKey ? [[t, TARGET_RECORDS[t].locationKey]] : [])),
+);
+const IMPLEMENTED_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_RECORDS[t].implemented);
 
 const TOP_KEYS = [
   "target", "size", "os", "spot", "osDiskGb", "dataDiskGb", "allowedCidrs", "rdp", "users", "apps",
@@ -138,14 +142,15 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     r.fail("workbench.target", `"${target}" is not implemented yet in this version; use one of ${IMPLEMENTED_TARGETS.join(", ")}`);
     return undefined;
   }
-  const cloud = CLOUD_TARGETS.includes(target);
-  const catalog = SIZE_CATALOGS[target];
+  const record = TARGET_RECORDS[target];
+  const cloud = isCloudTarget(target);
+  const catalog = record.sizes;
 
   // Machine: size and GPU.
   let size = "existing";
   let gpu: GpuSpec | undefined;
   if (catalog) {
-    size = o.size === undefined ? DEFAULTS.size[target]! : r.string("workbench.size", o.size) ?? "";
+    size = o.size === undefined ? record.defaultSize! : r.string("workbench.size", o.size) ?? "";
     const info = catalog.sizes[size];
     if (size && !info) {
       r.fail("workbench.size", `"${size}" is not a size this version knows for target ${target}; closest: ${closestSizes(catalog, size).join(", ")}`);
@@ -273,9 +278,9 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     r.fail("workbench.ssh", "only for target ssh; remove it");
   }
 
-  const regionKey = REGION_KEY[target];
+  const regionKey = record.locationKey;
   if (regionKey && !ctx.region) {
-    r.fail(regionKey, `not set; run pulumi config set ${regionKey} <${target === "azure" ? "location, e.g. koreacentral" : "region, e.g. ap-northeast-2"}>`);
+    r.fail(regionKey, `not set; run pulumi config set ${regionKey} <${record.locationHint}>`);
   }
 
   if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined) return undefined;
@@ -443,7 +448,7 @@ function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdown
   if (raw === undefined) return undefined;
   const o = r.object("workbench.autoShutdown", raw, ["time", "timeZone"]);
   if (!o) return undefined;
-  if (!CLOUD_TARGETS.includes(target)) return r.fail("workbench.autoShutdown", `not available for target ${target}; remove it`);
+  if (!isCloudTarget(target)) return r.fail("workbench.autoShutdown", `not available for target ${target}; remove it`);
   const time = r.string("workbench.autoShutdown.time", o.time);
   if (time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) {
     r.fail("workbench.autoShutdown.time", `"${time}" is not a 24-hour time; use "HH:MM", e.g. "19:00"`);

@@ -6,8 +6,6 @@
 /** Where the workbench runs. */
 export type Target = "azure" | "aws" | "softlayer" | "ssh" | "local";
 export const TARGETS: readonly Target[] = ["azure", "aws", "softlayer", "ssh", "local"];
-/** Targets that create a machine in a cloud and so need `allowedCidrs`. */
-export const CLOUD_TARGETS: readonly Target[] = ["azure", "aws", "softlayer"];
 
 /** The Ubuntu release a new VM boots. */
 export type OsImage = "ubuntu-22.04" | "ubuntu-24.04";

@@ -2,9 +2,11 @@
  * Pure pieces of the AWS host: AMI parameter names, security-group rules, IAM policy documents,
  * the auto-stop schedule and the user-data size check. No resources here; tested without mocks.
  */
+import { TARGET_RECORDS } from "../targets";
+import { InboundPort, inboundPorts } from "./hostArgs";
 
 /** EC2 refuses user data above 16 KB, counted before base64 (so after gzip). */
-export const AWS_USER_DATA_LIMIT_BYTES = 16384;
+export const AWS_USER_DATA_LIMIT_BYTES = TARGET_RECORDS.aws.userDataLimit!.maxBytes;
 
 /** EventBridge Scheduler's universal target for EC2 StopInstances: no Lambda needed. */
 export const STOP_INSTANCES_TARGET_ARN = "arn:aws:scheduler:::aws-sdk:ec2:stopInstances";
@@ -69,10 +71,12 @@ function tcpFrom(description: string, port: number, cidrs: string[]): SgRule {
 /** SSH from allowedCidrs only; RDP only when on; each exposed app port only when exposed. */
 export function ingressRules(i: IngressInput): SgRule[] {
   if (i.allowedCidrs.length === 0) throw new Error("AwsGpuInstance allowedCidrs: empty; list the addresses that may reach SSH");
-  const rules = [tcpFrom("SSH from allowedCidrs", 22, i.allowedCidrs)];
-  if (i.rdp) rules.push(tcpFrom("RDP (xrdp) from allowedCidrs", 3389, i.allowedCidrs));
-  for (const p of [...new Set(i.exposedPorts)].sort((a, b) => a - b)) rules.push(tcpFrom(`exposed app port ${p} from allowedCidrs`, p, i.allowedCidrs));
-  return rules;
+  const description: Record<InboundPort["purpose"], (port: number) => string> = {
+    ssh: () => "SSH from allowedCidrs",
+    rdp: () => "RDP (xrdp) from allowedCidrs",
+    app: (port) => `exposed app port ${port} from allowedCidrs`,
+  };
+  return inboundPorts(i).map(({ port, purpose }) => tcpFrom(description[purpose](port), port, i.allowedCidrs));
 }
 
 /** All outbound traffic: apt, image registries, SSM. */

@@ -15,17 +15,14 @@ import {
   ingressRules, schedulerAssumeRolePolicy, SSM_CORE_POLICY_ARN, STOP_INSTANCES_TARGET_ARN, stopInstancePolicy,
   stopInstancesInput, userDataBase64,
 } from "./aws-builders";
+import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "./hostArgs";
 
-export interface AwsGpuInstanceArgs {
-  /** EC2 instance type, e.g. "g5.xlarge" or "g4dn.xlarge". */
-  instanceType: string;
+export interface AwsGpuInstanceArgs extends CloudHostArgs {
   /**
    * The type has an NVIDIA GPU: boot the AWS Deep Learning Base OSS NVIDIA Driver GPU AMI (driver,
    * Docker and the NVIDIA Container Toolkit preinstalled). false boots Canonical's Ubuntu Server.
    */
   gpu: boolean;
-  /** ubuntu-22.04 (default) | ubuntu-24.04. */
-  os?: string | undefined;
   /** AWS region, e.g. "ap-northeast-2"; the default availability zone is "<region>a". */
   region: string;
   /** Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a". */
@@ -37,26 +34,12 @@ export interface AwsGpuInstanceArgs {
    * read when the instance is created: roll to a new one with `pulumi up --replace <instance URN>`.
    */
   amiId?: string | undefined;
-  /** Spot capacity: a persistent request that stops (not terminates) on interruption. Default false. */
-  spot?: boolean | undefined;
-  /** Encrypted gp3 root volume size, GB. */
-  osDiskGb: number;
-  /** Encrypted gp3 data volume size, GB; the volume is kept when the instance is replaced or the stack destroyed. */
-  dataDiskGb: number;
-  /** Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. Required, never open by default. */
-  allowedCidrs: string[];
-  /** Open RDP (3389) to `allowedCidrs`. Default false. */
-  rdp?: boolean | undefined;
-  /** Host ports of apps published to `allowedCidrs`. Default none. */
-  exposedPorts?: number[] | undefined;
-  /** The #cloud-config document (plain text; gzip-compressed here). Keep it a secret: it carries the host key. */
-  userData: pulumi.Input<string>;
-  /** Stop the instance every day at this time, "HH:MM" (24-hour). Default: no auto-stop. */
+  /** @deprecated Use `size`. */
+  instanceType?: string | undefined;
+  /** @deprecated Use `autoShutdownTime`. */
   autoStopTime?: string | undefined;
-  /** IANA time zone of `autoStopTime`, e.g. "Asia/Seoul". Default "UTC". */
+  /** @deprecated Use `autoShutdownTimeZone`. */
   autoStopTimeZone?: string | undefined;
-  /** Tags on every taggable resource. */
-  tags?: Record<string, string> | undefined;
 }
 
 /**
@@ -103,6 +86,11 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
   public readonly autoStopScheduleArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AwsGpuInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const instanceType = aliasedArg("AwsGpuInstance", "size", args.size, "instanceType", args.instanceType, true)!;
+    const userData = args.userData;
+    if (userData === undefined) throw new Error("AwsGpuInstance: userData is required");
+    const autoStopTime = aliasedArg("AwsGpuInstance", "autoShutdownTime", args.autoShutdownTime, "autoStopTime", args.autoStopTime, false);
+    const timeZone = scheduleTimeZone("AwsGpuInstance", aliasedArg("AwsGpuInstance", "autoShutdownTimeZone", args.autoShutdownTimeZone, "autoStopTimeZone", args.autoStopTimeZone, false), "iana");
     super("gpu-workbench:index:AwsGpuInstance", name, {}, opts);
     const userTags = args.tags ?? {};
     const tags = (part: string): Record<string, string> => ({ Name: `${name}-${part}`, "gpu-workbench": name, ...userTags });
@@ -144,10 +132,10 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       tags: tags("data"),
     }, { parent: this, retainOnDelete: true });
 
-    const gz = pulumi.output(args.userData).apply((text) => gzipUserData(text));
+    const gz = pulumi.output(userData).apply((text) => gzipUserData(text));
     const instance = new ec2.Instance(`${name}-instance`, {
       ami,
-      instanceType: args.instanceType,
+      instanceType,
       subnetId: subnet.id,
       vpcSecurityGroupIds: [sg.id],
       iamInstanceProfile: profile.id,
@@ -177,11 +165,10 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
     const eip = new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this });
 
     let scheduleArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
-    if (args.autoStopTime) {
-      const cron = dailyCron(args.autoStopTime);
-      const timeZone = args.autoStopTimeZone ?? "UTC";
+    if (autoStopTime) {
+      const cron = dailyCron(autoStopTime);
       const stopRole = new iam.Role(`${name}-stop-role`, {
-        description: `EventBridge Scheduler: stops ${name} at ${args.autoStopTime} ${timeZone}`,
+        description: `EventBridge Scheduler: stops ${name} at ${autoStopTime} ${timeZone}`,
         assumeRolePolicy: instance.arn.apply((arn) => schedulerAssumeRolePolicy(accountOfArn(arn))),
         tags: tags("stop-role"),
       }, { parent: this });
@@ -190,7 +177,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
         policy: instance.arn.apply(stopInstancePolicy),
       }, { parent: this });
       const schedule = new scheduler.Schedule(`${name}-stop`, {
-        description: `Stops ${name} every day at ${args.autoStopTime} ${timeZone}`,
+        description: `Stops ${name} every day at ${autoStopTime} ${timeZone}`,
         scheduleExpression: cron,
         scheduleExpressionTimezone: timeZone,
         flexibleTimeWindow: { mode: "OFF" },

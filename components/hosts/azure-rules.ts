@@ -4,6 +4,8 @@
  */
 import * as crypto from "crypto";
 import * as zlib from "zlib";
+import { assertNever, TARGET_RECORDS } from "../targets";
+import { inboundPorts } from "./hostArgs";
 
 /** The OS images a workbench VM boots (`os` in the workbench config). */
 export const AZURE_IMAGES: Readonly<Record<string, { publisher: string; offer: string; sku: string; version: string }>> = {
@@ -72,11 +74,19 @@ export function nsgRules(a: { allowedCidrs: string[]; rdp: boolean; exposedPorts
     destinationPortRange: String(port),
     description,
   });
-  const rules = [rule("allow-ssh", 100, 22, "SSH from allowedCidrs")];
-  if (a.rdp) rules.push(rule("allow-rdp", 110, 3389, "RDP (xrdp) from allowedCidrs"));
-  const ports = [...new Set(a.exposedPorts)].sort((x, y) => x - y);
-  ports.forEach((p, i) => rules.push(rule(`allow-app-${p}`, 200 + i, p, `exposed app on port ${p} from allowedCidrs`)));
-  return rules;
+  let app = 0;
+  return inboundPorts(a).map(({ port, purpose }) => {
+    switch (purpose) {
+      case "ssh":
+        return rule("allow-ssh", 100, port, "SSH from allowedCidrs");
+      case "rdp":
+        return rule("allow-rdp", 110, port, "RDP (xrdp) from allowedCidrs");
+      case "app":
+        return rule(`allow-app-${port}`, 200 + app++, port, `exposed app on port ${port} from allowedCidrs`);
+      default:
+        return assertNever(purpose, "inbound port purpose");
+    }
+  });
 }
 
 /** A VM / computer name Azure accepts for Linux: lowercase letters, digits, hyphens; at most 64 characters. */
@@ -119,7 +129,7 @@ export function azureAdminNameProblem(name: string): string | undefined {
 }
 
 /** Azure's limit on customData: 65535 bytes before base64. */
-export const AZURE_CUSTOM_DATA_MAX_BYTES = 65535;
+export const AZURE_CUSTOM_DATA_MAX_BYTES = TARGET_RECORDS.azure.userDataLimit!.maxBytes;
 
 /**
  * The VM's customData: base64 of the cloud-init text, gzipped first when it would not fit

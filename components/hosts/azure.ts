@@ -12,32 +12,11 @@ import {
   AZURE_DRIVER_INSTALLS, AZURE_IMAGES, azureVmName, dataDiskCaching, dnsLabelFor, encodeCustomData, NVIDIA_EXTENSION, nsgRules,
   secureBootFor, shutdownTime,
 } from "./azure-rules";
+import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "./hostArgs";
 
-export interface AzureGpuVmArgs {
+export interface AzureGpuVmArgs extends CloudHostArgs {
   /** Azure location of every resource, e.g. "koreacentral". */
   location: pulumi.Input<string>;
-  /** VM size, e.g. "Standard_NC4as_T4_v3" (see components/config/sizes/azure.ts). */
-  size: string;
-  /** ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04. */
-  osImage?: string | undefined;
-  /** Spot capacity: priority Spot, evicted by deallocation, paying up to the on-demand price. Default false. */
-  spot?: boolean | undefined;
-  /** OS disk size, GB (Docker images live there). */
-  osDiskGb: number;
-  /** Size of the separate managed data disk (LUN 0, mounted at /data by the bootstrap), GB. */
-  dataDiskGb: number;
-  /** Sources allowed to reach SSH, RDP and exposed apps. Required and non-empty. */
-  allowedCidrs: string[];
-  /** Open 3389/tcp (xrdp) to `allowedCidrs`. Default false. */
-  rdp?: boolean | undefined;
-  /** Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). */
-  exposedPorts?: number[] | undefined;
-  /** Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule. */
-  autoShutdownTime?: string | undefined;
-  /** Windows time-zone id of `autoShutdownTime`, e.g. "Korea Standard Time". Default "UTC". */
-  autoShutdownTimeZone?: string | undefined;
-  /** Tags on every taggable resource. */
-  tags?: Record<string, string> | undefined;
   /** Existing resource group name; unset creates one. */
   resourceGroupName?: string | undefined;
   /** Existing subnet resource id; unset creates a virtual network and subnet. */
@@ -56,12 +35,14 @@ export interface AzureGpuVmArgs {
   adminUsername: string;
   /** The admin's OpenSSH public key; password login is disabled. */
   adminSshPublicKey: string;
-  /** The cloud-init document (plain text; encoded here). Kept secret: it carries the host key. Changing it replaces the VM, not the data disk. */
-  customData: pulumi.Input<string>;
   /** VM and computer (host) name. Default: derived from the component name. */
   vmName?: string | undefined;
   /** Public IP DNS label. Default: the VM name plus a short stable hash. */
   dnsLabel?: string | undefined;
+  /** @deprecated Use `os`. */
+  osImage?: string | undefined;
+  /** @deprecated Use `userData`. */
+  customData?: pulumi.Input<string> | undefined;
 }
 
 /** The Linux GPU VM and its network, data disk, driver extension and shutdown schedule. */
@@ -89,9 +70,13 @@ export class AzureGpuVm extends pulumi.ComponentResource {
 
   constructor(name: string, args: AzureGpuVmArgs, opts?: pulumi.ComponentResourceOptions) {
     // Check the plain choices before anything is registered.
-    const osImage = args.osImage ?? "ubuntu-22.04";
+    const size = args.size;
+    if (size === undefined) throw new Error("AzureGpuVm: size is required");
+    const osImage = aliasedArg("AzureGpuVm", "os", args.os, "osImage", args.osImage, false) ?? "ubuntu-22.04";
     const image = AZURE_IMAGES[osImage];
-    if (!image) throw new Error(`AzureGpuVm: osImage "${osImage}" is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
+    if (!image) throw new Error(`AzureGpuVm: os "${osImage}" is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
+    const userData = aliasedArg("AzureGpuVm", "userData", args.userData, "customData", args.customData, true)!;
+    const shutdownTimeZone = scheduleTimeZone("AzureGpuVm", args.autoShutdownTimeZone, "windows");
     if (!(AZURE_DRIVER_INSTALLS as readonly string[]).includes(args.driverInstall)) {
       throw new Error(`AzureGpuVm: driverInstall "${args.driverInstall}" is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
     }
@@ -168,13 +153,13 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     }, { parent: this, retainOnDelete: true });
 
     // Secret in, secret out: customData carries the host's private key.
-    const customData = pulumi.secret(pulumi.output(args.customData).apply(encodeCustomData));
+    const customData = pulumi.secret(pulumi.output(userData).apply(encodeCustomData));
 
     const vm = new compute.VirtualMachine(`${name}-vm`, {
       resourceGroupName,
       location,
       vmName,
-      hardwareProfile: { vmSize: args.size },
+      hardwareProfile: { vmSize: size },
       storageProfile: {
         imageReference: image,
         osDisk: {
@@ -247,7 +232,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         status: "Enabled",
         taskType: "ComputeVmShutdownTask",
         dailyRecurrence: { time: shutdown },
-        timeZoneId: args.autoShutdownTimeZone ?? "UTC",
+        timeZoneId: shutdownTimeZone,
         targetResourceId: vm.id,
         notificationSettings: { status: "Disabled" },
         tags,

@@ -1,17 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
-import { WorkbenchConfigError } from "../config/parse";
+import { parseWorkbenchConfig } from "../config/parse";
+import { assertNever, TARGET_RECORDS } from "../targets";
+import { TARGETS, type Target } from "../config/spec";
+import type { WorkbenchArgs } from "./args";
 import { AwsWorkbench } from "./aws";
 import { AzureWorkbench } from "./azure";
-import { validateWorkbenchArgs, WorkbenchArgs } from "./common";
 import { LocalWorkbench } from "./local";
+import { targetOf } from "./prepare";
 import { SshWorkbench } from "./ssh";
 
 export type AnyWorkbench = AzureWorkbench | AwsWorkbench | SshWorkbench | LocalWorkbench;
 
-/** The workbench component for the config's target (what the ready program does). */
+/**
+ * The workbench component for the config's target (what the ready program does). The component
+ * parses the config, once, before it registers anything; a target that is missing, unknown or not
+ * implemented yet gets the parser's own message.
+ */
 export function createWorkbench(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions): AnyWorkbench {
-  // Validate before anything is registered, whichever component the target picks.
-  const { target } = validateWorkbenchArgs(args);
+  const given = targetOf(args.config);
+  const target = TARGETS.find((t) => t === given && TARGET_RECORDS[t].implemented);
+  if (target === undefined) {
+    parseWorkbenchConfig(args.config); // throws the full list of problems, target first
+    throw new Error(`workbench.target: ${JSON.stringify(given)} has no workbench component`);
+  }
+  return workbenchFor(target, name, args, opts);
+}
+
+function workbenchFor(target: Target, name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions): AnyWorkbench {
   switch (target) {
     case "azure":
       return new AzureWorkbench(name, args, opts);
@@ -20,9 +35,11 @@ export function createWorkbench(name: string, args: WorkbenchArgs, opts?: pulumi
     case "ssh":
       return new SshWorkbench(name, args, opts);
     case "local":
-      return new LocalWorkbench(name, { config: args.config as never }, opts);
+      return new LocalWorkbench(name, { config: args.config }, opts);
+    case "softlayer":
+      throw new Error("workbench.target: softlayer has no workbench component in this version");
     default:
-      throw new WorkbenchConfigError([`workbench.target: "${target}" is validated but its workbench is not implemented yet in this version; use azure, aws, ssh or local`]);
+      return assertNever(target, "target");
   }
 }
 

@@ -1,10 +1,13 @@
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
-import { AnalysisApps, AppCredential } from "../apps/analysisApps";
+import { AnalysisApps } from "../apps/analysisApps";
 import { appDataDirs } from "../apps/containers";
 import type { WorkbenchConfigArgs } from "../config/args";
-import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
+import type { CostEstimate } from "../config/estimate";
+import type { OutputFields, WorkbenchOutputs } from "./args";
+import { localOutputs } from "./outputs";
+import { prepareWorkbench } from "./prepare";
 
 export interface LocalWorkbenchArgs {
   /** The `gpu-workbench:workbench` config with `target: local`; validated here, before any resource. */
@@ -17,31 +20,34 @@ export interface LocalWorkbenchArgs {
 
 /**
  * The analysis apps on this machine's Docker engine: no VM, no cloud account. The apps listen on
- * 127.0.0.1 here, so no tunnel is needed (`tunnels` is empty).
+ * 127.0.0.1 here, so no tunnel is needed. The outputs have the same names and shape as every
+ * other workbench's (address 127.0.0.1; no ssh config, host key, tunnel or price).
  */
-export class LocalWorkbench extends pulumi.ComponentResource {
+export class LocalWorkbench extends pulumi.ComponentResource implements WorkbenchOutputs {
+  /** Always 127.0.0.1: the apps listen on this machine's loopback. */
+  public readonly address!: pulumi.Output<string>;
+  /** Always empty: no SSH to this machine. */
+  public readonly sshConfig!: pulumi.Output<Record<string, string>>;
+  /** Always empty: no host key to pin. */
+  public readonly knownHosts!: pulumi.Output<string>;
+  /** Always empty: the apps are already on this machine's 127.0.0.1. */
+  public readonly tunnels!: pulumi.Output<Record<string, string>>;
   /** Per app: the browser URL (http://127.0.0.1:<port>...), without credentials. */
-  public readonly appUrls: pulumi.Output<Record<string, string>>;
-  /** Always empty: the apps are already on this machine's 127.0.0.1. Kept for the same outputs as the remote workbenches. */
-  public readonly tunnels: pulumi.Output<Record<string, string>>;
-  /** Per app that logs in: user, token or password and the URL to open. Secret. */
-  public readonly credentials: pulumi.Output<Record<string, AppCredential>>;
+  public readonly appUrls!: pulumi.Output<Record<string, string>>;
+  /** Per app that logs in (under `apps`): user, token or password and the URL to open. Secret. */
+  public readonly credentials!: WorkbenchOutputs["credentials"];
+  /** Always undefined: this machine has no catalog price. */
+  public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
   /**
    * The command that creates the apps' directories as you (the deployment runs it before the
    * containers): on Linux, Docker would create a missing one as root and the non-root apps could
    * not write to it.
    */
-  public readonly prepareCommand: pulumi.Output<string>;
+  public readonly prepareCommand!: pulumi.Output<string>;
 
   constructor(name: string, args: LocalWorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // An invalid config throws here, before any resource (this one included) is registered.
-    // Another target's config would fail on keys local does not know: name the real mistake first.
-    const target = (args.config as { target?: unknown } | undefined)?.target;
-    if (typeof target === "string" && target !== "local") {
-      throw new WorkbenchConfigError([`workbench.target: "${target}" given to the local workbench; use the matching component or set target: local`]);
-    }
-    const spec = parseWorkbenchConfig(args.config);
-    for (const w of spec.warnings) pulumi.log.warn(w);
+    const { spec } = prepareWorkbench({ config: args.config }, "local");
     super("gpu-workbench:index:LocalWorkbench", name, {}, opts);
 
     const dataRoot = args.dataRoot ?? `${os.homedir()}/gpu-workbench-data`;
@@ -57,15 +63,8 @@ export class LocalWorkbench extends pulumi.ComponentResource {
       sshAlias: "localhost",
     }, { parent: this, dependsOn: dataDirs });
 
-    this.appUrls = apps.urls;
-    this.tunnels = pulumi.output({} as Record<string, string>);
-    this.credentials = apps.credentials;
-    this.prepareCommand = pulumi.output(prepare);
-    this.registerOutputs({
-      appUrls: this.appUrls,
-      tunnels: this.tunnels,
-      credentials: this.credentials,
-      prepareCommand: this.prepareCommand,
-    });
+    const outputs: OutputFields<LocalWorkbench> = { ...localOutputs(apps), prepareCommand: pulumi.output(prepare) };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

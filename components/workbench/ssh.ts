@@ -1,10 +1,16 @@
+/**
+ * SshWorkbench: `target: ssh`, a host you already have. The bootstrap's steps over SSH, then the
+ * shared pipeline: ready -> apps -> outputs.
+ */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as remote from "@pulumi/command/remote";
 import { bootstrapScripts } from "../bootstrap";
 import type { CostEstimate } from "../config/estimate";
 import { deployerUser } from "../config/spec";
-import { deployApps, parseForTarget, waitForReady, WorkbenchArgs, workbenchOutputs, WorkbenchOutputs } from "./common";
+import type { OutputFields, WorkbenchArgs, WorkbenchOutputs } from "./args";
+import { remotePipeline } from "./pipeline";
+import { prepareWorkbench } from "./prepare";
 
 /** An existing host has its driver and a warm Docker or none to install: pulls dominate. */
 const READY_TIMEOUT_SECONDS = 1800;
@@ -18,23 +24,24 @@ const READY_TIMEOUT_SECONDS = 1800;
  */
 export class SshWorkbench extends pulumi.ComponentResource implements WorkbenchOutputs {
   /** The host users connect to. */
-  public readonly address: pulumi.Output<string>;
+  public readonly address!: pulumi.Output<string>;
   /** Per user: an ssh_config block (Host alias, pinned host key file, keys only). */
-  public readonly sshConfig: pulumi.Output<Record<string, string>>;
+  public readonly sshConfig!: pulumi.Output<Record<string, string>>;
   /** The known_hosts line that pins the host key. */
-  public readonly knownHosts: pulumi.Output<string>;
+  public readonly knownHosts!: pulumi.Output<string>;
   /** Per app: the `ssh -N -L ...` command that opens its tunnel. */
-  public readonly tunnels: pulumi.Output<Record<string, string>>;
+  public readonly tunnels!: pulumi.Output<Record<string, string>>;
   /** Per app: the URL on the user's machine once the tunnel is open. */
-  public readonly appUrls: pulumi.Output<Record<string, string>>;
+  public readonly appUrls!: pulumi.Output<Record<string, string>>;
   /** Per app: its generated password or token. Secret. */
-  public readonly credentials: WorkbenchOutputs["credentials"];
+  public readonly credentials!: WorkbenchOutputs["credentials"];
   /** Always undefined: an existing host has no catalog price. */
-  public readonly estimate: pulumi.Output<CostEstimate | undefined>;
+  public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Parse first: an invalid config throws here, before this component or any child is registered.
-    const { spec, privateKey } = parseForTarget(args, "ssh");
+    // An invalid config throws here, before this component or any child is registered.
+    const prepared = prepareWorkbench(args, "ssh");
+    const { spec, privateKey } = prepared;
     const host = spec.ssh!;
     super("gpu-workbench:index:SshWorkbench", name, {}, opts);
 
@@ -62,41 +69,16 @@ export class SshWorkbench extends pulumi.ComponentResource implements WorkbenchO
       ];
     }
 
-    const ready = waitForReady(this, name, {
-      spec,
+    const outputs: OutputFields<SshWorkbench> = remotePipeline(this, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath }, {
       address: host.host,
       port: host.port,
       hostPublicKey: host.hostPublicKey,
-      privateKey,
-      triggers: hashes,
-      timeoutSeconds: READY_TIMEOUT_SECONDS,
-    }, previous);
-
-    const apps = deployApps(this, name, {
-      spec,
-      address: host.host,
-      port: host.port,
-      hostPublicKey: host.hostPublicKey,
-      sshPrivateKeyPath: args.sshPrivateKeyPath,
-      dataRoot: "/data/apps",
-    }, ready);
-
-    const out = workbenchOutputs(name, spec, pulumi.output(host.host), host.port, pulumi.output(host.hostPublicKey), apps, {});
-    this.address = out.address;
-    this.sshConfig = out.sshConfig;
-    this.knownHosts = out.knownHosts;
-    this.tunnels = out.tunnels;
-    this.appUrls = out.appUrls;
-    this.credentials = out.credentials;
-    this.estimate = out.estimate;
-    this.registerOutputs({
-      address: this.address,
-      sshConfig: this.sshConfig,
-      knownHosts: this.knownHosts,
-      tunnels: this.tunnels,
-      appUrls: this.appUrls,
-      credentials: this.credentials,
-      estimate: this.estimate,
+      hostId: undefined,
+      bootstrapTriggers: hashes,
+      dependsOn: previous,
+      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
     });
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }

@@ -2,6 +2,8 @@
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { redactUserData } from "../../components/bootstrap";
+import { TARGETS, type Target } from "../../components/config/spec";
+import { TARGET_RECORDS } from "../../components/targets";
 import { Registration, SECRET_SIG, SECRET_SIG_KEY } from "./mocks";
 
 export interface PlanResource {
@@ -84,10 +86,12 @@ export async function resolveOutputs(exports: Record<string, unknown>): Promise<
   return out;
 }
 
-const USER_DATA_LIMITS: Record<string, string> = {
-  aws: " (AWS limit: 16384 bytes, sent gzipped)",
-  azure: " (Azure limit: 65535 bytes of customData; gzipped only when needed)",
-};
+/** " (EC2's user-data limit: 16384 bytes, sent gzipped)", from the target's record; "" where none. */
+function userDataLimitNote(target: string): string {
+  const limit = TARGETS.includes(target as Target) ? TARGET_RECORDS[target as Target].userDataLimit : undefined;
+  if (!limit) return "";
+  return ` (${limit.name}: ${limit.maxBytes} bytes, ${limit.encoding === "gzip" ? "sent gzipped" : "gzipped only when needed"})`;
+}
 
 /** The human plan: a resource tree, outputs, user-data sizes and the estimate. */
 export function renderText(plan: Plan): string {
@@ -109,7 +113,7 @@ export function renderText(plan: Plan): string {
     lines.push(...outputLines(k, v, "  "));
   }
   for (const u of plan.userData) {
-    lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${USER_DATA_LIMITS[plan.target] ?? ""}`);
+    lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${userDataLimitNote(plan.target)}`);
   }
   const est = plan.outputs.estimate as { size: string; pricePerHour: number; monthlyAlwaysOn: number; monthlyOfficeHours: number; priceRegion: string; priceDate: string; priceSource: string; note: string } | undefined;
   if (est && typeof est === "object") {

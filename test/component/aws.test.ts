@@ -397,7 +397,7 @@ describe("user data over EC2's 16 KB", () => {
   });
 
   test("the up-front estimate is within 1% of the real user data's size", async () => {
-    const { estimatedUserDataGzipBytes } = await import("../../components/workbench/common");
+    const { estimatedUserDataGzipBytes } = await import("../../components/workbench/hostAccess");
     const { parseWorkbenchConfig } = await import("../../components/config/parse");
     await build("sized", { rdp: true });
     const real = Buffer.from(plain("sized-host-instance").userDataBase64 as string, "base64").length;

@@ -114,13 +114,19 @@ describe("LocalWorkbench", () => {
     expect(jupyter.inputs.gpus).toBeUndefined();
   });
 
-  it("outputs URLs, no tunnels, secret credentials and the directory preparation", async () => {
+  it("outputs the remote workbenches' shape: URLs, no ssh or tunnels, secret credentials under apps, the directory preparation", async () => {
+    expect(await promiseOf(wb.address)).toBe("127.0.0.1");
+    expect(await promiseOf(wb.sshConfig)).toEqual({});
+    expect(await promiseOf(wb.knownHosts)).toBe("");
+    expect(await promiseOf(wb.estimate)).toBeUndefined();
     expect(await promiseOf(wb.appUrls)).toEqual({ jupyter: "http://127.0.0.1:8888/lab", rstudio: "http://127.0.0.1:8787" });
     expect(await promiseOf(wb.tunnels)).toEqual({});
     expect(await pulumi.isSecret(wb.credentials)).toBe(true);
     expect(await promiseOf(wb.credentials)).toEqual({
-      jupyter: { token: "generated-wb-apps-jupyter-credential", url: "http://127.0.0.1:8888/lab?token=generated-wb-apps-jupyter-credential" },
-      rstudio: { user: "rstudio", password: "generated-wb-apps-rstudio-credential", url: "http://127.0.0.1:8787" },
+      apps: {
+        jupyter: { token: "generated-wb-apps-jupyter-credential", url: "http://127.0.0.1:8888/lab?token=generated-wb-apps-jupyter-credential" },
+        rstudio: { user: "rstudio", password: "generated-wb-apps-rstudio-credential", url: "http://127.0.0.1:8787" },
+      },
     });
     const home = os.homedir();
     expect(await promiseOf(wb.prepareCommand)).toBe(`mkdir -p '${home}/gpu-workbench-data/jupyter' '${home}/gpu-workbench-data/rstudio'`);

@@ -5,7 +5,7 @@
  */
 import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
 import * as path from "path";
-import { APP_KINDS } from "../../components/apps/catalog";
+import { APP_KINDS } from "../../components/config/appCatalog";
 
 const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps"];
 let schema: AnalyzeResult;

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync, chmodSync } from "fs";
 import { join } from "path";
-import { dockerSshHost, dockerSshOpts, knownHostsLine } from "../../components/access/ssh";
+import { dockerSshHost, dockerSshOpts, knownHostsLine } from "../../components/access/openssh";
 import { DOCKER_CLI, Dockerd, importBusyboxImage, startDockerd } from "../support/dockerd";
 import { generateEd25519OpenSsh, OpenSshKeyPair } from "../support/mockKeys";
 import { asHostKey, describeE2e, ensureRootfs, run, seedUser, startTestHost, TestHost, TESTHOST_DOCKER_GID } from "../support/testhost";

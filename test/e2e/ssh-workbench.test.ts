@@ -6,7 +6,7 @@
  * (a minimal Debian root without network) lacks; they are shellchecked in the unit tests instead.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { knownHostsLine } from "../../components/access/ssh";
+import { knownHostsLine } from "../../components/access/openssh";
 import { Dockerd, startDockerd } from "../support/dockerd";
 import { generateEd25519OpenSsh, OpenSshKeyPair } from "../support/mockKeys";
 import { asHostKey, describeE2e, ensureRootfs, seedUser, startTestHost, TestHost, TESTHOST_DOCKER_GID } from "../support/testhost";

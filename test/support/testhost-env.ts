@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { dockerSshOpts, knownHostsLine, sshConfigBlock } from "../../components/access/ssh";
+import { dockerSshOpts, knownHostsLine, sshConfigBlock } from "../../components/access/openssh";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import { WorkbenchSpec } from "../../components/config/spec";
-import { ReadyArgs, waitForReady } from "../../components/workbench/common";
+import { ReadyArgs, waitForReady } from "../../components/workbench/ready";
 import { generateEd25519OpenSsh, OpenSshKeyPair } from "./mockKeys";
 import { run, RunResult } from "./testhost";
 

@@ -1,4 +1,4 @@
-import { appCatalog, APP_KINDS } from "../../components/apps/catalog";
+import { appCatalog, APP_KINDS } from "../../components/config/appCatalog";
 import { appAccess, appDataDirs, containerSettings, ContainerSettings, dockerRunArgs, PortSettings } from "../../components/apps/containers";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import type { AppSpec } from "../../components/config/spec";

@@ -1,4 +1,4 @@
-import type { AppKind } from "../config/spec";
+import type { AppKind } from "./spec";
 
 /** How an app checks who is at the door. Its own auth is never turned off. */
 export type AppAuth =

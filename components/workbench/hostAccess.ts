@@ -1,0 +1,78 @@
+/**
+ * What a cloud host is booted with: the workbench's own host key (pinned by every client), the
+ * RDP passwords, and the cloud-init document that carries them (secret).
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { generateEd25519OpenSsh } from "../access/keys";
+import { gzipUserData, renderCloudInit } from "../bootstrap";
+import type { WorkbenchSpec } from "../config/spec";
+import type { UserDataLimit } from "../targets";
+
+export interface HostAccess {
+  hostKey: tls.PrivateKey;
+  /** `ssh-ed25519 AAAA...` without a comment or newline. */
+  hostPublicKey: pulumi.Output<string>;
+  /** Per user, when rdp is on. */
+  rdpPasswords: Record<string, random.RandomPassword>;
+  /** The cloud-init document; secret (it carries the host's private key). */
+  userData: pulumi.Output<string>;
+}
+
+/** The pinned host key, RDP passwords and the user data that carries them. */
+export function createHostAccess(parent: pulumi.Resource, name: string, spec: WorkbenchSpec): HostAccess {
+  const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent });
+  const rdpPasswords: Record<string, random.RandomPassword> = {};
+  if (spec.rdp) {
+    for (const u of spec.users) {
+      rdpPasswords[u.name] = new random.RandomPassword(`${name}-rdp-${u.name}`, { length: 24, special: false }, { parent });
+    }
+  }
+  const hashes = pulumi.all(Object.fromEntries(Object.entries(rdpPasswords).map(([u, p]) => [u, p.bcryptHash])));
+  const userData = pulumi
+    .all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh, hashes])
+    .apply(([privateKeyOpenssh, publicKeyOpenssh, rdpPasswordHashes]) =>
+      renderCloudInit(spec, { hostKey: { privateKeyOpenssh, publicKeyOpenssh }, rdpPasswordHashes }),
+    );
+  return {
+    hostKey,
+    hostPublicKey: hostKey.publicKeyOpenssh.apply(oneLineKey),
+    rdpPasswords,
+    userData: pulumi.secret(userData),
+  };
+}
+
+/**
+ * This spec's cloud-init document rendered before any resource exists, with a throwaway ED25519
+ * host key and bcrypt-shaped hashes (the real ones come from tls and random at deploy time): its
+ * size is within 1% of the real one's.
+ */
+export function userDataStandIn(spec: WorkbenchSpec): string {
+  const bcrypt = () => `$2a$10$${crypto.randomBytes(40).toString("base64").replace(/\+/g, ".").slice(0, 53)}`;
+  const rdpPasswordHashes = Object.fromEntries(spec.rdp ? spec.users.map((u) => [u.name, bcrypt()]) : []);
+  return renderCloudInit(spec, { hostKey: generateEd25519OpenSsh(), rdpPasswordHashes });
+}
+
+/** The gzip size of this spec's user data, estimated before any resource exists (see userDataStandIn). */
+export function estimatedUserDataGzipBytes(spec: WorkbenchSpec): number {
+  return gzipUserData(userDataStandIn(spec)).length;
+}
+
+/** The bytes a cloud counts for this document: gzipped, or raw when raw fits and the cloud takes raw. */
+export function userDataBytesSent(text: string, limit: UserDataLimit): number {
+  const raw = Buffer.byteLength(text, "utf8");
+  if (limit.encoding === "raw-or-gzip" && raw <= limit.maxBytes) return raw;
+  return gzipUserData(text).length;
+}
+
+/** A hash of the user data for the ready check's triggers: a new bootstrap to wait for. Secret, like the user data. */
+export function userDataHash(userData: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.output(userData).apply((t) => crypto.createHash("sha256").update(t).digest("hex"));
+}
+
+/** "ssh-ed25519 AAAA..." with no comment and no newline. */
+export function oneLineKey(key: string): string {
+  return key.trim().split(/\s+/).slice(0, 2).join(" ");
+}

@@ -1,0 +1,65 @@
+/**
+ * Everything a workbench checks before it registers anything: the config (parsed once, with the
+ * provider's location), the target, the cloud's user-data limit, and the deployer's key.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
+import type { Target, WorkbenchSpec } from "../config/spec";
+import { TARGET_RECORDS, UserDataLimit } from "../targets";
+import type { WorkbenchArgs } from "./args";
+import { deployerPrivateKey } from "./deployerKey";
+import { userDataBytesSent, userDataStandIn } from "./hostAccess";
+
+/** A workbench's validated config and the deployer's key. */
+export interface PreparedWorkbench {
+  spec: WorkbenchSpec;
+  /** The deployer's private key (secret), or undefined for the ssh agent. */
+  privateKey: pulumi.Output<string> | undefined;
+}
+
+/** The config's `target`, as given (not yet validated). */
+export function targetOf(config: unknown): unknown {
+  return (config as { target?: unknown } | undefined)?.target;
+}
+
+/** Validates the config with the provider's configured location; raises before any resource exists. */
+export function validateWorkbenchArgs(args: WorkbenchArgs): WorkbenchSpec {
+  const target = targetOf(args.config);
+  const locationKey = typeof target === "string" && target in TARGET_RECORDS ? TARGET_RECORDS[target as Target].locationKey : undefined;
+  const [namespace, key] = locationKey?.split(":") ?? [];
+  const region = args.region ?? (locationKey ? new pulumi.Config(namespace).get(key) : undefined);
+  return parseWorkbenchConfig(args.config, { region });
+}
+
+/** The config problem when the rendered user data cannot fit the cloud's limit, else undefined. */
+export function userDataLimitProblem(text: string, limit: UserDataLimit): string | undefined {
+  const bytes = userDataBytesSent(text, limit);
+  if (bytes <= limit.maxBytes) return undefined;
+  const gzipped = limit.encoding === "gzip" || bytes !== Buffer.byteLength(text, "utf8") ? " gzipped" : "";
+  return (
+    `workbench.users: the cloud-init document would be about ${bytes} bytes${gzipped}, over ${limit.name} of ${limit.maxBytes} bytes; ` +
+    "use ssh-ed25519 keys (far shorter than RSA ones), or fewer users, apps or registries on this host"
+  );
+}
+
+/**
+ * Parses the config for one target's component, checks the user data against the cloud's limit
+ * and reads the deployer's key, raising before any resource is registered: call it before
+ * `super()`. Logs the accepted-but-risky choices as warnings.
+ */
+export function prepareWorkbench(args: WorkbenchArgs, target: Target): PreparedWorkbench {
+  const given = targetOf(args.config);
+  // Another target's config would fail on keys this one does not know: name the real mistake first.
+  if (typeof given === "string" && given !== target) {
+    throw new WorkbenchConfigError([`workbench.target: "${given}" given to the ${target} workbench; use the matching component or set target: ${target}`]);
+  }
+  const spec = validateWorkbenchArgs(args);
+  // A cloud's limit, checked on a stand-in document of the same size (the real one needs the host key).
+  const limit = TARGET_RECORDS[target].userDataLimit;
+  const problem = limit ? userDataLimitProblem(userDataStandIn(spec), limit) : undefined;
+  if (problem) throw new WorkbenchConfigError([problem]);
+  // A deployment (not a preview) needs the deployer's key: say so before anything is created.
+  const privateKey = deployerPrivateKey(args.sshPrivateKeyPath, spec);
+  for (const w of spec.warnings) pulumi.log.warn(w);
+  return { spec, privateKey };
+}

@@ -1,0 +1,78 @@
+/**
+ * The pipeline's first step: wait over SSH, host key pinned, until the bootstrap's ready marker
+ * says "ready", across the one reboot a driver install may need.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as local from "@pulumi/command/local";
+import * as remote from "@pulumi/command/remote";
+import { readyCheckScript } from "../bootstrap";
+import { deployerUser, WorkbenchSpec } from "../config/spec";
+
+export interface ReadyArgs {
+  spec: WorkbenchSpec;
+  address: pulumi.Input<string>;
+  port: number;
+  hostPublicKey: pulumi.Input<string>;
+  privateKey: pulumi.Input<string> | undefined;
+  /** Values whose change means a new host to wait for (instance id, user data). */
+  triggers: pulumi.Input<unknown>[];
+  /** How long the bootstrap may take: driver installs and 20 GB pulls are slow. */
+  timeoutSeconds: number;
+}
+
+/** Driver routes whose install may need a reboot (the bootstrap reboots at most once). */
+export function bootstrapMayReboot(spec: WorkbenchSpec): boolean {
+  return ["bootstrap-r580", "bootstrap-ubuntu-drivers", "azure-grid"].includes(spec.driverInstall);
+}
+
+/** How long the deployer waits for the VM to go down once the bootstrap said it will reboot. */
+export const REBOOT_PAUSE_SECONDS = 90;
+
+/**
+ * Waits over SSH, with the host key pinned, until the bootstrap's ready marker says "ready", and
+ * fails with the marker's message when a step failed. The VM is still booting when this starts,
+ * so dial errors are retried for ten minutes and more.
+ *
+ * Where the driver install may reboot the VM, a session open across the reboot would be cut and
+ * fail the deployment. So the first check also ends when a reboot is about to come (the bootstrap
+ * waits 30 s before rebooting); a local pause lets the VM go down, and a second check, whose dials
+ * are retried while the VM boots, waits for "ready". Without a reboot the second check returns at once.
+ */
+export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs, dependsOn: pulumi.Resource[]): remote.Command {
+  const connection: remote.CommandArgs["connection"] = {
+    host: a.address,
+    port: a.port,
+    user: deployerUser(a.spec).name,
+    privateKey: a.privateKey,
+    hostKey: a.hostPublicKey,
+    // Until the VM answers, each dial waits 15 s; once sshd answers but the bootstrap has not yet
+    // made the first admin's account (it waits for the data disk first), logins fail at once and
+    // the provider retries about every 5 s. 120 dials give both phases ten minutes or more.
+    dialErrorLimit: 120,
+    perDialTimeout: 15,
+  };
+  const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
+  const finalCheck = (deps: pulumi.Resource[]) =>
+    new remote.Command(
+      `${name}-ready`,
+      { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds }), triggers: a.triggers },
+      { parent, dependsOn: deps, customTimeouts },
+    );
+  if (!bootstrapMayReboot(a.spec)) return finalCheck(dependsOn);
+
+  const beforeReboot = new remote.Command(
+    `${name}-ready-before-reboot`,
+    { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit" }), triggers: a.triggers },
+    { parent, dependsOn, customTimeouts },
+  );
+  const pause = new local.Command(
+    `${name}-reboot-pause`,
+    {
+      create: `case "$GW_READY" in *'"status":"rebooting"'*) sleep ${REBOOT_PAUSE_SECONDS} ;; esac`,
+      environment: { GW_READY: beforeReboot.stdout },
+      triggers: a.triggers,
+    },
+    { parent, dependsOn: [beforeReboot] },
+  );
+  return finalCheck([pause]);
+}
