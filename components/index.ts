@@ -8,7 +8,7 @@ export { AwsWorkbench } from "./workbench/aws";
 export { SshWorkbench } from "./workbench/ssh";
 export { LocalWorkbench } from "./workbench/local";
 export type { LocalWorkbenchArgs } from "./workbench/local";
-export { createWorkbench, stackOutputs } from "./workbench";
+export { createWorkbench, programArgs, stackOutputs } from "./workbench";
 export type { WorkbenchArgs, WorkbenchOutputs } from "./workbench/common";
 export { AzureGpuVm } from "./hosts/azure";
 export type { AzureGpuVmArgs } from "./hosts/azure";

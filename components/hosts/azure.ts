@@ -91,9 +91,9 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     // Check the plain choices before anything is registered.
     const osImage = args.osImage ?? "ubuntu-22.04";
     const image = AZURE_IMAGES[osImage];
-    if (!image) throw new Error(`AzureGpuVm: osImage "${osImage}" is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
+    if (!image) throw new Error(`AzureGpuVm: osImage ${JSON.stringify(osImage)} is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
     if (!(AZURE_DRIVER_INSTALLS as readonly string[]).includes(args.driverInstall)) {
-      throw new Error(`AzureGpuVm: driverInstall "${args.driverInstall}" is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
+      throw new Error(`AzureGpuVm: driverInstall ${JSON.stringify(args.driverInstall)} is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
     }
     const rules = nsgRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] });
     const shutdown = args.autoShutdownTime === undefined ? undefined : shutdownTime(args.autoShutdownTime);

@@ -18,7 +18,8 @@ import { gzipUserData, readyCheckScript, renderCloudInit } from "../bootstrap";
 import type { WorkbenchConfigArgs } from "../config/args";
 import { CostEstimate, estimateCost } from "../config/estimate";
 import { parseWorkbenchConfig, REGION_KEY, WorkbenchConfigError } from "../config/parse";
-import { deployerUser, Target, WorkbenchSpec } from "../config/spec";
+import { q } from "../config/grammar";
+import { deployerUser, Target, TARGETS, WorkbenchSpec } from "../config/spec";
 
 /** Arguments every top-level workbench takes. */
 export interface WorkbenchArgs {
@@ -79,10 +80,12 @@ export interface ParsedWorkbenchArgs {
  * resource is registered: call it before `super()`. Logs the accepted-but-risky choices as warnings.
  */
 export function parseForTarget(args: WorkbenchArgs, target: Target): ParsedWorkbenchArgs {
-  const spec = validateWorkbenchArgs(args);
-  if (spec.target !== target) {
-    throw new WorkbenchConfigError([`workbench.target: "${spec.target}" given to the ${target} workbench; use the matching component or set target: ${target}`]);
+  // Another target's config fails on that target's keys and region: name the real mistake first.
+  const given = (args.config as { target?: unknown } | undefined)?.target;
+  if (typeof given === "string" && (TARGETS as readonly string[]).includes(given) && given !== target) {
+    throw new WorkbenchConfigError([`workbench.target: ${q(given)} given to the ${target} workbench; use the matching component or set target: ${target}`]);
   }
+  const spec = validateWorkbenchArgs(args);
   // A deployment (not a preview) needs the deployer's key: say so before anything is created.
   const privateKey = deployerPrivateKey(args.sshPrivateKeyPath, spec);
   for (const w of spec.warnings) pulumi.log.warn(w);

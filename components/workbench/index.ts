@@ -6,6 +6,8 @@ import { validateWorkbenchArgs, WorkbenchArgs } from "./common";
 import { LocalWorkbench } from "./local";
 import { SshWorkbench } from "./ssh";
 
+export { programArgs, PROGRAM_CONFIG_KEYS } from "./program";
+
 export type AnyWorkbench = AzureWorkbench | AwsWorkbench | SshWorkbench | LocalWorkbench;
 
 /** The workbench component for the config's target (what the ready program does). */
@@ -22,7 +24,7 @@ export function createWorkbench(name: string, args: WorkbenchArgs, opts?: pulumi
     case "local":
       return new LocalWorkbench(name, { config: args.config as never }, opts);
     default:
-      throw new WorkbenchConfigError([`workbench.target: "${target}" is validated but its workbench is not implemented yet in this version; use azure, aws, ssh or local`]);
+      throw new WorkbenchConfigError([`workbench.target: ${JSON.stringify(target)} is validated but its workbench is not implemented yet in this version; use azure, aws, ssh or local`]);
   }
 }
 

@@ -38,7 +38,7 @@ export class LocalWorkbench extends pulumi.ComponentResource {
     // Another target's config would fail on keys local does not know: name the real mistake first.
     const target = (args.config as { target?: unknown } | undefined)?.target;
     if (typeof target === "string" && target !== "local") {
-      throw new WorkbenchConfigError([`workbench.target: "${target}" given to the local workbench; use the matching component or set target: local`]);
+      throw new WorkbenchConfigError([`workbench.target: ${JSON.stringify(target)} given to the local workbench; use the matching component or set target: local`]);
     }
     const spec = parseWorkbenchConfig(args.config);
     for (const w of spec.warnings) pulumi.log.warn(w);
