@@ -6,9 +6,15 @@
  */
 import * as ipaddr from "ipaddr.js";
 
-/** JSON-quoted, so control characters show as escapes and a message stays on one line. */
+/**
+ * JSON-quoted, so control characters show as escapes and a message stays on one line. JSON leaves
+ * C1 controls, the Unicode line separators and bidi overrides raw; they are escaped here too.
+ */
 export function q(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  return (JSON.stringify(value) ?? String(value)).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
 }
 
 /**

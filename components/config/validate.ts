@@ -77,9 +77,19 @@ export function sshPublicKeyProblem(value: string): string | undefined {
   } catch {
     return expected;
   }
-  // sshpk ignores bytes after the key's fields; OpenSSH does not.
-  if (wireStrings(blob)?.length !== (type === "ssh-ed25519" ? 2 : 3)) return expected;
+  // sshpk ignores bytes after the key's fields and takes a short ed25519 key; OpenSSH does not.
+  const wireFields = wireStrings(blob);
+  if (wireFields?.length !== (type === "ssh-ed25519" ? 2 : 3)) return expected;
+  if (type === "ssh-ed25519" && wireFields[1].length !== 32) return expected;
   if (key.type === "rsa" && key.size < 2048) return "RSA key shorter than 2048 bits; use an ed25519 key (ssh-keygen -t ed25519)";
+  // sshpk does not check that an ECDSA point lies on its curve; OpenSSL (through Node) does.
+  if (key.type === "ecdsa") {
+    try {
+      crypto.createPublicKey({ key: key.toString("pkcs8"), format: "pem" });
+    } catch {
+      return expected;
+    }
+  }
   return undefined;
 }
 
