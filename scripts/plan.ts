@@ -55,7 +55,10 @@ export async function runPlan(opts: Options): Promise<Plan> {
     // The program registers its resources when loaded; an invalid config throws here, before any.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exports = require("../index") as Record<string, unknown>;
-    outputs = await resolveOutputs(exports);
+    outputs = await resolveOutputs(exports).catch((e: unknown) => {
+      errors.record(e);
+      return {};
+    });
     // Waits for every outstanding registration, so the list below is complete.
     await pulumi.runtime.disconnect();
   } finally {

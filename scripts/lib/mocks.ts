@@ -145,9 +145,15 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       },
       call(args: pulumi.runtime.MockCallArgs) {
         recorder.invocations.push({ token: args.token, inputs: args.inputs });
+        // Pulumi reports a failed invoke with the error's gRPC `details` only: carry the message there.
+        const fail = (message: string) => Object.assign(new Error(message), { details: `invoke ${args.token}: ${message}` });
         const f = invokeResults[args.token];
-        if (!f) throw new Error(`no mock result for invoke ${args.token}; add one to scripts/lib/mocks.ts invokeResults`);
-        return f(args.inputs);
+        if (!f) throw fail("no mock result; add one to scripts/lib/mocks.ts invokeResults");
+        try {
+          return f(args.inputs);
+        } catch (e) {
+          throw fail((e as Error).message);
+        }
       },
     },
     opts.project ?? "gpu-workbench",

@@ -15,6 +15,8 @@ export class ProgramFailedError extends Error {
 }
 
 export interface ErrorCapture {
+  /** Records an error the caller caught from the program (a stack output that failed to resolve). */
+  record(e: unknown): void;
   /** Lets pending rejections reach the handlers, then stops listening. */
   stop(): Promise<void>;
   /**
@@ -31,6 +33,7 @@ export function captureProgramErrors(): ErrorCapture {
   process.on("unhandledRejection", onError);
   process.on("uncaughtException", onError);
   return {
+    record: onError,
     async stop() {
       // Rejections are reported after the microtask queue drains: give them two turns.
       await new Promise((r) => setImmediate(r));
