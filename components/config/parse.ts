@@ -130,7 +130,7 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a map";
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return q(v);
   return String(v);
 }
 
