@@ -8,7 +8,7 @@ export { AwsWorkbench } from "./workbench/aws";
 export { SshWorkbench } from "./workbench/ssh";
 export { LocalWorkbench } from "./workbench/local";
 export type { LocalWorkbenchArgs } from "./workbench/local";
-export { createWorkbench, stackOutputs } from "./workbench";
+export { createWorkbench, programArgs, stackOutputs } from "./workbench";
 export type { WorkbenchArgs, WorkbenchCredentials, WorkbenchOutputs } from "./workbench/args";
 export type { HostEndpoint } from "./workbench/pipeline";
 export { CLOUD_TARGETS, TARGET_RECORDS } from "./targets";

@@ -5,6 +5,7 @@
  */
 import { awsSizes } from "./config/sizes/aws";
 import { azureSizes } from "./config/sizes/azure";
+import { awsRegionProblem, azureLocationProblem } from "./config/grammar";
 import type { SizeCatalog } from "./config/sizes/types";
 import type { DriverInstall, GpuSpec, OsImage, Target } from "./config/spec";
 import { TARGETS } from "./config/spec";
@@ -32,6 +33,8 @@ export interface TargetRecord {
   locationKey: string | undefined;
   /** What to put there, for messages: `location, e.g. koreacentral`. */
   locationHint: string | undefined;
+  /** The problem with a location value against the cloud's naming rules, or undefined. */
+  locationProblem(value: string): string | undefined;
   /** The sizes the config accepts (with their GPU and price); undefined: the host has no size. */
   sizes: SizeCatalog | undefined;
   /** The size when the config names none. */
@@ -53,6 +56,7 @@ export const TARGET_RECORDS: Readonly<Record<Target, TargetRecord>> = {
     implemented: true,
     locationKey: "azure-native:location",
     locationHint: "location, e.g. koreacentral",
+    locationProblem: azureLocationProblem,
     sizes: azureSizes,
     defaultSize: "Standard_NC4as_T4_v3",
     driverInstall(size, gpu, os) {
@@ -71,6 +75,7 @@ export const TARGET_RECORDS: Readonly<Record<Target, TargetRecord>> = {
     implemented: true,
     locationKey: "aws:region",
     locationHint: "region, e.g. ap-northeast-2",
+    locationProblem: awsRegionProblem,
     sizes: awsSizes,
     defaultSize: "g4dn.xlarge",
     // The Deep Learning Base OSS NVIDIA Driver AMI ships the driver (R580 for V100), Docker and the toolkit.
@@ -83,6 +88,7 @@ export const TARGET_RECORDS: Readonly<Record<Target, TargetRecord>> = {
     implemented: false,
     locationKey: undefined,
     locationHint: undefined,
+    locationProblem: () => undefined,
     sizes: undefined,
     defaultSize: undefined,
     driverInstall: (_size, gpu) => (needsR580(gpu) ? "bootstrap-r580" : "bootstrap-ubuntu-drivers"),
@@ -93,6 +99,7 @@ export const TARGET_RECORDS: Readonly<Record<Target, TargetRecord>> = {
     implemented: true,
     locationKey: undefined,
     locationHint: undefined,
+    locationProblem: () => undefined,
     sizes: undefined,
     defaultSize: undefined,
     // An existing host brings its own driver; the bootstrap verifies it.
@@ -104,6 +111,7 @@ export const TARGET_RECORDS: Readonly<Record<Target, TargetRecord>> = {
     implemented: true,
     locationKey: undefined,
     locationHint: undefined,
+    locationProblem: () => undefined,
     sizes: undefined,
     defaultSize: undefined,
     driverInstall: () => "preinstalled",

@@ -1,6 +1,7 @@
 /**
  * The offline plan: runs the program (index.ts) under Pulumi's mock runtime with a stack's config.
- * No cloud, no Pulumi CLI, no credentials. Secrets print as [secret]. Exit 2 on an invalid config.
+ * No cloud, no Pulumi CLI, no credentials. Secrets print as [secret]. Exit 2 on an invalid config,
+ * 1 when the program fails otherwise (an apply that throws), as `pulumi up` would.
  *
  *   npm run plan -- --stack <name> [--config <file>] [--json]
  */
@@ -8,7 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "./lib/mocks";
-import { readStackConfig } from "./lib/stackConfig";
+import { captureProgramErrors, ProgramFailedError } from "./lib/programErrors";
+import { plainSecretProblemsInFile, readStackConfig } from "./lib/stackConfig";
 import { Plan, redact, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
 
@@ -42,14 +44,28 @@ export function parseArgs(argv: string[]): Options {
 
 export async function runPlan(opts: Options): Promise<Plan> {
   const config = readStackConfig(opts.configFile);
+  // The file says which values are secure; `pulumi up` would only know the whole key is secret.
+  const plainSecrets = plainSecretProblemsInFile(config);
+  if (plainSecrets.length > 0) throw new WorkbenchConfigError(plainSecrets);
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
   const recorder = await installMocks({ stack: opts.stack, preview: true });
-  // The program registers its resources when loaded; an invalid config throws here, before any.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exports = require("../index") as Record<string, unknown>;
-  const outputs = await resolveOutputs(exports);
-  // Waits for every outstanding registration, so the list below is complete.
-  await pulumi.runtime.disconnect();
+  const errors = captureProgramErrors();
+  let outputs: Awaited<ReturnType<typeof resolveOutputs>>;
+  try {
+    // The program registers its resources when loaded; an invalid config throws here, before any.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exports = require("../index") as Record<string, unknown>;
+    outputs = await resolveOutputs(exports).catch((e: unknown) => {
+      errors.record(e);
+      return {};
+    });
+    // Waits for every outstanding registration, so the list below is complete.
+    await pulumi.runtime.disconnect();
+  } finally {
+    await errors.stop();
+  }
+  // An apply that threw left resources out: fail as `pulumi up` would, never print a partial plan.
+  errors.throwIfAny();
   const target = (JSON.parse(config.values["gpu-workbench:workbench"] ?? "{}") as { target?: string }).target ?? "";
   return {
     stack: opts.stack,
@@ -76,6 +92,10 @@ async function main(): Promise<number> {
     if (e instanceof WorkbenchConfigError) {
       process.stderr.write(`Invalid stack config (${opts.configFile}):\n${e.message}\n`);
       return 2;
+    }
+    if (e instanceof ProgramFailedError) {
+      process.stderr.write(`The program failed (${opts.configFile}); no plan:\n${e.message}\n`);
+      return 1;
     }
     throw e;
   }

@@ -2,7 +2,30 @@
  * Pure builders for how people and tools reach a workbench over SSH: the ssh_config block, the
  * known_hosts line that pins the host key, tunnel commands and the options Docker's ssh uses.
  * The host key is always pinned; nothing here trusts on first use.
+ *
+ * Every builder checks its values itself (a second wall behind config validation): one token per
+ * ssh_config word, no control character anywhere, so no value can start a line of its own.
  */
+import { lineSafe, q } from "../config/grammar";
+
+/** A value that must be one ssh_config / known_hosts word: printable, no space, quote, comment or pattern character. */
+function sshWord(what: string, value: string): string {
+  lineSafe(what, value);
+  if (value === "" || /[\s"'#*?!,%\\]/.test(value)) throw new Error(`${what}: ${q(value)} is not a single ssh word; refusing to render it`);
+  return value;
+}
+
+/** A file path for ssh_config: one line, quoted when it has a space (ssh_config's own quoting; no " inside). */
+function sshPath(what: string, value: string): string {
+  lineSafe(what, value);
+  if (value === "" || value.includes('"')) throw new Error(`${what}: ${q(value)} cannot be written as an ssh_config path; refusing to render it`);
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+
+function sshPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`ssh port: ${q(port)} is not a port number`);
+  return port;
+}
 
 export interface SshEndpoint {
   /** The Host alias users type: `ssh <alias>`. */
@@ -19,25 +42,30 @@ export interface SshEndpoint {
 
 /** The known_hosts host pattern: bare for port 22, `[host]:port` otherwise. */
 export function knownHostsPattern(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  sshWord("known_hosts host", host);
+  if (/[[\]]/.test(host)) throw new Error(`known_hosts host: ${q(host)} is not a host name or address; refusing to render it`);
+  return sshPort(port) === 22 ? host : `[${host}]:${port}`;
 }
 
 /** One known_hosts line for the pinned host key (`ssh-ed25519 AAAA...`, comment dropped). */
 export function knownHostsLine(host: string, port: number, hostPublicKey: string): string {
-  const [type, body] = hostPublicKey.trim().split(/\s+/);
+  const [type, body] = lineSafe("known_hosts key", hostPublicKey.trim()).split(/ +/);
+  if (!/^[a-z0-9@.-]+$/.test(type ?? "") || !/^[A-Za-z0-9+/]+={0,2}$/.test(body ?? "")) {
+    throw new Error(`known_hosts key: ${q(hostPublicKey)} is not "type base64"; refusing to render it`);
+  }
   return `${knownHostsPattern(host, port)} ${type} ${body}`;
 }
 
 /** An ssh_config block for one user: keys only, pinned host key, no trust on first use. */
 export function sshConfigBlock(e: SshEndpoint): string {
   return [
-    `Host ${e.alias}`,
-    `  HostName ${e.host}`,
-    `  Port ${e.port}`,
-    `  User ${e.user}`,
-    `  IdentityFile ${e.identityFile}`,
+    `Host ${sshWord("ssh_config Host", e.alias)}`,
+    `  HostName ${sshWord("ssh_config HostName", e.host)}`,
+    `  Port ${sshPort(e.port)}`,
+    `  User ${sshWord("ssh_config User", e.user)}`,
+    `  IdentityFile ${sshPath("ssh_config IdentityFile", e.identityFile)}`,
     "  IdentitiesOnly yes",
-    `  UserKnownHostsFile ${e.knownHostsFile}`,
+    `  UserKnownHostsFile ${sshPath("ssh_config UserKnownHostsFile", e.knownHostsFile)}`,
     "  StrictHostKeyChecking yes",
     "  HostKeyAlgorithms ssh-ed25519",
     "  PreferredAuthentications publickey",
@@ -49,7 +77,7 @@ export function sshConfigBlock(e: SshEndpoint): string {
 
 /** `ssh -N -L <local>:127.0.0.1:<remote> <alias>`: the app stays on the host's loopback. */
 export function tunnelCommand(alias: string, localPort: number, remotePort: number): string {
-  return `ssh -N -L ${localPort}:127.0.0.1:${remotePort} ${alias}`;
+  return `ssh -N -L ${sshPort(localPort)}:127.0.0.1:${sshPort(remotePort)} ${sshWord("tunnel alias", alias)}`;
 }
 
 export interface DeployerSsh {
@@ -67,7 +95,10 @@ export interface DeployerSsh {
  * across machines and CI runners (a changed option would churn the Docker provider).
  */
 export function dockerSshOpts(d: DeployerSsh): string[] {
-  if (/[%\n]/.test(d.knownHostsLine)) throw new Error("known_hosts line must not contain % or a newline");
+  // ssh expands % tokens in KnownHostsCommand; a control character would end the option.
+  if (d.knownHostsLine.includes("%")) throw new Error(`known_hosts line: ${q(d.knownHostsLine)} must not contain %`);
+  lineSafe("known_hosts line", d.knownHostsLine);
+  if (d.identityFile) lineSafe("ssh identity file", d.identityFile);
   return [
     ...(d.identityFile ? ["-i", d.identityFile, "-o", "IdentitiesOnly=yes"] : []),
     "-o", "UserKnownHostsFile=/dev/null",
@@ -84,7 +115,11 @@ export function dockerSshOpts(d: DeployerSsh): string[] {
 
 /** `ssh://user@host:port`, the Docker host URL for a remote engine. */
 export function dockerSshHost(user: string, host: string, port: number): string {
-  return `ssh://${user}@${host}:${port}`;
+  sshWord("docker ssh user", user);
+  sshWord("docker ssh host", host);
+  if (/[@/[\]]/.test(user + host)) throw new Error(`docker ssh host: ${q(`${user}@${host}`)} cannot be written in an ssh:// URL`);
+  // An IPv6 address goes in brackets, or its colons would read as the port.
+  return `ssh://${user}@${host.includes(":") ? `[${host}]` : host}:${sshPort(port)}`;
 }
 
 /** Expands a leading `~/` against the given home directory. */

@@ -3,6 +3,7 @@ import { Container } from "@pulumi/docker/container";
 import { Provider } from "@pulumi/docker/provider";
 import { RemoteImage } from "@pulumi/docker/remoteImage";
 import { RandomPassword } from "@pulumi/random/randomPassword";
+import { isSecretEnvName } from "../config/secrets";
 import type { AppSpec, RegistrySpec } from "../config/spec";
 import { appCatalog } from "../config/appCatalog";
 import { appAccess, containerSettings, ContainerSettings } from "./containers";
@@ -109,7 +110,8 @@ export class AnalysisApps extends pulumi.ComponentResource {
       tunnels[app.name] = access.tunnel;
       urls[app.name] = access.url;
 
-      const envs: pulumi.Input<string>[] = [...s.envs];
+      // Credential-named values (HF_TOKEN, ...) stay secrets in the state, like the generated one.
+      const envs: pulumi.Input<string>[] = s.envs.map((e) => (isSecretEnvName(e.slice(0, e.indexOf("="))) ? pulumi.secret(e) : e));
       if (s.credentialEnv) {
         const secret = new RandomPassword(`${name}-${app.name}-credential`, {
           length: 32,

@@ -91,15 +91,20 @@ function catalogCommand(app: AppSpec): string[] | undefined {
   }
 }
 
+/** `KEY=VALUE` for Docker: an "=" in a name would move the split, NUL cannot reach a process. */
 function envLines(env: Record<string, string>): string[] {
-  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return Object.entries(env).map(([k, v]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`container env: ${JSON.stringify(k)} is not a variable name`);
+    if (v.includes("\0")) throw new Error(`container env: the value of ${k} contains NUL`);
+    return `${k}=${v}`;
+  });
 }
 
 /** The container for one app. Throws when a GPU app is placed on a host without a GPU. */
 export function containerSettings(app: AppSpec, opts: ContainerOptions): ContainerSettings {
   const entry = appCatalog[app.kind];
   if (app.gpu && !opts.hostGpu) {
-    throw new Error(`app "${app.name}": gpu is set but the host has no GPU; remove gpu: true or use a GPU host`);
+    throw new Error(`app ${JSON.stringify(app.name)}: gpu is set but the host has no GPU; remove gpu: true or use a GPU host`);
   }
   const ip = app.expose ? "0.0.0.0" : "127.0.0.1";
   const ports: PortSettings[] = [

@@ -3,7 +3,7 @@
  * the step scripts; runcmd starts scripts/run.sh, which does the rest (see ./scripts).
  */
 import * as zlib from "zlib";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../targets";
 import {
@@ -37,7 +37,19 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
     write_files: files,
     runcmd: [[`${SCRIPT_DIR}/run.sh`]],
   };
-  return "#cloud-config\n" + stringify(doc, { lineWidth: 0, blockQuote: "literal" });
+  return "#cloud-config\n" + yamlSafe(doc, stringify(doc, { lineWidth: 0, blockQuote: "literal" }));
+}
+
+/**
+ * The YAML's second wall: no raw control character but newline and tab (the yaml library escapes
+ * the others in double quotes), no U+0085/U+2028/U+2029, which cloud-init's YAML 1.1 parser reads
+ * as line breaks, and the text parses back to exactly the document.
+ */
+function yamlSafe(doc: unknown, text: string): string {
+  const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/u.exec(text);
+  if (raw) throw new Error(`cloud-init: the rendered YAML holds the raw character U+${raw[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}; refusing it`);
+  if (JSON.stringify(parse(text)) !== JSON.stringify(doc)) throw new Error("cloud-init: the rendered YAML does not read back as the document; refusing it");
+  return text;
 }
 
 /** gzip of the user data (cloud-init reads gzip; AWS caps user data at 16 KB). */

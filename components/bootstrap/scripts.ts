@@ -5,6 +5,7 @@
 import { appCatalog } from "../config/appCatalog";
 import * as fs from "fs";
 import * as path from "path";
+import { lineSafe, q } from "../config/grammar";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../targets";
 
@@ -69,10 +70,26 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-function assignments(vars: Record<string, string>): string {
+/**
+ * `NAME=value` lines that bash sources back to the exact bytes: names are identifiers, values are
+ * bare only when plain, single-quoted otherwise (which keeps newlines, quotes and `$` literal).
+ * NUL is refused: no shell variable can hold it.
+ */
+export function assignments(vars: Record<string, string>): string {
   return Object.entries(vars)
-    .map(([k, v]) => `${k}=${/^[A-Za-z0-9_./:-]+$/.test(v) ? v : shellQuote(v)}\n`)
+    .map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`env file: ${q(k)} is not a variable name; refusing to render it`);
+      if (v.includes("\0")) throw new Error(`env file: the value of ${k} contains NUL; refusing to render it`);
+      return `${k}=${/^[A-Za-z0-9_./:-]+$/.test(v) ? v : shellQuote(v)}\n`;
+    })
     .join("");
+}
+
+/** A word of a space- or line-separated list the steps split with `read` or word splitting. */
+function listWord(what: string, value: string): string {
+  lineSafe(what, value);
+  if (value === "" || /\s/.test(value)) throw new Error(`${what}: ${q(value)} is not a single word; refusing to render it`);
+  return value;
 }
 
 /** The non-secret config every step reads (the bootstrap.env file under cloud-init). */
@@ -83,13 +100,14 @@ export function configVars(spec: WorkbenchSpec, steps: StepName[]): Record<strin
     GW_STEPS: steps.join(" "),
     GW_DATA_DISK_GB: String(spec.dataDiskGb),
     // "name:uid" per app: the data directories the datadisk step creates with the right owner.
-    GW_APP_DIRS: spec.apps.map((a) => `${a.name}:${appCatalog[a.kind].uid}`).join(" "),
+    GW_APP_DIRS: spec.apps.map((a) => `${listWord("app name", a.name)}:${appCatalog[a.kind].uid}`).join(" "),
     GW_PIN_HOST_KEY: pinsHostKey(spec) ? "1" : "0",
     GW_DRIVER_INSTALL: spec.driverInstall,
     GW_GPU_COUNT: String(spec.gpu?.count ?? 0),
-    GW_IMAGES: appImages(spec).join(" "),
-    // One "name admin docker key" line per user: the users step reads them with `read`.
-    GW_USERS: spec.users.map((u) => `${u.name} ${u.admin ? 1 : 0} ${u.docker ? 1 : 0} ${u.sshPublicKey}`).join("\n"),
+    GW_IMAGES: appImages(spec).map((i) => listWord("image", i)).join(" "),
+    // One "name admin docker key" line per user: the users step reads them with `read`, so a
+    // control character in a key would make a line (a user) of its own.
+    GW_USERS: spec.users.map((u) => `${listWord("user name", u.name)} ${u.admin ? 1 : 0} ${u.docker ? 1 : 0} ${lineSafe("ssh key", u.sshPublicKey)}`).join("\n"),
   };
 }
 
@@ -105,7 +123,7 @@ export function rdpPasswordLines(spec: WorkbenchSpec, secrets: BootstrapSecrets)
       const hash = secrets.rdpPasswordHashes[u.name];
       if (hash === undefined) throw new Error(`bootstrap: rdp is on but user ${u.name} has no RDP password hash`);
       if (!CRYPT_HASH.test(hash)) throw new Error(`bootstrap: the RDP password of ${u.name} is not a crypt hash ("$6$..."); pass a hash, never the password`);
-      return `${u.name}:${hash}`;
+      return `${listWord("user name", u.name)}:${hash}`;
     })
     .join("\n");
 }

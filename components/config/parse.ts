@@ -7,6 +7,13 @@ import {
   UserSpec, WorkbenchSpec,
 } from "./spec";
 import { isCloudTarget, TARGET_RECORDS } from "../targets";
+import { AUTH_GUARDS, weakeningOption } from "./appAuth";
+import { canonicalCidr, cidrContains, describeWide, exposureOf, ParsedCidr } from "./cidrs";
+import {
+  availabilityZoneProblem, azureResourceGroupProblem, controlCharacter, controlProblem,
+  envNameProblem, hostProblem, isAzureSubnetId, isImageReference, keyPath, q, registryServerProblem, tagProblems,
+} from "./grammar";
+import { isSecretEnvName } from "./secrets";
 import { resolveTimeZone } from "./timezones";
 import { parseCidr, sshPublicKeyProblem, userNameProblem } from "./validate";
 
@@ -66,7 +73,7 @@ class Reader {
     for (const k of Object.keys(v)) {
       if (!keys.includes(k)) {
         const near = keys.find((x) => x.toLowerCase() === k.toLowerCase());
-        this.fail(`${path}.${k}`, near ? `unknown key; did you mean "${near}"?` : `unknown key; valid keys are ${keys.join(", ")}`);
+        this.fail(keyPath(path, k), near ? `unknown key; did you mean ${q(near)}?` : `unknown key; valid keys are ${keys.join(", ")}`);
       }
     }
     return v as Raw;
@@ -94,7 +101,13 @@ class Reader {
     if (!Array.isArray(v)) return this.fail(path, `expected a list, got ${describe(v)}`);
     return v;
   }
-  stringMap(path: string, v: unknown): Record<string, string> {
+  /** Like string(), but the value is a secret: a message never shows it. */
+  secretString(path: string, v: unknown): string | undefined {
+    if (typeof v === "string" && v.trim() !== "") return v;
+    const got = v === undefined ? "nothing" : typeof v === "string" ? "an empty string" : `a ${Array.isArray(v) ? "list" : v === null ? "null" : typeof v}`;
+    return this.fail(path, `expected a non-empty string, got ${got}`);
+  }
+  stringMap(path: string, v: unknown, secret: (key: string) => boolean = () => false): Record<string, string> {
     if (v === undefined) return {};
     if (typeof v !== "object" || v === null || Array.isArray(v)) {
       this.fail(path, `expected a map of strings, got ${describe(v)}`);
@@ -102,7 +115,7 @@ class Reader {
     }
     const out: Record<string, string> = {};
     for (const [k, val] of Object.entries(v)) {
-      if (typeof val !== "string") this.fail(`${path}.${k}`, `expected a string, got ${describe(val)} (quote it in YAML)`);
+      if (typeof val !== "string") this.fail(keyPath(path, k), `expected a string, got ${secret(k) ? `a ${typeof val}` : describe(val)} (quote it in YAML)`);
       else out[k] = val;
     }
     return out;
@@ -121,7 +134,7 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a map";
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return q(v);
   return String(v);
 }
 
@@ -139,7 +152,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const target = r.oneOf("workbench.target", o.target, TARGETS);
   if (!target) return undefined;
   if (!IMPLEMENTED_TARGETS.includes(target)) {
-    r.fail("workbench.target", `"${target}" is not implemented yet in this version; use one of ${IMPLEMENTED_TARGETS.join(", ")}`);
+    r.fail("workbench.target", `${q(target)} is not implemented yet in this version; use one of ${IMPLEMENTED_TARGETS.join(", ")}`);
     return undefined;
   }
   const record = TARGET_RECORDS[target];
@@ -153,7 +166,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     size = o.size === undefined ? record.defaultSize! : r.string("workbench.size", o.size) ?? "";
     const info = catalog.sizes[size];
     if (size && !info) {
-      r.fail("workbench.size", `"${size}" is not a size this version knows for target ${target}; closest: ${closestSizes(catalog, size).join(", ")}`);
+      r.fail("workbench.size", `${q(size)} is not a size this version knows for target ${target}; closest: ${closestSizes(catalog, size).join(", ")}`);
     }
     gpu = info?.gpu;
   } else {
@@ -178,9 +191,9 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     if (o.dataDiskGb !== undefined) r.fail("workbench.dataDiskGb", `not used by target ${target}; remove it (the host's own /data is used)`);
   }
 
-  // Network.
+  // Network: what the list opens is decided on the union of its ranges, not on one entry.
   const allowedCidrs: string[] = [];
-  let openToWorld = false;
+  const parsedCidrs: ParsedCidr[] = [];
   if (o.allowedCidrs === undefined) {
     if (cloud) r.fail("workbench.allowedCidrs", `required for target ${target}; list the addresses that may reach SSH, e.g. [203.0.113.7/32] (there is no open default)`);
   } else {
@@ -193,21 +206,26 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
       if (s === undefined) return;
       const parsed = parseCidr(s);
       if ("problem" in parsed) return r.fail(path, parsed.problem);
-      if (allowedCidrs.includes(s)) return r.fail(path, `"${s}" is listed twice; remove one`);
-      if (parsed.prefix === 0) openToWorld = true;
+      if (parsedCidrs.some((p) => canonicalCidr(p) === canonicalCidr(parsed))) return r.fail(path, `${q(s)} is listed twice; remove one`);
+      parsedCidrs.push(parsed);
       allowedCidrs.push(s);
     });
   }
+  const exposures = exposureOf(parsedCidrs);
+  const internet = describeWide(exposures, true);
+  // Password logins (RDP, exposed apps) take at most a /16 of IPv4 and a /48 of IPv6.
+  const tooWideForPasswords = describeWide(exposures, false);
   const rdp = r.bool("workbench.rdp", o.rdp, DEFAULTS.rdp);
   if (rdp && !cloud) r.fail("workbench.rdp", `only for cloud targets; on target ${target} install xrdp yourself`);
-  if (rdp && openToWorld) {
-    r.fail("workbench.allowedCidrs", "0.0.0.0/0 is refused while rdp is on: RDP takes passwords; list your own addresses instead");
-  } else if (openToWorld) {
-    r.warnings.push("workbench.allowedCidrs: SSH is open to the whole internet (0.0.0.0/0); keys only, but prefer your own addresses");
+  if (rdp && tooWideForPasswords) {
+    const w = tooWideForPasswords;
+    r.fail("workbench.allowedCidrs", `${w.list} ${w.plural ? "are" : "is"} refused while rdp is on${w.reason}: RDP takes passwords; list your own addresses instead`);
+  } else if (internet) {
+    r.warnings.push(`workbench.allowedCidrs: SSH is open to the whole internet (${internet.list}); keys only, but prefer your own addresses`);
   }
 
   const users = readUsers(r, o.users);
-  const apps = readApps(r, o.apps, { gpu, openToWorld, rdp });
+  const apps = readApps(r, o.apps, { gpu, tooWideForPasswords, rdp });
   const registries = readRegistries(r, o.registries);
 
   // Disk room for the images Docker keeps on the OS disk.
@@ -227,6 +245,13 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
 
   const autoShutdown = readAutoShutdown(r, o.autoShutdown, target);
   const tags = r.stringMap("workbench.tags", o.tags);
+  for (const [k, v] of Object.entries(tags)) {
+    const path = keyPath("workbench.tags", k);
+    // The clouds' own rules; targets without cloud resources still get one-line values.
+    const t = target === "azure" || target === "aws" ? tagProblems(target, k, v) : { key: controlProblem(k), value: controlProblem(v) };
+    if (t.key) r.fail(path, `tag name: ${t.key}`);
+    else if (t.value) r.fail(path, t.value);
+  }
 
   // Target-specific blocks.
   const block = (key: "azure" | "aws", keys: string[]): Raw => {
@@ -237,32 +262,45 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const azureRaw = block("azure", ["resourceGroupName", "subnetId", "vnetCidr", "subnetCidr"]);
   const awsRaw = block("aws", ["subnetId", "availabilityZone"]);
   const optString = (path: string, v: unknown) => (v === undefined ? undefined : r.string(path, v));
-  const cidrOr = (path: string, v: unknown, dflt: string) => {
-    if (v === undefined) return dflt;
-    const s = r.string(path, v);
-    if (s === undefined) return dflt;
+  const cidrOr = (path: string, v: unknown, dflt: string): [string, ParsedCidr | undefined] => {
+    const s = v === undefined ? dflt : r.string(path, v) ?? dflt;
     const p = parseCidr(s);
-    if ("problem" in p) r.fail(path, p.problem);
-    return s;
+    if ("problem" in p) {
+      r.fail(path, p.problem);
+      return [s, undefined];
+    }
+    return [s, p];
   };
+  const azureResourceGroupName = optString("workbench.azure.resourceGroupName", azureRaw.resourceGroupName);
+  const rgProblem = azureResourceGroupName === undefined ? undefined : azureResourceGroupProblem(azureResourceGroupName);
+  if (rgProblem) r.fail("workbench.azure.resourceGroupName", rgProblem);
   const azureSubnetId = optString("workbench.azure.subnetId", azureRaw.subnetId);
-  if (azureSubnetId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.test(azureSubnetId)) {
+  if (azureSubnetId !== undefined && !isAzureSubnetId(azureSubnetId)) {
     r.fail("workbench.azure.subnetId", "not a subnet resource id; expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>");
+  }
+  const [vnetCidr, vnet] = cidrOr("workbench.azure.vnetCidr", azureRaw.vnetCidr, DEFAULTS.azureVnetCidr);
+  const [subnetCidr, subnet] = cidrOr("workbench.azure.subnetCidr", azureRaw.subnetCidr, DEFAULTS.azureSubnetCidr);
+  if (target === "azure" && azureSubnetId === undefined && vnet && subnet && !cidrContains(vnet, subnet)) {
+    r.fail("workbench.azure.subnetCidr", `${q(subnetCidr)} is not inside vnetCidr ${q(vnetCidr)}; pick a range within it`);
   }
   const awsSubnetId = optString("workbench.aws.subnetId", awsRaw.subnetId);
   if (awsSubnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(awsSubnetId)) {
-    r.fail("workbench.aws.subnetId", `"${awsSubnetId}" is not a subnet id; expected subnet-0123456789abcdef0`);
+    r.fail("workbench.aws.subnetId", `${q(awsSubnetId)} is not a subnet id; expected subnet-0123456789abcdef0`);
   }
   const availabilityZone = optString("workbench.aws.availabilityZone", awsRaw.availabilityZone);
-  if (availabilityZone !== undefined && ctx.region && !availabilityZone.startsWith(ctx.region)) {
-    r.fail("workbench.aws.availabilityZone", `"${availabilityZone}" is not in region ${ctx.region}; use e.g. ${ctx.region}a`);
-  }
+  const azProblem = availabilityZone !== undefined && ctx.region ? availabilityZoneProblem(availabilityZone, ctx.region) : undefined;
+  if (azProblem) r.fail("workbench.aws.availabilityZone", azProblem);
 
   let ssh: WorkbenchSpec["ssh"];
   if (target === "ssh") {
     const s = o.ssh === undefined ? r.fail("workbench.ssh", "required for target ssh; set host and hostPublicKey") : r.object("workbench.ssh", o.ssh, ["host", "port", "hostPublicKey"]);
     if (s) {
-      const host = r.string("workbench.ssh.host", s.host);
+      let host = r.string("workbench.ssh.host", s.host);
+      const hostProblemText = host === undefined ? undefined : hostProblem(host);
+      if (hostProblemText) {
+        r.fail("workbench.ssh.host", hostProblemText);
+        host = undefined;
+      }
       const port = r.int("workbench.ssh.port", s.port, DEFAULTS.sshPort, 1, 65535);
       let hostPublicKey: string | undefined;
       if (s.hostPublicKey === undefined) {
@@ -281,6 +319,9 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const regionKey = record.locationKey;
   if (regionKey && !ctx.region) {
     r.fail(regionKey, `not set; run pulumi config set ${regionKey} <${record.locationHint}>`);
+  } else if (regionKey && ctx.region) {
+    const problem = record.locationProblem(ctx.region);
+    if (problem) r.fail(regionKey, problem);
   }
 
   if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined) return undefined;
@@ -301,12 +342,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     autoShutdown,
     region: regionKey ? ctx.region : undefined,
     tags,
-    azure: {
-      resourceGroupName: optString("workbench.azure.resourceGroupName", azureRaw.resourceGroupName),
-      subnetId: azureSubnetId,
-      vnetCidr: cidrOr("workbench.azure.vnetCidr", azureRaw.vnetCidr, DEFAULTS.azureVnetCidr),
-      subnetCidr: cidrOr("workbench.azure.subnetCidr", azureRaw.subnetCidr, DEFAULTS.azureSubnetCidr),
-    },
+    azure: { resourceGroupName: azureResourceGroupName, subnetId: azureSubnetId, vnetCidr, subnetCidr },
     aws: { subnetId: awsSubnetId, availabilityZone },
     ssh,
     warnings: r.warnings,
@@ -327,7 +363,7 @@ function readUsers(r: Reader, raw: unknown): UserSpec[] {
     const name = r.string(`${path}.name`, o.name);
     const nameProblem = name === undefined ? undefined : userNameProblem(name);
     if (nameProblem) r.fail(`${path}.name`, nameProblem);
-    else if (name && users.some((x) => x.name === name)) r.fail(`${path}.name`, `"${name}" is already used by another user; user names must be unique`);
+    else if (name && users.some((x) => x.name === name)) r.fail(`${path}.name`, `${q(name)} is already used by another user; user names must be unique`);
     const key = r.string(`${path}.sshPublicKey`, o.sshPublicKey);
     const keyProblem = key === undefined ? undefined : sshPublicKeyProblem(key);
     if (keyProblem) r.fail(`${path}.sshPublicKey`, keyProblem);
@@ -345,7 +381,8 @@ function readUsers(r: Reader, raw: unknown): UserSpec[] {
 
 interface HostFacts {
   gpu: GpuSpec | undefined;
-  openToWorld: boolean;
+  /** The allowedCidrs entries too wide for a password login, when there are any. */
+  tooWideForPasswords: ReturnType<typeof describeWide>;
   rdp: boolean;
 }
 
@@ -362,9 +399,9 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     const entry = appCatalog[kind];
     const name = o.name === undefined ? kind : r.string(`${path}.name`, o.name);
     if (name === undefined) return;
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) return r.fail(`${path}.name`, `"${name}" is not a valid app name; use lowercase letters, digits and "-", starting with a letter`);
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) return r.fail(`${path}.name`, `${q(name)} is not a valid app name; use lowercase letters, digits and "-", starting with a letter`);
     if (apps.some((x) => x.name === name)) {
-      return r.fail(`${path}.name`, `"${name}" is already used by another app; give one of them a different name`);
+      return r.fail(`${path}.name`, `${q(name)} is already used by another app; give one of them a different name`);
     }
     const gpu = r.bool(`${path}.gpu`, o.gpu, entry.gpuCapable && host.gpu !== undefined && kind !== "custom");
     if (gpu && !entry.gpuCapable) r.fail(`${path}.gpu`, `${kind} cannot use a GPU; remove gpu: true or use a GPU kind (${APP_KINDS.filter((k) => appCatalog[k].gpuCapable).join(", ")})`);
@@ -397,17 +434,16 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
       }
     }
     const expose = r.bool(`${path}.expose`, o.expose, DEFAULTS.expose);
-    if (expose && host.openToWorld) {
-      r.fail(`${path}.expose`, "refused while allowedCidrs has 0.0.0.0/0: the app takes a password; list your own addresses in allowedCidrs");
+    const wide = host.tooWideForPasswords;
+    if (expose && wide) {
+      r.fail(`${path}.expose`, `refused while allowedCidrs has ${wide.list}${wide.reason}: the app takes a password; list your own addresses in allowedCidrs`);
     }
-    const env = r.stringMap(`${path}.env`, o.env);
-    const cred = entry.credentialEnv;
-    if (cred && env[cred] !== undefined) r.fail(`${path}.env.${cred}`, "set by the workbench (a generated secret); remove it");
+    const env = readEnv(r, `${path}.env`, o.env, kind);
     let command: string[] | undefined;
     if (o.command !== undefined) {
       const c = r.list(`${path}.command`, o.command);
       if (c && (c.length === 0 || c.some((x) => typeof x !== "string"))) r.fail(`${path}.command`, "expected a non-empty list of strings");
-      else command = c as string[];
+      else if (c) command = readCommand(r, `${path}.command`, c as string[], kind);
     }
     if (image && containerPort !== undefined && hostPort !== undefined) {
       apps.push({ name, kind, image, containerPort, hostPort, gpu, expose, env: { ...entry.env, ...env }, command });
@@ -418,13 +454,47 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
 
 /** Images must name a tag or digest other than `latest`, so a redeploy runs what was planned. */
 export function imageProblem(image: string): string | undefined {
-  if (/\s/.test(image) || !/^[a-z0-9][a-z0-9._\-/:@]*[a-zA-Z0-9_.\-]$/i.test(image)) return `"${image}" is not an image reference`;
-  if (image.includes("@sha256:")) return undefined;
+  if (!isImageReference(image)) return `${q(image)} is not an image reference (expected e.g. "ghcr.io/acme/lab:1.2")`;
+  if (image.includes("@")) return undefined;
   const lastSlash = image.lastIndexOf("/");
   const colon = image.indexOf(":", lastSlash + 1);
-  if (colon < 0) return `"${image}" has no tag; pin one, e.g. "${image}:1.0"`;
-  if (image.slice(colon + 1) === "latest") return `"${image}" uses the moving tag latest; pin a version tag or digest`;
+  if (colon < 0) return `${q(image)} has no tag; pin one, e.g. ${q(`${image}:1.0`)}`;
+  if (image.slice(colon + 1) === "latest") return `${q(image)} uses the moving tag latest; pin a version tag or digest`;
   return undefined;
+}
+
+/**
+ * An app's extra environment: names that are identifiers (an "=" in a name would smuggle in a
+ * second assignment), not the generated credential, none of the kind's auth-weakening names, and
+ * one-line values (a credential-named value is never echoed in a message).
+ */
+function readEnv(r: Reader, path: string, raw: unknown, kind: AppKind): Record<string, string> {
+  const env = r.stringMap(path, raw, isSecretEnvName);
+  const cred = appCatalog[kind].credentialEnv;
+  const guard = AUTH_GUARDS[kind].env;
+  for (const [k, v] of Object.entries(env)) {
+    const p = keyPath(path, k);
+    const nameProblem = envNameProblem(k);
+    if (nameProblem) r.fail(p, nameProblem);
+    else if (k === cred) r.fail(p, "set by the workbench (a generated secret); remove it");
+    else if (Object.hasOwn(guard, k)) r.fail(p, `refused for ${kind}: ${guard[k]}; the generated credential is the app's login`);
+    else {
+      const control = controlProblem(v, isSecretEnvName(k));
+      if (control) r.fail(p, control);
+    }
+  }
+  return env;
+}
+
+/** A command override: no NUL or other control character but tab and newline, no auth-weakening option. */
+function readCommand(r: Reader, path: string, args: string[], kind: AppKind): string[] {
+  args.forEach((a, i) => {
+    const control = controlCharacter(a.replace(/[\t\n]/g, ""));
+    if (control) return r.fail(`${path}[${i}]`, `${q(a)} contains the control character ${control}; use printable characters (tab and newline are fine)`);
+    const weak = weakeningOption(kind, a);
+    if (weak) r.fail(`${path}[${i}]`, `${q(a)} is refused for ${kind}: --${weak.option} ${weak.reason}`);
+  });
+  return args;
 }
 
 function readRegistries(r: Reader, raw: unknown): RegistrySpec[] {
@@ -436,10 +506,15 @@ function readRegistries(r: Reader, raw: unknown): RegistrySpec[] {
     if (!o) return;
     const server = r.string(`${path}.server`, o.server);
     const username = r.string(`${path}.username`, o.username);
-    const password = r.string(`${path}.password`, o.password);
-    if (server && /^https?:\/\/|\//.test(server)) r.fail(`${path}.server`, `"${server}" should be a host name only, e.g. ghcr.io`);
-    else if (server && out.some((s) => s.server === server)) r.fail(`${path}.server`, `"${server}" is listed twice; keep one entry per registry`);
-    if (server && username && password) out.push({ server, username, password });
+    const password = r.secretString(`${path}.password`, o.password);
+    const serverProblem = server === undefined ? undefined : registryServerProblem(server);
+    if (serverProblem) r.fail(`${path}.server`, serverProblem);
+    else if (server && out.some((s) => s.server === server)) r.fail(`${path}.server`, `${q(server)} is listed twice; keep one entry per registry`);
+    const userProblem = username === undefined ? undefined : controlProblem(username);
+    if (userProblem) r.fail(`${path}.username`, userProblem);
+    const passwordProblem = password === undefined ? undefined : controlProblem(password, true);
+    if (passwordProblem) r.fail(`${path}.password`, passwordProblem);
+    if (server && username && password && !serverProblem && !userProblem && !passwordProblem) out.push({ server, username, password });
   });
   return out;
 }
@@ -451,12 +526,12 @@ function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdown
   if (!isCloudTarget(target)) return r.fail("workbench.autoShutdown", `not available for target ${target}; remove it`);
   const time = r.string("workbench.autoShutdown.time", o.time);
   if (time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) {
-    r.fail("workbench.autoShutdown.time", `"${time}" is not a 24-hour time; use "HH:MM", e.g. "19:00"`);
+    r.fail("workbench.autoShutdown.time", `${q(time)} is not a 24-hour time; use "HH:MM", e.g. "19:00"`);
   }
   const tzName = r.string("workbench.autoShutdown.timeZone", o.timeZone);
   const tz = tzName === undefined ? undefined : resolveTimeZone(tzName);
   if (tzName !== undefined && !tz) {
-    r.fail("workbench.autoShutdown.timeZone", `"${tzName}" is not a known time zone; use a Windows id such as "Korea Standard Time" or an IANA name such as "Asia/Seoul" (see components/config/timezones.ts)`);
+    r.fail("workbench.autoShutdown.timeZone", `${q(tzName)} is not a known time zone; use a Windows id such as "Korea Standard Time" or an IANA name such as "Asia/Seoul" (see components/config/timezones.ts)`);
   }
   if (!time || !tz) return undefined;
   return { time, timeZone: tz.windows, ianaTimeZone: tz.iana };

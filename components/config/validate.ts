@@ -1,5 +1,8 @@
 /** Small validators shared by the config parser. Each returns a problem text or undefined. */
 import * as crypto from "crypto";
+import * as sshpk from "sshpk";
+import { controlCharacter, q } from "./grammar";
+import { HOST_GROUPS } from "./imageGroups";
 
 export const SSH_KEY_TYPES = [
   "ssh-ed25519",
@@ -11,81 +14,91 @@ export const SSH_KEY_TYPES = [
   "sk-ecdsa-sha2-nistp256@openssh.com",
 ];
 
-/** Problem with an OpenSSH public key line, or undefined when it is one. */
+const SK_KEY_TYPES = ["sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"];
+
+/** The SSH wire strings of a key blob (RFC 4251 `string`s), or undefined when it does not split into them. */
+function wireStrings(blob: Buffer): Buffer[] | undefined {
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < blob.length) {
+    if (at + 4 > blob.length) return undefined;
+    const len = blob.readUInt32BE(at);
+    if (at + 4 + len > blob.length) return undefined;
+    out.push(blob.subarray(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return out;
+}
+
+/**
+ * Security-key (FIDO) public keys, which sshpk does not parse: exactly the fields OpenSSH's
+ * sshkey.c reads (ed25519: key, application; ecdsa: curve, point, application), nothing after.
+ */
+function isSecurityKey(type: string, blob: Buffer): boolean {
+  const parts = wireStrings(blob);
+  if (!parts) return false;
+  const app = (b: Buffer | undefined) => b !== undefined && b.length > 0 && b.toString("latin1").startsWith("ssh:");
+  if (type === "sk-ssh-ed25519@openssh.com") return parts.length === 3 && parts[1].length === 32 && app(parts[2]);
+  return parts.length === 4 && parts[1].toString("latin1") === "nistp256" && parts[2].length === 65 && parts[2][0] === 4 && app(parts[3]);
+}
+
+/**
+ * Problem with an OpenSSH public key line, or undefined when it is one: a single line (one trailing
+ * newline allowed, as `cat key.pub` gives) of "type base64 [comment]" with no control character,
+ * whose key data is canonical base64 holding exactly the key's fields, which sshpk parses as that
+ * type (curve points, sizes).
+ */
 export function sshPublicKeyProblem(value: string): string | undefined {
   if (/PRIVATE KEY/.test(value)) {
     return "is a private key; paste the public key instead (the one-line content of the .pub file) and rotate this private key if it was shared";
   }
   const expected = 'not an OpenSSH public key (expected "ssh-ed25519 AAAA...")';
-  // One line; a trailing newline (as `cat key.pub` and tls's publicKeyOpenssh give) is fine.
-  const parts = value.trim().split(/\s+/);
-  if (value.trim().includes("\n") || parts.length < 2) return expected;
+  const line = value.replace(/\r?\n$/, "");
+  const control = controlCharacter(line);
+  if (control) return `not one OpenSSH public key line: it contains the control character ${control}; give exactly one key, on one line`;
+  const parts = line.trim().split(/ +/);
+  if (parts.length < 2) return expected;
   const [type, body] = parts;
   if (!SSH_KEY_TYPES.includes(type)) return expected;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return expected;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) return expected;
   const blob = Buffer.from(body, "base64");
-  if (blob.length < 4) return expected;
-  const len = blob.readUInt32BE(0);
-  if (blob.length < 4 + len || blob.subarray(4, 4 + len).toString("latin1") !== type) {
-    return `not an OpenSSH public key: the key data does not match its type "${type}"`;
+  if (blob.toString("base64") !== body) return expected;
+  const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : blob.length;
+  if (blob.length < 4 + typeLength || blob.subarray(4, 4 + typeLength).toString("latin1") !== type) {
+    return `not an OpenSSH public key: the key data does not match its type ${q(type)}`;
   }
   if (type === "ssh-rsa" && blob.length < 256) {
     return "RSA key shorter than 2048 bits; use an ed25519 key (ssh-keygen -t ed25519)";
   }
+  if (SK_KEY_TYPES.includes(type)) return isSecurityKey(type, blob) ? undefined : expected;
+  let key: sshpk.Key;
+  try {
+    key = sshpk.parseKey(`${type} ${body}`, "ssh");
+  } catch {
+    return expected;
+  }
+  // sshpk ignores bytes after the key's fields and takes a short ed25519 key; OpenSSH does not.
+  const wireFields = wireStrings(blob);
+  if (wireFields?.length !== (type === "ssh-ed25519" ? 2 : 3)) return expected;
+  if (type === "ssh-ed25519" && wireFields[1].length !== 32) return expected;
+  if (key.type === "rsa" && key.size < 2048) return "RSA key shorter than 2048 bits; use an ed25519 key (ssh-keygen -t ed25519)";
+  // sshpk does not check that an ECDSA point lies on its curve; OpenSSL (through Node) does.
+  if (key.type === "ecdsa") {
+    try {
+      crypto.createPublicKey({ key: key.toString("pkcs8"), format: "pem" });
+    } catch {
+      return expected;
+    }
+  }
   return undefined;
 }
 
-/** Canonical "a.b.c.d/n" or "v6::/n" of a CIDR, or a problem text. */
-export function parseCidr(value: string): { cidr: string; prefix: number; v6: boolean } | { problem: string } {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
-  const bad = { problem: `"${value}" is not a CIDR (expected e.g. "203.0.113.7/32")` };
-  if (!m) return bad;
-  const [, addr, prefixText] = m;
-  const prefix = Number(prefixText);
-  const v4 = ipv4ToBits(addr);
-  if (v4 !== undefined) {
-    if (prefix > 32) return bad;
-    const masked = prefix === 0 ? 0n : (v4 >> BigInt(32 - prefix)) << BigInt(32 - prefix);
-    if (masked !== v4) {
-      return { problem: `"${value}" has host bits set; use "${bitsToIpv4(masked)}/${prefix}"` };
-    }
-    return { cidr: value, prefix, v6: false };
-  }
-  const v6 = ipv6ToBits(addr);
-  if (v6 !== undefined && prefix <= 128) {
-    const masked = prefix === 0 ? 0n : (v6 >> BigInt(128 - prefix)) << BigInt(128 - prefix);
-    if (masked !== v6) return { problem: `"${value}" has host bits set` };
-    return { cidr: value, prefix, v6: true };
-  }
-  return bad;
+/** The canonical "type base64" of a valid key line (comment and spacing dropped). */
+export function sshKeyTypeAndData(value: string): string {
+  return value.trim().split(/ +/).slice(0, 2).join(" ");
 }
 
-function ipv4ToBits(addr: string): bigint | undefined {
-  const parts = addr.split(".");
-  if (parts.length !== 4) return undefined;
-  let bits = 0n;
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    bits = (bits << 8n) | BigInt(Number(p));
-  }
-  return bits;
-}
-
-function bitsToIpv4(bits: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((bits >> s) & 255n)).join(".");
-}
-
-function ipv6ToBits(addr: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:]+$/.test(addr) || addr.split("::").length > 2) return undefined;
-  const [head, tail] = addr.includes("::") ? addr.split("::") : [addr, undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const fill = tail === undefined ? 0 : 8 - h.length - t.length;
-  if (fill < 0 || (tail === undefined && h.length !== 8)) return undefined;
-  const groups = [...h, ...Array<string>(fill).fill("0"), ...t];
-  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
+export { parseCidr } from "./cidrs";
 
 /** Linux names that belong to the system or to the images we boot. */
 export const RESERVED_USER_NAMES = [
@@ -98,10 +111,13 @@ export const RESERVED_USER_NAMES = [
 
 export function userNameProblem(name: string): string | undefined {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) {
-    return `"${name}" is not a valid Linux user name; use 1-32 lowercase letters, digits, "-" or "_", starting with a letter`;
+    return `${q(name)} is not a valid Linux user name; use 1-32 lowercase letters, digits, "-" or "_", starting with a letter`;
   }
   if (RESERVED_USER_NAMES.includes(name) || name.startsWith("systemd-")) {
-    return `"${name}" is reserved by the system or the image; pick another name`;
+    return `${q(name)} is reserved by the system or the image; pick another name`;
+  }
+  if (HOST_GROUPS.includes(name)) {
+    return `${q(name)} is already a group on the host (Ubuntu's or the workbench's; see components/config/imageGroups.ts), so useradd would fail on the VM; pick another name`;
   }
   return undefined;
 }

@@ -27,7 +27,7 @@ export const AWS_OS_IMAGES = ["ubuntu-22.04", "ubuntu-24.04"] as const;
 export function amiParameterName(gpu: boolean, os: string): string {
   const release = os.replace(/^ubuntu-/, "");
   if (!(AWS_OS_IMAGES as readonly string[]).includes(os)) {
-    throw new Error(`AwsGpuInstance os: "${os}" is not one of ${AWS_OS_IMAGES.join(", ")}`);
+    throw new Error(`AwsGpuInstance os: ${JSON.stringify(os)} is not one of ${AWS_OS_IMAGES.join(", ")}`);
   }
   if (gpu) return `/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-${release}/latest/ami-id`;
   // Canonical publishes 22.04 under ebs-gp2 and 24.04 under ebs-gp3.
@@ -116,14 +116,14 @@ export function stopInstancePolicy(instanceArn: string): string {
 /** The account id in an ARN ("arn:aws:ec2:region:123456789012:instance/i-..."). */
 export function accountOfArn(arn: string): string {
   const account = arn.split(":")[4];
-  if (!/^\d{12}$/.test(account ?? "")) throw new Error(`"${arn}" is not an ARN with an account id`);
+  if (!/^\d{12}$/.test(account ?? "")) throw new Error(`${JSON.stringify(arn)} is not an ARN with an account id`);
   return account;
 }
 
 /** EventBridge Scheduler's cron for every day at "HH:MM" (in the schedule's own time zone). */
 export function dailyCron(time: string): string {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
-  if (!m) throw new Error(`auto-stop time "${time}" is not "HH:MM" (24-hour)`);
+  if (!m) throw new Error(`auto-stop time ${JSON.stringify(time)} is not "HH:MM" (24-hour)`);
   return `cron(${Number(m[2])} ${Number(m[1])} * * ? *)`;
 }
 

@@ -93,7 +93,7 @@ export function nsgRules(a: { allowedCidrs: string[]; rdp: boolean; exposedPorts
 export function azureVmName(base: string): string {
   const cleaned = base.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-+/, "");
   const name = cleaned.slice(0, 64).replace(/-+$/, "");
-  if (!name) throw new Error(`AzureGpuVm: cannot derive a VM name from "${base}"; pass vmName`);
+  if (!name) throw new Error(`AzureGpuVm: cannot derive a VM name from ${JSON.stringify(base)}; pass vmName`);
   return /^[0-9]+$/.test(name) ? `vm-${name}`.slice(0, 64) : name;
 }
 
@@ -110,7 +110,7 @@ export function dnsLabelFor(base: string, seed: string): string {
 
 /** "19:00" -> "1900", the devtestlab schedule's format. */
 export function shutdownTime(time: string): string {
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) throw new Error(`AzureGpuVm: autoShutdownTime "${time}" is not "HH:MM" (24-hour)`);
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) throw new Error(`AzureGpuVm: autoShutdownTime ${JSON.stringify(time)} is not "HH:MM" (24-hour)`);
   return time.replace(":", "");
 }
 
@@ -123,7 +123,7 @@ export const AZURE_RESERVED_ADMIN_NAMES: readonly string[] = [
 
 export function azureAdminNameProblem(name: string): string | undefined {
   if (AZURE_RESERVED_ADMIN_NAMES.includes(name.toLowerCase())) {
-    return `"${name}" is reserved by Azure for a VM's admin user; the first admin needs another login name`;
+    return `${JSON.stringify(name)} is reserved by Azure for a VM's admin user; the first admin needs another login name`;
   }
   return undefined;
 }

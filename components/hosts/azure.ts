@@ -74,11 +74,11 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     if (size === undefined) throw new Error("AzureGpuVm: size is required");
     const osImage = aliasedArg("AzureGpuVm", "os", args.os, "osImage", args.osImage, false) ?? "ubuntu-22.04";
     const image = AZURE_IMAGES[osImage];
-    if (!image) throw new Error(`AzureGpuVm: os "${osImage}" is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
+    if (!image) throw new Error(`AzureGpuVm: os ${JSON.stringify(osImage)} is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
     const userData = aliasedArg("AzureGpuVm", "userData", args.userData, "customData", args.customData, true)!;
     const shutdownTimeZone = scheduleTimeZone("AzureGpuVm", args.autoShutdownTimeZone, "windows");
     if (!(AZURE_DRIVER_INSTALLS as readonly string[]).includes(args.driverInstall)) {
-      throw new Error(`AzureGpuVm: driverInstall "${args.driverInstall}" is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
+      throw new Error(`AzureGpuVm: driverInstall ${JSON.stringify(args.driverInstall)} is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
     }
     const rules = nsgRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] });
     const shutdown = args.autoShutdownTime === undefined ? undefined : shutdownTime(args.autoShutdownTime);

@@ -9,6 +9,8 @@ import { LocalWorkbench } from "./local";
 import { targetOf } from "./prepare";
 import { SshWorkbench } from "./ssh";
 
+export { programArgs, PROGRAM_CONFIG_KEYS } from "./program";
+
 export type AnyWorkbench = AzureWorkbench | AwsWorkbench | SshWorkbench | LocalWorkbench;
 
 /**

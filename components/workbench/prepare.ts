@@ -4,7 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
-import type { Target, WorkbenchSpec } from "../config/spec";
+import { q } from "../config/grammar";
+import { TARGETS, type Target, type WorkbenchSpec } from "../config/spec";
 import { TARGET_RECORDS, UserDataLimit } from "../targets";
 import type { WorkbenchArgs } from "./args";
 import { deployerPrivateKey } from "./deployerKey";
@@ -50,8 +51,8 @@ export function userDataLimitProblem(text: string, limit: UserDataLimit): string
 export function prepareWorkbench(args: WorkbenchArgs, target: Target): PreparedWorkbench {
   const given = targetOf(args.config);
   // Another target's config would fail on keys this one does not know: name the real mistake first.
-  if (typeof given === "string" && given !== target) {
-    throw new WorkbenchConfigError([`workbench.target: "${given}" given to the ${target} workbench; use the matching component or set target: ${target}`]);
+  if (typeof given === "string" && (TARGETS as readonly string[]).includes(given) && given !== target) {
+    throw new WorkbenchConfigError([`workbench.target: ${q(given)} given to the ${target} workbench; use the matching component or set target: ${target}`]);
   }
   const spec = validateWorkbenchArgs(args);
   // A cloud's limit, checked on a stand-in document of the same size (the real one needs the host key).

@@ -2,7 +2,9 @@
  * Pulumi's mock runtime, set up the same way for the offline plan and the component tests: every
  * registration is recorded (type, name, parent, inputs with secrets still marked), and the mocks
  * answer with plausible computed values (IPs from 203.0.113.0/24, ids, real ED25519 key material)
- * without logging anything.
+ * without logging anything. Wherever the stack's own config decides a value (the AWS region in
+ * ARNs, getRegion and availability zones), the mocks read it from that config, as the provider
+ * would, so the plan shows what `pulumi up` would send.
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -45,6 +47,13 @@ export function mockIp(name: string): string {
   return `203.0.113.${10 + hashInt(name, 240)}`;
 }
 
+/** The region the AWS provider would use: the stack's aws:region. Unset, the provider would fail too. */
+export function awsRegion(): string {
+  const region = pulumi.runtime.getConfig("aws:region");
+  if (!region) throw new Error("aws:region is not set in the stack config; the AWS provider (and so the mocks) need it");
+  return region;
+}
+
 function hex(name: string, length: number): string {
   return crypto.createHash("sha256").update(name).digest("hex").slice(0, length);
 }
@@ -70,7 +79,7 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "docker:index/container:Container": (name) => ({ id: hex(name, 64) }),
   "azure-native:network:PublicIPAddress": (name, inputs) => {
     const label = (inputs.dnsSettings as { domainNameLabel?: string } | undefined)?.domainNameLabel;
-    return { ipAddress: mockIp(name), dnsSettings: label ? { ...(inputs.dnsSettings as object), fqdn: `${label}.${String(inputs.location ?? "koreacentral")}.cloudapp.azure.com` } : undefined };
+    return { ipAddress: mockIp(name), dnsSettings: label ? { ...(inputs.dnsSettings as object), fqdn: `${label}.${String(inputs.location)}.cloudapp.azure.com` } : undefined };
   },
   "azure-native:compute:VirtualMachine": (name) => ({ vmId: `${hex(name, 8)}-0000-4000-8000-${hex(name + "vm", 12)}`, identity: { type: "SystemAssigned", principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`, tenantId: "00000000-0000-4000-8000-000000000000" } }),
   // Azure auto-names resources "<logical name><random suffix>" unless the name input is set.
@@ -81,7 +90,7 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "azure-native:network:NetworkInterface": (name, inputs) => ({ name: inputs.networkInterfaceName ?? `${name}${hex(name, 8)}` }),
   "azure-native:compute:Disk": (name, inputs) => ({ name: inputs.diskName ?? `${name}${hex(name, 8)}` }),
   "aws:ec2/eip:Eip": (name) => ({ publicIp: mockIp(name), allocationId: `eipalloc-${hex(name, 17)}`, publicDns: `ec2-${mockIp(name).replace(/\./g, "-")}.compute.amazonaws.com` }),
-  "aws:ec2/instance:Instance": (name) => ({ publicIp: mockIp(name), privateIp: `10.0.1.${10 + hashInt(name, 200)}`, arn: `arn:aws:ec2:ap-northeast-2:123456789012:instance/i-${hex(name, 17)}` }),
+  "aws:ec2/instance:Instance": (name) => ({ publicIp: mockIp(name), privateIp: `10.0.1.${10 + hashInt(name, 200)}`, arn: `arn:aws:ec2:${awsRegion()}:123456789012:instance/i-${hex(name, 17)}` }),
   "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}` }),
   "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${name}` }),
 };
@@ -102,11 +111,11 @@ function mockId(type: string, name: string, inputs: Record<string, unknown>): st
 
 /** Invoke results, per function token. Extend per cloud as needed. */
 export const invokeResults: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
-  "aws:ssm/getParameter:getParameter": (inputs) => ({ name: inputs.name, type: "String", value: "ami-0a1b2c3d4e5f60789", version: 42, arn: `arn:aws:ssm:ap-northeast-2::parameter${String(inputs.name)}` }),
-  "aws:index/getRegion:getRegion": () => ({ name: "ap-northeast-2", region: "ap-northeast-2", id: "ap-northeast-2" }),
+  "aws:ssm/getParameter:getParameter": (inputs) => ({ name: inputs.name, type: "String", value: "ami-0a1b2c3d4e5f60789", version: 42, arn: `arn:aws:ssm:${awsRegion()}::parameter${String(inputs.name)}` }),
+  "aws:index/getRegion:getRegion": () => ({ name: awsRegion(), region: awsRegion(), id: awsRegion() }),
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/deployer", userId: "AIDAMOCK" }),
   "aws:ec2/getVpc:getVpc": () => ({ id: "vpc-0a1b2c3d4e5f60789", cidrBlock: "172.31.0.0/16" }),
-  "aws:ec2/getSubnet:getSubnet": (inputs) => ({ id: "subnet-0a1b2c3d4e5f60789", vpcId: "vpc-0a1b2c3d4e5f60789", availabilityZone: (inputs.availabilityZone as string) ?? "ap-northeast-2a", cidrBlock: "172.31.0.0/20" }),
+  "aws:ec2/getSubnet:getSubnet": (inputs) => ({ id: "subnet-0a1b2c3d4e5f60789", vpcId: "vpc-0a1b2c3d4e5f60789", availabilityZone: (inputs.availabilityZone as string | undefined) ?? `${awsRegion()}a`, cidrBlock: "172.31.0.0/20" }),
 };
 
 /** Removes Pulumi's secret wrappers (for mocks' returned state). */
@@ -136,9 +145,15 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       },
       call(args: pulumi.runtime.MockCallArgs) {
         recorder.invocations.push({ token: args.token, inputs: args.inputs });
+        // Pulumi reports a failed invoke with the error's gRPC `details` only: carry the message there.
+        const fail = (message: string) => Object.assign(new Error(message), { details: `invoke ${args.token}: ${message}` });
         const f = invokeResults[args.token];
-        if (!f) throw new Error(`no mock result for invoke ${args.token}; add one to scripts/lib/mocks.ts invokeResults`);
-        return f(args.inputs);
+        if (!f) throw fail("no mock result; add one to scripts/lib/mocks.ts invokeResults");
+        try {
+          return f(args.inputs);
+        } catch (e) {
+          throw fail((e as Error).message);
+        }
       },
     },
     opts.project ?? "gpu-workbench",

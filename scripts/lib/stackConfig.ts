@@ -1,12 +1,18 @@
 /** Reads a stack file (`Pulumi.<stack>.yaml`: a top-level `config:` map) for the mock runtime. */
 import * as fs from "fs";
 import * as YAML from "yaml";
+import { keyPath } from "../../components/config/grammar";
+import { plainSecretProblems } from "../../components/config/secrets";
 
 export interface StackConfig {
   /** Fully qualified key -> value as Pulumi's runtime takes it (objects as JSON text). */
   values: Record<string, string>;
   /** Keys whose values are `secure:` in the file: they stay secret and unknown to the plan. */
   secretKeys: string[];
+  /** Per key: the paths inside it (`registries[0].password`) that are `secure:`; "" for the whole value. */
+  securePaths: Record<string, string[]>;
+  /** Per key: the value as written, with "[secret]" for each secure value. */
+  plainValues: Record<string, unknown>;
 }
 
 export function readStackConfig(file: string, project = "gpu-workbench"): StackConfig {
@@ -16,8 +22,12 @@ export function readStackConfig(file: string, project = "gpu-workbench"): StackC
   }
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const securePaths: Record<string, string[]> = {};
+  const plainValues: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc.config)) {
     const full = key.includes(":") ? key : `${project}:${key}`;
+    securePaths[full] = pathsOfSecure(value, "");
+    plainValues[full] = replaceSecure(value);
     if (isSecure(value)) {
       secretKeys.push(full);
       values[full] = "[secret]";
@@ -29,7 +39,26 @@ export function readStackConfig(file: string, project = "gpu-workbench"): StackC
       values[full] = typeof plain === "string" ? plain : JSON.stringify(plain);
     }
   }
-  return { values, secretKeys };
+  return { values, secretKeys, securePaths, plainValues };
+}
+
+/** The Pulumi --path of every secure value inside `v` ("" is the value itself). */
+function pathsOfSecure(v: unknown, at: string): string[] {
+  if (isSecure(v)) return [at];
+  if (Array.isArray(v)) return v.flatMap((x, i) => pathsOfSecure(x, `${at}[${i}]`));
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => pathsOfSecure(x, at === "" ? k : keyPath(at, k)));
+  return [];
+}
+
+/**
+ * Every password, token or key of the workbench map that the file holds in plain text. The plan
+ * sees each value's own `secure:` marker, where `pulumi up` only learns that the map holds some.
+ */
+export function plainSecretProblemsInFile(config: StackConfig, project = "gpu-workbench"): string[] {
+  const key = `${project}:workbench`;
+  const secure = new Set(config.securePaths[key] ?? []);
+  if (secure.has("")) return [];
+  return plainSecretProblems(config.plainValues[key], (p) => secure.has(p));
 }
 
 function isSecure(v: unknown): boolean {

@@ -268,3 +268,24 @@ describe("AnalysisApps", () => {
     expect(registered.length).toBe(before);
   });
 });
+
+describe("credential-named env values (issue 18)", () => {
+  test("make the container's env a secret, like the generated credential; other values leave it plain", async () => {
+    const custom = (name: string, env: Record<string, string>, hostPort: number) =>
+      parseWorkbenchConfig(rawConfig({ apps: [{ kind: "custom", name, image: "ghcr.io/acme/lab:1.2", port: 8000, hostPort, env }] }), { region: "koreacentral" }).apps[0];
+    const apps = new AnalysisApps("env-apps", {
+      apps: [custom("tok", { HF_TOKEN: "hf_abc", MODE: "fast" }, 8001), custom("plain", { MODE: "fast" }, 8002)],
+      registries: [],
+      hostGpu: false,
+      dataRoot: "/data/apps",
+      dockerHost: "unix:///var/run/docker.sock",
+      sshAlias: "localhost",
+    });
+    await promiseOf(apps.containerIds);
+    await settle();
+    const tok = byName("env-apps-tok").inputs.envs;
+    expect(isSecretInput(tok)).toBe(true);
+    expect((tok as { value: unknown }).value).toEqual(["HF_TOKEN=hf_abc", "MODE=fast"]);
+    expect(byName("env-apps-plain").inputs.envs).toEqual(["MODE=fast"]);
+  });
+});

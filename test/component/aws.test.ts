@@ -27,6 +27,8 @@ const hex = (s: string, n: number) => crypto.createHash("sha256").update(s).dige
 
 beforeAll(async () => {
   recorder = await installMocks({ stack: "aws-test", preview: false });
+  // The AWS provider's region, which the mocks' ARNs and lookups follow as the provider would.
+  pulumi.runtime.setConfig("aws:region", REGION);
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Req, cb: unknown) => void };
   const inner = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {

@@ -13,6 +13,8 @@ let AzureGpuVm: typeof import("../../components/hosts/azure").AzureGpuVm;
 
 beforeAll(async () => {
   recorder = await installMocks({ stack: "host-args", preview: false });
+  // The mocks answer AWS calls in the region the provider is configured for, as AWS would.
+  pulumi.runtime.setConfig("aws:region", "ap-northeast-2");
   ({ AwsGpuInstance } = await import("../../components/hosts/aws"));
   ({ AzureGpuVm } = await import("../../components/hosts/azure"));
 });

@@ -120,3 +120,65 @@ test("an unknown stack names the stacks there are", () => {
   expect(r.stderr).toContain("stacks: ");
   for (const s of STACKS) expect(r.stderr).toContain(s);
 });
+
+/** Issue 18 through the plan as users run it: refused configs exit 2, a failing program exits 1. */
+describe("bad input and program errors (issue 18)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-i18-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const stackText = (stack: string) => fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8");
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  test.each([
+    ["an ssh host with a newline (class 1)", "ssh", (t: string) => t.replace("host: gpu1.lab.example.com", 'host: "gpu1.lab.example.com\\n  ProxyCommand sh -c id"'),
+      'workbench.ssh.host: "gpu1.lab.example.com\\n  ProxyCommand sh -c id" is not a host name or IP address; use a DNS name such as gpu1.example.com or an address such as 192.0.2.10'],
+    ["RDP with the internet in two halves (class 2)", "azure-t4", (t: string) => t.replace(/allowedCidrs:\n(\s+)- \S+/, "allowedCidrs:\n$1- 0.0.0.0/1\n$1- 128.0.0.0/1").replace(/^( {4})users:/m, "$1rdp: true\n$1users:"),
+      'workbench.allowedCidrs: "0.0.0.0/1", "128.0.0.0/1" are refused while rdp is on (together they cover every IPv4 address): RDP takes passwords; list your own addresses instead'],
+    ["a plain registry password (class 5)", "aws-g5", (t: string) => t.replace(/^( {4})users:/m, "$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password: hunter2\n$1users:"),
+      "workbench.registries[0].password: a password in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path 'workbench.registries[0].password' <value>"],
+    ["a plain password beside a secure one: the file says which (class 5)", "aws-g5", (t: string) => t.replace(/^( {4})users:/m, "$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password:\n$1      secure: v1:AAAA:BBBB\n$1  - server: quay.io\n$1    username: acme\n$1    password: hunter2\n$1users:"),
+      "workbench.registries[1].password: a password in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path 'workbench.registries[1].password' <value>"],
+    ["an unknown key of the namespace (class 6)", "local", (t: string) => t.replace("config:\n", "config:\n  gpu-workbench:hostGpu: true\n"),
+      "gpu-workbench:hostGpu: unknown key; valid keys are workbench, sshPrivateKeyPath"],
+  ])("%s: exit 2, the key path word for word, no plan", (_why, stack, edit, message) => {
+    const file = write(stack, edit(stackText(stack)));
+    const r = plan("--stack", stack, "--config", file);
+    expect(r.stderr).toBe(`Invalid stack config (${file}):\n${message}\n`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toContain("hunter2");
+  });
+
+  test.each([
+    ["apply", "azure-t4", 'known_hosts key: "ssh-ed25519 AAAA%broken" is not "type base64"; refusing to render it'],
+    ["invoke", "aws-g5", "invoke aws:ec2/getSubnet:getSubnet: mock fault: no default subnet in this availability zone"],
+    ["register", "aws-g5", "failed to register new resource aws-g5-host-instance [aws:ec2/instance:Instance]: mock fault: the instance type is not offered in this zone"],
+  ])("an error inside the program (%s) exits 1 with it on stderr and prints no partial plan (class 7)", (fault, stack, error) => {
+    const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "--require", "./test/support/planFault.ts", "scripts/plan.ts", "--stack", stack, "--json"], {
+      cwd: ROOT, encoding: "utf8", timeout: 90_000, env: { ...process.env, GW_PLAN_FAULT: fault },
+    });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines[0]).toBe(`The program failed (${path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`)}); no plan:`);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines.slice(1)) expect(line.endsWith(error)).toBe(true);
+  });
+
+  test.each([
+    ["aws-g4dn", (t: string) => t, "us-west-2", "us-west-2b"],
+    ["aws-g5", (t: string) => t.replace(/aws:region: \S+/, "aws:region: eu-central-1"), "eu-central-1", "eu-central-1a"],
+  ])("the mocks follow the stack's own region (%s): ARNs and zones say what `pulumi up` would send (class 7)", (stack, edit, region, zone) => {
+    const r = plan("--stack", stack, "--config", write(`${stack}-region`, edit(stackText(stack))), "--json");
+    expect(r.stderr).toBe("");
+    const resources = JSON.parse(r.stdout).resources as { type: string; name: string; inputs: Record<string, unknown> }[];
+    const text = JSON.stringify(resources);
+    expect([...new Set(text.match(/\b[a-z]{2}-(?:gov-)?[a-z]+-\d/g))]).toEqual([region]);
+    expect(resources.find((x) => x.type === "aws:ebs/volume:Volume")!.inputs.availabilityZone).toBe(zone);
+    const arns = text.match(/arn:aws:ec2:[^:]*:/g) ?? [];
+    expect(new Set(arns)).toEqual(new Set([`arn:aws:ec2:${region}:`]));
+  });
+});

@@ -71,7 +71,7 @@ describe("a valid config", () => {
 
   test("0.0.0.0/0 for SSH alone is accepted with a warning", () => {
     const spec = parseWorkbenchConfig(rawConfig({ allowedCidrs: ["0.0.0.0/0"] }), { region: "koreacentral" });
-    expect(spec.warnings).toEqual(["workbench.allowedCidrs: SSH is open to the whole internet (0.0.0.0/0); keys only, but prefer your own addresses"]);
+    expect(spec.warnings).toEqual(['workbench.allowedCidrs: SSH is open to the whole internet ("0.0.0.0/0"); keys only, but prefer your own addresses']);
   });
 
   test("the time zone is accepted as Windows id or IANA name and resolved to both", () => {

@@ -1,0 +1,60 @@
+/**
+ * Which config values are passwords, tokens or keys, and the check that each came from a Pulumi
+ * secret: a plain one sits in clear text in Pulumi.<stack>.yaml (and in the state), even when the
+ * plan masks it.
+ *
+ * How secret a value is depends on who asks. `pulumi up` tells the program only whether a whole
+ * config key holds any secret (PULUMI_CONFIG_SECRET_KEYS; `pulumi config set --secret --path`
+ * marks the whole `workbench` map). The offline plan reads the stack file and knows each value.
+ * Both ask through `isSecret(path)`.
+ */
+import { keyPath } from "./grammar";
+
+/**
+ * Environment names that carry a credential: the last "_" part (or the name's end) says password,
+ * token, secret, key or credentials, e.g. HF_TOKEN, WANDB_API_KEY, AWS_SECRET_ACCESS_KEY,
+ * PGPASSWORD. AWS_ACCESS_KEY_ID ends in ID and is not one.
+ */
+export function isSecretEnvName(name: string): boolean {
+  const upper = name.toUpperCase();
+  const last = upper.split("_").filter((p) => p !== "").pop() ?? "";
+  return ["PASSWORD", "PASSWD", "PASSPHRASE", "TOKEN", "SECRET", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"].includes(last)
+    || /(PASSWORD|PASSWD|TOKEN|SECRET)$/.test(upper);
+}
+
+type Raw = Record<string, unknown>;
+const isMap = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The key paths (below `workbench`) of the raw config that hold a password, token or key:
+ * `registries[i].password` and the credential-named `apps[i].env.<NAME>`.
+ */
+export function secretPaths(raw: unknown): string[] {
+  if (!isMap(raw)) return [];
+  const out: string[] = [];
+  if (Array.isArray(raw.registries)) {
+    raw.registries.forEach((r, i) => {
+      if (isMap(r) && r.password !== undefined) out.push(`registries[${i}].password`);
+    });
+  }
+  if (Array.isArray(raw.apps)) {
+    raw.apps.forEach((a, i) => {
+      if (!isMap(a) || !isMap(a.env)) return;
+      for (const name of Object.keys(a.env)) if (isSecretEnvName(name)) out.push(keyPath(`apps[${i}].env`, name));
+    });
+  }
+  return out;
+}
+
+/**
+ * One problem per secret-bearing path whose value is not a Pulumi secret, with the command that
+ * makes it one. The value itself is never printed.
+ */
+export function plainSecretProblems(raw: unknown, isSecret: (path: string) => boolean, configKey = "workbench"): string[] {
+  return secretPaths(raw)
+    .filter((p) => !isSecret(p))
+    .map((p) => {
+      const what = p.endsWith(".password") ? "a password" : "a credential";
+      return `${configKey}.${p}: ${what} in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path '${configKey}.${p}' <value>`;
+    });
+}
