@@ -119,7 +119,8 @@ export function renderText(plan: Plan): string {
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
-const hourly = (n: number) => `$${n.toFixed(3)}/h`;
+/** Four decimals, a trailing zero dropped: $0.526/h, $0.1845/h. */
+const hourly = (n: number) => `$${n.toFixed(4).replace(/0$/, "")}/h`;
 const range = (low: number, high: number, f: (n: number) => string) => (low === high ? f(low) : `${f(low).replace("/h", "")}-${f(high)}`);
 
 /** The estimate as the plan prints it: every month says what it assumes; a missing price says why. */
