@@ -5,6 +5,12 @@ module.exports = {
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   modulePathIgnorePatterns: ["<rootDir>/bin/", "<rootDir>/test/e2e/.cache/"],
   testTimeout: 30000,
+  // Jest 30 "soft"-deletes what a test file left on the global scope and prints a JEST-01
+  // deprecation block whenever a callback that outlived its test file touches it.
+  // "on" (delete for real) breaks child_process here: spawnSync returns no stdout/stderr in the
+  // plan tests. "off" keeps jest 29's behaviour: no cleanup, no warning; each file resets Pulumi's
+  // state itself (setMocks).
+  testEnvironmentOptions: { globalsCleanup: "off" },
   // Component tests each set Pulumi's process-wide mocks: keep files isolated, two at a time on 2 cores.
   maxWorkers: 2,
 };

@@ -102,11 +102,15 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
+  // process.exitCode, never process.exit(): exit() ends the process before a piped stdout has
+  // drained, and `plan --json | jq` would read only the first 64 KiB.
   main().then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exitCode = code;
+    },
     (e) => {
       process.stderr.write(`${(e as Error).stack ?? e}\n`);
-      process.exit(1);
+      process.exitCode = 1;
     },
   );
 }

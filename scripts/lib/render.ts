@@ -2,6 +2,8 @@
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { redactUserData } from "../../components/bootstrap";
+import type { CostEstimate } from "../../components/config/estimate";
+import { ASSUMED_START, WEEKDAYS_PER_MONTH } from "../../components/config/estimate";
 import { TARGETS, type Target } from "../../components/config/spec";
 import { TARGET_RECORDS } from "../../components/targets";
 import { Registration, SECRET_SIG, SECRET_SIG_KEY } from "./mocks";
@@ -115,16 +117,47 @@ export function renderText(plan: Plan): string {
   for (const u of plan.userData) {
     lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${userDataLimitNote(plan.target)}`);
   }
-  const est = plan.outputs.estimate as { size: string; pricePerHour: number; monthlyAlwaysOn: number; monthlyOfficeHours: number; priceRegion: string; priceDate: string; priceSource: string; note: string } | undefined;
-  if (est && typeof est === "object") {
-    lines.push(
-      "",
-      `Estimate: ${est.size} at $${est.pricePerHour.toFixed(3)}/h (${est.priceRegion}, ${est.priceDate})`,
-      `  always on: $${est.monthlyAlwaysOn.toFixed(2)}/month; 10 h x 22 weekdays: $${est.monthlyOfficeHours.toFixed(2)}/month`,
-      `  ${est.note} Source: ${est.priceSource}.`,
-    );
-  }
+  const est = plan.outputs.estimate as CostEstimate | undefined;
+  if (est && typeof est === "object") lines.push("", ...estimateLines(est));
   return lines.join("\n") + "\n";
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+/** Four decimals, a trailing zero dropped: $0.526/h, $0.1845/h. */
+const hourly = (n: number) => `$${n.toFixed(4).replace(/0$/, "")}/h`;
+const range = (low: number, high: number, f: (n: number) => string) => (low === high ? f(low) : `${f(low).replace("/h", "")}-${f(high)}`);
+
+/** The estimate as the plan prints it: every month says what it assumes; a missing price says why. */
+export function estimateLines(est: CostEstimate): string[] {
+  const lines = [`Estimate for ${est.size} in ${est.region}:`];
+  if (est.priced && est.pricePerHour !== undefined) {
+    lines.push(`  on demand: ${hourly(est.pricePerHour)}; always on (730 h): ${usd(est.monthlyAlwaysOn!)}/month`);
+    if (est.scheduledHoursPerMonth !== undefined) {
+      lines.push(`  scheduled (autoShutdown; started at ${ASSUMED_START} on ${WEEKDAYS_PER_MONTH} weekdays): ${est.scheduledHoursPerMonth} h, ${usd(est.monthlyScheduled!)}/month`);
+    } else {
+      lines.push("  no autoShutdown: the VM bills until someone stops it (set workbench.autoShutdown to cap it)");
+    }
+    if (est.spotPricePerHourLow !== undefined && est.spotPricePerHourHigh !== undefined) {
+      const by = est.spotPricePerHourLow === est.spotPricePerHourHigh ? "" : " (by availability zone)";
+      const month = est.monthlySpotLow !== undefined && est.monthlySpotHigh !== undefined
+        ? `; ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} spot month: ${range(est.monthlySpotLow, est.monthlySpotHigh, usd)}`
+        : "";
+      lines.push(`  spot: ${range(est.spotPricePerHourLow, est.spotPricePerHourHigh, hourly)}${by}${month}`);
+    }
+  }
+  lines.push(`  ${est.note}`);
+  const verified = est.priceVerified ? "read from the cloud's price list" : "unverified";
+  lines.push(`  Prices of ${est.priceDate} (${verified}): ${est.priceSource}.`);
+  if (est.spotPricePerHourLow !== undefined) lines.push(`  Spot prices: ${est.spotPriceSource}.`);
+  if (est.cheapestRegions.length > 0) {
+    const basis = `${est.monthlySpotLow !== undefined ? "lowest spot price" : "on demand"}, ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} month`;
+    lines.push(`  Cheapest other priced regions for ${est.size} (${basis}):`);
+    for (const o of est.cheapestRegions) {
+      const saving = o.savingPerMonth === undefined ? "" : o.savingPerMonth > 0 ? `, saves ${usd(o.savingPerMonth)}/month` : o.savingPerMonth < 0 ? `, costs ${usd(-o.savingPerMonth)}/month more` : ", same price";
+      lines.push(`    ${o.region}: ${hourly(o.pricePerHour)}, ${usd(o.monthly)}/month${saving}`);
+    }
+  }
+  return lines;
 }
 
 /** A string map prints one entry a line (multi-line values as indented blocks); the rest as JSON. */

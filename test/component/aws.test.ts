@@ -224,7 +224,9 @@ describe("default config (g5.xlarge, on-demand, no RDP, default VPC)", () => {
     expect(await valueOf(wb.driverInstall)).toBe("preinstalled");
     expect(await pulumi.isSecret(wb.credentials)).toBe(true);
     expect(await pulumi.isSecret(wb.address)).toBe(false);
-    expect((await valueOf(wb.estimate))?.pricePerHour).toBe(1.006);
+    // The region's own price (g5.xlarge in ap-northeast-2), never us-east-1's $1.006.
+    const estimate = await valueOf(wb.estimate);
+    expect([estimate?.region, estimate?.priced, estimate?.pricePerHour]).toEqual([REGION, true, 1.237]);
   });
 });
 

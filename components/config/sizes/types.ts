@@ -6,18 +6,46 @@ export interface SizeInfo {
   memoryGb: number;
   /** undefined for CPU sizes. */
   gpu: GpuSpec | undefined;
-  /** Pay-as-you-go / on-demand Linux list price, USD per hour, in the catalog's price region. */
-  pricePerHour: number;
+}
+
+/** One size's Linux list prices in one region, USD per hour. */
+export interface RegionPrice {
+  /** Pay-as-you-go (Azure) / on-demand (AWS). */
+  onDemand: number;
+  /**
+   * Spot: the lowest and highest figure the source gives for the region (AWS prices spot per
+   * availability zone; Azure gives one). Undefined when the source has no spot price here.
+   */
+  spotLow?: number;
+  spotHigh?: number;
+}
+
+/**
+ * A cloud's price table, as written by scripts/update-prices.ts (or recorded by hand, which the
+ * table then says). A region the table does not cover has no price at all; a covered region with
+ * no entry for a size means the source did not list that size there.
+ */
+export interface PriceTable {
+  /** When the figures were read (YYYY-MM-DD). */
+  date: string;
+  /** Where the on-demand figures come from. */
+  source: string;
+  /** Where the spot figures come from. */
+  spotSource: string;
+  /** True only for figures read from the cloud's own price list by scripts/update-prices.ts. */
+  verified: boolean;
+  /** The regions the table covers. */
+  regions: readonly string[];
+  /** size -> region -> price. */
+  prices: Readonly<Record<string, Readonly<Record<string, RegionPrice>>>>;
+  /** Why a size has no price anywhere, when it is left out on purpose. */
+  omitted: Readonly<Record<string, string>>;
 }
 
 export interface SizeCatalog {
-  /** Region the prices were read for. */
-  priceRegion: string;
-  /** When the prices were read (YYYY-MM-DD). */
-  priceDate: string;
-  /** Where they were read. */
-  priceSource: string;
   sizes: Readonly<Record<string, SizeInfo>>;
+  /** Per-region prices of the sizes (see PriceTable). */
+  prices: PriceTable;
 }
 
 /** Names in the catalog closest to `wanted` (edit distance, then shared prefix), best first. */
