@@ -24,6 +24,10 @@ export interface Registration {
   provider: string | undefined;
   /** As sent to the engine: secrets are `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
   inputs: Record<string, unknown>;
+  /** The `protect` option (inherited from the parent, as the SDK sends it). */
+  protect: boolean;
+  /** The `retainOnDelete` option. */
+  retainOnDelete: boolean;
 }
 
 export interface Invocation {
@@ -126,6 +130,7 @@ export function unwrapSecrets(v: unknown): unknown {
  */
 export async function installMocks(opts: { project?: string; stack: string; preview: boolean }): Promise<MockRecorder> {
   const recorder: MockRecorder = { registrations: [], invocations: [] };
+  lastRecorder = recorder;
   const parents = new Map<string, string | undefined>();
   await pulumi.runtime.setMocks(
     {
@@ -160,6 +165,8 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       custom: req.getCustom(),
       provider: req.getProvider() || undefined,
       inputs: deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>,
+      protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
     };
     recorder.registrations.push(reg);
     original(req, (err, res) => {
@@ -173,7 +180,16 @@ export async function installMocks(opts: { project?: string; stack: string; prev
   return recorder;
 }
 
+let lastRecorder: MockRecorder | undefined;
+
+/** The recorder of the latest installMocks call: what `npm run plan -- --policy` checks. */
+export function lastMockRecorder(): MockRecorder | undefined {
+  return lastRecorder;
+}
+
 interface RegisterRequest {
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
   getParent(): string;
   getType(): string;
   getName(): string;
