@@ -80,8 +80,14 @@ async function main(): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
+  let policyConfig: ReturnType<typeof readPolicyConfig> | undefined;
   try {
-    const policyConfig = opts.policy ? readPolicyConfig(opts.policyConfig) : undefined;
+    policyConfig = opts.policy ? readPolicyConfig(opts.policyConfig) : undefined;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
     const plan = await runPlan(opts);
     if (policyConfig === undefined) {
       process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderText(plan));
