@@ -64,6 +64,10 @@ export async function startPolicyPack(dir: string, timeoutMs = 60_000): Promise<
       clearTimeout(timer);
       reject(new Error(`policy pack in ${dir} exited with ${code}; stderr: ${err}`));
     });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`policy pack in ${dir} did not start: ${e.message}`));
+    });
   });
   const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   return {
