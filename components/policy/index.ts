@@ -8,8 +8,10 @@
  * --policy` runs the same ones over the offline plan. This module starts the pack's server when
  * loaded: it is the pack's entry point, not part of the library's API.
  */
-import { PolicyPack, ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_ALLOWED_SIZES, POLICY_RULES, PolicyRule, PolicySettings, PolicySubject } from "./rules";
+import { PolicyPack, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import {
+  DEFAULT_ALLOWED_SIZES, POLICY_RULES, PolicyRule, PolicySettings, PolicySubject, STACK_POLICY_RULES, StackPolicyRule,
+} from "./rules";
 
 /** A rule as an engine policy: violations are reported; a rule that cannot decide here says why it is not applicable. */
 export function enginePolicy(rule: PolicyRule): ResourceValidationPolicy {
@@ -42,8 +44,43 @@ export function enginePolicy(rule: PolicyRule): ResourceValidationPolicy {
   };
 }
 
+/** A stack resource as the rules see it: outputs for props, dependencies by URN, retainOnDelete unseen. */
+function stackSubject(r: PolicyResource): PolicySubject {
+  return {
+    type: r.type,
+    name: r.name,
+    props: r.props,
+    secretPaths: undefined,
+    protect: r.opts.protect,
+    retainOnDelete: undefined,
+    urn: r.urn,
+    propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.map((d) => d.urn)])),
+  };
+}
+
+/** A stack rule as an engine policy; violations are reported against the resource they are about. */
+export function engineStackPolicy(rule: StackPolicyRule): StackValidationPolicy {
+  return {
+    name: rule.name,
+    description: rule.description,
+    remediationSteps: rule.remediation,
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      const results = rule.checkStack(args.resources.map(stackSubject), {});
+      const undecided: string[] = [];
+      for (const { resource, findings } of results) {
+        for (const f of findings) {
+          if (f.unverifiable) undecided.push(f.message);
+          else reportViolation(f.message, resource.urn);
+        }
+      }
+      if (undecided.length > 0 && results.every((r) => r.findings.every((f) => f.unverifiable))) args.notApplicable(undecided.join("; "));
+    },
+  };
+}
+
 new PolicyPack("gpu-workbench", {
   description: "Guards gpu-workbench stacks: nothing open to the internet, IMDSv2, secret user data, private encrypted retained storage, safe spot eviction, allowed sizes, apps on loopback.",
   enforcementLevel: "mandatory",
-  policies: POLICY_RULES.map(enginePolicy),
+  policies: [...POLICY_RULES.map(enginePolicy), ...STACK_POLICY_RULES.map(engineStackPolicy)],
 });

@@ -26,6 +26,10 @@ export interface PolicySubject {
   protect: boolean;
   /** The `retainOnDelete` option; undefined when the runner cannot see it. */
   retainOnDelete: boolean | undefined;
+  /** The resource's URN (stack rules follow dependencies by it). */
+  urn?: string;
+  /** Per input, the URNs of the resources its value came from. */
+  propertyDependencies?: Record<string, string[]>;
 }
 
 export interface Finding {
@@ -422,11 +426,63 @@ const appsLoopback: PolicyRule = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// data-resource-group-retained (a stack rule: it follows a resource's dependencies)
+
+/** A rule over the whole stack: findings per resource. */
+export interface StackPolicyRule {
+  name: string;
+  description: string;
+  remediation: string;
+  checkStack(resources: PolicySubject[], config: PolicyConfig): { resource: PolicySubject; findings: Finding[] }[];
+}
+
+const AZURE_RG = "azure-native:resources:ResourceGroup";
+
+/** Whether a resource is kept on destroy: true, false, or undefined when the runner cannot tell. */
+function kept(r: PolicySubject): boolean | undefined {
+  if (r.protect || r.retainOnDelete === true) return true;
+  return r.retainOnDelete === undefined ? undefined : false;
+}
+
+const dataResourceGroupRetained: StackPolicyRule = {
+  name: "data-resource-group-retained",
+  description: "A resource group that holds retained data is retained too: deleting a group deletes everything in it, retained disks included.",
+  remediation: "Give the resource group { retainOnDelete: true } (AzureGpuVm does), or put the data in a group the stack does not create.",
+  checkStack(resources) {
+    const byUrn = new Map(resources.filter((r) => r.urn).map((r) => [r.urn!, r]));
+    const out = new Map<PolicySubject, Finding[]>();
+    for (const data of resources) {
+      if (![T.azureDisk, T.azureStorage].includes(data.type as never) || kept(data) === false) continue;
+      for (const urn of data.propertyDependencies?.resourceGroupName ?? []) {
+        const group = byUrn.get(urn);
+        if (group?.type !== AZURE_RG) continue;
+        const k = kept(group);
+        if (k === true) continue;
+        const findings = out.get(group) ?? [];
+        findings.push(k === false
+          ? { message: `${group.name}: holds the retained ${data.name} but is deleted on destroy, and takes ${data.name} with it` }
+          : { message: `${group.name}: holds the retained ${data.name}; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)`, unverifiable: true });
+        out.set(group, findings);
+      }
+    }
+    return [...out].map(([resource, findings]) => ({ resource, findings }));
+  },
+};
+
+/** The stack rules of the pack. */
+export const STACK_POLICY_RULES: readonly StackPolicyRule[] = [dataResourceGroupRetained];
+
+// ---------------------------------------------------------------------------------------------
 
 /** Every rule of the pack, in report order. All are mandatory by default. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noInternetIngress, awsImdsV2, userDataSecret, storagePrivateEncrypted, dataRetained, spotEvictsSafely, vmSizeAllowed, appsLoopback,
 ];
+
+/** Every policy name of the pack: the resource rules, then the stack rules. */
+export function policyNames(): string[] {
+  return [...POLICY_RULES.map((r) => r.name), ...STACK_POLICY_RULES.map((r) => r.name)];
+}
 
 /** One rule's findings on one resource. */
 export interface PolicyResult {
@@ -443,7 +499,7 @@ const LEVELS: readonly string[] = ["mandatory", "advisory", "disabled"];
 export function validatePolicyConfig(config: unknown): PolicyConfig {
   const c = obj(config);
   if (!c) throw new Error("policy config: expected a JSON object keyed by policy name");
-  const names = POLICY_RULES.map((r) => r.name);
+  const names = policyNames();
   for (const [name, v] of Object.entries(c)) {
     if (!names.includes(name)) throw new Error(`policy config: no policy "${name}"; the policies are ${names.join(", ")}`);
     const level = typeof v === "string" ? v : obj(v)?.enforcementLevel;
@@ -471,6 +527,13 @@ export function evaluate(resources: PolicySubject[], config: PolicyConfig = {}):
       if (!rule.types.includes(r.type)) continue;
       const findings = rule.check(r, config);
       if (findings.length > 0) out.push({ policy: rule.name, enforcementLevel, resource: r.name, type: r.type, findings });
+    }
+  }
+  for (const rule of STACK_POLICY_RULES) {
+    const enforcementLevel = settingsOf(config, rule.name).enforcementLevel ?? "mandatory";
+    if (enforcementLevel === "disabled") continue;
+    for (const { resource, findings } of rule.checkStack(resources, config)) {
+      out.push({ policy: rule.name, enforcementLevel, resource: resource.name, type: resource.type, findings });
     }
   }
   return out;

@@ -28,6 +28,8 @@ export interface Registration {
   protect: boolean;
   /** The `retainOnDelete` option. */
   retainOnDelete: boolean;
+  /** Per input, the URNs of the resources its value came from. */
+  propertyDependencies: Record<string, string[]>;
 }
 
 export interface Invocation {
@@ -167,6 +169,9 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       inputs: deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>,
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete() === true,
+      propertyDependencies: Object.fromEntries(
+        [...req.getPropertydependenciesMap().entries()].map(([k, v]) => [k, v.getUrnsList()] as [string, string[]]),
+      ),
     };
     recorder.registrations.push(reg);
     original(req, (err, res) => {
@@ -190,6 +195,7 @@ export function lastMockRecorder(): MockRecorder | undefined {
 interface RegisterRequest {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> };
   getParent(): string;
   getType(): string;
   getName(): string;

@@ -4,7 +4,7 @@
  * secret, and retainOnDelete. Exit 3 on a mandatory violation.
  */
 import * as fs from "fs";
-import { evaluate, POLICY_RULES, PolicyConfig, PolicyResult, PolicySubject, validatePolicyConfig } from "../../components/policy/rules";
+import { evaluate, PolicyConfig, policyNames, PolicyResult, PolicySubject, validatePolicyConfig } from "../../components/policy/rules";
 import { Registration, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets } from "./mocks";
 
 /** The exit code of a plan whose resources break a mandatory policy. */
@@ -31,6 +31,8 @@ export function subjectOf(r: Registration): PolicySubject {
     secretPaths: secretPaths(r.inputs),
     protect: r.protect,
     retainOnDelete: r.retainOnDelete,
+    urn: r.urn,
+    propertyDependencies: r.propertyDependencies,
   };
 }
 
@@ -67,7 +69,7 @@ export function checkPolicy(registrations: Registration[], config: PolicyConfig)
   const violations = results.flatMap((r) => r.findings.map((f) => ({ policy: r.policy, enforcementLevel: r.enforcementLevel, resource: r.resource, type: r.type, message: f.message })));
   return {
     pack: "gpu-workbench",
-    policies: POLICY_RULES.map((r) => r.name),
+    policies: policyNames(),
     resources: subjects.length,
     violations,
     failed: violations.some((v) => v.enforcementLevel === "mandatory"),

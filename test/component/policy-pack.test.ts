@@ -8,8 +8,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { POLICY_RULES } from "../../components/policy/rules";
-import { RunningPack, startPolicyPack } from "../support/policyPack";
+import { policyNames } from "../../components/policy/rules";
+import { RunningPack, startPolicyPack, urnOf } from "../support/policyPack";
 
 const ROOT = path.join(__dirname, "..", "..");
 let pack: RunningPack;
@@ -26,7 +26,7 @@ const sshFrom = (sources: string[]) => ({ securityRules: [{ name: "allow-ssh", p
 test("the pack names itself, its version and every rule, all mandatory; vm-size-allowed takes allowedSizes", async () => {
   const info = await pack.info();
   expect([info.name, info.version]).toEqual(["gpu-workbench", JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version]);
-  expect(info.policies.map((p) => [p.name, p.enforcementLevel])).toEqual(POLICY_RULES.map((r) => [r.name, "mandatory"]));
+  expect(info.policies.map((p) => [p.name, p.enforcementLevel])).toEqual(policyNames().map((n) => [n, "mandatory"]));
   const sizes = info.policies.find((p) => p.name === "vm-size-allowed")!.configSchema as { allowedSizes: { type: string; default: string[] } };
   expect(sizes.allowedSizes.type).toBe("array");
   expect(sizes.allowedSizes.default).toContain("Standard_NC4as_T4_v3");
@@ -58,6 +58,18 @@ test("what the engine hides from a policy is not guessed: unwrapped secrets and 
     notApplicable: [{ policy: "data-retained", reason: "data: not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)" }],
   });
   expect(await pack.analyze("azure-native:compute:Disk", "data", { diskSizeGB: 256 }, { protect: true })).toEqual({ diagnostics: [], notApplicable: [] });
+});
+
+test("a stack rule follows dependencies: a group deleted on destroy under a protected disk is a violation on the group", async () => {
+  const RG = "azure-native:resources:ResourceGroup";
+  const DISK = "azure-native:compute:Disk";
+  const disk = { type: DISK, name: "data", props: { diskSizeGB: 256 }, protect: true, propertyDependencies: { resourceGroupName: [urnOf(RG, "rg")] } };
+  expect(await pack.analyzeStack([{ type: RG, name: "rg", props: { location: "koreacentral" }, protect: true }, disk])).toEqual({ diagnostics: [], notApplicable: [] });
+  // Unprotected: the engine cannot see retainOnDelete, so it cannot tell.
+  expect(await pack.analyzeStack([{ type: RG, name: "rg", props: { location: "koreacentral" } }, disk])).toEqual({
+    diagnostics: [],
+    notApplicable: [{ policy: "data-resource-group-retained", reason: "rg: holds the retained data; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)" }],
+  });
 });
 
 test("the pack's config sets the allowed sizes and the levels", async () => {

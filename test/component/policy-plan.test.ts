@@ -13,7 +13,7 @@ import * as compute from "@pulumi/azure-native/compute";
 import { Container } from "@pulumi/docker/container";
 import { installMocks } from "../../scripts/lib/mocks";
 import { checkPolicy } from "../../scripts/lib/policy";
-import { POLICY_RULES } from "../../components/policy/rules";
+import { policyNames } from "../../components/policy/rules";
 
 const ROOT = path.join(__dirname, "..", "..");
 const STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
@@ -34,10 +34,10 @@ test.each(STACKS)("stack %s passes every policy, and --json carries the report",
   expect([json.code, json.stderr]).toEqual([0, ""]);
   const { policy, ...rest } = JSON.parse(json.stdout);
   const custom = rest.resources.filter((r: { type: string }) => !r.type.startsWith("gpu-workbench:index:"));
-  expect(policy).toEqual({ pack: "gpu-workbench", policies: POLICY_RULES.map((r) => r.name), resources: custom.length, violations: [], failed: false });
+  expect(policy).toEqual({ pack: "gpu-workbench", policies: policyNames(), resources: custom.length, violations: [], failed: false });
   const text = plan("--stack", stack, "--policy");
   expect(text.code).toBe(0);
-  expect(text.stdout.endsWith(`\nPolicy pack gpu-workbench (8 policies, ${custom.length} resources): no violations\n`)).toBe(true);
+  expect(text.stdout.endsWith(`\nPolicy pack gpu-workbench (9 policies, ${custom.length} resources): no violations\n`)).toBe(true);
 }, 90_000);
 
 describe("a config the parser accepts with a warning but the pack refuses: SSH open to 0.0.0.0/0", () => {
@@ -49,7 +49,7 @@ describe("a config the parser accepts with a warning but the pack refuses: SSH o
     const r = plan("--stack", "aws-g5", "--config", open, "--policy");
     expect(r.code).toBe(3);
     const [summary, ...rest] = r.stdout.split("\n").slice(-3);
-    expect(summary).toMatch(/^Policy pack gpu-workbench \(8 policies, \d+ resources\): 1 mandatory and 0 advisory violations$/);
+    expect(summary).toMatch(/^Policy pack gpu-workbench \(9 policies, \d+ resources\): 1 mandatory and 0 advisory violations$/);
     expect(rest).toEqual([line, ""]);
     // Without --policy the plan itself succeeds: the pack is the gate.
     expect(plan("--stack", "aws-g5", "--config", open).code).toBe(0);
@@ -77,7 +77,7 @@ test("a bad policy config, or --policy-config alone, exits 2 before planning", (
   const bad = tmpFile("bad.json", JSON.stringify({ "no-internet-ingres": "advisory" }));
   const r = plan("--stack", "aws-g5", "--policy", "--policy-config", bad);
   expect([r.code, r.stdout]).toEqual([2, ""]);
-  expect(r.stderr).toBe(`--policy-config ${bad}: policy config: no policy "no-internet-ingres"; the policies are ${POLICY_RULES.map((x) => x.name).join(", ")}\n`);
+  expect(r.stderr).toBe(`--policy-config ${bad}: policy config: no policy "no-internet-ingres"; the policies are ${policyNames().join(", ")}\n`);
   const alone = plan("--stack", "aws-g5", "--policy-config", bad);
   expect([alone.code, alone.stdout]).toEqual([2, ""]);
   expect(alone.stderr.split("\n")[0]).toBe("--policy-config needs --policy");
@@ -90,8 +90,9 @@ test("the recorder sees what the SDK sends: a plain user data with a key, an unr
     resourceGroupName: "rg", hardwareProfile: { vmSize: "Standard_NC4as_T4_v3" }, osProfile: { computerName: name, adminUsername: "ana", customData },
   });
   vm("plain-vm", key);
+  const rg = new (await import("@pulumi/azure-native/resources")).ResourceGroup("rg", { location: "koreacentral" });
   vm("secret-vm", pulumi.secret(key));
-  new compute.Disk("kept", { resourceGroupName: "rg", diskSizeGB: 32, creationData: { createOption: "Empty" } }, { retainOnDelete: true });
+  new compute.Disk("kept", { resourceGroupName: rg.name, diskSizeGB: 32, creationData: { createOption: "Empty" } }, { retainOnDelete: true });
   new compute.Disk("lost", { resourceGroupName: "rg", diskSizeGB: 32, creationData: { createOption: "Empty" } });
   new Container("app", { image: "x", ports: [{ internal: 8888, external: 8888, ip: "0.0.0.0" }] });
   await pulumi.runtime.disconnect();
@@ -100,6 +101,7 @@ test("the recorder sees what the SDK sends: a plain user data with a key, an unr
     "user-data-secret: plain-vm: osProfile.customData carries a private key but is not a secret",
     "data-retained: lost: holds user data but has neither retainOnDelete nor protect; pulumi destroy or a replacement would delete it",
     "apps-loopback: app: port 8888 is published on 0.0.0.0; bind it to 127.0.0.1 or expose the app on purpose",
+    "data-resource-group-retained: rg: holds the retained kept but is deleted on destroy, and takes kept with it",
   ]);
   expect(report.failed).toBe(true);
 });

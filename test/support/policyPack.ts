@@ -32,11 +32,18 @@ export interface RunningPack {
   info(): Promise<{ name: string; version: string; policies: PolicyInfo[] }>;
   configure(config: Record<string, { enforcementLevel?: string; properties?: Record<string, unknown> }>): Promise<void>;
   analyze(type: string, name: string, props: Record<string, unknown>, opts?: { protect?: boolean }): Promise<AnalyzeResult>;
+  /** AnalyzeStack, as the engine calls it at the end of an update: resources with their property dependencies. */
+  analyzeStack(resources: { type: string; name: string; props: Record<string, unknown>; protect?: boolean; propertyDependencies?: Record<string, string[]> }[]): Promise<AnalyzeResult>;
   stderr(): string;
   stop(): void;
 }
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
+
+/** The URN a resource of the test stack has. */
+export function urnOf(type: string, name: string): string {
+  return `urn:pulumi:test::gpu-workbench::${type}::${name}`;
+}
 
 function call<T>(fn: (cb: (err: grpc.ServiceError | null, res: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res))));
@@ -97,12 +104,36 @@ export async function startPolicyPack(dir: string, timeoutMs = 60_000): Promise<
       const req = new analyzer.AnalyzeRequest();
       req.setType(type);
       req.setName(name);
-      req.setUrn(`urn:pulumi:test::gpu-workbench::${type}::${name}`);
+      req.setUrn(urnOf(type, name));
       req.setProperties(Struct.fromJavaScript(props as never));
       const o = new analyzer.AnalyzerResourceOptions();
       o.setProtect(opts.protect ?? false);
       req.setOptions(o);
       const res = await call<analyzer.AnalyzeResponse>((cb) => client.analyze(req, cb));
+      return {
+        diagnostics: res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] })),
+        notApplicable: res.getNotApplicableList().map((n) => ({ policy: n.getPolicyName(), reason: n.getReason() })),
+      };
+    },
+    async analyzeStack(resources) {
+      const req = new analyzer.AnalyzeStackRequest();
+      req.setResourcesList(resources.map((r) => {
+        const a = new analyzer.AnalyzerResource();
+        a.setType(r.type);
+        a.setName(r.name);
+        a.setUrn(urnOf(r.type, r.name));
+        a.setProperties(Struct.fromJavaScript(r.props as never));
+        const o = new analyzer.AnalyzerResourceOptions();
+        o.setProtect(r.protect ?? false);
+        a.setOptions(o);
+        for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+          const d = new analyzer.AnalyzerPropertyDependencies();
+          d.setUrnsList(urns);
+          a.getPropertydependenciesMap().set(k, d);
+        }
+        return a;
+      }));
+      const res = await call<analyzer.AnalyzeResponse>((cb) => client.analyzeStack(req, cb));
       return {
         diagnostics: res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] })),
         notApplicable: res.getNotApplicableList().map((n) => ({ policy: n.getPolicyName(), reason: n.getReason() })),
