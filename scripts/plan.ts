@@ -3,7 +3,10 @@
  * No cloud, no Pulumi CLI, no credentials. Secrets print as [secret]. Exit 2 on an invalid config,
  * 1 when the program fails otherwise (an apply that throws), as `pulumi up` would.
  *
- *   npm run plan -- --stack <name> [--config <file>] [--json]
+ *   npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]]
+ *
+ * --policy also runs the policy pack's rules over the plan (scripts/lib/policy.ts): exit 3 on a
+ * mandatory violation.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,24 +16,32 @@ import { captureProgramErrors, ProgramFailedError } from "./lib/programErrors";
 import { plainSecretProblemsInFile, readStackConfig } from "./lib/stackConfig";
 import { Plan, redact, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
+import { checkPolicy, POLICY_VIOLATION_EXIT, readPolicyConfig, renderPolicy } from "./lib/policy";
+import { lastMockRecorder } from "./lib/mocks";
 
 interface Options {
   stack: string;
   configFile: string;
   json: boolean;
+  policy: boolean;
+  policyConfig?: string;
 }
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--json]";
+const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]]";
 
 export function parseArgs(argv: string[]): Options {
   let stack: string | undefined;
   let configFile: string | undefined;
   let json = false;
+  let policy = false;
+  let policyConfig: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--stack") stack = argv[++i];
     else if (a === "--config") configFile = argv[++i];
     else if (a === "--json") json = true;
+    else if (a === "--policy") policy = true;
+    else if (a === "--policy-config") policyConfig = argv[++i];
     else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
@@ -39,7 +50,8 @@ export function parseArgs(argv: string[]): Options {
     const known = fs.readdirSync(path.join(__dirname, "..", "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
     throw new Error(`no config file ${file}; stacks: ${known.join(", ")} (or pass --config <file>)`);
   }
-  return { stack, configFile: file, json };
+  if (policyConfig !== undefined && !policy) throw new Error(`--policy-config needs --policy\n${USAGE}`);
+  return { stack, configFile: file, json, policy, policyConfig };
 }
 
 export async function runPlan(opts: Options): Promise<Plan> {
@@ -84,10 +96,22 @@ async function main(): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
+  let policyConfig: ReturnType<typeof readPolicyConfig> | undefined;
+  try {
+    policyConfig = opts.policy ? readPolicyConfig(opts.policyConfig) : undefined;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
   try {
     const plan = await runPlan(opts);
-    process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderText(plan));
-    return 0;
+    if (policyConfig === undefined) {
+      process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderText(plan));
+      return 0;
+    }
+    const report = checkPolicy(lastMockRecorder()!.registrations, policyConfig);
+    process.stdout.write(opts.json ? JSON.stringify({ ...plan, policy: report }, null, 2) + "\n" : renderText(plan) + renderPolicy(report));
+    return report.failed ? POLICY_VIOLATION_EXIT : 0;
   } catch (e) {
     if (e instanceof WorkbenchConfigError) {
       process.stderr.write(`Invalid stack config (${opts.configFile}):\n${e.message}\n`);

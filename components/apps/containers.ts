@@ -140,6 +140,8 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
     labels: [
       { label: "gpu-workbench.app", value: app.name },
       { label: "gpu-workbench.kind", value: app.kind },
+      // The policy pack's apps-loopback rule admits a port off loopback only with this label.
+      ...(app.expose ? [{ label: "gpu-workbench.expose", value: "true" }] : []),
     ],
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "3" },

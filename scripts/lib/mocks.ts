@@ -26,6 +26,12 @@ export interface Registration {
   provider: string | undefined;
   /** As sent to the engine: secrets are `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
   inputs: Record<string, unknown>;
+  /** The `protect` option (inherited from the parent, as the SDK sends it). */
+  protect: boolean;
+  /** The `retainOnDelete` option. */
+  retainOnDelete: boolean;
+  /** Per input, the URNs of the resources its value came from. */
+  propertyDependencies: Record<string, string[]>;
 }
 
 export interface Invocation {
@@ -135,6 +141,7 @@ export function unwrapSecrets(v: unknown): unknown {
  */
 export async function installMocks(opts: { project?: string; stack: string; preview: boolean }): Promise<MockRecorder> {
   const recorder: MockRecorder = { registrations: [], invocations: [] };
+  lastRecorder = recorder;
   const parents = new Map<string, string | undefined>();
   await pulumi.runtime.setMocks(
     {
@@ -175,6 +182,11 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       custom: req.getCustom(),
       provider: req.getProvider() || undefined,
       inputs: deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>,
+      protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
+      propertyDependencies: Object.fromEntries(
+        [...req.getPropertydependenciesMap().entries()].map(([k, v]) => [k, v.getUrnsList()] as [string, string[]]),
+      ),
     };
     recorder.registrations.push(reg);
     original(req, (err, res) => {
@@ -188,7 +200,17 @@ export async function installMocks(opts: { project?: string; stack: string; prev
   return recorder;
 }
 
+let lastRecorder: MockRecorder | undefined;
+
+/** The recorder of the latest installMocks call: what `npm run plan -- --policy` checks. */
+export function lastMockRecorder(): MockRecorder | undefined {
+  return lastRecorder;
+}
+
 interface RegisterRequest {
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> };
   getParent(): string;
   getType(): string;
   getName(): string;

@@ -85,5 +85,5 @@ test("a bad argument exits 2 through a pipe with the usage", () => {
   const r = planThroughPipe(["--stack", "ssh", "--bogus"]);
   expect(r.code).toBe(2);
   expect(r.stdout).toBe("");
-  expect(r.stderr).toBe("unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json]\n");
+  expect(r.stderr).toBe("unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]]\n");
 });

@@ -7,7 +7,7 @@ import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/an
 import * as path from "path";
 import { APP_KINDS } from "../../components/config/appCatalog";
 
-const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps"];
+const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps"];
 let schema: AnalyzeResult;
 
 beforeAll(() => {
@@ -21,7 +21,7 @@ test("every public component is in the schema", () => {
 });
 
 test("the workbenches share one input shape and one set of outputs", () => {
-  for (const name of ["AzureWorkbench", "AwsWorkbench"]) {
+  for (const name of ["AzureWorkbench", "AwsWorkbench", "SshWorkbench"]) {
     const c = schema.components[name];
     expect(Object.keys(c.inputs).sort()).toEqual(["config", "region", "sshPrivateKeyPath"]);
     for (const o of ["address", "sshConfig", "knownHosts", "tunnels", "appUrls", "credentials", "estimate"]) expect(c.outputs[o]).toBeDefined();

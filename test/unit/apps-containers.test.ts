@@ -244,6 +244,8 @@ describe("containerSettings, config overrides", () => {
       { internal: 8888, external: 8888, ip: "0.0.0.0", protocol: "tcp" },
       { internal: 4040, external: 4040, ip: "127.0.0.1", protocol: "tcp" },
     ]);
+    // The mark the policy pack's apps-loopback rule reads: exposed on purpose.
+    expect(s.labels).toEqual([...labels("jupyter-pyspark", "jupyter-pyspark"), { label: "gpu-workbench.expose", value: "true" }]);
   });
 
   it("merges config env over the catalog's and follows a changed container port in the health check", () => {

@@ -1,0 +1,116 @@
+/**
+ * `npm run plan -- --policy`: the pack's rules over the offline plan. Every stack in stacks/
+ * passes; an open config fails with exit 3 and the rule's message; the pack's config lowers a
+ * level; and the recorded registrations carry what the engine hides (secretness, retainOnDelete)
+ * exactly as Pulumi's SDK sends them.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
+import { Container } from "@pulumi/docker/container";
+import { installMocks } from "../../scripts/lib/mocks";
+import { checkPolicy } from "../../scripts/lib/policy";
+import { policyNames } from "../../components/policy/rules";
+
+const ROOT = path.join(__dirname, "..", "..");
+const STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+
+function plan(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpFile(name: string, text: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+test.each(STACKS)("stack %s passes every policy, and --json carries the report", (stack) => {
+  const json = plan("--stack", stack, "--json", "--policy");
+  expect([json.code, json.stderr]).toEqual([0, ""]);
+  const { policy, ...rest } = JSON.parse(json.stdout);
+  const custom = rest.resources.filter((r: { type: string }) => !r.type.startsWith("gpu-workbench:index:"));
+  expect(policy).toEqual({ pack: "gpu-workbench", policies: policyNames(), resources: custom.length, violations: [], failed: false });
+  // The rest is the plan itself, as without --policy.
+  expect(Object.keys(rest)).toEqual(["stack", "target", "resources", "outputs", "userData"]);
+}, 90_000);
+
+test("as text, the report follows the plan", () => {
+  const text = plan("--stack", "azure-t4", "--policy");
+  expect(text.code).toBe(0);
+  const all = Number(/^Plan for stack azure-t4 \(target azure\): (\d+) resources$/m.exec(text.stdout)![1]);
+  const tail = /\n\nPolicy pack gpu-workbench \(9 policies, (\d+) resources\): no violations\n$/.exec(text.stdout);
+  // Components carry no settings of their own: only the custom resources are checked.
+  expect(Number(tail?.[1])).toBeGreaterThan(0);
+  expect(Number(tail?.[1])).toBeLessThan(all);
+}, 90_000);
+
+describe("a config the parser accepts with a warning but the pack refuses: SSH open to 0.0.0.0/0", () => {
+  const stackText = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.aws-g5.yaml"), "utf8");
+  const open = tmpFile("open.yaml", stackText.replace("      - 203.0.113.7/32\n", "      - 0.0.0.0/0\n"));
+  const line = "  [mandatory] no-internet-ingress: security group aws-g5-host-sg admits the whole IPv4 internet (sources: 0.0.0.0/0); list only the addresses that need access (aws:ec2/securityGroup:SecurityGroup)";
+
+  test("exit 3 and the violation after the plan", () => {
+    const r = plan("--stack", "aws-g5", "--config", open, "--policy");
+    expect(r.code).toBe(3);
+    const [summary, ...rest] = r.stdout.split("\n").slice(-3);
+    expect(summary).toMatch(/^Policy pack gpu-workbench \(9 policies, \d+ resources\): 1 mandatory and 0 advisory violations$/);
+    expect(rest).toEqual([line, ""]);
+    // Without --policy the plan itself succeeds: the pack is the gate.
+    expect(plan("--stack", "aws-g5", "--config", open).code).toBe(0);
+  }, 90_000);
+
+  test("the pack's config can make the rule advisory: reported, exit 0", () => {
+    const config = tmpFile("policy.json", JSON.stringify({ "no-internet-ingress": { enforcementLevel: "advisory" } }));
+    const r = plan("--stack", "aws-g5", "--config", open, "--policy", "--policy-config", config, "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).policy.violations).toEqual([{
+      policy: "no-internet-ingress", enforcementLevel: "advisory", resource: "aws-g5-host-sg", type: "aws:ec2/securityGroup:SecurityGroup",
+      message: "security group aws-g5-host-sg admits the whole IPv4 internet (sources: 0.0.0.0/0); list only the addresses that need access",
+    }]);
+  }, 90_000);
+
+  test("a size outside the configured list fails", () => {
+    const config = tmpFile("sizes.json", JSON.stringify({ "vm-size-allowed": { allowedSizes: ["g4dn.xlarge"] } }));
+    const r = plan("--stack", "aws-g5", "--policy", "--policy-config", config);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("\n  [mandatory] vm-size-allowed: aws-g5-host-instance: size g5.xlarge is not allowed; allowed: g4dn.xlarge (aws:ec2/instance:Instance)\n");
+  }, 90_000);
+});
+
+test("a bad policy config, or --policy-config alone, exits 2 before planning", () => {
+  const bad = tmpFile("bad.json", JSON.stringify({ "no-internet-ingres": "advisory" }));
+  const r = plan("--stack", "aws-g5", "--policy", "--policy-config", bad);
+  expect([r.code, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe(`--policy-config ${bad}: policy config: no policy "no-internet-ingres"; the policies are ${policyNames().join(", ")}\n`);
+  const alone = plan("--stack", "aws-g5", "--policy-config", bad);
+  expect([alone.code, alone.stdout]).toEqual([2, ""]);
+  expect(alone.stderr.split("\n")[0]).toBe("--policy-config needs --policy");
+}, 90_000);
+
+test("the recorder sees what the SDK sends: a plain user data with a key, an unretained disk, an app on 0.0.0.0", async () => {
+  const recorder = await installMocks({ stack: "policy", preview: true });
+  const key = Buffer.from("#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n").toString("base64");
+  const vm = (name: string, customData: pulumi.Input<string>) => new compute.VirtualMachine(name, {
+    resourceGroupName: "rg", hardwareProfile: { vmSize: "Standard_NC4as_T4_v3" }, osProfile: { computerName: name, adminUsername: "ana", customData },
+  });
+  vm("plain-vm", key);
+  const rg = new (await import("@pulumi/azure-native/resources")).ResourceGroup("rg", { location: "koreacentral" });
+  vm("secret-vm", pulumi.secret(key));
+  new compute.Disk("kept", { resourceGroupName: rg.name, diskSizeGB: 32, creationData: { createOption: "Empty" } }, { retainOnDelete: true });
+  new compute.Disk("lost", { resourceGroupName: "rg", diskSizeGB: 32, creationData: { createOption: "Empty" } });
+  new Container("app", { image: "x", ports: [{ internal: 8888, external: 8888, ip: "0.0.0.0" }] });
+  await pulumi.runtime.disconnect();
+  const report = checkPolicy(recorder.registrations, {});
+  expect(report.violations.map((v) => `${v.policy}: ${v.message}`)).toEqual([
+    "user-data-secret: plain-vm: osProfile.customData carries a private key but is not a secret",
+    "data-retained: lost: holds user data but has neither retainOnDelete nor protect; pulumi destroy or a replacement would delete it",
+    "apps-loopback: app: port 8888 is published on 0.0.0.0; bind it to 127.0.0.1 or expose the app on purpose",
+    "data-resource-group-retained: rg: holds the retained kept but is deleted on destroy, and takes kept with it",
+  ]);
+  expect(report.failed).toBe(true);
+});
