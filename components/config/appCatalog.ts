@@ -162,7 +162,7 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     healthCheck: undefined,
     approxImageGb: 19,
     env: {},
-    description: "Kaggle's R image: Jupyter with the R kernel (it has no RStudio Server; use kind rstudio for that)",
+    description: "Kaggle's R image: Jupyter with the R kernel (no RStudio Server: use kind kaggle-rstudio for that)",
     shippedDockerfile: undefined,
     packageManager: "cran",
     imageUser: "root",

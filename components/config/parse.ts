@@ -462,6 +462,11 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
     const problem = dockerfile === undefined ? undefined : projectPathProblem(dockerfile);
     if (problem) r.fail(`${path}.dockerfile`, problem);
   }
+  if (dockerfile !== undefined && base.shippedDockerfile) {
+    r.fail(`${path}.dockerfile`, `${from} builds the Dockerfile this package ships; add packages or aptPackages to it, or use kind: custom with from: ${from === "kaggle-rstudio" ? "kaggle-r" : from} for a Dockerfile of your own`);
+  } else if (dockerfile !== undefined && (packages.length > 0 || aptPackages.length > 0)) {
+    r.fail(`${path}.dockerfile`, "your own Dockerfile installs its own packages; move packages and aptPackages into it, or remove dockerfile");
+  }
   const files = readNameList(r, `${path}.files`, o.files, projectPathProblem);
   if (files.length > 0 && dockerfile === undefined) {
     r.fail(`${path}.files`, "only sent with your own Dockerfile (the generated one copies nothing); set build.dockerfile or remove files");
