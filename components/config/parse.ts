@@ -387,7 +387,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     } else if (o.build !== undefined) {
       // The image is built; its base was read above.
     } else if (kind === "custom") {
-      r.fail(`${path}.image`, "required for a custom app; set a pinned image, e.g. ghcr.io/acme/lab:1.2 (or build one with build.from)");
+      r.fail(`${path}.image`, "required for a custom app; set a pinned image, e.g. ghcr.io/acme/lab:1.2");
     } else if (!build) {
       image = gpu || !entry.cpuImage ? entry.image : entry.cpuImage;
     }
