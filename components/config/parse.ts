@@ -471,7 +471,8 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
   if (files.length > 0 && dockerfile === undefined) {
     r.fail(`${path}.files`, "only sent with your own Dockerfile (the generated one copies nothing); set build.dockerfile or remove files");
   }
-  if (!base.shippedDockerfile && dockerfile === undefined && packages.length === 0 && aptPackages.length === 0) {
+  const listed = packages.length > 0 || aptPackages.length > 0 || dockerfile !== undefined;
+  if (!base.shippedDockerfile && !listed && r.problems.length === before) {
     r.fail(path, "nothing to build; list packages or aptPackages, or set dockerfile (or remove build to run the published image)");
   }
   const baseImage = gpu || !base.cpuImage ? base.image : base.cpuImage;

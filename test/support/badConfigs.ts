@@ -2,6 +2,7 @@
  * The bad-config table: each raw config has exactly one problem, and the exact message the user
  * sees. Used by the parser's unit test and by the program test that checks nothing is registered.
  */
+import { badBuildConfigs } from "./badBuildConfigs";
 import { DANIEL_KEY, MINJI_KEY, rawConfig } from "./fixtures";
 
 export interface BadConfig {
@@ -99,6 +100,7 @@ export const badConfigs: BadConfig[] = [
   { why: "registry without password", raw: rawConfig({ registries: [{ server: "ghcr.io", username: "u" }] }), message: "workbench.registries[0].password: expected a non-empty string, got nothing" },
   { why: "tag value not a string", raw: rawConfig({ tags: { team: "ds", costCenter: 42 } }), message: "workbench.tags.costCenter: expected a string, got 42 (quote it in YAML)" },
   { why: "unknown user key", raw: rawConfig({ users: [user({ sudo: true })] }), message: "workbench.users[0].sudo: unknown key; valid keys are name, sshPublicKey, admin, docker" },
+  ...badBuildConfigs,
 ];
 
 /** The region each target's provider config would hold, unless the case says otherwise. */
