@@ -235,3 +235,16 @@ export function planAppBuilds(apps: AppSpec[], projectDir: string): Map<string, 
   if (problems.length > 0) throw new WorkbenchConfigError(problems);
   return plans;
 }
+
+/**
+ * The `docker build` arguments that build the same image as the RemoteImage AnalysisApps
+ * registers (same tag, Dockerfile, build args and labels, from the same context directory): for
+ * the e2e test, and for building by hand on the host.
+ */
+export function dockerBuildArgs(plan: ImageBuildPlan, contextDir: string): string[] {
+  const args = ["build", "--tag", plan.tag, "--file", path.join(contextDir, plan.dockerfile)];
+  for (const [k, v] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${k}=${v}`);
+  for (const [k, v] of Object.entries(plan.labels)) args.push("--label", `${k}=${v}`);
+  args.push(contextDir);
+  return args;
+}
