@@ -26,11 +26,13 @@ next_uid() {
   while IFS=: read -r _ _ uid _; do
     if ((uid >= 1000 && uid < 60000 && uid > max)); then max=$uid; fi
   done </etc/passwd
+  set +f # the homes are found by globbing
   for dir in "$home_root"/*; do
     [ -d "$dir" ] || continue
     uid=$(stat -c %u "$dir")
     if ((uid >= 1000 && uid < 60000 && uid > max)); then max=$uid; fi
   done
+  set -f
   echo $((max + 1))
 }
 
