@@ -7,6 +7,10 @@ import { isSecretEnvName } from "../config/secrets";
 import type { AppSpec, RegistrySpec } from "../config/spec";
 import { appCatalog } from "../config/appCatalog";
 import { appAccess, containerSettings, ContainerSettings } from "./containers";
+import { ImageBuildPlan, planAppBuilds, writeBuildContext } from "./imageBuild";
+
+/** Where build contexts are written, relative to the project directory (the provider resolves it there too). */
+export const DEFAULT_BUILD_CONTEXT_ROOT = ".gpu-workbench/builds";
 
 export interface AnalysisAppsArgs {
   /** The apps to run (from parseWorkbenchConfig): one container each. */
@@ -33,6 +37,16 @@ export interface AnalysisAppsArgs {
    * one's images or containers: when this changes, they are pulled and created again on it.
    */
   hostId?: pulumi.Input<string> | undefined;
+  /** The team's user names: each gets an account and a password of their own in apps that sign users in (kaggle-rstudio). */
+  users?: string[] | undefined;
+  /** The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory). */
+  projectDir?: string | undefined;
+  /**
+   * Where build contexts are written (one directory per content hash), handed to the Docker
+   * provider as is. Default ".gpu-workbench/builds": relative, so the same build has the same
+   * path on every machine (the provider runs in the project directory too).
+   */
+  buildContextRoot?: string | undefined;
 }
 
 /** Login details of one app. Exactly one of `token` and `password` is set. */
@@ -43,6 +57,8 @@ export interface AppCredential {
   token?: string;
   /** App password (RStudio, code-server). */
   password?: string;
+  /** Per team user: their own password, for apps where everyone signs in as themselves (kaggle-rstudio). */
+  passwords?: Record<string, string>;
   /** The URL to open once the tunnel runs; Jupyter's carries the token. */
   url: string;
 }
@@ -66,13 +82,20 @@ export class AnalysisApps extends pulumi.ComponentResource {
   public readonly credentials: pulumi.Output<Record<string, AppCredential>>;
   /** Per app: the Docker container id. */
   public readonly containerIds: pulumi.Output<Record<string, string>>;
+  /** Per app: the image it runs; for a built app, `gpu-workbench/<app>:<content hash>`. */
+  public readonly images: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: AnalysisAppsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate everything before anything is registered.
     const settings = new Map<string, ContainerSettings>();
     for (const app of args.apps) {
       settings.set(app.name, containerSettings(app, { hostGpu: args.hostGpu, dataRoot: args.dataRoot }));
+      if (appCatalog[app.kind].auth === "user-passwords" && (args.users ?? []).length === 0) {
+        throw new Error(`app "${app.name}": ${app.kind} signs in the team's users; pass users`);
+      }
     }
+    // Reads build.dockerfile and build.files; a missing file or one outside the project throws here.
+    const builds = planAppBuilds(args.apps, args.projectDir ?? process.cwd());
     super("gpu-workbench:index:AnalysisApps", name, {}, opts);
 
     // Docker dials the host as soon as the provider is used: tie its host to the ready value.
@@ -90,8 +113,13 @@ export class AnalysisApps extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: opts?.dependsOn });
 
     const images = new Map<string, RemoteImage>();
+    const imageOf = (app: AppSpec): RemoteImage => images.get(builds.get(app.name)?.tag ?? app.image)!;
+    const buildRoot = args.buildContextRoot ?? DEFAULT_BUILD_CONTEXT_ROOT;
+    for (const [appName, plan] of builds) {
+      images.set(plan.tag, this.buildImage(`${name}-build-${appName}`, plan, buildRoot, args, provider));
+    }
     for (const app of args.apps) {
-      if (images.has(app.image)) continue;
+      if (builds.has(app.name) || images.has(app.image)) continue;
       images.set(app.image, new RemoteImage(`${name}-image-${imageSlug(app.image)}`, {
         name: app.image,
         // A removed app or a replaced resource must not delete (and later re-pull) a 20 GB image.
@@ -104,6 +132,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
     const urls: Record<string, string> = {};
     const credentials: Record<string, pulumi.Output<AppCredential>> = {};
     const containerIds: Record<string, pulumi.Output<string>> = {};
+    const imageNames: Record<string, string> = {};
     for (const app of args.apps) {
       const s = settings.get(app.name)!;
       const access = appAccess(app, args.sshAlias);
@@ -112,7 +141,17 @@ export class AnalysisApps extends pulumi.ComponentResource {
 
       // Credential-named values (HF_TOKEN, ...) stay secrets in the state, like the generated one.
       const envs: pulumi.Input<string>[] = s.envs.map((e) => (isSecretEnvName(e.slice(0, e.indexOf("="))) ? pulumi.secret(e) : e));
-      if (s.credentialEnv) {
+      if (s.credentialEnv && appCatalog[app.kind].auth === "user-passwords") {
+        // One password per team user; the container gets only their bcrypt hashes.
+        const passwords = Object.fromEntries((args.users ?? []).map((u) => [u, new RandomPassword(`${name}-${app.name}-${u}-password`, {
+          length: 24,
+          special: false,
+        }, { parent: this })]));
+        const entries = pulumi.all(Object.entries(passwords).map(([u, p]) => pulumi.interpolate`${u}:${p.bcryptHash}`));
+        envs.push(pulumi.secret(entries.apply((list) => `${s.credentialEnv}=${list.join(" ")}`)));
+        credentials[app.name] = pulumi.all(Object.fromEntries(Object.entries(passwords).map(([u, p]) => [u, p.result])))
+          .apply((byUser): AppCredential => ({ passwords: byUser, url: access.url }));
+      } else if (s.credentialEnv) {
         const secret = new RandomPassword(`${name}-${app.name}-credential`, {
           length: 32,
           special: false,
@@ -129,7 +168,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
 
       const container = new Container(`${name}-${app.name}`, {
         name: s.name,
-        image: images.get(app.image)!.imageId,
+        image: imageOf(app).imageId,
         restart: s.restart,
         ports: s.ports,
         gpus: s.gpus,
@@ -144,17 +183,47 @@ export class AnalysisApps extends pulumi.ComponentResource {
         shmSize: s.shmSize,
       }, { parent: this, provider });
       containerIds[app.name] = container.id;
+      imageNames[app.name] = builds.get(app.name)?.tag ?? app.image;
     }
 
     this.tunnels = pulumi.output(tunnels);
     this.urls = pulumi.output(urls);
     this.credentials = pulumi.secret(pulumi.all(credentials));
     this.containerIds = pulumi.all(containerIds);
+    this.images = pulumi.output(imageNames);
     this.registerOutputs({
       tunnels: this.tunnels,
       urls: this.urls,
       credentials: this.credentials,
       containerIds: this.containerIds,
+      images: this.images,
     });
+  }
+
+  /**
+   * One image built on the Docker host from its plan. The tag carries the content hash and the
+   * context path is named by it, so an unchanged build has unchanged inputs (nothing to do) and a
+   * changed Dockerfile, file or package list has a new tag, which replaces (rebuilds) the image.
+   */
+  private buildImage(resourceName: string, plan: ImageBuildPlan, buildRoot: string, args: AnalysisAppsArgs, provider: Provider): RemoteImage {
+    const context = `${buildRoot.replace(/\/+$/, "")}/${plan.contentHash}`;
+    // Only a deployment builds; a preview (and the offline plan) writes nothing.
+    if (!pulumi.runtime.isDryRun()) writeBuildContext(buildRoot, plan);
+    return new RemoteImage(resourceName, {
+      name: plan.tag,
+      keepLocally: true,
+      triggers: args.hostId === undefined ? undefined : { host: args.hostId },
+      build: {
+        context,
+        dockerfile: plan.dockerfile,
+        buildArgs: plan.buildArgs,
+        labels: plan.labels,
+        authConfigs: args.registries.length === 0 ? undefined : args.registries.map((r) => ({
+          hostName: r.server,
+          userName: r.username,
+          password: pulumi.secret(r.password),
+        })),
+      },
+    }, { parent: this, provider });
   }
 }

@@ -53,6 +53,15 @@ export const AUTH_GUARDS: Readonly<Record<AppKind, AuthGuard>> = {
   "kaggle-r": { env: JUPYTER_CONFIG, options: JUPYTER_OPTIONS },
   rstudio: RSTUDIO,
   "rstudio-verse": RSTUDIO,
+  // Built on the host (components/apps/dockerfiles/kaggle-rstudio): its start script reads these.
+  "kaggle-rstudio": {
+    env: {
+      ...RSTUDIO.env,
+      GPU_WORKBENCH_RSERVER: "the start script runs it in place of RStudio Server, and with it the login",
+      GPU_WORKBENCH_R_ETC: "the start script writes the sessions' R configuration there",
+    },
+    options: RSTUDIO.options,
+  },
   // Shiny Server has no login of its own: it is reached only through the tunnel.
   shiny: { env: {}, options: {} },
   "code-server": {

@@ -7,7 +7,15 @@ export type AppAuth =
   /** A password in an environment variable (RStudio, code-server: `PASSWORD`). */
   | "password-env"
   /** No login of its own: reachable only through the SSH tunnel (Shiny, custom apps). */
-  | "tunnel-only";
+  | "tunnel-only"
+  /**
+   * Every team user signs in as themselves with a generated password of their own; the container
+   * gets only their bcrypt hashes (`name:hash` list in the credential variable), never a password.
+   */
+  | "user-passwords";
+
+/** How a build installs an app's `packages`: pip for the Python images, CRAN for the R ones. */
+export type PackageManager = "pip" | "cran";
 
 export interface CatalogEntry {
   kind: AppKind;
@@ -36,7 +44,23 @@ export interface CatalogEntry {
   env: Record<string, string>;
   /** What the user gets, for the README and the plan. */
   description: string;
+  /**
+   * The Dockerfile the package ships for this kind (components/apps/dockerfiles/<name>/), built on
+   * the host FROM `image`; undefined for kinds that run their image as published.
+   */
+  shippedDockerfile: string | undefined;
+  /** How a build installs `packages` on this image; undefined: the image has no package manager to use. */
+  packageManager: PackageManager | undefined;
+  /** The image's own USER, restored after a build's package layers (apt runs as root). */
+  imageUser: string;
+  /** The user VS Code's Dev Containers attach as (`remoteUser`); undefined: the container's user. */
+  shellUser: string | undefined;
+  /** VS Code extensions a Dev Containers attach installs in the container. */
+  editorExtensions: string[];
 }
+
+const PYTHON_EXTENSIONS = ["ms-python.python", "ms-toolsai.jupyter"];
+const R_EXTENSIONS = ["REditorSupport.r"];
 
 /** The images every `kind` runs, in one place. Tags are pinned; bump them here. */
 export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
@@ -55,6 +79,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 5,
     env: {},
     description: "JupyterLab with the scientific Python stack",
+    shippedDockerfile: undefined,
+    packageManager: "pip",
+    imageUser: "1000",
+    shellUser: "jovyan",
+    editorExtensions: PYTHON_EXTENSIONS,
   },
   "jupyter-pytorch": {
     kind: "jupyter-pytorch",
@@ -71,6 +100,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 12,
     env: {},
     description: "JupyterLab with PyTorch on CUDA 12",
+    shippedDockerfile: undefined,
+    packageManager: "pip",
+    imageUser: "1000",
+    shellUser: "jovyan",
+    editorExtensions: PYTHON_EXTENSIONS,
   },
   "jupyter-pyspark": {
     kind: "jupyter-pyspark",
@@ -87,6 +121,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 6,
     env: {},
     description: "JupyterLab with PySpark; Spark UI on 4040",
+    shippedDockerfile: undefined,
+    packageManager: "pip",
+    imageUser: "1000",
+    shellUser: "jovyan",
+    editorExtensions: PYTHON_EXTENSIONS,
   },
   "kaggle-python": {
     kind: "kaggle-python",
@@ -103,6 +142,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 22,
     env: {},
     description: "Kaggle's Python notebook image (JupyterLab, ~20 GB)",
+    shippedDockerfile: undefined,
+    packageManager: "pip",
+    imageUser: "root",
+    shellUser: undefined,
+    editorExtensions: PYTHON_EXTENSIONS,
   },
   "kaggle-r": {
     kind: "kaggle-r",
@@ -118,7 +162,36 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     healthCheck: undefined,
     approxImageGb: 19,
     env: {},
-    description: "Kaggle's R image: Jupyter with the R kernel (it has no RStudio Server; use kind rstudio for that)",
+    description: "Kaggle's R image: Jupyter with the R kernel (no RStudio Server: use kind kaggle-rstudio for that)",
+    shippedDockerfile: undefined,
+    packageManager: "cran",
+    imageUser: "root",
+    shellUser: undefined,
+    editorExtensions: R_EXTENSIONS,
+  },
+  "kaggle-rstudio": {
+    kind: "kaggle-rstudio",
+    // The base of the shipped Dockerfile (components/apps/dockerfiles/kaggle-rstudio), which adds
+    // RStudio Server for the image's Ubuntu release; the image that runs is built on the host.
+    image: "gcr.io/kaggle-gpu-images/rstats:v162",
+    cpuImage: "gcr.io/kaggle-images/rstats:v162",
+    port: 8787,
+    extraPorts: [],
+    auth: "user-passwords",
+    credentialEnv: "GPU_WORKBENCH_USERS",
+    // Each team user's home (/home/<user>) lives under /data/apps/<name> on the host.
+    workDir: "/home",
+    uid: 0,
+    gpuCapable: true,
+    healthCheck: ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:8787/auth-sign-in || exit 1"],
+    approxImageGb: 20,
+    env: {},
+    description: "Kaggle's R image with RStudio Server (built on the host); every team user signs in as themselves",
+    shippedDockerfile: "kaggle-rstudio",
+    packageManager: "cran",
+    imageUser: "root",
+    shellUser: undefined,
+    editorExtensions: R_EXTENSIONS,
   },
   rstudio: {
     kind: "rstudio",
@@ -135,6 +208,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 2,
     env: { USER: "rstudio" },
     description: "RStudio Server (user rstudio)",
+    shippedDockerfile: undefined,
+    packageManager: "cran",
+    imageUser: "root",
+    shellUser: "rstudio",
+    editorExtensions: R_EXTENSIONS,
   },
   "rstudio-verse": {
     kind: "rstudio-verse",
@@ -151,6 +229,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 4,
     env: { USER: "rstudio" },
     description: "RStudio Server with the tidyverse and publishing tools",
+    shippedDockerfile: undefined,
+    packageManager: "cran",
+    imageUser: "root",
+    shellUser: "rstudio",
+    editorExtensions: R_EXTENSIONS,
   },
   shiny: {
     kind: "shiny",
@@ -167,6 +250,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 2,
     env: {},
     description: "Shiny Server; apps from /data/apps/<name>",
+    shippedDockerfile: undefined,
+    packageManager: "cran",
+    imageUser: "root",
+    shellUser: "shiny",
+    editorExtensions: R_EXTENSIONS,
   },
   "code-server": {
     kind: "code-server",
@@ -183,6 +271,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 1,
     env: {},
     description: "VS Code in the browser",
+    shippedDockerfile: undefined,
+    packageManager: undefined,
+    imageUser: "1000",
+    shellUser: "coder",
+    editorExtensions: [],
   },
   custom: {
     kind: "custom",
@@ -199,6 +292,11 @@ export const appCatalog: Readonly<Record<AppKind, CatalogEntry>> = {
     approxImageGb: 0,
     env: {},
     description: "Any image of your own",
+    shippedDockerfile: undefined,
+    packageManager: undefined,
+    imageUser: "root",
+    shellUser: undefined,
+    editorExtensions: [],
   },
 };
 

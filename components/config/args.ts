@@ -14,8 +14,22 @@ export interface WorkbenchUserArgs {
   docker?: boolean | undefined;
 }
 
+/** An image built on the host (Docker over SSH) instead of pulled. */
+export interface WorkbenchAppBuildArgs {
+  /** The catalog kind whose image is the base (BASE_IMAGE build arg); default: the app's kind; required for `custom`. */
+  from?: string | undefined;
+  /** pip requirements (Python bases) or CRAN package names (R bases), e.g. "xgboost==2.1.1", "data.table". */
+  packages?: string[] | undefined;
+  /** Ubuntu packages installed with apt-get first, e.g. "libgdal-dev". */
+  aptPackages?: string[] | undefined;
+  /** Your own Dockerfile, a path inside the project (relative to Pulumi.yaml); it gets `ARG BASE_IMAGE`. */
+  dockerfile?: string | undefined;
+  /** Project files your Dockerfile COPYs; only these (and the Dockerfile) are sent to the host. */
+  files?: string[] | undefined;
+}
+
 export interface WorkbenchAppArgs {
-  /** jupyter | jupyter-pytorch | jupyter-pyspark | kaggle-python | kaggle-r | rstudio | rstudio-verse | shiny | code-server | custom */
+  /** jupyter | jupyter-pytorch | jupyter-pyspark | kaggle-python | kaggle-r | kaggle-rstudio | rstudio | rstudio-verse | shiny | code-server | custom */
   kind: string;
   /** Unique app name; default: the kind. */
   name?: string | undefined;
@@ -33,6 +47,8 @@ export interface WorkbenchAppArgs {
   env?: Record<string, string> | undefined;
   /** Command override. */
   command?: string[] | undefined;
+  /** Build the image on the host; conflicts with `image`. */
+  build?: WorkbenchAppBuildArgs | undefined;
 }
 
 export interface WorkbenchRegistryArgs {

@@ -2,8 +2,9 @@ import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, LIMITS } from "./defaults";
 import { driverInstallFor } from "./driver";
 import { closestSizes, SizeCatalog } from "./sizes/types";
+import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
-  AppKind, AppSpec, AutoShutdownSpec, GpuSpec, OsImage, RegistrySpec, Target, TARGETS,
+  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, OsImage, RegistrySpec, Target, TARGETS,
   UserSpec, WorkbenchSpec,
 } from "./spec";
 import { isCloudTarget, TARGET_RECORDS } from "../targets";
@@ -46,7 +47,8 @@ const TOP_KEYS = [
   "registries", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu",
 ];
 const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
-const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command"];
+const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command", "build"];
+const BUILD_KEYS = ["from", "packages", "aptPackages", "dockerfile", "files"];
 
 type Raw = Record<string, unknown>;
 
@@ -233,7 +235,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     const images = new Set<string>();
     let imagesGb = 0;
     for (const a of apps) {
-      if (!images.has(a.image)) imagesGb += appCatalog[a.kind].approxImageGb;
+      if (!images.has(a.image)) imagesGb += appCatalog[a.build?.from ?? a.kind].approxImageGb;
       images.add(a.image);
     }
     // A pull holds the compressed layers beside the unpacked image for a while.
@@ -408,13 +410,22 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     else if (gpu && !host.gpu) r.fail(`${path}.gpu`, "the host has no GPU; pick a GPU size or remove gpu: true");
 
     let image: string | undefined;
+    let build: BuildSpec | undefined;
+    if (o.build !== undefined && o.image !== undefined) {
+      r.fail(`${path}.build`, `conflicts with ${path}.image: an app either runs a published image or builds one; remove image or build`);
+    } else if (o.build !== undefined || (entry.shippedDockerfile && o.image === undefined)) {
+      build = readBuild(r, `${path}.build`, o.build ?? {}, kind, gpu);
+      image = build?.baseImage;
+    }
     if (o.image !== undefined) {
       image = r.string(`${path}.image`, o.image);
       const problem = image === undefined ? undefined : imageProblem(image);
       if (problem) r.fail(`${path}.image`, problem);
+    } else if (o.build !== undefined) {
+      // The image is built; its base was read above.
     } else if (kind === "custom") {
       r.fail(`${path}.image`, "required for a custom app; set a pinned image, e.g. ghcr.io/acme/lab:1.2");
-    } else {
+    } else if (!build) {
       image = gpu || !entry.cpuImage ? entry.image : entry.cpuImage;
     }
 
@@ -446,10 +457,78 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
       else if (c) command = readCommand(r, `${path}.command`, c as string[], kind);
     }
     if (image && containerPort !== undefined && hostPort !== undefined) {
-      apps.push({ name, kind, image, containerPort, hostPort, gpu, expose, env: { ...entry.env, ...env }, command });
+      apps.push({ name, kind, image, containerPort, hostPort, gpu, expose, env: { ...entry.env, ...env }, command, build });
     }
   });
   return apps;
+}
+
+/**
+ * An app's `build`: the base kind (the app's own unless it is `custom`), packages per the base's
+ * package manager, apt packages, and the project's own Dockerfile with the files it copies.
+ */
+function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: boolean): BuildSpec | undefined {
+  const before = r.problems.length;
+  const o = r.object(path, raw, BUILD_KEYS);
+  if (!o) return undefined;
+  const bases: string[] = APP_KINDS.filter((k) => k !== "custom");
+  let from: AppKind = kind;
+  if (o.from !== undefined) {
+    if (typeof o.from !== "string" || !bases.includes(o.from)) {
+      return r.fail(`${path}.from`, `${describe(o.from)} is not a base this workbench knows; use one of ${bases.join(", ")}`);
+    }
+    if (kind !== "custom" && o.from !== kind) {
+      return r.fail(`${path}.from`, `"${o.from}" differs from the app's kind ${kind}, which decides how the app starts; remove from, or use kind: custom (with port and command) to run another base your own way`);
+    }
+    from = o.from as AppKind;
+  } else if (kind === "custom") {
+    return r.fail(`${path}.from`, `required for a custom app's build; name the base kind, e.g. from: kaggle-python (one of ${bases.join(", ")})`);
+  }
+  const base = appCatalog[from];
+  const manager = base.packageManager;
+  const problemOf = manager === "cran" ? cranPackageProblem : pipRequirementProblem;
+  const packages = readNameList(r, `${path}.packages`, o.packages, problemOf);
+  if (packages.length > 0 && !manager) {
+    r.fail(`${path}.packages`, `the ${from} image has no Python or R package manager this workbench drives; install them in your own Dockerfile (build.dockerfile) or list system packages in aptPackages`);
+  }
+  const aptPackages = readNameList(r, `${path}.aptPackages`, o.aptPackages, aptPackageProblem);
+  let dockerfile: string | undefined;
+  if (o.dockerfile !== undefined) {
+    dockerfile = r.string(`${path}.dockerfile`, o.dockerfile);
+    const problem = dockerfile === undefined ? undefined : projectPathProblem(dockerfile);
+    if (problem) r.fail(`${path}.dockerfile`, problem);
+  }
+  if (dockerfile !== undefined && base.shippedDockerfile) {
+    r.fail(`${path}.dockerfile`, `${from} builds the Dockerfile this package ships; add packages or aptPackages to it, or use kind: custom with from: ${from === "kaggle-rstudio" ? "kaggle-r" : from} for a Dockerfile of your own`);
+  } else if (dockerfile !== undefined && (packages.length > 0 || aptPackages.length > 0)) {
+    r.fail(`${path}.dockerfile`, "your own Dockerfile installs its own packages; move packages and aptPackages into it, or remove dockerfile");
+  }
+  const files = readNameList(r, `${path}.files`, o.files, projectPathProblem);
+  if (files.length > 0 && dockerfile === undefined) {
+    r.fail(`${path}.files`, "only sent with your own Dockerfile (the generated one copies nothing); set build.dockerfile or remove files");
+  }
+  const listed = packages.length > 0 || aptPackages.length > 0 || dockerfile !== undefined;
+  if (!base.shippedDockerfile && !listed && r.problems.length === before) {
+    r.fail(path, "nothing to build; list packages or aptPackages, or set dockerfile (or remove build to run the published image)");
+  }
+  const baseImage = gpu || !base.cpuImage ? base.image : base.cpuImage;
+  if (r.problems.length > before || !baseImage) return undefined;
+  return { from, baseImage, packages, aptPackages, dockerfile, files };
+}
+
+/** A list of unique strings, each checked against its grammar. */
+function readNameList(r: Reader, path: string, raw: unknown, problemOf: (s: string) => string | undefined): string[] {
+  const list = r.list(path, raw) ?? [];
+  const out: string[] = [];
+  list.forEach((x, i) => {
+    const s = r.string(`${path}[${i}]`, x);
+    if (s === undefined) return;
+    const problem = problemOf(s);
+    if (problem) return r.fail(`${path}[${i}]`, problem);
+    if (out.includes(s)) return r.fail(`${path}[${i}]`, `"${s}" is listed twice; remove one`);
+    out.push(s);
+  });
+  return out;
 }
 
 /** Images must name a tag or digest other than `latest`, so a redeploy runs what was planned. */

@@ -55,6 +55,7 @@ export const AppKind = {
   JupyterPyspark: "jupyter-pyspark",
   KagglePython: "kaggle-python",
   KaggleR: "kaggle-r",
+  KaggleRstudio: "kaggle-rstudio",
   Rstudio: "rstudio",
   RstudioVerse: "rstudio-verse",
   Shiny: "shiny",
@@ -63,11 +64,33 @@ export const AppKind = {
 } as const;
 export type AppKind = (typeof AppKind)[keyof typeof AppKind];
 
+/**
+ * An image built on the host from a Dockerfile: the kind's shipped one (kaggle-rstudio) or the
+ * config's `build` (packages on top of a catalog image, or the project's own Dockerfile).
+ */
+export interface BuildSpec {
+  /** The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`. */
+  from: AppKind;
+  /** The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg. */
+  baseImage: string;
+  /** Python (pip) or R (CRAN) packages, per the base's package manager, installed in order. */
+  packages: string[];
+  /** Ubuntu/Debian packages, installed with apt-get before `packages`. */
+  aptPackages: string[];
+  /** The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated. */
+  dockerfile: string | undefined;
+  /** Project files the Dockerfile COPYs, sent in the build context at the same relative paths. */
+  files: string[];
+}
+
 export interface AppSpec {
   /** Unique per workbench; names the container and the resources. Defaults to the kind. */
   name: string;
   kind: AppKind;
-  /** Full image reference with a pinned tag or digest (never `latest`). */
+  /**
+   * Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
+   * image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
+   */
   image: string;
   /** Port the app listens on inside the container. */
   containerPort: number;
@@ -81,6 +104,8 @@ export interface AppSpec {
   env: Record<string, string>;
   /** Command override; `undefined` keeps the image's / catalog's. */
   command: string[] | undefined;
+  /** Built on the host instead of pulled; undefined for a pulled image. */
+  build: BuildSpec | undefined;
 }
 
 export interface RegistrySpec {

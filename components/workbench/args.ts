@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppCredential } from "../apps/analysisApps";
+import type { DevContainerAttach } from "../apps/devcontainer";
 import type { WorkbenchConfigArgs } from "../config/args";
 import type { CostEstimate } from "../config/estimate";
 
@@ -44,6 +45,12 @@ export interface WorkbenchOutputs {
   credentials: pulumi.Output<WorkbenchCredentials>;
   /** The VM's list price, when the size catalog has it. */
   estimate: pulumi.Output<CostEstimate | undefined>;
+  /**
+   * Per app: how VS Code's Dev Containers attach to its running container over the SSH host
+   * (`docker.environment.DOCKER_HOST = ssh://<alias>`, the sshConfig alias) and the attached-container
+   * configuration (devcontainer.json) to use; for local, the default Docker engine.
+   */
+  devcontainers: pulumi.Output<Record<string, DevContainerAttach>>;
 }
 
 /**

@@ -33,6 +33,8 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
   public readonly credentials!: WorkbenchOutputs["credentials"];
   /** The instance's on-demand list price, from the size catalog. */
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
+  /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
+  public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
   /** EC2 instance id. */
   public readonly instanceId!: pulumi.Output<string>;
   /** Public DNS name of the Elastic IP. */

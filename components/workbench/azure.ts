@@ -68,6 +68,8 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
   public readonly credentials!: WorkbenchOutputs["credentials"];
   /** The VM's list price from the size catalog. */
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
+  /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
+  public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
   /** The public IP's DNS name, `<label>.<location>.cloudapp.azure.com`. */
   public readonly fqdn!: pulumi.Output<string>;
   /** The resource group that holds the VM. */

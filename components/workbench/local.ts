@@ -38,6 +38,8 @@ export class LocalWorkbench extends pulumi.ComponentResource implements Workbenc
   public readonly credentials!: WorkbenchOutputs["credentials"];
   /** Always undefined: this machine has no catalog price. */
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
+  /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
+  public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
   /**
    * The command that creates the apps' directories as you (the deployment runs it before the
    * containers): on Linux, Docker would create a missing one as root and the non-root apps could
@@ -61,9 +63,10 @@ export class LocalWorkbench extends pulumi.ComponentResource implements Workbenc
       dataRoot,
       dockerHost: args.dockerHost ?? "unix:///var/run/docker.sock",
       sshAlias: "localhost",
+      users: spec.users.map((u) => u.name),
     }, { parent: this, dependsOn: dataDirs });
 
-    const outputs: OutputFields<LocalWorkbench> = { ...localOutputs(apps), prepareCommand: pulumi.output(prepare) };
+    const outputs: OutputFields<LocalWorkbench> = { ...localOutputs(apps, spec.apps), prepareCommand: pulumi.output(prepare) };
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
   }

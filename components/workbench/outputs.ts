@@ -5,9 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type { AnalysisApps } from "../apps/analysisApps";
+import { devContainerAttach } from "../apps/devcontainer";
 import { knownHostsLine, sshConfigBlock } from "../access/openssh";
 import { CostEstimate, estimateCost } from "../config/estimate";
-import type { WorkbenchSpec } from "../config/spec";
+import type { AppSpec, WorkbenchSpec } from "../config/spec";
 import type { WorkbenchCredentials, WorkbenchOutputs } from "./args";
 
 /** The secret credentials output: the apps' tokens and passwords, and the RDP passwords when rdp is on. */
@@ -38,11 +39,12 @@ export function remoteOutputs(
     appUrls: apps.urls,
     credentials: credentialsOf(apps, rdpPasswords, spec.rdp),
     estimate: pulumi.output(estimateCost(spec)),
+    devcontainers: pulumi.output(devContainerAttach(spec.apps, name)),
   };
 }
 
 /** The same outputs for apps on this machine: no SSH, no tunnel, no price. */
-export function localOutputs(apps: AnalysisApps): WorkbenchOutputs {
+export function localOutputs(apps: AnalysisApps, appSpecs: AppSpec[]): WorkbenchOutputs {
   return {
     address: pulumi.output("127.0.0.1"),
     sshConfig: pulumi.output({} as Record<string, string>),
@@ -51,5 +53,6 @@ export function localOutputs(apps: AnalysisApps): WorkbenchOutputs {
     appUrls: apps.urls,
     credentials: credentialsOf(apps, {}, false),
     estimate: pulumi.output(undefined as CostEstimate | undefined),
+    devcontainers: pulumi.output(devContainerAttach(appSpecs, undefined)),
   };
 }

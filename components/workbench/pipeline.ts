@@ -78,6 +78,7 @@ function deployApps(
       sshAlias: name,
       readyToken: ready.stdout,
       hostId: host.hostId,
+      users: spec.users.map((u) => u.name),
     },
     { parent, dependsOn: [ready] },
   );

@@ -3,6 +3,7 @@
  * provider's location), the target, the cloud's user-data limit, and the deployer's key.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { planAppBuilds } from "../apps/imageBuild";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
 import { q } from "../config/grammar";
 import { TARGETS, type Target, type WorkbenchSpec } from "../config/spec";
@@ -59,6 +60,8 @@ export function prepareWorkbench(args: WorkbenchArgs, target: Target): PreparedW
   const limit = TARGET_RECORDS[target].userDataLimit;
   const problem = limit ? userDataLimitProblem(userDataStandIn(spec), limit) : undefined;
   if (problem) throw new WorkbenchConfigError([problem]);
+  // The builds' project files (build.dockerfile, build.files) must exist inside the project.
+  planAppBuilds(spec.apps, process.cwd());
   // A deployment (not a preview) needs the deployer's key: say so before anything is created.
   const privateKey = deployerPrivateKey(args.sshPrivateKeyPath, spec);
   for (const w of spec.warnings) pulumi.log.warn(w);

@@ -37,6 +37,8 @@ export class SshWorkbench extends pulumi.ComponentResource implements WorkbenchO
   public readonly credentials!: WorkbenchOutputs["credentials"];
   /** Always undefined: an existing host has no catalog price. */
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
+  /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
+  public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // An invalid config throws here, before this component or any child is registered.

@@ -64,7 +64,7 @@ describe("LocalWorkbench with an invalid config", () => {
     expect(error).toBeInstanceOf(WorkbenchConfigError);
     expect((error as WorkbenchConfigError).problems).toEqual([
       "workbench.apps[0].gpu: the host has no GPU; pick a GPU size or remove gpu: true",
-      'workbench.apps[1].kind: "rstudo" is not one of jupyter, jupyter-pytorch, jupyter-pyspark, kaggle-python, kaggle-r, rstudio, rstudio-verse, shiny, code-server, custom',
+      'workbench.apps[1].kind: "rstudo" is not one of jupyter, jupyter-pytorch, jupyter-pyspark, kaggle-python, kaggle-r, kaggle-rstudio, rstudio, rstudio-verse, shiny, code-server, custom',
     ]);
     await settle();
     expect(registered).toEqual([]);

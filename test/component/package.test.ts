@@ -163,7 +163,7 @@ test("it plans under Pulumi's mocks: every workbench and the building block, wit
   ]);
   expect(result.outputs["credentials:secret"]).toBe(true);
   expect(result.outputs.cloudInitStart).toBe("#cloud-config");
-  expect(result.outputs.kinds).toBe(10);
+  expect(result.outputs.kinds).toBe(11);
 }, 120_000);
 
 describe("the policy pack, run from the installed package", () => {

@@ -2,6 +2,7 @@
  * The bad-config table: each raw config has exactly one problem, and the exact message the user
  * sees. Used by the parser's unit test and by the program test that checks nothing is registered.
  */
+import { badBuildConfigs } from "./badBuildConfigs";
 import { DANIEL_KEY, MINJI_KEY, rawConfig } from "./fixtures";
 
 export interface BadConfig {
@@ -60,7 +61,7 @@ export const badConfigs: BadConfig[] = [
   { why: "world open with RDP", raw: rawConfig({ allowedCidrs: ["0.0.0.0/0"], rdp: true }), message: 'workbench.allowedCidrs: "0.0.0.0/0" is refused while rdp is on: RDP takes passwords; list your own addresses instead' },
   { why: "world open with an exposed app", raw: rawConfig({ allowedCidrs: ["0.0.0.0/0"], apps: [{ kind: "rstudio", expose: true }] }), message: 'workbench.apps[0].expose: refused while allowedCidrs has "0.0.0.0/0": the app takes a password; list your own addresses in allowedCidrs' },
   { why: "allowedCidrs on local", raw: local({ allowedCidrs: ["203.0.113.7/32"] }), message: "workbench.allowedCidrs: not used by target local; remove it" },
-  { why: "unknown app kind", raw: app({ kind: "zeppelin" }), message: 'workbench.apps[0].kind: "zeppelin" is not one of jupyter, jupyter-pytorch, jupyter-pyspark, kaggle-python, kaggle-r, rstudio, rstudio-verse, shiny, code-server, custom' },
+  { why: "unknown app kind", raw: app({ kind: "zeppelin" }), message: 'workbench.apps[0].kind: "zeppelin" is not one of jupyter, jupyter-pytorch, jupyter-pyspark, kaggle-python, kaggle-r, kaggle-rstudio, rstudio, rstudio-verse, shiny, code-server, custom' },
   { why: "custom without image", raw: app({ kind: "custom", port: 8000 }), message: "workbench.apps[0].image: required for a custom app; set a pinned image, e.g. ghcr.io/acme/lab:1.2" },
   { why: "custom without port", raw: app({ kind: "custom", image: "ghcr.io/acme/lab:1.2" }), message: "workbench.apps[0].port: required for a custom app; set the port the container listens on" },
   { why: "image without tag", raw: app({ kind: "custom", image: "ghcr.io/acme/lab", port: 8000 }), message: 'workbench.apps[0].image: "ghcr.io/acme/lab" has no tag; pin one, e.g. "ghcr.io/acme/lab:1.0"' },
@@ -72,7 +73,7 @@ export const badConfigs: BadConfig[] = [
   { why: "port out of range", raw: app({ kind: "custom", image: "ghcr.io/acme/lab:1.2", port: 70000 }), message: "workbench.apps[0].port: 70000 is out of range; use 1-65535" },
   { why: "port not a number", raw: app({ kind: "rstudio", hostPort: "8787" }), message: 'workbench.apps[0].hostPort: expected a whole number, got "8787"' },
   { why: "GPU app on a CPU size", raw: rawConfig({ size: "Standard_D4s_v5", apps: [{ kind: "jupyter-pytorch", gpu: true }] }), message: "workbench.apps[0].gpu: the host has no GPU; pick a GPU size or remove gpu: true" },
-  { why: "GPU on a CPU-only kind", raw: app({ kind: "rstudio", gpu: true }), message: "workbench.apps[0].gpu: rstudio cannot use a GPU; remove gpu: true or use a GPU kind (jupyter-pytorch, kaggle-python, kaggle-r, custom)" },
+  { why: "GPU on a CPU-only kind", raw: app({ kind: "rstudio", gpu: true }), message: "workbench.apps[0].gpu: rstudio cannot use a GPU; remove gpu: true or use a GPU kind (jupyter-pytorch, kaggle-python, kaggle-r, kaggle-rstudio, custom)" },
   { why: "credential set by hand", raw: app({ kind: "rstudio", env: { PASSWORD: "hunter2" } }), message: "workbench.apps[0].env.PASSWORD: set by the workbench (a generated secret); remove it" },
   { why: "env value not a string", raw: app({ kind: "rstudio", env: { WORKERS: 4 } }), message: "workbench.apps[0].env.WORKERS: expected a string, got 4 (quote it in YAML)" },
   { why: "OS disk too small", raw: rawConfig({ osDiskGb: 32 }), message: "workbench.osDiskGb: 32 GB is out of range; use 64-4095 GB" },
@@ -178,6 +179,8 @@ export const badConfigs: BadConfig[] = [
   { why: "user named like cloud-init's netdev group", raw: rawConfig({ users: [user({ name: "netdev" })] }), message: "workbench.users[0].name: \"netdev\" is already a group on the host (Ubuntu's or the workbench's; see components/config/imageGroups.ts), so useradd would fail on the VM; pick another name" },
   // 8: values (and odd keys) are quoted in messages.
   { why: "unknown key with a newline, quoted in the path", raw: rawConfig({ "gpu\nCount": 2 }), message: 'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, autoShutdown, tags, azure, aws, ssh, hostGpu' },
+
+  ...badBuildConfigs,
 ];
 
 /** The region each target's provider config would hold, unless the case says otherwise. */

@@ -124,6 +124,25 @@ describe("containerSettings, one per catalog kind", () => {
         dataDir: { path: "/data/apps/kaggle-r", uid: 0 },
       },
     },
+    "kaggle-rstudio": {
+      raw: { kind: "kaggle-rstudio" },
+      settings: {
+        ...fixed,
+        name: "wb-kaggle-rstudio",
+        // The base of the host's build; AnalysisApps runs the built gpu-workbench/kaggle-rstudio:<hash>.
+        image: "gcr.io/kaggle-gpu-images/rstats:v162",
+        ports: [local(8787)],
+        gpus: "all",
+        volumes: [{ hostPath: "/data/apps/kaggle-rstudio", containerPath: "/home" }],
+        envs: [],
+        credentialEnv: "GPU_WORKBENCH_USERS",
+        command: undefined,
+        healthcheck: health("curl -fsS -o /dev/null http://127.0.0.1:8787/auth-sign-in || exit 1"),
+        labels: labels("kaggle-rstudio", "kaggle-rstudio"),
+        shmSize: 2048,
+        dataDir: { path: "/data/apps/kaggle-rstudio", uid: 0 },
+      },
+    },
     rstudio: {
       raw: { kind: "rstudio" },
       settings: {
