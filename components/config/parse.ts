@@ -556,7 +556,8 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
         only("endpoint", "only for ssh and local targets; on aws the bucket is reached through the instance role");
         only("accessKeyId", why);
         only("secretAccessKey", why);
-        region = o.region === undefined ? ctx.region : checked("region", r.string(`${path}.region`, o.region), (v) =>
+        if (create) only("region", "only with create: false (a new bucket is made in the stack's aws:region)");
+        region = o.region === undefined || create ? ctx.region : checked("region", r.string(`${path}.region`, o.region), (v) =>
           /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `"${v}" is not an AWS region; use e.g. ap-northeast-2`);
       } else {
         if (o.endpoint === undefined) r.fail(`${path}.endpoint`, `required on target ${ctx.target}: the S3-compatible endpoint, e.g. https://s3.lab.example.com:9000`);

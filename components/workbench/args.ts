@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AppCredential } from "../apps/analysisApps";
 import type { WorkbenchConfigArgs } from "../config/args";
 import type { CostEstimate } from "../config/estimate";
+import type { StorageMountInfo } from "../storage/mounts";
 
 /** Arguments every top-level workbench takes. */
 export interface WorkbenchArgs {
@@ -44,6 +45,8 @@ export interface WorkbenchOutputs {
   credentials: pulumi.Output<WorkbenchCredentials>;
   /** The VM's list price, when the size catalog has it. */
   estimate: pulumi.Output<CostEstimate | undefined>;
+  /** Per storage mount: where its data is (on the host and in every app container), its source, and who may use it. */
+  storage: pulumi.Output<Record<string, StorageMountInfo>>;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { AnalysisApps } from "../apps/analysisApps";
 import { knownHostsLine, sshConfigBlock } from "../access/openssh";
 import { CostEstimate, estimateCost } from "../config/estimate";
 import type { WorkbenchSpec } from "../config/spec";
+import { storageMountInfo } from "../storage/mounts";
 import type { WorkbenchCredentials, WorkbenchOutputs } from "./args";
 
 /** The secret credentials output: the apps' tokens and passwords, and the RDP passwords when rdp is on. */
@@ -38,11 +39,12 @@ export function remoteOutputs(
     appUrls: apps.urls,
     credentials: credentialsOf(apps, rdpPasswords, spec.rdp),
     estimate: pulumi.output(estimateCost(spec)),
+    storage: pulumi.output(storageMountInfo(spec)),
   };
 }
 
 /** The same outputs for apps on this machine: no SSH, no tunnel, no price. */
-export function localOutputs(apps: AnalysisApps): WorkbenchOutputs {
+export function localOutputs(apps: AnalysisApps, spec: WorkbenchSpec): WorkbenchOutputs {
   return {
     address: pulumi.output("127.0.0.1"),
     sshConfig: pulumi.output({} as Record<string, string>),
@@ -51,5 +53,6 @@ export function localOutputs(apps: AnalysisApps): WorkbenchOutputs {
     appUrls: apps.urls,
     credentials: credentialsOf(apps, {}, false),
     estimate: pulumi.output(undefined as CostEstimate | undefined),
+    storage: pulumi.output(storageMountInfo(spec)),
   };
 }
