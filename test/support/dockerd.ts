@@ -5,7 +5,7 @@
  * bridge. No registry is reachable, so test images come from `docker import` of a busybox rootfs.
  */
 import { spawn, spawnSync, ChildProcess } from "child_process";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, copyFileSync } from "fs";
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, copyFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 
@@ -148,6 +148,8 @@ export async function startDockerd(opts: {
 export async function importBusyboxImage(host: string, tag: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "gwb-busybox-"));
   try {
+    // The image's / (mkdtemp makes it 0700): a container running as a non-root user must traverse it.
+    chmodSync(dir, 0o755);
     mkdirSync(join(dir, "bin"));
     copyFileSync(BUSYBOX, join(dir, "bin/busybox"));
     spawnSync("chmod", ["0755", join(dir, "bin/busybox")]);
