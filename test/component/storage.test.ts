@@ -255,6 +255,33 @@ describe("ssh: an S3-compatible store with keys", () => {
   });
 });
 
+describe("local: an S3-compatible store on this machine", () => {
+  beforeAll(async () => {
+    const raw = rawConfig({
+      target: "local", apps: [{ kind: "jupyter" }],
+      storage: [{ name: "lake", kind: "s3", bucket: "lake", endpoint: "http://127.0.0.1:9000", accessKeyId: "AKIDLOCAL", secretAccessKey: SECRET_KEY, users: ["daniel"] }],
+    });
+    delete raw.size;
+    delete raw.allowedCidrs;
+    const wb = wbModule.createWorkbench("lo", { config: raw as never });
+    await valueOf(wb.appUrls);
+    await settle();
+  });
+
+  test("the storage step runs under sudo as a secret command before the apps, which bind the gate", () => {
+    const step = reg("lo-storage");
+    expect(step.type).toBe("command:local:Command");
+    expect(step.inputs.create).toBe("sudo -n bash -s");
+    expect(unwrapSecrets(step.inputs.stdin) as string).toContain(`GW_STORAGE_PASSWD_0=AKIDLOCAL:${SECRET_KEY}`);
+    expect(JSON.stringify(redact(step.inputs))).not.toContain(SECRET_KEY);
+    expect(dependencies.get("lo-apps")).toEqual(["lo-data-dirs", "lo-storage"]);
+    expect([plain("lo-apps-jupyter").mounts, plain("lo-apps-jupyter").groupAdds]).toEqual([
+      [{ type: "bind", source: "/mnt/lake", target: "/mnt/lake", readOnly: false, bindOptions: { propagation: "rslave" } }],
+      ["70000"],
+    ]);
+  });
+});
+
 describe("the components on their own", () => {
   test("AdlsGen2Storage and S3Storage refuse bad names before registering anything", async () => {
     const before = recorder.registrations.length;
