@@ -45,6 +45,7 @@ export const RESERVED_DATA_DIRS = ["/data/home", "/data/apps", "/data/.cache"];
 /** A mount path: absolute, under /mnt or /data, plain segments only, not a reserved directory. */
 export function mountPathProblem(path: string): string | undefined {
   const segments = path.split("/").slice(1);
+  if (path === "/mnt" || path === "/data") return `"${path}" is not below /mnt or /data; mount under /mnt/<name> or /data/<name>`;
   if (!path.startsWith("/") || !(path.startsWith("/mnt/") || path.startsWith("/data/"))) {
     return `"${path}" is outside /mnt and /data; mount under /mnt/<name> or /data/<name>`;
   }
@@ -52,7 +53,6 @@ export function mountPathProblem(path: string): string | undefined {
   if (segments.some((s) => s === "") || !segments.every((s) => /^[A-Za-z0-9._-]+$/.test(s))) {
     return `"${path}" is not a plain path; use "/"-separated letters, digits, ".", "_" and "-", without a trailing "/"`;
   }
-  if (segments.length < 2) return `"${path}" is not below /mnt or /data; mount under /mnt/<name> or /data/<name>`;
   const reserved = RESERVED_DATA_DIRS.find((d) => path === d || path.startsWith(`${d}/`));
   if (reserved) return `"${path}" is inside ${reserved}, which the workbench uses; pick another path, e.g. /data/lake`;
   return undefined;
