@@ -1,7 +1,7 @@
 /**
  * gpu-workbench: Pulumi components for a GPU analysis workstation.
  * Top-level components: AzureWorkbench, AwsWorkbench, SshWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
- * AwsGpuInstance, AnalysisApps. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
+ * AwsGpuInstance, AnalysisApps, AdlsGen2Storage, S3Storage. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
  */
 export { AzureWorkbench } from "./workbench/azure";
 export { AwsWorkbench } from "./workbench/aws";
@@ -18,6 +18,13 @@ export type { AzureGpuVmArgs } from "./hosts/azure";
 export type { CloudHostArgs } from "./hosts/hostArgs";
 export { AwsGpuInstance } from "./hosts/aws";
 export type { AwsGpuInstanceArgs } from "./hosts/aws";
+export { AdlsGen2Storage } from "./storage/adls";
+export type { AdlsGen2StorageArgs } from "./storage/adls";
+export { S3Storage } from "./storage/s3";
+export type { S3StorageArgs } from "./storage/s3";
+export type { ContainerStorageMount, StorageMountInfo } from "./storage/mounts";
+export { metadataGuardFor, METADATA_GROUP } from "./bootstrap/metadata";
+export type { MetadataGuard } from "./bootstrap/metadata";
 export { AnalysisApps } from "./apps/analysisApps";
 export type { AnalysisAppsArgs, AppCredential } from "./apps/analysisApps";
 export { appCatalog } from "./config/appCatalog";

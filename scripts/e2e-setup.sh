@@ -12,7 +12,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${GWB_E2E_CACHE:-$repo/test/e2e/.cache}
 suite=bookworm
 # sshd, sudo and the account tools the bootstrap's users step runs; procps for pgrep/ps.
-packages=openssh-server,sudo,procps
+# s3fs (with its fuse): the storage step mounts a real S3 server; iptables: the metadata step's firewall rules.
+packages=openssh-server,sudo,procps,s3fs,iptables
 # The docker group's GID in the rootfs; test/support/testhost.ts (TESTHOST_DOCKER_GID) gives the
 # test dockerd's socket this group.
 docker_gid=990

@@ -104,10 +104,12 @@ export function stackRegions(stacksDir: string): { azure: string[]; aws: string[
     if (typeof config["azure-native:location"] === "string") out.azure.push(config["azure-native:location"]);
     if (typeof config["aws:region"] === "string") out.aws.push(config["aws:region"]);
   }
-  return out;
+  return { azure: unique(out.azure), aws: unique(out.aws) };
 }
 
-const unique = (xs: string[]) => [...new Set(xs)].sort();
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)].sort();
+}
 
 async function main(argv: string[]): Promise<void> {
   let clouds = ["azure", "aws"];

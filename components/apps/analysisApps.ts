@@ -11,6 +11,7 @@ import { ImageBuildPlan, planAppBuilds, writeBuildContext } from "./imageBuild";
 
 /** Where build contexts are written, relative to the project directory (the provider resolves it there too). */
 export const DEFAULT_BUILD_CONTEXT_ROOT = ".gpu-workbench/builds";
+import type { ContainerStorageMount } from "../storage/mounts";
 
 export interface AnalysisAppsArgs {
   /** The apps to run (from parseWorkbenchConfig): one container each. */
@@ -21,6 +22,8 @@ export interface AnalysisAppsArgs {
   hostGpu: boolean;
   /** Host directory under which each app's files live, as `<dataRoot>/<app name>` (e.g. "/data/apps"). */
   dataRoot: string;
+  /** The host's storage mounts: every container binds each one (rslave) at the same path and joins its group. Default none. */
+  storage?: ContainerStorageMount[] | undefined;
   /** Docker host: "ssh://user@host:port" for a remote engine, or "unix:///var/run/docker.sock". */
   dockerHost: pulumi.Input<string>;
   /** Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode. */
@@ -89,7 +92,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
     // Validate everything before anything is registered.
     const settings = new Map<string, ContainerSettings>();
     for (const app of args.apps) {
-      settings.set(app.name, containerSettings(app, { hostGpu: args.hostGpu, dataRoot: args.dataRoot }));
+      settings.set(app.name, containerSettings(app, { hostGpu: args.hostGpu, dataRoot: args.dataRoot, storage: args.storage }));
       if (appCatalog[app.kind].auth === "user-passwords" && (args.users ?? []).length === 0) {
         throw new Error(`app "${app.name}": ${app.kind} signs in the team's users; pass users`);
       }
@@ -173,6 +176,9 @@ export class AnalysisApps extends pulumi.ComponentResource {
         ports: s.ports,
         gpus: s.gpus,
         volumes: s.volumes,
+        // Only when there are any: the plan of a workbench without storage stays as it was.
+        mounts: s.mounts.length > 0 ? s.mounts : undefined,
+        groupAdds: s.groupAdds.length > 0 ? s.groupAdds : undefined,
         user: s.user,
         envs,
         command: s.command,

@@ -6,6 +6,7 @@
  */
 import type { AppSpec } from "../config/spec";
 import { appCatalog } from "../config/appCatalog";
+import type { ContainerStorageMount } from "../storage/mounts";
 
 export interface PortSettings {
   /** Port inside the container. */
@@ -21,6 +22,18 @@ export interface VolumeSettings {
   /** Directory on the host; Docker creates it when missing (a `mounts` bind would refuse). */
   hostPath: string;
   containerPath: string;
+}
+
+/**
+ * A bind with mount propagation (docker.ContainerMount): the storage mounts' gates, bound rslave so
+ * that a FUSE client's remount inside them shows up in the running container.
+ */
+export interface BindMountSettings {
+  type: "bind";
+  source: string;
+  target: string;
+  readOnly: boolean;
+  bindOptions: { propagation: "rslave" };
 }
 
 export interface HealthcheckSettings {
@@ -42,6 +55,10 @@ export interface ContainerSettings {
   /** `"all"` for GPU apps, else undefined. */
   gpus: string | undefined;
   volumes: VolumeSettings[];
+  /** The storage mounts (their gates, rslave), at the same paths as on the host. */
+  mounts: BindMountSettings[];
+  /** Supplementary GIDs: the storage mounts' groups, so the container's user passes their gates. */
+  groupAdds: string[];
   /** Process user; undefined keeps the image's own (each catalog image picks the right one). */
   user: string | undefined;
   /** `KEY=VALUE`, catalog then config; the credential is not here (see credentialEnv). */
@@ -65,6 +82,8 @@ export interface ContainerOptions {
   hostGpu: boolean;
   /** Host directory under which each app gets `<dataRoot>/<app name>`, e.g. "/data/apps". */
   dataRoot: string;
+  /** The workbench's storage mounts; every app sees each one at the same path. Default none. */
+  storage?: ContainerStorageMount[] | undefined;
 }
 
 /** Kinds whose web UI is Jupyter (token in the URL). */
@@ -132,6 +151,10 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
     ports,
     gpus: app.gpu ? "all" : undefined,
     volumes: [{ hostPath: dataPath, containerPath: entry.workDir }],
+    mounts: (opts.storage ?? []).map((m): BindMountSettings => ({
+      type: "bind", source: m.hostPath, target: m.containerPath, readOnly: m.readOnly, bindOptions: { propagation: "rslave" },
+    })),
+    groupAdds: (opts.storage ?? []).map((m) => String(m.gid)),
     user: undefined,
     envs: envLines(env),
     credentialEnv: entry.credentialEnv,
@@ -159,6 +182,10 @@ export function dockerRunArgs(s: ContainerSettings, credential?: string): string
   for (const p of s.ports) args.push("--publish", `${p.ip}:${p.external}:${p.internal}/${p.protocol}`);
   if (s.gpus) args.push("--gpus", s.gpus);
   for (const v of s.volumes) args.push("--volume", `${v.hostPath}:${v.containerPath}`);
+  for (const m of s.mounts) {
+    args.push("--mount", `type=${m.type},source=${m.source},target=${m.target}${m.readOnly ? ",readonly" : ""},bind-propagation=${m.bindOptions.propagation}`);
+  }
+  for (const g of s.groupAdds) args.push("--group-add", g);
   if (s.user) args.push("--user", s.user);
   for (const e of s.envs) args.push("--env", e);
   if (s.credentialEnv && credential !== undefined) args.push("--env", `${s.credentialEnv}=${credential}`);

@@ -8,6 +8,8 @@ import * as path from "path";
 import { lineSafe, q } from "../config/grammar";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../targets";
+import { blobfuse2Config, mountLayouts, mountUnit } from "../storage/mounts";
+import { metadataGuardFor } from "./metadata";
 
 export interface BootstrapSecrets {
   /** The host's pinned ED25519 key pair, OpenSSH format (from @pulumi/tls PrivateKey.privateKeyOpenssh / publicKeyOpenssh). */
@@ -22,7 +24,8 @@ export const SCRIPT_DIR = "/usr/local/lib/gpu-workbench";
 export const CONFIG_DIR = "/etc/gpu-workbench";
 
 /** A step's name is its script's name (scripts/<name>.sh). */
-export type StepName = "hostkey" | "datadisk" | "users" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "ready";
+export type StepName =
+  | "hostkey" | "datadisk" | "metadata" | "users" | "storage" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "ready";
 
 /** Crypt hashes chpasswd -e and pam_unix (libxcrypt) accept: SHA-512, SHA-256, yescrypt, bcrypt. */
 export const CRYPT_HASH = /^\$(6|5|y|gy|2[aby])\$[./A-Za-z0-9$=,]+$/;
@@ -49,7 +52,12 @@ export function stepsFor(spec: WorkbenchSpec, mode: "cloud-init" | "ssh"): StepN
   if (mode === "ssh" && pinsHostKey(spec)) steps.push("hostkey");
   // Without a managed disk the step still makes /data/home, /data/apps and the apps' directories.
   steps.push("datadisk");
-  steps.push("users", "docker");
+  // Before anyone logs in: the machine's identity holds the storage grants.
+  if (metadataGuardFor(spec)) steps.push("metadata");
+  steps.push("users");
+  // After the users (the mount groups list them); the caches live on the data disk.
+  if (spec.storage.length > 0) steps.push("storage");
+  steps.push("docker");
   if (appImages(spec).length > 0) steps.push("prepull");
   if (spec.gpu) steps.push("driver", "toolkit");
   if (spec.rdp) steps.push("rdp");
@@ -108,7 +116,44 @@ export function configVars(spec: WorkbenchSpec, steps: StepName[]): Record<strin
     // One "name admin docker key" line per user: the users step reads them with `read`, so a
     // control character in a key would make a line (a user) of its own.
     GW_USERS: spec.users.map((u) => `${listWord("user name", u.name)} ${u.admin ? 1 : 0} ${u.docker ? 1 : 0} ${lineSafe("ssh key", u.sshPublicKey)}`).join("\n"),
+    ...metadataVars(spec),
+    ...storageVars(spec),
   };
+}
+
+/** The metadata step's allow-list, when the spec has the guard. */
+function metadataVars(spec: WorkbenchSpec): Record<string, string> {
+  const guard = metadataGuardFor(spec);
+  return guard ? { GW_METADATA_ALLOW: guard.allow.join(" ") } : {};
+}
+
+/**
+ * The storage step's config: one "index name kind group gid unit dataPath configPath passwdPath
+ * users..." line per mount, and each mount's unit and blobfuse2 config. Nothing secret: the s3fs
+ * credentials of ssh/local hosts come from storageSecretVars.
+ */
+function storageVars(spec: WorkbenchSpec): Record<string, string> {
+  if (spec.storage.length === 0) return {};
+  const vars: Record<string, string> = {};
+  const layouts = mountLayouts(spec);
+  const lines = spec.storage.map((s, i) => {
+    const l = layouts[i];
+    vars[`GW_STORAGE_UNIT_${i}`] = mountUnit(s, l);
+    if (l.configPath) vars[`GW_STORAGE_CONFIG_${i}`] = blobfuse2Config(s, l);
+    return [i, l.name, l.kind, l.group, l.gid, l.unit, l.dataPath, l.configPath ?? "-", l.passwdPath ?? "-", ...l.users].join(" ");
+  });
+  return { GW_STORAGE: lines.join("\n"), ...vars };
+}
+
+/** s3fs's credentials file ("<key id>:<secret>") per mount with an S3 endpoint (ssh/local hosts). Secret. */
+export function storageSecretVars(spec: WorkbenchSpec): Record<string, string> {
+  const vars: Record<string, string> = {};
+  spec.storage.forEach((s, i) => {
+    if (s.endpoint === undefined) return;
+    if (!s.accessKeyId || !s.secretAccessKey) throw new Error(`bootstrap: storage "${s.name}" has an endpoint but no credentials`);
+    vars[`GW_STORAGE_PASSWD_${i}`] = `${s.accessKeyId}:${s.secretAccessKey}`;
+  });
+  return vars;
 }
 
 export function configFile(spec: WorkbenchSpec, steps: StepName[]): string {
@@ -147,7 +192,7 @@ function inlineLib(step: StepName): string {
 }
 
 /** The bootstrap steps as standalone idempotent scripts, in run order, for a host reached over SSH (no cloud-init). */
-export function bootstrapScripts(spec: WorkbenchSpec, secrets?: BootstrapSecrets): { name: string; content: string }[] {
+export function bootstrapScripts(spec: WorkbenchSpec, secrets?: BootstrapSecrets): { name: string; content: string; secret: boolean }[] {
   const steps = stepsFor(spec, "ssh");
   return steps.map((step) => {
     const vars: Record<string, string> = configVars(spec, steps);
@@ -158,7 +203,11 @@ export function bootstrapScripts(spec: WorkbenchSpec, secrets?: BootstrapSecrets
       vars.GW_HOST_KEY_PUBLIC = secrets.hostKey.publicKeyOpenssh;
     }
     if (step === "rdp" && secrets) vars.GW_RDP_PASSWORDS = rdpPasswordLines(spec, secrets);
-    return { name: step, content: standalone(step, spec, vars) };
+    const storageSecrets = step === "storage" ? storageSecretVars(spec) : {};
+    Object.assign(vars, storageSecrets);
+    // What carries a key, a hash or a storage credential must only travel as a Pulumi secret.
+    const secret = step === "hostkey" || step === "rdp" || Object.keys(storageSecrets).length > 0;
+    return { name: step, content: standalone(step, spec, vars), secret };
   });
 }
 
@@ -172,6 +221,12 @@ function standalone(step: StepName, spec: WorkbenchSpec, vars: Record<string, st
     assignments(vars) +
     inlineLib(step)
   );
+}
+
+/** The storage step alone, with its credentials (secret when it has any): for the local machine, where no other step runs. */
+export function storageScript(spec: WorkbenchSpec): { content: string; secret: boolean } {
+  const secrets = storageSecretVars(spec);
+  return { content: standalone("storage", spec, { ...configVars(spec, ["storage"]), ...secrets }), secret: Object.keys(secrets).length > 0 };
 }
 
 /** The users step alone (used over SSH by the e2e tests and a later SshWorkbench). */

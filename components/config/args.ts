@@ -66,6 +66,46 @@ export interface WorkbenchAutoShutdownArgs {
   timeZone: string;
 }
 
+/**
+ * One storage mount: an ADLS Gen2 filesystem (target azure) or an S3 bucket (target aws; ssh and
+ * local with an S3-compatible `endpoint`). The host reaches it with the machine's identity (Azure
+ * managed identity, EC2 instance role), never an account key; on ssh/local with the given keys.
+ * Users and containers open `mountPath`; the data is in its subdirectory named after the
+ * filesystem or bucket (e.g. /mnt/lake/raw).
+ */
+export interface WorkbenchStorageArgs {
+  /** Unique name: 1-24 lowercase letters, digits and "-". Names the mount's unit, group and resources. */
+  name: string;
+  /** adls2 (target azure) | s3 (target aws; ssh and local with an endpoint). */
+  kind: string;
+  /** Create the account or bucket (azure, aws). Default true there; false on ssh/local. false: it exists, only the grant is made. */
+  create?: boolean | undefined;
+  /** adls2: the storage account's name, 3-24 lowercase letters and digits (globally unique). */
+  account?: string | undefined;
+  /** adls2: the filesystem (blob container) to mount, e.g. "raw". */
+  container?: string | undefined;
+  /** adls2 with create: false: the resource group of the existing account. */
+  resourceGroupName?: string | undefined;
+  /** s3: the bucket's name (S3's naming rules; globally unique). */
+  bucket?: string | undefined;
+  /** s3: the bucket's region. Default: the stack's aws:region; with an endpoint, us-east-1. */
+  region?: string | undefined;
+  /** s3 on ssh/local only: the S3-compatible endpoint, e.g. "https://s3.lab.example.com:9000" (plain http on loopback only). */
+  endpoint?: string | undefined;
+  /** s3 on ssh/local only: the access key id. */
+  accessKeyId?: string | undefined;
+  /** s3 on ssh/local only: the secret key; keep it a Pulumi secret (`pulumi config set --secret --path ...`). */
+  secretAccessKey?: string | undefined;
+  /** Mount read-only and grant read access only (Storage Blob Data Reader; s3:GetObject and s3:ListBucket). Default false. */
+  readOnly?: boolean | undefined;
+  /** Team users (names from `users`) who may open the mount on the host. Default: every team user. */
+  users?: string[] | undefined;
+  /** adls2: blobfuse2's local file cache on the data disk, GB (1-1024). Default 20. */
+  cacheGb?: number | undefined;
+  /** Where users and containers open the mount: under /mnt or /data. Default /mnt/<name>. */
+  mountPath?: string | undefined;
+}
+
 /** Azure only. */
 export interface WorkbenchAzureArgs {
   /** An existing resource group to create everything in; default: a new one. */
@@ -119,6 +159,8 @@ export interface WorkbenchConfigArgs {
   apps?: WorkbenchAppArgs[] | undefined;
   /** Credentials for private registries the app images come from. */
   registries?: WorkbenchRegistryArgs[] | undefined;
+  /** Storage mounts: ADLS Gen2 on azure, S3 on aws (and S3-compatible stores on ssh/local). Default: none. */
+  storage?: WorkbenchStorageArgs[] | undefined;
   /** Stop the VM every day at this time (cloud targets). Default: never. */
   autoShutdown?: WorkbenchAutoShutdownArgs | undefined;
   /** Tags on every taggable cloud resource. */

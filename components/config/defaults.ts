@@ -15,6 +15,11 @@ export const DEFAULTS = {
   sshPort: 22,
   azureVnetCidr: "10.42.0.0/16",
   azureSubnetCidr: "10.42.1.0/24",
+  /** blobfuse2's file cache per adls2 mount, GB. */
+  storageCacheGb: 20,
+  storageReadOnly: false,
+  /** The SigV4 region s3fs signs with for an S3-compatible endpoint. */
+  s3EndpointRegion: "us-east-1",
 };
 
 /** Bounds the clouds accept for disks, and room Docker needs beside the images. */
@@ -28,4 +33,5 @@ export const LIMITS = {
   hostPort: { min: 1024, max: 65535 },
   /** Host ports the workbench itself uses. */
   reservedHostPorts: [3389],
+  storageCacheGb: { min: 1, max: 1024 },
 };

@@ -4,7 +4,7 @@ import { driverInstallFor } from "./driver";
 import { closestSizes, SizeCatalog } from "./sizes/types";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
-  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, OsImage, RegistrySpec, Target, TARGETS,
+  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, OsImage, RegistrySpec, STORAGE_KINDS, StorageKind, StorageSpec, Target, TARGETS,
   UserSpec, WorkbenchSpec,
 } from "./spec";
 import { isCloudTarget, TARGET_RECORDS } from "../targets";
@@ -17,6 +17,9 @@ import {
 import { isSecretEnvName } from "./secrets";
 import { resolveTimeZone } from "./timezones";
 import { parseCidr, sshPublicKeyProblem, userNameProblem } from "./validate";
+import {
+  filesystemNameProblem, mountPathProblem, resourceGroupNameProblem, s3BucketNameProblem, s3EndpointProblem, storageAccountNameProblem,
+} from "./storageNames";
 
 /** An invalid stack config. `problems` holds one "<key path>: <problem>; <fix>" line each. */
 export class WorkbenchConfigError extends Error {
@@ -44,7 +47,7 @@ const IMPLEMENTED_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_RECO
 
 const TOP_KEYS = [
   "target", "size", "os", "spot", "osDiskGb", "dataDiskGb", "allowedCidrs", "rdp", "users", "apps",
-  "registries", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu",
+  "registries", "storage", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu",
 ];
 const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
 const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command", "build"];
@@ -229,6 +232,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const users = readUsers(r, o.users);
   const apps = readApps(r, o.apps, { gpu, tooWideForPasswords, rdp });
   const registries = readRegistries(r, o.registries);
+  const storage = readStorage(r, o.storage, { target, users, region: ctx.region, dataDiskGb: cloud ? dataDiskGb : undefined });
 
   // Disk room for the images Docker keeps on the OS disk.
   if (cloud && osDiskGb !== undefined) {
@@ -341,6 +345,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     users,
     apps,
     registries,
+    storage,
     autoShutdown,
     region: regionKey ? ctx.region : undefined,
     tags,
@@ -614,4 +619,151 @@ function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdown
   }
   if (!time || !tz) return undefined;
   return { time, timeZone: tz.windows, ianaTimeZone: tz.iana };
+}
+
+const STORAGE_KEYS = [
+  "name", "kind", "create", "account", "container", "resourceGroupName", "bucket", "region", "endpoint", "accessKeyId",
+  "secretAccessKey", "readOnly", "users", "cacheGb", "mountPath",
+];
+/** Which storage kinds a target can mount, and how. */
+const STORAGE_TARGETS: Record<StorageKind, readonly Target[]> = { adls2: ["azure"], s3: ["aws", "ssh", "local"] };
+
+interface StorageContext {
+  target: Target;
+  users: UserSpec[];
+  /** The provider's region (aws: the default bucket region). */
+  region: string | undefined;
+  /** The managed data disk the caches live on; undefined where the host brings its own /data. */
+  dataDiskGb: number | undefined;
+}
+
+/** workbench.storage: the mounts, each checked against its kind, the target and the team. */
+function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[] {
+  const list = r.list("workbench.storage", raw) ?? [];
+  const out: StorageSpec[] = [];
+  const names = new Map<string, number>();
+  const paths: { path: string; index: number; name: string }[] = [];
+  let cacheTotal = 0;
+  list.forEach((x, i) => {
+    const path = `workbench.storage[${i}]`;
+    const o = r.object(path, x, STORAGE_KEYS);
+    if (!o) return;
+    const problems = r.problems.length;
+    const name = r.string(`${path}.name`, o.name);
+    if (name !== undefined && !/^[a-z0-9][a-z0-9-]{0,23}$/.test(name)) {
+      r.fail(`${path}.name`, `"${name}" is not a valid storage name; use 1-24 lowercase letters, digits and "-", starting with a letter or digit`);
+    } else if (name !== undefined && names.has(name)) {
+      r.fail(`${path}.name`, `"${name}" is already used by workbench.storage[${names.get(name)}]; storage names must be unique`);
+    } else if (name !== undefined) {
+      names.set(name, i);
+    }
+    const kind = r.oneOf<StorageKind>(`${path}.kind`, o.kind, STORAGE_KINDS);
+    if (!kind) return;
+    const cloud = isCloudTarget(ctx.target);
+    if (!STORAGE_TARGETS[kind].includes(ctx.target)) {
+      r.fail(`${path}.kind`, kind === "adls2"
+        ? `adls2 needs target azure (the VM's managed identity reaches it); on target ${ctx.target} use kind s3`
+        : `s3 is not available on target azure; use kind adls2 (an S3-compatible store can be mounted on ssh and local targets)`);
+      return;
+    }
+    const only = (key: string, why: string) => {
+      if (o[key] !== undefined) r.fail(`${path}.${key}`, `${why}; remove it`);
+    };
+    const create = r.bool(`${path}.create`, o.create, cloud);
+    if (create && !cloud) r.fail(`${path}.create`, `target ${ctx.target} cannot create buckets; create the bucket on your S3 store and set create: false`);
+    /** The account or bucket name: the new one's (create) or the existing one's. */
+    const required = (key: string, what: string): string | undefined => {
+      if (o[key] === undefined) {
+        return r.fail(`${path}.${key}`, create ? `required: a globally unique name for the new ${what}` : `required with create: false: the existing ${what}'s name`);
+      }
+      return r.string(`${path}.${key}`, o[key]);
+    };
+    const checked = (key: string, value: string | undefined, problem: (v: string) => string | undefined): string | undefined => {
+      const p = value === undefined ? undefined : problem(value);
+      return p ? r.fail(`${path}.${key}`, p) : value;
+    };
+
+    let account: string | undefined;
+    let container: string | undefined;
+    let resourceGroupName: string | undefined;
+    let bucket: string | undefined;
+    let region: string | undefined;
+    let endpoint: string | undefined;
+    let accessKeyId: string | undefined;
+    let secretAccessKey: string | undefined;
+    let cacheGb: number | undefined;
+    if (kind === "adls2") {
+      for (const k of ["bucket", "region", "endpoint", "accessKeyId", "secretAccessKey"]) only(k, "only for kind s3");
+      account = checked("account", required("account", "storage account"), storageAccountNameProblem);
+      if (o.container === undefined) r.fail(`${path}.container`, "required: the filesystem (container) to mount, e.g. raw");
+      else container = checked("container", r.string(`${path}.container`, o.container), filesystemNameProblem);
+      if (create) only("resourceGroupName", "only with create: false (a new account goes into the workbench's resource group)");
+      else if (o.resourceGroupName === undefined) r.fail(`${path}.resourceGroupName`, "required with create: false: the existing account's resource group");
+      else resourceGroupName = checked("resourceGroupName", r.string(`${path}.resourceGroupName`, o.resourceGroupName), resourceGroupNameProblem);
+      cacheGb = r.int(`${path}.cacheGb`, o.cacheGb, DEFAULTS.storageCacheGb, LIMITS.storageCacheGb.min, LIMITS.storageCacheGb.max, " GB");
+    } else {
+      for (const k of ["account", "container", "resourceGroupName"]) only(k, "only for kind adls2");
+      only("cacheGb", "only for kind adls2 (blobfuse2's file cache); s3fs keeps only the open files' data, on the data disk");
+      bucket = checked("bucket", required("bucket", "bucket"), (b) => s3BucketNameProblem(b, ctx.target === "aws"));
+      if (ctx.target === "aws") {
+        const why = "only for ssh and local targets; on aws the instance role's credentials are used (no access keys)";
+        only("endpoint", "only for ssh and local targets; on aws the bucket is reached through the instance role");
+        only("accessKeyId", why);
+        only("secretAccessKey", why);
+        if (create) only("region", "only with create: false (a new bucket is made in the stack's aws:region)");
+        region = o.region === undefined || create ? ctx.region : checked("region", r.string(`${path}.region`, o.region), (v) =>
+          /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `"${v}" is not an AWS region; use e.g. ap-northeast-2`);
+      } else {
+        if (o.endpoint === undefined) r.fail(`${path}.endpoint`, `required on target ${ctx.target}: the S3-compatible endpoint, e.g. https://s3.lab.example.com:9000`);
+        else endpoint = checked("endpoint", r.string(`${path}.endpoint`, o.endpoint), s3EndpointProblem);
+        const secretHint = (key: string) => `required on target ${ctx.target}; set it as a secret: pulumi config set --secret --path 'gpu-workbench:workbench.storage[${i}].${key}' <value>`;
+        if (o.accessKeyId === undefined) r.fail(`${path}.accessKeyId`, secretHint("accessKeyId"));
+        else accessKeyId = checked("accessKeyId", r.string(`${path}.accessKeyId`, o.accessKeyId), (v) =>
+          /^[\x21-\x39\x3b-\x7e]+$/.test(v) ? undefined : "not an access key id: printable characters only, no spaces or \":\"");
+        if (o.secretAccessKey === undefined) r.fail(`${path}.secretAccessKey`, secretHint("secretAccessKey"));
+        else secretAccessKey = checked("secretAccessKey", r.string(`${path}.secretAccessKey`, o.secretAccessKey), (v) =>
+          /^[\x21-\x7e]+$/.test(v) ? undefined : "not a secret key: printable characters only, no spaces");
+        region = o.region === undefined ? DEFAULTS.s3EndpointRegion : checked("region", r.string(`${path}.region`, o.region), (v) =>
+          /^[a-z0-9][a-z0-9-]{0,31}$/.test(v) ? undefined : `"${v}" is not a region name; use lowercase letters, digits and "-", e.g. us-east-1`);
+      }
+    }
+    const readOnly = r.bool(`${path}.readOnly`, o.readOnly, DEFAULTS.storageReadOnly);
+
+    const team = ctx.users.map((u) => u.name);
+    let users = team;
+    if (o.users !== undefined) {
+      const given = r.list(`${path}.users`, o.users) ?? [];
+      if (Array.isArray(o.users) && given.length === 0) r.fail(`${path}.users`, "empty; list at least one team user, or remove the key (default: every team user)");
+      users = [];
+      given.forEach((u, j) => {
+        const userPath = `${path}.users[${j}]`;
+        const n = r.string(userPath, u);
+        if (n === undefined) return;
+        if (!team.includes(n)) r.fail(userPath, `"${n}" is not in workbench.users; list only team members (${team.join(", ")})`);
+        else if (users.includes(n)) r.fail(userPath, `"${n}" is listed twice; remove one`);
+        else users.push(n);
+      });
+    }
+
+    const mountPath = o.mountPath === undefined ? (name === undefined ? undefined : `/mnt/${name}`) : checked("mountPath", r.string(`${path}.mountPath`, o.mountPath), mountPathProblem);
+    if (mountPath !== undefined) {
+      const clash = paths.find((p) => p.path === mountPath || mountPath.startsWith(`${p.path}/`) || p.path.startsWith(`${mountPath}/`));
+      if (clash?.path === mountPath) r.fail(`${path}.mountPath`, `"${mountPath}" is already used by workbench.storage[${clash.index}] (${clash.name}); give each mount its own path`);
+      else if (clash) r.fail(`${path}.mountPath`, `"${mountPath}" and workbench.storage[${clash.index}]'s "${clash.path}" nest; mount paths must not be inside one another`);
+      else paths.push({ path: mountPath, index: i, name: name ?? "" });
+    }
+
+    if (cacheGb !== undefined && ctx.dataDiskGb !== undefined) {
+      cacheTotal += cacheGb;
+      if (cacheTotal > Math.floor(ctx.dataDiskGb / 2) && cacheTotal - cacheGb <= Math.floor(ctx.dataDiskGb / 2)) {
+        r.fail(`${path}.cacheGb`, `the mounts' file caches would take ${cacheTotal} GB, more than half of the ${ctx.dataDiskGb} GB data disk; lower cacheGb or raise dataDiskGb`);
+      }
+    }
+    if (r.problems.length > problems || name === undefined || mountPath === undefined) return;
+    out.push({
+      name, kind, create, account, container, resourceGroupName, bucket, region, endpoint, accessKeyId, secretAccessKey,
+      readOnly, users, cacheGb, mountPath,
+    });
+  });
+  return out;
 }

@@ -149,6 +149,43 @@ export interface SshTargetSpec {
   hostPublicKey: string;
 }
 
+/** Where a storage mount's data lives: ADLS Gen2 (Azure) or S3 (AWS, or an S3-compatible store). */
+export type StorageKind = "adls2" | "s3";
+export const STORAGE_KINDS: readonly StorageKind[] = ["adls2", "s3"];
+
+/** One storage mount: the account or bucket, who may use it on the host, and where it appears. */
+export interface StorageSpec {
+  /** Unique per workbench: [a-z0-9-], names the unit, the group and the resources. */
+  name: string;
+  kind: StorageKind;
+  /** Create the account/bucket (azure, aws); false: it exists and only the grant is made. */
+  create: boolean;
+  /** adls2: the storage account's name. */
+  account: string | undefined;
+  /** adls2: the filesystem (blob container) to mount. */
+  container: string | undefined;
+  /** adls2 with create: false: the existing account's resource group. */
+  resourceGroupName: string | undefined;
+  /** s3: the bucket's name. */
+  bucket: string | undefined;
+  /** s3: the bucket's region (aws: the stack's region unless set; an endpoint: "us-east-1" unless set). */
+  region: string | undefined;
+  /** s3 on ssh/local: the S3-compatible endpoint, e.g. "https://s3.lab.example.com:9000". */
+  endpoint: string | undefined;
+  /** s3 on ssh/local: the access key id. */
+  accessKeyId: string | undefined;
+  /** s3 on ssh/local: the secret key; index.ts reads it from secret config and it only travels as a secret. */
+  secretAccessKey: string | undefined;
+  /** Mount read-only and grant read access only. */
+  readOnly: boolean;
+  /** Who may use the mount on the host (team user names); default every team user. */
+  users: string[];
+  /** adls2: blobfuse2's file cache on the data disk, GB. Undefined for s3. */
+  cacheGb: number | undefined;
+  /** The directory users and containers open: /mnt/<name> unless set; the data is in its subdirectory named after the filesystem or bucket. */
+  mountPath: string;
+}
+
 export interface WorkbenchSpec {
   target: Target;
   /** Cloud size name (catalog key); "local"/"existing" for targets without one. */
@@ -166,6 +203,8 @@ export interface WorkbenchSpec {
   users: UserSpec[];
   apps: AppSpec[];
   registries: RegistrySpec[];
+  /** Storage mounts (ADLS Gen2, S3), in config order. */
+  storage: StorageSpec[];
   autoShutdown: AutoShutdownSpec | undefined;
   /** From the provider config (`azure-native:location`, `aws:region`); undefined for ssh/local. */
   region: string | undefined;

@@ -7,6 +7,7 @@ import type { AppCredential } from "../apps/analysisApps";
 import type { DevContainerAttach } from "../apps/devcontainer";
 import type { WorkbenchConfigArgs } from "../config/args";
 import type { CostEstimate } from "../config/estimate";
+import type { StorageMountInfo } from "../storage/mounts";
 
 /** Arguments every top-level workbench takes. */
 export interface WorkbenchArgs {
@@ -51,6 +52,8 @@ export interface WorkbenchOutputs {
    * configuration (devcontainer.json) to use; for local, the default Docker engine.
    */
   devcontainers: pulumi.Output<Record<string, DevContainerAttach>>;
+  /** Per storage mount: where its data is (on the host and in every app container), its source, and who may use it. */
+  storage: pulumi.Output<Record<string, StorageMountInfo>>;
 }
 
 /**

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CostEstimate } from "../config/estimate";
 import { AwsGpuInstance } from "../hosts/aws";
+import { S3Storage } from "../storage/s3";
 import type { OutputFields, WorkbenchArgs, WorkbenchOutputs } from "./args";
 import { createHostAccess, userDataHash } from "./hostAccess";
 import { remotePipeline } from "./pipeline";
@@ -35,6 +36,8 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
   /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
   public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
+  /** Per storage mount: where its data is (on the host and in every app container), its source, and who may use it. */
+  public readonly storage!: WorkbenchOutputs["storage"];
   /** EC2 instance id. */
   public readonly instanceId!: pulumi.Output<string>;
   /** Public DNS name of the Elastic IP. */
@@ -73,6 +76,14 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
       autoShutdownTimeZone: spec.autoShutdown?.ianaTimeZone,
       tags: spec.tags,
     }, { parent: this });
+    // Each mount's bucket and the policy on the instance role.
+    const storage = spec.storage.map((s) => new S3Storage(`${name}-storage-${s.name}`, {
+      bucketName: s.bucket!,
+      create: s.create,
+      roleName: host.roleName,
+      readOnly: s.readOnly,
+      tags: { ...spec.tags, "gpu-workbench": name },
+    }, { parent: this }));
 
     const outputs: OutputFields<AwsWorkbench> = {
       ...remotePipeline(this, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords }, {
@@ -81,7 +92,8 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
         hostPublicKey: access.hostPublicKey,
         hostId: host.instanceId,
         bootstrapTriggers: [userDataHash(access.userData)],
-        dependsOn: [host],
+        // The instance and its role, and the bucket policies the bootstrap's mounts need.
+        dependsOn: [host, ...storage],
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
       }),
       instanceId: host.instanceId,

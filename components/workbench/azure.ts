@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AzureGpuVm, AzureGpuVmArgs } from "../hosts/azure";
+import { AdlsGen2Storage } from "../storage/adls";
 import { azureAdminNameProblem, azureVmName } from "../hosts/azure-rules";
 import { CostEstimate } from "../config/estimate";
 import { WorkbenchConfigError } from "../config/parse";
@@ -70,6 +71,8 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
   /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
   public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
+  /** Per storage mount: where its data is (on the host and in every app container), its source, and who may use it. */
+  public readonly storage!: WorkbenchOutputs["storage"];
   /** The public IP's DNS name, `<label>.<location>.cloudapp.azure.com`. */
   public readonly fqdn!: pulumi.Output<string>;
   /** The resource group that holds the VM. */
@@ -93,6 +96,17 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
 
     const access = createHostAccess(this, name, spec);
     const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData), { parent: this });
+    // Each mount's filesystem and the grant to the VM's identity (a new account goes into the VM's group).
+    const storage = spec.storage.map((s) => new AdlsGen2Storage(`${name}-storage-${s.name}`, {
+      accountName: s.account!,
+      filesystem: s.container!,
+      create: s.create,
+      resourceGroupName: s.create ? host.resourceGroupName : s.resourceGroupName!,
+      location: spec.region,
+      principalId: host.principalId,
+      readOnly: s.readOnly,
+      tags: { ...spec.tags, "gpu-workbench": name },
+    }, { parent: this }));
 
     const outputs: OutputFields<AzureWorkbench> = {
       ...remotePipeline(this, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords }, {
@@ -102,8 +116,8 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
         hostId: host.vmId,
         bootstrapTriggers: [userDataHash(access.userData)],
         // The component, so all of its children: the VM, the data disk and the NVIDIA extension,
-        // whose driver install the bootstrap's ready check expects.
-        dependsOn: [host],
+        // whose driver install the bootstrap's ready check expects; and the storage grants its mounts need.
+        dependsOn: [host, ...storage],
         readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
       }),
       fqdn: host.fqdn,

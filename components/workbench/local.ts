@@ -1,8 +1,11 @@
+import * as crypto from "crypto";
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
 import { AnalysisApps } from "../apps/analysisApps";
 import { appDataDirs } from "../apps/containers";
+import { storageScript } from "../bootstrap/scripts";
+import { containerStorageMounts } from "../storage/mounts";
 import type { WorkbenchConfigArgs } from "../config/args";
 import type { CostEstimate } from "../config/estimate";
 import type { OutputFields, WorkbenchOutputs } from "./args";
@@ -40,6 +43,8 @@ export class LocalWorkbench extends pulumi.ComponentResource implements Workbenc
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
   /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
   public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
+  /** Per storage mount: where its data is (on the host and in every app container), its source, and who may use it. */
+  public readonly storage!: WorkbenchOutputs["storage"];
   /**
    * The command that creates the apps' directories as you (the deployment runs it before the
    * containers): on Linux, Docker would create a missing one as root and the non-root apps could
@@ -56,17 +61,30 @@ export class LocalWorkbench extends pulumi.ComponentResource implements Workbenc
     const dirs = appDataDirs(spec.apps, dataRoot).map((d) => `'${d.path.replace(/'/g, "'\\''")}'`);
     const prepare = dirs.length === 0 ? "" : `mkdir -p ${dirs.join(" ")}`;
     const dataDirs = dirs.length === 0 ? [] : [new local.Command(`${name}-data-dirs`, { create: prepare }, { parent: this })];
+    // The storage mounts need root on this machine (units, groups, FUSE): the storage step under
+    // `sudo -n`, its S3 credentials only as a secret.
+    const mounts: local.Command[] = [];
+    if (spec.storage.length > 0) {
+      const step = storageScript(spec);
+      const hash = crypto.createHash("sha256").update(step.content).digest("hex");
+      mounts.push(new local.Command(`${name}-storage`, {
+        create: "sudo -n bash -s",
+        stdin: step.secret ? pulumi.secret(step.content) : step.content,
+        triggers: [step.secret ? pulumi.secret(hash) : hash],
+      }, { parent: this }));
+    }
     const apps = new AnalysisApps(`${name}-apps`, {
       apps: spec.apps,
       registries: spec.registries,
       hostGpu: spec.gpu !== undefined,
       dataRoot,
+      storage: containerStorageMounts(spec),
       dockerHost: args.dockerHost ?? "unix:///var/run/docker.sock",
       sshAlias: "localhost",
       users: spec.users.map((u) => u.name),
-    }, { parent: this, dependsOn: dataDirs });
+    }, { parent: this, dependsOn: [...dataDirs, ...mounts] });
 
-    const outputs: OutputFields<LocalWorkbench> = { ...localOutputs(apps, spec.apps), prepareCommand: pulumi.output(prepare) };
+    const outputs: OutputFields<LocalWorkbench> = { ...localOutputs(apps, spec), prepareCommand: pulumi.output(prepare) };
     Object.assign(this, outputs);
     this.registerOutputs(outputs);
   }

@@ -8,7 +8,8 @@ import type { AnalysisApps } from "../apps/analysisApps";
 import { devContainerAttach } from "../apps/devcontainer";
 import { knownHostsLine, sshConfigBlock } from "../access/openssh";
 import { CostEstimate, estimateCost } from "../config/estimate";
-import type { AppSpec, WorkbenchSpec } from "../config/spec";
+import type { WorkbenchSpec } from "../config/spec";
+import { storageMountInfo } from "../storage/mounts";
 import type { WorkbenchCredentials, WorkbenchOutputs } from "./args";
 
 /** The secret credentials output: the apps' tokens and passwords, and the RDP passwords when rdp is on. */
@@ -40,11 +41,12 @@ export function remoteOutputs(
     credentials: credentialsOf(apps, rdpPasswords, spec.rdp),
     estimate: pulumi.output(estimateCost(spec)),
     devcontainers: pulumi.output(devContainerAttach(spec.apps, name)),
+    storage: pulumi.output(storageMountInfo(spec)),
   };
 }
 
 /** The same outputs for apps on this machine: no SSH, no tunnel, no price. */
-export function localOutputs(apps: AnalysisApps, appSpecs: AppSpec[]): WorkbenchOutputs {
+export function localOutputs(apps: AnalysisApps, spec: WorkbenchSpec): WorkbenchOutputs {
   return {
     address: pulumi.output("127.0.0.1"),
     sshConfig: pulumi.output({} as Record<string, string>),
@@ -53,6 +55,7 @@ export function localOutputs(apps: AnalysisApps, appSpecs: AppSpec[]): Workbench
     appUrls: apps.urls,
     credentials: credentialsOf(apps, {}, false),
     estimate: pulumi.output(undefined as CostEstimate | undefined),
-    devcontainers: pulumi.output(devContainerAttach(appSpecs, undefined)),
+    devcontainers: pulumi.output(devContainerAttach(spec.apps, undefined)),
+    storage: pulumi.output(storageMountInfo(spec)),
   };
 }

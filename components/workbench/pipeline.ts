@@ -8,6 +8,7 @@ import type * as remote from "@pulumi/command/remote";
 import { AnalysisApps } from "../apps/analysisApps";
 import { dockerSshHost, dockerSshOpts, knownHostsLine } from "../access/openssh";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
+import { containerStorageMounts } from "../storage/mounts";
 import type { WorkbenchOutputs } from "./args";
 import { remoteOutputs } from "./outputs";
 import type { PreparedWorkbench } from "./prepare";
@@ -31,7 +32,10 @@ export interface HostEndpoint {
   hostId: pulumi.Input<string> | undefined;
   /** What names the bootstrap to wait for: the user data's hash, or each bootstrap step's hash. */
   bootstrapTriggers: pulumi.Input<unknown>[];
-  /** What the ready check starts after: the host component (so all its children), or the last bootstrap step. */
+  /**
+   * What the ready check starts after: the host component (so all its children) and the storage
+   * grants the bootstrap's mounts need, or the last bootstrap step.
+   */
   dependsOn: pulumi.Resource[];
   /** How long the bootstrap may take before the deployment fails. */
   readyTimeoutSeconds: number;
@@ -73,6 +77,7 @@ function deployApps(
       registries: spec.registries,
       hostGpu: spec.gpu !== undefined,
       dataRoot: REMOTE_APP_DATA_ROOT,
+      storage: containerStorageMounts(spec),
       dockerHost: pulumi.output(host.address).apply((h) => dockerSshHost(user, h, host.port)),
       sshOpts: knownHosts.apply((line) => dockerSshOpts({ identityFile: sshPrivateKeyPath, knownHostsLine: line })),
       sshAlias: name,

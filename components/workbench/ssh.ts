@@ -39,6 +39,8 @@ export class SshWorkbench extends pulumi.ComponentResource implements WorkbenchO
   public readonly estimate!: pulumi.Output<CostEstimate | undefined>;
   /** Per app: how VS Code's Dev Containers attach to its container (settings and devcontainer.json). */
   public readonly devcontainers!: WorkbenchOutputs["devcontainers"];
+  /** Per storage mount: where its data is (on the host and in every app container), its source, and who may use it. */
+  public readonly storage!: WorkbenchOutputs["storage"];
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // An invalid config throws here, before this component or any child is registered.
@@ -58,14 +60,15 @@ export class SshWorkbench extends pulumi.ComponentResource implements WorkbenchO
     };
     // Each step is idempotent: a changed script replaces its command, which runs it again.
     let previous: pulumi.Resource[] = [];
-    const hashes: string[] = [];
+    const hashes: pulumi.Input<string>[] = [];
     for (const step of bootstrapScripts(spec)) {
       const hash = crypto.createHash("sha256").update(step.content).digest("hex");
-      hashes.push(hash);
+      hashes.push(step.secret ? pulumi.secret(hash) : hash);
       previous = [
         new remote.Command(
           `${name}-bootstrap-${step.name}`,
-          { connection, create: "sudo -n bash -s", stdin: step.content, triggers: [hash] },
+          // A step that carries storage credentials travels (and is hashed into state) as a secret.
+          { connection, create: "sudo -n bash -s", stdin: step.secret ? pulumi.secret(step.content) : step.content, triggers: [step.secret ? pulumi.secret(hash) : hash] },
           { parent: this, dependsOn: previous },
         ),
       ];

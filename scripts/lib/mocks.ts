@@ -99,6 +99,9 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "aws:ec2/instance:Instance": (name) => ({ publicIp: mockIp(name), privateIp: `10.0.1.${10 + hashInt(name, 200)}`, arn: `arn:aws:ec2:${awsRegion()}:123456789012:instance/i-${hex(name, 17)}` }),
   "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}` }),
   "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${name}` }),
+  "aws:s3/bucket:Bucket": (_name, inputs) => ({ arn: `arn:aws:s3:::${String(inputs.bucket)}` }),
+  "aws:iam/rolePolicy:RolePolicy": (name) => ({ name: `${name}-${hex(name, 7)}` }),
+  "azure-native:storage:StorageAccount": (_name, inputs) => ({ name: inputs.accountName }),
 };
 
 /** Mock ids per type, shaped like the cloud's. */
@@ -121,6 +124,11 @@ export const invokeResults: Record<string, (inputs: Record<string, unknown>) => 
   "aws:index/getRegion:getRegion": () => ({ name: awsRegion(), region: awsRegion(), id: awsRegion() }),
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/deployer", userId: "AIDAMOCK" }),
   "aws:ec2/getVpc:getVpc": () => ({ id: "vpc-0a1b2c3d4e5f60789", cidrBlock: "172.31.0.0/16" }),
+  "aws:s3/getBucket:getBucket": (inputs) => ({ id: inputs.bucket, bucket: inputs.bucket, arn: `arn:aws:s3:::${String(inputs.bucket)}`, region: awsRegion() }),
+  "azure-native:storage:getStorageAccount": (inputs) => ({
+    id: `/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}`,
+    name: inputs.accountName, kind: "StorageV2", isHnsEnabled: true,
+  }),
   "aws:ec2/getSubnet:getSubnet": (inputs) => ({ id: "subnet-0a1b2c3d4e5f60789", vpcId: "vpc-0a1b2c3d4e5f60789", availabilityZone: (inputs.availabilityZone as string | undefined) ?? `${awsRegion()}a`, cidrBlock: "172.31.0.0/20" }),
 };
 

@@ -7,6 +7,7 @@ import { ASSUMED_START, WEEKDAYS_PER_MONTH } from "../../components/config/estim
 import { TARGETS, type Target } from "../../components/config/spec";
 import { TARGET_RECORDS } from "../../components/targets";
 import { Registration, SECRET_SIG, SECRET_SIG_KEY } from "./mocks";
+import { STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER } from "../../components/storage/mounts";
 
 export interface PlanResource {
   type: string;
@@ -187,5 +188,25 @@ function summary(r: PlanResource): string {
     const v = p.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs);
     if (v !== undefined && typeof v !== "object") parts.push(`${p.split(".").pop()}=${String(v)}`);
   }
+  parts.push(...grantSummary(r));
   return parts.length ? `  (${parts.join(", ")})` : "";
+}
+
+const BLOB_DATA_ROLES: Record<string, string> = {
+  [STORAGE_BLOB_DATA_CONTRIBUTOR]: "Storage Blob Data Contributor",
+  [STORAGE_BLOB_DATA_READER]: "Storage Blob Data Reader",
+};
+
+/** What a storage grant allows, on what: the plan shows every grant the machine's identity gets. */
+function grantSummary(r: PlanResource): string[] {
+  if (r.type === "azure-native:authorization:RoleAssignment" && typeof r.inputs.roleDefinitionId === "string") {
+    const id = r.inputs.roleDefinitionId.split("/").pop() ?? "";
+    return [`role=${BLOB_DATA_ROLES[id] ?? id}`, `scope=${String(r.inputs.scope)}`];
+  }
+  if (r.type === "aws:iam/rolePolicy:RolePolicy" && typeof r.inputs.policy === "string") {
+    const doc = JSON.parse(r.inputs.policy) as { Statement?: { Action?: string | string[]; Resource?: string | string[] }[] };
+    const list = (v: string | string[] | undefined) => [v ?? []].flat().join(" ");
+    return (doc.Statement ?? []).map((st) => `${list(st.Action)} on ${list(st.Resource)}`);
+  }
+  return [];
 }

@@ -7,7 +7,7 @@ import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/an
 import * as path from "path";
 import { APP_KINDS } from "../../components/config/appCatalog";
 
-const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps"];
+const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
 let schema: AnalyzeResult;
 
 beforeAll(() => {
@@ -24,7 +24,7 @@ test("the workbenches share one input shape and one set of outputs", () => {
   for (const name of ["AzureWorkbench", "AwsWorkbench", "SshWorkbench"]) {
     const c = schema.components[name];
     expect(Object.keys(c.inputs).sort()).toEqual(["config", "region", "sshPrivateKeyPath"]);
-    for (const o of ["address", "sshConfig", "knownHosts", "tunnels", "appUrls", "credentials", "estimate"]) expect(c.outputs[o]).toBeDefined();
+    for (const o of ["address", "sshConfig", "knownHosts", "tunnels", "appUrls", "credentials", "estimate", "storage"]) expect(c.outputs[o]).toBeDefined();
   }
   expect(schema.components.AzureWorkbench.inputs.config).toEqual({
     $ref: "#/types/gpu-workbench:index:WorkbenchConfigArgs",
@@ -36,10 +36,25 @@ test("the workbenches share one input shape and one set of outputs", () => {
 test("the config type documents every key, and app kinds are an enum", () => {
   const config = schema.typeDefinitions.WorkbenchConfigArgs;
   expect(Object.keys(config.properties ?? {}).sort()).toEqual(
-    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "hostGpu", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "tags", "target", "users"],
+    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "hostGpu", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "storage", "tags", "target", "users"],
   );
   for (const [key, prop] of Object.entries(config.properties ?? {})) {
     expect([key, typeof prop.description]).toEqual([key, "string"]);
   }
   expect(schema.typeDefinitions.AppKind.enum?.map((e) => e.value)).toEqual(APP_KINDS);
+});
+
+test("the storage components: plain args with documented inputs and outputs", () => {
+  const adls = schema.components.AdlsGen2Storage;
+  expect(Object.keys(adls.inputs).sort()).toEqual(["accountName", "create", "filesystem", "location", "principalId", "readOnly", "resourceGroupName", "tags"]);
+  expect(Object.keys(adls.outputs).sort()).toEqual(["accountId", "accountName", "dfsEndpoint", "filesystem", "roleAssignmentId", "roleDefinitionId", "scope"]);
+  const s3 = schema.components.S3Storage;
+  expect(Object.keys(s3.inputs).sort()).toEqual(["bucketName", "create", "readOnly", "roleName", "tags"]);
+  expect(Object.keys(s3.outputs).sort()).toEqual(["bucketArn", "bucketName", "grantName", "grantPolicy"]);
+  for (const c of [adls, s3]) {
+    for (const [k, p] of [...Object.entries(c.inputs), ...Object.entries(c.outputs)]) expect([k, typeof p.description]).toEqual([k, "string"]);
+  }
+  expect(Object.keys(schema.typeDefinitions.WorkbenchStorageArgs.properties ?? {}).sort()).toEqual([
+    "accessKeyId", "account", "bucket", "cacheGb", "container", "create", "endpoint", "kind", "mountPath", "name", "readOnly", "region", "resourceGroupName", "secretAccessKey", "users",
+  ]);
 });

@@ -5,7 +5,7 @@
  * bridge. No registry is reachable, so test images come from `docker import` of a busybox rootfs.
  */
 import { spawn, spawnSync, ChildProcess } from "child_process";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, copyFileSync } from "fs";
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, copyFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 
@@ -71,7 +71,14 @@ export function removeTree(dir: string): void {
  * `group` sets the socket's group (a name or numeric GID; dockerd's `-G`); the test host passes
  * its rootfs's docker GID so that users it puts in `docker` can reach the socket.
  */
-export async function startDockerd(opts: { root?: string; group?: string } = {}): Promise<Dockerd> {
+export async function startDockerd(opts: {
+  root?: string;
+  group?: string;
+  /** A command the daemon runs under, e.g. ["nsenter", "--net=/run/netns/x", "--"] for another namespace. */
+  prefix?: string[];
+  /** Docker's default bridge network with its iptables rules (needs a network namespace of its own). Default: none. */
+  bridge?: boolean;
+} = {}): Promise<Dockerd> {
   const root = opts.root ?? mkdtempSync(join(tmpdir(), "gwb-dockerd-"));
   // The socket gets a directory of its own so that the test host can bind just that directory.
   const sockDir = join(root, "sock");
@@ -81,9 +88,7 @@ export async function startDockerd(opts: { root?: string; group?: string } = {})
   const ns = `gwb-${process.pid}-${Date.now()}`;
   const args = [
     "--storage-driver=vfs",
-    "--iptables=false",
-    "--ip-masq=false",
-    "--bridge=none",
+    ...(opts.bridge ? [] : ["--iptables=false", "--ip-masq=false", "--bridge=none"]),
     `--data-root=${join(root, "data")}`,
     `--exec-root=${join(root, "exec")}`,
     `--pidfile=${join(root, "docker.pid")}`,
@@ -96,7 +101,7 @@ export async function startDockerd(opts: { root?: string; group?: string } = {})
     ...(opts.group ? ["-G", opts.group] : []),
   ];
   const logFile = join(root, "dockerd.log");
-  const proc = spawn("sh", ["-c", `exec dockerd "$@" >>'${logFile}' 2>&1`, "dockerd", ...args], {
+  const proc = spawn("sh", ["-c", `exec ${(opts.prefix ?? []).map((p) => `'${p}'`).join(" ")} dockerd "$@" >>'${logFile}' 2>&1`, "dockerd", ...args], {
     stdio: "ignore",
   });
   const log = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "");
@@ -143,6 +148,8 @@ export async function startDockerd(opts: { root?: string; group?: string } = {})
 export async function importBusyboxImage(host: string, tag: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "gwb-busybox-"));
   try {
+    // The image's / (mkdtemp makes it 0700): a container running as a non-root user must traverse it.
+    chmodSync(dir, 0o755);
     mkdirSync(join(dir, "bin"));
     copyFileSync(BUSYBOX, join(dir, "bin/busybox"));
     spawnSync("chmod", ["0755", join(dir, "bin/busybox")]);

@@ -118,11 +118,23 @@ export interface TestHostOptions {
   dockerSocketPath?: string;
   /** Rootfs to overlay; default: ensureRootfs(). */
   rootfs?: string;
+  /**
+   * A network namespace (a name under /run/netns, from `ip netns add`) to run the host in, e.g.
+   * for firewall rules of its own; sshd then listens on that namespace's loopback. Default: this
+   * machine's network.
+   */
+  netns?: string;
+  /** Make the host's root mount rshared, as systemd makes / on a real host (Docker's rslave binds need it). Default false. */
+  sharedMounts?: boolean;
 }
 
 export interface TestHost {
   host: "127.0.0.1";
   port: number;
+  /** The host's PID 1 (sshd) as this process sees it: `nsenter -t <pid>` enters its namespaces. */
+  pid: number;
+  /** Where the host's root is, seen from outside its chroot (inside its mount namespace). */
+  root: string;
   /** Runs a bash script as root inside the host (nsenter, not over SSH), for setup and inspection. */
   exec(script: string, input?: string): RunResult;
   /** Like exec, but throws with the output unless the script exits 0; returns stdout. */
@@ -163,9 +175,10 @@ function sleep(ms: number): Promise<void> {
 // on stdin so it never sits in argv.
 const START_SCRIPT = `
 set -eu
-rootfs=$1 dir=$2 port=$3 docker_cli=$4 sock_dir=$5 shim=$6
+rootfs=$1 dir=$2 port=$3 docker_cli=$4 sock_dir=$5 shim=$6 shared=$7
 m=$dir/root
 mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$dir/upper,workdir=$dir/work" "$m"
+if [ "$shared" = 1 ]; then mount --make-rshared "$m"; fi
 mount --rbind /dev "$m/dev"
 mount -t proc proc "$m/proc"
 mount --bind "$docker_cli" "$m/usr/bin/docker"
@@ -193,12 +206,15 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   const port = await freePort();
   const sockDir = opts.dockerSocketPath ? dirname(opts.dockerSocketPath) : "";
   // A PID namespace too: `pkill -u` in a bootstrap step must not reach the machine's processes.
+  const unshare = [
+    "unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--uts",
+    "sh", "-c", START_SCRIPT, "start", rootfs, dir, port.toString(), realDockerCli(), sockDir, SYSTEMCTL_SHIM, opts.sharedMounts ? "1" : "0",
+  ];
+  // nsenter, not `ip netns exec`: that one remounts /sys, hiding the cgroup tree a dockerd needs.
+  const argv = opts.netns ? ["nsenter", `--net=/run/netns/${opts.netns}`, "--", ...unshare] : unshare;
   const proc: ChildProcess = spawn(
-    "unshare",
-    [
-      "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--uts",
-      "sh", "-c", START_SCRIPT, "start", rootfs, dir, port.toString(), realDockerCli(), sockDir, SYSTEMCTL_SHIM,
-    ],
+    argv[0],
+    argv.slice(1),
     { stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, GWB_HOST_PUB: opts.hostPublicKeyOpenssh.trim() } },
   );
   proc.stdin?.end(opts.hostPrivateKeyOpenssh);
@@ -245,7 +261,7 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   }
 
   const exec = (script: string, input?: string): RunResult =>
-    run("nsenter", ["-t", String(sshdPid), "-m", "-p", "-r", "-w", "--", "/bin/bash", "-c", script, "gwb-exec"], { input });
+    run("nsenter", ["-t", String(sshdPid), "-m", "-p", "-n", "-r", "-w", "--", "/bin/bash", "-c", script, "gwb-exec"], { input });
 
   const sh = (script: string): string => {
     const r = exec(script);
@@ -266,6 +282,8 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   return {
     host: "127.0.0.1",
     port,
+    pid: sshdPid,
+    root: join(dir, "root"),
     exec,
     sh,
     log,

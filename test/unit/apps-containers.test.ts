@@ -20,6 +20,9 @@ function appOf(raw: Record<string, unknown>, hostGpu = true): AppSpec {
 const GPU = { hostGpu: true, dataRoot: "/data/apps" };
 const fixed = {
   restart: "unless-stopped",
+  // No storage configured: no extra binds, no extra groups.
+  mounts: [] as ContainerSettings["mounts"],
+  groupAdds: [] as string[],
   user: undefined,
   logDriver: "json-file",
   logOpts: { "max-size": "10m", "max-file": "3" },

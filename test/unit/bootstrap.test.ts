@@ -269,7 +269,7 @@ describe("validated by the real tools", () => {
 
   (haveShellcheck ? test : test.skip)("shellcheck passes every script in scripts/ (bash; ready-check also as POSIX sh)", () => {
     const all = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).sort();
-    expect(all).toEqual(["datadisk.sh", "docker.sh", "driver.sh", "hostkey.sh", "lib.sh", "prepull.sh", "rdp.sh", "ready-check.sh", "ready.sh", "run.sh", "toolkit.sh", "users.sh"]);
+    expect(all).toEqual(["datadisk.sh", "docker.sh", "driver.sh", "hostkey.sh", "lib.sh", "metadata.sh", "prepull.sh", "rdp.sh", "ready-check.sh", "ready.sh", "run.sh", "storage.sh", "toolkit.sh", "users.sh"]);
     const r = shellcheck(all, ["-x"]);
     expect(r.out).toBe("");
     expect(r.status).toBe(0);

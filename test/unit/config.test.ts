@@ -48,6 +48,7 @@ describe("a valid config", () => {
         { name: "rstudio", kind: "rstudio", image: "rocker/rstudio:4.5.1", containerPort: 8787, hostPort: 8787, gpu: false, expose: false, env: { USER: "rstudio" }, command: undefined },
       ],
       registries: [],
+      storage: [],
       autoShutdown: undefined,
       region: "koreacentral",
       tags: {},

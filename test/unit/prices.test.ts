@@ -139,7 +139,8 @@ test("updateAws: one offer file per region, the spot feed once, a verified table
 
 test("the stacks' regions are added to the ones the tables cover", () => {
   const r = stackRegions(path.join(ROOT, "stacks"));
-  expect({ azure: [...r.azure].sort(), aws: [...r.aws].sort() }).toEqual({ azure: ["eastus", "koreacentral"], aws: ["ap-northeast-2", "us-west-2"] });
+  // Each region once, however many stacks use it.
+  expect(r).toEqual({ azure: ["eastus", "koreacentral"], aws: ["ap-northeast-2", "us-west-2"] });
 });
 
 describe.each([

@@ -1,0 +1,28 @@
+/**
+ * The offline plan shows every storage grant: the Azure role and its scope, the AWS policy's
+ * actions and resources, one line per grant.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..", "..");
+function plan(stack: string): string {
+  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
+  expect([r.status, r.stderr]).toEqual([0, ""]);
+  return r.stdout;
+}
+const grants = (text: string) => text.split("\n").filter((l) => l.includes("-grant")).map((l) => l.replace(/^[\s│├└─]+/, ""));
+
+test("azure-lake: Contributor on the new filesystem, Reader on the existing one", () => {
+  expect(grants(plan("azure-lake"))).toEqual([
+    "azure-native:authorization:RoleAssignment  azure-lake-storage-lake-grant  (role=Storage Blob Data Contributor, scope=/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/azure-lake-host-rgced20c3d/providers/Mock/StorageAccount/azure-lake-storage-lake-account/blobServices/default/containers/raw)",
+    "azure-native:authorization:RoleAssignment  azure-lake-storage-reference-grant  (role=Storage Blob Data Reader, scope=/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-shared-data/providers/Microsoft.Storage/storageAccounts/acmeshareddata/blobServices/default/containers/reference)",
+  ]);
+}, 120_000);
+
+test("aws-lake: the instance role's policies, scoped to each bucket", () => {
+  expect(grants(plan("aws-lake"))).toEqual([
+    "aws:iam/rolePolicy:RolePolicy  aws-lake-storage-lake-grant  (s3:ListBucket on arn:aws:s3:::acme-lake-apne2, s3:GetObject s3:PutObject s3:DeleteObject s3:AbortMultipartUpload on arn:aws:s3:::acme-lake-apne2/*)",
+    "aws:iam/rolePolicy:RolePolicy  aws-lake-storage-reference-grant  (s3:ListBucket on arn:aws:s3:::acme-reference-data, s3:GetObject on arn:aws:s3:::acme-reference-data/*)",
+  ]);
+}, 120_000);
