@@ -11,8 +11,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${GWB_E2E_CACHE:-$repo/test/e2e/.cache}
 suite=bookworm
-# sshd, sudo and the account tools the bootstrap's users step runs; procps for pgrep/ps.
-packages=openssh-server,sudo,procps
+# sshd, sudo and the account tools the bootstrap's users step runs; procps for pgrep/ps;
+# iproute2 (ss) and curl for the idle check.
+packages=openssh-server,sudo,procps,iproute2,curl
 # The docker group's GID in the rootfs; test/support/testhost.ts (TESTHOST_DOCKER_GID) gives the
 # test dockerd's socket this group.
 docker_gid=990

@@ -21,7 +21,9 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
     { path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: configFile(spec, steps) },
   ];
   if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
-  for (const name of ["lib", "run", ...steps]) {
+  // The idle step installs a timer that runs idle-check.sh.
+  const extra = steps.includes("idle") ? ["idle-check"] : [];
+  for (const name of ["lib", "run", ...steps, ...extra]) {
     files.push({ path: `${SCRIPT_DIR}/${name}.sh`, permissions: "0755", content: scriptText(`${name}.sh`) });
   }
   const doc = {

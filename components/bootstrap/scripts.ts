@@ -21,7 +21,10 @@ export const SCRIPT_DIR = "/usr/local/lib/gpu-workbench";
 export const CONFIG_DIR = "/etc/gpu-workbench";
 
 /** A step's name is its script's name (scripts/<name>.sh). */
-export type StepName = "hostkey" | "datadisk" | "users" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "ready";
+export type StepName = "hostkey" | "datadisk" | "users" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "idle" | "ready";
+
+/** The systemd unit of the idle check (idleStop); it runs as root and calls the cloud's metadata endpoint. */
+export const IDLE_SERVICE_UNIT = "gpu-workbench-idle.service";
 
 /** Crypt hashes chpasswd -e and pam_unix (libxcrypt) accept: SHA-512, SHA-256, yescrypt, bcrypt. */
 export const CRYPT_HASH = /^\$(6|5|y|gy|2[aby])\$[./A-Za-z0-9$=,]+$/;
@@ -52,6 +55,8 @@ export function stepsFor(spec: WorkbenchSpec, mode: "cloud-init" | "ssh"): StepN
   if (appImages(spec).length > 0) steps.push("prepull");
   if (spec.gpu) steps.push("driver", "toolkit");
   if (spec.rdp) steps.push("rdp");
+  // The idle check's script is written by cloud-init; a cloud VM bootstrapped over SSH has no idle step.
+  if (spec.idleStop && mode === "cloud-init") steps.push("idle");
   steps.push("ready");
   return steps;
 }
@@ -77,6 +82,10 @@ function assignments(vars: Record<string, string>): string {
 
 /** The non-secret config every step reads (the bootstrap.env file under cloud-init). */
 export function configVars(spec: WorkbenchSpec, steps: StepName[]): Record<string, string> {
+  return { ...baseConfigVars(spec, steps), ...idleConfigVars(spec) };
+}
+
+function baseConfigVars(spec: WorkbenchSpec, steps: StepName[]): Record<string, string> {
   return {
     GW_TARGET: spec.target,
     GW_OS: spec.os,
@@ -90,6 +99,25 @@ export function configVars(spec: WorkbenchSpec, steps: StepName[]): Record<strin
     GW_IMAGES: appImages(spec).join(" "),
     // One "name admin docker key" line per user: the users step reads them with `read`.
     GW_USERS: spec.users.map((u) => `${u.name} ${u.admin ? 1 : 0} ${u.docker ? 1 : 0} ${u.sshPublicKey}`).join("\n"),
+  };
+}
+
+/** What the idle check (scripts/idle-check.sh) reads; nothing without idleStop. */
+export function idleConfigVars(spec: WorkbenchSpec): Record<string, string> {
+  const idle = spec.idleStop;
+  if (!idle) return {};
+  // The parser refuses these already; the env file is line-oriented and the hook runs as root.
+  // eslint-disable-next-line no-control-regex
+  if (idle.preStopHook !== undefined && /[\x00-\x1f\x7f]/.test(idle.preStopHook)) {
+    throw new Error("bootstrap: idleStop.preStopHook has a control character; it must be one command line");
+  }
+  return {
+    GW_IDLE_AFTER: String(idle.afterSeconds),
+    GW_IDLE_WARN: String(idle.warnSeconds),
+    GW_IDLE_GPU_BELOW: String(idle.gpuBelowPercent),
+    ...(idle.preStopHook !== undefined ? { GW_IDLE_HOOK: idle.preStopHook, GW_IDLE_HOOK_TIMEOUT: String(idle.hookTimeoutSeconds) } : {}),
+    // "name:kind:hostPort" per app: which activity each app shows (Jupyter API, R sessions, connections).
+    GW_IDLE_APPS: spec.apps.map((a) => `${a.name}:${a.kind}:${a.hostPort}`).join(" "),
   };
 }
 
@@ -130,6 +158,7 @@ function inlineLib(step: StepName): string {
 
 /** The bootstrap steps as standalone idempotent scripts, in run order, for a host reached over SSH (no cloud-init). */
 export function bootstrapScripts(spec: WorkbenchSpec, secrets?: BootstrapSecrets): { name: string; content: string }[] {
+  if (spec.idleStop) throw new Error("bootstrap: idleStop needs cloud-init (it writes the idle check); a host bootstrapped over SSH cannot have it");
   const steps = stepsFor(spec, "ssh");
   return steps.map((step) => {
     const vars: Record<string, string> = configVars(spec, steps);
