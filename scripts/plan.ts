@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "./lib/mocks";
 import { readStackConfig } from "./lib/stackConfig";
-import { Plan, redact, renderText, resolveOutputs, userDataOf } from "./lib/render";
+import { monthAndReadyText, Plan, redact, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
 
 interface Options {
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
   }
   try {
     const plan = await runPlan(opts);
-    process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderText(plan));
+    process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderText(plan) + monthAndReadyText(readStackConfig(opts.configFile).values));
     return 0;
   } catch (e) {
     if (e instanceof WorkbenchConfigError) {
