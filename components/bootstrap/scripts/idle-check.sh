@@ -141,7 +141,7 @@ probe_jupyter() {
     quiet+=("jupyter $name: its API did not answer (${body:0:120})")
     return 0
   fi
-  while IFS= read -r k; do
+  while IFS= read -r k || [ -n "$k" ]; do
     [[ $k == *'"id"'* ]] || continue
     kernels=$((kernels + 1))
     state=$(sed -n 's/.*"execution_state": *"\([a-z]*\)".*/\1/p' <<<"$k")
@@ -155,7 +155,7 @@ probe_jupyter() {
     activity+=("$latest	jupyter $name: last kernel activity")
     quiet+=("jupyter $name: $kernels kernel(s) idle since $(clock "$latest")")
   else
-    quiet+=("jupyter $name: no kernel")
+    quiet+=("jupyter $name: $kernels kernel(s), none busy")
   fi
 }
 
