@@ -43,6 +43,17 @@ export function scriptText(name: string): string {
 }
 
 /**
+ * A script without its comment lines (the shebang and shellcheck directives stay, and one line says
+ * where the commented source is): for the idle check's scripts, which must fit EC2's 16 KB user
+ * data beside the rest. Only for scripts in which no heredoc or string has a line starting with "#".
+ */
+export function withoutComments(name: string): string {
+  const [shebang, ...rest] = scriptText(name).split("\n");
+  const body = rest.filter((line) => !/^\s*#/.test(line) || /^\s*# shellcheck /.test(line));
+  return [shebang, `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`, ...body].join("\n");
+}
+
+/**
  * The steps a spec needs, in run order. `ssh` mode (no cloud-init) adds the host-key step for cloud
  * VMs; ssh/local hosts keep their own host key, which the config pins.
  */
@@ -107,7 +118,6 @@ export function idleConfigVars(spec: WorkbenchSpec): Record<string, string> {
   const idle = spec.idleStop;
   if (!idle) return {};
   // The parser refuses these already; the env file is line-oriented and the hook runs as root.
-  // eslint-disable-next-line no-control-regex
   if (idle.preStopHook !== undefined && /[\x00-\x1f\x7f]/.test(idle.preStopHook)) {
     throw new Error("bootstrap: idleStop.preStopHook has a control character; it must be one command line");
   }

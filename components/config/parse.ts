@@ -511,7 +511,6 @@ function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | u
   if (o.preStopHook !== undefined) {
     preStopHook = r.string(`${path}.preStopHook`, o.preStopHook)?.trim();
     // It lands in a line-oriented env file and runs as root: one plain line only.
-    // eslint-disable-next-line no-control-regex
     if (preStopHook !== undefined && /[\x00-\x1f\x7f]/.test(preStopHook)) {
       preStopHook = r.fail(`${path}.preStopHook`, 'has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data');
     } else if (preStopHook !== undefined && preStopHook.length > IDLE_STOP.hookMaxChars) {

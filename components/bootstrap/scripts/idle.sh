@@ -1,7 +1,6 @@
 #!/bin/bash
-# idle: installs the idle check (idleStop): gpu-workbench-idle.service runs idle-check.sh as root,
-# and gpu-workbench-idle.timer starts it every 2 minutes from 5 minutes after boot. The timer is
-# enabled, so a machine started again after an idle stop checks again without a new deploy.
+# idle: gpu-workbench-idle.timer runs idle-check.sh as root every 2 minutes from 5 minutes after
+# boot (enabled: a machine started again checks again without a deploy).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 gw_begin idle
@@ -10,21 +9,19 @@ units=${GW_SYSTEMD_DIR:-/etc/systemd/system}
 check="$(cd "$(dirname "$0")" && pwd)/idle-check.sh"
 [ -f "$check" ] || die "$check is missing: the idle check cannot be installed"
 chmod 0755 "$check"
-# Room for the hook (killed after its timeout) and the probes and the stop call around it.
-start_timeout=$((${GW_IDLE_HOOK_TIMEOUT:-300} + 300))
-
-put_file "$units/gpu-workbench-idle.service" 0644 <<EOF_SERVICE
+# The hook may take GW_IDLE_HOOK_TIMEOUT; the probes and the stop call a few minutes more.
+put_file "$units/gpu-workbench-idle.service" 0644 <<EOF_UNIT
 [Unit]
-Description=gpu-workbench idle check: stops the machine after ${GW_IDLE_AFTER:-3600} s with nothing busy on it
+Description=gpu-workbench idle check (stops the machine after ${GW_IDLE_AFTER:-3600} s idle)
 After=docker.service
 
 [Service]
 Type=oneshot
 ExecStart=$check
-TimeoutStartSec=$start_timeout
-EOF_SERVICE
+TimeoutStartSec=$((${GW_IDLE_HOOK_TIMEOUT:-300} + 300))
+EOF_UNIT
 changed=$CHANGED
-put_file "$units/gpu-workbench-idle.timer" 0644 <<'EOF_TIMER'
+put_file "$units/gpu-workbench-idle.timer" 0644 <<'EOF_UNIT'
 [Unit]
 Description=gpu-workbench idle check, every 2 minutes
 
@@ -35,13 +32,11 @@ AccuracySec=15s
 
 [Install]
 WantedBy=timers.target
-EOF_TIMER
-changed=$((changed + CHANGED))
-
-if have_systemd; then
-  if [ "$changed" -gt 0 ]; then systemctl daemon-reload; fi
-  systemctl enable --now gpu-workbench-idle.timer
-  log "idle check scheduled: stop after ${GW_IDLE_AFTER:-3600} s idle (journalctl -u gpu-workbench-idle)"
-else
+EOF_UNIT
+if ! have_systemd; then
   log "no systemd: the idle check is installed but not scheduled"
+  exit 0
 fi
+if [ "$changed$CHANGED" != 00 ]; then systemctl daemon-reload; fi
+systemctl enable --now gpu-workbench-idle.timer
+log "idle check scheduled: stop after ${GW_IDLE_AFTER:-3600} s idle (journalctl -u gpu-workbench-idle)"
