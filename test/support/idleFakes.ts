@@ -52,7 +52,7 @@ function main(): void {
   const [controlFile, logFile] = process.argv.slice(2);
   const control = (): FakeControl => JSON.parse(fs.readFileSync(controlFile, "utf8")) as FakeControl;
   const log = (server: LoggedRequest["server"], req: http.IncomingMessage) =>
-    fs.appendFileSync(logFile, JSON.stringify({ server, method: req.method, url: req.url, headers: req.headers } satisfies LoggedRequest) + "\n");
+    fs.appendFileSync(logFile, JSON.stringify({ server, method: req.method ?? "", url: req.url ?? "", headers: req.headers } satisfies LoggedRequest) + "\n");
   const send = (res: http.ServerResponse, status: number, type: string, body: string) => {
     res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
     res.end(body);
