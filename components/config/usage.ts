@@ -126,11 +126,13 @@ export function machineHoursPerMonth(policy: { autoShutdownTime: string | undefi
     }
     if (state === "on") {
       if (working) lastActive = m;
-      const scheduled = scheduleMinute !== undefined && minute === scheduleMinute;
-      const idle = idleLimit !== undefined && m - lastActive >= idleLimit;
-      if (scheduled || idle) {
+      // The schedule fires as its minute begins; the idle stop once a minute of idleness ends.
+      if (scheduleMinute !== undefined && minute === scheduleMinute) {
         state = "stopping";
         stopsAt = m + STOP_TIMING.stopMinutes;
+      } else if (idleLimit !== undefined && m - lastActive >= idleLimit) {
+        state = "stopping";
+        stopsAt = m + 1 + STOP_TIMING.stopMinutes;
       }
     }
     if (state !== "off" && counted) billed[day] += 1;
