@@ -277,6 +277,10 @@ describeE2e("the idle check on a real host (e2e)", () => {
       host.sh("printf '0\\n37\\n' > /tmp/gpu-util");
       idleAndWarned();
       expectKeptUp(check(), "busy: gpu: 37% (busy at 5% or more); the idle clock starts again\n");
+      // At the threshold is busy (the GPU is idle only below gpuBelowPercent).
+      host.sh("printf '5\\n' > /tmp/gpu-util");
+      idleAndWarned();
+      expectKeptUp(check(), "busy: gpu: 5% (busy at 5% or more); the idle clock starts again\n");
       host.sh("printf '4\\n4\\n' > /tmp/gpu-util");
       idleAndWarned();
       const out = check();
