@@ -1,7 +1,7 @@
 /**
  * gpu-workbench: Pulumi components for a GPU analysis workstation.
  * Top-level components: AzureWorkbench, AwsWorkbench, SshWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
- * AwsGpuInstance, AnalysisApps, AdlsGen2Storage, S3Storage. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
+ * AzureVmSelfDeallocate, AwsGpuInstance, AnalysisApps, AdlsGen2Storage, S3Storage. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
  */
 export { AzureWorkbench } from "./workbench/azure";
 export { AwsWorkbench } from "./workbench/aws";
@@ -15,6 +15,8 @@ export { CLOUD_TARGETS, TARGET_RECORDS } from "./targets";
 export type { TargetRecord, UserDataLimit } from "./targets";
 export { AzureGpuVm } from "./hosts/azure";
 export type { AzureGpuVmArgs } from "./hosts/azure";
+export { AzureVmSelfDeallocate } from "./hosts/azure-deallocate";
+export type { AzureVmSelfDeallocateArgs } from "./hosts/azure-deallocate";
 export type { CloudHostArgs } from "./hosts/hostArgs";
 export { AwsGpuInstance } from "./hosts/aws";
 export type { AwsGpuInstanceArgs } from "./hosts/aws";

@@ -11,9 +11,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${GWB_E2E_CACHE:-$repo/test/e2e/.cache}
 suite=bookworm
-# sshd, sudo and the account tools the bootstrap's users step runs; procps for pgrep/ps.
-# s3fs (with its fuse): the storage step mounts a real S3 server; iptables: the metadata step's firewall rules.
-packages=openssh-server,sudo,procps,s3fs,iptables
+# sshd, sudo and the account tools the bootstrap's users step runs; procps for pgrep/ps;
+# s3fs (with its fuse): the storage step mounts a real S3 server; iptables: the metadata step's
+# firewall rules; iproute2 (ss) and curl for the idle check.
+packages=openssh-server,sudo,procps,s3fs,iptables,iproute2,curl
 # The docker group's GID in the rootfs; test/support/testhost.ts (TESTHOST_DOCKER_GID) gives the
 # test dockerd's socket this group.
 docker_gid=990

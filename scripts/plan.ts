@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "./lib/mocks";
 import { captureProgramErrors, ProgramFailedError } from "./lib/programErrors";
 import { plainSecretProblemsInFile, readStackConfig } from "./lib/stackConfig";
-import { Plan, redact, renderText, resolveOutputs, userDataOf } from "./lib/render";
+import { monthAndReadyText, Plan, redact, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
 import { checkPolicy, POLICY_VIOLATION_EXIT, readPolicyConfig, renderPolicy } from "./lib/policy";
 import { lastMockRecorder } from "./lib/mocks";
@@ -105,12 +105,13 @@ async function main(): Promise<number> {
   }
   try {
     const plan = await runPlan(opts);
+    const text = () => renderText(plan) + monthAndReadyText(readStackConfig(opts.configFile).values);
     if (policyConfig === undefined) {
-      process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderText(plan));
+      process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : text());
       return 0;
     }
     const report = checkPolicy(lastMockRecorder()!.registrations, policyConfig);
-    process.stdout.write(opts.json ? JSON.stringify({ ...plan, policy: report }, null, 2) + "\n" : renderText(plan) + renderPolicy(report));
+    process.stdout.write(opts.json ? JSON.stringify({ ...plan, policy: report }, null, 2) + "\n" : text() + renderPolicy(report));
     return report.failed ? POLICY_VIOLATION_EXIT : 0;
   } catch (e) {
     if (e instanceof WorkbenchConfigError) {

@@ -7,7 +7,7 @@ import { parse, stringify } from "yaml";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../targets";
 import {
-  BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor,
+  BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor, withoutComments,
 } from "./scripts";
 
 /** The whole #cloud-config document (text) for a fresh Ubuntu 22.04/24.04 VM. */
@@ -21,8 +21,11 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
     { path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: configFile(spec, steps) },
   ];
   if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
-  for (const name of ["lib", "run", ...steps]) {
-    files.push({ path: `${SCRIPT_DIR}/${name}.sh`, permissions: "0755", content: scriptText(`${name}.sh`) });
+  // The idle step installs a timer that runs idle-check.sh; both ship without comments (16 KB on AWS).
+  const idleFiles = ["idle", "idle-check"];
+  for (const name of ["lib", "run", ...steps, ...(steps.includes("idle") ? ["idle-check"] : [])]) {
+    const content = idleFiles.includes(name) ? withoutComments(`${name}.sh`) : scriptText(`${name}.sh`);
+    files.push({ path: `${SCRIPT_DIR}/${name}.sh`, permissions: "0755", content });
   }
   const doc = {
     // The image's host keys go; the pinned ED25519 pair is the only one (ed25519 is listed because

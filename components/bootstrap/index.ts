@@ -4,5 +4,5 @@
  * No Pulumi resources here.
  */
 export { gzipUserData, redactUserData, renderCloudInit } from "./cloudinit";
-export { bootstrapScripts, READY_MARKER_PATH, readyCheckScript, stepsFor, usersScript } from "./scripts";
+export { bootstrapScripts, IDLE_SERVICE_UNIT, READY_MARKER_PATH, readyCheckScript, stepsFor, usersScript } from "./scripts";
 export type { BootstrapSecrets, StepName } from "./scripts";

@@ -25,7 +25,10 @@ export const CONFIG_DIR = "/etc/gpu-workbench";
 
 /** A step's name is its script's name (scripts/<name>.sh). */
 export type StepName =
-  | "hostkey" | "datadisk" | "metadata" | "users" | "storage" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "ready";
+  | "hostkey" | "datadisk" | "metadata" | "users" | "storage" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "idle" | "ready";
+
+/** The systemd unit of the idle check (idleStop); it runs as root and calls the cloud's metadata endpoint. */
+export const IDLE_SERVICE_UNIT = "gpu-workbench-idle.service";
 
 /** Crypt hashes chpasswd -e and pam_unix (libxcrypt) accept: SHA-512, SHA-256, yescrypt, bcrypt. */
 export const CRYPT_HASH = /^\$(6|5|y|gy|2[aby])\$[./A-Za-z0-9$=,]+$/;
@@ -41,6 +44,17 @@ export function scriptText(name: string): string {
     cache.set(name, text);
   }
   return text;
+}
+
+/**
+ * A script without its comment lines (the shebang and shellcheck directives stay, and one line says
+ * where the commented source is): for the idle check's scripts, which must fit EC2's 16 KB user
+ * data beside the rest. Only for scripts in which no heredoc or string has a line starting with "#".
+ */
+export function withoutComments(name: string): string {
+  const [shebang, ...rest] = scriptText(name).split("\n");
+  const body = rest.filter((line) => !/^\s*#/.test(line) || /^\s*# shellcheck /.test(line));
+  return [shebang, `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`, ...body].join("\n");
 }
 
 /**
@@ -61,6 +75,8 @@ export function stepsFor(spec: WorkbenchSpec, mode: "cloud-init" | "ssh"): StepN
   if (appImages(spec).length > 0) steps.push("prepull");
   if (spec.gpu) steps.push("driver", "toolkit");
   if (spec.rdp) steps.push("rdp");
+  // The idle check's script is written by cloud-init; a cloud VM bootstrapped over SSH has no idle step.
+  if (spec.idleStop && mode === "cloud-init") steps.push("idle");
   steps.push("ready");
   return steps;
 }
@@ -102,6 +118,10 @@ function listWord(what: string, value: string): string {
 
 /** The non-secret config every step reads (the bootstrap.env file under cloud-init). */
 export function configVars(spec: WorkbenchSpec, steps: StepName[]): Record<string, string> {
+  return { ...baseConfigVars(spec, steps), ...idleConfigVars(spec) };
+}
+
+function baseConfigVars(spec: WorkbenchSpec, steps: StepName[]): Record<string, string> {
   return {
     GW_TARGET: spec.target,
     GW_OS: spec.os,
@@ -156,6 +176,24 @@ export function storageSecretVars(spec: WorkbenchSpec): Record<string, string> {
   return vars;
 }
 
+/** What the idle check (scripts/idle-check.sh) reads; nothing without idleStop. */
+export function idleConfigVars(spec: WorkbenchSpec): Record<string, string> {
+  const idle = spec.idleStop;
+  if (!idle) return {};
+  // The parser refuses these already; the env file is line-oriented and the hook runs as root.
+  if (idle.preStopHook !== undefined && /[\x00-\x1f\x7f]/.test(idle.preStopHook)) {
+    throw new Error("bootstrap: idleStop.preStopHook has a control character; it must be one command line");
+  }
+  return {
+    GW_IDLE_AFTER: String(idle.afterSeconds),
+    GW_IDLE_WARN: String(idle.warnSeconds),
+    GW_IDLE_GPU_BELOW: String(idle.gpuBelowPercent),
+    ...(idle.preStopHook !== undefined ? { GW_IDLE_HOOK: idle.preStopHook, GW_IDLE_HOOK_TIMEOUT: String(idle.hookTimeoutSeconds) } : {}),
+    // "name:kind:hostPort" per app: which activity each app shows (Jupyter API, R sessions, connections).
+    GW_IDLE_APPS: spec.apps.map((a) => `${a.name}:${a.kind}:${a.hostPort}`).join(" "),
+  };
+}
+
 export function configFile(spec: WorkbenchSpec, steps: StepName[]): string {
   return "# gpu-workbench bootstrap config (generated)\n" + assignments(configVars(spec, steps));
 }
@@ -193,6 +231,7 @@ function inlineLib(step: StepName): string {
 
 /** The bootstrap steps as standalone idempotent scripts, in run order, for a host reached over SSH (no cloud-init). */
 export function bootstrapScripts(spec: WorkbenchSpec, secrets?: BootstrapSecrets): { name: string; content: string; secret: boolean }[] {
+  if (spec.idleStop) throw new Error("bootstrap: idleStop needs cloud-init (it writes the idle check); a host bootstrapped over SSH cannot have it");
   const steps = stepsFor(spec, "ssh");
   return steps.map((step) => {
     const vars: Record<string, string> = configVars(spec, steps);

@@ -106,6 +106,24 @@ export interface WorkbenchStorageArgs {
   mountPath?: string | undefined;
 }
 
+/**
+ * Stop the machine when nobody has used it for a while (cloud targets). A check on the host every
+ * 2 minutes counts as busy: a login or RDP session, an SSH session running a command, a busy or
+ * recently active Jupyter kernel, an RStudio session, a GPU in use, a docker pull or build.
+ */
+export interface WorkbenchIdleStopArgs {
+  /** Continuous idleness before the machine stops: "60m" (default), "90m", "2h", "1h30m"; 15m-24h. */
+  after?: string | undefined;
+  /** A GPU at this utilisation (%) or above counts as busy. Default 5; 1-100. */
+  gpuBelowPercent?: number | undefined;
+  /** Logged-in sessions get a wall message this many minutes before the stop. Default 5; 1-30, less than `after`. */
+  warnMinutes?: number | undefined;
+  /** One shell command line run as root right before the stop (e.g. copy checkpoints to storage). Not a secret. */
+  preStopHook?: string | undefined;
+  /** How long the hook may run before it is killed: "5m" (default), "90s"; 10s-30m. The machine stops either way. */
+  hookTimeout?: string | undefined;
+}
+
 /** Azure only. */
 export interface WorkbenchAzureArgs {
   /** An existing resource group to create everything in; default: a new one. */
@@ -163,6 +181,8 @@ export interface WorkbenchConfigArgs {
   storage?: WorkbenchStorageArgs[] | undefined;
   /** Stop the VM every day at this time (cloud targets). Default: never. */
   autoShutdown?: WorkbenchAutoShutdownArgs | undefined;
+  /** Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never. */
+  idleStop?: WorkbenchIdleStopArgs | undefined;
   /** Tags on every taggable cloud resource. */
   tags?: Record<string, string> | undefined;
   /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network. */

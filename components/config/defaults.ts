@@ -35,3 +35,13 @@ export const LIMITS = {
   reservedHostPorts: [3389],
   storageCacheGb: { min: 1, max: 1024 },
 };
+
+/** idleStop's defaults and bounds, in seconds (config durations: "60m", "2h", "90s"). */
+export const IDLE_STOP = {
+  after: { default: 3600, min: 15 * 60, max: 24 * 3600 },
+  gpuBelowPercent: { default: 5, min: 1, max: 100 },
+  warnMinutes: { default: 5, min: 1, max: 30 },
+  hookTimeout: { default: 300, min: 10, max: 30 * 60 },
+  /** The hook is one command line; longer logic belongs in a script on /data. */
+  hookMaxChars: 1000,
+};

@@ -1,10 +1,10 @@
 import { appCatalog, APP_KINDS } from "./appCatalog";
-import { DEFAULTS, LIMITS } from "./defaults";
+import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 import { driverInstallFor } from "./driver";
 import { closestSizes, SizeCatalog } from "./sizes/types";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
-  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, OsImage, RegistrySpec, STORAGE_KINDS, StorageKind, StorageSpec, Target, TARGETS,
+  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, IdleStopSpec, OsImage, RegistrySpec, STORAGE_KINDS, StorageKind, StorageSpec, Target, TARGETS,
   UserSpec, WorkbenchSpec,
 } from "./spec";
 import { isCloudTarget, TARGET_RECORDS } from "../targets";
@@ -47,7 +47,7 @@ const IMPLEMENTED_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_RECO
 
 const TOP_KEYS = [
   "target", "size", "os", "spot", "osDiskGb", "dataDiskGb", "allowedCidrs", "rdp", "users", "apps",
-  "registries", "storage", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu",
+  "registries", "storage", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu", "idleStop",
 ];
 const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
 const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command", "build"];
@@ -250,6 +250,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   }
 
   const autoShutdown = readAutoShutdown(r, o.autoShutdown, target);
+  const idleStop = readIdleStop(r, o.idleStop, target);
   const tags = r.stringMap("workbench.tags", o.tags);
   for (const [k, v] of Object.entries(tags)) {
     const path = keyPath("workbench.tags", k);
@@ -347,6 +348,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     registries,
     storage,
     autoShutdown,
+    idleStop,
     region: regionKey ? ctx.region : undefined,
     tags,
     azure: { resourceGroupName: azureResourceGroupName, subnetId: azureSubnetId, vnetCidr, subnetCidr },
@@ -766,4 +768,65 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     });
   });
   return out;
+}
+
+/** Seconds of a duration such as "90s", "15m", "2h" or "1h30m"; undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,6})s)?$/.exec(text);
+  if (!m || text === "") return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** "1h30m", "15m", "90s": the shortest way to write a number of seconds as a duration. */
+export function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s || seconds === 0 ? `${s}s` : ""}`;
+}
+
+function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | undefined {
+  if (raw === undefined) return undefined;
+  const path = "workbench.idleStop";
+  const o = r.object(path, raw, ["after", "gpuBelowPercent", "warnMinutes", "preStopHook", "hookTimeout"]);
+  if (!o) return undefined;
+  if (!isCloudTarget(target)) {
+    return r.fail(path, `not available for target ${target}: the workbench did not create this machine, so there is nothing for it to stop; remove idleStop`);
+  }
+  const duration = (key: string, bounds: { default: number; min: number; max: number }, example: string): number | undefined => {
+    const v = o[key];
+    if (v === undefined) return bounds.default;
+    const text = r.string(`${path}.${key}`, v);
+    if (text === undefined) return undefined;
+    const seconds = parseDuration(text.trim());
+    if (seconds === undefined) return r.fail(`${path}.${key}`, `"${text}" is not a duration; use e.g. ${example}`);
+    if (seconds < bounds.min || seconds > bounds.max) {
+      return r.fail(`${path}.${key}`, `${text} is out of range; use ${formatDuration(bounds.min)}-${formatDuration(bounds.max)}`);
+    }
+    return seconds;
+  };
+  const afterSeconds = duration("after", IDLE_STOP.after, '"60m", "2h" or "1h30m"');
+  const gpu = IDLE_STOP.gpuBelowPercent;
+  const gpuBelowPercent = r.int(`${path}.gpuBelowPercent`, o.gpuBelowPercent, gpu.default, gpu.min, gpu.max, "%");
+  const warn = IDLE_STOP.warnMinutes;
+  const warnMinutes = r.int(`${path}.warnMinutes`, o.warnMinutes, warn.default, warn.min, warn.max, " minutes");
+  if (afterSeconds !== undefined && warnMinutes !== undefined && warnMinutes * 60 >= afterSeconds) {
+    r.fail(`${path}.warnMinutes`, `${warnMinutes} minutes is not shorter than after (${formatDuration(afterSeconds)}); lower warnMinutes or raise after`);
+  }
+  let preStopHook: string | undefined;
+  if (o.preStopHook !== undefined) {
+    preStopHook = r.string(`${path}.preStopHook`, o.preStopHook)?.trim();
+    // It lands in a line-oriented env file and runs as root: one plain line only.
+    if (preStopHook !== undefined && /[\x00-\x1f\x7f]/.test(preStopHook)) {
+      preStopHook = r.fail(`${path}.preStopHook`, 'has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data');
+    } else if (preStopHook !== undefined && preStopHook.length > IDLE_STOP.hookMaxChars) {
+      preStopHook = r.fail(`${path}.preStopHook`, `is ${preStopHook.length} characters long; keep it under ${IDLE_STOP.hookMaxChars} (put longer logic in a script on /data and call that)`);
+    }
+  }
+  const hookTimeoutSeconds = duration("hookTimeout", IDLE_STOP.hookTimeout, '"5m" or "90s"');
+  if (o.hookTimeout !== undefined && o.preStopHook === undefined && hookTimeoutSeconds !== undefined) {
+    r.fail(`${path}.hookTimeout`, "set without preStopHook; remove it or add the hook");
+  }
+  if (afterSeconds === undefined || gpuBelowPercent === undefined || warnMinutes === undefined || hookTimeoutSeconds === undefined) return undefined;
+  return { afterSeconds, gpuBelowPercent, warnSeconds: warnMinutes * 60, preStopHook, hookTimeoutSeconds };
 }

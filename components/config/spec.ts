@@ -124,6 +124,20 @@ export interface AutoShutdownSpec {
   ianaTimeZone: string;
 }
 
+/** Stop the machine after a stretch with nothing busy on it (bootstrap step "idle"). */
+export interface IdleStopSpec {
+  /** Seconds of continuous idleness before the machine stops. */
+  afterSeconds: number;
+  /** A GPU at this utilisation (%) or above counts as busy. */
+  gpuBelowPercent: number;
+  /** Seconds before the stop at which logged-in sessions are warned (wall). */
+  warnSeconds: number;
+  /** One shell command line run as root before the stop; undefined: none. */
+  preStopHook: string | undefined;
+  /** Seconds the hook may run before it is killed (the machine stops either way). */
+  hookTimeoutSeconds: number;
+}
+
 export interface AzureSpec {
   /** Existing resource group name; undefined creates one. */
   resourceGroupName: string | undefined;
@@ -206,6 +220,8 @@ export interface WorkbenchSpec {
   /** Storage mounts (ADLS Gen2, S3), in config order. */
   storage: StorageSpec[];
   autoShutdown: AutoShutdownSpec | undefined;
+  /** Idle stop (cloud targets); undefined: off. */
+  idleStop: IdleStopSpec | undefined;
   /** From the provider config (`azure-native:location`, `aws:region`); undefined for ssh/local. */
   region: string | undefined;
   /** Extra tags on every taggable cloud resource. */

@@ -144,3 +144,23 @@ export function encodeCustomData(text: string): string {
   }
   return gz.toString("base64");
 }
+
+/** The one action the VM's own identity gets for idleStop: deallocating itself (stops compute billing). */
+export const DEALLOCATE_ACTION = "Microsoft.Compute/virtualMachines/deallocate/action";
+
+/** "/subscriptions/<id>/resourceGroups/<rg>" of a resource id in that group. */
+export function resourceGroupIdOf(resourceId: string): string {
+  const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\/providers\//i.exec(resourceId);
+  if (!m) throw new Error(`"${resourceId}" is not the id of a resource in a resource group`);
+  return m[1];
+}
+
+/** The custom role's display name: unique per workbench (role names are unique in a tenant). */
+export function selfDeallocateRoleName(vmName: string, seed: string): string {
+  return `gpu-workbench self-deallocate ${vmName} ${crypto.createHash("sha256").update(seed).digest("hex").slice(0, 8)}`;
+}
+
+/** `az vm start` for the VM: what brings it back after an idle stop, a schedule or an eviction. */
+export function azureResumeCommand(vmResourceId: string): string {
+  return `az vm start --ids ${vmResourceId}`;
+}

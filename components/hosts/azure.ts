@@ -12,6 +12,7 @@ import {
   AZURE_DRIVER_INSTALLS, AZURE_IMAGES, azureVmName, dataDiskCaching, dnsLabelFor, encodeCustomData, NVIDIA_EXTENSION, nsgRules,
   secureBootFor, shutdownTime,
 } from "./azure-rules";
+import { AzureVmSelfDeallocate } from "./azure-deallocate";
 import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "./hostArgs";
 
 export interface AzureGpuVmArgs extends CloudHostArgs {
@@ -39,6 +40,12 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
   vmName?: string | undefined;
   /** Public IP DNS label. Default: the VM name plus a short stable hash. */
   dnsLabel?: string | undefined;
+  /**
+   * Let the VM deallocate itself (idleStop): a custom role that allows only
+   * Microsoft.Compute/virtualMachines/deallocate/action, assigned to the VM's own identity at the
+   * VM's scope. Default false.
+   */
+  selfDeallocate?: boolean | undefined;
   /** @deprecated Use `os`. */
   osImage?: string | undefined;
   /** @deprecated Use `userData`. */
@@ -220,6 +227,14 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         // The driver only: the containers bring their own CUDA (the toolkit would cost GBs and minutes).
         settings: { installCUDA: false },
         tags,
+      }, parent);
+    }
+
+    if (args.selfDeallocate) {
+      new AzureVmSelfDeallocate(`${name}-self-deallocate`, {
+        vmResourceId: vm.id,
+        principalId: vm.identity.apply((i) => i?.principalId ?? ""),
+        vmName,
       }, parent);
     }
 

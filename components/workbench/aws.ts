@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CostEstimate } from "../config/estimate";
 import { AwsGpuInstance } from "../hosts/aws";
 import { S3Storage } from "../storage/s3";
+import { awsResumeCommand } from "../hosts/aws-builders";
 import type { OutputFields, WorkbenchArgs, WorkbenchOutputs } from "./args";
 import { createHostAccess, userDataHash } from "./hostAccess";
 import { remotePipeline } from "./pipeline";
@@ -50,6 +51,8 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
   public readonly amiId!: pulumi.Output<string>;
   /** How the NVIDIA driver got there: "preinstalled" (Deep Learning AMI) or "none" (CPU size). */
   public readonly driverInstall!: pulumi.Output<string>;
+  /** Starts the instance again after an idle stop or the daily schedule: `aws ec2 start-instances ...`. */
+  public readonly resumeCommand!: pulumi.Output<string>;
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // An invalid config (or one whose user data cannot fit 16 KB) throws here, before any resource.
@@ -102,6 +105,7 @@ export class AwsWorkbench extends pulumi.ComponentResource implements WorkbenchO
       roleArn: host.roleArn,
       amiId: host.amiId,
       driverInstall: pulumi.output(spec.driverInstall),
+      resumeCommand: host.instanceId.apply((id) => awsResumeCommand(spec.region!, id)),
     };
     Object.assign(this, outputs);
     this.registerOutputs(outputs);

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureGpuVm, AzureGpuVmArgs } from "../hosts/azure";
 import { AdlsGen2Storage } from "../storage/adls";
-import { azureAdminNameProblem, azureVmName } from "../hosts/azure-rules";
+import { azureAdminNameProblem, azureResumeCommand, azureVmName } from "../hosts/azure-rules";
 import { CostEstimate } from "../config/estimate";
 import { WorkbenchConfigError } from "../config/parse";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
@@ -50,6 +50,7 @@ export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulu
     userData,
     // The VM and its host name are the workbench's name (the program uses the stack name).
     vmName: azureVmName(name),
+    selfDeallocate: spec.idleStop !== undefined,
   };
 }
 
@@ -85,6 +86,8 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
   public readonly dataDiskId!: pulumi.Output<string>;
   /** How the NVIDIA driver is installed: azure-extension | azure-grid | bootstrap-ubuntu-drivers | bootstrap-r580 | none. */
   public readonly driverInstall!: pulumi.Output<string>;
+  /** Starts the VM again after an idle stop, the daily schedule or an eviction: `az vm start --ids <vm id>`. */
+  public readonly resumeCommand!: pulumi.Output<string>;
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {
     // An invalid config throws here, before this component or any child is registered.
@@ -126,6 +129,7 @@ export class AzureWorkbench extends pulumi.ComponentResource implements Workbenc
       principalId: host.principalId,
       dataDiskId: host.dataDiskId,
       driverInstall: host.driverInstall,
+      resumeCommand: host.vmResourceId.apply(azureResumeCommand),
     };
     Object.assign(this, outputs);
     this.registerOutputs(outputs);

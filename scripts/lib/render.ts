@@ -2,9 +2,12 @@
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { redactUserData } from "../../components/bootstrap";
+import { timeToReady } from "../../components/bootstrap/timeToReady";
 import type { CostEstimate } from "../../components/config/estimate";
 import { ASSUMED_START, WEEKDAYS_PER_MONTH } from "../../components/config/estimate";
-import { TARGETS, type Target } from "../../components/config/spec";
+import { parseWorkbenchConfig } from "../../components/config/parse";
+import { TARGETS, type Target, type WorkbenchSpec } from "../../components/config/spec";
+import { monthForSpec } from "../../components/config/usage";
 import { TARGET_RECORDS } from "../../components/targets";
 import { Registration, SECRET_SIG, SECRET_SIG_KEY } from "./mocks";
 import { STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER } from "../../components/storage/mounts";
@@ -209,4 +212,41 @@ function grantSummary(r: PlanResource): string[] {
     return (doc.Statement ?? []).map((st) => `${list(st.Action)} on ${list(st.Resource)}`);
   }
   return [];
+}
+
+/**
+ * The text plan's models, from the stack's parsed config (not part of --json): the reference
+ * team's month under the chosen stop settings (components/config/usage.ts) and the modeled time
+ * to ready (components/bootstrap/timeToReady.ts). Empty when the config does not parse.
+ */
+export function monthAndReadyText(values: Record<string, string>): string {
+  let spec: WorkbenchSpec;
+  try {
+    const raw = JSON.parse(values["gpu-workbench:workbench"] ?? "null") as { target?: string } | null;
+    const key = TARGETS.includes(raw?.target as Target) ? TARGET_RECORDS[raw!.target as Target].locationKey : undefined;
+    spec = parseWorkbenchConfig(raw, { region: key ? values[key] : undefined });
+  } catch {
+    return "";
+  }
+  const lines: string[] = [];
+  const month = monthForSpec(spec);
+  if (month) {
+    lines.push("", "Month for the reference team (USD; disks and the IP bill while the machine is stopped):");
+    const width = Math.max(...month.scenarios.map((s) => s.name.length));
+    for (const s of month.scenarios) {
+      lines.push(
+        `  ${s.name.padEnd(width)}  ${s.hours.toFixed(1).padStart(5)} h  $${s.compute.toFixed(2).padStart(8)} + $${s.fixed.toFixed(2)} = $${s.total.toFixed(2).padStart(8)}  ${s.percentOfAlwaysOn.toFixed(1).padStart(5)}%${s.chosen ? "  <- your settings" : ""}`,
+      );
+    }
+    lines.push(`  billed while stopped: ${month.fixedCosts.map((c) => `${c.label} $${c.monthly.toFixed(2)}`).join(", ")}`);
+    for (const m of month.model) lines.push(`  model: ${m}`);
+    for (const n of month.notes) lines.push(`  note: ${n}`);
+  }
+  const ready = timeToReady(spec);
+  lines.push("", `Time to ready (modeled): about ${ready.totalMinutes} min`);
+  for (const s of ready.steps) {
+    lines.push(`  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(1)} min${s.background ? " (background)" : ""}  ${s.note}`);
+  }
+  for (const a of ready.assumptions) lines.push(`  figures: ${a}`);
+  return lines.join("\n") + "\n";
 }

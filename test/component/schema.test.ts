@@ -7,7 +7,7 @@ import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/an
 import * as path from "path";
 import { APP_KINDS } from "../../components/config/appCatalog";
 
-const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
+const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AzureVmSelfDeallocate", "AwsGpuInstance", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
 let schema: AnalyzeResult;
 
 beforeAll(() => {
@@ -36,7 +36,7 @@ test("the workbenches share one input shape and one set of outputs", () => {
 test("the config type documents every key, and app kinds are an enum", () => {
   const config = schema.typeDefinitions.WorkbenchConfigArgs;
   expect(Object.keys(config.properties ?? {}).sort()).toEqual(
-    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "hostGpu", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "storage", "tags", "target", "users"],
+    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "hostGpu", "idleStop", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "storage", "tags", "target", "users"],
   );
   for (const [key, prop] of Object.entries(config.properties ?? {})) {
     expect([key, typeof prop.description]).toEqual([key, "string"]);

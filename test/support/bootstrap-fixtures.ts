@@ -59,6 +59,8 @@ export interface SpecOptions {
   rdp?: boolean;
   apps?: Record<string, unknown>[];
   hostGpu?: boolean;
+  /** The workbench's idleStop map, as in the stack config. */
+  idleStop?: Record<string, unknown>;
 }
 
 export const SIX_APPS: Record<string, unknown>[] = [
@@ -88,6 +90,7 @@ export function buildSpec(o: SpecOptions = {}): WorkbenchSpec {
   }
   if (target === "ssh") raw.ssh = { host: "gpu.example.test", hostPublicKey: USER_KEYS.hana };
   if (o.hostGpu) raw.hostGpu = true;
+  if (o.idleStop) raw.idleStop = o.idleStop;
   return parseWorkbenchConfig(raw, { region: target === "aws" ? "ap-northeast-2" : cloud ? "koreacentral" : undefined });
 }
 

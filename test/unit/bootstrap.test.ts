@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import {
   bootstrapScripts, gzipUserData, READY_MARKER_PATH, readyCheckScript, redactUserData, renderCloudInit, usersScript,
 } from "../../components/bootstrap";
+import { withoutComments } from "../../components/bootstrap/scripts";
 import type { WorkbenchSpec } from "../../components/config/spec";
 import {
   buildSpec, FAKE_HOST_KEY, FAKE_PRIVATE_KEY_BODY, fakeHash, fakeSecrets, SIX_APPS, SpecOptions, toolAvailable, USER_KEYS,
@@ -37,6 +38,9 @@ function docOf(text: string): Doc {
 }
 const file = (d: Doc, p: string) => d.write_files.find((f) => f.path === p);
 
+/** idleStop with every key set, a hook that needs quoting. */
+const IDLE_WITH_HOOK = { after: "1h30m", gpuBelowPercent: 10, warnMinutes: 10, preStopHook: `docker exec wb-jupyter-pytorch sh -c 'cp -r /home/jovyan/work "/data/apps/checkpoint $(date +%F)"'`, hookTimeout: "90s" };
+
 /** Every spec family the clouds can produce: each driver install, RDP on/off, 1 and 10 users. */
 const MATRIX: [string, SpecOptions][] = [
   ["azure T4 22.04 (azure-extension), 1 user", { target: "azure" }],
@@ -48,6 +52,8 @@ const MATRIX: [string, SpecOptions][] = [
   ["aws g4dn (preinstalled), 1 user", { target: "aws" }],
   ["aws g6 (preinstalled), RDP, 10 users, 6 apps", { target: "aws", size: "g6.xlarge", rdp: true, users: 10, apps: SIX_APPS }],
   ["aws CPU (none), no apps, 10 users", { target: "aws", size: "m6i.xlarge", users: 10, apps: [] }],
+  ["azure T4 22.04 (azure-extension), idle stop", { target: "azure", idleStop: { after: "60m" } }],
+  ["aws g6 (preinstalled), RDP, 10 users, 6 apps, idle stop with a hook", { target: "aws", size: "g6.xlarge", rdp: true, users: 10, apps: SIX_APPS, idleStop: IDLE_WITH_HOOK }],
 ];
 
 describe("renderCloudInit", () => {
@@ -147,8 +153,50 @@ describe("renderCloudInit", () => {
       return { name, bytes: Buffer.byteLength(text), gzipBytes: gz.length };
     });
     console.log(`user data sizes:\n${sizes.map((s) => `  ${s.name}: ${s.bytes} bytes raw, ${s.gzipBytes} bytes gzip`).join("\n")}`);
-    expect(sizes).toHaveLength(2);
+    expect(sizes).toHaveLength(3);
     for (const s of sizes) expect(s.gzipBytes).toBeLessThan(16 * 1024);
+  });
+});
+
+describe("idleStop in the user data", () => {
+  test("the idle step before ready, the check script beside the steps, and the check's config", () => {
+    const d = docOf(render({ target: "aws", size: "g5.xlarge", apps: SIX_APPS.slice(0, 4), idleStop: IDLE_WITH_HOOK }).text);
+    expect(d.write_files.map((f) => f.path).filter((p) => p.includes("idle"))).toEqual([
+      "/usr/local/lib/gpu-workbench/idle.sh",
+      "/usr/local/lib/gpu-workbench/idle-check.sh",
+    ]);
+    // Both idle scripts ship without their comment lines (EC2's 16 KB), nothing else changed.
+    for (const name of ["idle.sh", "idle-check.sh"]) {
+      const source = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8").split("\n");
+      expect(file(d, `/usr/local/lib/gpu-workbench/${name}`)).toEqual({ path: `/usr/local/lib/gpu-workbench/${name}`, permissions: "0755", content: withoutComments(name) });
+      expect(withoutComments(name).split("\n")).toEqual([
+        "#!/bin/bash", `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`,
+        ...source.slice(1).filter((l) => !l.trimStart().startsWith("#") || l.trimStart().startsWith("# shellcheck ")),
+      ]);
+    }
+    const env = file(d, "/etc/gpu-workbench/bootstrap.env")!.content;
+    expect(env).toContain("GW_STEPS='datadisk users docker prepull driver toolkit idle ready'\n");
+    expect(env.slice(env.indexOf("GW_IDLE_AFTER"))).toBe([
+      "GW_IDLE_AFTER=5400",
+      "GW_IDLE_WARN=600",
+      "GW_IDLE_GPU_BELOW=10",
+      `GW_IDLE_HOOK='docker exec wb-jupyter-pytorch sh -c '\\''cp -r /home/jovyan/work "/data/apps/checkpoint $(date +%F)"'\\'''`,
+      "GW_IDLE_HOOK_TIMEOUT=90",
+      "GW_IDLE_APPS='jupyter-pytorch:jupyter-pytorch:8888 kaggle-python:kaggle-python:8889 kaggle-r:kaggle-r:8788 rstudio:rstudio:8787'",
+      "",
+    ].join("\n"));
+    // The file is shell: sourcing it gives the hook back exactly.
+    const r = spawnSync("bash", ["-c", 'eval "$ENV_TEXT"; printf %s "$GW_IDLE_HOOK"'], { encoding: "utf8", env: { ...process.env, ENV_TEXT: env }, stdio: ["ignore", "pipe", "pipe"] });
+    expect(r.stdout).toBe(IDLE_WITH_HOOK.preStopHook);
+  });
+
+  test("without idleStop nothing of it is there", () => {
+    expect(render({ target: "azure" }).text).not.toContain("idle");
+  });
+
+  test("a host bootstrapped over SSH cannot have the idle check", () => {
+    const spec = buildSpec({ target: "azure", idleStop: {} });
+    expect(() => bootstrapScripts(spec, fakeSecrets(spec))).toThrow("bootstrap: idleStop needs cloud-init (it writes the idle check); a host bootstrapped over SSH cannot have it");
   });
 });
 
@@ -269,7 +317,7 @@ describe("validated by the real tools", () => {
 
   (haveShellcheck ? test : test.skip)("shellcheck passes every script in scripts/ (bash; ready-check also as POSIX sh)", () => {
     const all = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).sort();
-    expect(all).toEqual(["datadisk.sh", "docker.sh", "driver.sh", "hostkey.sh", "lib.sh", "metadata.sh", "prepull.sh", "rdp.sh", "ready-check.sh", "ready.sh", "run.sh", "storage.sh", "toolkit.sh", "users.sh"]);
+    expect(all).toEqual(["datadisk.sh", "docker.sh", "driver.sh", "hostkey.sh", "idle-check.sh", "idle.sh", "lib.sh", "metadata.sh", "prepull.sh", "rdp.sh", "ready-check.sh", "ready.sh", "run.sh", "storage.sh", "toolkit.sh", "users.sh"]);
     const r = shellcheck(all, ["-x"]);
     expect(r.out).toBe("");
     expect(r.status).toBe(0);
@@ -300,6 +348,21 @@ describe("validated by the real tools", () => {
     const r = shellcheck(files);
     expect(r.out).toBe("");
     expect(r.status).toBe(0);
+  });
+
+  (haveShellcheck ? test : test.skip)("shellcheck passes the idle scripts as they ship (comments stripped) and an idleStop config file", () => {
+    const put = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const spec = buildSpec({ target: "aws", idleStop: IDLE_WITH_HOOK });
+    const env = docOf(renderCloudInit(spec, fakeSecrets(spec))).write_files.find((f) => f.path.endsWith("bootstrap.env"))!.content;
+    const files = [
+      put("idle-check-shipped.sh", withoutComments("idle-check.sh")),
+      put("idle-shipped.sh", withoutComments("idle.sh")),
+      put("idle-bootstrap.env.sh", `#!/bin/sh\n# shellcheck disable=SC2034,SC2016 # data: variables for the steps; the hook is literal\n${env}`),
+    ];
+    expect(shellcheck(files, ["-x", "-P", SCRIPTS_DIR])).toEqual({ status: 0, out: "" });
   });
 
   (haveShellcheck ? test : test.skip)("shellcheck flags a broken script (the check can fail)", () => {

@@ -1,0 +1,147 @@
+/**
+ * Modeled time to ready: from `pulumi up` to the apps answering, bootstrap step by bootstrap step,
+ * from stated planning figures (image sizes from the app catalog and a pull throughput, typical
+ * install and boot times). Nothing here is measured on a cloud: no cloud is reachable where this
+ * is developed. Pure.
+ */
+import { appCatalog } from "../config/appCatalog";
+import type { WorkbenchSpec } from "../config/spec";
+import { isCloudTarget } from "../targets";
+import { StepName, stepsFor } from "./scripts";
+
+/** The figures the model uses, in minutes unless named otherwise. */
+export const READY_FIGURES = {
+  /** Sustained image pull, download and unpacking together, MB of unpacked image a second. */
+  pullMegabytesPerSecond: 40,
+  /** From the create call to cloud-init running the first step. */
+  provision: { azure: 3, aws: 2 } as Record<string, number>,
+  /** Formatting (lazy ext4 init) and mounting the data disk; AWS also waits for the attachment. */
+  datadisk: { azure: 0.5, aws: 1 } as Record<string, number>,
+  hostkey: 0.1,
+  users: 0.2,
+  /** Docker Engine from Docker's apt repository; the AWS GPU image has it. */
+  dockerInstall: 1.5,
+  dockerPresent: 0.2,
+  /** Starting the background pull. */
+  prepull: 0.1,
+  /** Installing the driver by route (azure-extension: Azure's extension, beside the bootstrap). */
+  driver: { "azure-extension": 10, "azure-grid": 8, "bootstrap-ubuntu-drivers": 6, "bootstrap-r580": 6, preinstalled: 0.2, none: 0 } as Record<string, number>,
+  /** The one reboot a bootstrap driver install needs: the 30 s grace, the boot, the run resuming. */
+  reboot: 2.5,
+  /** NVIDIA Container Toolkit from NVIDIA's repository, Docker's restart, the CUDA check container. */
+  toolkitInstall: 1.5,
+  toolkitPresent: 0.5,
+  /** xrdp and Xfce from Ubuntu's repository. */
+  rdp: 5,
+  idle: 0.1,
+  ready: 0.1,
+  /** Creating the containers once the images are there. */
+  apps: 0.5,
+};
+
+export interface ReadyStepTime {
+  /** A bootstrap step, or "provision" / "apps". */
+  step: string;
+  /** Minutes after `pulumi up` started. */
+  startMinute: number;
+  minutes: number;
+  /** Runs beside the other steps (the image pre-pull). */
+  background: boolean;
+  /** What the figure covers. */
+  note: string;
+}
+
+export interface TimeToReady {
+  steps: ReadyStepTime[];
+  /** Until the apps answer. */
+  totalMinutes: number;
+  /** The figures, in words. */
+  assumptions: string[];
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Distinct images of the spec and their unpacked size (the catalog's estimate), GB. */
+function imagesGb(spec: WorkbenchSpec): number {
+  const seen = new Set<string>();
+  let gb = 0;
+  for (const a of spec.apps) {
+    if (seen.has(a.image)) continue;
+    seen.add(a.image);
+    gb += appCatalog[a.kind].approxImageGb;
+  }
+  return gb;
+}
+
+/** The modeled wait for this spec, per step. */
+export function timeToReady(spec: WorkbenchSpec): TimeToReady {
+  const f = READY_FIGURES;
+  const cloud = isCloudTarget(spec.target);
+  const pullMinutes = (imagesGb(spec) * 1024) / f.pullMegabytesPerSecond / 60;
+  const steps: ReadyStepTime[] = [];
+  let t = 0;
+  let pullEnds = 0;
+  const add = (step: string, minutes: number, note: string) => {
+    steps.push({ step, startMinute: round1(t), minutes: round1(minutes), background: false, note });
+    t += minutes;
+  };
+  const awsGpuImage = spec.target === "aws" && spec.gpu !== undefined;
+
+  if (spec.target === "local") {
+    steps.push({ step: "pull", startMinute: 0, minutes: round1(pullMinutes), background: false, note: `${imagesGb(spec)} GB of images` });
+    t = pullMinutes;
+  } else {
+    if (cloud) add("provision", f.provision[spec.target] ?? 3, "the VM created and booted until cloud-init starts the bootstrap");
+    const mode = cloud ? "cloud-init" : "ssh";
+    for (const step of stepsFor(spec, mode) as StepName[]) {
+      switch (step) {
+        case "hostkey":
+          add(step, f.hostkey, "the pinned host key");
+          break;
+        case "datadisk":
+          add(step, cloud ? f.datadisk[spec.target] ?? 0.5 : 0.1, cloud ? "format (a blank disk) and mount /data" : "the host's own /data");
+          break;
+        case "users":
+          add(step, f.users, `${spec.users.length} user(s)`);
+          break;
+        case "docker":
+          add(step, awsGpuImage || !cloud ? f.dockerPresent : f.dockerInstall, awsGpuImage || !cloud ? "Docker already on the host" : "Docker Engine from Docker's apt repository");
+          break;
+        case "prepull":
+          add(step, f.prepull, "starts the pulls in the background");
+          steps.push({ step: "pull", startMinute: round1(t), minutes: round1(pullMinutes), background: true, note: `${imagesGb(spec)} GB of images at ${f.pullMegabytesPerSecond} MB/s` });
+          pullEnds = t + pullMinutes;
+          break;
+        case "driver": {
+          const reboot = ["bootstrap-ubuntu-drivers", "bootstrap-r580", "azure-grid"].includes(spec.driverInstall);
+          add(step, (f.driver[spec.driverInstall] ?? 0) + (reboot ? f.reboot : 0), `${spec.driverInstall}${reboot ? ", and one reboot" : ""}`);
+          break;
+        }
+        case "toolkit":
+          add(step, awsGpuImage || !cloud ? f.toolkitPresent : f.toolkitInstall, awsGpuImage || !cloud ? "toolkit present; the GPU container check" : "NVIDIA Container Toolkit, and the GPU container check");
+          break;
+        case "rdp":
+          add(step, f.rdp, "xrdp and Xfce");
+          break;
+        case "idle":
+          add(step, f.idle, "the idle check's timer");
+          break;
+        case "ready":
+          add(step, f.ready, "the ready marker");
+          break;
+      }
+    }
+  }
+  // The apps need their images: they wait for the background pull when it is still running.
+  t = Math.max(t, pullEnds);
+  if (spec.apps.length > 0) add("apps", f.apps, `${spec.apps.length} container(s) started`);
+  return {
+    steps,
+    totalMinutes: Math.ceil(t),
+    assumptions: [
+      `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes); provision ${f.provision.azure} min on Azure, ${f.provision.aws} min on AWS`,
+      `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
+      "planning figures, not measurements: no cloud or registry is reachable where this is developed",
+    ],
+  };
+}

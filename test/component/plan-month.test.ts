@@ -1,0 +1,51 @@
+/**
+ * The text plan shows the reference team's month under the stack's stop settings and the modeled
+ * time to ready (the --json contract is unchanged: plan.test.ts checks its keys).
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const plan = (stack: string) => {
+  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const section = (text: string, title: string) => text.slice(text.indexOf(title)).split("\n\n")[0].trimEnd().split("\n");
+
+test("azure-t4: always on, the schedule, schedule + idle stop; what bills while stopped; the model", () => {
+  const r = plan("azure-t4");
+  expect([r.code, r.stderr]).toEqual([0, ""]);
+  expect(section(r.stdout, "Month for the reference team")).toEqual([
+    "Month for the reference team (USD; disks and the IP bill while the machine is stopped):",
+    "  always on, on-demand                 730.0 h  $  383.98 + $61.37 = $  445.35  100.0%",
+    "  schedule 19:00 only                  222.2 h  $  116.88 + $61.37 = $  178.25   40.0%",
+    "  schedule 19:00 + idle stop after 1h  200.9 h  $  105.69 + $61.37 = $  167.06   37.5%  <- your settings",
+    "  billed while stopped: OS disk 128 GB (Premium SSD P10) $19.71, data disk 256 GB (Premium SSD P15) $38.01, public IPv4 address $3.65",
+    "  model: 3 users working the same 8 h (from 09:00) on 22 workdays, none at weekends; 20% of the day idle in 2 shared breaks: busy 09:00-11:16, 12:04-13:56, 14:44-17:00",
+    "  model: a start bills 3 min before use, a stop 3 min; the idle check runs every 2 min",
+  ]);
+  expect(section(r.stdout, "Time to ready (modeled)")).toEqual([
+    "Time to ready (modeled): about 18 min",
+    "  provision   0.0 min  +3.0 min  the VM created and booted until cloud-init starts the bootstrap",
+    "  datadisk    3.0 min  +0.5 min  format (a blank disk) and mount /data",
+    "  users       3.5 min  +0.2 min  2 user(s)",
+    "  docker      3.7 min  +1.5 min  Docker Engine from Docker's apt repository",
+    "  prepull     5.2 min  +0.1 min  starts the pulls in the background",
+    "  pull        5.3 min  +6.0 min (background)  14 GB of images at 40 MB/s",
+    "  driver      5.3 min  +10.0 min  azure-extension",
+    "  toolkit    15.3 min  +1.5 min  NVIDIA Container Toolkit, and the GPU container check",
+    "  idle       16.8 min  +0.1 min  the idle check's timer",
+    "  ready      16.9 min  +0.1 min  the ready marker",
+    "  apps       17.0 min  +0.5 min  2 container(s) started",
+    "  figures: image pulls at 40 MB/s of unpacked image (the catalog's sizes); provision 3 min on Azure, 2 min on AWS",
+    "  figures: driver installs: Azure's extension 10 min, ubuntu-drivers or R580 6 min, GRID 8 min, each bootstrap install plus a 2.5 min reboot",
+    "  figures: planning figures, not measurements: no cloud or registry is reachable where this is developed",
+  ]);
+}, 120_000);
+
+test("ssh: no month (no price, nothing to stop); the pull still takes its time", () => {
+  const r = plan("ssh");
+  expect([r.code, r.stderr]).toEqual([0, ""]);
+  expect(r.stdout).not.toContain("Month for the reference team");
+  expect(section(r.stdout, "Time to ready (modeled)")[0]).toBe("Time to ready (modeled): about 8 min");
+}, 120_000);
