@@ -106,7 +106,7 @@ export function estimateCost(spec: WorkbenchSpec): CostEstimate | undefined {
     }));
 
   const extras = "VM compute only: disks, IPs and traffic are extra.";
-  const noSpot = spec.spot && here && here.spotLow === undefined ? ` The price source has no spot price for ${spec.size} in ${region}.` : "";
+  const noSpot = spec.spot && here && here.spotLow === undefined ? ` The price table has no spot price for ${spec.size} in ${region}.` : "";
   return {
     size: spec.size,
     region,

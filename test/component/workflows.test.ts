@@ -189,8 +189,10 @@ describe("the offline plan job, run as GitHub runs it", () => {
     expect(rows.map((r) => r.split(" | ")[0].slice(2))).toEqual(stackNames);
     for (const r of rows) expect(r).toMatch(/^\| [a-z0-9-]+ \| (azure|aws|ssh|local) \| \d+ \| .+ \| .+ \| pass \|$/);
     expect(rows.find((r) => r.startsWith("| local |"))).toMatch(/^\| local \| local \| \d+ \| n\/a \| none \| pass \|$/);
-    // koreacentral is not in the price table: the cell says so rather than borrow another region's price.
-    expect(rows.find((r) => r.startsWith("| azure-t4 |"))).toMatch(/^\| azure-t4 \| azure \| \d+ \| Standard_NC4as_T4_v3 in koreacentral: no price \| \d+ B \(\d+ B gzipped\) \| pass \|$/);
+    // koreacentral's own price, not another region's.
+    expect(rows.find((r) => r.startsWith("| azure-t4 |"))).toMatch(
+      /^\| azure-t4 \| azure \| \d+ \| Standard_NC4as_T4_v3 in koreacentral: \$0\.647\/h, \$472\/month always on, \$142\/month scheduled \| \d+ B \(\d+ B gzipped\) \| pass \|$/,
+    );
     expect(rows.find((r) => r.startsWith("| aws-g4dn |"))).toMatch(
       /^\| aws-g4dn \| aws \| \d+ \| g4dn\.xlarge in us-west-2: \$0\.526\/h, \$384\/month always on, \$127\/month scheduled, spot \$43-\$47\/month \| \d+ B \(\d+ B gzipped\) \| pass \|$/,
     );

@@ -175,7 +175,24 @@ describe.each([
 
   test("says where its figures come from and that they are not verified", () => {
     expect(t.verified).toBe(false);
-    expect(t.source).toMatch(/^SkyPilot's public price catalog \(skypilot-org\/skypilot-catalog, .* at commit [0-9a-f]{7}\).*not checked against the cloud/);
+    // A repository, a path and a commit for the figures, and plainly hand-copied and unchecked.
+    expect(t.source).toMatch(/^[^(]+ \([\w-]+\/[\w.-]+, [\w/.-]+ at commit [0-9a-f]{7}[;)]/);
+    expect(t.source).toMatch(/copied here by hand on \d{4}-\d\d-\d\d .*not checked against the cloud/);
     expect(t.date).toMatch(/^\d{4}-\d\d-\d\d$/);
   });
+
+  test("covers every stack's region and the cloud's largest regions", () => {
+    const big = { aws: ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1"], azure: ["eastus", "westeurope", "northeurope", "uksouth", "southeastasia", "japaneast"] }[cloud];
+    for (const region of [...stackRegions(path.join(ROOT, "stacks"))[cloud], ...big]) expect(t.regions).toContain(region);
+  });
+});
+
+test("the committed tables: which sources they name, and where the clouds' tables have no spot figure", () => {
+  expect(azureSizes.prices.source).toMatch(/^Azure's Karpenter provider \(Azure\/karpenter-provider-azure, pkg\/providers\/pricing\/zz_generated\.pricing\.go at commit 2b431da\)/);
+  expect(azureSizes.prices.date).toBe("2026-06-18");
+  expect(awsSizes.prices.source).toMatch(/^SkyPilot's public price catalog \(skypilot-org\/skypilot-catalog, catalogs\/v7\/aws\/vms\.csv at commit 001367d; /);
+  // Azure Spot figures exist for the US regions only (the one Spot source read here has no other region).
+  const azureSpotRegions = new Set(Object.values(azureSizes.prices.prices).flatMap((byRegion) => Object.keys(byRegion).filter((r) => byRegion[r].spotLow !== undefined)));
+  expect([...azureSpotRegions].sort()).toEqual(["centralus", "eastus", "eastus2", "northcentralus", "southcentralus", "westus", "westus2", "westus3"]);
+  expect(Object.values(awsSizes.prices.prices["p5.48xlarge"]).every((p) => p.spotLow === undefined)).toBe(true);
 });

@@ -4,13 +4,11 @@ import type { PriceTable } from "./types";
 
 export const awsPrices: PriceTable = {
   date: "2026-11-25",
-  source: "SkyPilot's public price catalog (skypilot-org/skypilot-catalog, catalogs/v7/aws/vms.csv at commit 001367d), which SkyPilot generates from the cloud's price list; copied here by hand on 2026-11-25 because neither cloud's price API can be reached from this project's machines. The snapshot's own date is unknown; not checked against the cloud",
-  spotSource: "the same snapshot: its spot price per availability zone (EC2 spot price history at the time SkyPilot read it); spot prices move hourly",
+  source: "SkyPilot's public price catalog (skypilot-org/skypilot-catalog, catalogs/v7/aws/vms.csv at commit 001367d; p4d.24xlarge and p5.48xlarge from its catalogs/v8/aws/vms.csv at commit 00148f2, which has AWS's June 2025 price cut), which SkyPilot generates from the cloud's price list; copied here by hand on 2026-11-25 because neither cloud's price API can be reached from this project's machines. The snapshots' own dates are unknown; not checked against the cloud. Every size's us-east-1 figure equals the one in AWS's Karpenter provider (aws/karpenter-provider-aws, pkg/providers/pricing/zz_generated.pricing_aws.go at commit 6fc13b5, generated from the AWS price list on 2026-07-20)",
+  spotSource: "the v7 snapshot: its spot price per availability zone (EC2 spot price history at the time SkyPilot read it); spot prices move hourly. None for p4d.24xlarge and p5.48xlarge: the v8 snapshot's zone figures for them include some equal to or, rounded, above the on-demand price (p4d.24xlarge in eu-central-1: 27.433 against 27.43298), so they were not copied",
   verified: false,
   regions: ["ap-northeast-1", "ap-northeast-2", "eu-central-1", "eu-west-1", "us-east-1", "us-east-2", "us-west-2"],
   omitted: {
-    "p4d.24xlarge": "AWS cut P4d and P5 prices in June 2025, and the only snapshot read here still lists the earlier figures (p5.48xlarge $98.32/h in us-east-1): they are left out rather than shown as current; run scripts/update-prices.ts",
-    "p5.48xlarge": "AWS cut P4d and P5 prices in June 2025, and the only snapshot read here still lists the earlier figures ($98.32/h in us-east-1): they are left out rather than shown as current; run scripts/update-prices.ts",
   },
   prices: {
     "g4dn.12xlarge": {
@@ -150,6 +148,22 @@ export const awsPrices: PriceTable = {
       "us-east-1": { onDemand: 0.192, spotLow: 0.0717, spotHigh: 0.0886 },
       "us-east-2": { onDemand: 0.192, spotLow: 0.0703, spotHigh: 0.0754 },
       "us-west-2": { onDemand: 0.192, spotLow: 0.0685, spotHigh: 0.0862 },
+    },
+    "p4d.24xlarge": {
+      "ap-northeast-1": { onDemand: 30.09784 },
+      "ap-northeast-2": { onDemand: 30.41028 },
+      "eu-central-1": { onDemand: 27.43298 },
+      "eu-west-1": { onDemand: 23.71569 },
+      "us-east-1": { onDemand: 21.957642 },
+      "us-east-2": { onDemand: 21.95764 },
+      "us-west-2": { onDemand: 21.95764 },
+    },
+    "p5.48xlarge": {
+      "ap-northeast-1": { onDemand: 68.8 },
+      "ap-northeast-2": { onDemand: 75.9552 },
+      "us-east-1": { onDemand: 55.04 },
+      "us-east-2": { onDemand: 55.04 },
+      "us-west-2": { onDemand: 55.04 },
     },
   },
 };
