@@ -40,7 +40,8 @@ const inputs = (name: string) => unwrapSecrets(reg(name).inputs) as Record<strin
 
 async function create(name: string, overrides: Record<string, unknown>) {
   const aws = overrides.target === "aws";
-  pulumi.runtime.setAllConfig({});
+  // The provider's region, which the AWS mocks answer in (as AWS would).
+  pulumi.runtime.setAllConfig(aws ? { "aws:region": "ap-northeast-2" } : {});
   const wb = factory.createWorkbench(name, { config: rawConfig(overrides) as never, region: aws ? "ap-northeast-2" : "koreacentral" });
   await settle(wb);
   return wb as typeof wb & { resumeCommand: pulumi.Output<string> };

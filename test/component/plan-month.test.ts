@@ -17,12 +17,13 @@ test("azure-t4: always on, the schedule, schedule + idle stop; what bills while 
   expect([r.code, r.stderr]).toEqual([0, ""]);
   expect(section(r.stdout, "Month for the reference team")).toEqual([
     "Month for the reference team (USD; disks and the IP bill while the machine is stopped):",
-    "  always on, on-demand                 730.0 h  $  383.98 + $61.37 = $  445.35  100.0%",
-    "  schedule 19:00 only                  222.2 h  $  116.88 + $61.37 = $  178.25   40.0%",
-    "  schedule 19:00 + idle stop after 1h  200.9 h  $  105.69 + $61.37 = $  167.06   37.5%  <- your settings",
+    "  always on, on-demand                 730.0 h  $  472.31 + $61.37 = $  533.68  100.0%",
+    "  schedule 19:00 only                  222.2 h  $  143.76 + $61.37 = $  205.13   38.4%",
+    "  schedule 19:00 + idle stop after 1h  200.9 h  $  130.00 + $61.37 = $  191.37   35.9%  <- your settings",
     "  billed while stopped: OS disk 128 GB (Premium SSD P10) $19.71, data disk 256 GB (Premium SSD P15) $38.01, public IPv4 address $3.65",
     "  model: 3 users working the same 8 h (from 09:00) on 22 workdays, none at weekends; 20% of the day idle in 2 shared breaks: busy 09:00-11:16, 12:04-13:56, 14:44-17:00",
     "  model: a start bills 3 min before use, a stop 3 min; the idle check runs every 2 min",
+    "  note: the disk and IP prices are eastus's list prices (there is no per-region disk table yet); koreacentral's may differ",
   ]);
   expect(section(r.stdout, "Time to ready (modeled)")).toEqual([
     "Time to ready (modeled): about 18 min",

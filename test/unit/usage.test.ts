@@ -115,12 +115,15 @@ describe("what bills while stopped", () => {
   test("monthForSpec: the catalog's price, the spec's disks and stop settings", () => {
     const spec = parseWorkbenchConfig(rawConfig({ autoShutdown: { time: "19:00", timeZone: "UTC" }, idleStop: {} }), { region: "koreacentral" });
     const m = monthForSpec(spec)!;
-    // Standard_NC4as_T4_v3 at 0.526/h; P10 + P15 + IP = 61.37.
+    // Standard_NC4as_T4_v3 at koreacentral's 0.647/h (the stack's region, never eastus's 0.526); P10 + P15 + IP = 61.37.
     expect(m.scenarios.map((s) => [s.name, s.compute, s.total, s.percentOfAlwaysOn])).toEqual([
-      ["always on, on-demand", 383.98, 445.35, 100],
-      ["schedule 19:00 only", 116.88, 178.25, 40],
-      ["schedule 19:00 + idle stop after 1h", 105.69, 167.06, 37.5],
+      ["always on, on-demand", 472.31, 533.68, 100],
+      ["schedule 19:00 only", 143.76, 205.13, 38.4],
+      ["schedule 19:00 + idle stop after 1h", 130, 191.37, 35.9],
     ]);
+    expect(m.notes).toEqual(["the disk and IP prices are eastus's list prices (there is no per-region disk table yet); koreacentral's may differ"]);
+    // A region the price table does not cover gets no month rather than another region's.
+    expect(monthForSpec(parseWorkbenchConfig(rawConfig({ idleStop: {} }), { region: "brazilsouth" }))).toBeUndefined();
     expect(monthForSpec(parseWorkbenchConfig({ ...rawConfig({ target: "local", apps: [] }), size: undefined, allowedCidrs: undefined }))).toBeUndefined();
   });
 });
