@@ -2,7 +2,7 @@ import type { OsImage, Target } from "./spec";
 
 /** Every default of the stack-config contract, in one place (the README's reference mirrors it). */
 export const DEFAULTS = {
-  size: { azure: "Standard_NC4as_T4_v3", aws: "g4dn.xlarge" } as Partial<Record<Target, string>>,
+  size: { azure: "Standard_NC4as_T4_v3", aws: "g4dn.xlarge", softlayer: "AC1_8X60X100" } as Partial<Record<Target, string>>,
   os: "ubuntu-22.04" as OsImage,
   spot: false,
   osDiskGb: 128,

@@ -3,6 +3,8 @@ import { DEFAULTS, LIMITS } from "./defaults";
 import { driverInstallFor } from "./driver";
 import { azureSizes } from "./sizes/azure";
 import { awsSizes } from "./sizes/aws";
+import { flavorBootDiskGb, softLayerSizes } from "./sizes/softlayer";
+import { SOFTLAYER_DEFAULT_DATA_DISK_GB, softLayerDatacenterProblem } from "./softlayer";
 import { closestSizes, SizeCatalog } from "./sizes/types";
 import {
   AppKind, AppSpec, AutoShutdownSpec, CLOUD_TARGETS, GpuSpec, OsImage, RegistrySpec, Target, TARGETS,
@@ -23,16 +25,21 @@ export class WorkbenchConfigError extends Error {
 export interface ParseContext {
   /** `azure-native:location` or `aws:region`, as set in the stack. */
   region?: string | undefined;
+  /**
+   * The targets this program deploys; default: every target but softlayer, whose workbench is not
+   * wired yet (its config is validated all the same when it is listed here).
+   */
+  implementedTargets?: readonly Target[] | undefined;
 }
 
-export const SIZE_CATALOGS: Partial<Record<Target, SizeCatalog>> = { azure: azureSizes, aws: awsSizes };
+export const SIZE_CATALOGS: Partial<Record<Target, SizeCatalog>> = { azure: azureSizes, aws: awsSizes, softlayer: softLayerSizes };
 /** The provider config key that holds each cloud target's location. */
 export const REGION_KEY: Partial<Record<Target, string>> = { azure: "azure-native:location", aws: "aws:region" };
-const IMPLEMENTED_TARGETS: readonly Target[] = ["azure", "aws", "ssh", "local"];
+export const IMPLEMENTED_TARGETS: readonly Target[] = ["azure", "aws", "ssh", "local"];
 
 const TOP_KEYS = [
   "target", "size", "os", "spot", "osDiskGb", "dataDiskGb", "allowedCidrs", "rdp", "users", "apps",
-  "registries", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu",
+  "registries", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu", "datacenter",
 ];
 const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
 const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command"];
@@ -134,8 +141,9 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   }
   const target = r.oneOf("workbench.target", o.target, TARGETS);
   if (!target) return undefined;
-  if (!IMPLEMENTED_TARGETS.includes(target)) {
-    r.fail("workbench.target", `"${target}" is not implemented yet in this version; use one of ${IMPLEMENTED_TARGETS.join(", ")}`);
+  const implemented = ctx.implementedTargets ?? IMPLEMENTED_TARGETS;
+  if (!implemented.includes(target)) {
+    r.fail("workbench.target", `"${target}" is not implemented yet in this version; use one of ${implemented.join(", ")}`);
     return undefined;
   }
   const cloud = CLOUD_TARGETS.includes(target);
@@ -165,9 +173,19 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
 
   const spot = r.bool("workbench.spot", o.spot, DEFAULTS.spot);
   if (spot && !cloud) r.fail("workbench.spot", `target ${target} has no spot capacity; remove spot or set it to false`);
+  else if (spot && target === "softlayer") r.fail("workbench.spot", "SoftLayer transient guests are not supported by this version; remove spot or set it to false");
 
-  const osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
-  const dataDiskGb = r.int("workbench.dataDiskGb", o.dataDiskGb, DEFAULTS.dataDiskGb, LIMITS.dataDiskGb.min, LIMITS.dataDiskGb.max, " GB");
+  let osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
+  const dataDiskDefault = target === "softlayer" ? SOFTLAYER_DEFAULT_DATA_DISK_GB : DEFAULTS.dataDiskGb;
+  const dataDiskGb = r.int("workbench.dataDiskGb", o.dataDiskGb, dataDiskDefault, LIMITS.dataDiskGb.min, LIMITS.dataDiskGb.max, " GB");
+  // A SoftLayer flavor fixes its boot disk ("AC1_8X60X100": 100 GB).
+  const bootDiskGb = target === "softlayer" ? flavorBootDiskGb(size) : undefined;
+  if (bootDiskGb !== undefined) {
+    if (o.osDiskGb !== undefined && o.osDiskGb !== bootDiskGb) {
+      r.fail("workbench.osDiskGb", `the SoftLayer flavor ${size} comes with a ${bootDiskGb} GB boot disk; remove osDiskGb (it cannot be set on this target)`);
+    }
+    osDiskGb = bootDiskGb;
+  }
   if (!cloud) {
     if (o.osDiskGb !== undefined) r.fail("workbench.osDiskGb", `not used by target ${target}; remove it`);
     if (o.dataDiskGb !== undefined) r.fail("workbench.dataDiskGb", `not used by target ${target}; remove it (the host's own /data is used)`);
@@ -215,12 +233,29 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     }
     // A pull holds the compressed layers beside the unpacked image for a while.
     const needed = Math.ceil(imagesGb * LIMITS.pullFactor) + LIMITS.osDiskHeadroomGb;
-    if (osDiskGb < needed) {
+    if (osDiskGb < needed && bootDiskGb !== undefined) {
+      r.fail("workbench.apps", `the app images (~${imagesGb} GB unpacked) do not fit beside the system on the ${bootDiskGb} GB boot disk of ${size} (needs ${needed} GB); drop the largest apps`);
+    } else if (osDiskGb < needed) {
       r.fail("workbench.osDiskGb", `${osDiskGb} GB is too small to pull the app images (~${imagesGb} GB unpacked) beside the system; set it to at least ${needed}`);
     }
   }
 
   const autoShutdown = readAutoShutdown(r, o.autoShutdown, target);
+  if (autoShutdown && target === "softlayer") r.fail("workbench.autoShutdown", "not available for target softlayer in this version; remove it (cancel the guest with pulumi destroy; /data stays)");
+
+  // SoftLayer has no Pulumi provider whose config holds the location: the workbench key does.
+  let datacenter: string | undefined;
+  if (target === "softlayer") {
+    if (o.datacenter === undefined) {
+      r.fail("workbench.datacenter", "required for target softlayer; set a classic datacenter, e.g. dal10");
+    } else {
+      datacenter = r.string("workbench.datacenter", o.datacenter);
+      const problem = datacenter === undefined ? undefined : softLayerDatacenterProblem(datacenter);
+      if (problem) r.fail("workbench.datacenter", problem);
+    }
+  } else if (o.datacenter !== undefined) {
+    r.fail("workbench.datacenter", `only for target softlayer; remove it${REGION_KEY[target] ? ` (target ${target} takes its location from ${REGION_KEY[target]})` : ""}`);
+  }
   const tags = r.stringMap("workbench.tags", o.tags);
 
   // Target-specific blocks.
@@ -294,7 +329,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     apps,
     registries,
     autoShutdown,
-    region: regionKey ? ctx.region : undefined,
+    region: regionKey ? ctx.region : datacenter,
     tags,
     azure: {
       resourceGroupName: optString("workbench.azure.resourceGroupName", azureRaw.resourceGroupName),

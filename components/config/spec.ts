@@ -144,7 +144,10 @@ export interface WorkbenchSpec {
   apps: AppSpec[];
   registries: RegistrySpec[];
   autoShutdown: AutoShutdownSpec | undefined;
-  /** From the provider config (`azure-native:location`, `aws:region`); undefined for ssh/local. */
+  /**
+   * From the provider config (`azure-native:location`, `aws:region`); for softlayer the classic
+   * datacenter (`workbench.datacenter`, e.g. "dal10"); undefined for ssh/local.
+   */
   region: string | undefined;
   /** Extra tags on every taggable cloud resource. */
   tags: Record<string, string>;

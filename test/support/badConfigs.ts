@@ -29,7 +29,7 @@ export const badConfigs: BadConfig[] = [
   { why: "no target", raw: rawConfig({ target: undefined }), message: "workbench.target: required; set one of azure, aws, softlayer, ssh, local" },
   { why: "unknown target", raw: rawConfig({ target: "gcp" }), message: 'workbench.target: "gcp" is not one of azure, aws, softlayer, ssh, local' },
   { why: "softlayer not yet", raw: rawConfig({ target: "softlayer", size: undefined }), message: 'workbench.target: "softlayer" is not implemented yet in this version; use one of azure, aws, ssh, local' },
-  { why: "unknown top-level key", raw: rawConfig({ gpuCount: 2 }), message: "workbench.gpuCount: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, autoShutdown, tags, azure, aws, ssh, hostGpu" },
+  { why: "unknown top-level key", raw: rawConfig({ gpuCount: 2 }), message: "workbench.gpuCount: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, autoShutdown, tags, azure, aws, ssh, hostGpu, datacenter" },
   { why: "mis-cased key", raw: rawConfig({ allowedcidrs: ["203.0.113.7/32"] }), message: 'workbench.allowedcidrs: unknown key; did you mean "allowedCidrs"?' },
   { why: "no users", raw: rawConfig({ users: undefined }), message: "workbench.users: required; list at least one user with name, sshPublicKey and admin: true" },
   { why: "empty users", raw: rawConfig({ users: [] }), message: "workbench.users: empty; list at least one user with name, sshPublicKey and admin: true" },
