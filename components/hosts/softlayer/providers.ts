@@ -390,6 +390,7 @@ export function securityGroupProvider(opts: ProviderOptions = {}): pulumi.dynami
       const gid = Number(id);
       // A cancelled guest keeps its binding until SoftLayer has reclaimed it: wait for that.
       let lastError = "";
+      let unboundFailures = 0;
       try {
         await waitUntil(p, props.deleteTimeoutSeconds, props.pollSeconds, async () => {
           try {
@@ -399,7 +400,8 @@ export function securityGroupProvider(opts: ProviderOptions = {}): pulumi.dynami
             if (isNotFound(e)) return { done: true, value: undefined };
             const g = await getGroup(api, gid).catch((x: unknown) => (isNotFound(x) ? undefined : Promise.reject(x)));
             if (!g) return { done: true, value: undefined };
-            if ((g.networkComponentBindings ?? []).length === 0) throw e;
+            // Refused with no binding left: the binding may have gone in between; a second time is an error.
+            if ((g.networkComponentBindings ?? []).length === 0 && ++unboundFailures > 1) throw e;
             lastError = (e as Error).message;
             return { done: false, value: undefined };
           }
