@@ -2,7 +2,9 @@
  * Pure pieces of the SoftLayer host: the createObject template, security-group rules, what a
  * change does to a guest (in place or replace), the portable-storage price, readiness. No I/O.
  */
-import * as crypto from "crypto";
+// A named import: Pulumi's closure serializer recognizes the module object `require` returns
+// (a namespace import is a copy under some transpilers, and would be serialized as a stub).
+import { createHash } from "crypto";
 
 /** OS reference codes of the Ubuntu releases a guest boots (createObject `operatingSystemReferenceCode`). */
 export const OS_REFERENCE_CODES: Readonly<Record<string, string>> = { "ubuntu-22.04": "UBUNTU_22_64", "ubuntu-24.04": "UBUNTU_24_64" };
@@ -141,7 +143,7 @@ export const GUEST_IN_PLACE = ["tags", "endpoint", "protectedDiskImageIds", "pro
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export function sha256(text: string): string {
-  return crypto.createHash("sha256").update(text, "utf8").digest("hex");
+  return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /**
