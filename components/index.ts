@@ -1,7 +1,7 @@
 /**
  * gpu-workbench: Pulumi components for a GPU analysis workstation.
  * Top-level components: AzureWorkbench, AwsWorkbench, SshWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
- * AwsGpuInstance, AnalysisApps. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
+ * AwsGpuInstance, SoftLayerVirtualGuest, AnalysisApps. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
  */
 export { AzureWorkbench } from "./workbench/azure";
 export { AwsWorkbench } from "./workbench/aws";
@@ -14,6 +14,8 @@ export { AzureGpuVm } from "./hosts/azure";
 export type { AzureGpuVmArgs } from "./hosts/azure";
 export { AwsGpuInstance } from "./hosts/aws";
 export type { AwsGpuInstanceArgs } from "./hosts/aws";
+export { SoftLayerVirtualGuest } from "./hosts/softlayer";
+export type { SoftLayerVirtualGuestArgs } from "./hosts/softlayer";
 export { AnalysisApps } from "./apps/analysisApps";
 export type { AnalysisAppsArgs, AppCredential } from "./apps/analysisApps";
 export { appCatalog } from "./apps/catalog";

@@ -7,7 +7,7 @@ import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/an
 import * as path from "path";
 import { APP_KINDS } from "../../components/apps/catalog";
 
-const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "AnalysisApps"];
+const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "LocalWorkbench", "AzureGpuVm", "AwsGpuInstance", "SoftLayerVirtualGuest", "AnalysisApps"];
 let schema: AnalyzeResult;
 
 beforeAll(() => {
@@ -36,10 +36,19 @@ test("the workbenches share one input shape and one set of outputs", () => {
 test("the config type documents every key, and app kinds are an enum", () => {
   const config = schema.typeDefinitions.WorkbenchConfigArgs;
   expect(Object.keys(config.properties ?? {}).sort()).toEqual(
-    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "hostGpu", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "tags", "target", "users"],
+    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "datacenter", "hostGpu", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "tags", "target", "users"],
   );
   for (const [key, prop] of Object.entries(config.properties ?? {})) {
     expect([key, typeof prop.description]).toEqual([key, "string"]);
   }
   expect(schema.typeDefinitions.AppKind.enum?.map((e) => e.value)).toEqual(APP_KINDS);
+});
+
+test("SoftLayerVirtualGuest ends in what a remote target needs (readyDependencies is not an output)", () => {
+  const c = schema.components.SoftLayerVirtualGuest;
+  expect(Object.keys(c.outputs).sort()).toEqual([
+    "address", "dataDiskImageId", "fqdn", "globalIdentifier", "guestId", "hostId", "hostPublicKey", "privateIp", "privateNetworkOnly", "publicIp",
+    "securityGroupId", "sshKeyId", "sshPort", "userDataBytes",
+  ]);
+  expect(c.inputs.userData).toEqual({ type: "string", description: expect.stringContaining("Keep it a secret") });
 });

@@ -10,7 +10,7 @@ import { guestTags, hostnameFor, OS_REFERENCE_CODES, privateNetworkOnly, securit
 import {
   SoftLayerDiskAttachmentResource, SoftLayerGuestResource, SoftLayerPortableStorageResource, SoftLayerSecurityGroupResource, SoftLayerSshKeyResource,
 } from "./resources";
-import { checkSoftLayerUserData, compactCloudConfig } from "./userdata";
+import { checkSoftLayerUserData, softLayerUserData } from "./userdata";
 
 export interface SoftLayerVirtualGuestArgs {
   /** Flavor key name (`supplementalCreateObjectOptions.flavorKeyName`), e.g. "AC1_8X60X100" (1 x P100) or "B1_2X4X100" (CPU). */
@@ -27,7 +27,7 @@ export interface SoftLayerVirtualGuestArgs {
   rdp?: boolean | undefined;
   /** Host ports of apps published to `allowedCidrs`. Default none. */
   exposedPorts?: number[] | undefined;
-  /** The #cloud-config document (plain text; its write_files are packed gz+b64 here). Keep it a secret: it carries the host key. */
+  /** The #cloud-config document (plain text; sent gzipped in a one-part MIME message). Keep it a secret: it carries the host key. */
   userData: pulumi.Input<string>;
   /** The host's pinned public key ("ssh-ed25519 AAAA..."), the one the user data installs; passed through to `hostPublicKey`. */
   hostPublicKey: pulumi.Input<string>;
@@ -48,6 +48,8 @@ export interface SoftLayerVirtualGuestArgs {
 export const SOFTLAYER_SSH_PORT = 22;
 const DEFAULT_DOMAIN = "gpu-workbench.example.com";
 const POLL_SECONDS = 15;
+/** Kept outside the instance: Pulumi's component analyzer would publish any property as an output. */
+const READY_RESOURCES = new WeakMap<object, pulumi.Resource[]>();
 
 /** Throws on args the API would refuse later, naming the argument (the config validated them already). */
 function validate(name: string, args: SoftLayerVirtualGuestArgs): void {
@@ -107,11 +109,15 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
   public readonly dataDiskImageId: pulumi.Output<number>;
   /** Size of the user data sent, bytes (limit 16384). */
   public readonly userDataBytes: pulumi.Output<number>;
+
   /**
-   * What a ready check over SSH must wait for: the provisioned guest and the /data attachment (an
-   * attach may restart the guest). Not an output: pass it to `dependsOn`.
+   * What a ready check over SSH must wait for (pass it to `dependsOn`): the provisioned guest and
+   * the /data attachment, since an attach may restart the guest. A method, not an output: resources
+   * do not travel through the schema.
    */
-  public readonly readyDependencies: pulumi.Resource[];
+  public readyDependencies(): pulumi.Resource[] {
+    return [...(READY_RESOURCES.get(this) ?? [])];
+  }
 
   constructor(name: string, args: SoftLayerVirtualGuestArgs, opts?: pulumi.ComponentResourceOptions) {
     validate(name, args);
@@ -146,7 +152,7 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
       pollSeconds: POLL_SECONDS,
     }, { parent: this, retainOnDelete: true });
 
-    const userData = pulumi.output(args.userData).apply((text) => checkSoftLayerUserData(compactCloudConfig(text)));
+    const userData = pulumi.output(args.userData).apply((text) => checkSoftLayerUserData(softLayerUserData(text)));
     const guest = new SoftLayerGuestResource(`${name}-guest`, {
       endpoint,
       hostname: args.hostname ?? hostnameFor(name),
@@ -193,7 +199,7 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
     this.dataDiskImageId = data.diskImageId;
     // The size is not secret, only the content.
     this.userDataBytes = pulumi.unsecret(userData.apply((t) => Buffer.byteLength(t, "utf8")));
-    this.readyDependencies = [guest, attachment];
+    READY_RESOURCES.set(this, [guest, attachment]);
     this.registerOutputs({
       address: this.address,
       sshPort: this.sshPort,
