@@ -8,7 +8,11 @@ import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
-const STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+const ALL_STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+const targetOf = (s: string) => (fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${s}.yaml`), "utf8").match(/target:\s*(\w+)/) ?? [])[1];
+/** softlayer's stack waits for its workbench (issue 13): the program refuses it for now. */
+const NOT_YET = ["softlayer"];
+const STACKS = ALL_STACKS.filter((s) => !NOT_YET.includes(targetOf(s)));
 
 function plan(...args: string[]) {
   return planWith("@swc-node/register", ...args);
@@ -27,8 +31,15 @@ function expectNoSecrets(text: string) {
 }
 
 test("there is a stack for every implemented target", () => {
-  const targets = STACKS.map((s) => (fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${s}.yaml`), "utf8").match(/target:\s*(\w+)/) ?? [])[1]);
+  const targets = STACKS.map(targetOf);
   expect(new Set(targets)).toEqual(new Set(["azure", "aws", "ssh", "local"]));
+});
+
+test("the softlayer stack is refused until its workbench is wired, before any resource", () => {
+  const r = plan("--stack", "softlayer-p100");
+  expect(r.stderr).toBe(`Invalid stack config (${path.join(ROOT, "stacks", "Pulumi.softlayer-p100.yaml")}):\nworkbench.target: "softlayer" is not implemented yet in this version; use one of azure, aws, ssh, local\n`);
+  expect(r.stdout).toBe("");
+  expect(r.code).toBe(2);
 });
 
 describe.each(STACKS)("stack %s", (stack) => {

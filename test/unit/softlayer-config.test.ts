@@ -5,6 +5,8 @@
  */
 import { estimateCost, IMPLEMENTED_TARGETS, parseWorkbenchConfig, SOFTLAYER_DATACENTERS, softLayerSizes, WorkbenchConfigError } from "../../components/config";
 import { flavorBootDiskGb } from "../../components/config/sizes/softlayer";
+import * as path from "path";
+import { readStackConfig } from "../../scripts/lib/stackConfig";
 import { rawConfig } from "../support/fixtures";
 
 const WITH_SOFTLAYER = { implementedTargets: [...IMPLEMENTED_TARGETS, "softlayer" as const] };
@@ -88,4 +90,12 @@ test.each<[string, unknown, Record<string, unknown>, string[]]>([
 
 test("the datacenter list holds the current Dallas, Washington, London, Frankfurt and Tokyo sites", () => {
   for (const dc of ["dal10", "dal12", "dal13", "wdc04", "wdc06", "wdc07", "lon04", "lon06", "fra02", "tok02"]) expect(SOFTLAYER_DATACENTERS).toContain(dc);
+});
+
+test("stacks/Pulumi.softlayer-p100.yaml is a valid softlayer config (for when the workbench is wired)", () => {
+  const stack = readStackConfig(path.join(__dirname, "../../stacks/Pulumi.softlayer-p100.yaml"));
+  const spec = parseWorkbenchConfig(JSON.parse(stack.values["gpu-workbench:workbench"]), WITH_SOFTLAYER);
+  expect([spec.target, spec.region, spec.size, spec.gpu?.model, spec.driverInstall, spec.osDiskGb, spec.dataDiskGb, spec.users.length, spec.apps.map((a) => a.name)]).toEqual(
+    ["softlayer", "dal10", "AC1_8X60X100", "NVIDIA Tesla P100", "bootstrap-r580", 100, 250, 2, ["jupyter-pytorch", "rstudio"]],
+  );
 });
