@@ -1,11 +1,12 @@
 /**
  * gpu-workbench: Pulumi components for a GPU analysis workstation.
  * Top-level components: AzureWorkbench, AwsWorkbench, SshWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
- * AzureVmSelfDeallocate, AwsGpuInstance, AnalysisApps, AdlsGen2Storage, S3Storage. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
+ * AzureVmSelfDeallocate, AwsGpuInstance, SoftLayerVirtualGuest, AnalysisApps, AdlsGen2Storage, S3Storage. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
  */
 export { AzureWorkbench } from "./workbench/azure";
 export { AwsWorkbench } from "./workbench/aws";
 export { SshWorkbench } from "./workbench/ssh";
+export { SoftLayerWorkbench } from "./workbench/softlayer";
 export { LocalWorkbench } from "./workbench/local";
 export type { LocalWorkbenchArgs } from "./workbench/local";
 export { createWorkbench, programArgs, stackOutputs } from "./workbench";
@@ -27,6 +28,8 @@ export type { S3StorageArgs } from "./storage/s3";
 export type { ContainerStorageMount, StorageMountInfo } from "./storage/mounts";
 export { metadataGuardFor, METADATA_GROUP } from "./bootstrap/metadata";
 export type { MetadataGuard } from "./bootstrap/metadata";
+export { SoftLayerVirtualGuest } from "./hosts/softlayer";
+export type { SoftLayerVirtualGuestArgs } from "./hosts/softlayer";
 export { AnalysisApps } from "./apps/analysisApps";
 export type { AnalysisAppsArgs, AppCredential } from "./apps/analysisApps";
 export { appCatalog } from "./config/appCatalog";

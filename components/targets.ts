@@ -5,6 +5,7 @@
  */
 import { awsSizes } from "./config/sizes/aws";
 import { azureSizes } from "./config/sizes/azure";
+import { softLayerSizes } from "./config/sizes/softlayer";
 import { awsRegionProblem, azureLocationProblem } from "./config/grammar";
 import type { SizeCatalog } from "./config/sizes/types";
 import type { DriverInstall, GpuSpec, OsImage, Target } from "./config/spec";
@@ -14,8 +15,11 @@ import { TARGETS } from "./config/spec";
 export interface UserDataLimit {
   /** Bytes the cloud accepts, counted after `encoding` and before base64. */
   maxBytes: number;
-  /** `gzip`: always sent gzipped; `raw-or-gzip`: raw when it fits, gzipped otherwise. */
-  encoding: "gzip" | "raw-or-gzip";
+  /**
+   * `gzip`: always sent gzipped; `raw-or-gzip`: raw when it fits, gzipped otherwise;
+   * `mime-gzip-base64`: a one-part MIME message of the gzip in base64 (SoftLayer takes text only).
+   */
+  encoding: "gzip" | "raw-or-gzip" | "mime-gzip-base64";
   /** The limit's name in messages, e.g. "EC2's user-data limit". */
   name: string;
 }
@@ -85,14 +89,16 @@ export const TARGET_RECORDS: Readonly<Record<Target, TargetRecord>> = {
   },
   softlayer: {
     kind: "cloud",
-    implemented: false,
+    implemented: true,
+    // No Pulumi provider holds the location: the workbench key's `datacenter` does (checked in parse).
     locationKey: undefined,
     locationHint: undefined,
     locationProblem: () => undefined,
-    sizes: undefined,
-    defaultSize: undefined,
+    sizes: softLayerSizes,
+    defaultSize: "AC1_8X60X100",
     driverInstall: (_size, gpu) => (needsR580(gpu) ? "bootstrap-r580" : "bootstrap-ubuntu-drivers"),
-    userDataLimit: undefined,
+    // SoftLayer documents no limit for virtual guests; 16 KB is assumed (components/hosts/softlayer/userdata.ts).
+    userDataLimit: { maxBytes: 16384, encoding: "mime-gzip-base64", name: "the 16 KB assumed for SoftLayer user data" },
   },
   ssh: {
     kind: "existing-host",

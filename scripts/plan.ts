@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "./lib/mocks";
 import { captureProgramErrors, ProgramFailedError } from "./lib/programErrors";
 import { plainSecretProblemsInFile, readStackConfig } from "./lib/stackConfig";
-import { monthAndReadyText, Plan, redact, renderText, resolveOutputs, userDataOf } from "./lib/render";
+import { monthAndReadyText, Plan, planInputs, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
 import { checkPolicy, POLICY_VIOLATION_EXIT, readPolicyConfig, renderPolicy } from "./lib/policy";
 import { lastMockRecorder } from "./lib/mocks";
@@ -82,7 +82,7 @@ export async function runPlan(opts: Options): Promise<Plan> {
   return {
     stack: opts.stack,
     target,
-    resources: recorder.registrations.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: redact(r.inputs) as Record<string, unknown> })),
+    resources: recorder.registrations.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: planInputs(r.inputs) })),
     outputs,
     userData: recorder.registrations.map(userDataOf).filter((u) => u !== undefined),
   };

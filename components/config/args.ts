@@ -157,8 +157,10 @@ export interface WorkbenchSshHostArgs {
 export interface WorkbenchConfigArgs {
   /** azure | aws | ssh | local (softlayer is planned). */
   target: string;
-  /** Cloud size (Azure VM size or EC2 instance type). Default: Standard_NC4as_T4_v3 / g4dn.xlarge. */
+  /** Cloud size (Azure VM size, EC2 instance type or SoftLayer flavor key name). Default: Standard_NC4as_T4_v3 / g4dn.xlarge / AC1_8X60X100. */
   size?: string | undefined;
+  /** softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there). */
+  datacenter?: string | undefined;
   /** ubuntu-22.04 (default) | ubuntu-24.04. */
   os?: string | undefined;
   /** Spot capacity (evicted/stopped when the cloud needs it back). Default false. */

@@ -1,9 +1,11 @@
 export * from "./spec";
 export type * from "./args";
-export { parseWorkbenchConfig, WorkbenchConfigError, SIZE_CATALOGS, REGION_KEY, imageProblem } from "./parse";
+export { parseWorkbenchConfig, WorkbenchConfigError, SIZE_CATALOGS, REGION_KEY, IMPLEMENTED_TARGETS, imageProblem } from "./parse";
 export type { ParseContext } from "./parse";
 export { estimateCost } from "./estimate";
 export type { CostEstimate, RegionOffer } from "./estimate";
 export { azureSizes } from "./sizes/azure";
 export { awsSizes } from "./sizes/aws";
+export { softLayerSizes, flavorBootDiskGb } from "./sizes/softlayer";
+export { SOFTLAYER_DATACENTERS, SOFTLAYER_DEFAULT_DATA_DISK_GB, softLayerDatacenterProblem } from "./softlayer";
 export type { PriceTable, RegionPrice, SizeCatalog, SizeInfo } from "./sizes/types";

@@ -1,6 +1,8 @@
 import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 import { driverInstallFor } from "./driver";
+import { flavorBootDiskGb } from "./sizes/softlayer";
+import { SOFTLAYER_DEFAULT_DATA_DISK_GB, softLayerDatacenterProblem } from "./softlayer";
 import { closestSizes, SizeCatalog } from "./sizes/types";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
@@ -33,6 +35,11 @@ export class WorkbenchConfigError extends Error {
 export interface ParseContext {
   /** `azure-native:location` or `aws:region`, as set in the stack. */
   region?: string | undefined;
+  /**
+   * The targets this program deploys; default: every target but softlayer, whose workbench is not
+   * wired yet (its config is validated all the same when it is listed here).
+   */
+  implementedTargets?: readonly Target[] | undefined;
 }
 
 /** @deprecated Read `TARGET_RECORDS[target].sizes` (components/targets.ts). */
@@ -43,11 +50,11 @@ export const SIZE_CATALOGS: Partial<Record<Target, SizeCatalog>> = Object.fromEn
 export const REGION_KEY: Partial<Record<Target, string>> = Object.fromEntries(
   TARGETS.flatMap((t) => (TARGET_RECORDS[t].locationKey ? [[t, TARGET_RECORDS[t].locationKey]] : [])),
 );
-const IMPLEMENTED_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_RECORDS[t].implemented);
+export const IMPLEMENTED_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_RECORDS[t].implemented);
 
 const TOP_KEYS = [
   "target", "size", "os", "spot", "osDiskGb", "dataDiskGb", "allowedCidrs", "rdp", "users", "apps",
-  "registries", "storage", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu", "idleStop",
+  "registries", "storage", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu", "idleStop", "datacenter",
 ];
 const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
 const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command", "build"];
@@ -156,8 +163,9 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   }
   const target = r.oneOf("workbench.target", o.target, TARGETS);
   if (!target) return undefined;
-  if (!IMPLEMENTED_TARGETS.includes(target)) {
-    r.fail("workbench.target", `${q(target)} is not implemented yet in this version; use one of ${IMPLEMENTED_TARGETS.join(", ")}`);
+  const implemented = ctx.implementedTargets ?? IMPLEMENTED_TARGETS;
+  if (!implemented.includes(target)) {
+    r.fail("workbench.target", `${q(target)} is not implemented yet in this version; use one of ${implemented.join(", ")}`);
     return undefined;
   }
   const record = TARGET_RECORDS[target];
@@ -188,9 +196,19 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
 
   const spot = r.bool("workbench.spot", o.spot, DEFAULTS.spot);
   if (spot && !cloud) r.fail("workbench.spot", `target ${target} has no spot capacity; remove spot or set it to false`);
+  else if (spot && target === "softlayer") r.fail("workbench.spot", "SoftLayer transient guests are not supported by this version; remove spot or set it to false");
 
-  const osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
-  const dataDiskGb = r.int("workbench.dataDiskGb", o.dataDiskGb, DEFAULTS.dataDiskGb, LIMITS.dataDiskGb.min, LIMITS.dataDiskGb.max, " GB");
+  let osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
+  const dataDiskDefault = target === "softlayer" ? SOFTLAYER_DEFAULT_DATA_DISK_GB : DEFAULTS.dataDiskGb;
+  const dataDiskGb = r.int("workbench.dataDiskGb", o.dataDiskGb, dataDiskDefault, LIMITS.dataDiskGb.min, LIMITS.dataDiskGb.max, " GB");
+  // A SoftLayer flavor fixes its boot disk ("AC1_8X60X100": 100 GB).
+  const bootDiskGb = target === "softlayer" ? flavorBootDiskGb(size) : undefined;
+  if (bootDiskGb !== undefined) {
+    if (o.osDiskGb !== undefined && o.osDiskGb !== bootDiskGb) {
+      r.fail("workbench.osDiskGb", `the SoftLayer flavor ${size} comes with a ${bootDiskGb} GB boot disk; remove osDiskGb (it cannot be set on this target)`);
+    }
+    osDiskGb = bootDiskGb;
+  }
   if (!cloud) {
     if (o.osDiskGb !== undefined) r.fail("workbench.osDiskGb", `not used by target ${target}; remove it`);
     if (o.dataDiskGb !== undefined) r.fail("workbench.dataDiskGb", `not used by target ${target}; remove it (the host's own /data is used)`);
@@ -244,13 +262,30 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     }
     // A pull holds the compressed layers beside the unpacked image for a while.
     const needed = Math.ceil(imagesGb * LIMITS.pullFactor) + LIMITS.osDiskHeadroomGb;
-    if (osDiskGb < needed) {
+    if (osDiskGb < needed && bootDiskGb !== undefined) {
+      r.fail("workbench.apps", `the app images (~${imagesGb} GB unpacked) do not fit beside the system on the ${bootDiskGb} GB boot disk of ${size} (needs ${needed} GB); drop the largest apps`);
+    } else if (osDiskGb < needed) {
       r.fail("workbench.osDiskGb", `${osDiskGb} GB is too small to pull the app images (~${imagesGb} GB unpacked) beside the system; set it to at least ${needed}`);
     }
   }
 
   const autoShutdown = readAutoShutdown(r, o.autoShutdown, target);
   const idleStop = readIdleStop(r, o.idleStop, target);
+  if (autoShutdown && target === "softlayer") r.fail("workbench.autoShutdown", "not available for target softlayer in this version; remove it (cancel the guest with pulumi destroy; /data stays)");
+
+  // SoftLayer has no Pulumi provider whose config holds the location: the workbench key does.
+  let datacenter: string | undefined;
+  if (target === "softlayer") {
+    if (o.datacenter === undefined) {
+      r.fail("workbench.datacenter", "required for target softlayer; set a classic datacenter, e.g. dal10");
+    } else {
+      datacenter = r.string("workbench.datacenter", o.datacenter);
+      const problem = datacenter === undefined ? undefined : softLayerDatacenterProblem(datacenter);
+      if (problem) r.fail("workbench.datacenter", problem);
+    }
+  } else if (o.datacenter !== undefined) {
+    r.fail("workbench.datacenter", `only for target softlayer; remove it${TARGET_RECORDS[target].locationKey ? ` (target ${target} takes its location from ${TARGET_RECORDS[target].locationKey})` : ""}`);
+  }
   const tags = r.stringMap("workbench.tags", o.tags);
   for (const [k, v] of Object.entries(tags)) {
     const path = keyPath("workbench.tags", k);
@@ -349,7 +384,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     storage,
     autoShutdown,
     idleStop,
-    region: regionKey ? ctx.region : undefined,
+    region: regionKey ? ctx.region : datacenter,
     tags,
     azure: { resourceGroupName: azureResourceGroupName, subnetId: azureSubnetId, vnetCidr, subnetCidr },
     aws: { subnetId: awsSubnetId, availabilityZone },
@@ -664,8 +699,10 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     const cloud = isCloudTarget(ctx.target);
     if (!STORAGE_TARGETS[kind].includes(ctx.target)) {
       r.fail(`${path}.kind`, kind === "adls2"
-        ? `adls2 needs target azure (the VM's managed identity reaches it); on target ${ctx.target} use kind s3`
-        : `s3 is not available on target azure; use kind adls2 (an S3-compatible store can be mounted on ssh and local targets)`);
+        ? `adls2 needs target azure (the VM's managed identity reaches it); ${ctx.target === "softlayer" ? "target softlayer has no storage mounts in this version; remove it" : `on target ${ctx.target} use kind s3`}`
+        : ctx.target === "softlayer"
+          ? "target softlayer has no storage mounts in this version; remove it"
+          : `s3 is not available on target ${ctx.target}; use kind adls2 (an S3-compatible store can be mounted on ssh and local targets)`);
       return;
     }
     const only = (key: string, why: string) => {
@@ -792,6 +829,9 @@ function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | u
   if (!o) return undefined;
   if (!isCloudTarget(target)) {
     return r.fail(path, `not available for target ${target}: the workbench did not create this machine, so there is nothing for it to stop; remove idleStop`);
+  }
+  if (target === "softlayer") {
+    return r.fail(path, "not available for target softlayer in this version: a powered-off hourly GPU guest is still billed, so only cancelling it (pulumi destroy; /data stays) stops the cost; remove idleStop");
   }
   const duration = (key: string, bounds: { default: number; min: number; max: number }, example: string): number | undefined => {
     const v = o[key];

@@ -222,7 +222,10 @@ export interface WorkbenchSpec {
   autoShutdown: AutoShutdownSpec | undefined;
   /** Idle stop (cloud targets); undefined: off. */
   idleStop: IdleStopSpec | undefined;
-  /** From the provider config (`azure-native:location`, `aws:region`); undefined for ssh/local. */
+  /**
+   * From the provider config (`azure-native:location`, `aws:region`); for softlayer the classic
+   * datacenter (`workbench.datacenter`, e.g. "dal10"); undefined for ssh/local.
+   */
   region: string | undefined;
   /** Extra tags on every taggable cloud resource. */
   tags: Record<string, string>;

@@ -7,11 +7,12 @@ import { AwsWorkbench } from "./aws";
 import { AzureWorkbench } from "./azure";
 import { LocalWorkbench } from "./local";
 import { targetOf } from "./prepare";
+import { SoftLayerWorkbench } from "./softlayer";
 import { SshWorkbench } from "./ssh";
 
 export { programArgs, PROGRAM_CONFIG_KEYS } from "./program";
 
-export type AnyWorkbench = AzureWorkbench | AwsWorkbench | SshWorkbench | LocalWorkbench;
+export type AnyWorkbench = AzureWorkbench | AwsWorkbench | SoftLayerWorkbench | SshWorkbench | LocalWorkbench;
 
 /**
  * The workbench component for the config's target (what the ready program does). The component
@@ -39,7 +40,7 @@ function workbenchFor(target: Target, name: string, args: WorkbenchArgs, opts?: 
     case "local":
       return new LocalWorkbench(name, { config: args.config }, opts);
     case "softlayer":
-      throw new Error("workbench.target: softlayer has no workbench component in this version");
+      return new SoftLayerWorkbench(name, args, opts);
     default:
       return assertNever(target, "target");
   }

@@ -17,7 +17,11 @@ export interface StackInfo {
 /** Files whose change can change every stack's resources: the program, the components, the dependencies. */
 const PROGRAM_FILES = [/^components\//, /^index\.ts$/, /^Pulumi\.yaml$/, /^package(-lock)?\.json$/, /^tsconfig\.json$/];
 
-/** Targets the deploy workflow runs `pulumi up` for; `local` deploys onto the machine that runs it, so never from CI. */
+/**
+ * Targets the deploy workflow runs `pulumi up` for; `local` deploys onto the machine that runs it,
+ * so never from CI; `softlayer` only takes a long-lived API key (IBM Cloud classic has no OIDC
+ * federation), which these workflows never store, so it is deployed by hand.
+ */
 export const DEPLOYABLE_TARGETS = ["azure", "aws", "ssh"];
 
 /**

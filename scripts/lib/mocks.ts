@@ -102,6 +102,19 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "aws:s3/bucket:Bucket": (_name, inputs) => ({ arn: `arn:aws:s3:::${String(inputs.bucket)}` }),
   "aws:iam/rolePolicy:RolePolicy": (name) => ({ name: `${name}-${hex(name, 7)}` }),
   "azure-native:storage:StorageAccount": (_name, inputs) => ({ name: inputs.accountName }),
+  // SoftLayer: dynamic resources (pulumi-nodejs:dynamic/softlayer:<Kind>); ids are numbers there.
+  "pulumi-nodejs:dynamic/softlayer:VirtualGuest": (name, inputs) => ({
+    guestId: 90000000 + hashInt(name, 999999),
+    globalIdentifier: `${hex(name, 8)}-0ee1-49f5-9599-${hex(name + "g", 12)}`,
+    fqdn: `${String(inputs.hostname)}.${String(inputs.domain)}`,
+    primaryIpAddress: inputs.privateNetworkOnly ? null : mockIp(name),
+    primaryBackendIpAddress: `10.93.${hashInt(name, 250)}.10`,
+    provisionDate: "2026-11-23T10:12:00-06:00",
+    userDataSha256: typeof inputs.userData === "string" ? crypto.createHash("sha256").update(inputs.userData).digest("hex") : null,
+  }),
+  "pulumi-nodejs:dynamic/softlayer:SecurityGroup": (name) => ({ securityGroupId: 3000000 + hashInt(name, 99999) }),
+  "pulumi-nodejs:dynamic/softlayer:SshKey": (name) => ({ sshKeyId: 2000000 + hashInt(name, 99999), fingerprint: `aa:bb:${hex(name, 2)}`, adopted: false }),
+  "pulumi-nodejs:dynamic/softlayer:PortableStorage": (name) => ({ diskImageId: 40000000 + hashInt(name, 999999), orderId: 70000000 + hashInt(name, 999999) }),
 };
 
 /** Mock ids per type, shaped like the cloud's. */
@@ -115,6 +128,7 @@ function mockId(type: string, name: string, inputs: Record<string, unknown>): st
   if (type === "aws:ec2/securityGroup:SecurityGroup") return `sg-${hex(name, 17)}`;
   if (type === "aws:ebs/volume:Volume") return `vol-${hex(name, 17)}`;
   if (type === "aws:ec2/eip:Eip") return `eipalloc-${hex(name, 17)}`;
+  if (type === "pulumi-nodejs:dynamic/softlayer:VirtualGuest") return String(90000000 + hashInt(name, 999999));
   return `${name}-id`;
 }
 

@@ -1,7 +1,9 @@
 /** Turns a mock run into the plan: redacted inputs, outputs, user-data sizes, and text. */
+import * as crypto from "crypto";
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { redactUserData } from "../../components/bootstrap";
+import { cloudConfigOf } from "../../components/hosts/softlayer/userdata";
 import { timeToReady } from "../../components/bootstrap/timeToReady";
 import type { CostEstimate } from "../../components/config/estimate";
 import { ASSUMED_START, WEEKDAYS_PER_MONTH } from "../../components/config/estimate";
@@ -50,6 +52,20 @@ export function redact(v: unknown): unknown {
   return v;
 }
 
+/**
+ * A registration's inputs as the plan prints them: secrets redacted, and a dynamic provider's
+ * serialized code (`__provider`, tens of KB of JavaScript Pulumi stores with the resource) shown
+ * by its size and hash instead of in full.
+ */
+export function planInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  const out = redact(inputs) as Record<string, unknown>;
+  const code = inputs.__provider;
+  if (typeof code === "string") {
+    out.__provider = `[dynamic provider: ${Buffer.byteLength(code, "utf8")} bytes of serialized code, sha256 ${crypto.createHash("sha256").update(code).digest("hex").slice(0, 16)}]`;
+  }
+  return out;
+}
+
 const USER_DATA_KEYS = ["customData", "userData", "userDataBase64"];
 
 /** Finds user data in a registration's inputs (any depth), decoded from base64 and gzip. */
@@ -66,9 +82,15 @@ export function userDataOf(r: Registration): PlanUserData | undefined {
   };
   walk(r.inputs);
   if (found === undefined) return undefined;
-  let raw = Buffer.from(found, "utf8");
-  if (/^[A-Za-z0-9+/=\s]+$/.test(found)) raw = Buffer.from(found, "base64");
-  const text = raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+  let text: string;
+  if (found.startsWith("Content-Type: multipart/mixed")) {
+    // SoftLayer's: a one-part MIME message carrying the gzipped document (hosts/softlayer/userdata.ts).
+    text = cloudConfigOf(found);
+  } else {
+    let raw = Buffer.from(found, "utf8");
+    if (/^[A-Za-z0-9+/=\s]+$/.test(found)) raw = Buffer.from(found, "base64");
+    text = raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+  }
   return {
     resource: r.name,
     bytes: Buffer.byteLength(text),
@@ -96,7 +118,8 @@ export async function resolveOutputs(exports: Record<string, unknown>): Promise<
 function userDataLimitNote(target: string): string {
   const limit = TARGETS.includes(target as Target) ? TARGET_RECORDS[target as Target].userDataLimit : undefined;
   if (!limit) return "";
-  return ` (${limit.name}: ${limit.maxBytes} bytes, ${limit.encoding === "gzip" ? "sent gzipped" : "gzipped only when needed"})`;
+  const how = { gzip: "sent gzipped", "raw-or-gzip": "gzipped only when needed", "mime-gzip-base64": "sent gzipped, in base64, in a MIME message" }[limit.encoding];
+  return ` (${limit.name}: ${limit.maxBytes} bytes, ${how})`;
 }
 
 /** The human plan: a resource tree, outputs, user-data sizes and the estimate. */

@@ -7,7 +7,7 @@ import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/an
 import * as path from "path";
 import { APP_KINDS } from "../../components/config/appCatalog";
 
-const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AzureVmSelfDeallocate", "AwsGpuInstance", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
+const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AzureVmSelfDeallocate", "AwsGpuInstance", "SoftLayerVirtualGuest", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
 let schema: AnalyzeResult;
 
 beforeAll(() => {
@@ -36,7 +36,7 @@ test("the workbenches share one input shape and one set of outputs", () => {
 test("the config type documents every key, and app kinds are an enum", () => {
   const config = schema.typeDefinitions.WorkbenchConfigArgs;
   expect(Object.keys(config.properties ?? {}).sort()).toEqual(
-    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "hostGpu", "idleStop", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "storage", "tags", "target", "users"],
+    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "datacenter", "hostGpu", "idleStop", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "storage", "tags", "target", "users"],
   );
   for (const [key, prop] of Object.entries(config.properties ?? {})) {
     expect([key, typeof prop.description]).toEqual([key, "string"]);
@@ -57,4 +57,13 @@ test("the storage components: plain args with documented inputs and outputs", ()
   expect(Object.keys(schema.typeDefinitions.WorkbenchStorageArgs.properties ?? {}).sort()).toEqual([
     "accessKeyId", "account", "bucket", "cacheGb", "container", "create", "endpoint", "kind", "mountPath", "name", "readOnly", "region", "resourceGroupName", "secretAccessKey", "users",
   ]);
+});
+
+test("SoftLayerVirtualGuest ends in what a remote target needs (readyDependencies is not an output)", () => {
+  const c = schema.components.SoftLayerVirtualGuest;
+  expect(Object.keys(c.outputs).sort()).toEqual([
+    "address", "dataDiskImageId", "fqdn", "globalIdentifier", "guestId", "hostId", "hostPublicKey", "privateIp", "privateNetworkOnly", "publicIp",
+    "securityGroupId", "sshKeyId", "sshPort", "userDataBytes",
+  ]);
+  expect(c.inputs.userData).toEqual({ type: "string", description: expect.stringContaining("Keep it a secret") });
 });

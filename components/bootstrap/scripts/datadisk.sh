@@ -35,6 +35,12 @@ fi
 gw_begin datadisk
 mnt=${GW_DATA_MOUNT:-/data}
 want=$(( ${GW_DATA_DISK_GB:-0} * 1024 * 1024 * 1024 ))
+# SoftLayer: capacities are not documented as GiB (accept decimal GB), and the volume is attached
+# only once the guest is provisioned, well after this first boot began.
+if [ "${GW_TARGET:-}" = softlayer ]; then
+  want=$(( ${GW_DATA_DISK_GB:-0} * 1000 * 1000 * 1000 ))
+  GW_DISK_WAIT=${GW_DISK_WAIT:-3600}
+fi
 
 root_disk() {
   local src
@@ -96,6 +102,9 @@ while [ -z "$dev" ]; do
     azure) dev=$(find_disk /dev/disk/azure/scsi1/lun0 /dev/disk/by-path/*-lun-0) || dev= ;;
     # The EBS attachment comes after boot: wait for the non-root EBS volume.
     aws) dev=$(find_disk /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_*) || dev= ;;
+    # SoftLayer (Xen) adds the portable storage volume as the next xvd disk; the boot disk, the swap
+    # disk (in use) and the small config drive fail find_disk's root, in-use and size checks.
+    softlayer) dev=$(find_disk /dev/xvd[b-z] /dev/vd[b-z]) || dev= ;;
     *) die "no data disk lookup for target $GW_TARGET; set GW_DATA_DEVICE" ;;
   esac
   [ -n "$dev" ] && break

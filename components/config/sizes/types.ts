@@ -50,8 +50,13 @@ export interface SizeCatalog {
 
 /** Names in the catalog closest to `wanted` (edit distance, then shared prefix), best first. */
 export function closestSizes(catalog: SizeCatalog, wanted: string, count = 3): string[] {
+  return closestNames(Object.keys(catalog.sizes), wanted, count);
+}
+
+/** Names closest to `wanted` (edit distance, then name order), best first. */
+export function closestNames(names: readonly string[], wanted: string, count = 3): string[] {
   const w = wanted.toLowerCase();
-  return Object.keys(catalog.sizes)
+  return names
     .map((name) => ({ name, d: editDistance(w, name.toLowerCase()) }))
     .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
     .slice(0, count)

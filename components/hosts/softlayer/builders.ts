@@ -1,0 +1,229 @@
+/**
+ * Pure pieces of the SoftLayer host: the createObject template, security-group rules, what a
+ * change does to a guest (in place or replace), the portable-storage price, readiness. No I/O.
+ */
+// A named import: Pulumi's closure serializer recognizes the module object `require` returns
+// (a namespace import is a copy under some transpilers, and would be serialized as a stub).
+import { createHash } from "crypto";
+
+/** OS reference codes of the Ubuntu releases a guest boots (createObject `operatingSystemReferenceCode`). */
+export const OS_REFERENCE_CODES: Readonly<Record<string, string>> = { "ubuntu-22.04": "UBUNTU_22_64", "ubuntu-24.04": "UBUNTU_24_64" };
+
+/** The package portable storage volumes are ordered from (SoftLayer_Product_Package keyName). */
+export const PORTABLE_STORAGE_PACKAGE = "ADDITIONAL_SERVICES_PORTABLE_STORAGE";
+export const PORTABLE_STORAGE_ORDER_TYPE = "SoftLayer_Container_Product_Order_Virtual_Disk_Image";
+
+/** Uplink speed of both interfaces, Mbps: image pulls of 20 GB need more than the 10 Mbps default. */
+export const NETWORK_SPEED_MBPS = 1000;
+
+/** What a guest read asks for: provisioning state, addresses and attached disks. */
+export const GUEST_MASK =
+  "mask[id,globalIdentifier,hostname,domain,fullyQualifiedDomainName,provisionDate,primaryIpAddress,primaryBackendIpAddress," +
+  "activeTransaction[id,transactionStatus[name,friendlyName]],datacenter[name],blockDevices[device,diskImageId,mountType]]";
+export const SECURITY_GROUP_MASK = "mask[id,name,description,rules[id,direction,ethertype,protocol,portRangeMin,portRangeMax,remoteIp],networkComponentBindings[networkComponentId]]";
+export const DISK_IMAGE_MASK = "mask[id,capacity,units,description,billingItem[id],blockDevices[guestId]]";
+
+/** One SoftLayer_Network_SecurityGroup_Rule as addRules takes it. */
+export interface SgRule {
+  direction: "ingress" | "egress";
+  ethertype: "IPv4" | "IPv6";
+  protocol?: "tcp" | undefined;
+  portRangeMin?: number | undefined;
+  portRangeMax?: number | undefined;
+  remoteIp?: string | undefined;
+}
+
+/** Every outbound connection (apt, registries, NTP), both families; security groups are stateful. */
+export const EGRESS_RULES: SgRule[] = [
+  { direction: "egress", ethertype: "IPv4" },
+  { direction: "egress", ethertype: "IPv6" },
+];
+
+/** SSH from allowedCidrs only; RDP (3389) only with rdp; each exposed app port only when exposed. */
+export function securityGroupRules(allowedCidrs: string[], rdp: boolean, exposedPorts: number[]): SgRule[] {
+  if (allowedCidrs.length === 0) throw new Error("SoftLayerVirtualGuest allowedCidrs: empty; list the addresses that may reach SSH");
+  const ports = [22, ...(rdp ? [3389] : []), ...[...new Set(exposedPorts)].sort((a, b) => a - b)];
+  const rules: SgRule[] = [];
+  for (const port of ports) {
+    for (const cidr of allowedCidrs) {
+      rules.push({ direction: "ingress", ethertype: cidr.includes(":") ? "IPv6" : "IPv4", protocol: "tcp", portRangeMin: port, portRangeMax: port, remoteIp: cidr });
+    }
+  }
+  return [...rules, ...EGRESS_RULES];
+}
+
+/** A rule's identity, for comparing the wanted rules with the group's. */
+export function ruleKey(r: SgRule): string {
+  return [r.direction, r.ethertype, r.protocol ?? "", r.portRangeMin ?? "", r.portRangeMax ?? "", r.remoteIp ?? ""].join("|");
+}
+
+/** The rules to remove (by id) and to add so that a group holds exactly `wanted`. */
+export function ruleChanges(existing: (SgRule & { id: number })[], wanted: SgRule[]): { remove: number[]; add: SgRule[] } {
+  const wantedKeys = new Set(wanted.map(ruleKey));
+  const haveKeys = new Set(existing.map(ruleKey));
+  return {
+    remove: existing.filter((r) => !wantedKeys.has(ruleKey(r))).map((r) => r.id),
+    add: wanted.filter((r) => !haveKeys.has(ruleKey(r))),
+  };
+}
+
+/** A rule as the API returns it, reduced to the fields addRules takes (ports come back as numbers or ""). */
+export function normalizeRule(r: Record<string, unknown>): SgRule & { id: number } {
+  const num = (v: unknown) => (v === "" || v === null || v === undefined ? undefined : Number(v));
+  const str = (v: unknown) => (v === "" || v === null || v === undefined ? undefined : String(v));
+  return {
+    id: Number(r.id),
+    direction: r.direction as SgRule["direction"],
+    ethertype: r.ethertype as SgRule["ethertype"],
+    protocol: str(r.protocol) as SgRule["protocol"],
+    portRangeMin: num(r.portRangeMin),
+    portRangeMax: num(r.portRangeMax),
+    remoteIp: str(r.remoteIp),
+  };
+}
+
+/**
+ * SoftLayer's private network is 10.0.0.0/8 (the account's VLANs and IBM's service network). When
+ * every allowed address is on it (a VPN into the account), the guest gets no public interface.
+ */
+export function privateNetworkOnly(allowedCidrs: string[]): boolean {
+  return allowedCidrs.length > 0 && allowedCidrs.every((c) => /^10\.\d+\.\d+\.\d+\/(\d+)$/.test(c) && Number(c.split("/")[1]) >= 8);
+}
+
+/** What the guest resource is created from (its dynamic-provider inputs, minus the bookkeeping). */
+export interface GuestSpec {
+  hostname: string;
+  domain: string;
+  datacenter: string;
+  flavor: string;
+  osReferenceCode: string;
+  privateNetworkOnly: boolean;
+  userData: string;
+  sshKeyIds: number[];
+  securityGroupId: number;
+}
+
+/**
+ * The SoftLayer_Virtual_Guest createObject template: hourly, SAN disks (portable storage attaches
+ * without a host migration), the flavor, the OS by reference code, 1 Gbps uplinks, the security
+ * group on the interface users reach (the public one, or the private one for a private-only guest),
+ * the deployer's SSH key for root at provisioning, and the cloud-init user data.
+ */
+export function guestTemplate(g: GuestSpec): Record<string, unknown> {
+  const withGroup = { securityGroupBindings: [{ securityGroup: { id: g.securityGroupId } }] };
+  return {
+    hostname: g.hostname,
+    domain: g.domain,
+    datacenter: { name: g.datacenter },
+    hourlyBillingFlag: true,
+    localDiskFlag: false,
+    operatingSystemReferenceCode: g.osReferenceCode,
+    supplementalCreateObjectOptions: { flavorKeyName: g.flavor },
+    networkComponents: [{ maxSpeed: NETWORK_SPEED_MBPS }],
+    privateNetworkOnlyFlag: g.privateNetworkOnly,
+    ...(g.privateNetworkOnly ? { primaryBackendNetworkComponent: withGroup } : { primaryNetworkComponent: withGroup }),
+    sshKeys: g.sshKeyIds.map((id) => ({ id })),
+    userData: [{ value: g.userData }],
+  };
+}
+
+/**
+ * What a change of each guest input does. Replace: the input only takes effect when a guest is
+ * ordered (cloud-init reads the user data and SoftLayer installs the SSH keys once; a guest cannot
+ * move datacenter, change its OS or network layout in place; a flavor change would be an upgrade
+ * order, which this provider does not place). In place: tags (setTags) and the provider's own
+ * bookkeeping (endpoint, timeouts, the disks the delete detaches first).
+ */
+export const GUEST_REPLACE_ON = [
+  "hostname", "domain", "datacenter", "flavor", "osReferenceCode", "privateNetworkOnly", "userData", "sshKeyIds", "securityGroupId",
+] as const;
+export const GUEST_IN_PLACE = ["tags", "endpoint", "protectedDiskImageIds", "provisionTimeoutSeconds", "pollSeconds"] as const;
+
+/** Pulumi's marker for a value not known yet (a preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/**
+ * The guest's diff: `olds` are its outputs (the user data is kept there only as a hash), `news` the
+ * new inputs. Unknown values (a preview) count as changes but not as replacements: the engine diffs
+ * again with the real values before it updates.
+ */
+export function guestDiff(olds: Record<string, unknown>, news: Record<string, unknown>): { changes: boolean; replaces: string[]; updates: string[] } {
+  const same = (key: string): boolean | undefined => {
+    const n = news[key];
+    if (n === UNKNOWN) return undefined;
+    if (key === "userData") return typeof n === "string" && sha256(n) === olds.userDataSha256;
+    return JSON.stringify(n ?? null) === JSON.stringify(olds[key] ?? null);
+  };
+  const replaces = GUEST_REPLACE_ON.filter((k) => same(k) === false);
+  const updates = GUEST_IN_PLACE.filter((k) => same(k) === false);
+  const unknown = [...GUEST_REPLACE_ON, ...GUEST_IN_PLACE].some((k) => same(k) === undefined);
+  return { changes: replaces.length + updates.length > 0 || unknown, replaces: [...replaces], updates: [...updates] };
+}
+
+/** A guest as getObject with GUEST_MASK returns it (the parts read here). */
+export interface GuestObject {
+  id: number;
+  globalIdentifier?: string;
+  hostname?: string;
+  domain?: string;
+  fullyQualifiedDomainName?: string;
+  provisionDate?: string | null;
+  primaryIpAddress?: string;
+  primaryBackendIpAddress?: string;
+  activeTransaction?: { id?: number; transactionStatus?: { name?: string; friendlyName?: string } } | null;
+  blockDevices?: { device?: string; diskImageId?: number; mountType?: string }[];
+}
+
+/** Provisioned: a provisionDate and no transaction running (the check SoftLayer's own clients make). */
+export function isProvisioned(g: GuestObject): boolean {
+  return Boolean(g.provisionDate) && !g.activeTransaction;
+}
+
+/** The running transaction's name, for progress and timeout messages. */
+export function transactionName(g: GuestObject): string {
+  const s = g.activeTransaction?.transactionStatus;
+  return s?.friendlyName ?? s?.name ?? (g.activeTransaction ? "a transaction" : "none");
+}
+
+/** Whether a disk image is attached to the guest. */
+export function hasDisk(g: GuestObject, diskImageId: number): boolean {
+  return (g.blockDevices ?? []).some((b) => Number(b.diskImageId) === diskImageId);
+}
+
+/** An item of the portable-storage package (getItems with its prices). */
+export interface PackageItem {
+  id: number;
+  keyName?: string;
+  capacity?: string | number;
+  units?: string;
+  prices?: { id: number; locationGroupId?: number | string | null }[];
+}
+
+/**
+ * The standard price (no location group: SoftLayer's own clients order with it) of the item whose
+ * capacity is `capacityGb`, or the capacities the package does offer.
+ */
+export function portableStoragePrice(items: PackageItem[], capacityGb: number): { priceId: number } | { offered: number[] } {
+  const gb = items.filter((i) => (i.units ?? "GB").toUpperCase() === "GB" && Number(i.capacity) > 0);
+  const item = gb.find((i) => Number(i.capacity) === capacityGb);
+  const price = item?.prices?.find((p) => p.locationGroupId === null || p.locationGroupId === undefined || p.locationGroupId === "");
+  if (price) return { priceId: price.id };
+  return { offered: [...new Set(gb.map((i) => Number(i.capacity)))].sort((a, b) => a - b) };
+}
+
+/** SoftLayer tags ("key:value", sorted) from the workbench's tag map, plus the workbench's own. */
+export function guestTags(name: string, tags: Record<string, string>): string[] {
+  const all = { "gpu-workbench": name, ...tags };
+  return Object.entries(all).map(([k, v]) => `${k}:${v}`).sort();
+}
+
+/** A hostname SoftLayer takes (letters, digits and "-", at most 63) from a Pulumi name. */
+export function hostnameFor(name: string): string {
+  const h = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
+  if (!/^[a-z0-9]/.test(h)) throw new Error(`SoftLayerVirtualGuest: cannot make a hostname from "${name}"; set hostname`);
+  return h;
+}
