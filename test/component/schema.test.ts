@@ -7,7 +7,7 @@ import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/an
 import * as path from "path";
 import { APP_KINDS } from "../../components/config/appCatalog";
 
-const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "LocalWorkbench", "AzureGpuVm", "AzureVmSelfDeallocate", "AwsGpuInstance", "SoftLayerVirtualGuest", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
+const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "SoftLayerWorkbench", "LocalWorkbench", "AzureGpuVm", "AzureVmSelfDeallocate", "AwsGpuInstance", "SoftLayerVirtualGuest", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
 let schema: AnalyzeResult;
 
 beforeAll(() => {
@@ -21,10 +21,10 @@ test("every public component is in the schema", () => {
 });
 
 test("the workbenches share one input shape and one set of outputs", () => {
-  for (const name of ["AzureWorkbench", "AwsWorkbench", "SshWorkbench"]) {
+  for (const name of ["AzureWorkbench", "AwsWorkbench", "SoftLayerWorkbench", "SshWorkbench"]) {
     const c = schema.components[name];
     expect(Object.keys(c.inputs).sort()).toEqual(["config", "region", "sshPrivateKeyPath"]);
-    for (const o of ["address", "sshConfig", "knownHosts", "tunnels", "appUrls", "credentials", "estimate", "storage"]) expect(c.outputs[o]).toBeDefined();
+    for (const o of ["address", "sshConfig", "knownHosts", "tunnels", "appUrls", "credentials", "estimate", "devcontainers", "storage"]) expect(c.outputs[o]).toBeDefined();
   }
   expect(schema.components.AzureWorkbench.inputs.config).toEqual({
     $ref: "#/types/gpu-workbench:index:WorkbenchConfigArgs",
