@@ -57,9 +57,9 @@ if [ "${GW_DRIVER_INSTALL:-none}" = none ]; then
   exit 0
 fi
 # No driver route can work without the device, and none should wait for one: a cloud VM has its
-# PCI devices at boot (give a passed-through GPU the first two minutes of uptime to show up).
+# PCI devices at boot (a GPU passed through by the hypervisor gets the first minute of uptime).
 until nvidia_on_pci; do
-  if [ "$(cut -d. -f1 /proc/uptime)" -ge "${GW_PCI_GRACE:-120}" ]; then
+  if [ "$(cut -d. -f1 /proc/uptime)" -ge "${GW_PCI_GRACE:-60}" ]; then
     die "no NVIDIA device on the PCI bus (no ${GW_PCI_DEVICES:-/sys/bus/pci/devices}/*/vendor is 0x10de): the $GW_DRIVER_INSTALL driver cannot work on a machine without the GPU its size promises"
   fi
   sleep 2
