@@ -244,6 +244,8 @@ export function runAsync(cmd: string, args: string[], opts: { input?: string; ti
       clearTimeout(t);
       resolve({ code: code ?? (signal ? -1 : -1), stdout, stderr });
     });
+    // A command that exits without reading its input (ssh that cannot log in) closes the pipe.
+    p.stdin.on("error", () => undefined);
     p.stdin.end(opts.input ?? "");
   });
 }

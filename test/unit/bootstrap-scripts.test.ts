@@ -395,4 +395,31 @@ sshd -t && echo "sshd -t: ok"
     );
     expect(r.status).toBe(0);
   });
+
+  test("an account whose home was lost (a power cut between /etc/passwd and the data disk) gets its home back", () => {
+    const s1 = write("s1.sh", usersScript(spec(["daniel", "minji"])));
+    const harness = write(
+      "harness-home.sh",
+      `#!/bin/bash
+set -e
+mkdir -p ${dir}/upper ${dir}/work
+mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc
+mount -t tmpfs tmpfs /home
+mount -t tmpfs tmpfs /var/log
+export GW_MARKER=${dir}/ready.json
+bash ${s1} 2>/dev/null
+echo "minji's file" > /home/minji/notes.txt
+rm -rf /home/daniel
+bash ${s1} 2>&1 | grep -o 'gpu-workbench\\[users\\]: made .*'
+stat -c '%n %U:%G %a' /home/daniel /home/daniel/.bashrc /home/minji
+cat /home/minji/notes.txt
+`,
+    );
+    const r = spawnSync("unshare", ["-m", "bash", harness], { encoding: "utf8" });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(r.stdout).toBe(
+      "gpu-workbench[users]: made the missing home /home/daniel of daniel\n" +
+        "/home/daniel daniel:daniel 750\n/home/daniel/.bashrc daniel:daniel 644\n/home/minji minji:minji 750\nminji's file\n",
+    );
+  });
 });
