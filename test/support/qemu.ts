@@ -17,7 +17,7 @@
  * the test cannot clean up.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { RunResult } from "./testhost";
 
@@ -201,6 +201,26 @@ export class Vm {
     if (this.running()) this.proc.kill("SIGKILL");
     while (this.running()) await sleep(50);
     killForwarders(this.o.registryPort);
+  }
+}
+
+/**
+ * Files of a VM's root disk read on this machine, without the VM (for diagnostics when no SSH
+ * session is possible): the qcow2 overlay flattened to a raw image, read with debugfs.
+ */
+export function readGuestFiles(rootDisk: string, paths: string[]): string {
+  const raw = `${rootDisk}.diag.raw`;
+  try {
+    const c = spawnSync("qemu-img", ["convert", "-U", "-O", "raw", rootDisk, raw], { encoding: "utf8", timeout: 300000 });
+    if (c.status !== 0) return `(could not read the root disk: ${c.stderr})`;
+    return paths
+      .map((p) => {
+        const r = spawnSync("debugfs", ["-R", `cat ${p}`, raw], { encoding: "utf8", timeout: 60000, maxBuffer: 64 << 20 });
+        return `==== ${p} (read from the root disk)\n${r.stdout}`;
+      })
+      .join("\n");
+  } finally {
+    rmSync(raw, { force: true });
   }
 }
 
