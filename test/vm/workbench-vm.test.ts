@@ -532,8 +532,11 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
       expect(JSON.parse(await admin(b, `cat ${MARKER}`))).toEqual({ status: "failed", step: "driver", message });
       const steps = stepTimeline(await admin(b, "cat /var/log/gpu-workbench.log"));
       expect(steps.map((s) => s.step)).toEqual(["datadisk", "users", "docker", "prepull", "driver"]);
+      // Seconds, not driver.sh's 1800 s wait for nvidia-smi: the step gives a GPU until 60 s of
+      // uptime to appear on the bus, then fails (under TCG it starts long after that).
       const driver = steps[4];
-      expect(driver.end! - driver.start).toBeLessThanOrEqual(10000);
+      const grace = Math.max(0, 60000 - (driver.start - b.vm.startedAt));
+      expect(driver.end! - driver.start).toBeLessThanOrEqual(10000 + grace);
     }));
 
     test("docker and toolkit steps that cannot reach their vendor repository say what failed", () => step(() => b, async () => {
