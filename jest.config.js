@@ -3,7 +3,9 @@ module.exports = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
-  modulePathIgnorePatterns: ["<rootDir>/bin/", "<rootDir>/test/e2e/.cache/"],
+  // The QEMU VM suite runs on its own: `npm run test:vm` (jest.vm.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/vm/"],
+  modulePathIgnorePatterns: ["<rootDir>/bin/", "<rootDir>/test/e2e/.cache/", "<rootDir>/test/vm/.cache/"],
   testTimeout: 30000,
   // Jest 30 "soft"-deletes what a test file left on the global scope and prints a JEST-01
   // deprecation block whenever a callback that outlived its test file touches it.

@@ -21,10 +21,11 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
     { path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: configFile(spec, steps) },
   ];
   if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
-  // The idle step installs a timer that runs idle-check.sh; both ship without comments (16 KB on AWS).
-  const idleFiles = ["idle", "idle-check"];
+  // These ship without comments (EC2 takes 16 KB): the idle scripts (checked line by line) and the
+  // scripts with no heredoc, where a line that starts with "#" can only be a comment.
+  const stripped = ["idle", "idle-check", "datadisk", "prepull", "run", "toolkit"];
   for (const name of ["lib", "run", ...steps, ...(steps.includes("idle") ? ["idle-check"] : [])]) {
-    const content = idleFiles.includes(name) ? withoutComments(`${name}.sh`) : scriptText(`${name}.sh`);
+    const content = stripped.includes(name) ? withoutComments(`${name}.sh`) : scriptText(`${name}.sh`);
     files.push({ path: `${SCRIPT_DIR}/${name}.sh`, permissions: "0755", content });
   }
   const doc = {

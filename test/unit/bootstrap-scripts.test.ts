@@ -23,8 +23,8 @@ function write(name: string, text: string, mode = 0o755): string {
   fs.writeFileSync(f, text, { mode });
   return f;
 }
-function sh(cmd: string, args: string[], env: Record<string, string>) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env } });
+function sh(cmd: string, args: string[], env: Record<string, string>, timeoutMs = 25000) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env }, timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const readMarker = () => JSON.parse(fs.readFileSync(path.join(dir, "ready.json"), "utf8"));
@@ -55,6 +55,40 @@ describe("lib.sh step wrapper", () => {
     expect(readMarker()).toEqual({ status: "rebooting", step: "demo", bootId: fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() });
     expect(step("true").status).toBe(0);
     expect(readMarker()).toEqual({ status: "running", step: "demo" });
+  });
+
+  test("a function that gave up is named by the call that failed, not by its `return`", () => {
+    const r = step("gives_up() { return 3; }\ngives_up with args\necho never");
+    expect(r.status).toBe(3);
+    expect(readMarker()).toEqual({ status: "failed", step: "demo", message: "command failed (exit 3): gives_up with args" });
+  });
+
+  test("a download that fails names what, the URL and curl's error", () => {
+    const url = `file://${dir}/no-such-key`;
+    const r = step(`GW_RETRY_PAUSE=0\nfetch "${url}" "${dir}/key" "the signing key of the demo apt repository"`);
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/retry \d|gave up after 5 attempts/g)).toEqual(["retry 1", "retry 2", "retry 3", "retry 4", "gave up after 5 attempts"]);
+    expect(readMarker()).toEqual({
+      status: "failed",
+      step: "demo",
+      message: `could not download the signing key of the demo apt repository from ${url} (5 attempts): curl: (37) Couldn't open file ${dir}/no-such-key`,
+    });
+  });
+
+  test("an apt-get that keeps failing names its action", () => {
+    write("bin/apt-get", "#!/bin/sh\necho 'E: Unable to locate package nope' >&2\nexit 100\n");
+    const r = sh("bash", [write("step.sh", `#!/bin/bash\n. "${SCRIPTS_DIR}/lib.sh"\ngw_begin demo\nGW_RETRY_PAUSE=0\napt_get install --no-install-recommends nope\n`)], {
+      PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
+      GW_TARGET: "test",
+      GW_MARKER: path.join(dir, "ready.json"),
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split("E: Unable to locate package nope").length - 1).toBe(5);
+    expect(readMarker()).toEqual({
+      status: "failed",
+      step: "demo",
+      message: "apt-get install --no-install-recommends nope failed (5 attempts); its output is in the log above",
+    });
   });
 
   test("put_file replaces a file only when its content or mode changes", () => {
@@ -103,6 +137,46 @@ describe("ready.sh writes the ready marker from what it verifies", () => {
       status: "ready", driver: "none", gpus: [], docker: "28.5.1", toolkit: "none",
       steps: ["datadisk", "users", "docker", "driver", "toolkit", "ready"], finishedAt: "x",
     });
+  });
+});
+
+describe("driver.sh without an NVIDIA device on the PCI bus", () => {
+  /** A fake /sys/bus/pci/devices with one device per vendor id. */
+  const pci = (vendors: string[]) => {
+    vendors.forEach((v, i) => write(`pci/0000:00:0${i}.0/vendor`, `${v}\n`, 0o644));
+    return path.join(dir, "pci");
+  };
+  const run = (install: string, devices: string) =>
+    sh("bash", [path.join(SCRIPTS_DIR, "driver.sh")], {
+      GW_TARGET: "azure",
+      GW_DRIVER_INSTALL: install,
+      GW_PCI_DEVICES: devices,
+      GW_PCI_GRACE: "0",
+      GW_STATE: dir,
+      GW_MARKER: path.join(dir, "ready.json"),
+    });
+
+  test("a GPU size fails at once, naming the missing device, whatever the route", () => {
+    const devices = pci(["0x8086", "0x1af4", "0x1b36"]);
+    for (const install of ["azure-extension", "preinstalled", "bootstrap-ubuntu-drivers"]) {
+      const started = Date.now();
+      const r = run(install, devices);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(r.status).toBe(1);
+      expect(readMarker()).toEqual({
+        status: "failed",
+        step: "driver",
+        message: `no NVIDIA device on the PCI bus (no ${devices}/*/vendor is 0x10de): the ${install} driver cannot work on a machine without the GPU its size promises`,
+      });
+    }
+  });
+
+  test("a CPU size skips the step; with the device present the route goes on", () => {
+    expect(run("none", pci(["0x8086"])).status).toBe(0);
+    expect(readMarker()).toEqual({ status: "running", step: "driver" });
+    // An unknown route is refused only after the PCI check passed.
+    expect(run("bogus", pci(["0x8086", "0x10de"])).status).toBe(1);
+    expect(readMarker()).toEqual({ status: "failed", step: "driver", message: 'unknown driver install "bogus"' });
   });
 });
 
@@ -182,6 +256,40 @@ describe("readyCheckScript, run by sh", () => {
   test("cloud-init failed and the bootstrap never started: says so at once", () => {
     const r = sh("sh", [script(60)], env(fakeCloudInit(1)));
     expect(r).toEqual({ status: 1, stdout: "", stderr: "gpu-workbench: cloud-init failed before the bootstrap started: status: error detail: boom \n" });
+  });
+
+  test("a module error while cloud-init still runs is not a failed bootstrap: the marker decides", async () => {
+    // cloud-init < 23.4: `status --wait` exits 1 as soon as any module failed, while runcmd (and so
+    // the bootstrap) has not even started. status.json without result.json: still running.
+    const ci = fakeCloudInit(1);
+    write("run-ci/status.json", "{}\n", 0o644);
+    const child = spawn("sh", [script(20)], { env: { ...process.env, ...env(ci) } });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    await new Promise((r) => setTimeout(r, 700));
+    expect(child.exitCode).toBeNull();
+    putMarker('{"status":"running","step":"users"}\n');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(child.exitCode).toBeNull();
+    write("run-ci/result.json", "{}\n", 0o644);
+    putMarker(READY);
+    const code = await new Promise((r) => child.on("exit", r));
+    expect({ code, out, err }).toEqual({ code: 0, out: READY, err: "" });
+  });
+
+  test("cloud-init that finished with an error and never started the bootstrap fails the check once it is done", async () => {
+    const ci = fakeCloudInit(1);
+    write("run-ci/status.json", "{}\n", 0o644);
+    const child = spawn("sh", [script(20)], { env: { ...process.env, ...env(ci) } });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    await new Promise((r) => setTimeout(r, 700));
+    expect(child.exitCode).toBeNull();
+    write("run-ci/result.json", "{}\n", 0o644);
+    const code = await new Promise((r) => child.on("exit", r));
+    expect({ code, err }).toEqual({ code: 1, err: "gpu-workbench: cloud-init failed before the bootstrap started: status: error detail: boom \n" });
   });
 
   test("cloud-init still running at the deadline", () => {
@@ -286,5 +394,32 @@ sshd -t && echo "sshd -t: ok"
       ].join("\n"),
     );
     expect(r.status).toBe(0);
+  });
+
+  test("an account whose home was lost (a power cut between /etc/passwd and the data disk) gets its home back", () => {
+    const s1 = write("s1.sh", usersScript(spec(["daniel", "minji"])));
+    const harness = write(
+      "harness-home.sh",
+      `#!/bin/bash
+set -e
+mkdir -p ${dir}/upper ${dir}/work
+mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc
+mount -t tmpfs tmpfs /home
+mount -t tmpfs tmpfs /var/log
+export GW_MARKER=${dir}/ready.json
+bash ${s1} 2>/dev/null
+echo "minji's file" > /home/minji/notes.txt
+rm -rf /home/daniel
+bash ${s1} 2>&1 | grep -o 'gpu-workbench\\[users\\]: made .*'
+stat -c '%n %U:%G %a' /home/daniel /home/daniel/.bashrc /home/minji
+cat /home/minji/notes.txt
+`,
+    );
+    const r = spawnSync("unshare", ["-m", "bash", harness], { encoding: "utf8" });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(r.stdout).toBe(
+      "gpu-workbench[users]: made the missing home /home/daniel of daniel\n" +
+        "/home/daniel daniel:daniel 750\n/home/daniel/.bashrc daniel:daniel 644\n/home/minji minji:minji 750\nminji's file\n",
+    );
   });
 });

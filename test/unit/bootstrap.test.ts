@@ -165,8 +165,8 @@ describe("idleStop in the user data", () => {
       "/usr/local/lib/gpu-workbench/idle.sh",
       "/usr/local/lib/gpu-workbench/idle-check.sh",
     ]);
-    // Both idle scripts ship without their comment lines (EC2's 16 KB), nothing else changed.
-    for (const name of ["idle.sh", "idle-check.sh"]) {
+    // The idle scripts and those without a heredoc ship without their comment lines (EC2's 16 KB), nothing else changed.
+    for (const name of ["idle.sh", "idle-check.sh", "datadisk.sh", "prepull.sh", "run.sh", "toolkit.sh"]) {
       const source = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8").split("\n");
       expect(file(d, `/usr/local/lib/gpu-workbench/${name}`)).toEqual({ path: `/usr/local/lib/gpu-workbench/${name}`, permissions: "0755", content: withoutComments(name) });
       expect(withoutComments(name).split("\n")).toEqual([
@@ -360,6 +360,8 @@ describe("validated by the real tools", () => {
     const files = [
       put("idle-check-shipped.sh", withoutComments("idle-check.sh")),
       put("idle-shipped.sh", withoutComments("idle.sh")),
+      // The other scripts that ship without comments (no heredoc in them).
+      ...["datadisk", "prepull", "run", "toolkit"].map((n) => put(`${n}-shipped.sh`, withoutComments(`${n}.sh`))),
       put("idle-bootstrap.env.sh", `#!/bin/sh\n# shellcheck disable=SC2034,SC2016 # data: variables for the steps; the hook is literal\n${env}`),
     ];
     expect(shellcheck(files, ["-x", "-P", SCRIPTS_DIR])).toEqual({ status: 0, out: "" });

@@ -1,7 +1,8 @@
 #!/bin/bash
 # driver: the NVIDIA driver chosen by GW_DRIVER_INSTALL (see DriverInstall in config/spec.ts).
 # Skipped when nvidia-smi already works. Exits 100 when only a reboot can load the new module:
-# run.sh then reboots and the run resumes (once; a second failure is an error).
+# run.sh then reboots and the run resumes (once; a second failure is an error). Fails at once on
+# a machine with no NVIDIA device on its PCI bus: no driver would ever work there.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 gw_begin driver
@@ -29,7 +30,7 @@ blacklist nouveau
 options nouveau modeset=0
 CONF
   if [ "$CHANGED" = 1 ]; then update-initramfs -u; fi
-  fetch "${GW_GRID_URL:-https://go.microsoft.com/fwlink/?linkid=874272}" /var/tmp/nvidia-grid.run
+  fetch "${GW_GRID_URL:-https://go.microsoft.com/fwlink/?linkid=874272}" /var/tmp/nvidia-grid.run "Microsoft's NVIDIA GRID driver"
   sh /var/tmp/nvidia-grid.run --silent --dkms || die "the GRID installer failed; see /var/log/nvidia-installer.log"
   rm -f /var/tmp/nvidia-grid.run
   if [ -f /etc/nvidia/gridd.conf.template ] && [ ! -f /etc/nvidia/gridd.conf ]; then
@@ -38,15 +39,32 @@ CONF
   fi
 }
 
+# Whether an NVIDIA device (PCI vendor 0x10de) is on the machine's PCI bus.
+nvidia_on_pci() {
+  local v
+  for v in "${GW_PCI_DEVICES:-/sys/bus/pci/devices}"/*/vendor; do
+    [ "$(cat "$v" 2>/dev/null)" = 0x10de ] && return 0
+  done
+  return 1
+}
+
 if smi_ok; then
   log "the NVIDIA driver works: $(nvidia-smi --query-gpu=driver_version --format=csv,noheader | head -n1)"
   exit 0
 fi
-case ${GW_DRIVER_INSTALL:-none} in
-  none)
-    log "no GPU: skipped"
-    exit 0
-    ;;
+if [ "${GW_DRIVER_INSTALL:-none}" = none ]; then
+  log "no GPU: skipped"
+  exit 0
+fi
+# No driver route can work without the device, and none should wait for one: a cloud VM has its
+# PCI devices at boot (a GPU passed through by the hypervisor gets the first minute of uptime).
+until nvidia_on_pci; do
+  if [ "$(cut -d. -f1 /proc/uptime)" -ge "${GW_PCI_GRACE:-60}" ]; then
+    die "no NVIDIA device on the PCI bus (no ${GW_PCI_DEVICES:-/sys/bus/pci/devices}/*/vendor is 0x10de): the $GW_DRIVER_INSTALL driver cannot work on a machine without the GPU its size promises"
+  fi
+  sleep 2
+done
+case $GW_DRIVER_INSTALL in
   preinstalled | azure-extension)
     # The image loads its driver during boot; Azure's extension installs it beside cloud-init.
     wait=120

@@ -38,7 +38,18 @@ write_marker() {
   mv -f "$GW_MARKER.tmp" "$GW_MARKER"
 }
 
-gw_on_err() { GW_LAST_ERR="command failed (exit $1): $2"; }
+# Records the failing command for the marker. When it is a function that gave up (its last
+# command a `return`), the call that failed is named instead, from the caller's source line.
+gw_on_err() {
+  local cmd=$2 text=
+  case $cmd in
+    return | "return "*)
+      text=$(sed -n "${BASH_LINENO[0]}p" "${BASH_SOURCE[1]:-}" 2>/dev/null | sed 's/^[[:space:]]*//; s/[[:space:]]*$//') || text=
+      cmd=${text:-a call in ${FUNCNAME[1]:-the step}}
+      ;;
+  esac
+  GW_LAST_ERR="command failed (exit $1): $cmd"
+}
 
 gw_on_exit() {
   rc=$?
@@ -82,19 +93,41 @@ put_file() {
   fi
 }
 
+# Runs a command up to 5 times, pausing 5, 10, 15, 20 s (GW_RETRY_PAUSE scales the pauses);
+# returns 1 when the last attempt fails.
 retry() {
   local n=1
   until "$@"; do
-    [ "$n" -ge 5 ] && return 1
+    if [ "$n" -ge 5 ]; then
+      log "gave up after $n attempts: $*"
+      return 1
+    fi
     log "retry $n: $*"
-    sleep $((n * 5))
+    sleep $((n * ${GW_RETRY_PAUSE:-5}))
     n=$((n + 1))
   done
 }
 
-fetch() { retry curl -fsSL --connect-timeout 20 -o "$2" "$1"; }
+fetch_once() {
+  local rc=0
+  GW_FETCH_ERROR=$(curl -fsSL --connect-timeout 20 -o "$2" "$1" 2>&1 >/dev/null) || rc=$?
+  if [ "$rc" -ne 0 ]; then log "$1: ${GW_FETCH_ERROR:-curl exited with status $rc}"; fi
+  return "$rc"
+}
 
-apt_get() { retry apt-get -o DPkg::Lock::Timeout=900 -y -q "$@"; }
+# fetch URL FILE [WHAT]: downloads with retries; a failure fails the step naming what, the URL and
+# curl's error (a vendor repository out of reach must say which).
+fetch() {
+  if ! retry fetch_once "$1" "$2"; then
+    die "could not download ${3:+$3 from }$1 (5 attempts): ${GW_FETCH_ERROR:-curl failed}"
+  fi
+}
+
+apt_get() {
+  if ! retry apt-get -o DPkg::Lock::Timeout=900 -y -q "$@"; then
+    die "apt-get $* failed (5 attempts); its output is in the log above"
+  fi
+}
 
 # Installs the packages that are missing; runs apt-get update once per step or after a repo change.
 apt_install() {
@@ -130,7 +163,7 @@ apt_repo() {
   local key=/etc/apt/keyrings/$1.asc
   mkdir -p /etc/apt/keyrings
   if [ ! -s "$key" ]; then
-    fetch "$2" "$key.tmp"
+    fetch "$2" "$key.tmp" "the signing key of the $1 apt repository"
     mv -f "$key.tmp" "$key"
     chmod 0644 "$key"
   fi

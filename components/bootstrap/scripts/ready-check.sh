@@ -14,10 +14,15 @@ field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$marker" 2>/dev/null | h
 message() { sed -n 's/.*"message":"\(.*\)"}.*/\1/p' "$marker" | sed 's/\\"/"/g; s/\\\\/\\/g'; }
 
 ci=0
-if command -v cloud-init >/dev/null 2>&1 && [ -d "${GW_CLOUD_INIT_RUN_DIR:-/run/cloud-init}" ]; then
+ci_run=${GW_CLOUD_INIT_RUN_DIR:-/run/cloud-init}
+# cloud-init writes status.json when its first stage starts and result.json when its last ends.
+ci_running() { [ -e "$ci_run/status.json" ] && [ ! -e "$ci_run/result.json" ]; }
+if command -v cloud-init >/dev/null 2>&1 && [ -d "$ci_run" ]; then
   left=$((deadline - $(date +%s)))
   [ "$left" -gt 0 ] || left=1
-  # Exit 2 (cloud-init >= 23.4) means done with recoverable errors: the marker decides.
+  # Exit 2 (cloud-init >= 23.4) means done with recoverable errors; exit 1 means an error in any
+  # module, and before 23.4 --wait returns it as soon as one module failed, while later stages
+  # (and the bootstrap, started by runcmd) still run. The marker decides, not cloud-init.
   timeout "$left" cloud-init status --wait >/dev/null 2>&1
   ci=$?
   if [ "$ci" -eq 124 ]; then
@@ -44,7 +49,8 @@ while :; do
       fi
       ;;
   esac
-  if [ "$ci" -eq 1 ] && [ -z "$status" ]; then
+  # Only a cloud-init that has finished without starting the bootstrap is a failed one.
+  if [ "$ci" -eq 1 ] && [ -z "$status" ] && ! ci_running; then
     echo "gpu-workbench: cloud-init failed before the bootstrap started: $(cloud-init status --long 2>&1 | tr '\n' ' ')" >&2
     exit 1
   fi

@@ -42,6 +42,15 @@ while read -r name admin docker key; do
     log "created $name"
   else
     in_group "$name" "$managed" || usermod -aG "$managed" "$name"
+    # The account survived but its home did not (a power cut after useradd reached /etc/passwd
+    # but before the home's directory entry reached the data disk): make it again, as useradd -m.
+    home=$(getent passwd "$name" | cut -d: -f6)
+    if [ -n "$home" ] && [ "$home" != / ] && [ ! -d "$home" ]; then
+      install -d -m 0750 -o "$name" -g "$(id -g "$name")" "$home"
+      if [ -d /etc/skel ]; then cp -rT /etc/skel "$home"; fi
+      chown -R "$name:$(id -g "$name")" "$home"
+      log "made the missing home $home of $name"
+    fi
     # Back in the config after a removal: unlock.
     if [ "$(getent passwd "$name" | cut -d: -f7)" = /usr/sbin/nologin ]; then
       usermod -s /bin/bash -e "" "$name"
