@@ -19,10 +19,14 @@ export interface MetadataGuard {
 }
 
 /**
- * The guard a spec needs: on cloud VMs whose identity holds storage grants. AWS images run EC2
- * Instance Connect's key lookup as `ec2-instance-connect`, which reads the endpoint.
+ * The guard a spec needs: on cloud VMs whose identity holds storage grants, or may stop the VM
+ * (idleStop on Azure: the identity may deallocate it; only the idle check, as root, may use it, so
+ * a notebook cannot stop the machine under the team). AWS images run EC2 Instance Connect's key
+ * lookup as `ec2-instance-connect`, which reads the endpoint.
  */
 export function metadataGuardFor(spec: WorkbenchSpec): MetadataGuard | undefined {
-  if (!isCloudTarget(spec.target) || spec.storage.length === 0) return undefined;
+  // On AWS the idle check stops the VM from inside (an OS shutdown): its identity gains no power there.
+  const identityStopsVm = spec.idleStop !== undefined && spec.target === "azure";
+  if (!isCloudTarget(spec.target) || (spec.storage.length === 0 && !identityStopsVm)) return undefined;
   return { allow: spec.target === "aws" ? ["ec2-instance-connect"] : [] };
 }

@@ -92,9 +92,9 @@ describe("Azure with idleStop", () => {
     expect(resume).toBe(`az vm start --ids ${vmId}`);
   });
 
-  it("boots the idle step", () => {
+  it("boots the idle step, behind the metadata guard (only root's idle check may use the identity that can deallocate)", () => {
     const text = Buffer.from(inputs("az-host-vm").osProfile.customData, "base64").toString("utf8");
-    expect(text).toContain("GW_STEPS='datadisk users docker prepull driver toolkit idle ready'\n");
+    expect(text).toContain("GW_STEPS='datadisk metadata users docker prepull driver toolkit idle ready'\n");
     expect(text).toContain("\n      GW_IDLE_AFTER=2700\n");
   });
 });

@@ -11,6 +11,9 @@ import { nsgRules } from "../../components/hosts/azure-rules";
 import { CLOUD_TARGETS, TARGET_RECORDS } from "../../components/targets";
 import { userDataLimitProblem } from "../../components/workbench/prepare";
 import { gzipUserData } from "../../components/bootstrap";
+import { metadataGuardFor } from "../../components/bootstrap/metadata";
+import { parseWorkbenchConfig } from "../../components/config/parse";
+import { rawConfig } from "../support/fixtures";
 
 test("every target has a record, and each implemented cloud has a location key, sizes, a default size in them, and a user-data limit", () => {
   expect(Object.keys(TARGET_RECORDS).sort()).toEqual([...TARGETS].sort());
@@ -90,4 +93,11 @@ test("the user-data limit is checked as each cloud counts it: gzip for EC2, raw 
   const small = text.slice(0, 60_000);
   expect(userDataLimitProblem(small, TARGET_RECORDS.azure.userDataLimit!)).toBeUndefined();
   expect(userDataLimitProblem(small, TARGET_RECORDS.aws.userDataLimit!)).toMatch(/^workbench\.users: the cloud-init document would be about 4\d{4} bytes gzipped, over EC2's/);
+});
+
+test("the metadata guard: with storage grants, and with idleStop on Azure (whose identity may deallocate); not for AWS's OS-shutdown idle stop", () => {
+  const spec = (o: Record<string, unknown>, region: string) => parseWorkbenchConfig(rawConfig(o), { region });
+  expect(metadataGuardFor(spec({ idleStop: {} }, "koreacentral"))).toEqual({ allow: [] });
+  expect(metadataGuardFor(spec({}, "koreacentral"))).toBeUndefined();
+  expect(metadataGuardFor(spec({ target: "aws", size: "g5.xlarge", idleStop: {} }, "ap-northeast-2"))).toBeUndefined();
 });
