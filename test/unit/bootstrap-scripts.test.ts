@@ -362,7 +362,8 @@ cat /etc/ssh/sshd_config.d/10-gpu-workbench.conf
 sshd -t && echo "sshd -t: ok"
 `,
     );
-    const r = spawnSync("unshare", ["-m", "bash", harness], { encoding: "utf8" });
+    // Its own PID namespace too: the step's `pkill -u` of a dropped user must not reach other tests' processes of the same uid.
+    const r = spawnSync("unshare", ["-m", "-p", "-f", "--mount-proc", "bash", harness], { encoding: "utf8" });
     expect(r.stderr).toBe("");
     const k = (u: string) => `key: ${USER_KEYS[u]}`;
     expect(r.stdout).toBe(
@@ -415,7 +416,8 @@ stat -c '%n %U:%G %a' /home/daniel /home/daniel/.bashrc /home/minji
 cat /home/minji/notes.txt
 `,
     );
-    const r = spawnSync("unshare", ["-m", "bash", harness], { encoding: "utf8" });
+    // Its own PID namespace too: the step's `pkill -u` of a dropped user must not reach other tests' processes of the same uid.
+    const r = spawnSync("unshare", ["-m", "-p", "-f", "--mount-proc", "bash", harness], { encoding: "utf8" });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
     expect(r.stdout).toBe(
       "gpu-workbench[users]: made the missing home /home/daniel of daniel\n" +
