@@ -1,40 +1,40 @@
 /**
  * gpu-workbench: Pulumi components for a GPU analysis workstation.
- * Top-level components: AzureWorkbench, AwsWorkbench, SshWorkbench, LocalWorkbench. Building blocks: AzureGpuVm,
- * AzureVmSelfDeallocate, AwsGpuInstance, SoftLayerVirtualGuest, AnalysisApps, AdlsGen2Storage, S3Storage. Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
+ *
+ * - The top-level component: `Workbench` (the config's `target` picks azure, aws, softlayer, ssh or local).
+ * - Building blocks: AzureGpuVm, AwsGpuInstance, SoftLayerVirtualGuest, AnalysisApps, AdlsGen2Storage, S3Storage.
+ * - Pure: parseWorkbenchConfig, renderCloudInit, appCatalog.
+ * - Targets of your own: registerTarget (see docs/architecture.md).
  */
-export { AzureWorkbench } from "./workbench/azure";
-export { AwsWorkbench } from "./workbench/aws";
-export { SshWorkbench } from "./workbench/ssh";
-export { SoftLayerWorkbench } from "./workbench/softlayer";
-export { LocalWorkbench } from "./workbench/local";
-export type { LocalWorkbenchArgs } from "./workbench/local";
-export { createWorkbench, programArgs, stackOutputs } from "./workbench";
-export type { WorkbenchArgs, WorkbenchCredentials, WorkbenchOutputs } from "./workbench/args";
-export type { HostEndpoint } from "./workbench/pipeline";
-export { CLOUD_TARGETS, TARGET_RECORDS } from "./targets";
-export type { TargetRecord, UserDataLimit } from "./targets";
-export { AzureGpuVm } from "./hosts/azure";
-export type { AzureGpuVmArgs } from "./hosts/azure";
-export { AzureVmSelfDeallocate } from "./hosts/azure-deallocate";
-export type { AzureVmSelfDeallocateArgs } from "./hosts/azure-deallocate";
-export type { CloudHostArgs } from "./hosts/hostArgs";
-export { AwsGpuInstance } from "./hosts/aws";
-export type { AwsGpuInstanceArgs } from "./hosts/aws";
+// The built-in targets register themselves first: everything below may look them up.
+import "./targets";
+
+export { Workbench } from "./workbench/workbench";
+export type { WorkbenchArgs, WorkbenchCredentials } from "./workbench/args";
+export { AppKind, OsImage, StorageKind, WorkbenchTarget } from "./config/spec";
+export type {
+  WorkbenchConfigArgs, WorkbenchUserArgs, WorkbenchAppArgs, WorkbenchAppBuildArgs, WorkbenchRegistryArgs, WorkbenchAutoShutdownArgs,
+  WorkbenchStorageArgs, WorkbenchIdleStopArgs, WorkbenchAzureArgs, WorkbenchAwsArgs, WorkbenchSshHostArgs,
+} from "./config/args";
+export type { WorkbenchSpec } from "./config/spec";
+
+export { AzureGpuVm } from "./targets/azure/vm";
+export type { AzureGpuVmArgs } from "./targets/azure/vm";
+export { AwsGpuInstance } from "./targets/aws/instance";
+export type { AwsGpuInstanceArgs } from "./targets/aws/instance";
+export { SoftLayerVirtualGuest } from "./targets/softlayer/guest";
+export type { SoftLayerVirtualGuestArgs } from "./targets/softlayer/guest";
+export { AnalysisApps } from "./apps/analysisApps";
+export type { AnalysisAppsArgs, AppCredential } from "./apps/analysisApps";
 export { AdlsGen2Storage } from "./storage/adls";
 export type { AdlsGen2StorageArgs } from "./storage/adls";
 export { S3Storage } from "./storage/s3";
 export type { S3StorageArgs } from "./storage/s3";
-export type { ContainerStorageMount, StorageMountInfo } from "./storage/mounts";
-export { metadataGuardFor, METADATA_GROUP } from "./bootstrap/metadata";
-export type { MetadataGuard } from "./bootstrap/metadata";
-export { SoftLayerVirtualGuest } from "./hosts/softlayer";
-export type { SoftLayerVirtualGuestArgs } from "./hosts/softlayer";
-export { AnalysisApps } from "./apps/analysisApps";
-export type { AnalysisAppsArgs, AppCredential } from "./apps/analysisApps";
+
+export { parseWorkbenchConfig, WorkbenchConfigError } from "./config/parse";
+export { renderCloudInit } from "./bootstrap/cloudinit";
 export { appCatalog } from "./config/appCatalog";
-export type { CatalogEntry } from "./config/appCatalog";
-export { renderCloudInit } from "./bootstrap";
-export type { BootstrapSecrets } from "./bootstrap";
-export * from "./config";
-export * from "./access";
+
+export { registerTarget } from "./targets/registry";
+export type { TargetDefinition } from "./targets/registry";
+export type { TargetRules } from "./config/targetRules";

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "./lib/mocks";
 import { captureProgramErrors, ProgramFailedError } from "./lib/programErrors";
 import { plainSecretProblemsInFile, readStackConfig } from "./lib/stackConfig";
-import { monthAndReadyText, Plan, planInputs, renderText, resolveOutputs, userDataOf } from "./lib/render";
+import { Plan, planInputs, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
 import { checkPolicy, POLICY_VIOLATION_EXIT, readPolicyConfig, renderPolicy } from "./lib/policy";
 import { lastMockRecorder } from "./lib/mocks";
@@ -105,7 +105,7 @@ async function main(): Promise<number> {
   }
   try {
     const plan = await runPlan(opts);
-    const text = () => renderText(plan) + monthAndReadyText(readStackConfig(opts.configFile).values);
+    const text = () => renderText(plan);
     if (policyConfig === undefined) {
       process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : text());
       return 0;

@@ -13,9 +13,9 @@ import * as path from "path";
 import * as readline from "readline";
 import { Readable } from "stream";
 import * as YAML from "yaml";
-import { awsSizes } from "../components/config/sizes/aws";
-import { azureSizes } from "../components/config/sizes/azure";
-import type { PriceTable } from "../components/config/sizes/types";
+import { awsSizes } from "../components/targets/aws/sizes";
+import { azureSizes } from "../components/targets/azure/sizes";
+import type { PriceTable } from "../components/config/sizes";
 import {
   AWS_SPOT_URL, AzureRetailPage, awsFindingsFromOfferCsv, awsOfferUrl, awsSpotFindings, azureFindings, azureQueryUrl,
   mergeFindings, PriceFindings, renderPriceModule,

@@ -5,7 +5,7 @@
 import * as zlib from "zlib";
 import { parse, stringify } from "yaml";
 import type { WorkbenchSpec } from "../config/spec";
-import { isCloudTarget } from "../targets";
+import { isCloudTarget } from "../config/targetRules";
 import {
   BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor, withoutComments,
 } from "./scripts";

@@ -8,7 +8,7 @@
  * `SupplementaryGroups=gw-metadata`, or adds its account to `allow`.
  */
 import type { WorkbenchSpec } from "../config/spec";
-import { isCloudTarget } from "../targets";
+import { targetRules } from "../config/targetRules";
 
 /** The group whose members (and root) may reach the metadata endpoint. */
 export const METADATA_GROUP = "gw-metadata";
@@ -26,7 +26,8 @@ export interface MetadataGuard {
  */
 export function metadataGuardFor(spec: WorkbenchSpec): MetadataGuard | undefined {
   // On AWS the idle check stops the VM from inside (an OS shutdown): its identity gains no power there.
-  const identityStopsVm = spec.idleStop !== undefined && spec.target === "azure";
-  if (!isCloudTarget(spec.target) || (spec.storage.length === 0 && !identityStopsVm)) return undefined;
-  return { allow: spec.target === "aws" ? ["ec2-instance-connect"] : [] };
+  const rules = targetRules(spec.target);
+  const identityStopsVm = spec.idleStop !== undefined && rules.idleStopUsesIdentity === true;
+  if (rules.kind !== "cloud" || (spec.storage.length === 0 && !identityStopsVm)) return undefined;
+  return { allow: [...(rules.metadataAllow ?? [])] };
 }

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { lineSafe, q } from "../config/grammar";
 import type { WorkbenchSpec } from "../config/spec";
-import { isCloudTarget } from "../targets";
+import { isCloudTarget } from "../config/targetRules";
 import { blobfuse2Config, mountLayouts, mountUnit } from "../storage/mounts";
 import { metadataGuardFor } from "./metadata";
 

@@ -6,7 +6,7 @@
  */
 import { appCatalog } from "../config/appCatalog";
 import type { WorkbenchSpec } from "../config/spec";
-import { isCloudTarget } from "../targets";
+import { targetRules } from "../config/targetRules";
 import { StepName, stepsFor } from "./scripts";
 
 /** The figures the model uses, in minutes unless named otherwise. */
@@ -14,9 +14,7 @@ export const READY_FIGURES = {
   /** Sustained image pull, download and unpacking together, MB of unpacked image a second. */
   pullMegabytesPerSecond: 40,
   /** From the create call to cloud-init running the first step. */
-  provision: { azure: 3, aws: 2 } as Record<string, number>,
   /** Formatting (lazy ext4 init) and mounting the data disk; AWS also waits for the attachment. */
-  datadisk: { azure: 0.5, aws: 1 } as Record<string, number>,
   hostkey: 0.1,
   users: 0.2,
   /** Docker Engine from Docker's apt repository; the AWS GPU image has it. */
@@ -76,7 +74,10 @@ function imagesGb(spec: WorkbenchSpec): number {
 /** The modeled wait for this spec, per step. */
 export function timeToReady(spec: WorkbenchSpec): TimeToReady {
   const f = READY_FIGURES;
-  const cloud = isCloudTarget(spec.target);
+  const rules = targetRules(spec.target);
+  const cloud = rules.kind === "cloud";
+  // A cloud target without figures of its own takes 3 min to boot and 0.5 min for /data.
+  const figures = rules.readyFigures ?? { provisionMinutes: 3, datadiskMinutes: 0.5, gpuImageHasDocker: false };
   const pullMinutes = (imagesGb(spec) * 1024) / f.pullMegabytesPerSecond / 60;
   const steps: ReadyStepTime[] = [];
   let t = 0;
@@ -85,13 +86,13 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
     steps.push({ step, startMinute: round1(t), minutes: round1(minutes), background: false, note });
     t += minutes;
   };
-  const awsGpuImage = spec.target === "aws" && spec.gpu !== undefined;
+  const gpuImageHasDocker = figures.gpuImageHasDocker && spec.gpu !== undefined;
 
-  if (spec.target === "local") {
+  if (rules.kind === "local") {
     steps.push({ step: "pull", startMinute: 0, minutes: round1(pullMinutes), background: false, note: `${imagesGb(spec)} GB of images` });
     t = pullMinutes;
   } else {
-    if (cloud) add("provision", f.provision[spec.target] ?? 3, "the VM created and booted until cloud-init starts the bootstrap");
+    if (cloud) add("provision", figures.provisionMinutes, "the VM created and booted until cloud-init starts the bootstrap");
     const mode = cloud ? "cloud-init" : "ssh";
     for (const step of stepsFor(spec, mode) as StepName[]) {
       switch (step) {
@@ -99,13 +100,13 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           add(step, f.hostkey, "the pinned host key");
           break;
         case "datadisk":
-          add(step, cloud ? f.datadisk[spec.target] ?? 0.5 : 0.1, cloud ? "format (a blank disk) and mount /data" : "the host's own /data");
+          add(step, cloud ? figures.datadiskMinutes : 0.1, cloud ? "format (a blank disk) and mount /data" : "the host's own /data");
           break;
         case "users":
           add(step, f.users, `${spec.users.length} user(s)`);
           break;
         case "docker":
-          add(step, awsGpuImage || !cloud ? f.dockerPresent : f.dockerInstall, awsGpuImage || !cloud ? "Docker already on the host" : "Docker Engine from Docker's apt repository");
+          add(step, gpuImageHasDocker || !cloud ? f.dockerPresent : f.dockerInstall, gpuImageHasDocker || !cloud ? "Docker already on the host" : "Docker Engine from Docker's apt repository");
           break;
         case "prepull":
           add(step, f.prepull, "starts the pulls in the background");
@@ -118,7 +119,7 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           break;
         }
         case "toolkit":
-          add(step, awsGpuImage || !cloud ? f.toolkitPresent : f.toolkitInstall, awsGpuImage || !cloud ? "toolkit present; the GPU container check" : "NVIDIA Container Toolkit, and the GPU container check");
+          add(step, gpuImageHasDocker || !cloud ? f.toolkitPresent : f.toolkitInstall, gpuImageHasDocker || !cloud ? "toolkit present; the GPU container check" : "NVIDIA Container Toolkit, and the GPU container check");
           break;
         case "rdp":
           add(step, f.rdp, "xrdp and Xfce");
@@ -139,7 +140,7 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
     steps,
     totalMinutes: Math.ceil(t),
     assumptions: [
-      `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes); provision ${f.provision.azure} min on Azure, ${f.provision.aws} min on AWS`,
+      `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes)${cloud ? `; provision ${figures.provisionMinutes} min on ${spec.target}` : ""}`,
       `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
       "planning figures, not measurements: no cloud or registry is reachable where this is developed",
     ],

@@ -1,8 +1,11 @@
 /**
  * The shape of the `gpu-workbench:workbench` stack key, as a typed interface for programs that use
- * the components directly. Every choice is a string validated at run time (the package is consumed
- * from other languages, so no unions). See README "Config reference" for defaults.
+ * the components directly. Closed sets are string enums (`as const` objects: the component
+ * analyzer makes them schema enums, so Python and Go get them too); everything is validated again
+ * at run time. See docs/config.md for defaults.
  */
+import type { AppKind, OsImage, StorageKind, WorkbenchTarget } from "./spec";
+
 export interface WorkbenchUserArgs {
   /** Linux login name: lowercase, 1-32 characters, not a system name. */
   name: string;
@@ -17,7 +20,7 @@ export interface WorkbenchUserArgs {
 /** An image built on the host (Docker over SSH) instead of pulled. */
 export interface WorkbenchAppBuildArgs {
   /** The catalog kind whose image is the base (BASE_IMAGE build arg); default: the app's kind; required for `custom`. */
-  from?: string | undefined;
+  from?: AppKind | undefined;
   /** pip requirements (Python bases) or CRAN package names (R bases), e.g. "xgboost==2.1.1", "data.table". */
   packages?: string[] | undefined;
   /** Ubuntu packages installed with apt-get first, e.g. "libgdal-dev". */
@@ -29,8 +32,8 @@ export interface WorkbenchAppBuildArgs {
 }
 
 export interface WorkbenchAppArgs {
-  /** jupyter | jupyter-pytorch | jupyter-pyspark | kaggle-python | kaggle-r | kaggle-rstudio | rstudio | rstudio-verse | shiny | code-server | custom */
-  kind: string;
+  /** The app: jupyter | jupyter-pytorch | jupyter-pyspark | kaggle-python | kaggle-r | kaggle-rstudio | rstudio | rstudio-verse | shiny | code-server | custom. */
+  kind: AppKind;
   /** Unique app name; default: the kind. */
   name?: string | undefined;
   /** Image override with a pinned tag or digest; required for `custom`. */
@@ -77,7 +80,7 @@ export interface WorkbenchStorageArgs {
   /** Unique name: 1-24 lowercase letters, digits and "-". Names the mount's unit, group and resources. */
   name: string;
   /** adls2 (target azure) | s3 (target aws; ssh and local with an endpoint). */
-  kind: string;
+  kind: StorageKind;
   /** Create the account or bucket (azure, aws). Default true there; false on ssh/local. false: it exists, only the grant is made. */
   create?: boolean | undefined;
   /** adls2: the storage account's name, 3-24 lowercase letters and digits (globally unique). */
@@ -155,14 +158,14 @@ export interface WorkbenchSshHostArgs {
 }
 
 export interface WorkbenchConfigArgs {
-  /** azure | aws | ssh | local (softlayer is planned). */
-  target: string;
+  /** Where the workbench runs: azure | aws | softlayer | ssh | local. */
+  target: WorkbenchTarget;
   /** Cloud size (Azure VM size, EC2 instance type or SoftLayer flavor key name). Default: Standard_NC4as_T4_v3 / g4dn.xlarge / AC1_8X60X100. */
   size?: string | undefined;
   /** softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there). */
   datacenter?: string | undefined;
   /** ubuntu-22.04 (default) | ubuntu-24.04. */
-  os?: string | undefined;
+  os?: OsImage | undefined;
   /** Spot capacity (evicted/stopped when the cloud needs it back). Default false. */
   spot?: boolean | undefined;
   /** OS disk, GB. Default 128. */

@@ -1,6 +1,6 @@
-import { TARGET_RECORDS } from "../targets";
+import { targetRules } from "./targetRules";
 import type { AutoShutdownSpec, WorkbenchSpec } from "./spec";
-import { HOURS_PER_MONTH, PriceTable, RegionPrice } from "./sizes/types";
+import { HOURS_PER_MONTH, PriceTable, RegionPrice } from "./sizes";
 
 /** Weekdays in an average month. */
 export const WEEKDAYS_PER_MONTH = 22;
@@ -80,7 +80,7 @@ function missingPrice(table: PriceTable, size: string, region: string, target: s
 
 /** Compute-only estimate from the price table; undefined for targets without one (ssh, local). */
 export function estimateCost(spec: WorkbenchSpec): CostEstimate | undefined {
-  const catalog = TARGET_RECORDS[spec.target].sizes;
+  const catalog = targetRules(spec.target).sizes;
   if (!catalog || !catalog.sizes[spec.size]) return undefined;
   const table = catalog.prices;
   const region = spec.region ?? "";

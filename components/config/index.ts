@@ -1,11 +1,10 @@
+/** The stack-config contract: its types, the validator and the target rules the core reads. */
 export * from "./spec";
 export type * from "./args";
-export { parseWorkbenchConfig, WorkbenchConfigError, SIZE_CATALOGS, REGION_KEY, IMPLEMENTED_TARGETS, imageProblem } from "./parse";
+export { parseWorkbenchConfig, WorkbenchConfigError, imageProblem } from "./parse";
 export type { ParseContext } from "./parse";
 export { estimateCost } from "./estimate";
 export type { CostEstimate, RegionOffer } from "./estimate";
-export { azureSizes } from "./sizes/azure";
-export { awsSizes } from "./sizes/aws";
-export { softLayerSizes, flavorBootDiskGb } from "./sizes/softlayer";
-export { SOFTLAYER_DATACENTERS, SOFTLAYER_DEFAULT_DATA_DISK_GB, softLayerDatacenterProblem } from "./softlayer";
-export type { PriceTable, RegionPrice, SizeCatalog, SizeInfo } from "./sizes/types";
+export type { MonthEstimate, WorkbenchEstimate } from "./usage";
+export type { PriceTable, RegionPrice, SizeCatalog, SizeInfo } from "./sizes";
+export type { TargetRules, TargetKind, TargetConfigInput, TargetConfigOutput, UserDataLimit, StorageAccess, TargetReadyFigures } from "./targetRules";

@@ -1,27 +1,24 @@
+/**
+ * The stack config's validator: `gpu-workbench:workbench` -> a fully defaulted WorkbenchSpec, or one
+ * WorkbenchConfigError listing every problem ("<key path>: <problem>; <fix>"). Target-specific
+ * rules come from the target registry (targetRules.ts): this file has no branch on a target's name.
+ */
 import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
-import { driverInstallFor } from "./driver";
-import { flavorBootDiskGb } from "./sizes/softlayer";
-import { SOFTLAYER_DEFAULT_DATA_DISK_GB, softLayerDatacenterProblem } from "./softlayer";
-import { closestSizes, SizeCatalog } from "./sizes/types";
+import { closestSizes } from "./sizes";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
-  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, IdleStopSpec, OsImage, RegistrySpec, STORAGE_KINDS, StorageKind, StorageSpec, Target, TARGETS,
+  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, IdleStopSpec, OsImage, RegistrySpec, STORAGE_KINDS, StorageKind, StorageSpec, Target,
   UserSpec, WorkbenchSpec,
 } from "./spec";
-import { isCloudTarget, TARGET_RECORDS } from "../targets";
+import { isCloudTarget, TargetConfigInput, TargetRules, targetNames, targetRules } from "./targetRules";
 import { AUTH_GUARDS, weakeningOption } from "./appAuth";
-import { canonicalCidr, cidrContains, describeWide, exposureOf, ParsedCidr } from "./cidrs";
-import {
-  availabilityZoneProblem, azureResourceGroupProblem, controlCharacter, controlProblem,
-  envNameProblem, hostProblem, isAzureSubnetId, isImageReference, keyPath, q, registryServerProblem, tagProblems,
-} from "./grammar";
+import { canonicalCidr, describeWide, exposureOf, ParsedCidr } from "./cidrs";
+import { controlCharacter, controlProblem, envNameProblem, isImageReference, keyPath, q, registryServerProblem } from "./grammar";
 import { isSecretEnvName } from "./secrets";
 import { resolveTimeZone } from "./timezones";
 import { parseCidr, sshPublicKeyProblem, userNameProblem } from "./validate";
-import {
-  filesystemNameProblem, mountPathProblem, resourceGroupNameProblem, s3BucketNameProblem, s3EndpointProblem, storageAccountNameProblem,
-} from "./storageNames";
+import { filesystemNameProblem, mountPathProblem, resourceGroupNameProblem, s3BucketNameProblem, s3EndpointProblem, storageAccountNameProblem } from "./storageNames";
 
 /** An invalid stack config. `problems` holds one "<key path>: <problem>; <fix>" line each. */
 export class WorkbenchConfigError extends Error {
@@ -35,26 +32,12 @@ export class WorkbenchConfigError extends Error {
 export interface ParseContext {
   /** `azure-native:location` or `aws:region`, as set in the stack. */
   region?: string | undefined;
-  /**
-   * The targets this program deploys; default: every target but softlayer, whose workbench is not
-   * wired yet (its config is validated all the same when it is listed here).
-   */
-  implementedTargets?: readonly Target[] | undefined;
 }
 
-/** @deprecated Read `TARGET_RECORDS[target].sizes` (components/targets.ts). */
-export const SIZE_CATALOGS: Partial<Record<Target, SizeCatalog>> = Object.fromEntries(
-  TARGETS.flatMap((t) => (TARGET_RECORDS[t].sizes ? [[t, TARGET_RECORDS[t].sizes]] : [])),
-);
-/** @deprecated Read `TARGET_RECORDS[target].locationKey` (components/targets.ts). */
-export const REGION_KEY: Partial<Record<Target, string>> = Object.fromEntries(
-  TARGETS.flatMap((t) => (TARGET_RECORDS[t].locationKey ? [[t, TARGET_RECORDS[t].locationKey]] : [])),
-);
-export const IMPLEMENTED_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_RECORDS[t].implemented);
-
-const TOP_KEYS = [
+/** The keys every target reads; each target adds its own (`TargetRules.ownKeys`). */
+const CORE_KEYS = [
   "target", "size", "os", "spot", "osDiskGb", "dataDiskGb", "allowedCidrs", "rdp", "users", "apps",
-  "registries", "storage", "autoShutdown", "tags", "azure", "aws", "ssh", "hostGpu", "idleStop", "datacenter",
+  "registries", "storage", "autoShutdown", "tags", "hostGpu", "idleStop",
 ];
 const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
 const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command", "build"];
@@ -150,33 +133,41 @@ function describe(v: unknown): string {
   return String(v);
 }
 
+/** The registered targets' names joined for a message: "ssh and local", "azure, aws and softlayer". */
+function listed(names: string[]): string {
+  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/** Registered targets matching `pick`, in registration order. */
+function targetsWhere(pick: (t: TargetRules) => boolean): string[] {
+  return targetNames().filter((n) => pick(targetRules(n)));
+}
+
 function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | undefined {
   if (raw === undefined || raw === null) {
     r.fail("workbench", "not set; add the gpu-workbench:workbench key to the stack config (see stacks/ for examples)");
     return undefined;
   }
-  const o = r.object("workbench", raw, TOP_KEYS);
+  const names = targetNames();
+  const owners = new Map<string, string>();
+  for (const n of names) for (const k of targetRules(n).ownKeys) if (!owners.has(k)) owners.set(k, n);
+  const o = r.object("workbench", raw, [...CORE_KEYS, ...owners.keys()]);
   if (!o) return undefined;
   if (o.target === undefined) {
-    r.fail("workbench.target", `required; set one of ${TARGETS.join(", ")}`);
+    r.fail("workbench.target", `required; set one of ${names.join(", ")}`);
     return undefined;
   }
-  const target = r.oneOf("workbench.target", o.target, TARGETS);
+  const target: Target | undefined = r.oneOf("workbench.target", o.target, names);
   if (!target) return undefined;
-  const implemented = ctx.implementedTargets ?? IMPLEMENTED_TARGETS;
-  if (!implemented.includes(target)) {
-    r.fail("workbench.target", `${q(target)} is not implemented yet in this version; use one of ${implemented.join(", ")}`);
-    return undefined;
-  }
-  const record = TARGET_RECORDS[target];
-  const cloud = isCloudTarget(target);
-  const catalog = record.sizes;
+  const rules = targetRules(target);
+  const cloud = rules.kind === "cloud";
+  const catalog = rules.sizes;
 
   // Machine: size and GPU.
-  let size = "existing";
+  let size: string;
   let gpu: GpuSpec | undefined;
   if (catalog) {
-    size = o.size === undefined ? record.defaultSize! : r.string("workbench.size", o.size) ?? "";
+    size = o.size === undefined ? rules.defaultSize! : r.string("workbench.size", o.size) ?? "";
     const info = catalog.sizes[size];
     if (size && !info) {
       r.fail("workbench.size", `${q(size)} is not a size this version knows for target ${target}; closest: ${closestSizes(catalog, size).join(", ")}`);
@@ -184,31 +175,25 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     gpu = info?.gpu;
   } else {
     if (o.size !== undefined) r.fail("workbench.size", `not used by target ${target}; remove it (declare a GPU with hostGpu: true)`);
-    size = target === "local" ? "local" : "existing";
+    size = rules.kind === "local" ? "local" : "existing";
     if (r.bool("workbench.hostGpu", o.hostGpu, false)) {
       gpu = { model: "NVIDIA GPU (existing host)", count: 1, memoryGb: 0, family: "unknown" };
     }
   }
-  if (catalog && o.hostGpu !== undefined) r.fail("workbench.hostGpu", `only for ssh and local targets; the ${target} size decides the GPU`);
+  if (catalog && o.hostGpu !== undefined) r.fail("workbench.hostGpu", `only for ${listed(targetsWhere((t) => !t.sizes))} targets; the ${target} size decides the GPU`);
 
   const os = r.oneOf<OsImage>("workbench.os", o.os, ["ubuntu-22.04", "ubuntu-24.04"], DEFAULTS.os) ?? DEFAULTS.os;
   if (!cloud && o.os !== undefined) r.fail("workbench.os", `not used by target ${target}; the existing host keeps its OS`);
 
   const spot = r.bool("workbench.spot", o.spot, DEFAULTS.spot);
   if (spot && !cloud) r.fail("workbench.spot", `target ${target} has no spot capacity; remove spot or set it to false`);
-  else if (spot && target === "softlayer") r.fail("workbench.spot", "SoftLayer transient guests are not supported by this version; remove spot or set it to false");
+  else if (spot && rules.refuses?.spot) r.fail("workbench.spot", rules.refuses.spot);
 
   let osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
-  const dataDiskDefault = target === "softlayer" ? SOFTLAYER_DEFAULT_DATA_DISK_GB : DEFAULTS.dataDiskGb;
-  const dataDiskGb = r.int("workbench.dataDiskGb", o.dataDiskGb, dataDiskDefault, LIMITS.dataDiskGb.min, LIMITS.dataDiskGb.max, " GB");
-  // A SoftLayer flavor fixes its boot disk ("AC1_8X60X100": 100 GB).
-  const bootDiskGb = target === "softlayer" ? flavorBootDiskGb(size) : undefined;
-  if (bootDiskGb !== undefined) {
-    if (o.osDiskGb !== undefined && o.osDiskGb !== bootDiskGb) {
-      r.fail("workbench.osDiskGb", `the SoftLayer flavor ${size} comes with a ${bootDiskGb} GB boot disk; remove osDiskGb (it cannot be set on this target)`);
-    }
-    osDiskGb = bootDiskGb;
-  }
+  const dataDiskGb = r.int("workbench.dataDiskGb", o.dataDiskGb, rules.defaultDataDiskGb ?? DEFAULTS.dataDiskGb, LIMITS.dataDiskGb.min, LIMITS.dataDiskGb.max, " GB");
+  // A size that fixes its boot disk (SoftLayer flavors: "AC1_8X60X100" has 100 GB); the target's hook refuses another osDiskGb.
+  const bootDiskGb = rules.fixedOsDiskGb?.(size);
+  if (bootDiskGb !== undefined) osDiskGb = bootDiskGb;
   if (!cloud) {
     if (o.osDiskGb !== undefined) r.fail("workbench.osDiskGb", `not used by target ${target}; remove it`);
     if (o.dataDiskGb !== undefined) r.fail("workbench.dataDiskGb", `not used by target ${target}; remove it (the host's own /data is used)`);
@@ -271,98 +256,42 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
 
   const autoShutdown = readAutoShutdown(r, o.autoShutdown, target);
   const idleStop = readIdleStop(r, o.idleStop, target);
-  if (autoShutdown && target === "softlayer") r.fail("workbench.autoShutdown", "not available for target softlayer in this version; remove it (cancel the guest with pulumi destroy; /data stays)");
+  if (autoShutdown && rules.refuses?.autoShutdown) r.fail("workbench.autoShutdown", rules.refuses.autoShutdown);
 
-  // SoftLayer has no Pulumi provider whose config holds the location: the workbench key does.
-  let datacenter: string | undefined;
-  if (target === "softlayer") {
-    if (o.datacenter === undefined) {
-      r.fail("workbench.datacenter", "required for target softlayer; set a classic datacenter, e.g. dal10");
-    } else {
-      datacenter = r.string("workbench.datacenter", o.datacenter);
-      const problem = datacenter === undefined ? undefined : softLayerDatacenterProblem(datacenter);
-      if (problem) r.fail("workbench.datacenter", problem);
-    }
-  } else if (o.datacenter !== undefined) {
-    r.fail("workbench.datacenter", `only for target softlayer; remove it${TARGET_RECORDS[target].locationKey ? ` (target ${target} takes its location from ${TARGET_RECORDS[target].locationKey})` : ""}`);
+  // Another target's own keys: name their owner (and where this target's location comes from).
+  for (const [key, owner] of owners) {
+    if (o[key] === undefined || rules.ownKeys.includes(key)) continue;
+    const location = targetRules(owner).locationInMap === key && rules.locationKey ? ` (target ${target} takes its location from ${rules.locationKey})` : "";
+    r.fail(`workbench.${key}`, `only for target ${owner}; remove it${location}`);
   }
+
   const tags = r.stringMap("workbench.tags", o.tags);
   for (const [k, v] of Object.entries(tags)) {
     const path = keyPath("workbench.tags", k);
     // The clouds' own rules; targets without cloud resources still get one-line values.
-    const t = target === "azure" || target === "aws" ? tagProblems(target, k, v) : { key: controlProblem(k), value: controlProblem(v) };
+    const t = rules.tagProblems ? rules.tagProblems(k, v) : { key: controlProblem(k), value: controlProblem(v) };
     if (t.key) r.fail(path, `tag name: ${t.key}`);
     else if (t.value) r.fail(path, t.value);
   }
 
-  // Target-specific blocks.
-  const block = (key: "azure" | "aws", keys: string[]): Raw => {
-    if (o[key] === undefined) return {};
-    if (target !== key) return r.fail(`workbench.${key}`, `only for target ${key}; remove it`) ?? {};
-    return r.object(`workbench.${key}`, o[key], keys) ?? {};
+  // The target's own keys and rules.
+  const input: TargetConfigInput = {
+    raw: o,
+    region: ctx.region,
+    size,
+    users,
+    fail: (path, problem) => r.fail(path, problem),
+    string: (path, v) => r.string(path, v),
+    int: (path, v, dflt, min, max) => r.int(path, v, dflt, min, max),
+    object: (path, v, keys) => r.object(path, v, keys),
   };
-  const azureRaw = block("azure", ["resourceGroupName", "subnetId", "vnetCidr", "subnetCidr"]);
-  const awsRaw = block("aws", ["subnetId", "availabilityZone"]);
-  const optString = (path: string, v: unknown) => (v === undefined ? undefined : r.string(path, v));
-  const cidrOr = (path: string, v: unknown, dflt: string): [string, ParsedCidr | undefined] => {
-    const s = v === undefined ? dflt : r.string(path, v) ?? dflt;
-    const p = parseCidr(s);
-    if ("problem" in p) {
-      r.fail(path, p.problem);
-      return [s, undefined];
-    }
-    return [s, p];
-  };
-  const azureResourceGroupName = optString("workbench.azure.resourceGroupName", azureRaw.resourceGroupName);
-  const rgProblem = azureResourceGroupName === undefined ? undefined : azureResourceGroupProblem(azureResourceGroupName);
-  if (rgProblem) r.fail("workbench.azure.resourceGroupName", rgProblem);
-  const azureSubnetId = optString("workbench.azure.subnetId", azureRaw.subnetId);
-  if (azureSubnetId !== undefined && !isAzureSubnetId(azureSubnetId)) {
-    r.fail("workbench.azure.subnetId", "not a subnet resource id; expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>");
-  }
-  const [vnetCidr, vnet] = cidrOr("workbench.azure.vnetCidr", azureRaw.vnetCidr, DEFAULTS.azureVnetCidr);
-  const [subnetCidr, subnet] = cidrOr("workbench.azure.subnetCidr", azureRaw.subnetCidr, DEFAULTS.azureSubnetCidr);
-  if (target === "azure" && azureSubnetId === undefined && vnet && subnet && !cidrContains(vnet, subnet)) {
-    r.fail("workbench.azure.subnetCidr", `${q(subnetCidr)} is not inside vnetCidr ${q(vnetCidr)}; pick a range within it`);
-  }
-  const awsSubnetId = optString("workbench.aws.subnetId", awsRaw.subnetId);
-  if (awsSubnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(awsSubnetId)) {
-    r.fail("workbench.aws.subnetId", `${q(awsSubnetId)} is not a subnet id; expected subnet-0123456789abcdef0`);
-  }
-  const availabilityZone = optString("workbench.aws.availabilityZone", awsRaw.availabilityZone);
-  const azProblem = availabilityZone !== undefined && ctx.region ? availabilityZoneProblem(availabilityZone, ctx.region) : undefined;
-  if (azProblem) r.fail("workbench.aws.availabilityZone", azProblem);
+  const own = rules.validate?.(input) ?? {};
 
-  let ssh: WorkbenchSpec["ssh"];
-  if (target === "ssh") {
-    const s = o.ssh === undefined ? r.fail("workbench.ssh", "required for target ssh; set host and hostPublicKey") : r.object("workbench.ssh", o.ssh, ["host", "port", "hostPublicKey"]);
-    if (s) {
-      let host = r.string("workbench.ssh.host", s.host);
-      const hostProblemText = host === undefined ? undefined : hostProblem(host);
-      if (hostProblemText) {
-        r.fail("workbench.ssh.host", hostProblemText);
-        host = undefined;
-      }
-      const port = r.int("workbench.ssh.port", s.port, DEFAULTS.sshPort, 1, 65535);
-      let hostPublicKey: string | undefined;
-      if (s.hostPublicKey === undefined) {
-        r.fail("workbench.ssh.hostPublicKey", "required: the host's key is pinned, never trusted on first use; read it with ssh-keyscan -t ed25519 <host> over a network you trust, or from /etc/ssh/ssh_host_ed25519_key.pub");
-      } else {
-        hostPublicKey = r.string("workbench.ssh.hostPublicKey", s.hostPublicKey);
-        const problem = hostPublicKey === undefined ? undefined : sshPublicKeyProblem(hostPublicKey);
-        if (problem) r.fail("workbench.ssh.hostPublicKey", problem);
-      }
-      if (host && port && hostPublicKey) ssh = { host, port, hostPublicKey: hostPublicKey.trim().split(/\s+/).slice(0, 2).join(" ") };
-    }
-  } else if (o.ssh !== undefined) {
-    r.fail("workbench.ssh", "only for target ssh; remove it");
-  }
-
-  const regionKey = record.locationKey;
+  const regionKey = rules.locationKey;
   if (regionKey && !ctx.region) {
-    r.fail(regionKey, `not set; run pulumi config set ${regionKey} <${record.locationHint}>`);
+    r.fail(regionKey, `not set; run pulumi config set ${regionKey} <${rules.locationHint}>`);
   } else if (regionKey && ctx.region) {
-    const problem = record.locationProblem(ctx.region);
+    const problem = rules.locationProblem?.(ctx.region);
     if (problem) r.fail(regionKey, problem);
   }
 
@@ -371,7 +300,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     target,
     size,
     gpu,
-    driverInstall: driverInstallFor(target, size, gpu, os),
+    driverInstall: gpu ? rules.driverInstall(size, gpu, os) : "none",
     os,
     spot,
     osDiskGb: cloud ? osDiskGb : 0,
@@ -384,11 +313,9 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     storage,
     autoShutdown,
     idleStop,
-    region: regionKey ? ctx.region : datacenter,
+    region: regionKey ? ctx.region : own.region,
     tags,
-    azure: { resourceGroupName: azureResourceGroupName, subnetId: azureSubnetId, vnetCidr, subnetCidr },
-    aws: { subnetId: awsSubnetId, availabilityZone },
-    ssh,
+    settings: own.settings ?? {},
     warnings: r.warnings,
   };
 }
@@ -662,8 +589,6 @@ const STORAGE_KEYS = [
   "name", "kind", "create", "account", "container", "resourceGroupName", "bucket", "region", "endpoint", "accessKeyId",
   "secretAccessKey", "readOnly", "users", "cacheGb", "mountPath",
 ];
-/** Which storage kinds a target can mount, and how. */
-const STORAGE_TARGETS: Record<StorageKind, readonly Target[]> = { adls2: ["azure"], s3: ["aws", "ssh", "local"] };
 
 interface StorageContext {
   target: Target;
@@ -696,13 +621,16 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     }
     const kind = r.oneOf<StorageKind>(`${path}.kind`, o.kind, STORAGE_KINDS);
     if (!kind) return;
-    const cloud = isCloudTarget(ctx.target);
-    if (!STORAGE_TARGETS[kind].includes(ctx.target)) {
+    const rules = targetRules(ctx.target);
+    const cloud = rules.kind === "cloud";
+    const access = rules.storage[kind];
+    if (!access) {
+      const refused = rules.refuses?.storage;
+      const otherKinds = STORAGE_KINDS.filter((k) => rules.storage[k]).join(" or ");
+      const endpointTargets = listed(targetsWhere((t) => t.storage.s3 === "endpoint"));
       r.fail(`${path}.kind`, kind === "adls2"
-        ? `adls2 needs target azure (the VM's managed identity reaches it); ${ctx.target === "softlayer" ? "target softlayer has no storage mounts in this version; remove it" : `on target ${ctx.target} use kind s3`}`
-        : ctx.target === "softlayer"
-          ? "target softlayer has no storage mounts in this version; remove it"
-          : `s3 is not available on target ${ctx.target}; use kind adls2 (an S3-compatible store can be mounted on ssh and local targets)`);
+        ? `adls2 needs target ${listed(targetsWhere((t) => t.storage.adls2 !== undefined))} (the VM's managed identity reaches it); ${refused ?? `on target ${ctx.target} use kind ${otherKinds}`}`
+        : refused ?? `s3 is not available on target ${ctx.target}; use kind ${otherKinds} (an S3-compatible store can be mounted on ${endpointTargets} targets)`);
       return;
     }
     const only = (key: string, why: string) => {
@@ -743,13 +671,14 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     } else {
       for (const k of ["account", "container", "resourceGroupName"]) only(k, "only for kind adls2");
       only("cacheGb", "only for kind adls2 (blobfuse2's file cache); s3fs keeps only the open files' data, on the data disk");
-      bucket = checked("bucket", required("bucket", "bucket"), (b) => s3BucketNameProblem(b, ctx.target === "aws"));
-      if (ctx.target === "aws") {
-        const why = "only for ssh and local targets; on aws the instance role's credentials are used (no access keys)";
-        only("endpoint", "only for ssh and local targets; on aws the bucket is reached through the instance role");
+      bucket = checked("bucket", required("bucket", "bucket"), (b) => s3BucketNameProblem(b, access === "identity"));
+      if (access === "identity") {
+        const endpointTargets = listed(targetsWhere((t) => t.storage.s3 === "endpoint"));
+        const why = `only for ${endpointTargets} targets; on ${ctx.target} the instance role's credentials are used (no access keys)`;
+        only("endpoint", `only for ${endpointTargets} targets; on ${ctx.target} the bucket is reached through the instance role`);
         only("accessKeyId", why);
         only("secretAccessKey", why);
-        if (create) only("region", "only with create: false (a new bucket is made in the stack's aws:region)");
+        if (create) only("region", `only with create: false (a new bucket is made in the stack's ${rules.locationKey ?? "region"})`);
         region = o.region === undefined || create ? ctx.region : checked("region", r.string(`${path}.region`, o.region), (v) =>
           /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `"${v}" is not an AWS region; use e.g. ap-northeast-2`);
       } else {
@@ -830,9 +759,8 @@ function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | u
   if (!isCloudTarget(target)) {
     return r.fail(path, `not available for target ${target}: the workbench did not create this machine, so there is nothing for it to stop; remove idleStop`);
   }
-  if (target === "softlayer") {
-    return r.fail(path, "not available for target softlayer in this version: a powered-off hourly GPU guest is still billed, so only cancelling it (pulumi destroy; /data stays) stops the cost; remove idleStop");
-  }
+  const refused = targetRules(target).refuses?.idleStop;
+  if (refused) return r.fail(path, refused);
   const duration = (key: string, bounds: { default: number; min: number; max: number }, example: string): number | undefined => {
     const v = o[key];
     if (v === undefined) return bounds.default;

@@ -3,12 +3,25 @@
  * `parseWorkbenchConfig` is the only producer; every component and builder reads this.
  */
 
-/** Where the workbench runs. */
-export type Target = "azure" | "aws" | "softlayer" | "ssh" | "local";
-export const TARGETS: readonly Target[] = ["azure", "aws", "softlayer", "ssh", "local"];
+/**
+ * The built-in targets (an `as const` object, so other languages see an enum). A target registered
+ * at run time (components/targets/registry.ts) is accepted too: the parser checks the registry.
+ */
+export const WorkbenchTarget = {
+  Azure: "azure",
+  Aws: "aws",
+  Softlayer: "softlayer",
+  Ssh: "ssh",
+  Local: "local",
+} as const;
+export type WorkbenchTarget = (typeof WorkbenchTarget)[keyof typeof WorkbenchTarget];
+
+/** A registered target's name: a built-in WorkbenchTarget or one registered at run time. */
+export type Target = string;
 
 /** The Ubuntu release a new VM boots. */
-export type OsImage = "ubuntu-22.04" | "ubuntu-24.04";
+export const OsImage = { Ubuntu2204: "ubuntu-22.04", Ubuntu2404: "ubuntu-24.04" } as const;
+export type OsImage = (typeof OsImage)[keyof typeof OsImage];
 
 /** NVIDIA GPU generation: decides the driver branch. */
 export type GpuFamily = "pascal" | "volta" | "turing" | "ampere" | "ada" | "hopper" | "unknown";
@@ -138,34 +151,10 @@ export interface IdleStopSpec {
   hookTimeoutSeconds: number;
 }
 
-export interface AzureSpec {
-  /** Existing resource group name; undefined creates one. */
-  resourceGroupName: string | undefined;
-  /** Existing subnet id; undefined creates a virtual network and subnet. */
-  subnetId: string | undefined;
-  /** Address space of the created virtual network. */
-  vnetCidr: string;
-  subnetCidr: string;
-}
-
-export interface AwsSpec {
-  /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
-  subnetId: string | undefined;
-  /** e.g. "ap-northeast-2a"; undefined lets the region pick "<region>a". */
-  availabilityZone: string | undefined;
-}
-
-export interface SshTargetSpec {
-  /** DNS name or IP of the existing host. */
-  host: string;
-  port: number;
-  /** The host's own public host key ("ssh-ed25519 AAAA..."): pinned, never trusted on first use. */
-  hostPublicKey: string;
-}
-
 /** Where a storage mount's data lives: ADLS Gen2 (Azure) or S3 (AWS, or an S3-compatible store). */
-export type StorageKind = "adls2" | "s3";
-export const STORAGE_KINDS: readonly StorageKind[] = ["adls2", "s3"];
+export const StorageKind = { Adls2: "adls2", S3: "s3" } as const;
+export type StorageKind = (typeof StorageKind)[keyof typeof StorageKind];
+export const STORAGE_KINDS: readonly StorageKind[] = Object.values(StorageKind);
 
 /** One storage mount: the account or bucket, who may use it on the host, and where it appears. */
 export interface StorageSpec {
@@ -229,9 +218,11 @@ export interface WorkbenchSpec {
   region: string | undefined;
   /** Extra tags on every taggable cloud resource. */
   tags: Record<string, string>;
-  azure: AzureSpec;
-  aws: AwsSpec;
-  ssh: SshTargetSpec | undefined;
+  /**
+   * The target's own settings (its `ownKeys`, read by its validate hook): plain data whose shape
+   * the target's folder defines (e.g. `azureSettings(spec)` in components/targets/azure/).
+   */
+  settings: Readonly<Record<string, unknown>>;
   /** Accepted but risky choices, to print with pulumi.log.warn. */
   warnings: string[];
 }
@@ -241,4 +232,9 @@ export function deployerUser(spec: WorkbenchSpec): UserSpec {
   const admin = spec.users.find((u) => u.admin);
   if (!admin) throw new Error("workbench.users: no admin (parseWorkbenchConfig guarantees one)");
   return admin;
+}
+
+/** V100 and P100 left the open kernel modules; R580 is the last proprietary branch that has them. */
+export function needsR580(gpu: GpuSpec): boolean {
+  return gpu.family === "volta" || gpu.family === "pascal";
 }

@@ -4,9 +4,10 @@
  * chosen, as money and as % of always-on. Pure: it takes an hourly price and what bills while
  * the machine is stopped (disks, IP); `monthForSpec` reads those from the catalogs.
  */
-import { stoppedCosts, FixedCost } from "./diskPrices";
-import { estimateCost } from "./estimate";
-import { HOURS_PER_MONTH } from "./sizes/types";
+import type { FixedCost } from "./costs";
+import { targetRules } from "./targetRules";
+import { CostEstimate, estimateCost } from "./estimate";
+import { HOURS_PER_MONTH } from "./sizes";
 import type { WorkbenchSpec } from "./spec";
 
 /** The usage model, stated once: who works when, and how much of it is idle. */
@@ -198,9 +199,6 @@ function hhmm(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
-/** Where the disk and IP prices of diskPrices.ts were read, per cloud. */
-const STOPPED_COST_REGION: Partial<Record<WorkbenchSpec["target"], string>> = { azure: "eastus", aws: "us-east-1" };
-
 /**
  * The month for a parsed spec, from its size's price in the stack's own region (the estimate's;
  * undefined where that region is not priced, never another region's) and its disks; undefined for
@@ -208,7 +206,8 @@ const STOPPED_COST_REGION: Partial<Record<WorkbenchSpec["target"], string>> = { 
  */
 export function monthForSpec(spec: WorkbenchSpec): MonthEstimate | undefined {
   const estimate = estimateCost(spec);
-  const fixedCosts = stoppedCosts(spec.target, spec.osDiskGb, spec.dataDiskGb);
+  const rules = targetRules(spec.target);
+  const fixedCosts = rules.stoppedCosts?.(spec.osDiskGb, spec.dataDiskGb);
   if (!estimate || estimate.pricePerHour === undefined || !fixedCosts) return undefined;
   const month = estimateMonth({
     pricePerHour: estimate.pricePerHour,
@@ -218,9 +217,21 @@ export function monthForSpec(spec: WorkbenchSpec): MonthEstimate | undefined {
     autoShutdownTime: spec.autoShutdown?.time,
     idleStopAfterSeconds: spec.idleStop?.afterSeconds,
   });
-  const diskRegion = STOPPED_COST_REGION[spec.target];
+  const diskRegion = rules.stoppedCostRegion;
   if (diskRegion !== undefined && diskRegion !== spec.region) {
     month.notes.push(`the disk and IP prices are ${diskRegion}'s list prices (there is no per-region disk table yet); ${spec.region}'s may differ`);
   }
   return month;
+}
+
+/** The workbench's `estimate` output: the price of its size in its region and the reference month. */
+export interface WorkbenchEstimate extends CostEstimate {
+  /** The reference team's month under the stack's stop settings, disks and IP included; undefined where unpriced. */
+  month: MonthEstimate | undefined;
+}
+
+/** The estimate of a parsed spec: undefined for targets without a size catalog (ssh, local). */
+export function workbenchEstimate(spec: WorkbenchSpec): WorkbenchEstimate | undefined {
+  const estimate = estimateCost(spec);
+  return estimate && { ...estimate, month: monthForSpec(spec) };
 }

@@ -8,8 +8,8 @@
  * resource policy, the offline plan sees both.
  */
 import * as zlib from "zlib";
-import { awsSizes } from "../config/sizes/aws";
-import { azureSizes } from "../config/sizes/azure";
+import { awsSizes } from "../targets/aws/sizes";
+import { azureSizes } from "../targets/azure/sizes";
 import { internetExposure, isLoopback } from "./cidr";
 
 /** One resource as the rules see it. */

@@ -6,10 +6,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AppCredential } from "../apps/analysisApps";
 import type { DevContainerAttach } from "../apps/devcontainer";
 import type { WorkbenchConfigArgs } from "../config/args";
-import type { CostEstimate } from "../config/estimate";
 import type { StorageMountInfo } from "../storage/mounts";
 
-/** Arguments every top-level workbench takes. */
+/** The Workbench component's arguments. */
 export interface WorkbenchArgs {
   /** The workbench: the same shape as the `gpu-workbench:workbench` stack config key. */
   config: WorkbenchConfigArgs;
@@ -20,6 +19,10 @@ export interface WorkbenchArgs {
    * match the first admin's `sshPublicKey`. Default: the ssh agent (`SSH_AUTH_SOCK`).
    */
   sshPrivateKeyPath?: string | undefined;
+  /** target local: the Docker host of this machine's engine. Default: "unix:///var/run/docker.sock". */
+  dockerHost?: string | undefined;
+  /** target local: the directory for the apps' files, one subdirectory per app. Default: `~/gpu-workbench-data`. */
+  dataRoot?: string | undefined;
 }
 
 /** Everything a user logs in with. Secret. */
@@ -30,7 +33,7 @@ export interface WorkbenchCredentials {
   rdp?: Record<string, string> | undefined;
 }
 
-/** The outputs every workbench exposes, under the same names and in the same shape. */
+/** The outputs of the shared pipeline (ready -> apps -> outputs), the same on every target. */
 export interface WorkbenchOutputs {
   /** Public IP or host name the users connect to (127.0.0.1 for the local target). */
   address: pulumi.Output<string>;
@@ -44,8 +47,6 @@ export interface WorkbenchOutputs {
   appUrls: pulumi.Output<Record<string, string>>;
   /** Per app: its generated password or token; per user: the RDP password when rdp is on. Secret. */
   credentials: pulumi.Output<WorkbenchCredentials>;
-  /** The VM's list price, when the size catalog has it. */
-  estimate: pulumi.Output<CostEstimate | undefined>;
   /**
    * Per app: how VS Code's Dev Containers attach to its running container over the SSH host
    * (`docker.environment.DOCKER_HOST = ssh://<alias>`, the sshConfig alias) and the attached-container
@@ -54,6 +55,27 @@ export interface WorkbenchOutputs {
   devcontainers: pulumi.Output<Record<string, DevContainerAttach>>;
   /** Per storage mount: where its data is (on the host and in every app container), its source, and who may use it. */
   storage: pulumi.Output<Record<string, StorageMountInfo>>;
+}
+
+/**
+ * What a target's deploy hook returns: the pipeline's outputs and what the target's host adds.
+ * Where a target has no such thing the field is left out (the Workbench then outputs undefined).
+ */
+export interface TargetHostOutputs extends WorkbenchOutputs {
+  /** How the NVIDIA driver reaches the host (azure-extension, bootstrap-r580, preinstalled, none, ...). */
+  driverInstall: pulumi.Output<string>;
+  /** The machine's id: Azure VM id, EC2 instance id, SoftLayer guest id; new whenever the machine is replaced. */
+  machineId?: pulumi.Output<string> | undefined;
+  /** The persistent /data disk: Azure managed disk id, EBS volume id, SoftLayer portable storage id. */
+  dataDiskId?: pulumi.Output<string> | undefined;
+  /** The machine's cloud identity to grant storage to: Azure principal id, AWS instance role ARN. */
+  identity?: pulumi.Output<string> | undefined;
+  /** The machine's DNS name (Azure public IP label, EC2 public DNS, SoftLayer FQDN). */
+  fqdn?: pulumi.Output<string> | undefined;
+  /** Starts the machine again after an idle stop, the daily schedule or an eviction. */
+  resumeCommand?: pulumi.Output<string> | undefined;
+  /** Further facts of the host by name (Azure: resourceGroupName; AWS: amiId; local: prepareCommand). */
+  hostDetails?: pulumi.Output<Record<string, string>> | undefined;
 }
 
 /**

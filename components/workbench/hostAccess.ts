@@ -9,8 +9,6 @@ import * as tls from "@pulumi/tls";
 import { generateEd25519OpenSsh } from "../access/keys";
 import { gzipUserData, renderCloudInit } from "../bootstrap";
 import type { WorkbenchSpec } from "../config/spec";
-import { softLayerUserData } from "../hosts/softlayer/userdata";
-import { assertNever, type UserDataLimit } from "../targets";
 
 export interface HostAccess {
   hostKey: tls.PrivateKey;
@@ -59,21 +57,6 @@ export function userDataStandIn(spec: WorkbenchSpec): string {
 /** The gzip size of this spec's user data, estimated before any resource exists (see userDataStandIn). */
 export function estimatedUserDataGzipBytes(spec: WorkbenchSpec): number {
   return gzipUserData(userDataStandIn(spec)).length;
-}
-
-/** The bytes a cloud counts for this document: gzipped, or raw when raw fits and the cloud takes raw. */
-export function userDataBytesSent(text: string, limit: UserDataLimit): number {
-  const raw = Buffer.byteLength(text, "utf8");
-  switch (limit.encoding) {
-    case "raw-or-gzip":
-      return raw <= limit.maxBytes ? raw : gzipUserData(text).length;
-    case "gzip":
-      return gzipUserData(text).length;
-    case "mime-gzip-base64":
-      return Buffer.byteLength(softLayerUserData(text), "utf8");
-    default:
-      return assertNever(limit.encoding, "user-data encoding");
-  }
 }
 
 /** A hash of the user data for the ready check's triggers: a new bootstrap to wait for. Secret, like the user data. */

@@ -7,7 +7,6 @@ import type * as random from "@pulumi/random";
 import type { AnalysisApps } from "../apps/analysisApps";
 import { devContainerAttach } from "../apps/devcontainer";
 import { knownHostsLine, sshConfigBlock } from "../access/openssh";
-import { CostEstimate, estimateCost } from "../config/estimate";
 import type { WorkbenchSpec } from "../config/spec";
 import { storageMountInfo } from "../storage/mounts";
 import type { WorkbenchCredentials, WorkbenchOutputs } from "./args";
@@ -39,13 +38,12 @@ export function remoteOutputs(
     tunnels: apps.tunnels,
     appUrls: apps.urls,
     credentials: credentialsOf(apps, rdpPasswords, spec.rdp),
-    estimate: pulumi.output(estimateCost(spec)),
     devcontainers: pulumi.output(devContainerAttach(spec.apps, name)),
     storage: pulumi.output(storageMountInfo(spec)),
   };
 }
 
-/** The same outputs for apps on this machine: no SSH, no tunnel, no price. */
+/** The same outputs for apps on this machine: no SSH, no tunnel. */
 export function localOutputs(apps: AnalysisApps, spec: WorkbenchSpec): WorkbenchOutputs {
   return {
     address: pulumi.output("127.0.0.1"),
@@ -54,7 +52,6 @@ export function localOutputs(apps: AnalysisApps, spec: WorkbenchSpec): Workbench
     tunnels: pulumi.output({} as Record<string, string>),
     appUrls: apps.urls,
     credentials: credentialsOf(apps, {}, false),
-    estimate: pulumi.output(undefined as CostEstimate | undefined),
     devcontainers: pulumi.output(devContainerAttach(spec.apps, undefined)),
     storage: pulumi.output(storageMountInfo(spec)),
   };

@@ -5,12 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { planAppBuilds } from "../apps/imageBuild";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
-import { q } from "../config/grammar";
-import { TARGETS, type Target, type WorkbenchSpec } from "../config/spec";
-import { TARGET_RECORDS, UserDataLimit } from "../targets";
+import type { WorkbenchSpec } from "../config/spec";
+import { findTargetRules, targetRules, type UserDataLimit } from "../config/targetRules";
 import type { WorkbenchArgs } from "./args";
 import { deployerPrivateKey } from "./deployerKey";
-import { userDataBytesSent, userDataStandIn } from "./hostAccess";
+import { userDataStandIn } from "./hostAccess";
 
 /** A workbench's validated config and the deployer's key. */
 export interface PreparedWorkbench {
@@ -27,7 +26,7 @@ export function targetOf(config: unknown): unknown {
 /** Validates the config with the provider's configured location; raises before any resource exists. */
 export function validateWorkbenchArgs(args: WorkbenchArgs): WorkbenchSpec {
   const target = targetOf(args.config);
-  const locationKey = typeof target === "string" && target in TARGET_RECORDS ? TARGET_RECORDS[target as Target].locationKey : undefined;
+  const locationKey = typeof target === "string" ? findTargetRules(target)?.locationKey : undefined;
   const [namespace, key] = locationKey?.split(":") ?? [];
   const region = args.region ?? (locationKey ? new pulumi.Config(namespace).get(key) : undefined);
   return parseWorkbenchConfig(args.config, { region });
@@ -35,7 +34,7 @@ export function validateWorkbenchArgs(args: WorkbenchArgs): WorkbenchSpec {
 
 /** The config problem when the rendered user data cannot fit the cloud's limit, else undefined. */
 export function userDataLimitProblem(text: string, limit: UserDataLimit): string | undefined {
-  const bytes = userDataBytesSent(text, limit);
+  const bytes = limit.sentBytes(text);
   if (bytes <= limit.maxBytes) return undefined;
   const gzipped = limit.encoding === "mime-gzip-base64" ? " gzipped, in base64" : limit.encoding === "gzip" || bytes !== Buffer.byteLength(text, "utf8") ? " gzipped" : "";
   return (
@@ -45,19 +44,14 @@ export function userDataLimitProblem(text: string, limit: UserDataLimit): string
 }
 
 /**
- * Parses the config for one target's component, checks the user data against the cloud's limit
- * and reads the deployer's key, raising before any resource is registered: call it before
- * `super()`. Logs the accepted-but-risky choices as warnings.
+ * Parses the config, checks the user data against the cloud's limit and reads the deployer's key,
+ * raising before any resource is registered: call it before `super()`. Logs the
+ * accepted-but-risky choices as warnings.
  */
-export function prepareWorkbench(args: WorkbenchArgs, target: Target): PreparedWorkbench {
-  const given = targetOf(args.config);
-  // Another target's config would fail on keys this one does not know: name the real mistake first.
-  if (typeof given === "string" && (TARGETS as readonly string[]).includes(given) && given !== target) {
-    throw new WorkbenchConfigError([`workbench.target: ${q(given)} given to the ${target} workbench; use the matching component or set target: ${target}`]);
-  }
+export function prepareWorkbench(args: WorkbenchArgs): PreparedWorkbench {
   const spec = validateWorkbenchArgs(args);
   // A cloud's limit, checked on a stand-in document of the same size (the real one needs the host key).
-  const limit = TARGET_RECORDS[target].userDataLimit;
+  const limit = targetRules(spec.target).userDataLimit;
   const problem = limit ? userDataLimitProblem(userDataStandIn(spec), limit) : undefined;
   if (problem) throw new WorkbenchConfigError([problem]);
   // The builds' project files (build.dockerfile, build.files) must exist inside the project.

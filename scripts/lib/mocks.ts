@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 // Internal, but stable for years: the wire decoding the mock monitor itself uses.
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
-import { generateEd25519OpenSsh } from "../../test/support/mockKeys";
+import { generateEd25519OpenSsh } from "../../components/access/keys";
 
 /** The marker Pulumi's wire format puts on a secret value. */
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -32,6 +32,8 @@ export interface Registration {
   retainOnDelete: boolean;
   /** Per input, the URNs of the resources its value came from. */
   propertyDependencies: Record<string, string[]>;
+  /** The aliases sent with it (alias specs: a former type or name), e.g. `[{ type: "gpu-workbench:index:AzureWorkbench" }]`. */
+  aliases: { type?: string; name?: string }[];
 }
 
 export interface Invocation {
@@ -209,6 +211,10 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       propertyDependencies: Object.fromEntries(
         [...req.getPropertydependenciesMap().entries()].map(([k, v]) => [k, v.getUrnsList()] as [string, string[]]),
       ),
+      aliases: req.getAliasesList().map((a) => {
+        const spec = a.getSpec();
+        return spec ? { ...(spec.getType() ? { type: spec.getType() } : {}), ...(spec.getName() ? { name: spec.getName() } : {}) } : {};
+      }),
     };
     recorder.registrations.push(reg);
     original(req, (err, res) => {
@@ -239,6 +245,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProvider(): string;
   getObject(): unknown;
+  getAliasesList(): { getSpec(): { getType(): string; getName(): string } | undefined }[];
 }
 
 /** Resolves an Output's value under the mocks (or undefined when unknown). */

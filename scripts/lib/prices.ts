@@ -13,7 +13,7 @@
  * - AWS spot: the feed behind the EC2 Spot pricing page (spot.js, `callback({...})`): one Linux
  *   price per region and size. It is not a documented API, so the table says so.
  */
-import type { PriceTable, RegionPrice } from "../../components/config/sizes/types";
+import type { PriceTable, RegionPrice } from "../../components/config/sizes";
 
 /** size -> region -> what was found (either part may be missing). */
 export type PriceFindings = Record<string, Record<string, { onDemand?: number; spot?: number[] }>>;

@@ -3,14 +3,12 @@ import * as crypto from "crypto";
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { redactUserData } from "../../components/bootstrap";
-import { cloudConfigOf } from "../../components/hosts/softlayer/userdata";
-import { timeToReady } from "../../components/bootstrap/timeToReady";
+import { cloudConfigOf } from "../../components/targets/softlayer/userdata";
+import type { TimeToReady } from "../../components/bootstrap/timeToReady";
 import type { CostEstimate } from "../../components/config/estimate";
 import { ASSUMED_START, WEEKDAYS_PER_MONTH } from "../../components/config/estimate";
-import { parseWorkbenchConfig } from "../../components/config/parse";
-import { TARGETS, type Target, type WorkbenchSpec } from "../../components/config/spec";
-import { monthForSpec } from "../../components/config/usage";
-import { TARGET_RECORDS } from "../../components/targets";
+import { findTargetRules } from "../../components/config/targetRules";
+import type { MonthEstimate, WorkbenchEstimate } from "../../components/config/usage";
 import { Registration, SECRET_SIG, SECRET_SIG_KEY } from "./mocks";
 import { STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER } from "../../components/storage/mounts";
 
@@ -116,7 +114,7 @@ export async function resolveOutputs(exports: Record<string, unknown>): Promise<
 
 /** " (EC2's user-data limit: 16384 bytes, sent gzipped)", from the target's record; "" where none. */
 function userDataLimitNote(target: string): string {
-  const limit = TARGETS.includes(target as Target) ? TARGET_RECORDS[target as Target].userDataLimit : undefined;
+  const limit = findTargetRules(target)?.userDataLimit;
   if (!limit) return "";
   const how = { gzip: "sent gzipped", "raw-or-gzip": "gzipped only when needed", "mime-gzip-base64": "sent gzipped, in base64, in a MIME message" }[limit.encoding];
   return ` (${limit.name}: ${limit.maxBytes} bytes, ${how})`;
@@ -138,14 +136,17 @@ export function renderText(plan: Plan): string {
   walk(undefined, "");
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) {
-    if (k === "estimate") continue;
+    if (k === "estimate" || k === "timeToReady") continue;
     lines.push(...outputLines(k, v, "  "));
   }
   for (const u of plan.userData) {
     lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${userDataLimitNote(plan.target)}`);
   }
-  const est = plan.outputs.estimate as CostEstimate | undefined;
+  const est = plan.outputs.estimate as WorkbenchEstimate | undefined;
   if (est && typeof est === "object") lines.push("", ...estimateLines(est));
+  if (est && typeof est === "object" && est.month) lines.push("", ...monthLines(est.month));
+  const ready = plan.outputs.timeToReady as TimeToReady | undefined;
+  if (ready && typeof ready === "object") lines.push("", ...readyLines(ready));
   return lines.join("\n") + "\n";
 }
 
@@ -237,39 +238,27 @@ function grantSummary(r: PlanResource): string[] {
   return [];
 }
 
-/**
- * The text plan's models, from the stack's parsed config (not part of --json): the reference
- * team's month under the chosen stop settings (components/config/usage.ts) and the modeled time
- * to ready (components/bootstrap/timeToReady.ts). Empty when the config does not parse.
- */
-export function monthAndReadyText(values: Record<string, string>): string {
-  let spec: WorkbenchSpec;
-  try {
-    const raw = JSON.parse(values["gpu-workbench:workbench"] ?? "null") as { target?: string } | null;
-    const key = TARGETS.includes(raw?.target as Target) ? TARGET_RECORDS[raw!.target as Target].locationKey : undefined;
-    spec = parseWorkbenchConfig(raw, { region: key ? values[key] : undefined });
-  } catch {
-    return "";
+/** The reference team's month under the stack's stop settings (the estimate output's `month`). */
+export function monthLines(month: MonthEstimate): string[] {
+  const lines = ["Month for the reference team (USD; disks and the IP bill while the machine is stopped):"];
+  const width = Math.max(...month.scenarios.map((s) => s.name.length));
+  for (const s of month.scenarios) {
+    lines.push(
+      `  ${s.name.padEnd(width)}  ${s.hours.toFixed(1).padStart(5)} h  $${s.compute.toFixed(2).padStart(8)} + $${s.fixed.toFixed(2)} = $${s.total.toFixed(2).padStart(8)}  ${s.percentOfAlwaysOn.toFixed(1).padStart(5)}%${s.chosen ? "  <- your settings" : ""}`,
+    );
   }
-  const lines: string[] = [];
-  const month = monthForSpec(spec);
-  if (month) {
-    lines.push("", "Month for the reference team (USD; disks and the IP bill while the machine is stopped):");
-    const width = Math.max(...month.scenarios.map((s) => s.name.length));
-    for (const s of month.scenarios) {
-      lines.push(
-        `  ${s.name.padEnd(width)}  ${s.hours.toFixed(1).padStart(5)} h  $${s.compute.toFixed(2).padStart(8)} + $${s.fixed.toFixed(2)} = $${s.total.toFixed(2).padStart(8)}  ${s.percentOfAlwaysOn.toFixed(1).padStart(5)}%${s.chosen ? "  <- your settings" : ""}`,
-      );
-    }
-    lines.push(`  billed while stopped: ${month.fixedCosts.map((c) => `${c.label} $${c.monthly.toFixed(2)}`).join(", ")}`);
-    for (const m of month.model) lines.push(`  model: ${m}`);
-    for (const n of month.notes) lines.push(`  note: ${n}`);
-  }
-  const ready = timeToReady(spec);
-  lines.push("", `Time to ready (modeled): about ${ready.totalMinutes} min`);
+  lines.push(`  billed while stopped: ${month.fixedCosts.map((c) => `${c.label} $${c.monthly.toFixed(2)}`).join(", ")}`);
+  for (const m of month.model) lines.push(`  model: ${m}`);
+  for (const n of month.notes) lines.push(`  note: ${n}`);
+  return lines;
+}
+
+/** The modeled time to ready (the timeToReady output), one line a step. */
+export function readyLines(ready: TimeToReady): string[] {
+  const lines = [`Time to ready (modeled): about ${ready.totalMinutes} min`];
   for (const s of ready.steps) {
     lines.push(`  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(1)} min${s.background ? " (background)" : ""}  ${s.note}`);
   }
   for (const a of ready.assumptions) lines.push(`  figures: ${a}`);
-  return lines.join("\n") + "\n";
+  return lines;
 }

@@ -10,7 +10,7 @@ import { installMocks, MockRecorder, mockIp, Registration, SECRET_SIG, SECRET_SI
 import { DANIEL_KEY, MINJI_KEY, rawConfig } from "../support/fixtures";
 
 let recorder: MockRecorder;
-let AwsWorkbench: typeof import("../../components/workbench/aws").AwsWorkbench;
+let AwsWorkbench: typeof import("../../components/targets/aws/host").AwsWorkbench;
 let WorkbenchConfigError: typeof import("../../components/config/parse").WorkbenchConfigError;
 
 /** Resource options the recorder does not keep, by resource name. */
@@ -40,7 +40,7 @@ beforeAll(async () => {
     });
     inner(req, cb);
   };
-  ({ AwsWorkbench } = await import("../../components/workbench/aws"));
+  ({ AwsWorkbench } = await import("../../components/targets/aws/host"));
   ({ WorkbenchConfigError } = await import("../../components/config/parse"));
 });
 
@@ -357,7 +357,7 @@ describe("the data volume does not depend on the user data", () => {
 
 describe("AwsGpuInstance on its own", () => {
   test("a pinned amiId skips the SSM lookup; os ubuntu-24.04 picks the 24.04 DLAMI parameter", async () => {
-    const { AwsGpuInstance } = await import("../../components/hosts/aws");
+    const { AwsGpuInstance } = await import("../../components/targets/aws/instance");
     const before = recorder.invocations.filter((i) => i.token === "aws:ssm/getParameter:getParameter").length;
     const pinned = new AwsGpuInstance("pinned", {
       instanceType: "g6.xlarge", gpu: true, os: "ubuntu-24.04", region: "us-west-2", amiId: "ami-0123456789abcdef0",

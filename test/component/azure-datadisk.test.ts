@@ -17,7 +17,7 @@ interface Run {
 
 async function run(users: Record<string, unknown>[]): Promise<Run> {
   const rec: MockRecorder = await installMocks({ stack: "azure-t4", preview: true });
-  const { AzureWorkbench } = await import("../../components/workbench/azure");
+  const { AzureWorkbench } = await import("../../components/targets/azure/host");
   const wb = new AzureWorkbench("wb", { config: rawConfig({ users }) as never, region: "koreacentral" });
   await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
   let n = -1;

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockRecorder, Registration, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { DANIEL_KEY, rawConfig } from "../support/fixtures";
-import type { AzureWorkbench as AzureWorkbenchT } from "../../components/workbench/azure";
+import type { AzureWorkbench as AzureWorkbenchT } from "../../components/targets/azure/host";
 
 let rec: MockRecorder;
 let AzureWorkbench: typeof AzureWorkbenchT;
@@ -21,7 +21,7 @@ beforeAll(async () => {
     options.set(req.getName(), { retainOnDelete: req.getRetainondelete(), deleteBeforeReplace: req.getDeletebeforereplace(), replaceOnChanges: req.getReplaceonchangesList() });
     original(req, cb);
   };
-  ({ AzureWorkbench } = await import("../../components/workbench/azure"));
+  ({ AzureWorkbench } = await import("../../components/targets/azure/host"));
 });
 
 interface OptionsRequest {

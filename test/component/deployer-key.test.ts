@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockRecorder, SECRET_SIG, SECRET_SIG_KEY, valueOf } from "../../scripts/lib/mocks";
 import { rawConfig } from "../support/fixtures";
 import { generateEd25519OpenSsh } from "../support/mockKeys";
-import type { AzureWorkbench as AzureWorkbenchT } from "../../components/workbench/azure";
+import type { AzureWorkbench as AzureWorkbenchT } from "../../components/targets/azure/host";
 
 let rec: MockRecorder;
 let AzureWorkbench: typeof AzureWorkbenchT;
@@ -17,7 +17,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-key-"));
 
 beforeAll(async () => {
   rec = await installMocks({ stack: "up", preview: false });
-  ({ AzureWorkbench } = await import("../../components/workbench/azure"));
+  ({ AzureWorkbench } = await import("../../components/targets/azure/host"));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

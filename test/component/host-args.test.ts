@@ -8,15 +8,15 @@ import { installMocks, MockRecorder, unwrapSecrets, valueOf } from "../../script
 import { DANIEL_KEY } from "../support/fixtures";
 
 let recorder: MockRecorder;
-let AwsGpuInstance: typeof import("../../components/hosts/aws").AwsGpuInstance;
-let AzureGpuVm: typeof import("../../components/hosts/azure").AzureGpuVm;
+let AwsGpuInstance: typeof import("../../components/targets/aws/instance").AwsGpuInstance;
+let AzureGpuVm: typeof import("../../components/targets/azure/vm").AzureGpuVm;
 
 beforeAll(async () => {
   recorder = await installMocks({ stack: "host-args", preview: false });
   // The mocks answer AWS calls in the region the provider is configured for, as AWS would.
   pulumi.runtime.setConfig("aws:region", "ap-northeast-2");
-  ({ AwsGpuInstance } = await import("../../components/hosts/aws"));
-  ({ AzureGpuVm } = await import("../../components/hosts/azure"));
+  ({ AwsGpuInstance } = await import("../../components/targets/aws/instance"));
+  ({ AzureGpuVm } = await import("../../components/targets/azure/vm"));
 });
 
 async function settle(): Promise<void> {

@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkbenchConfigArgs } from "../../components/config/args";
 import { WorkbenchConfigError } from "../../components/config/parse";
-import { LocalWorkbench } from "../../components/workbench/local";
+import { LocalWorkbench } from "../../components/targets/local/host";
 import { DANIEL_KEY, rawConfig } from "../support/fixtures";
 
 interface Registered {

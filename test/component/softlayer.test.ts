@@ -5,11 +5,11 @@
  * before it is replaced, and the outputs a remote target needs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cloudConfigOf } from "../../components/hosts/softlayer/userdata";
+import { cloudConfigOf } from "../../components/targets/softlayer/userdata";
 import { installMocks, MockRecorder, mockIp, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { generateEd25519OpenSsh } from "../support/mockKeys";
 import { DANIEL_KEY, MINJI_KEY, rawConfig } from "../support/fixtures";
-import type { SoftLayerVirtualGuest as Guest, SoftLayerVirtualGuestArgs } from "../../components/hosts/softlayer";
+import type { SoftLayerVirtualGuest as Guest, SoftLayerVirtualGuestArgs } from "../../components/targets/softlayer";
 
 const SENTINEL_KEY = "sentinel-api-key-7e6d5c4b3a29";
 let recorder: MockRecorder;
@@ -33,7 +33,7 @@ beforeAll(async () => {
     options.set(req.getName(), { retainOnDelete: req.getRetainondelete(), deleteBeforeReplace: req.getDeletebeforereplace(), dependencies: req.getDependenciesList() });
     inner(req, cb);
   };
-  ({ SoftLayerVirtualGuest } = await import("../../components/hosts/softlayer"));
+  ({ SoftLayerVirtualGuest } = await import("../../components/targets/softlayer"));
   ({ renderCloudInit } = await import("../../components/bootstrap"));
   ({ parseWorkbenchConfig, IMPLEMENTED_TARGETS } = await import("../../components/config"));
 });

@@ -7,7 +7,7 @@ import { bootstrapScripts } from "../../components/bootstrap";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import { installMocks, MockRecorder, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { DANIEL_KEY, MINJI_KEY } from "../support/fixtures";
-import type { SshWorkbench as SshWorkbenchT } from "../../components/workbench/ssh";
+import type { SshWorkbench as SshWorkbenchT } from "../../components/targets/ssh/host";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI";
 const RAW = {
@@ -33,7 +33,7 @@ beforeAll(async () => {
     dependencies.set(req.getName(), req.getDependenciesList().map((urn) => urn.split("::").pop()!));
     original(req, cb);
   };
-  const { SshWorkbench } = await import("../../components/workbench/ssh");
+  const { SshWorkbench } = await import("../../components/targets/ssh/host");
   wb = new SshWorkbench("lab", { config: RAW as never });
   await Promise.all([valueOf(wb.credentials), valueOf(wb.appUrls)]);
 });

@@ -38,7 +38,7 @@ async function declaredCommands(config: Record<string, unknown>): Promise<Declar
     "e2e",
     false,
   );
-  const { SshWorkbench } = await import("../../components/workbench/ssh");
+  const { SshWorkbench } = await import("../../components/targets/ssh/host");
   new SshWorkbench("lab", { config: config as never });
   // Registrations arrive asynchronously: wait until they stop (bounded).
   for (let n = -1, i = 0; (n !== found.length || found.length === 0) && i < 50; i++) {

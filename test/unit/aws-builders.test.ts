@@ -3,7 +3,7 @@ import * as zlib from "zlib";
 import {
   accountOfArn, amiParameterName, availabilityZoneFor, checkUserDataSize, dailyCron, EGRESS_ALL, ingressRules,
   schedulerAssumeRolePolicy, stopInstancePolicy, stopInstancesInput, userDataBase64,
-} from "../../components/hosts/aws-builders";
+} from "../../components/targets/aws/builders";
 
 describe("amiParameterName", () => {
   test("GPU sizes boot the Deep Learning Base OSS NVIDIA Driver GPU AMI", () => {

@@ -2,7 +2,7 @@ import * as zlib from "zlib";
 import {
   AZURE_CUSTOM_DATA_MAX_BYTES, azureAdminNameProblem, dataDiskCaching, azureVmName, dnsLabelFor, encodeCustomData, nsgRules, secureBootFor,
   shutdownTime,
-} from "../../components/hosts/azure-rules";
+} from "../../components/targets/azure/rules";
 
 describe("nsgRules", () => {
   it("opens only SSH, only to allowedCidrs, by default", () => {

@@ -4,7 +4,7 @@
  */
 import { estimateCost, scheduledHoursPerMonth } from "../../components/config/estimate";
 import { parseWorkbenchConfig } from "../../components/config/parse";
-import { awsSizes } from "../../components/config/sizes/aws";
+import { awsSizes } from "../../components/targets/aws/sizes";
 import { estimateLines } from "../../scripts/lib/render";
 import { rawConfig } from "../support/fixtures";
 

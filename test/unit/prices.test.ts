@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { awsSizes } from "../../components/config/sizes/aws";
-import { azureSizes } from "../../components/config/sizes/azure";
+import { awsSizes } from "../../components/targets/aws/sizes";
+import { azureSizes } from "../../components/targets/azure/sizes";
 import {
   awsFindingsFromOfferCsv, awsFindingsFromOfferJson, awsOfferUrl, awsSpotFindings, azureFindings, azureQueryUrl, csvFields,
   mergeFindings, renderPriceModule, AWS_SPOT_URL,

@@ -3,7 +3,7 @@
  * disk), each problem with its exact message.
  */
 import { estimateCost, IMPLEMENTED_TARGETS, parseWorkbenchConfig, SOFTLAYER_DATACENTERS, softLayerSizes, WorkbenchConfigError } from "../../components/config";
-import { flavorBootDiskGb } from "../../components/config/sizes/softlayer";
+import { flavorBootDiskGb } from "../../components/targets/softlayer/sizes";
 import * as path from "path";
 import { readStackConfig } from "../../scripts/lib/stackConfig";
 import { rawConfig } from "../support/fixtures";

@@ -12,8 +12,8 @@ import { renderCloudInit } from "../../components/bootstrap";
 import { IMPLEMENTED_TARGETS, parseWorkbenchConfig } from "../../components/config";
 import {
   guestTags, hostnameFor, portableStoragePrice, privateNetworkOnly, ruleChanges, securityGroupRules,
-} from "../../components/hosts/softlayer/builders";
-import { checkSoftLayerUserData, cloudConfigOf, SOFTLAYER_USER_DATA_LIMIT_BYTES, softLayerUserData } from "../../components/hosts/softlayer/userdata";
+} from "../../components/targets/softlayer/builders";
+import { checkSoftLayerUserData, cloudConfigOf, SOFTLAYER_USER_DATA_LIMIT_BYTES, softLayerUserData } from "../../components/targets/softlayer/userdata";
 import { fakeSecrets, toolAvailable, USER_KEYS, USER_NAMES } from "../support/bootstrap-fixtures";
 
 describe("security-group rules", () => {

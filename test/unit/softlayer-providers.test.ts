@@ -7,8 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   diskAttachmentProvider, GuestInputs, guestProvider, portableStorageProvider, ProviderOptions, ResourceInitError, securityGroupProvider, sshKeyProvider,
-} from "../../components/hosts/softlayer/providers";
-import { guestTemplate, securityGroupRules, sha256 } from "../../components/hosts/softlayer/builders";
+} from "../../components/targets/softlayer/providers";
+import { guestTemplate, securityGroupRules, sha256 } from "../../components/targets/softlayer/builders";
 import { FAKE_API_KEY, FAKE_USER, portablePriceId, SoftLayerFake } from "../support/softlayerFake";
 import { DANIEL_KEY, MINJI_KEY } from "../support/fixtures";
 

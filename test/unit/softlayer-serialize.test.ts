@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import Module from "module";
 import * as pulumi from "@pulumi/pulumi";
-import { diskAttachmentProvider, guestProvider, portableStorageProvider, securityGroupProvider, sshKeyProvider } from "../../components/hosts/softlayer/providers";
+import { diskAttachmentProvider, guestProvider, portableStorageProvider, securityGroupProvider, sshKeyProvider } from "../../components/targets/softlayer/providers";
 import { FAKE_API_KEY, FAKE_USER, SoftLayerFake } from "../support/softlayerFake";
 
 const SENTINEL_USER = "SL-SENTINEL-USER-4711";

@@ -5,9 +5,9 @@
  */
 import * as crypto from "crypto";
 import { TARGETS } from "../../components/config/spec";
-import { aliasedArg, inboundPorts, scheduleTimeZone } from "../../components/hosts/hostArgs";
-import { ingressRules } from "../../components/hosts/aws-builders";
-import { nsgRules } from "../../components/hosts/azure-rules";
+import { aliasedArg, inboundPorts, scheduleTimeZone } from "../../components/targets/hostArgs";
+import { ingressRules } from "../../components/targets/aws/builders";
+import { nsgRules } from "../../components/targets/azure/rules";
 import { CLOUD_TARGETS, TARGET_RECORDS } from "../../components/targets";
 import { userDataLimitProblem } from "../../components/workbench/prepare";
 import { gzipUserData } from "../../components/bootstrap";

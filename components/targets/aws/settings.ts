@@ -1,0 +1,29 @@
+/** `workbench.aws`: the AWS target's own keys, read by its validate hook. */
+import { availabilityZoneProblem, q } from "../../config/grammar";
+import type { WorkbenchSpec } from "../../config/spec";
+import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
+
+export interface AwsSettings {
+  /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
+  subnetId: string | undefined;
+  /** e.g. "ap-northeast-2a"; undefined lets the region pick "<region>a". */
+  availabilityZone: string | undefined;
+}
+
+/** The AWS settings of a spec whose target is aws. */
+export function awsSettings(spec: WorkbenchSpec): AwsSettings {
+  return spec.settings as unknown as AwsSettings;
+}
+
+export function validateAws(input: TargetConfigInput): TargetConfigOutput {
+  const raw = input.raw.aws === undefined ? {} : input.object("workbench.aws", input.raw.aws, ["subnetId", "availabilityZone"]) ?? {};
+  const subnetId = raw.subnetId === undefined ? undefined : input.string("workbench.aws.subnetId", raw.subnetId);
+  if (subnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) {
+    input.fail("workbench.aws.subnetId", `${q(subnetId)} is not a subnet id; expected subnet-0123456789abcdef0`);
+  }
+  const availabilityZone = raw.availabilityZone === undefined ? undefined : input.string("workbench.aws.availabilityZone", raw.availabilityZone);
+  const azProblem = availabilityZone !== undefined && input.region ? availabilityZoneProblem(availabilityZone, input.region) : undefined;
+  if (azProblem) input.fail("workbench.aws.availabilityZone", azProblem);
+  const settings: AwsSettings = { subnetId, availabilityZone };
+  return { settings: { ...settings } };
+}

@@ -1,0 +1,92 @@
+/**
+ * `target: azure`: the VM booted with the workbench's cloud-init, its ADLS Gen2 mounts, then the
+ * shared pipeline: ready -> apps -> outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AzureGpuVm, AzureGpuVmArgs } from "./vm";
+import { AdlsGen2Storage } from "../../storage/adls";
+import { azureResumeCommand, azureVmName } from "./rules";
+import { azureSettings } from "./settings";
+import { deployerUser, WorkbenchSpec } from "../../config/spec";
+import type { TargetHostOutputs, WorkbenchArgs } from "../../workbench/args";
+import { createHostAccess, userDataHash } from "../../workbench/hostAccess";
+import { remotePipeline } from "../../workbench/pipeline";
+import type { PreparedWorkbench } from "../../workbench/prepare";
+
+/** Driver installs (extension or GRID), CUDA, Docker and 20 GB image pulls: allow 45 minutes. */
+const READY_TIMEOUT_SECONDS = 2700;
+
+/** AzureGpuVm's arguments from a parsed spec (its location set: the parser requires it) and the rendered user data. */
+export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulumi.Input<string>): AzureGpuVmArgs {
+  const admin = deployerUser(spec);
+  return {
+    location: spec.region!,
+    size: spec.size,
+    os: spec.os,
+    spot: spec.spot,
+    osDiskGb: spec.osDiskGb,
+    dataDiskGb: spec.dataDiskGb,
+    allowedCidrs: spec.allowedCidrs,
+    rdp: spec.rdp,
+    exposedPorts: spec.apps.filter((a) => a.expose).map((a) => a.hostPort),
+    autoShutdownTime: spec.autoShutdown?.time,
+    autoShutdownTimeZone: spec.autoShutdown?.timeZone,
+    tags: spec.tags,
+    resourceGroupName: azureSettings(spec).resourceGroupName,
+    subnetId: azureSettings(spec).subnetId,
+    vnetCidr: azureSettings(spec).vnetCidr,
+    subnetCidr: azureSettings(spec).subnetCidr,
+    driverInstall: spec.driverInstall,
+    adminUsername: admin.name,
+    adminSshPublicKey: admin.sshPublicKey,
+    userData,
+    // The VM and its host name are the workbench's name (the program uses the stack name).
+    vmName: azureVmName(name),
+    selfDeallocate: spec.idleStop !== undefined,
+  };
+}
+
+/** The Azure VM and its ADLS Gen2 mounts, then the shared pipeline. */
+export function deployAzure(parent: pulumi.ComponentResource, name: string, prepared: PreparedWorkbench, args: WorkbenchArgs): TargetHostOutputs {
+  const { spec } = prepared;
+  const access = createHostAccess(parent, name, spec);
+  const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData), { parent });
+  // Each mount's filesystem and the grant to the VM's identity (a new account goes into the VM's group).
+  const storage = spec.storage.map(
+    (s) =>
+      new AdlsGen2Storage(
+        `${name}-storage-${s.name}`,
+        {
+          accountName: s.account!,
+          filesystem: s.container!,
+          create: s.create,
+          resourceGroupName: s.create ? host.resourceGroupName : s.resourceGroupName!,
+          location: spec.region,
+          principalId: host.principalId,
+          readOnly: s.readOnly,
+          tags: { ...spec.tags, "gpu-workbench": name },
+        },
+        { parent },
+      ),
+  );
+  return {
+    ...remotePipeline(parent, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords }, {
+      address: host.publicIp,
+      port: 22,
+      hostPublicKey: access.hostPublicKey,
+      hostId: host.vmId,
+      bootstrapTriggers: [userDataHash(access.userData)],
+      // The component, so all of its children: the VM, the data disk and the NVIDIA extension,
+      // whose driver install the bootstrap's ready check expects; and the storage grants its mounts need.
+      dependsOn: [host, ...storage],
+      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+    }),
+    driverInstall: host.driverInstall,
+    machineId: host.vmId,
+    dataDiskId: host.dataDiskId,
+    identity: host.principalId,
+    fqdn: host.fqdn,
+    resumeCommand: host.vmResourceId.apply(azureResumeCommand),
+    hostDetails: host.resourceGroupName.apply((resourceGroupName): Record<string, string> => ({ resourceGroupName })),
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * AzureGpuVm: one Linux GPU VM and only what it needs: resource group, network, NSG, static
+ * public IP with a DNS label, NIC, a separate data disk that outlives the VM, the NVIDIA driver
+ * extension where it applies, and the auto-shutdown schedule.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
+import * as devtestlab from "@pulumi/azure-native/devtestlab";
+import * as network from "@pulumi/azure-native/network";
+import * as resources from "@pulumi/azure-native/resources";
+import {
+  AZURE_DRIVER_INSTALLS, AZURE_IMAGES, azureVmName, dataDiskCaching, dnsLabelFor, encodeCustomData, NVIDIA_EXTENSION, nsgRules,
+  secureBootFor, shutdownTime,
+} from "./rules";
+import { AzureVmSelfDeallocate } from "./deallocate";
+import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "../hostArgs";
+
+export interface AzureGpuVmArgs extends CloudHostArgs {
+  /** Azure location of every resource, e.g. "koreacentral". */
+  location: pulumi.Input<string>;
+  /** Existing resource group name; unset creates one. */
+  resourceGroupName?: string | undefined;
+  /** Existing subnet resource id; unset creates a virtual network and subnet. */
+  subnetId?: string | undefined;
+  /** Address space of a created virtual network. Default "10.42.0.0/16". */
+  vnetCidr?: string | undefined;
+  /** Prefix of a created subnet. Default "10.42.1.0/24". */
+  subnetCidr?: string | undefined;
+  /**
+   * Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
+   * azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
+   * bootstrap-r580 | none. Decides the extension and Secure Boot.
+   */
+  driverInstall: string;
+  /** The VM's admin user (the deployer; the first admin of the workbench). */
+  adminUsername: string;
+  /** The admin's OpenSSH public key; password login is disabled. */
+  adminSshPublicKey: string;
+  /** VM and computer (host) name. Default: derived from the component name. */
+  vmName?: string | undefined;
+  /** Public IP DNS label. Default: the VM name plus a short stable hash. */
+  dnsLabel?: string | undefined;
+  /**
+   * Let the VM deallocate itself (idleStop): a custom role that allows only
+   * Microsoft.Compute/virtualMachines/deallocate/action, assigned to the VM's own identity at the
+   * VM's scope. Default false.
+   */
+  selfDeallocate?: boolean | undefined;
+  /** @deprecated Use `os`. */
+  osImage?: string | undefined;
+  /** @deprecated Use `userData`. */
+  customData?: pulumi.Input<string> | undefined;
+}
+
+/** The Linux GPU VM and its network, data disk, driver extension and shutdown schedule. */
+export class AzureGpuVm extends pulumi.ComponentResource {
+  /** The static public IP. */
+  public readonly publicIp: pulumi.Output<string>;
+  /** `<dnsLabel>.<location>.cloudapp.azure.com`. */
+  public readonly fqdn: pulumi.Output<string>;
+  /** The resource group that holds the VM (created or given). */
+  public readonly resourceGroupName: pulumi.Output<string>;
+  /** The VM's name in Azure. */
+  public readonly vmName: pulumi.Output<string>;
+  /** The VM's ARM resource id. */
+  public readonly vmResourceId: pulumi.Output<string>;
+  /** Azure's unique VM id (a GUID; new for every replaced VM). */
+  public readonly vmId: pulumi.Output<string>;
+  /** Principal id of the VM's system-assigned managed identity (for storage role assignments). */
+  public readonly principalId: pulumi.Output<string>;
+  /** The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete). */
+  public readonly dataDiskId: pulumi.Output<string>;
+  /** The network security group's resource id. */
+  public readonly networkSecurityGroupId: pulumi.Output<string>;
+  /** The driver strategy this VM was built for. */
+  public readonly driverInstall: pulumi.Output<string>;
+
+  constructor(name: string, args: AzureGpuVmArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Check the plain choices before anything is registered.
+    const size = args.size;
+    if (size === undefined) throw new Error("AzureGpuVm: size is required");
+    const osImage = aliasedArg("AzureGpuVm", "os", args.os, "osImage", args.osImage, false) ?? "ubuntu-22.04";
+    const image = AZURE_IMAGES[osImage];
+    if (!image) throw new Error(`AzureGpuVm: os ${JSON.stringify(osImage)} is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
+    const userData = aliasedArg("AzureGpuVm", "userData", args.userData, "customData", args.customData, true)!;
+    const shutdownTimeZone = scheduleTimeZone("AzureGpuVm", args.autoShutdownTimeZone, "windows");
+    if (!(AZURE_DRIVER_INSTALLS as readonly string[]).includes(args.driverInstall)) {
+      throw new Error(`AzureGpuVm: driverInstall ${JSON.stringify(args.driverInstall)} is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
+    }
+    const rules = nsgRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] });
+    const shutdown = args.autoShutdownTime === undefined ? undefined : shutdownTime(args.autoShutdownTime);
+    const vmName = azureVmName(args.vmName ?? name);
+    const dnsLabel = args.dnsLabel ?? dnsLabelFor(vmName, `${pulumi.getProject()}/${pulumi.getStack()}/${name}`);
+    super("gpu-workbench:index:AzureGpuVm", name, {}, opts);
+
+    const parent = { parent: this };
+    const location = args.location;
+    const tags = { ...(args.tags ?? {}), "gpu-workbench": name };
+
+    const resourceGroupName: pulumi.Output<string> = args.resourceGroupName !== undefined
+      ? pulumi.output(args.resourceGroupName)
+      // Retained too: deleting a resource group deletes everything in it, the retained data disk
+      // included (pulumi-azure-native #2522). `pulumi destroy` leaves the group with the disk in it.
+      : new resources.ResourceGroup(`${name}-rg`, { location, tags }, { ...parent, retainOnDelete: true }).name;
+
+    let subnetId: pulumi.Input<string>;
+    if (args.subnetId !== undefined) {
+      subnetId = args.subnetId;
+    } else {
+      // Subnets as their own resource, none inline: azure-native keeps them on vnet updates.
+      const vnet = new network.VirtualNetwork(`${name}-vnet`, {
+        resourceGroupName,
+        location,
+        addressSpace: { addressPrefixes: [args.vnetCidr ?? "10.42.0.0/16"] },
+        tags,
+      }, parent);
+      subnetId = new network.Subnet(`${name}-subnet`, {
+        resourceGroupName,
+        virtualNetworkName: vnet.name,
+        addressPrefix: args.subnetCidr ?? "10.42.1.0/24",
+      }, parent).id;
+    }
+
+    // Rules inline (no separate SecurityRule resources): the NSG is the whole truth.
+    const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName, location, securityRules: rules, tags }, parent);
+
+    const ip = new network.PublicIPAddress(`${name}-ip`, {
+      resourceGroupName,
+      location,
+      sku: { name: "Standard", tier: "Regional" },
+      publicIPAllocationMethod: "Static",
+      publicIPAddressVersion: "IPv4",
+      dnsSettings: { domainNameLabel: dnsLabel },
+      tags,
+    }, parent);
+
+    const nic = new network.NetworkInterface(`${name}-nic`, {
+      resourceGroupName,
+      location,
+      networkSecurityGroup: { id: nsg.id },
+      ipConfigurations: [{
+        name: "primary",
+        primary: true,
+        privateIPAllocationMethod: "Dynamic",
+        subnet: { id: subnetId },
+        publicIPAddress: { id: ip.id },
+      }],
+      tags,
+    }, parent);
+
+    // The data disk is its own resource: nothing here depends on customData, so a new cloud-init
+    // (which replaces the VM) leaves it alone; retainOnDelete keeps it even on `pulumi destroy`.
+    const dataDisk = new compute.Disk(`${name}-data`, {
+      resourceGroupName,
+      location,
+      sku: { name: "Premium_LRS" },
+      diskSizeGB: args.dataDiskGb,
+      creationData: { createOption: "Empty" },
+      tags: { ...tags, "gpu-workbench-role": "data" },
+    }, { parent: this, retainOnDelete: true });
+
+    // Secret in, secret out: customData carries the host's private key.
+    const customData = pulumi.secret(pulumi.output(userData).apply(encodeCustomData));
+
+    const vm = new compute.VirtualMachine(`${name}-vm`, {
+      resourceGroupName,
+      location,
+      vmName,
+      hardwareProfile: { vmSize: size },
+      storageProfile: {
+        imageReference: image,
+        osDisk: {
+          createOption: "FromImage",
+          diskSizeGB: args.osDiskGb,
+          caching: compute.CachingTypes.ReadWrite,
+          managedDisk: { storageAccountType: "Premium_LRS" },
+          deleteOption: "Delete",
+        },
+        // Attach the existing disk at LUN 0 (/dev/disk/azure/scsi1/lun0); Detach on VM delete.
+        dataDisks: [{
+          lun: 0,
+          createOption: "Attach",
+          managedDisk: { id: dataDisk.id },
+          caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
+          deleteOption: "Detach",
+        }],
+      },
+      osProfile: {
+        computerName: vmName,
+        adminUsername: args.adminUsername,
+        customData,
+        linuxConfiguration: {
+          disablePasswordAuthentication: true,
+          provisionVMAgent: true,
+          ssh: { publicKeys: [{ path: `/home/${args.adminUsername}/.ssh/authorized_keys`, keyData: args.adminSshPublicKey }] },
+        },
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+      // Managed storage for boot diagnostics: the serial log shows a failed boot without SSH.
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      identity: { type: compute.ResourceIdentityType.SystemAssigned },
+      securityProfile: {
+        securityType: "TrustedLaunch",
+        uefiSettings: { secureBootEnabled: secureBootFor(args.driverInstall), vTpmEnabled: true },
+      },
+      ...(args.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } } : {}),
+      tags,
+    }, {
+      parent: this,
+      // customData is immutable in Azure: a new one means a new VM. The old VM must go first, as
+      // the NIC and the data disk can be attached to one VM at a time.
+      replaceOnChanges: ["osProfile.customData"],
+      deleteBeforeReplace: true,
+    });
+
+    if (args.driverInstall === "azure-extension") {
+      new compute.VirtualMachineExtension(`${name}-nvidia`, {
+        resourceGroupName,
+        location,
+        // From the VM's id, so the extension is replaced with the VM it belongs to.
+        vmName: vm.id.apply(() => vmName),
+        vmExtensionName: NVIDIA_EXTENSION.type,
+        publisher: NVIDIA_EXTENSION.publisher,
+        type: NVIDIA_EXTENSION.type,
+        typeHandlerVersion: NVIDIA_EXTENSION.typeHandlerVersion,
+        autoUpgradeMinorVersion: true,
+        // The driver only: the containers bring their own CUDA (the toolkit would cost GBs and minutes).
+        settings: { installCUDA: false },
+        tags,
+      }, parent);
+    }
+
+    if (args.selfDeallocate) {
+      new AzureVmSelfDeallocate(`${name}-self-deallocate`, {
+        vmResourceId: vm.id,
+        principalId: vm.identity.apply((i) => i?.principalId ?? ""),
+        vmName,
+      }, parent);
+    }
+
+    if (shutdown !== undefined) {
+      // The portal's own naming: the VM blade shows this schedule as its auto-shutdown setting.
+      new devtestlab.GlobalSchedule(`${name}-shutdown`, {
+        resourceGroupName,
+        location,
+        name: `shutdown-computevm-${vmName}`,
+        status: "Enabled",
+        taskType: "ComputeVmShutdownTask",
+        dailyRecurrence: { time: shutdown },
+        timeZoneId: shutdownTimeZone,
+        targetResourceId: vm.id,
+        notificationSettings: { status: "Disabled" },
+        tags,
+      }, parent);
+    }
+
+    this.publicIp = ip.ipAddress.apply((a) => a ?? "");
+    this.fqdn = ip.dnsSettings.apply((d) => d?.fqdn ?? "");
+    this.resourceGroupName = resourceGroupName;
+    this.vmName = pulumi.output(vmName);
+    this.vmResourceId = vm.id;
+    this.vmId = vm.vmId;
+    this.principalId = vm.identity.apply((i) => i?.principalId ?? "");
+    this.dataDiskId = dataDisk.id;
+    this.networkSecurityGroupId = nsg.id;
+    this.driverInstall = pulumi.output(args.driverInstall);
+    this.registerOutputs({
+      publicIp: this.publicIp,
+      fqdn: this.fqdn,
+      resourceGroupName: this.resourceGroupName,
+      vmName: this.vmName,
+      vmResourceId: this.vmResourceId,
+      vmId: this.vmId,
+      principalId: this.principalId,
+      dataDiskId: this.dataDiskId,
+      networkSecurityGroupId: this.networkSecurityGroupId,
+      driverInstall: this.driverInstall,
+    });
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * `target: softlayer` (IBM Cloud classic): a virtual guest with /data on portable storage. Its
+ * rules for the config core (datacenter, flavors, the assumed user-data limit, what this version
+ * refuses and why) and its host (host.ts, over the REST API's dynamic providers).
+ */
+import { registerTarget, TargetDefinition } from "../registry";
+import { needsR580 } from "../../config/spec";
+import { SOFTLAYER_DEFAULT_DATA_DISK_GB } from "./datacenters";
+import { deploySoftLayer } from "./host";
+import { validateSoftLayer } from "./settings";
+import { flavorBootDiskGb, softLayerSizes } from "./sizes";
+import { softLayerUserData, SOFTLAYER_USER_DATA_LIMIT_BYTES } from "./userdata";
+
+export const softLayerTarget: TargetDefinition = {
+  legacyType: "gpu-workbench:index:SoftLayerWorkbench",
+  rules: {
+    name: "softlayer",
+    kind: "cloud",
+    locationInMap: "datacenter",
+    sizes: softLayerSizes,
+    defaultSize: "AC1_8X60X100",
+    driverInstall: (_size, gpu) => (needsR580(gpu) ? "bootstrap-r580" : "bootstrap-ubuntu-drivers"),
+    // SoftLayer documents no limit for virtual guests; 16 KB is assumed (userdata.ts).
+    userDataLimit: {
+      maxBytes: SOFTLAYER_USER_DATA_LIMIT_BYTES,
+      encoding: "mime-gzip-base64",
+      name: "the 16 KB assumed for SoftLayer user data",
+      sentBytes: (text) => Buffer.byteLength(softLayerUserData(text), "utf8"),
+    },
+    ownKeys: ["datacenter"],
+    defaultDataDiskGb: SOFTLAYER_DEFAULT_DATA_DISK_GB,
+    fixedOsDiskGb: flavorBootDiskGb,
+    refuses: {
+      spot: "SoftLayer transient guests are not supported by this version; remove spot or set it to false",
+      autoShutdown: "not available for target softlayer in this version; remove it (cancel the guest with pulumi destroy; /data stays)",
+      idleStop:
+        "not available for target softlayer in this version: a powered-off hourly GPU guest is still billed, so only cancelling it (pulumi destroy; /data stays) stops the cost; remove idleStop",
+      storage: "target softlayer has no storage mounts in this version; remove it",
+    },
+    storage: {},
+    validate: validateSoftLayer,
+  },
+  deploy: deploySoftLayer,
+};
+
+registerTarget(softLayerTarget);
+
+export { SoftLayerVirtualGuest, SOFTLAYER_SSH_PORT } from "./guest";
+export type { SoftLayerVirtualGuestArgs } from "./guest";
+export { SOFTLAYER_ENDPOINT } from "./api";
+export { SOFTLAYER_USER_DATA_LIMIT_BYTES } from "./userdata";
+export { GUEST_IN_PLACE, GUEST_REPLACE_ON, OS_REFERENCE_CODES } from "./builders";

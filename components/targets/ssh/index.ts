@@ -1,0 +1,23 @@
+/** `target: ssh`: a host you already have, reached over SSH with its own pinned host key. */
+import { registerTarget, TargetDefinition } from "../registry";
+import { deploySsh } from "./host";
+import { validateSsh } from "./settings";
+
+export const sshTarget: TargetDefinition = {
+  legacyType: "gpu-workbench:index:SshWorkbench",
+  rules: {
+    name: "ssh",
+    kind: "existing-host",
+    // An existing host brings its own driver; the bootstrap verifies it.
+    driverInstall: () => "preinstalled",
+    ownKeys: ["ssh"],
+    storage: { s3: "endpoint" },
+    validate: validateSsh,
+  },
+  deploy: deploySsh,
+};
+
+registerTarget(sshTarget);
+
+export { sshSettings } from "./settings";
+export type { SshSettings } from "./settings";
