@@ -6,6 +6,9 @@ module.exports = {
   // The QEMU VM suite runs on its own: `npm run test:vm` (jest.vm.config.js).
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/vm/"],
   modulePathIgnorePatterns: ["<rootDir>/bin/", "<rootDir>/test/e2e/.cache/", "<rootDir>/test/vm/.cache/"],
+  // The built-in targets register themselves when the package entry loads; tests that import
+  // the config core directly get them from this setup file.
+  setupFiles: ["<rootDir>/test/support/registerTargets.ts"],
   testTimeout: 30000,
   // Jest 30 "soft"-deletes what a test file left on the global scope and prints a JEST-01
   // deprecation block whenever a callback that outlived its test file touches it.

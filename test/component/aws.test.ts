@@ -1,5 +1,5 @@
 /**
- * AwsWorkbench and AwsGpuInstance under Pulumi's mocks: the exact children and their key inputs for
+ * Workbench and AwsGpuInstance under Pulumi's mocks: the exact children and their key inputs for
  * a default, a spot, an RDP, a given-subnet and an auto-stop config; secrets stay secret; nothing
  * is open to the world; the data volume does not depend on the user data.
  */
@@ -10,7 +10,7 @@ import { installMocks, MockRecorder, mockIp, Registration, SECRET_SIG, SECRET_SI
 import { DANIEL_KEY, MINJI_KEY, rawConfig } from "../support/fixtures";
 
 let recorder: MockRecorder;
-let AwsWorkbench: typeof import("../../components/targets/aws/host").AwsWorkbench;
+let Workbench: typeof import("../../components/workbench/workbench").Workbench;
 let WorkbenchConfigError: typeof import("../../components/config/parse").WorkbenchConfigError;
 
 /** Resource options the recorder does not keep, by resource name. */
@@ -40,7 +40,7 @@ beforeAll(async () => {
     });
     inner(req, cb);
   };
-  ({ AwsWorkbench } = await import("../../components/targets/aws/host"));
+  ({ Workbench } = await import("../../components/workbench/workbench"));
   ({ WorkbenchConfigError } = await import("../../components/config/parse"));
 });
 
@@ -65,7 +65,7 @@ function awsConfig(over: Record<string, unknown> = {}) {
 }
 
 async function build(name: string, over: Record<string, unknown> = {}) {
-  const wb = new AwsWorkbench(name, { config: awsConfig(over), region: REGION });
+  const wb = new Workbench(name, { config: awsConfig(over), region: REGION });
   await valueOf(wb.appUrls);
   await settle();
   return wb;
@@ -107,11 +107,11 @@ function gunzipUserData(name: string): string {
 }
 
 test("an invalid config throws before any resource is registered", async () => {
-  expect(() => new AwsWorkbench("bad", { config: awsConfig({ size: "g5.xlargee" }), region: REGION })).toThrow(WorkbenchConfigError);
-  expect(() => new AwsWorkbench("bad", { config: awsConfig({ size: "g5.xlargee" }), region: REGION })).toThrow(
+  expect(() => new Workbench("bad", { config: awsConfig({ size: "g5.xlargee" }), region: REGION })).toThrow(WorkbenchConfigError);
+  expect(() => new Workbench("bad", { config: awsConfig({ size: "g5.xlargee" }), region: REGION })).toThrow(
     'workbench.size: "g5.xlargee" is not a size this version knows for target aws; closest: g5.xlarge, g5.2xlarge, g5.4xlarge',
   );
-  expect(() => new AwsWorkbench("bad", { config: rawConfig() as never, region: REGION })).toThrow(
+  expect(() => new Workbench("bad", { config: rawConfig() as never, region: REGION })).toThrow(
     'workbench.target: "azure" given to the aws workbench; use the matching component or set target: aws',
   );
   await settle();
@@ -119,7 +119,7 @@ test("an invalid config throws before any resource is registered", async () => {
 });
 
 describe("default config (g5.xlarge, on-demand, no RDP, default VPC)", () => {
-  let wb: InstanceType<typeof AwsWorkbench>;
+  let wb: InstanceType<typeof Workbench>;
   beforeAll(async () => {
     wb = await build("wb");
   });
@@ -132,7 +132,7 @@ describe("default config (g5.xlarge, on-demand, no RDP, default VPC)", () => {
       "tls:index/privateKey:PrivateKey wb-host-key",
     ]);
     expect(childrenOf("wb-host")).toEqual(hostChildren("wb-host", false));
-    expect(reg("wb").type).toBe("gpu-workbench:index:AwsWorkbench");
+    expect(reg("wb").type).toBe("gpu-workbench:index:Workbench");
   });
 
   test("the AMI comes from the DLAMI's public SSM parameter and is never updated in place", () => {
@@ -216,11 +216,11 @@ describe("default config (g5.xlarge, on-demand, no RDP, default VPC)", () => {
 
   test("outputs: address, AWS extras, secrets secret", async () => {
     expect(await valueOf(wb.address)).toBe(mockIp("wb-host-eip"));
-    expect(await valueOf(wb.instanceId)).toBe(`i-${hex("wb-host-instance", 17)}`);
-    expect(await valueOf(wb.dataVolumeId)).toBe(`vol-${hex("wb-host-data", 17)}`);
-    expect(await valueOf(wb.amiId)).toBe(MOCK_AMI);
-    expect(await valueOf(wb.roleArn)).toBe("arn:aws:iam::123456789012:role/wb-host-role");
-    expect(await valueOf(wb.publicDns)).toBe(`ec2-${mockIp("wb-host-eip").replace(/\./g, "-")}.compute.amazonaws.com`);
+    expect(await valueOf(wb.machineId)).toBe(`i-${hex("wb-host-instance", 17)}`);
+    expect(await valueOf(wb.dataDiskId)).toBe(`vol-${hex("wb-host-data", 17)}`);
+    expect((await valueOf(wb.hostDetails))?.amiId).toBe(MOCK_AMI);
+    expect(await valueOf(wb.identity)).toBe("arn:aws:iam::123456789012:role/wb-host-role");
+    expect(await valueOf(wb.fqdn)).toBe(`ec2-${mockIp("wb-host-eip").replace(/\./g, "-")}.compute.amazonaws.com`);
     expect(await valueOf(wb.driverInstall)).toBe("preinstalled");
     expect(await pulumi.isSecret(wb.credentials)).toBe(true);
     expect(await pulumi.isSecret(wb.address)).toBe(false);
@@ -245,7 +245,7 @@ describe("spot", () => {
 });
 
 describe("rdp", () => {
-  let wb: InstanceType<typeof AwsWorkbench>;
+  let wb: InstanceType<typeof Workbench>;
   beforeAll(async () => {
     wb = await build("rdp", { rdp: true, allowedCidrs: ["203.0.113.7/32", "2001:db8::/48"] });
   });
@@ -388,7 +388,7 @@ describe("user data over EC2's 16 KB", () => {
     const before = recorder.registrations.length;
     let error: Error | undefined;
     try {
-      new AwsWorkbench("big", { config: awsConfig({ users }), region: REGION });
+      new Workbench("big", { config: awsConfig({ users }), region: REGION });
     } catch (e) {
       error = e as Error;
     }

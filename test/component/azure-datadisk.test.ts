@@ -17,8 +17,8 @@ interface Run {
 
 async function run(users: Record<string, unknown>[]): Promise<Run> {
   const rec: MockRecorder = await installMocks({ stack: "azure-t4", preview: true });
-  const { AzureWorkbench } = await import("../../components/targets/azure/host");
-  const wb = new AzureWorkbench("wb", { config: rawConfig({ users }) as never, region: "koreacentral" });
+  const { Workbench } = await import("../../components/workbench/workbench");
+  const wb = new Workbench("wb", { config: rawConfig({ users }) as never, region: "koreacentral" });
   await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
   let n = -1;
   while (n !== rec.registrations.length) {
@@ -33,7 +33,7 @@ async function run(users: Record<string, unknown>[]): Promise<Run> {
   return { vm: one("wb-host-vm"), disk: one("wb-host-data"), names: rec.registrations.map((r) => r.name).sort() };
 }
 
-describe("AzureWorkbench data disk", () => {
+describe("Workbench data disk", () => {
   const base = (rawConfig().users as Record<string, unknown>[]);
   let before: Run;
   let after: Run;

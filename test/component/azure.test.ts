@@ -1,15 +1,15 @@
 /**
- * AzureWorkbench and AzureGpuVm under Pulumi's mocks: the exact children and their key inputs for
+ * Workbench and AzureGpuVm under Pulumi's mocks: the exact children and their key inputs for
  * a default, a spot, an RDP and an existing-network config; secrets stay secret; nothing is open
  * to the internet by default.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockRecorder, Registration, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { DANIEL_KEY, rawConfig } from "../support/fixtures";
-import type { AzureWorkbench as AzureWorkbenchT } from "../../components/targets/azure/host";
+import type { Workbench as AzureWorkbenchT } from "../../components/workbench/workbench";
 
 let rec: MockRecorder;
-let AzureWorkbench: typeof AzureWorkbenchT;
+let Workbench: typeof AzureWorkbenchT;
 /** Resource options the recorder does not keep, by resource name. */
 const options = new Map<string, { retainOnDelete: boolean; deleteBeforeReplace: boolean; replaceOnChanges: string[] }>();
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
     options.set(req.getName(), { retainOnDelete: req.getRetainondelete(), deleteBeforeReplace: req.getDeletebeforereplace(), replaceOnChanges: req.getReplaceonchangesList() });
     original(req, cb);
   };
-  ({ AzureWorkbench } = await import("../../components/targets/azure/host"));
+  ({ Workbench } = await import("../../components/workbench/workbench"));
 });
 
 interface OptionsRequest {
@@ -33,7 +33,7 @@ interface OptionsRequest {
 
 /** Waits until every output resolved and no registration arrives any more. */
 async function settle(wb: AzureWorkbenchT): Promise<void> {
-  await Promise.all([wb.address, wb.credentials, wb.appUrls, wb.dataDiskId, wb.principalId].map((o) => valueOf(o as pulumi.Output<unknown>)));
+  await Promise.all([wb.address, wb.credentials, wb.appUrls, wb.dataDiskId, wb.identity].map((o) => valueOf(o as pulumi.Output<unknown>)));
   let n = -1;
   while (n !== rec.registrations.length) {
     n = rec.registrations.length;
@@ -42,7 +42,7 @@ async function settle(wb: AzureWorkbenchT): Promise<void> {
 }
 
 async function create(name: string, overrides: Record<string, unknown>): Promise<AzureWorkbenchT> {
-  const wb = new AzureWorkbench(name, { config: rawConfig(overrides) as never, region: "koreacentral" });
+  const wb = new Workbench(name, { config: rawConfig(overrides) as never, region: "koreacentral" });
   await settle(wb);
   return wb;
 }
@@ -81,7 +81,7 @@ const sshRule = {
   destinationPortRange: "22", description: "SSH from allowedCidrs",
 };
 
-describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
+describe("Workbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
   let wb: AzureWorkbenchT;
   beforeAll(async () => {
     wb = await create("wb", {});
@@ -205,12 +205,12 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
     expect(ready.connection.user).toBe("daniel");
     expect(ready.connection.hostKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+$/);
     expect(ready.triggers).toHaveLength(2);
-    expect(ready.triggers[0]).toBe(await valueOf(wb.vmId));
+    expect(ready.triggers[0]).toBe(await valueOf(wb.machineId));
     expect(ready.triggers[1]).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("a replaced VM (new vmId) gets its images and containers again", async () => {
-    const vmId = await valueOf(wb.vmId);
+    const vmId = await valueOf(wb.machineId);
     const images = rec.registrations.filter((r) => r.parent === "wb-apps" && r.type === "docker:index/remoteImage:RemoteImage");
     expect(images).toHaveLength(2);
     for (const image of images) {
@@ -221,8 +221,8 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
 
   it("exposes the Azure outputs, and credentials are secret", async () => {
     expect(await valueOf(wb.fqdn)).toMatch(/^wb-[0-9a-f]{6}\.koreacentral\.cloudapp\.azure\.com$/);
-    expect(await valueOf(wb.resourceGroupName)).toBe(inputs("wb-host-vm").resourceGroupName);
-    expect(await valueOf(wb.principalId)).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await valueOf(wb.hostDetails))?.resourceGroupName).toBe(inputs("wb-host-vm").resourceGroupName);
+    expect(await valueOf(wb.identity)).toMatch(/^[0-9a-f-]{36}$/);
     expect(await valueOf(wb.dataDiskId)).toMatch(/\/Disk\/wb-host-data$/);
     expect(await pulumi.isSecret(wb.credentials)).toBe(true);
     expect(await pulumi.isSecret(wb.address)).toBe(false);
@@ -232,7 +232,7 @@ describe("AzureWorkbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
   });
 });
 
-describe("AzureWorkbench, spot with auto-shutdown", () => {
+describe("Workbench, spot with auto-shutdown", () => {
   beforeAll(async () => {
     await create("spot", { spot: true, autoShutdown: { time: "19:00", timeZone: "Korea Standard Time" } });
   });
@@ -271,7 +271,7 @@ describe("AzureWorkbench, spot with auto-shutdown", () => {
   });
 });
 
-describe("AzureWorkbench, RDP and an exposed app", () => {
+describe("Workbench, RDP and an exposed app", () => {
   let wb: AzureWorkbenchT;
   beforeAll(async () => {
     wb = await create("rdp", { rdp: true, apps: [{ kind: "jupyter-pytorch" }, { kind: "rstudio", expose: true }] });
@@ -305,7 +305,7 @@ describe("AzureWorkbench, RDP and an exposed app", () => {
   });
 });
 
-describe("AzureWorkbench, existing resource group and subnet", () => {
+describe("Workbench, existing resource group and subnet", () => {
   const subnetId = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/team-vnet/subnets/workbenches";
   beforeAll(async () => {
     await create("net", { azure: { resourceGroupName: "team-rg", subnetId } });
@@ -323,7 +323,7 @@ describe("AzureWorkbench, existing resource group and subnet", () => {
   });
 });
 
-describe("AzureWorkbench, sizes without the extension", () => {
+describe("Workbench, sizes without the extension", () => {
   it("NVads A10 v5: GRID by the bootstrap, no extension, Secure Boot off", async () => {
     const wb = await create("grid", { size: "Standard_NV12ads_A10_v5" });
     expect(children("grid-host").filter((c) => c.includes("VirtualMachineExtension"))).toEqual([]);
@@ -359,10 +359,10 @@ describe("AzureWorkbench, sizes without the extension", () => {
   });
 });
 
-describe("AzureWorkbench, invalid input", () => {
+describe("Workbench, invalid input", () => {
   it("throws before registering anything", () => {
     const before = rec.registrations.length;
-    expect(() => new AzureWorkbench("bad", { config: rawConfig({ allowedCidrs: undefined }) as never, region: "koreacentral" })).toThrow(
+    expect(() => new Workbench("bad", { config: rawConfig({ allowedCidrs: undefined }) as never, region: "koreacentral" })).toThrow(
       "workbench.allowedCidrs: required for target azure; list the addresses that may reach SSH, e.g. [203.0.113.7/32] (there is no open default)",
     );
     expect(rec.registrations.length).toBe(before);
@@ -371,14 +371,14 @@ describe("AzureWorkbench, invalid input", () => {
   it("refuses an admin name Azure reserves, before registering anything", () => {
     const before = rec.registrations.length;
     const users = [{ name: "john", sshPublicKey: DANIEL_KEY, admin: true }];
-    expect(() => new AzureWorkbench("bad2", { config: rawConfig({ users }) as never, region: "koreacentral" })).toThrow(
+    expect(() => new Workbench("bad2", { config: rawConfig({ users }) as never, region: "koreacentral" })).toThrow(
       'workbench.users[0].name: "john" is reserved by Azure for a VM\'s admin user; the first admin needs another login name',
     );
     expect(rec.registrations.length).toBe(before);
   });
 
   it("refuses another target's config", () => {
-    expect(() => new AzureWorkbench("bad3", { config: rawConfig({ target: "aws", size: "g4dn.xlarge" }) as never, region: "koreacentral" })).toThrow(
+    expect(() => new Workbench("bad3", { config: rawConfig({ target: "aws", size: "g4dn.xlarge" }) as never, region: "koreacentral" })).toThrow(
       /workbench\.target: "aws" given to the azure workbench/,
     );
   });

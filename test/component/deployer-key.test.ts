@@ -9,22 +9,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockRecorder, SECRET_SIG, SECRET_SIG_KEY, valueOf } from "../../scripts/lib/mocks";
 import { rawConfig } from "../support/fixtures";
 import { generateEd25519OpenSsh } from "../support/mockKeys";
-import type { AzureWorkbench as AzureWorkbenchT } from "../../components/targets/azure/host";
+import type { Workbench as AzureWorkbenchT } from "../../components/workbench/workbench";
 
 let rec: MockRecorder;
-let AzureWorkbench: typeof AzureWorkbenchT;
+let Workbench: typeof AzureWorkbenchT;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-key-"));
 
 beforeAll(async () => {
   rec = await installMocks({ stack: "up", preview: false });
-  ({ AzureWorkbench } = await import("../../components/targets/azure/host"));
+  ({ Workbench } = await import("../../components/workbench/workbench"));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test("a missing key file is a config error, raised before any resource", () => {
   const missing = path.join(dir, "nope");
   expect(pulumi.runtime.isDryRun()).toBe(false);
-  expect(() => new AzureWorkbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: missing })).toThrow(
+  expect(() => new Workbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: missing })).toThrow(
     `gpu-workbench:sshPrivateKeyPath: cannot read ${missing} (ENOENT: no such file or directory, open '${missing}'); point it at the private key of the first admin's sshPublicKey`,
   );
   expect(rec.registrations).toEqual([]);
@@ -33,7 +33,7 @@ test("a missing key file is a config error, raised before any resource", () => {
 test("a key that is not the first admin's is refused before any resource", () => {
   const keyFile = path.join(dir, "someone_else");
   fs.writeFileSync(keyFile, generateEd25519OpenSsh("someone else").privateKeyOpenssh, { mode: 0o600 });
-  expect(() => new AzureWorkbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile })).toThrow(
+  expect(() => new Workbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile })).toThrow(
     new Error(`gpu-workbench:sshPrivateKeyPath: ${keyFile} is not the private key of the first admin (daniel); use the key whose public half is that user's sshPublicKey`),
   );
   expect(rec.registrations).toEqual([]);
@@ -45,7 +45,7 @@ test("the key's content reaches the ready command, as a secret only", async () =
   const key = deployer.privateKeyOpenssh;
   fs.writeFileSync(keyFile, key, { mode: 0o600 });
   const config = rawConfig({ users: [{ name: "daniel", sshPublicKey: `${deployer.publicKeyOpenssh.trim()} daniel@laptop`, admin: true }] });
-  const wb = new AzureWorkbench("wb", { config: config as never, region: "koreacentral", sshPrivateKeyPath: keyFile });
+  const wb = new Workbench("wb", { config: config as never, region: "koreacentral", sshPrivateKeyPath: keyFile });
   await valueOf(wb.credentials);
   const ready = rec.registrations.find((r) => r.name === "wb-ready")!;
   // The whole connection goes to the engine as a secret, because the key in it is one.

@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkbenchConfigArgs } from "../../components/config/args";
 import { WorkbenchConfigError } from "../../components/config/parse";
-import { LocalWorkbench } from "../../components/targets/local/host";
+import { Workbench } from "../../components/workbench/workbench";
 import { DANIEL_KEY, rawConfig } from "../support/fixtures";
 
 interface Registered {
@@ -49,7 +49,7 @@ const localConfig = (over: Partial<WorkbenchConfigArgs> = {}): WorkbenchConfigAr
   ...over,
 });
 
-describe("LocalWorkbench with an invalid config", () => {
+describe("Workbench with an invalid config", () => {
   beforeEach(() => {
     registered.length = 0;
   });
@@ -57,7 +57,7 @@ describe("LocalWorkbench with an invalid config", () => {
   it("throws the validation message and registers no resource", async () => {
     let error: unknown;
     try {
-      new LocalWorkbench("bad", { config: localConfig({ apps: [{ kind: "jupyter-pytorch", gpu: true }, { kind: "rstudo" }] }) });
+      new Workbench("bad", { config: localConfig({ apps: [{ kind: "jupyter-pytorch", gpu: true }, { kind: "rstudo" as never }] }) });
     } catch (e) {
       error = e;
     }
@@ -71,7 +71,7 @@ describe("LocalWorkbench with an invalid config", () => {
   });
 
   it("refuses another target's config before registering anything", async () => {
-    expect(() => new LocalWorkbench("azure", { config: rawConfig() as unknown as WorkbenchConfigArgs })).toThrow(
+    expect(() => new Workbench("azure", { config: rawConfig() as unknown as WorkbenchConfigArgs })).toThrow(
       new WorkbenchConfigError(['workbench.target: "azure" given to the local workbench; use the matching component or set target: local']),
     );
     await settle();
@@ -79,11 +79,11 @@ describe("LocalWorkbench with an invalid config", () => {
   });
 });
 
-describe("LocalWorkbench", () => {
-  let wb: LocalWorkbench;
+describe("Workbench", () => {
+  let wb: Workbench;
   beforeAll(async () => {
     registered.length = 0;
-    wb = new LocalWorkbench("wb", { config: localConfig() });
+    wb = new Workbench("wb", { config: localConfig() });
     await promiseOf(wb.credentials);
     await settle();
   });
@@ -96,7 +96,7 @@ describe("LocalWorkbench", () => {
       "docker:index/remoteImage:RemoteImage wb-apps-image-quay-io-jupyter-scipy-notebook-2025-08-18",
       "docker:index/remoteImage:RemoteImage wb-apps-image-rocker-rstudio-4-5-1",
       "gpu-workbench:index:AnalysisApps wb-apps",
-      "gpu-workbench:index:LocalWorkbench wb",
+      "gpu-workbench:index:Workbench wb",
       "pulumi:providers:docker wb-apps-docker",
       "random:index/randomPassword:RandomPassword wb-apps-jupyter-credential",
       "random:index/randomPassword:RandomPassword wb-apps-rstudio-credential",
@@ -129,14 +129,14 @@ describe("LocalWorkbench", () => {
       },
     });
     const home = os.homedir();
-    expect(await promiseOf(wb.prepareCommand)).toBe(`mkdir -p '${home}/gpu-workbench-data/jupyter' '${home}/gpu-workbench-data/rstudio'`);
+    expect((await promiseOf(wb.hostDetails))?.prepareCommand).toBe(`mkdir -p '${home}/gpu-workbench-data/jupyter' '${home}/gpu-workbench-data/rstudio'`);
   });
 });
 
-describe("LocalWorkbench options", () => {
+describe("Workbench options", () => {
   it("takes another Docker host, data directory and a GPU", async () => {
     registered.length = 0;
-    const wb = new LocalWorkbench("gpu", {
+    const wb = new Workbench("gpu", {
       config: localConfig({ hostGpu: true, apps: [{ kind: "jupyter-pytorch" }] }),
       dockerHost: "unix:///run/user/1000/docker.sock",
       dataRoot: "/srv/it's data",
@@ -146,7 +146,7 @@ describe("LocalWorkbench options", () => {
     expect(registered.find((r) => r.type === "pulumi:providers:docker")!.inputs).toEqual({ host: "unix:///run/user/1000/docker.sock" });
     const c = registered.find((r) => r.name === "gpu-apps-jupyter-pytorch")!;
     expect([c.inputs.gpus, c.inputs.volumes]).toEqual(["all", [{ hostPath: "/srv/it's data/jupyter-pytorch", containerPath: "/home/jovyan/work" }]]);
-    expect(await promiseOf(wb.prepareCommand)).toBe("mkdir -p '/srv/it'\\''s data/jupyter-pytorch'");
+    expect((await promiseOf(wb.hostDetails))?.prepareCommand).toBe("mkdir -p '/srv/it'\\''s data/jupyter-pytorch'");
   });
 });
 
@@ -157,7 +157,7 @@ describe("stacks/Pulumi.local.yaml", () => {
     };
     expect(Object.keys(file.config)).toEqual(["gpu-workbench:workbench"]);
     registered.length = 0;
-    const wb = new LocalWorkbench("local", { config: file.config["gpu-workbench:workbench"] as WorkbenchConfigArgs });
+    const wb = new Workbench("local", { config: file.config["gpu-workbench:workbench"] as WorkbenchConfigArgs });
     expect(await promiseOf(wb.appUrls)).toEqual({ jupyter: "http://127.0.0.1:8888/lab", rstudio: "http://127.0.0.1:8787" });
     await settle();
     expect(registered.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort()).toEqual([

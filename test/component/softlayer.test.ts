@@ -16,7 +16,6 @@ let recorder: MockRecorder;
 let SoftLayerVirtualGuest: typeof Guest;
 let renderCloudInit: typeof import("../../components/bootstrap").renderCloudInit;
 let parseWorkbenchConfig: typeof import("../../components/config").parseWorkbenchConfig;
-let IMPLEMENTED_TARGETS: typeof import("../../components/config").IMPLEMENTED_TARGETS;
 
 interface Options { retainOnDelete: boolean; deleteBeforeReplace: boolean; dependencies: string[] }
 const options = new Map<string, Options>();
@@ -35,15 +34,15 @@ beforeAll(async () => {
   };
   ({ SoftLayerVirtualGuest } = await import("../../components/targets/softlayer"));
   ({ renderCloudInit } = await import("../../components/bootstrap"));
-  ({ parseWorkbenchConfig, IMPLEMENTED_TARGETS } = await import("../../components/config"));
+  ({ parseWorkbenchConfig } = await import("../../components/config"));
 });
 afterAll(() => {
   delete process.env.SL_API_KEY;
 });
 
-/** The workbench's user data for a softlayer config (what the lead's SoftLayerWorkbench will pass). */
+/** The workbench's user data for a softlayer config (what the lead's Workbench will pass). */
 function userDataFor(over: Record<string, unknown> = {}): string {
-  const spec = parseWorkbenchConfig(rawConfig({ target: "softlayer", size: "AC1_8X60X100", datacenter: "dal10", ...over }), { implementedTargets: [...IMPLEMENTED_TARGETS, "softlayer"] });
+  const spec = parseWorkbenchConfig(rawConfig({ target: "softlayer", size: "AC1_8X60X100", datacenter: "dal10", ...over }));
   return renderCloudInit(spec, { hostKey: HOST_KEY, rdpPasswordHashes: {} });
 }
 

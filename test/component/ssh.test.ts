@@ -1,5 +1,5 @@
 /**
- * SshWorkbench under Pulumi's mocks: the bootstrap's steps run over SSH in order, each as
+ * Workbench under Pulumi's mocks: the bootstrap's steps run over SSH in order, each as
  * `sudo -n bash -s` with the step's script on stdin, against the host key the config pins.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -7,7 +7,7 @@ import { bootstrapScripts } from "../../components/bootstrap";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import { installMocks, MockRecorder, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { DANIEL_KEY, MINJI_KEY } from "../support/fixtures";
-import type { SshWorkbench as SshWorkbenchT } from "../../components/targets/ssh/host";
+import type { Workbench as SshWorkbenchT } from "../../components/workbench/workbench";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI";
 const RAW = {
@@ -33,8 +33,8 @@ beforeAll(async () => {
     dependencies.set(req.getName(), req.getDependenciesList().map((urn) => urn.split("::").pop()!));
     original(req, cb);
   };
-  const { SshWorkbench } = await import("../../components/targets/ssh/host");
-  wb = new SshWorkbench("lab", { config: RAW as never });
+  const { Workbench } = await import("../../components/workbench/workbench");
+  wb = new Workbench("lab", { config: RAW as never });
   await Promise.all([valueOf(wb.credentials), valueOf(wb.appUrls)]);
 });
 
@@ -57,7 +57,7 @@ test("registers the bootstrap steps, the ready check and the apps, and nothing e
     "command:remote:Command lab-ready",
     "gpu-workbench:index:AnalysisApps lab-apps",
   ]);
-  expect(rec.registrations.filter((r) => r.parent === undefined).map((r) => r.type)).toEqual(["gpu-workbench:index:SshWorkbench"]);
+  expect(rec.registrations.filter((r) => r.parent === undefined).map((r) => r.type)).toEqual(["gpu-workbench:index:Workbench"]);
 });
 
 test("each step is the bootstrap's script, run with sudo, after the one before", () => {

@@ -1,5 +1,5 @@
 /**
- * e2e: SshWorkbench's bootstrap commands, exactly as the component declares them (captured under
+ * e2e: Workbench's bootstrap commands, exactly as the component declares them (captured under
  * Pulumi's mock runtime), run over SSH on the real test host: the pre-existing first admin pipes
  * each step to `sudo -n bash -s` against the pinned host key, then the ready check passes.
  * The docker and prepull steps need Ubuntu's apt repositories and python3, which the test host
@@ -19,7 +19,7 @@ interface DeclaredCommand {
   connection: { host: string; port: number; user: string; hostKey: string };
 }
 
-/** The remote commands SshWorkbench registers, in registration (= dependency) order. */
+/** The remote commands Workbench registers, in registration (= dependency) order. */
 async function declaredCommands(config: Record<string, unknown>): Promise<DeclaredCommand[]> {
   const found: DeclaredCommand[] = [];
   pulumi.runtime.setMocks(
@@ -38,8 +38,8 @@ async function declaredCommands(config: Record<string, unknown>): Promise<Declar
     "e2e",
     false,
   );
-  const { SshWorkbench } = await import("../../components/targets/ssh/host");
-  new SshWorkbench("lab", { config: config as never });
+  const { Workbench } = await import("../../components/workbench/workbench");
+  new Workbench("lab", { config: config as never });
   // Registrations arrive asynchronously: wait until they stop (bounded).
   for (let n = -1, i = 0; (n !== found.length || found.length === 0) && i < 50; i++) {
     n = found.length;
@@ -48,7 +48,7 @@ async function declaredCommands(config: Record<string, unknown>): Promise<Declar
   return found;
 }
 
-describeE2e("SshWorkbench's bootstrap on a real host (e2e)", () => {
+describeE2e("Workbench's bootstrap on a real host (e2e)", () => {
   let ws: Workspace;
   let dockerd: Dockerd;
   let hostKeys: OpenSshKeyPair;

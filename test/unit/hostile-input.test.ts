@@ -6,6 +6,7 @@
  * line through `ssh-keygen -F`, the env file through bash as the exact bytes, the cloud-config
  * through PyYAML (cloud-init's loader) as the same document, the container env as the same pairs.
  */
+import { sshSettings } from "../../components/targets/ssh/settings";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -187,9 +188,9 @@ describe("what was accepted is inert in every renderer", () => {
       if (!cloud) bootstrapScripts(spec);
       return {
         a,
-        host: spec.ssh?.host ?? "203.0.113.10",
-        port: spec.ssh?.port ?? 22,
-        hostKey: spec.ssh?.hostPublicKey ?? HOST_KEY,
+        host: cloud ? "203.0.113.10" : sshSettings(spec).host,
+        port: cloud ? 22 : sshSettings(spec).port,
+        hostKey: cloud ? HOST_KEY : sshSettings(spec).hostPublicKey,
         envFile,
         vars: configVars(spec, steps),
         cloudConfig: cloud ? renderCloudInit(spec, fakeSecrets(spec)) : undefined,

@@ -2,16 +2,18 @@
  * The softlayer part of the stack-config contract: validated (flavor, datacenter, boot disk, data
  * disk), each problem with its exact message.
  */
-import { estimateCost, IMPLEMENTED_TARGETS, parseWorkbenchConfig, SOFTLAYER_DATACENTERS, softLayerSizes, WorkbenchConfigError } from "../../components/config";
+import { estimateCost, parseWorkbenchConfig, WorkbenchConfigError } from "../../components/config";
+import { SOFTLAYER_DATACENTERS } from "../../components/targets/softlayer/datacenters";
+import { softLayerSizes } from "../../components/targets/softlayer/sizes";
+import { targetNames } from "../../components/config/targetRules";
 import { flavorBootDiskGb } from "../../components/targets/softlayer/sizes";
 import * as path from "path";
 import { readStackConfig } from "../../scripts/lib/stackConfig";
 import { rawConfig } from "../support/fixtures";
 
-const WITH_SOFTLAYER = { implementedTargets: [...IMPLEMENTED_TARGETS, "softlayer" as const] };
 const softlayer = (over: Record<string, unknown> = {}) => rawConfig({ target: "softlayer", size: "AC1_8X60X100", datacenter: "dal10", apps: [{ kind: "jupyter-pytorch" }], ...over });
 
-function problems(raw: unknown, ctx = WITH_SOFTLAYER): string[] {
+function problems(raw: unknown, ctx = {}): string[] {
   try {
     parseWorkbenchConfig(raw, ctx);
   } catch (e) {
@@ -22,7 +24,7 @@ function problems(raw: unknown, ctx = WITH_SOFTLAYER): string[] {
 }
 
 test("target softlayer is implemented: the program's own parse (no context) accepts it", () => {
-  expect(IMPLEMENTED_TARGETS).toEqual(["azure", "aws", "softlayer", "ssh", "local"]);
+  expect(targetNames()).toEqual(["azure", "aws", "softlayer", "ssh", "local"]);
   expect(parseWorkbenchConfig(softlayer()).target).toBe("softlayer");
   expect(problems(softlayer({ idleStop: {} }), {} as never)).toEqual([
     "workbench.idleStop: not available for target softlayer in this version: a powered-off hourly GPU guest is still billed, so only cancelling it (pulumi destroy; /data stays) stops the cost; remove idleStop",
@@ -30,7 +32,7 @@ test("target softlayer is implemented: the program's own parse (no context) acce
 });
 
 test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /data, the datacenter as the location", () => {
-  const spec = parseWorkbenchConfig(softlayer(), WITH_SOFTLAYER);
+  const spec = parseWorkbenchConfig(softlayer());
   expect({ ...spec, users: undefined, apps: undefined }).toEqual({
     target: "softlayer",
     size: "AC1_8X60X100",
@@ -58,10 +60,10 @@ test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /d
 });
 
 test("defaults and the other families: AC1_8X60X100 by default, V100 is volta on R580, B1 has no GPU", () => {
-  expect(parseWorkbenchConfig(softlayer({ size: undefined }), WITH_SOFTLAYER).size).toBe("AC1_8X60X100");
-  const v100 = parseWorkbenchConfig(softlayer({ size: "AC2_16X120X100", dataDiskGb: 500 }), WITH_SOFTLAYER);
+  expect(parseWorkbenchConfig(softlayer({ size: undefined })).size).toBe("AC1_8X60X100");
+  const v100 = parseWorkbenchConfig(softlayer({ size: "AC2_16X120X100", dataDiskGb: 500 }));
   expect([v100.gpu, v100.driverInstall, v100.dataDiskGb]).toEqual([{ model: "NVIDIA Tesla V100", memoryGb: 16, family: "volta", count: 2 }, "bootstrap-r580", 500]);
-  const cpu = parseWorkbenchConfig(softlayer({ size: "B1_2X4X100", apps: [{ kind: "jupyter" }] }), WITH_SOFTLAYER);
+  const cpu = parseWorkbenchConfig(softlayer({ size: "B1_2X4X100", apps: [{ kind: "jupyter" }] }));
   expect([cpu.gpu, cpu.driverInstall]).toEqual([undefined, "none"]);
 });
 
@@ -73,10 +75,10 @@ test("every catalog flavor: a key name, a 100 GB boot disk, and a price with its
   }
   expect(t.source).toContain("softlayer-python's test fixtures (2018)");
   expect(t.verified).toBe(false);
-  expect(estimateCost(parseWorkbenchConfig(softlayer(), WITH_SOFTLAYER))).toMatchObject({ size: "AC1_8X60X100", pricePerHour: 1.948, monthlyAlwaysOn: 1422.04, priceRegion: "dal10", priced: true });
+  expect(estimateCost(parseWorkbenchConfig(softlayer()))).toMatchObject({ size: "AC1_8X60X100", pricePerHour: 1.948, monthlyAlwaysOn: 1422.04, priceRegion: "dal10", priced: true });
   // No figure is borrowed: a flavor without a source, or another datacenter, has no price.
-  expect(estimateCost(parseWorkbenchConfig(softlayer({ size: "AC2_8X60X100" }), WITH_SOFTLAYER))).toMatchObject({ pricePerHour: undefined, priced: false });
-  expect(estimateCost(parseWorkbenchConfig(softlayer({ datacenter: "dal12" }), WITH_SOFTLAYER))).toMatchObject({ pricePerHour: undefined, priced: false });
+  expect(estimateCost(parseWorkbenchConfig(softlayer({ size: "AC2_8X60X100" })))).toMatchObject({ pricePerHour: undefined, priced: false });
+  expect(estimateCost(parseWorkbenchConfig(softlayer({ datacenter: "dal12" })))).toMatchObject({ pricePerHour: undefined, priced: false });
 });
 
 test.each<[string, unknown, Record<string, unknown>, string[]]>([
@@ -95,7 +97,7 @@ test.each<[string, unknown, Record<string, unknown>, string[]]>([
     ["workbench.apps: the app images (~41 GB unpacked) do not fit beside the system on the 100 GB boot disk of AC1_8X60X100 (needs 102 GB); drop the largest apps"],
   ],
 ])("%s", (_why, raw, ctx, expected) => {
-  expect(problems(raw, { ...WITH_SOFTLAYER, ...ctx })).toEqual(expected);
+  expect(problems(raw, ctx)).toEqual(expected);
 });
 
 test("the datacenter list holds the current Dallas, Washington, London, Frankfurt and Tokyo sites", () => {
@@ -104,7 +106,7 @@ test("the datacenter list holds the current Dallas, Washington, London, Frankfur
 
 test("stacks/Pulumi.softlayer-p100.yaml is a valid softlayer config (for when the workbench is wired)", () => {
   const stack = readStackConfig(path.join(__dirname, "../../stacks/Pulumi.softlayer-p100.yaml"));
-  const spec = parseWorkbenchConfig(JSON.parse(stack.values["gpu-workbench:workbench"]), WITH_SOFTLAYER);
+  const spec = parseWorkbenchConfig(JSON.parse(stack.values["gpu-workbench:workbench"]));
   expect([spec.target, spec.region, spec.size, spec.gpu?.model, spec.driverInstall, spec.osDiskGb, spec.dataDiskGb, spec.users.length, spec.apps.map((a) => a.name)]).toEqual(
     ["softlayer", "dal10", "AC1_8X60X100", "NVIDIA Tesla P100", "bootstrap-r580", 100, 250, 2, ["jupyter-pytorch", "rstudio"]],
   );

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderCloudInit } from "../../components/bootstrap";
-import { IMPLEMENTED_TARGETS, parseWorkbenchConfig } from "../../components/config";
+import { parseWorkbenchConfig } from "../../components/config";
 import {
   guestTags, hostnameFor, portableStoragePrice, privateNetworkOnly, ruleChanges, securityGroupRules,
 } from "../../components/targets/softlayer/builders";
@@ -83,7 +83,7 @@ describe("the user data a softlayer workbench sends", () => {
     ["10 users, RDP, four apps (the largest that fits the boot disk)", { size: "AC1_8X60X100", rdp: true, users, apps: [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }, { kind: "code-server" }, { kind: "shiny" }] }],
   ];
   const render = (over: Record<string, unknown>) => {
-    const spec = parseWorkbenchConfig({ target: "softlayer", datacenter: "dal10", allowedCidrs: ["203.0.113.7/32"], ...over }, { implementedTargets: [...IMPLEMENTED_TARGETS, "softlayer"] });
+    const spec = parseWorkbenchConfig({ target: "softlayer", datacenter: "dal10", allowedCidrs: ["203.0.113.7/32"], ...over });
     return renderCloudInit(spec, fakeSecrets(spec));
   };
   let dir: string;

@@ -4,42 +4,42 @@
  * resolve, and the user-data limit check speaks in the config's terms.
  */
 import * as crypto from "crypto";
-import { TARGETS } from "../../components/config/spec";
 import { aliasedArg, inboundPorts, scheduleTimeZone } from "../../components/targets/hostArgs";
 import { ingressRules } from "../../components/targets/aws/builders";
 import { nsgRules } from "../../components/targets/azure/rules";
-import { CLOUD_TARGETS, TARGET_RECORDS } from "../../components/targets";
+import { targetNames, targetRules } from "../../components/config/targetRules";
 import { userDataLimitProblem } from "../../components/workbench/prepare";
 import { gzipUserData } from "../../components/bootstrap";
 import { metadataGuardFor } from "../../components/bootstrap/metadata";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import { rawConfig } from "../support/fixtures";
 
-test("every target has a record, and each implemented cloud has a location key, sizes, a default size in them, and a user-data limit", () => {
-  expect(Object.keys(TARGET_RECORDS).sort()).toEqual([...TARGETS].sort());
-  expect(CLOUD_TARGETS).toEqual(["azure", "aws", "softlayer"]);
-  for (const t of CLOUD_TARGETS.filter((c) => TARGET_RECORDS[c].implemented)) {
-    const r = TARGET_RECORDS[t];
+test("every built-in target is registered, and each cloud has a location, sizes, a default size in them, and a user-data limit", () => {
+  expect(targetNames()).toEqual(["azure", "aws", "softlayer", "ssh", "local"]);
+  const clouds = targetNames().filter((t) => targetRules(t).kind === "cloud");
+  expect(clouds).toEqual(["azure", "aws", "softlayer"]);
+  for (const t of clouds) {
+    const r = targetRules(t);
     // SoftLayer has no Pulumi provider config: its location is the workbench key's datacenter.
     const location = t === "softlayer" ? "undefined" : "string";
     expect([t, typeof r.locationKey, typeof r.locationHint, r.userDataLimit !== undefined]).toEqual([t, location, location, true]);
     expect([t, r.sizes!.sizes[r.defaultSize!]?.name]).toEqual([t, r.defaultSize]);
   }
   for (const t of ["ssh", "local"] as const) {
-    expect([TARGET_RECORDS[t].sizes, TARGET_RECORDS[t].locationKey, TARGET_RECORDS[t].userDataLimit]).toEqual([undefined, undefined, undefined]);
+    expect([targetRules(t).sizes, targetRules(t).locationKey, targetRules(t).userDataLimit]).toEqual([undefined, undefined, undefined]);
   }
 });
 
 test("driver strategy per target: V100 takes R580 on Azure, the DLAMI's driver on AWS; existing hosts keep theirs", () => {
   const v100 = { model: "NVIDIA V100", count: 1, memoryGb: 16, family: "volta" as const };
   const t4 = { model: "NVIDIA T4", count: 1, memoryGb: 16, family: "turing" as const };
-  expect(TARGET_RECORDS.azure.driverInstall("Standard_NC6s_v3", v100, "ubuntu-22.04")).toBe("bootstrap-r580");
-  expect(TARGET_RECORDS.azure.driverInstall("Standard_NC4as_T4_v3", t4, "ubuntu-22.04")).toBe("azure-extension");
-  expect(TARGET_RECORDS.azure.driverInstall("Standard_NC4as_T4_v3", t4, "ubuntu-24.04")).toBe("bootstrap-ubuntu-drivers");
-  expect(TARGET_RECORDS.azure.driverInstall("Standard_NV36ads_A10_v5", { ...t4, family: "ampere" }, "ubuntu-22.04")).toBe("azure-grid");
-  expect(TARGET_RECORDS.aws.driverInstall("p3.2xlarge", v100, "ubuntu-22.04")).toBe("preinstalled");
-  expect(TARGET_RECORDS.ssh.driverInstall("existing", t4, "ubuntu-22.04")).toBe("preinstalled");
-  expect(TARGET_RECORDS.softlayer.driverInstall("AC1_8X60X100", { ...v100, family: "pascal" }, "ubuntu-22.04")).toBe("bootstrap-r580");
+  expect(targetRules("azure").driverInstall("Standard_NC6s_v3", v100, "ubuntu-22.04")).toBe("bootstrap-r580");
+  expect(targetRules("azure").driverInstall("Standard_NC4as_T4_v3", t4, "ubuntu-22.04")).toBe("azure-extension");
+  expect(targetRules("azure").driverInstall("Standard_NC4as_T4_v3", t4, "ubuntu-24.04")).toBe("bootstrap-ubuntu-drivers");
+  expect(targetRules("azure").driverInstall("Standard_NV36ads_A10_v5", { ...t4, family: "ampere" }, "ubuntu-22.04")).toBe("azure-grid");
+  expect(targetRules("aws").driverInstall("p3.2xlarge", v100, "ubuntu-22.04")).toBe("preinstalled");
+  expect(targetRules("ssh").driverInstall("existing", t4, "ubuntu-22.04")).toBe("preinstalled");
+  expect(targetRules("softlayer").driverInstall("AC1_8X60X100", { ...v100, family: "pascal" }, "ubuntu-22.04")).toBe("bootstrap-r580");
 });
 
 test("one inbound-ports function: SSH, then RDP when on, then each exposed port once, in order; both clouds follow it", () => {
@@ -81,18 +81,18 @@ test("the user-data limit is checked as each cloud counts it: gzip for EC2, raw 
   while (blocks.length < 1600) blocks.push(crypto.createHash("sha512").update(blocks[blocks.length - 1]).digest());
   const text = Buffer.concat(blocks).toString("base64");
   const gz = gzipUserData(text).length;
-  expect(userDataLimitProblem(text, TARGET_RECORDS.aws.userDataLimit!)).toBe(
+  expect(userDataLimitProblem(text, targetRules("aws").userDataLimit!)).toBe(
     `workbench.users: the cloud-init document would be about ${gz} bytes gzipped, over EC2's user-data limit of 16384 bytes; ` +
       "use ssh-ed25519 keys (far shorter than RSA ones), or fewer users, apps or registries on this host",
   );
-  expect(userDataLimitProblem(text, TARGET_RECORDS.azure.userDataLimit!)).toBe(
+  expect(userDataLimitProblem(text, targetRules("azure").userDataLimit!)).toBe(
     `workbench.users: the cloud-init document would be about ${gz} bytes gzipped, over Azure's customData limit of 65535 bytes; ` +
       "use ssh-ed25519 keys (far shorter than RSA ones), or fewer users, apps or registries on this host",
   );
   // Raw fits Azure (sent as is), while its gzip would not fit EC2.
   const small = text.slice(0, 60_000);
-  expect(userDataLimitProblem(small, TARGET_RECORDS.azure.userDataLimit!)).toBeUndefined();
-  expect(userDataLimitProblem(small, TARGET_RECORDS.aws.userDataLimit!)).toMatch(/^workbench\.users: the cloud-init document would be about 4\d{4} bytes gzipped, over EC2's/);
+  expect(userDataLimitProblem(small, targetRules("azure").userDataLimit!)).toBeUndefined();
+  expect(userDataLimitProblem(small, targetRules("aws").userDataLimit!)).toMatch(/^workbench\.users: the cloud-init document would be about 4\d{4} bytes gzipped, over EC2's/);
 });
 
 test("the metadata guard: with storage grants, and with idleStop on Azure (whose identity may deallocate); not for AWS's OS-shutdown idle stop", () => {

@@ -1,10 +1,12 @@
 /**
- * The month estimate (config/usage.ts), what bills while stopped (config/diskPrices.ts) and the
+ * The month estimate (config/usage.ts), what bills while stopped (each target's costs.ts) and the
  * modeled time to ready (bootstrap/timeToReady.ts): pure functions, exact values worked out by
  * hand in the comments.
  */
 import { timeToReady } from "../../components/bootstrap/timeToReady";
-import { stoppedCosts } from "../../components/config/diskPrices";
+import { targetRules } from "../../components/config/targetRules";
+
+const stoppedCosts = (target: string, os: number, data: number) => targetRules(target).stoppedCosts?.(os, data);
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import { activeMinutes, estimateMonth, machineHoursPerMonth, monthForSpec } from "../../components/config/usage";
 import { rawConfig } from "../support/fixtures";
