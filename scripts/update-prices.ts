@@ -1,5 +1,5 @@
 /**
- * Regenerates the price tables (components/config/sizes/prices-azure.ts and prices-aws.ts) from
+ * Regenerates the price tables (components/targets/azure/prices.ts and components/targets/aws/prices.ts) from
  * the clouds' public price lists: the Azure Retail Prices API, the AWS Price List bulk offer file
  * (EC2, per region, CSV form) and the feed behind the EC2 Spot pricing page. Needs the internet;
  * no credentials. Tables it writes say `verified: true` and today's date.
@@ -114,7 +114,8 @@ function unique(xs: string[]): string[] {
 async function main(argv: string[]): Promise<void> {
   let clouds = ["azure", "aws"];
   const extra: string[] = [];
-  let out = path.join(__dirname, "..", "components", "config", "sizes");
+  // --out: one directory for both tables (for a look before committing); default: each target's folder.
+  let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--cloud") clouds = [argv[++i]];
     else if (argv[i] === "--region") extra.push(argv[++i]);
@@ -126,13 +127,13 @@ async function main(argv: string[]): Promise<void> {
   if (clouds.includes("azure")) {
     const regions = unique([...azureSizes.prices.regions, ...fromStacks.azure, ...extra.filter((r) => !r.includes("-"))]);
     const t = await updateAzure(httpFetcher, regions, date);
-    fs.writeFileSync(path.join(out, "prices-azure.ts"), renderPriceModule("azurePrices", t, "Azure pay-as-you-go and Spot prices (Linux, USD per hour) per region."));
+    fs.writeFileSync(out ? path.join(out, "prices-azure.ts") : path.join(__dirname, "..", "components", "targets", "azure", "prices.ts"), renderPriceModule("azurePrices", t, "Azure pay-as-you-go and Spot prices (Linux, USD per hour) per region."));
     process.stdout.write(`azure: ${Object.keys(t.prices).length} sizes priced in ${regions.length} regions\n`);
   }
   if (clouds.includes("aws")) {
     const regions = unique([...awsSizes.prices.regions, ...fromStacks.aws, ...extra.filter((r) => r.includes("-"))]);
     const t = await updateAws(httpFetcher, regions, date);
-    fs.writeFileSync(path.join(out, "prices-aws.ts"), renderPriceModule("awsPrices", t, "EC2 on-demand and spot prices (Linux, USD per hour) per region."));
+    fs.writeFileSync(out ? path.join(out, "prices-aws.ts") : path.join(__dirname, "..", "components", "targets", "aws", "prices.ts"), renderPriceModule("awsPrices", t, "EC2 on-demand and spot prices (Linux, USD per hour) per region."));
     process.stdout.write(`aws: ${Object.keys(t.prices).length} sizes priced in ${regions.length} regions\n`);
   }
 }

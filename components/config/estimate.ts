@@ -22,7 +22,7 @@ export interface RegionOffer {
 
 /**
  * The VM's compute cost in the stack's region, from the price table of its cloud
- * (components/config/sizes/prices-*.ts). A price is never borrowed from another region: without
+ * (components/targets/<cloud>/prices.ts). A price is never borrowed from another region: without
  * one, `priced` is false, the amounts are undefined and `note` says why.
  */
 export interface CostEstimate {

@@ -7,7 +7,7 @@ import { resolveTimeZone } from "../config/timezones";
 
 /** The arguments shared by every cloud host (AzureGpuVm, AwsGpuInstance, ...). */
 export interface CloudHostArgs {
-  /** The cloud's size name, e.g. "Standard_NC4as_T4_v3" or "g5.xlarge" (see components/config/sizes/). Required. */
+  /** The cloud's size name, e.g. "Standard_NC4as_T4_v3" or "g5.xlarge" (see components/targets/<cloud>/sizes.ts). Required. */
   size?: string | undefined;
   /** ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04. */
   os?: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * Reading the clouds' public price lists into the price tables of components/config/sizes/
+ * Reading the clouds' public price lists into the price tables of components/targets/<cloud>/prices.ts
  * (scripts/update-prices.ts fetches; everything here is pure and tested on small samples).
  *
  * - Azure Retail Prices API (prices.azure.com/api/retail/prices): pages of `Items`, each one meter
@@ -259,13 +259,13 @@ export function mergeFindings(...all: PriceFindings[]): PriceTable["prices"] {
   return out;
 }
 
-/** The TypeScript module of a price table (components/config/sizes/prices-<cloud>.ts). */
+/** The TypeScript module of a price table (components/targets/<cloud>/prices.ts). */
 export function renderPriceModule(exportName: string, table: PriceTable, header: string): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     `// ${header}`,
     "// Written by scripts/update-prices.ts; a hand edit must say so in `source` and set `verified: false`.",
-    'import type { PriceTable } from "./types";',
+    'import type { PriceTable } from "../../config/sizes";',
     "",
     `export const ${exportName}: PriceTable = {`,
     `  date: ${q(table.date)},`,

@@ -32,7 +32,7 @@ export const badConfigs: BadConfig[] = [
   { why: "no target", raw: rawConfig({ target: undefined }), message: "workbench.target: required; set one of azure, aws, softlayer, ssh, local" },
   { why: "unknown target", raw: rawConfig({ target: "gcp" }), message: 'workbench.target: "gcp" is not one of azure, aws, softlayer, ssh, local' },
   { why: "softlayer without a datacenter", raw: rawConfig({ target: "softlayer", size: undefined }), message: "workbench.datacenter: required for target softlayer; set a classic datacenter, e.g. dal10" },
-  { why: "unknown top-level key", raw: rawConfig({ gpuCount: 2 }), message: "workbench.gpuCount: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, azure, aws, ssh, hostGpu, idleStop, datacenter" },
+  { why: "unknown top-level key", raw: rawConfig({ gpuCount: 2 }), message: "workbench.gpuCount: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, azure, aws, datacenter, ssh" },
   { why: "mis-cased key", raw: rawConfig({ allowedcidrs: ["203.0.113.7/32"] }), message: 'workbench.allowedcidrs: unknown key; did you mean "allowedCidrs"?' },
   { why: "no users", raw: rawConfig({ users: undefined }), message: "workbench.users: required; list at least one user with name, sshPublicKey and admin: true" },
   { why: "empty users", raw: rawConfig({ users: [] }), message: "workbench.users: empty; list at least one user with name, sshPublicKey and admin: true" },
@@ -178,7 +178,7 @@ export const badConfigs: BadConfig[] = [
   { why: "user named like the ssl-cert group (RDP)", raw: rawConfig({ users: [user({ name: "ssl-cert" })] }), message: "workbench.users[0].name: \"ssl-cert\" is already a group on the host (Ubuntu's or the workbench's; see components/config/imageGroups.ts), so useradd would fail on the VM; pick another name" },
   { why: "user named like cloud-init's netdev group", raw: rawConfig({ users: [user({ name: "netdev" })] }), message: "workbench.users[0].name: \"netdev\" is already a group on the host (Ubuntu's or the workbench's; see components/config/imageGroups.ts), so useradd would fail on the VM; pick another name" },
   // 8: values (and odd keys) are quoted in messages.
-  { why: "unknown key with a newline, quoted in the path", raw: rawConfig({ "gpu\nCount": 2 }), message: 'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, azure, aws, ssh, hostGpu, idleStop, datacenter' },
+  { why: "unknown key with a newline, quoted in the path", raw: rawConfig({ "gpu\nCount": 2 }), message: 'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, azure, aws, datacenter, ssh' },
 
   ...badBuildConfigs,
 ];

@@ -52,9 +52,7 @@ describe("a valid config", () => {
       autoShutdown: undefined,
       region: "koreacentral",
       tags: {},
-      azure: { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24" },
-      aws: { subnetId: undefined, availabilityZone: undefined },
-      ssh: undefined,
+      settings: { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24" },
       warnings: [],
     });
   });

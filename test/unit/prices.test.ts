@@ -147,7 +147,7 @@ describe.each([
   ["aws", awsSizes, "awsPrices"],
   ["azure", azureSizes, "azurePrices"],
 ] as const)("the committed %s price table", (cloud, catalog, exportName) => {
-  const file = path.join(ROOT, "components", "config", "sizes", `prices-${cloud}.ts`);
+  const file = path.join(ROOT, "components", "targets", cloud, "prices.ts");
   const t = catalog.prices;
 
   test("is exactly what the script writes for it", () => {

@@ -52,9 +52,7 @@ test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /d
     region: "dal10",
     storage: [],
     tags: {},
-    azure: { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24" },
-    aws: { subnetId: undefined, availabilityZone: undefined },
-    ssh: undefined,
+    settings: {},
     warnings: [],
   });
 });
