@@ -2,7 +2,8 @@
  * The shape of the `gpu-workbench:workbench` stack key, as a typed interface for programs that use
  * the components directly. Closed sets are string enums (`as const` objects: the component
  * analyzer makes them schema enums, so Python and Go get them too); everything is validated again
- * at run time. See docs/config.md for defaults.
+ * at run time. See docs/config.md for defaults. An optional enum is written `key?: Enum` (no
+ * `| undefined`): the analyzer names an enum only from a plain type reference.
  */
 import type { AppKind, OsImage, StorageKind, WorkbenchTarget } from "./spec";
 
@@ -20,7 +21,7 @@ export interface WorkbenchUserArgs {
 /** An image built on the host (Docker over SSH) instead of pulled. */
 export interface WorkbenchAppBuildArgs {
   /** The catalog kind whose image is the base (BASE_IMAGE build arg); default: the app's kind; required for `custom`. */
-  from?: AppKind | undefined;
+  from?: AppKind;
   /** pip requirements (Python bases) or CRAN package names (R bases), e.g. "xgboost==2.1.1", "data.table". */
   packages?: string[] | undefined;
   /** Ubuntu packages installed with apt-get first, e.g. "libgdal-dev". */
@@ -165,7 +166,7 @@ export interface WorkbenchConfigArgs {
   /** softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there). */
   datacenter?: string | undefined;
   /** ubuntu-22.04 (default) | ubuntu-24.04. */
-  os?: OsImage | undefined;
+  os?: OsImage;
   /** Spot capacity (evicted/stopped when the cloud needs it back). Default false. */
   spot?: boolean | undefined;
   /** OS disk, GB. Default 128. */

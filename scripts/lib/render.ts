@@ -97,11 +97,19 @@ export function userDataOf(r: Registration): PlanUserData | undefined {
   };
 }
 
-/** Resolves the program's exports; secret outputs become "[secret]". */
+/** What the plan shows for an output known only once deployed. */
+export const UNKNOWN = "[unknown until deployed]";
+
+/** Resolves the program's exports; secret outputs become "[secret]", unknown ones UNKNOWN. */
 export async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(exports)) {
     if (pulumi.Output.isInstance(v)) {
+      // An output the preview cannot know yet would never call back: say so instead of waiting.
+      if (!(await (v as unknown as { isKnown: Promise<boolean> }).isKnown)) {
+        out[k] = UNKNOWN;
+        continue;
+      }
       const secret = await pulumi.isSecret(v);
       const value = await new Promise((resolve) => v.apply((x) => { resolve(x); return x; }));
       out[k] = secret ? SECRET : value;
@@ -136,7 +144,7 @@ export function renderText(plan: Plan): string {
   walk(undefined, "");
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) {
-    if (k === "estimate" || k === "timeToReady") continue;
+    if (k === "estimate" || k === "timeToReady" || v === undefined) continue;
     lines.push(...outputLines(k, v, "  "));
   }
   for (const u of plan.userData) {

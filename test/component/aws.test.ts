@@ -111,8 +111,9 @@ test("an invalid config throws before any resource is registered", async () => {
   expect(() => new Workbench("bad", { config: awsConfig({ size: "g5.xlargee" }), region: REGION })).toThrow(
     'workbench.size: "g5.xlargee" is not a size this version knows for target aws; closest: g5.xlarge, g5.2xlarge, g5.4xlarge',
   );
+  // An azure config with an aws region: the region is checked against the config's own target.
   expect(() => new Workbench("bad", { config: rawConfig() as never, region: REGION })).toThrow(
-    'workbench.target: "azure" given to the aws workbench; use the matching component or set target: aws',
+    'azure-native:location: "ap-northeast-2" is not an Azure location name; use the lowercase name without spaces, e.g. koreacentral (az account list-locations -o table)',
   );
   await settle();
   expect(recorder.registrations).toEqual([]);

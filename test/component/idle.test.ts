@@ -53,7 +53,7 @@ describe("Azure with idleStop", () => {
   beforeAll(async () => {
     const wb = await create("az", { idleStop: { after: "45m" } });
     resume = await valueOf(wb.resumeCommand);
-    principal = await valueOf((wb as unknown as { principalId: pulumi.Output<string> }).principalId);
+    principal = await valueOf(wb.identity);
   });
 
   it("adds one component: a custom role and its assignment, and nothing else", () => {
@@ -119,7 +119,7 @@ describe("AWS with idleStop", () => {
     expect(instance.instanceInitiatedShutdownBehavior).toBe("stop");
     expect(instance.instanceMarketOptions).toEqual({ marketType: "spot", spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" } });
     expect(await valueOf(idle.resumeCommand)).toMatch(/^aws ec2 start-instances --region ap-northeast-2 --instance-ids i-[0-9a-f]{17}$/);
-    expect(await valueOf(idle.resumeCommand)).toBe(`aws ec2 start-instances --region ap-northeast-2 --instance-ids ${await valueOf((idle as unknown as { instanceId: pulumi.Output<string> }).instanceId)}`);
+    expect(await valueOf(idle.resumeCommand)).toBe(`aws ec2 start-instances --region ap-northeast-2 --instance-ids ${await valueOf(idle.machineId)}`);
     expect(await valueOf(plain.resumeCommand)).not.toBe(await valueOf(idle.resumeCommand));
   });
 });

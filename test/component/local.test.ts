@@ -70,9 +70,9 @@ describe("Workbench with an invalid config", () => {
     expect(registered).toEqual([]);
   });
 
-  it("refuses another target's config before registering anything", async () => {
+  it("a cloud config without its location registers nothing", async () => {
     expect(() => new Workbench("azure", { config: rawConfig() as unknown as WorkbenchConfigArgs })).toThrow(
-      new WorkbenchConfigError(['workbench.target: "azure" given to the local workbench; use the matching component or set target: local']),
+      new WorkbenchConfigError(["azure-native:location: not set; run pulumi config set azure-native:location <location, e.g. koreacentral>"]),
     );
     await settle();
     expect(registered).toEqual([]);

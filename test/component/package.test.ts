@@ -1,5 +1,5 @@
 /**
- * Imported from another IaC repo, for real: `npm pack` (whose prepack builds bin/), the tarball
+ * Imported from another IaC repo, for real: `npm pack` (whose prepare builds bin/), the tarball
  * installed into a fresh consumer project outside this tree, a consumer program that imports
  * every public component type-checked by `tsc` (strict, library checks on) and run under Pulumi's
  * mocks with the consumer's own @pulumi/pulumi, and the policy pack run from the installed package.
@@ -27,17 +27,15 @@ const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM5QR5F+DttOF50KU5EsNxHyI4xJYIj
 
 /** A program as a platform team would write it: every public component, the pure functions. */
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import {
-  AnalysisApps, appCatalog, AwsWorkbench, AzureWorkbench, LocalWorkbench, parseWorkbenchConfig, renderCloudInit, SshWorkbench,
-} from "gpu-workbench";
+import { AnalysisApps, appCatalog, AppKind, parseWorkbenchConfig, renderCloudInit, Workbench, WorkbenchTarget } from "gpu-workbench";
 
 const users = [{ name: "daniel", sshPublicKey: "${KEY}", admin: true }];
-const apps = [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }];
+const apps = [{ kind: AppKind.JupyterPytorch }, { kind: AppKind.Rstudio }];
 
-const azure = new AzureWorkbench("az", { region: "koreacentral", config: { target: "azure", size: "Standard_NC4as_T4_v3", allowedCidrs: ["203.0.113.7/32"], users, apps } });
-const aws = new AwsWorkbench("aws", { region: "ap-northeast-2", config: { target: "aws", size: "g5.xlarge", allowedCidrs: ["203.0.113.7/32"], users, apps } });
-const ssh = new SshWorkbench("box", { config: { target: "ssh", ssh: { host: "gpu1.lab.example.com", hostPublicKey: "${KEY.replace(" daniel@laptop", "")}" }, hostGpu: true, users, apps } });
-const local = new LocalWorkbench("here", { config: { target: "local", users, apps: [{ kind: "jupyter" }] }, dataRoot: "/srv/lab" });
+const azure = new Workbench("az", { region: "koreacentral", config: { target: WorkbenchTarget.Azure, size: "Standard_NC4as_T4_v3", allowedCidrs: ["203.0.113.7/32"], users, apps } });
+const aws = new Workbench("aws", { region: "ap-northeast-2", config: { target: "aws", size: "g5.xlarge", allowedCidrs: ["203.0.113.7/32"], users, apps } });
+const ssh = new Workbench("box", { config: { target: "ssh", ssh: { host: "gpu1.lab.example.com", hostPublicKey: "${KEY.replace(" daniel@laptop", "")}" }, hostGpu: true, users, apps } });
+const local = new Workbench("here", { config: { target: "local", users, apps: [{ kind: "jupyter" }] }, dataRoot: "/srv/lab" });
 
 // The building block on an engine of the team's own, with the parsed config's apps.
 const spec = parseWorkbenchConfig({ target: "local", users, apps: [{ kind: "shiny" }] });
@@ -49,19 +47,20 @@ const doc: string = renderCloudInit(cloudSpec, { hostKey: { privateKeyOpenssh: "
 export const tunnels = pulumi.all([azure.tunnels, aws.tunnels, ssh.tunnels, local.tunnels, own.tunnels]);
 export const appUrls = azure.appUrls;
 export const credentials = aws.credentials;
+export const drivers = pulumi.all([azure.driverInstall, aws.driverInstall, ssh.driverInstall, local.driverInstall]);
 export const cloudInitStart = doc.split("\\n")[0];
 export const kinds = Object.keys(appCatalog).length;
 `;
 
-/** Pulumi's mocks, in the consumer, with its own @pulumi/pulumi and the package's key generator. */
+/** Pulumi's mocks, in the consumer, with its own @pulumi/pulumi and a fixed host key. */
 const MOCKS = `const pulumi = require("@pulumi/pulumi");
-const { generateEd25519OpenSsh } = require("gpu-workbench");
+const hostKey = { publicKeyOpenssh: "${KEY}", privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\\nAAAA\\n-----END OPENSSH PRIVATE KEY-----\\n" };
 const types = [];
 pulumi.runtime.setMocks({
   newResource(args) {
     types.push(args.type);
     const extra = {};
-    if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(extra, generateEd25519OpenSsh(args.name));
+    if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(extra, hostKey);
     if (args.type === "random:index/randomPassword:RandomPassword") Object.assign(extra, { result: "p".repeat(32), bcryptHash: "$2a$10$" + "a".repeat(53) });
     if (args.type === "command:remote:Command") extra.stdout = '{"status":"ready"}';
     if (args.type === "docker:index/remoteImage:RemoteImage") extra.imageId = "sha256:" + "0".repeat(64);
@@ -124,13 +123,14 @@ test("the consumer has the package and its dependencies only: no development dep
 test("the tarball carries the built library, its types, the bootstrap scripts and the policy pack, and no sources or tests", () => {
   for (const f of [
     "package/package.json", "package/README.md", "package/PulumiPlugin.yaml",
-    "package/bin/components/index.js", "package/bin/components/index.d.ts",
+    "package/components/index.js", "package/bin/components/index.js", "package/bin/components/index.d.ts",
     "package/bin/components/bootstrap/scripts/run.sh", "package/bin/components/bootstrap/scripts/lib.sh",
     "package/bin/components/policy/index.js", "package/bin/components/policy/PulumiPolicy.yaml", "package/bin/components/policy/package.json",
   ]) expect([f, files.includes(f)]).toEqual([f, true]);
   const shipped = fs.readdirSync(path.join(ROOT, "components", "bootstrap", "scripts")).map((s) => `package/bin/components/bootstrap/scripts/${s}`);
   expect(files.filter((f) => f.includes("/bootstrap/scripts/")).sort()).toEqual(shipped.sort());
-  expect(files.filter((f) => /^package\/(components|scripts|test|stacks)\/|\.test\.|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
+  // The one file under components/ is the entry shim (components/index.js -> bin/); no source maps.
+  expect(files.filter((f) => /^package\/(components|scripts|test|stacks)\/|\.test\.|\.ts$|\.map$/.test(f) && !f.endsWith(".d.ts"))).toEqual(["package/components/index.js"]);
 });
 
 test("the consumer program type-checks with tsc against the installed package", () => {
@@ -139,11 +139,15 @@ test("the consumer program type-checks with tsc against the installed package", 
 }, 120_000);
 
 test("a type error in the consumer is reported against the package's types", () => {
-  fs.writeFileSync(path.join(consumer, "bad.ts"), 'import { AzureWorkbench } from "gpu-workbench";\nnew AzureWorkbench("x", { region: 1, config: { target: "azure", users: [] } });\n');
+  fs.writeFileSync(path.join(consumer, "bad.ts"), 'import { Workbench } from "gpu-workbench";\nnew Workbench("x", { region: 1, config: { target: "azure", users: [] } });\n');
   const r = spawnSync(TSC, ["--noEmit", "--strict", "--skipLibCheck", "bad.ts"], { cwd: consumer, encoding: "utf8", timeout: 120_000 });
+  // The enums check too: a misspelt target is a compile error, not a run-time one.
+  fs.writeFileSync(path.join(consumer, "bad.ts"), 'import { Workbench } from "gpu-workbench";\nnew Workbench("x", { config: { target: "azur", users: [] } });\n');
+  const r2 = spawnSync(TSC, ["--noEmit", "--strict", "--skipLibCheck", "bad.ts"], { cwd: consumer, encoding: "utf8", timeout: 120_000 });
   fs.rmSync(path.join(consumer, "bad.ts"));
+  expect(r2.stdout).toContain("bad.ts(2,32): error TS2820: Type '\"azur\"' is not assignable to type 'WorkbenchTarget'. Did you mean '\"azure\"'?");
   expect(r.status).toBe(2);
-  expect(r.stdout).toContain("bad.ts(2,27): error TS2322: Type 'number' is not assignable to type 'string'.");
+  expect(r.stdout).toContain("bad.ts(2,22): error TS2322: Type 'number' is not assignable to type 'string'.");
 }, 120_000);
 
 test("it plans under Pulumi's mocks: every workbench and the building block, with their outputs", () => {
@@ -151,9 +155,10 @@ test("it plans under Pulumi's mocks: every workbench and the building block, wit
   expect([r.status, r.stderr]).toEqual([0, ""]);
   const result = JSON.parse(r.stdout) as { outputs: Record<string, unknown>; components: string[]; resources: number };
   expect(result.components).toEqual([
-    "gpu-workbench:index:AnalysisApps x5", "gpu-workbench:index:AwsGpuInstance x1", "gpu-workbench:index:AwsWorkbench x1",
-    "gpu-workbench:index:AzureGpuVm x1", "gpu-workbench:index:AzureWorkbench x1", "gpu-workbench:index:LocalWorkbench x1", "gpu-workbench:index:SshWorkbench x1",
+    "gpu-workbench:index:AnalysisApps x5", "gpu-workbench:index:AwsGpuInstance x1", "gpu-workbench:index:AzureGpuVm x1", "gpu-workbench:index:Workbench x4",
   ]);
+  // One output shape, every target.
+  expect(result.outputs.drivers).toEqual(["azure-extension", "preinstalled", "preinstalled", "none"]);
   expect(result.outputs.tunnels).toEqual([
     { "jupyter-pytorch": "ssh -N -L 8888:127.0.0.1:8888 az", rstudio: "ssh -N -L 8787:127.0.0.1:8787 az" },
     { "jupyter-pytorch": "ssh -N -L 8888:127.0.0.1:8888 aws", rstudio: "ssh -N -L 8787:127.0.0.1:8787 aws" },

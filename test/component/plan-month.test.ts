@@ -38,7 +38,7 @@ test("azure-t4: always on, the schedule, schedule + idle stop; what bills while 
     "  idle       16.8 min  +0.1 min  the idle check's timer",
     "  ready      16.9 min  +0.1 min  the ready marker",
     "  apps       17.0 min  +0.5 min  2 container(s) started",
-    "  figures: image pulls at 40 MB/s of unpacked image (the catalog's sizes); provision 3 min on Azure, 2 min on AWS",
+    "  figures: image pulls at 40 MB/s of unpacked image (the catalog's sizes); provision 3 min on azure",
     "  figures: driver installs: Azure's extension 10 min, ubuntu-drivers or R580 6 min, GRID 8 min, each bootstrap install plus a 2.5 min reboot",
     "  figures: planning figures, not measurements: no cloud or registry is reachable where this is developed",
   ]);

@@ -1,36 +1,52 @@
 /**
- * Pulumi's component analyzer (what `pulumi package add` runs to offer the components to Python,
- * Go, .NET and YAML) reads every public component: no unsupported unions or inline types, and the
- * docs travel with the schema.
+ * The package as `pulumi package add <checkout>` loads it: the Node.js plugin host (run-plugin)
+ * `require`s the checkout (package.json#main, built by `npm ci`'s prepare), collects the exported
+ * components, and Pulumi's component analyzer reads their sources from the real package.json and
+ * tsconfig.json. No fake manifest: what other languages get is what these tests see.
  */
-import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
+import * as fs from "fs";
 import * as path from "path";
+import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
+import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import { APP_KINDS } from "../../components/config/appCatalog";
 
-const COMPONENTS = ["AzureWorkbench", "AwsWorkbench", "SshWorkbench", "SoftLayerWorkbench", "LocalWorkbench", "AzureGpuVm", "AzureVmSelfDeallocate", "AwsGpuInstance", "SoftLayerVirtualGuest", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
+const ROOT = path.join(__dirname, "..", "..");
+const COMPONENTS = ["Workbench", "AzureGpuVm", "AwsGpuInstance", "SoftLayerVirtualGuest", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
+let loaded: string[];
 let schema: AnalyzeResult;
 
 beforeAll(() => {
-  const root = path.join(__dirname, "..", "..");
-  // The source entry point of the package (package.json points at the built bin/).
-  schema = new Analyzer(root, "gpu-workbench", { name: "gpu-workbench", main: "components/index.js" }, new Set(COMPONENTS)).analyze();
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; main: string };
+  // What run-plugin does: require the directory, then keep the exported ComponentResource classes.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require(ROOT) as Record<string, unknown>;
+  loaded = getPulumiComponents(exported).map((c) => c.name);
+  schema = new Analyzer(ROOT, manifest.name, manifest, new Set(loaded)).analyze();
 }, 60_000);
 
-test("every public component is in the schema", () => {
+test("the checkout loads as the library (never the program) and exports exactly the public components", () => {
+  expect(loaded.sort()).toEqual([...COMPONENTS].sort());
+  expect(require.resolve(ROOT)).toBe(path.join(ROOT, "components", "index.js"));
   expect(Object.keys(schema.components).sort()).toEqual([...COMPONENTS].sort());
 });
 
-test("the workbenches share one input shape and one set of outputs", () => {
-  for (const name of ["AzureWorkbench", "AwsWorkbench", "SoftLayerWorkbench", "SshWorkbench"]) {
-    const c = schema.components[name];
-    expect(Object.keys(c.inputs).sort()).toEqual(["config", "region", "sshPrivateKeyPath"]);
-    for (const o of ["address", "sshConfig", "knownHosts", "tunnels", "appUrls", "credentials", "estimate", "devcontainers", "storage"]) expect(c.outputs[o]).toBeDefined();
-  }
-  expect(schema.components.AzureWorkbench.inputs.config).toEqual({
+test("one Workbench: the target is an enum, the outputs are declared once and documented", () => {
+  const c = schema.components.Workbench;
+  expect(Object.keys(c.inputs).sort()).toEqual(["config", "dataRoot", "dockerHost", "region", "sshPrivateKeyPath"]);
+  expect(Object.keys(c.outputs).sort()).toEqual([
+    "address", "appUrls", "credentials", "dataDiskId", "devcontainers", "driverInstall", "estimate", "fqdn", "hostDetails", "identity", "knownHosts",
+    "machineId", "resumeCommand", "sshConfig", "storage", "timeToReady", "tunnels",
+  ]);
+  for (const [k, p] of [...Object.entries(c.inputs), ...Object.entries(c.outputs)]) expect([k, typeof p.description]).toEqual([k, "string"]);
+  expect(c.inputs.config).toEqual({
     $ref: "#/types/gpu-workbench:index:WorkbenchConfigArgs",
     plain: true,
     description: "The workbench: the same shape as the `gpu-workbench:workbench` stack config key.",
   });
+  expect(schema.typeDefinitions.WorkbenchConfigArgs.properties?.target).toMatchObject({ $ref: "#/types/gpu-workbench:index:WorkbenchTarget" });
+  expect(schema.typeDefinitions.WorkbenchTarget.enum?.map((e) => e.value)).toEqual(["azure", "aws", "softlayer", "ssh", "local"]);
+  expect(schema.typeDefinitions.OsImage.enum?.map((e) => e.value)).toEqual(["ubuntu-22.04", "ubuntu-24.04"]);
+  expect(schema.typeDefinitions.StorageKind.enum?.map((e) => e.value)).toEqual(["adls2", "s3"]);
 });
 
 test("the config type documents every key, and app kinds are an enum", () => {

@@ -121,7 +121,7 @@ describe("azure: a new filesystem and an existing read-only one", () => {
   });
 
   test("the grants: Contributor or Reader, on the filesystem only, to the VM's identity", async () => {
-    const principalId = await valueOf((wb as unknown as { principalId: pulumi.Output<string> }).principalId);
+    const principalId = await valueOf(wb.identity);
     expect(principalId).toMatch(/^[0-9a-f]{8}-1111-/);
     const rg = plain("az-storage-lake-account").resourceGroupName;
     expect(plain("az-storage-lake-grant")).toEqual({
