@@ -13,8 +13,17 @@ export { Workbench } from "./workbench/workbench";
 export type { WorkbenchArgs, WorkbenchCredentials } from "./workbench/args";
 export { AppKind, OsImage, StorageKind, WorkbenchTarget } from "./config/spec";
 export type {
-  WorkbenchConfigArgs, WorkbenchUserArgs, WorkbenchAppArgs, WorkbenchAppBuildArgs, WorkbenchRegistryArgs, WorkbenchAutoShutdownArgs,
-  WorkbenchStorageArgs, WorkbenchIdleStopArgs, WorkbenchAzureArgs, WorkbenchAwsArgs, WorkbenchSshHostArgs,
+  WorkbenchConfigArgs,
+  WorkbenchUserArgs,
+  WorkbenchAppArgs,
+  WorkbenchAppBuildArgs,
+  WorkbenchRegistryArgs,
+  WorkbenchAutoShutdownArgs,
+  WorkbenchStorageArgs,
+  WorkbenchIdleStopArgs,
+  WorkbenchAzureArgs,
+  WorkbenchAwsArgs,
+  WorkbenchSshHostArgs,
 } from "./config/args";
 export type { WorkbenchSpec } from "./config/spec";
 

@@ -55,7 +55,8 @@ export function summarize(stack: string, runs: Run[]): StackResult {
 
 export function renderTable(results: StackResult[], runs: number): string {
   const rows = [["stack", "min", "median", "max", "peak RSS"]];
-  for (const r of results) rows.push([r.stack, `${r.min.toFixed(2)} s`, `${r.median.toFixed(2)} s`, `${r.max.toFixed(2)} s`, `${Math.round(r.peakRssMiB)} MiB`]);
+  for (const r of results)
+    rows.push([r.stack, `${r.min.toFixed(2)} s`, `${r.median.toFixed(2)} s`, `${r.max.toFixed(2)} s`, `${Math.round(r.peakRssMiB)} MiB`]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
   return [`Plan benchmark: ${runs} runs per stack, one at a time; node ${process.version}, ${os.cpus().length} CPUs`, ...lines].join("\n") + "\n";
@@ -73,7 +74,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a whole number, 1 or more");
   if (stacks.length === 0) {
-    stacks.push(...fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)));
+    stacks.push(
+      ...fs
+        .readdirSync(path.join(ROOT, "stacks"))
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .map((f) => f.slice(7, -5)),
+    );
   }
   const results: StackResult[] = [];
   for (const stack of stacks) {

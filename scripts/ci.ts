@@ -18,18 +18,24 @@ const ROOT = path.join(__dirname, "..");
 
 function stackInfos(): StackInfo[] {
   const dir = path.join(ROOT, "stacks");
-  return fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort().map((f) => {
-    const config = (YAML.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
-    const target = (config["gpu-workbench:workbench"] as { target?: unknown } | undefined)?.target;
-    const region = config["aws:region"] ?? config["azure-native:location"];
-    return { stack: f.slice(7, -5), target: typeof target === "string" ? target : "", region: typeof region === "string" ? region : "" };
-  });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+    .sort()
+    .map((f) => {
+      const config = (YAML.parse(fs.readFileSync(path.join(dir, f), "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+      const target = (config["gpu-workbench:workbench"] as { target?: unknown } | undefined)?.target;
+      const region = config["aws:region"] ?? config["azure-native:location"];
+      return { stack: f.slice(7, -5), target: typeof target === "string" ? target : "", region: typeof region === "string" ? region : "" };
+    });
 }
 
 function changedFiles(base: string): string[] | undefined {
   if (base === "" || /^0+$/.test(base)) return undefined;
   try {
-    return execFileSync("git", ["diff", "--name-only", base, "HEAD"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n").filter((l) => l !== "");
+    return execFileSync("git", ["diff", "--name-only", base, "HEAD"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+      .split("\n")
+      .filter((l) => l !== "");
   } catch (e) {
     // A force-push leaves the old head outside the clone: every stack, `up` is idempotent.
     process.stderr.write(`git diff ${base} HEAD failed (${(e as Error).message.split("\n")[0]}); taking every stack\n`);
@@ -38,18 +44,22 @@ function changedFiles(base: string): string[] | undefined {
 }
 
 function readRuns(dir: string): PlanRun[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".exit")).sort().map((f) => {
-    const stack = f.slice(0, -5);
-    const read = (ext: string) => (fs.existsSync(path.join(dir, stack + ext)) ? fs.readFileSync(path.join(dir, stack + ext), "utf8") : "");
-    const json = read(".json");
-    let plan: PlanRun["plan"];
-    try {
-      plan = json.trim() === "" ? undefined : JSON.parse(json);
-    } catch {
-      plan = undefined;
-    }
-    return { stack, exitCode: Number(read(".exit").trim()), plan, stderr: read(".err") };
-  });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".exit"))
+    .sort()
+    .map((f) => {
+      const stack = f.slice(0, -5);
+      const read = (ext: string) => (fs.existsSync(path.join(dir, stack + ext)) ? fs.readFileSync(path.join(dir, stack + ext), "utf8") : "");
+      const json = read(".json");
+      let plan: PlanRun["plan"];
+      try {
+        plan = json.trim() === "" ? undefined : JSON.parse(json);
+      } catch {
+        plan = undefined;
+      }
+      return { stack, exitCode: Number(read(".exit").trim()), plan, stderr: read(".err") };
+    });
 }
 
 function main(argv: string[]): number {

@@ -47,7 +47,10 @@ export function parseArgs(argv: string[]): Options {
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
   const file = configFile ?? path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    const known = fs.readdirSync(path.join(__dirname, "..", "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+    const known = fs
+      .readdirSync(path.join(__dirname, "..", "stacks"))
+      .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+      .map((f) => f.slice(7, -5));
     throw new Error(`no config file ${file}; stacks: ${known.join(", ")} (or pass --config <file>)`);
   }
   if (policyConfig !== undefined && !policy) throw new Error(`--policy-config needs --policy\n${USAGE}`);

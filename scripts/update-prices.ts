@@ -17,8 +17,16 @@ import { awsSizes } from "../components/targets/aws/sizes";
 import { azureSizes } from "../components/targets/azure/sizes";
 import type { PriceTable } from "../components/config/sizes";
 import {
-  AWS_SPOT_URL, AzureRetailPage, awsFindingsFromOfferCsv, awsOfferUrl, awsSpotFindings, azureFindings, azureQueryUrl,
-  mergeFindings, PriceFindings, renderPriceModule,
+  AWS_SPOT_URL,
+  AzureRetailPage,
+  awsFindingsFromOfferCsv,
+  awsOfferUrl,
+  awsSpotFindings,
+  azureFindings,
+  azureQueryUrl,
+  mergeFindings,
+  PriceFindings,
+  renderPriceModule,
 } from "./lib/prices";
 
 /** How the script reaches the network (tests pass their own). */
@@ -74,9 +82,14 @@ export async function updateAzure(fetcher: Fetcher, regions: string[], date: str
   const sizes = Object.keys(azureSizes.sizes);
   const pages = (await Promise.all(sizes.map((s) => azurePages(fetcher, s)))).flat();
   const prices = mergeFindings(azureFindings(pages, sizes, regions));
-  return table(regions, date,
+  return table(
+    regions,
+    date,
     `Azure Retail Prices API (prices.azure.com), Linux pay-as-you-go meters (type Consumption), read on ${date}`,
-    "the same API: Linux meters whose sku name says Spot (Low Priority meters left out)", prices, sizes);
+    "the same API: Linux meters whose sku name says Spot (Low Priority meters left out)",
+    prices,
+    sizes,
+  );
 }
 
 export async function updateAws(fetcher: Fetcher, regions: string[], date: string): Promise<PriceTable> {
@@ -85,9 +98,14 @@ export async function updateAws(fetcher: Fetcher, regions: string[], date: strin
   for (const region of regions) onDemand.push(awsFindingsFromOfferCsv(await collect(fetcher.lines(awsOfferUrl(region, "csv"))), sizes, [region]));
   const spot = awsSpotFindings(await fetcher.text(AWS_SPOT_URL), sizes, regions);
   const prices = mergeFindings(...onDemand, spot);
-  return table(regions, date,
+  return table(
+    regions,
+    date,
     `AWS Price List bulk offer files for EC2 (per region, CSV), Linux on-demand, shared tenancy, read on ${date}`,
-    "the feed behind the EC2 Spot pricing page (spot.js; not a documented API): one Linux price per region, which moves hourly", prices, sizes);
+    "the feed behind the EC2 Spot pricing page (spot.js; not a documented API): one Linux price per region, which moves hourly",
+    prices,
+    sizes,
+  );
 }
 
 async function collect(lines: AsyncIterable<string>): Promise<string[]> {
@@ -127,13 +145,19 @@ async function main(argv: string[]): Promise<void> {
   if (clouds.includes("azure")) {
     const regions = unique([...azureSizes.prices.regions, ...fromStacks.azure, ...extra.filter((r) => !r.includes("-"))]);
     const t = await updateAzure(httpFetcher, regions, date);
-    fs.writeFileSync(out ? path.join(out, "prices-azure.ts") : path.join(__dirname, "..", "components", "targets", "azure", "prices.ts"), renderPriceModule("azurePrices", t, "Azure pay-as-you-go and Spot prices (Linux, USD per hour) per region."));
+    fs.writeFileSync(
+      out ? path.join(out, "prices-azure.ts") : path.join(__dirname, "..", "components", "targets", "azure", "prices.ts"),
+      renderPriceModule("azurePrices", t, "Azure pay-as-you-go and Spot prices (Linux, USD per hour) per region."),
+    );
     process.stdout.write(`azure: ${Object.keys(t.prices).length} sizes priced in ${regions.length} regions\n`);
   }
   if (clouds.includes("aws")) {
     const regions = unique([...awsSizes.prices.regions, ...fromStacks.aws, ...extra.filter((r) => r.includes("-"))]);
     const t = await updateAws(httpFetcher, regions, date);
-    fs.writeFileSync(out ? path.join(out, "prices-aws.ts") : path.join(__dirname, "..", "components", "targets", "aws", "prices.ts"), renderPriceModule("awsPrices", t, "EC2 on-demand and spot prices (Linux, USD per hour) per region."));
+    fs.writeFileSync(
+      out ? path.join(out, "prices-aws.ts") : path.join(__dirname, "..", "components", "targets", "aws", "prices.ts"),
+      renderPriceModule("awsPrices", t, "EC2 on-demand and spot prices (Linux, USD per hour) per region."),
+    );
     process.stdout.write(`aws: ${Object.keys(t.prices).length} sizes priced in ${regions.length} regions\n`);
   }
 }

@@ -37,16 +37,18 @@ export function generateEd25519OpenSsh(seedText?: string, comment = ""): OpenSsh
   const pub = Buffer.from(crypto.createPublicKey(privateKey).export({ format: "jwk" }).x as string, "base64url");
   const pubBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(pub)]);
   const check = seed.readUInt32BE(0);
-  let priv = Buffer.concat([
-    uint32(check), uint32(check), sshString("ssh-ed25519"), sshString(pub),
-    sshString(Buffer.concat([seed, pub])), sshString(comment),
-  ]);
+  let priv = Buffer.concat([uint32(check), uint32(check), sshString("ssh-ed25519"), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
   const pad: number[] = [];
   for (let i = 1; (priv.length + pad.length) % 8 !== 0; i++) pad.push(i);
   priv = Buffer.concat([priv, Buffer.from(pad)]);
   const body = Buffer.concat([
-    Buffer.from("openssh-key-v1\0"), sshString("none"), sshString("none"), sshString(""), uint32(1),
-    sshString(pubBlob), sshString(priv),
+    Buffer.from("openssh-key-v1\0"),
+    sshString("none"),
+    sshString("none"),
+    sshString(""),
+    uint32(1),
+    sshString(pubBlob),
+    sshString(priv),
   ]).toString("base64");
   const lines = body.match(/.{1,70}/g) ?? [];
   return {

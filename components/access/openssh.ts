@@ -101,15 +101,24 @@ export function dockerSshOpts(d: DeployerSsh): string[] {
   if (d.identityFile) lineSafe("ssh identity file", d.identityFile);
   return [
     ...(d.identityFile ? ["-i", d.identityFile, "-o", "IdentitiesOnly=yes"] : []),
-    "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "GlobalKnownHostsFile=/dev/null",
-    "-o", `KnownHostsCommand=/bin/echo ${d.knownHostsLine}`,
-    "-o", "StrictHostKeyChecking=yes",
-    "-o", "HostKeyAlgorithms=ssh-ed25519",
-    "-o", "BatchMode=yes",
-    "-o", "PreferredAuthentications=publickey",
-    "-o", "ConnectTimeout=20",
-    "-o", "ServerAliveInterval=30",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "GlobalKnownHostsFile=/dev/null",
+    "-o",
+    `KnownHostsCommand=/bin/echo ${d.knownHostsLine}`,
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "HostKeyAlgorithms=ssh-ed25519",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "PreferredAuthentications=publickey",
+    "-o",
+    "ConnectTimeout=20",
+    "-o",
+    "ServerAliveInterval=30",
   ];
 }
 

@@ -68,7 +68,10 @@ export interface AppCredential {
 
 /** Stable resource-name part for an image reference. */
 function imageSlug(image: string): string {
-  return image.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return image
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 /**
@@ -102,18 +105,23 @@ export class AnalysisApps extends pulumi.ComponentResource {
     super("gpu-workbench:index:AnalysisApps", name, {}, opts);
 
     // Docker dials the host as soon as the provider is used: tie its host to the ready value.
-    const host = args.readyToken === undefined
-      ? pulumi.output(args.dockerHost)
-      : pulumi.all([args.dockerHost, args.readyToken]).apply(([h]) => h);
-    const provider = new Provider(`${name}-docker`, {
-      host,
-      sshOpts: args.sshOpts,
-      registryAuth: args.registries.length === 0 ? undefined : args.registries.map((r) => ({
-        address: r.server,
-        username: r.username,
-        password: pulumi.secret(r.password),
-      })),
-    }, { parent: this, dependsOn: opts?.dependsOn });
+    const host = args.readyToken === undefined ? pulumi.output(args.dockerHost) : pulumi.all([args.dockerHost, args.readyToken]).apply(([h]) => h);
+    const provider = new Provider(
+      `${name}-docker`,
+      {
+        host,
+        sshOpts: args.sshOpts,
+        registryAuth:
+          args.registries.length === 0
+            ? undefined
+            : args.registries.map((r) => ({
+                address: r.server,
+                username: r.username,
+                password: pulumi.secret(r.password),
+              })),
+      },
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
 
     const images = new Map<string, RemoteImage>();
     const imageOf = (app: AppSpec): RemoteImage => images.get(builds.get(app.name)?.tag ?? app.image)!;
@@ -123,12 +131,19 @@ export class AnalysisApps extends pulumi.ComponentResource {
     }
     for (const app of args.apps) {
       if (builds.has(app.name) || images.has(app.image)) continue;
-      images.set(app.image, new RemoteImage(`${name}-image-${imageSlug(app.image)}`, {
-        name: app.image,
-        // A removed app or a replaced resource must not delete (and later re-pull) a 20 GB image.
-        keepLocally: true,
-        triggers: args.hostId === undefined ? undefined : { host: args.hostId },
-      }, { parent: this, provider }));
+      images.set(
+        app.image,
+        new RemoteImage(
+          `${name}-image-${imageSlug(app.image)}`,
+          {
+            name: app.image,
+            // A removed app or a replaced resource must not delete (and later re-pull) a 20 GB image.
+            keepLocally: true,
+            triggers: args.hostId === undefined ? undefined : { host: args.hostId },
+          },
+          { parent: this, provider },
+        ),
+      );
     }
 
     const tunnels: Record<string, string> = {};
@@ -146,19 +161,33 @@ export class AnalysisApps extends pulumi.ComponentResource {
       const envs: pulumi.Input<string>[] = s.envs.map((e) => (isSecretEnvName(e.slice(0, e.indexOf("="))) ? pulumi.secret(e) : e));
       if (s.credentialEnv && appCatalog[app.kind].auth === "user-passwords") {
         // One password per team user; the container gets only their bcrypt hashes.
-        const passwords = Object.fromEntries((args.users ?? []).map((u) => [u, new RandomPassword(`${name}-${app.name}-${u}-password`, {
-          length: 24,
-          special: false,
-        }, { parent: this })]));
+        const passwords = Object.fromEntries(
+          (args.users ?? []).map((u) => [
+            u,
+            new RandomPassword(
+              `${name}-${app.name}-${u}-password`,
+              {
+                length: 24,
+                special: false,
+              },
+              { parent: this },
+            ),
+          ]),
+        );
         const entries = pulumi.all(Object.entries(passwords).map(([u, p]) => pulumi.interpolate`${u}:${p.bcryptHash}`));
         envs.push(pulumi.secret(entries.apply((list) => `${s.credentialEnv}=${list.join(" ")}`)));
-        credentials[app.name] = pulumi.all(Object.fromEntries(Object.entries(passwords).map(([u, p]) => [u, p.result])))
+        credentials[app.name] = pulumi
+          .all(Object.fromEntries(Object.entries(passwords).map(([u, p]) => [u, p.result])))
           .apply((byUser): AppCredential => ({ passwords: byUser, url: access.url }));
       } else if (s.credentialEnv) {
-        const secret = new RandomPassword(`${name}-${app.name}-credential`, {
-          length: 32,
-          special: false,
-        }, { parent: this });
+        const secret = new RandomPassword(
+          `${name}-${app.name}-credential`,
+          {
+            length: 32,
+            special: false,
+          },
+          { parent: this },
+        );
         // `result` is secret through the engine's additionalSecretOutputs; say so here as well.
         envs.push(pulumi.secret(pulumi.interpolate`${s.credentialEnv}=${secret.result}`));
         const kind = appCatalog[app.kind].auth === "token-env" ? "token" : "password";
@@ -169,25 +198,29 @@ export class AnalysisApps extends pulumi.ComponentResource {
         }));
       }
 
-      const container = new Container(`${name}-${app.name}`, {
-        name: s.name,
-        image: imageOf(app).imageId,
-        restart: s.restart,
-        ports: s.ports,
-        gpus: s.gpus,
-        volumes: s.volumes,
-        // Only when there are any: the plan of a workbench without storage stays as it was.
-        mounts: s.mounts.length > 0 ? s.mounts : undefined,
-        groupAdds: s.groupAdds.length > 0 ? s.groupAdds : undefined,
-        user: s.user,
-        envs,
-        command: s.command,
-        healthcheck: s.healthcheck,
-        labels: args.hostId === undefined ? s.labels : [...s.labels, { label: "gpu-workbench.host", value: args.hostId }],
-        logDriver: s.logDriver,
-        logOpts: s.logOpts,
-        shmSize: s.shmSize,
-      }, { parent: this, provider });
+      const container = new Container(
+        `${name}-${app.name}`,
+        {
+          name: s.name,
+          image: imageOf(app).imageId,
+          restart: s.restart,
+          ports: s.ports,
+          gpus: s.gpus,
+          volumes: s.volumes,
+          // Only when there are any: the plan of a workbench without storage stays as it was.
+          mounts: s.mounts.length > 0 ? s.mounts : undefined,
+          groupAdds: s.groupAdds.length > 0 ? s.groupAdds : undefined,
+          user: s.user,
+          envs,
+          command: s.command,
+          healthcheck: s.healthcheck,
+          labels: args.hostId === undefined ? s.labels : [...s.labels, { label: "gpu-workbench.host", value: args.hostId }],
+          logDriver: s.logDriver,
+          logOpts: s.logOpts,
+          shmSize: s.shmSize,
+        },
+        { parent: this, provider },
+      );
       containerIds[app.name] = container.id;
       imageNames[app.name] = builds.get(app.name)?.tag ?? app.image;
     }
@@ -215,21 +248,28 @@ export class AnalysisApps extends pulumi.ComponentResource {
     const context = `${buildRoot.replace(/\/+$/, "")}/${plan.contentHash}`;
     // Only a deployment builds; a preview (and the offline plan) writes nothing.
     if (!pulumi.runtime.isDryRun()) writeBuildContext(buildRoot, plan);
-    return new RemoteImage(resourceName, {
-      name: plan.tag,
-      keepLocally: true,
-      triggers: args.hostId === undefined ? undefined : { host: args.hostId },
-      build: {
-        context,
-        dockerfile: plan.dockerfile,
-        buildArgs: plan.buildArgs,
-        labels: plan.labels,
-        authConfigs: args.registries.length === 0 ? undefined : args.registries.map((r) => ({
-          hostName: r.server,
-          userName: r.username,
-          password: pulumi.secret(r.password),
-        })),
+    return new RemoteImage(
+      resourceName,
+      {
+        name: plan.tag,
+        keepLocally: true,
+        triggers: args.hostId === undefined ? undefined : { host: args.hostId },
+        build: {
+          context,
+          dockerfile: plan.dockerfile,
+          buildArgs: plan.buildArgs,
+          labels: plan.labels,
+          authConfigs:
+            args.registries.length === 0
+              ? undefined
+              : args.registries.map((r) => ({
+                  hostName: r.server,
+                  userName: r.username,
+                  password: pulumi.secret(r.password),
+                })),
+        },
       },
-    }, { parent: this, provider });
+      { parent: this, provider },
+    );
   }
 }

@@ -135,9 +135,10 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
   let healthcheck: HealthcheckSettings | undefined;
   if (entry.healthCheck) {
     // The catalog's check names the catalog port; follow a configured container port.
-    const tests = entry.port !== undefined && entry.port !== app.containerPort
-      ? entry.healthCheck.map((t) => t.split(`:${entry.port}/`).join(`:${app.containerPort}/`))
-      : [...entry.healthCheck];
+    const tests =
+      entry.port !== undefined && entry.port !== app.containerPort
+        ? entry.healthCheck.map((t) => t.split(`:${entry.port}/`).join(`:${app.containerPort}/`))
+        : [...entry.healthCheck];
     healthcheck = { tests, interval: "30s", timeout: "10s", startPeriod: "120s", retries: 3 };
   }
   // parse.ts already merged the catalog env under the config's; merging again keeps this
@@ -152,7 +153,11 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
     gpus: app.gpu ? "all" : undefined,
     volumes: [{ hostPath: dataPath, containerPath: entry.workDir }],
     mounts: (opts.storage ?? []).map((m): BindMountSettings => ({
-      type: "bind", source: m.hostPath, target: m.containerPath, readOnly: m.readOnly, bindOptions: { propagation: "rslave" },
+      type: "bind",
+      source: m.hostPath,
+      target: m.containerPath,
+      readOnly: m.readOnly,
+      bindOptions: { propagation: "rslave" },
     })),
     groupAdds: (opts.storage ?? []).map((m) => String(m.gid)),
     user: undefined,
@@ -195,11 +200,16 @@ export function dockerRunArgs(s: ContainerSettings, credential?: string): string
       throw new Error(`healthcheck ${JSON.stringify(s.healthcheck.tests)}: the docker CLI takes only ["CMD-SHELL", "<command>"]`);
     }
     args.push(
-      "--health-cmd", rest[0],
-      "--health-interval", s.healthcheck.interval,
-      "--health-timeout", s.healthcheck.timeout,
-      "--health-start-period", s.healthcheck.startPeriod,
-      "--health-retries", String(s.healthcheck.retries),
+      "--health-cmd",
+      rest[0],
+      "--health-interval",
+      s.healthcheck.interval,
+      "--health-timeout",
+      s.healthcheck.timeout,
+      "--health-start-period",
+      s.healthcheck.startPeriod,
+      "--health-retries",
+      String(s.healthcheck.retries),
     );
   }
   for (const l of s.labels) args.push("--label", `${l.label}=${l.value}`);

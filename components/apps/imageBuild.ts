@@ -47,7 +47,10 @@ export interface ImageBuildPlan {
 
 /** A build input that cannot be used: `key` is the config key path, `problem` the fix. */
 export class BuildSourceError extends Error {
-  constructor(public readonly key: string, public readonly problem: string) {
+  constructor(
+    public readonly key: string,
+    public readonly problem: string,
+  ) {
     super(`${key}: ${problem}`);
     this.name = "BuildSourceError";
   }
@@ -82,7 +85,10 @@ export function loadBuildSources(build: BuildSpec, projectDir: string, keyPath: 
   const shipped = shippedFiles(build);
   const bytes = [dockerfile ?? "", ...Object.values(files), ...Object.values(shipped)].reduce((n, b) => n + Buffer.byteLength(b), 0);
   if (bytes > MAX_CONTEXT_BYTES) {
-    throw new BuildSourceError(`${keyPath}.files`, `the build context would be ${bytes} bytes, over ${MAX_CONTEXT_BYTES}; send less (large data belongs in /data, not in the image)`);
+    throw new BuildSourceError(
+      `${keyPath}.files`,
+      `the build context would be ${bytes} bytes, over ${MAX_CONTEXT_BYTES}; send less (large data belongs in /data, not in the image)`,
+    );
   }
   return { dockerfile, files, shipped };
 }
@@ -92,7 +98,12 @@ function shippedFiles(build: BuildSpec): Record<string, Buffer> {
   const dir = appCatalog[build.from].shippedDockerfile;
   if (!dir || build.dockerfile !== undefined) return {};
   const full = path.join(SHIPPED_DOCKERFILES_DIR, dir);
-  return Object.fromEntries(fs.readdirSync(full).sort().map((f) => [f, fs.readFileSync(path.join(full, f))]));
+  return Object.fromEntries(
+    fs
+      .readdirSync(full)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(full, f))]),
+  );
 }
 
 /** The plan for one app's build: generated Dockerfile, context, build args, tag. Pure. */
@@ -146,11 +157,7 @@ export function generatedDockerfile(build: BuildSpec, sources: BuildSources): st
   if (build.aptPackages.length > 0) {
     for (const p of build.aptPackages) assertGrammar(p, aptPackageProblem);
     if (asRoot) lines.push("USER root");
-    lines.push(
-      "RUN apt-get update \\",
-      ` && apt-get install -y --no-install-recommends ${build.aptPackages.join(" ")} \\`,
-      " && rm -rf /var/lib/apt/lists/*",
-    );
+    lines.push("RUN apt-get update \\", ` && apt-get install -y --no-install-recommends ${build.aptPackages.join(" ")} \\`, " && rm -rf /var/lib/apt/lists/*");
     if (asRoot) lines.push(`USER ${base.imageUser}`);
   }
   if (build.packages.length > 0) {

@@ -6,9 +6,7 @@ import * as zlib from "zlib";
 import { parse, stringify } from "yaml";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../config/targetRules";
-import {
-  BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor, withoutComments,
-} from "./scripts";
+import { BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor, withoutComments } from "./scripts";
 
 /** The whole #cloud-config document (text) for a fresh Ubuntu 22.04/24.04 VM. */
 export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {
@@ -17,9 +15,7 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
   }
   checkHostKey(secrets);
   const steps = stepsFor(spec, "cloud-init");
-  const files: Record<string, unknown>[] = [
-    { path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: configFile(spec, steps) },
-  ];
+  const files: Record<string, unknown>[] = [{ path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: configFile(spec, steps) }];
   if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
   // These ship without comments (EC2 takes 16 KB): the idle scripts (checked line by line) and the
   // scripts with no heredoc, where a line that starts with "#" can only be a comment.
@@ -51,7 +47,10 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
  */
 function yamlSafe(doc: unknown, text: string): string {
   const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/u.exec(text);
-  if (raw) throw new Error(`cloud-init: the rendered YAML holds the raw character U+${raw[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}; refusing it`);
+  if (raw)
+    throw new Error(
+      `cloud-init: the rendered YAML holds the raw character U+${raw[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}; refusing it`,
+    );
   if (JSON.stringify(parse(text)) !== JSON.stringify(doc)) throw new Error("cloud-init: the rendered YAML does not read back as the document; refusing it");
   return text;
 }

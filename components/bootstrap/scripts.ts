@@ -24,8 +24,7 @@ export const SCRIPT_DIR = "/usr/local/lib/gpu-workbench";
 export const CONFIG_DIR = "/etc/gpu-workbench";
 
 /** A step's name is its script's name (scripts/<name>.sh). */
-export type StepName =
-  | "hostkey" | "datadisk" | "metadata" | "users" | "storage" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "idle" | "ready";
+export type StepName = "hostkey" | "datadisk" | "metadata" | "users" | "storage" | "docker" | "prepull" | "driver" | "toolkit" | "rdp" | "idle" | "ready";
 
 /** The systemd unit of the idle check (idleStop); it runs as root and calls the cloud's metadata endpoint. */
 export const IDLE_SERVICE_UNIT = "gpu-workbench-idle.service";
@@ -132,10 +131,14 @@ function baseConfigVars(spec: WorkbenchSpec, steps: StepName[]): Record<string, 
     GW_PIN_HOST_KEY: pinsHostKey(spec) ? "1" : "0",
     GW_DRIVER_INSTALL: spec.driverInstall,
     GW_GPU_COUNT: String(spec.gpu?.count ?? 0),
-    GW_IMAGES: appImages(spec).map((i) => listWord("image", i)).join(" "),
+    GW_IMAGES: appImages(spec)
+      .map((i) => listWord("image", i))
+      .join(" "),
     // One "name admin docker key" line per user: the users step reads them with `read`, so a
     // control character in a key would make a line (a user) of its own.
-    GW_USERS: spec.users.map((u) => `${listWord("user name", u.name)} ${u.admin ? 1 : 0} ${u.docker ? 1 : 0} ${lineSafe("ssh key", u.sshPublicKey)}`).join("\n"),
+    GW_USERS: spec.users
+      .map((u) => `${listWord("user name", u.name)} ${u.admin ? 1 : 0} ${u.docker ? 1 : 0} ${lineSafe("ssh key", u.sshPublicKey)}`)
+      .join("\n"),
     ...metadataVars(spec),
     ...storageVars(spec),
   };

@@ -106,11 +106,21 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           add(step, f.users, `${spec.users.length} user(s)`);
           break;
         case "docker":
-          add(step, gpuImageHasDocker || !cloud ? f.dockerPresent : f.dockerInstall, gpuImageHasDocker || !cloud ? "Docker already on the host" : "Docker Engine from Docker's apt repository");
+          add(
+            step,
+            gpuImageHasDocker || !cloud ? f.dockerPresent : f.dockerInstall,
+            gpuImageHasDocker || !cloud ? "Docker already on the host" : "Docker Engine from Docker's apt repository",
+          );
           break;
         case "prepull":
           add(step, f.prepull, "starts the pulls in the background");
-          steps.push({ step: "pull", startMinute: round1(t), minutes: round1(pullMinutes), background: true, note: `${imagesGb(spec)} GB of images at ${f.pullMegabytesPerSecond} MB/s` });
+          steps.push({
+            step: "pull",
+            startMinute: round1(t),
+            minutes: round1(pullMinutes),
+            background: true,
+            note: `${imagesGb(spec)} GB of images at ${f.pullMegabytesPerSecond} MB/s`,
+          });
           pullEnds = t + pullMinutes;
           break;
         case "driver": {
@@ -119,7 +129,11 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           break;
         }
         case "toolkit":
-          add(step, gpuImageHasDocker || !cloud ? f.toolkitPresent : f.toolkitInstall, gpuImageHasDocker || !cloud ? "toolkit present; the GPU container check" : "NVIDIA Container Toolkit, and the GPU container check");
+          add(
+            step,
+            gpuImageHasDocker || !cloud ? f.toolkitPresent : f.toolkitInstall,
+            gpuImageHasDocker || !cloud ? "toolkit present; the GPU container check" : "NVIDIA Container Toolkit, and the GPU container check",
+          );
           break;
         case "rdp":
           add(step, f.rdp, "xrdp and Xfce");

@@ -25,17 +25,18 @@ const JUPYTER_OPTIONS = {
   "NotebookApp.token": "sets the login token; the generated one must stay the only one (an empty token turns the login off)",
   "ServerApp.password": "adds a password login beside the generated token",
   "NotebookApp.password": "adds a password login beside the generated token",
-  "PasswordIdentityProvider": "changes how logins are checked",
+  PasswordIdentityProvider: "changes how logins are checked",
   "ServerApp.identity_provider_class": "replaces the login check",
   "ServerApp.allow_unauthenticated_access": "lets requests in without the token",
   "ServerApp.disable_check_xsrf": "turns off the cross-site request check that protects a logged-in browser",
   "NotebookApp.disable_check_xsrf": "turns off the cross-site request check that protects a logged-in browser",
-  "config": "loads a config file that can set an empty token or another login",
+  config: "loads a config file that can set an empty token or another login",
 };
 /** docker-stacks' start-notebook.py also reads these. */
 const DOCKER_STACKS = {
   ...JUPYTER_CONFIG,
-  NOTEBOOK_ARGS: "start-notebook.py passes it to Jupyter as options, such as --IdentityProvider.token= (no login); set command instead, where options are checked",
+  NOTEBOOK_ARGS:
+    "start-notebook.py passes it to Jupyter as options, such as --IdentityProvider.token= (no login); set command instead, where options are checked",
   JUPYTERHUB_API_TOKEN: "it makes start-notebook.py run jupyterhub-singleuser, whose login a JupyterHub decides",
 };
 

@@ -103,9 +103,7 @@ export function exposureOf(cidrs: ParsedCidr[]): FamilyExposure[] {
     if (family.length === 0) continue;
     const ranges = union(family);
     const addresses = covered(ranges, 0n, (1n << (v6 ? 128n : 32n)) - 1n);
-    const internet = v6
-      ? covered(ranges, V6_INTERNET.first, V6_INTERNET.last) === V6_INTERNET.last - V6_INTERNET.first + 1n
-      : addresses === 1n << 32n;
+    const internet = v6 ? covered(ranges, V6_INTERNET.first, V6_INTERNET.last) === V6_INTERNET.last - V6_INTERNET.first + 1n : addresses === 1n << 32n;
     const limit = 1n << BigInt(v6 ? 128 - WIDEST_FOR_PASSWORDS.v6Prefix : 32 - WIDEST_FOR_PASSWORDS.v4Prefix);
     out.push({ v6, cidrs: family, addresses, internet, wide: addresses > limit });
   }
@@ -131,7 +129,9 @@ export function describeWide(exposures: FamilyExposure[], onlyInternet: boolean)
       if (one && these[0].prefix === 0) continue;
       parts.push(`${one ? "it covers" : "together they cover"} every ${e.v6 ? "public IPv6" : "IPv4"} address`);
     } else {
-      parts.push(`${one ? "wider than" : "together wider than"} ${e.v6 ? `a /${limitPrefix} of IPv6` : `${2 ** (32 - limitPrefix)} IPv4 addresses, a /${limitPrefix}`}`);
+      parts.push(
+        `${one ? "wider than" : "together wider than"} ${e.v6 ? `a /${limitPrefix} of IPv6` : `${2 ** (32 - limitPrefix)} IPv4 addresses, a /${limitPrefix}`}`,
+      );
     }
   }
   if (named.length === 0) return undefined;

@@ -80,9 +80,10 @@ export function hostProblem(value: string): string | undefined {
 export function registryServerProblem(value: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes("/")) return `${q(value)} should be a host name only, e.g. ghcr.io`;
   const m = /^(\[[^\]]*\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value);
-  const ok = m !== null
-    && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535))
-    && (m[1].startsWith("[") ? !m[1].includes("%") && ipaddr.IPv6.isValid(m[1].slice(1, -1)) : ipaddr.IPv4.isValidFourPartDecimal(m[1]) || isDnsName(m[1]));
+  const ok =
+    m !== null &&
+    (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535)) &&
+    (m[1].startsWith("[") ? !m[1].includes("%") && ipaddr.IPv6.isValid(m[1].slice(1, -1)) : ipaddr.IPv4.isValidFourPartDecimal(m[1]) || isDnsName(m[1]));
   return ok ? undefined : `${q(value)} is not a registry host; use host[:port], e.g. ghcr.io or registry.example.com:5000`;
 }
 
@@ -141,15 +142,18 @@ export function tagProblems(cloud: "azure" | "aws", key: string, value: string):
   else if (OWN_TAG_KEYS.includes(key)) out.key = `${q(key)} is set by the workbench itself; use another tag name`;
   else if (cloud === "azure") {
     if (key.length > 512 || /[<>%&\\?/]/.test(key)) out.key = `${q(key)} is not an Azure tag name; use up to 512 characters without < > % & \\ ? /`;
-    else if (/^(microsoft|azure|windows)/i.test(key)) out.key = `${q(key)} starts with a prefix Azure reserves (microsoft, azure, windows); use another tag name`;
+    else if (/^(microsoft|azure|windows)/i.test(key))
+      out.key = `${q(key)} starts with a prefix Azure reserves (microsoft, azure, windows); use another tag name`;
   } else {
-    if (key.length > 128 || !/^[\p{L}\p{N} _.:/=+\-@]+$/u.test(key)) out.key = `${q(key)} is not an AWS tag key; use up to 128 letters, digits, spaces and _ . : / = + - @`;
+    if (key.length > 128 || !/^[\p{L}\p{N} _.:/=+\-@]+$/u.test(key))
+      out.key = `${q(key)} is not an AWS tag key; use up to 128 letters, digits, spaces and _ . : / = + - @`;
     else if (/^aws:/i.test(key)) out.key = `${q(key)} starts with aws:, which AWS reserves; use another tag key`;
   }
   const valueControl = controlProblem(value);
   if (valueControl) out.value = valueControl;
   else if (value.length > 256) out.value = `${value.length} characters is too long for a tag value; use at most 256`;
-  else if (cloud === "aws" && !/^[\p{L}\p{N} _.:/=+\-@]*$/u.test(value)) out.value = `${q(value)} is not an AWS tag value; use letters, digits, spaces and _ . : / = + - @`;
+  else if (cloud === "aws" && !/^[\p{L}\p{N} _.:/=+\-@]*$/u.test(value))
+    out.value = `${q(value)} is not an AWS tag value; use letters, digits, spaces and _ . : / = + - @`;
   return out;
 }
 

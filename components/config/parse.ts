@@ -8,8 +8,20 @@ import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 import { closestSizes } from "./sizes";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
-  AppKind, AppSpec, AutoShutdownSpec, BuildSpec, GpuSpec, IdleStopSpec, OsImage, RegistrySpec, STORAGE_KINDS, StorageKind, StorageSpec, Target,
-  UserSpec, WorkbenchSpec,
+  AppKind,
+  AppSpec,
+  AutoShutdownSpec,
+  BuildSpec,
+  GpuSpec,
+  IdleStopSpec,
+  OsImage,
+  RegistrySpec,
+  STORAGE_KINDS,
+  StorageKind,
+  StorageSpec,
+  Target,
+  UserSpec,
+  WorkbenchSpec,
 } from "./spec";
 import { isCloudTarget, TargetConfigInput, TargetRules, targetNames, targetRules } from "./targetRules";
 import { AUTH_GUARDS, weakeningOption } from "./appAuth";
@@ -18,7 +30,14 @@ import { controlCharacter, controlProblem, envNameProblem, isImageReference, key
 import { isSecretEnvName } from "./secrets";
 import { resolveTimeZone } from "./timezones";
 import { parseCidr, sshPublicKeyProblem, userNameProblem } from "./validate";
-import { filesystemNameProblem, mountPathProblem, resourceGroupNameProblem, s3BucketNameProblem, s3EndpointProblem, storageAccountNameProblem } from "./storageNames";
+import {
+  filesystemNameProblem,
+  mountPathProblem,
+  resourceGroupNameProblem,
+  s3BucketNameProblem,
+  s3EndpointProblem,
+  storageAccountNameProblem,
+} from "./storageNames";
 
 /** An invalid stack config. `problems` holds one "<key path>: <problem>; <fix>" line each. */
 export class WorkbenchConfigError extends Error {
@@ -36,8 +55,22 @@ export interface ParseContext {
 
 /** The keys every target reads; each target adds its own (`TargetRules.ownKeys`). */
 const CORE_KEYS = [
-  "target", "size", "os", "spot", "osDiskGb", "dataDiskGb", "allowedCidrs", "rdp", "users", "apps",
-  "registries", "storage", "autoShutdown", "tags", "hostGpu", "idleStop",
+  "target",
+  "size",
+  "os",
+  "spot",
+  "osDiskGb",
+  "dataDiskGb",
+  "allowedCidrs",
+  "rdp",
+  "users",
+  "apps",
+  "registries",
+  "storage",
+  "autoShutdown",
+  "tags",
+  "hostGpu",
+  "idleStop",
 ];
 const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
 const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command", "build"];
@@ -167,7 +200,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   let size: string;
   let gpu: GpuSpec | undefined;
   if (catalog) {
-    size = o.size === undefined ? rules.defaultSize! : r.string("workbench.size", o.size) ?? "";
+    size = o.size === undefined ? rules.defaultSize! : (r.string("workbench.size", o.size) ?? "");
     const info = catalog.sizes[size];
     if (size && !info) {
       r.fail("workbench.size", `${q(size)} is not a size this version knows for target ${target}; closest: ${closestSizes(catalog, size).join(", ")}`);
@@ -180,7 +213,8 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
       gpu = { model: "NVIDIA GPU (existing host)", count: 1, memoryGb: 0, family: "unknown" };
     }
   }
-  if (catalog && o.hostGpu !== undefined) r.fail("workbench.hostGpu", `only for ${listed(targetsWhere((t) => !t.sizes))} targets; the ${target} size decides the GPU`);
+  if (catalog && o.hostGpu !== undefined)
+    r.fail("workbench.hostGpu", `only for ${listed(targetsWhere((t) => !t.sizes))} targets; the ${target} size decides the GPU`);
 
   const os = r.oneOf<OsImage>("workbench.os", o.os, ["ubuntu-22.04", "ubuntu-24.04"], DEFAULTS.os) ?? DEFAULTS.os;
   if (!cloud && o.os !== undefined) r.fail("workbench.os", `not used by target ${target}; the existing host keeps its OS`);
@@ -190,7 +224,14 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   else if (spot && rules.refuses?.spot) r.fail("workbench.spot", rules.refuses.spot);
 
   let osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
-  const dataDiskGb = r.int("workbench.dataDiskGb", o.dataDiskGb, rules.defaultDataDiskGb ?? DEFAULTS.dataDiskGb, LIMITS.dataDiskGb.min, LIMITS.dataDiskGb.max, " GB");
+  const dataDiskGb = r.int(
+    "workbench.dataDiskGb",
+    o.dataDiskGb,
+    rules.defaultDataDiskGb ?? DEFAULTS.dataDiskGb,
+    LIMITS.dataDiskGb.min,
+    LIMITS.dataDiskGb.max,
+    " GB",
+  );
   // A size that fixes its boot disk (SoftLayer flavors: "AC1_8X60X100" has 100 GB); the target's hook refuses another osDiskGb.
   const bootDiskGb = rules.fixedOsDiskGb?.(size);
   if (bootDiskGb !== undefined) osDiskGb = bootDiskGb;
@@ -203,7 +244,11 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const allowedCidrs: string[] = [];
   const parsedCidrs: ParsedCidr[] = [];
   if (o.allowedCidrs === undefined) {
-    if (cloud) r.fail("workbench.allowedCidrs", `required for target ${target}; list the addresses that may reach SSH, e.g. [203.0.113.7/32] (there is no open default)`);
+    if (cloud)
+      r.fail(
+        "workbench.allowedCidrs",
+        `required for target ${target}; list the addresses that may reach SSH, e.g. [203.0.113.7/32] (there is no open default)`,
+      );
   } else {
     const list = r.list("workbench.allowedCidrs", o.allowedCidrs) ?? [];
     if (cloud && list.length === 0) r.fail("workbench.allowedCidrs", "empty; list at least one address, e.g. [203.0.113.7/32]");
@@ -227,7 +272,10 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   if (rdp && !cloud) r.fail("workbench.rdp", `only for cloud targets; on target ${target} install xrdp yourself`);
   if (rdp && tooWideForPasswords) {
     const w = tooWideForPasswords;
-    r.fail("workbench.allowedCidrs", `${w.list} ${w.plural ? "are" : "is"} refused while rdp is on${w.reason}: RDP takes passwords; list your own addresses instead`);
+    r.fail(
+      "workbench.allowedCidrs",
+      `${w.list} ${w.plural ? "are" : "is"} refused while rdp is on${w.reason}: RDP takes passwords; list your own addresses instead`,
+    );
   } else if (internet) {
     r.warnings.push(`workbench.allowedCidrs: SSH is open to the whole internet (${internet.list}); keys only, but prefer your own addresses`);
   }
@@ -248,9 +296,15 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     // A pull holds the compressed layers beside the unpacked image for a while.
     const needed = Math.ceil(imagesGb * LIMITS.pullFactor) + LIMITS.osDiskHeadroomGb;
     if (osDiskGb < needed && bootDiskGb !== undefined) {
-      r.fail("workbench.apps", `the app images (~${imagesGb} GB unpacked) do not fit beside the system on the ${bootDiskGb} GB boot disk of ${size} (needs ${needed} GB); drop the largest apps`);
+      r.fail(
+        "workbench.apps",
+        `the app images (~${imagesGb} GB unpacked) do not fit beside the system on the ${bootDiskGb} GB boot disk of ${size} (needs ${needed} GB); drop the largest apps`,
+      );
     } else if (osDiskGb < needed) {
-      r.fail("workbench.osDiskGb", `${osDiskGb} GB is too small to pull the app images (~${imagesGb} GB unpacked) beside the system; set it to at least ${needed}`);
+      r.fail(
+        "workbench.osDiskGb",
+        `${osDiskGb} GB is too small to pull the app images (~${imagesGb} GB unpacked) beside the system; set it to at least ${needed}`,
+      );
     }
   }
 
@@ -360,7 +414,10 @@ interface HostFacts {
 function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
   const list = r.list("workbench.apps", raw) ?? [];
   const apps: AppSpec[] = [];
-  const portOwner = new Map<number, string>([[22, "SSH"], [3389, "RDP"]]);
+  const portOwner = new Map<number, string>([
+    [22, "SSH"],
+    [3389, "RDP"],
+  ]);
   list.forEach((a, i) => {
     const path = `workbench.apps[${i}]`;
     const o = r.object(path, a, APP_KEYS);
@@ -370,12 +427,14 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     const entry = appCatalog[kind];
     const name = o.name === undefined ? kind : r.string(`${path}.name`, o.name);
     if (name === undefined) return;
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) return r.fail(`${path}.name`, `${q(name)} is not a valid app name; use lowercase letters, digits and "-", starting with a letter`);
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name))
+      return r.fail(`${path}.name`, `${q(name)} is not a valid app name; use lowercase letters, digits and "-", starting with a letter`);
     if (apps.some((x) => x.name === name)) {
       return r.fail(`${path}.name`, `${q(name)} is already used by another app; give one of them a different name`);
     }
     const gpu = r.bool(`${path}.gpu`, o.gpu, entry.gpuCapable && host.gpu !== undefined && kind !== "custom");
-    if (gpu && !entry.gpuCapable) r.fail(`${path}.gpu`, `${kind} cannot use a GPU; remove gpu: true or use a GPU kind (${APP_KINDS.filter((k) => appCatalog[k].gpuCapable).join(", ")})`);
+    if (gpu && !entry.gpuCapable)
+      r.fail(`${path}.gpu`, `${kind} cannot use a GPU; remove gpu: true or use a GPU kind (${APP_KINDS.filter((k) => appCatalog[k].gpuCapable).join(", ")})`);
     else if (gpu && !host.gpu) r.fail(`${path}.gpu`, "the host has no GPU; pick a GPU size or remove gpu: true");
 
     let image: string | undefined;
@@ -405,7 +464,10 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     }
     const hostPort = r.int(`${path}.hostPort`, o.hostPort, containerPort, 1, 65535);
     if (hostPort !== undefined && (hostPort < LIMITS.hostPort.min || LIMITS.reservedHostPorts.includes(hostPort))) {
-      r.fail(`${path}.hostPort`, `${hostPort} is a privileged or reserved port; set hostPort to ${LIMITS.hostPort.min}-${LIMITS.hostPort.max} (e.g. ${containerPort !== undefined && containerPort >= 1024 ? containerPort : 8000 + i})`);
+      r.fail(
+        `${path}.hostPort`,
+        `${hostPort} is a privileged or reserved port; set hostPort to ${LIMITS.hostPort.min}-${LIMITS.hostPort.max} (e.g. ${containerPort !== undefined && containerPort >= 1024 ? containerPort : 8000 + i})`,
+      );
     } else if (hostPort !== undefined) {
       for (const p of [hostPort, ...entry.extraPorts]) {
         const owner = portOwner.get(p);
@@ -447,7 +509,10 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
       return r.fail(`${path}.from`, `${describe(o.from)} is not a base this workbench knows; use one of ${bases.join(", ")}`);
     }
     if (kind !== "custom" && o.from !== kind) {
-      return r.fail(`${path}.from`, `"${o.from}" differs from the app's kind ${kind}, which decides how the app starts; remove from, or use kind: custom (with port and command) to run another base your own way`);
+      return r.fail(
+        `${path}.from`,
+        `"${o.from}" differs from the app's kind ${kind}, which decides how the app starts; remove from, or use kind: custom (with port and command) to run another base your own way`,
+      );
     }
     from = o.from as AppKind;
   } else if (kind === "custom") {
@@ -458,7 +523,10 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
   const problemOf = manager === "cran" ? cranPackageProblem : pipRequirementProblem;
   const packages = readNameList(r, `${path}.packages`, o.packages, problemOf);
   if (packages.length > 0 && !manager) {
-    r.fail(`${path}.packages`, `the ${from} image has no Python or R package manager this workbench drives; install them in your own Dockerfile (build.dockerfile) or list system packages in aptPackages`);
+    r.fail(
+      `${path}.packages`,
+      `the ${from} image has no Python or R package manager this workbench drives; install them in your own Dockerfile (build.dockerfile) or list system packages in aptPackages`,
+    );
   }
   const aptPackages = readNameList(r, `${path}.aptPackages`, o.aptPackages, aptPackageProblem);
   let dockerfile: string | undefined;
@@ -468,7 +536,10 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
     if (problem) r.fail(`${path}.dockerfile`, problem);
   }
   if (dockerfile !== undefined && base.shippedDockerfile) {
-    r.fail(`${path}.dockerfile`, `${from} builds the Dockerfile this package ships; add packages or aptPackages to it, or use kind: custom with from: ${from === "kaggle-rstudio" ? "kaggle-r" : from} for a Dockerfile of your own`);
+    r.fail(
+      `${path}.dockerfile`,
+      `${from} builds the Dockerfile this package ships; add packages or aptPackages to it, or use kind: custom with from: ${from === "kaggle-rstudio" ? "kaggle-r" : from} for a Dockerfile of your own`,
+    );
   } else if (dockerfile !== undefined && (packages.length > 0 || aptPackages.length > 0)) {
     r.fail(`${path}.dockerfile`, "your own Dockerfile installs its own packages; move packages and aptPackages into it, or remove dockerfile");
   }
@@ -579,15 +650,31 @@ function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdown
   const tzName = r.string("workbench.autoShutdown.timeZone", o.timeZone);
   const tz = tzName === undefined ? undefined : resolveTimeZone(tzName);
   if (tzName !== undefined && !tz) {
-    r.fail("workbench.autoShutdown.timeZone", `${q(tzName)} is not a known time zone; use a Windows id such as "Korea Standard Time" or an IANA name such as "Asia/Seoul" (see components/config/timezones.ts)`);
+    r.fail(
+      "workbench.autoShutdown.timeZone",
+      `${q(tzName)} is not a known time zone; use a Windows id such as "Korea Standard Time" or an IANA name such as "Asia/Seoul" (see components/config/timezones.ts)`,
+    );
   }
   if (!time || !tz) return undefined;
   return { time, timeZone: tz.windows, ianaTimeZone: tz.iana };
 }
 
 const STORAGE_KEYS = [
-  "name", "kind", "create", "account", "container", "resourceGroupName", "bucket", "region", "endpoint", "accessKeyId",
-  "secretAccessKey", "readOnly", "users", "cacheGb", "mountPath",
+  "name",
+  "kind",
+  "create",
+  "account",
+  "container",
+  "resourceGroupName",
+  "bucket",
+  "region",
+  "endpoint",
+  "accessKeyId",
+  "secretAccessKey",
+  "readOnly",
+  "users",
+  "cacheGb",
+  "mountPath",
 ];
 
 interface StorageContext {
@@ -628,9 +715,13 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
       const refused = rules.refuses?.storage;
       const otherKinds = STORAGE_KINDS.filter((k) => rules.storage[k]).join(" or ");
       const endpointTargets = listed(targetsWhere((t) => t.storage.s3 === "endpoint"));
-      r.fail(`${path}.kind`, kind === "adls2"
-        ? `adls2 needs target ${listed(targetsWhere((t) => t.storage.adls2 !== undefined))} (the VM's managed identity reaches it); ${refused ?? `on target ${ctx.target} use kind ${otherKinds}`}`
-        : refused ?? `s3 is not available on target ${ctx.target}; use kind ${otherKinds} (an S3-compatible store can be mounted on ${endpointTargets} targets)`);
+      r.fail(
+        `${path}.kind`,
+        kind === "adls2"
+          ? `adls2 needs target ${listed(targetsWhere((t) => t.storage.adls2 !== undefined))} (the VM's managed identity reaches it); ${refused ?? `on target ${ctx.target} use kind ${otherKinds}`}`
+          : (refused ??
+              `s3 is not available on target ${ctx.target}; use kind ${otherKinds} (an S3-compatible store can be mounted on ${endpointTargets} targets)`),
+      );
       return;
     }
     const only = (key: string, why: string) => {
@@ -641,7 +732,10 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     /** The account or bucket name: the new one's (create) or the existing one's. */
     const required = (key: string, what: string): string | undefined => {
       if (o[key] === undefined) {
-        return r.fail(`${path}.${key}`, create ? `required: a globally unique name for the new ${what}` : `required with create: false: the existing ${what}'s name`);
+        return r.fail(
+          `${path}.${key}`,
+          create ? `required: a globally unique name for the new ${what}` : `required with create: false: the existing ${what}'s name`,
+        );
       }
       return r.string(`${path}.${key}`, o[key]);
     };
@@ -679,20 +773,34 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
         only("accessKeyId", why);
         only("secretAccessKey", why);
         if (create) only("region", `only with create: false (a new bucket is made in the stack's ${rules.locationKey ?? "region"})`);
-        region = o.region === undefined || create ? ctx.region : checked("region", r.string(`${path}.region`, o.region), (v) =>
-          /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `"${v}" is not an AWS region; use e.g. ap-northeast-2`);
+        region =
+          o.region === undefined || create
+            ? ctx.region
+            : checked("region", r.string(`${path}.region`, o.region), (v) =>
+                /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `"${v}" is not an AWS region; use e.g. ap-northeast-2`,
+              );
       } else {
-        if (o.endpoint === undefined) r.fail(`${path}.endpoint`, `required on target ${ctx.target}: the S3-compatible endpoint, e.g. https://s3.lab.example.com:9000`);
+        if (o.endpoint === undefined)
+          r.fail(`${path}.endpoint`, `required on target ${ctx.target}: the S3-compatible endpoint, e.g. https://s3.lab.example.com:9000`);
         else endpoint = checked("endpoint", r.string(`${path}.endpoint`, o.endpoint), s3EndpointProblem);
-        const secretHint = (key: string) => `required on target ${ctx.target}; set it as a secret: pulumi config set --secret --path 'gpu-workbench:workbench.storage[${i}].${key}' <value>`;
+        const secretHint = (key: string) =>
+          `required on target ${ctx.target}; set it as a secret: pulumi config set --secret --path 'gpu-workbench:workbench.storage[${i}].${key}' <value>`;
         if (o.accessKeyId === undefined) r.fail(`${path}.accessKeyId`, secretHint("accessKeyId"));
-        else accessKeyId = checked("accessKeyId", r.string(`${path}.accessKeyId`, o.accessKeyId), (v) =>
-          /^[\x21-\x39\x3b-\x7e]+$/.test(v) ? undefined : "not an access key id: printable characters only, no spaces or \":\"");
+        else
+          accessKeyId = checked("accessKeyId", r.string(`${path}.accessKeyId`, o.accessKeyId), (v) =>
+            /^[\x21-\x39\x3b-\x7e]+$/.test(v) ? undefined : 'not an access key id: printable characters only, no spaces or ":"',
+          );
         if (o.secretAccessKey === undefined) r.fail(`${path}.secretAccessKey`, secretHint("secretAccessKey"));
-        else secretAccessKey = checked("secretAccessKey", r.string(`${path}.secretAccessKey`, o.secretAccessKey), (v) =>
-          /^[\x21-\x7e]+$/.test(v) ? undefined : "not a secret key: printable characters only, no spaces");
-        region = o.region === undefined ? DEFAULTS.s3EndpointRegion : checked("region", r.string(`${path}.region`, o.region), (v) =>
-          /^[a-z0-9][a-z0-9-]{0,31}$/.test(v) ? undefined : `"${v}" is not a region name; use lowercase letters, digits and "-", e.g. us-east-1`);
+        else
+          secretAccessKey = checked("secretAccessKey", r.string(`${path}.secretAccessKey`, o.secretAccessKey), (v) =>
+            /^[\x21-\x7e]+$/.test(v) ? undefined : "not a secret key: printable characters only, no spaces",
+          );
+        region =
+          o.region === undefined
+            ? DEFAULTS.s3EndpointRegion
+            : checked("region", r.string(`${path}.region`, o.region), (v) =>
+                /^[a-z0-9][a-z0-9-]{0,31}$/.test(v) ? undefined : `"${v}" is not a region name; use lowercase letters, digits and "-", e.g. us-east-1`,
+              );
       }
     }
     const readOnly = r.bool(`${path}.readOnly`, o.readOnly, DEFAULTS.storageReadOnly);
@@ -701,7 +809,8 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     let users = team;
     if (o.users !== undefined) {
       const given = r.list(`${path}.users`, o.users) ?? [];
-      if (Array.isArray(o.users) && given.length === 0) r.fail(`${path}.users`, "empty; list at least one team user, or remove the key (default: every team user)");
+      if (Array.isArray(o.users) && given.length === 0)
+        r.fail(`${path}.users`, "empty; list at least one team user, or remove the key (default: every team user)");
       users = [];
       given.forEach((u, j) => {
         const userPath = `${path}.users[${j}]`;
@@ -713,24 +822,47 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
       });
     }
 
-    const mountPath = o.mountPath === undefined ? (name === undefined ? undefined : `/mnt/${name}`) : checked("mountPath", r.string(`${path}.mountPath`, o.mountPath), mountPathProblem);
+    const mountPath =
+      o.mountPath === undefined
+        ? name === undefined
+          ? undefined
+          : `/mnt/${name}`
+        : checked("mountPath", r.string(`${path}.mountPath`, o.mountPath), mountPathProblem);
     if (mountPath !== undefined) {
       const clash = paths.find((p) => p.path === mountPath || mountPath.startsWith(`${p.path}/`) || p.path.startsWith(`${mountPath}/`));
-      if (clash?.path === mountPath) r.fail(`${path}.mountPath`, `"${mountPath}" is already used by workbench.storage[${clash.index}] (${clash.name}); give each mount its own path`);
-      else if (clash) r.fail(`${path}.mountPath`, `"${mountPath}" and workbench.storage[${clash.index}]'s "${clash.path}" nest; mount paths must not be inside one another`);
+      if (clash?.path === mountPath)
+        r.fail(`${path}.mountPath`, `"${mountPath}" is already used by workbench.storage[${clash.index}] (${clash.name}); give each mount its own path`);
+      else if (clash)
+        r.fail(`${path}.mountPath`, `"${mountPath}" and workbench.storage[${clash.index}]'s "${clash.path}" nest; mount paths must not be inside one another`);
       else paths.push({ path: mountPath, index: i, name: name ?? "" });
     }
 
     if (cacheGb !== undefined && ctx.dataDiskGb !== undefined) {
       cacheTotal += cacheGb;
       if (cacheTotal > Math.floor(ctx.dataDiskGb / 2) && cacheTotal - cacheGb <= Math.floor(ctx.dataDiskGb / 2)) {
-        r.fail(`${path}.cacheGb`, `the mounts' file caches would take ${cacheTotal} GB, more than half of the ${ctx.dataDiskGb} GB data disk; lower cacheGb or raise dataDiskGb`);
+        r.fail(
+          `${path}.cacheGb`,
+          `the mounts' file caches would take ${cacheTotal} GB, more than half of the ${ctx.dataDiskGb} GB data disk; lower cacheGb or raise dataDiskGb`,
+        );
       }
     }
     if (r.problems.length > problems || name === undefined || mountPath === undefined) return;
     out.push({
-      name, kind, create, account, container, resourceGroupName, bucket, region, endpoint, accessKeyId, secretAccessKey,
-      readOnly, users, cacheGb, mountPath,
+      name,
+      kind,
+      create,
+      account,
+      container,
+      resourceGroupName,
+      bucket,
+      region,
+      endpoint,
+      accessKeyId,
+      secretAccessKey,
+      readOnly,
+      users,
+      cacheGb,
+      mountPath,
     });
   });
   return out;
@@ -786,9 +918,15 @@ function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | u
     preStopHook = r.string(`${path}.preStopHook`, o.preStopHook)?.trim();
     // It lands in a line-oriented env file and runs as root: one plain line only.
     if (preStopHook !== undefined && /[\x00-\x1f\x7f]/.test(preStopHook)) {
-      preStopHook = r.fail(`${path}.preStopHook`, 'has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data');
+      preStopHook = r.fail(
+        `${path}.preStopHook`,
+        'has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data',
+      );
     } else if (preStopHook !== undefined && preStopHook.length > IDLE_STOP.hookMaxChars) {
-      preStopHook = r.fail(`${path}.preStopHook`, `is ${preStopHook.length} characters long; keep it under ${IDLE_STOP.hookMaxChars} (put longer logic in a script on /data and call that)`);
+      preStopHook = r.fail(
+        `${path}.preStopHook`,
+        `is ${preStopHook.length} characters long; keep it under ${IDLE_STOP.hookMaxChars} (put longer logic in a script on /data and call that)`,
+      );
     }
   }
   const hookTimeoutSeconds = duration("hookTimeout", IDLE_STOP.hookTimeout, '"5m" or "90s"');

@@ -17,9 +17,15 @@ import { keyPath } from "./grammar";
  */
 export function isSecretEnvName(name: string): boolean {
   const upper = name.toUpperCase();
-  const last = upper.split("_").filter((p) => p !== "").pop() ?? "";
-  return ["PASSWORD", "PASSWD", "PASSPHRASE", "TOKEN", "SECRET", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"].includes(last)
-    || /(PASSWORD|PASSWD|TOKEN|SECRET)$/.test(upper);
+  const last =
+    upper
+      .split("_")
+      .filter((p) => p !== "")
+      .pop() ?? "";
+  return (
+    ["PASSWORD", "PASSWD", "PASSPHRASE", "TOKEN", "SECRET", "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS"].includes(last) ||
+    /(PASSWORD|PASSWD|TOKEN|SECRET)$/.test(upper)
+  );
 }
 
 type Raw = Record<string, unknown>;

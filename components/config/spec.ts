@@ -35,13 +35,7 @@ export type GpuFamily = "pascal" | "volta" | "turing" | "ampere" | "ada" | "hopp
  * - `preinstalled`: the image already has it (AWS Deep Learning AMI, an existing host);
  * - `none`: CPU-only size.
  */
-export type DriverInstall =
-  | "bootstrap-r580"
-  | "bootstrap-ubuntu-drivers"
-  | "azure-extension"
-  | "azure-grid"
-  | "preinstalled"
-  | "none";
+export type DriverInstall = "bootstrap-r580" | "bootstrap-ubuntu-drivers" | "azure-extension" | "azure-grid" | "preinstalled" | "none";
 
 export interface GpuSpec {
   model: string;

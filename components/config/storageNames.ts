@@ -27,7 +27,7 @@ export function resourceGroupNameProblem(name: string): string | undefined {
  * suffix. `noDots`: AWS's virtual-hosted requests over TLS break on dotted names.
  */
 export function s3BucketNameProblem(name: string, noDots: boolean): string | undefined {
-  const rule = "use 3-63 lowercase letters, digits, \".\" and \"-\", starting and ending with a letter or digit (S3's rule; it must be globally unique)";
+  const rule = 'use 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit (S3\'s rule; it must be globally unique)';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) return `"${name}" is not an S3 bucket name; ${rule}`;
   if (name.includes("..")) return `"${name}" is not an S3 bucket name: two adjacent periods; ${rule}`;
   if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return `"${name}" is not an S3 bucket name: it looks like an IP address; ${rule}`;

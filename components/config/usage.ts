@@ -167,7 +167,8 @@ export function estimateMonth(i: MonthInputs): MonthEstimate {
   const rows = [row("always on, on-demand", HOURS_PER_MONTH, i.pricePerHour)];
   const schedule = i.autoShutdownTime === undefined ? undefined : `schedule ${i.autoShutdownTime}`;
   const idle = i.idleStopAfterSeconds === undefined ? undefined : `idle stop after ${durationText(i.idleStopAfterSeconds)}`;
-  if (schedule) rows.push(row(`${schedule} only`, machineHoursPerMonth({ autoShutdownTime: i.autoShutdownTime, idleStopAfterSeconds: undefined }), i.pricePerHour));
+  if (schedule)
+    rows.push(row(`${schedule} only`, machineHoursPerMonth({ autoShutdownTime: i.autoShutdownTime, idleStopAfterSeconds: undefined }), i.pricePerHour));
   if (idle) rows.push(row(schedule ? `${schedule} + ${idle}` : idle, machineHoursPerMonth(i), i.pricePerHour));
   if (i.spot) {
     const last = rows[rows.length - 1];
@@ -178,7 +179,9 @@ export function estimateMonth(i: MonthInputs): MonthEstimate {
   const scenarios = rows.map((r, k) => ({ ...r, percentOfAlwaysOn: Math.round((r.total / base) * 1000) / 10, chosen: k === rows.length - 1 }));
 
   const t = REFERENCE_TEAM;
-  const ranges = activeMinutes().map(([a, b]) => `${hhmm(a)}-${hhmm(b)}`).join(", ");
+  const ranges = activeMinutes()
+    .map(([a, b]) => `${hhmm(a)}-${hhmm(b)}`)
+    .join(", ");
   const model = [
     `${t.users} users working the same ${t.sessionHours} h (from ${hhmm(t.dayStartHour * 60)}) on ${t.workdaysPerMonth} workdays, none at weekends; ` +
       `${Math.round(t.idleShareWithinSessions * 100)}% of the day idle in ${t.breaksPerDay} shared breaks: busy ${ranges}`,
@@ -190,7 +193,10 @@ export function estimateMonth(i: MonthInputs): MonthEstimate {
     const at = minutesOfDay(i.autoShutdownTime);
     const [first] = activeMinutes()[0];
     const last = activeMinutes()[activeMinutes().length - 1][1];
-    if (at > first && at < last) notes.push(`the schedule (${i.autoShutdownTime}) stops the machine while the team works: the model has the team start it again, and it then runs until the next day's stop`);
+    if (at > first && at < last)
+      notes.push(
+        `the schedule (${i.autoShutdownTime}) stops the machine while the team works: the model has the team start it again, and it then runs until the next day's stop`,
+      );
   }
   return { scenarios, fixedCosts: i.fixedCosts, model, notes };
 }

@@ -22,9 +22,20 @@ const ANYONE_WORDS = new Set(["*", "any", "internet"]);
  * that covers everything else lets the internet in, even when it leaves these out.
  */
 const NON_PUBLIC_V4 = [
-  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-  "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-  "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.0.2.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
 ];
 /** The IPv6 internet is global unicast, 2000::/3; within it only documentation space is not public. */
 const PUBLIC_V6 = "2000::/3";
@@ -100,7 +111,10 @@ function covers(intervals: Interval[], target: Interval): boolean {
 }
 
 function intervalsOf(cidrs: string[], family: Family): Interval[] {
-  return cidrs.map(parseCidr).filter((c) => c?.family === family).map((c) => c!.interval);
+  return cidrs
+    .map(parseCidr)
+    .filter((c) => c?.family === family)
+    .map((c) => c!.interval);
 }
 
 /** What a set of sources opens to the internet, and why. */

@@ -9,9 +9,7 @@
  * loaded: it is the pack's entry point, not part of the library's API.
  */
 import { PolicyPack, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import {
-  DEFAULT_ALLOWED_SIZES, POLICY_RULES, PolicyRule, PolicySettings, PolicySubject, STACK_POLICY_RULES, StackPolicyRule,
-} from "./rules";
+import { DEFAULT_ALLOWED_SIZES, POLICY_RULES, PolicyRule, PolicySettings, PolicySubject, STACK_POLICY_RULES, StackPolicyRule } from "./rules";
 
 /** A rule as an engine policy: violations are reported; a rule that cannot decide here says why it is not applicable. */
 export function enginePolicy(rule: PolicyRule): ResourceValidationPolicy {
@@ -80,7 +78,8 @@ export function engineStackPolicy(rule: StackPolicyRule): StackValidationPolicy 
 }
 
 new PolicyPack("gpu-workbench", {
-  description: "Guards gpu-workbench stacks: nothing open to the internet, IMDSv2, secret user data, private encrypted retained storage, safe spot eviction, allowed sizes, apps on loopback.",
+  description:
+    "Guards gpu-workbench stacks: nothing open to the internet, IMDSv2, secret user data, private encrypted retained storage, safe spot eviction, allowed sizes, apps on loopback.",
   enforcementLevel: "mandatory",
   policies: [...POLICY_RULES.map(enginePolicy), ...STACK_POLICY_RULES.map(engineStackPolicy)],
 });

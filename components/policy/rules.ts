@@ -53,7 +53,7 @@ export type PolicyConfig = Record<string, PolicySettings | EnforcementLevel | un
 /** A policy's settings from the config (a bare level is shorthand for `{ enforcementLevel }`). */
 export function settingsOf(config: PolicyConfig, policy: string): PolicySettings {
   const c = config[policy];
-  return typeof c === "string" ? { enforcementLevel: c } : c ?? {};
+  return typeof c === "string" ? { enforcementLevel: c } : (c ?? {});
 }
 
 export interface PolicyRule {
@@ -132,9 +132,11 @@ function exposureFindings(what: string, sources: string[], allowTags: boolean): 
   const e = internetExposure(sources);
   const out: Finding[] = [];
   const family = e.v4 && e.v6 ? "IPv4 and IPv6" : e.v4 ? "IPv4" : "IPv6";
-  if (e.v4 || e.v6) out.push({ message: `${what} admits the whole ${family} internet (sources: ${sources.join(", ")}); list only the addresses that need access` });
+  if (e.v4 || e.v6)
+    out.push({ message: `${what} admits the whole ${family} internet (sources: ${sources.join(", ")}); list only the addresses that need access` });
   const unknown = e.unparsed.filter((s) => !(allowTags && AZURE_PRIVATE_TAGS.has(s.toLowerCase())));
-  if (unknown.length > 0) out.push({ message: `${what} has sources that are not CIDRs (${unknown.join(", ")}); the pack cannot tell whom they admit, list CIDRs` });
+  if (unknown.length > 0)
+    out.push({ message: `${what} has sources that are not CIDRs (${unknown.join(", ")}); the pack cannot tell whom they admit, list CIDRs` });
   return out;
 }
 
@@ -153,7 +155,10 @@ const noInternetIngress: PolicyRule = {
     switch (r.type) {
       case T.azureNsg: {
         // All allow rules together: two halves of the internet in two rules still make all of it.
-        const sources = list(p.securityRules).map((x) => azureRuleSources(obj(x) ?? {})).filter((s): s is string[] => s !== undefined).flat();
+        const sources = list(p.securityRules)
+          .map((x) => azureRuleSources(obj(x) ?? {}))
+          .filter((s): s is string[] => s !== undefined)
+          .flat();
         return exposureFindings(`network security group ${r.name}`, sources, true);
       }
       case T.azureRule: {
@@ -180,15 +185,20 @@ const noInternetIngress: PolicyRule = {
 
 const awsImdsV2: PolicyRule = {
   name: "aws-imdsv2",
-  description: "EC2 instances and launch templates require IMDSv2 tokens with a hop limit of 1, so containers cannot read the instance's credentials or user data.",
-  remediation: "Set metadataOptions: { httpTokens: \"required\", httpPutResponseHopLimit: 1 } (AwsGpuInstance does).",
+  description:
+    "EC2 instances and launch templates require IMDSv2 tokens with a hop limit of 1, so containers cannot read the instance's credentials or user data.",
+  remediation: 'Set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } (AwsGpuInstance does).',
   types: [T.awsInstance, T.awsLaunchTemplate],
   check(r) {
     const m = obj(r.props.metadataOptions) ?? {};
     if (m.httpEndpoint === "disabled") return [];
     const out: Finding[] = [];
-    if (m.httpTokens !== "required") out.push({ message: `${r.name}: metadataOptions.httpTokens is ${JSON.stringify(m.httpTokens ?? "unset (optional)")}; IMDSv2 needs "required"` });
-    if (m.httpPutResponseHopLimit !== 1) out.push({ message: `${r.name}: metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(m.httpPutResponseHopLimit ?? "unset")}; it must be 1, or containers reach the metadata service` });
+    if (m.httpTokens !== "required")
+      out.push({ message: `${r.name}: metadataOptions.httpTokens is ${JSON.stringify(m.httpTokens ?? "unset (optional)")}; IMDSv2 needs "required"` });
+    if (m.httpPutResponseHopLimit !== 1)
+      out.push({
+        message: `${r.name}: metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(m.httpPutResponseHopLimit ?? "unset")}; it must be 1, or containers reach the metadata service`,
+      });
     return out;
   },
 };
@@ -248,7 +258,10 @@ const userDataSecret: PolicyRule = {
       const secret = isSecretAt(r, path);
       if (secret === false) out.push({ message: `${r.name}: ${path} carries ${carried.join(", ")} but is not a secret` });
       if (secret === undefined) {
-        out.push({ message: `${r.name}: ${path} carries ${carried.join(", ")}; Pulumi's policy API does not say whether it is secret (npm run plan -- --policy checks it)`, unverifiable: true });
+        out.push({
+          message: `${r.name}: ${path} carries ${carried.join(", ")}; Pulumi's policy API does not say whether it is secret (npm run plan -- --policy checks it)`,
+          unverifiable: true,
+        });
       }
     }
     return out;
@@ -262,8 +275,10 @@ const PUBLIC_ACLS = new Set(["public-read", "public-read-write", "authenticated-
 
 const storagePrivateEncrypted: PolicyRule = {
   name: "storage-private-encrypted",
-  description: "Storage is never public and always encrypted: no anonymous blob access or public ACL, every S3 public-access block on, HTTPS only, encrypted EBS volumes and root disks.",
-  remediation: "Azure: allowBlobPublicAccess: false, containers with publicAccess None; S3: all four public-access-block flags true, no public ACL; EBS: encrypted: true.",
+  description:
+    "Storage is never public and always encrypted: no anonymous blob access or public ACL, every S3 public-access block on, HTTPS only, encrypted EBS volumes and root disks.",
+  remediation:
+    "Azure: allowBlobPublicAccess: false, containers with publicAccess None; S3: all four public-access-block flags true, no public ACL; EBS: encrypted: true.",
   types: [T.azureStorage, T.azureContainer, T.awsBucket, T.awsBucketV2, T.awsBucketAcl, T.awsBucketAclV2, T.awsPublicAccessBlock, T.awsVolume, T.awsInstance],
   check(r) {
     const p = r.props;
@@ -271,7 +286,8 @@ const storagePrivateEncrypted: PolicyRule = {
     switch (r.type) {
       case T.azureStorage: {
         if (p.allowBlobPublicAccess !== false) out.push({ message: `${r.name}: allowBlobPublicAccess must be false (anonymous blob access off)` });
-        if (p.enableHttpsTrafficOnly === false) out.push({ message: `${r.name}: enableHttpsTrafficOnly is false; storage traffic must be encrypted in transit` });
+        if (p.enableHttpsTrafficOnly === false)
+          out.push({ message: `${r.name}: enableHttpsTrafficOnly is false; storage traffic must be encrypted in transit` });
         const services = obj(at(p, "encryption.services")) ?? {};
         for (const [svc, v] of Object.entries(services)) {
           if (obj(v)?.enabled === false) out.push({ message: `${r.name}: encryption.services.${svc}.enabled is false; encryption at rest stays on` });
@@ -279,7 +295,8 @@ const storagePrivateEncrypted: PolicyRule = {
         break;
       }
       case T.azureContainer:
-        if (p.publicAccess !== undefined && p.publicAccess !== "None") out.push({ message: `${r.name}: publicAccess is ${JSON.stringify(p.publicAccess)}; containers are private ("None")` });
+        if (p.publicAccess !== undefined && p.publicAccess !== "None")
+          out.push({ message: `${r.name}: publicAccess is ${JSON.stringify(p.publicAccess)}; containers are private ("None")` });
         break;
       case T.awsBucket:
       case T.awsBucketV2:
@@ -315,27 +332,36 @@ const DATA_TYPES: readonly string[] = [T.azureDisk, T.awsVolume, T.azureStorage,
 
 const dataRetained: PolicyRule = {
   name: "data-retained",
-  description: "Data disks and storage outlive the VM and the stack: separate resources with retainOnDelete or protect, never disks the VM deletes with itself.",
-  remediation: "Create the data disk as its own resource with { retainOnDelete: true } (or protect), attach it with deleteOption Detach / deleteOnTermination false.",
+  description:
+    "Data disks and storage outlive the VM and the stack: separate resources with retainOnDelete or protect, never disks the VM deletes with itself.",
+  remediation:
+    "Create the data disk as its own resource with { retainOnDelete: true } (or protect), attach it with deleteOption Detach / deleteOnTermination false.",
   types: [...DATA_TYPES, T.azureVm, T.awsInstance],
   check(r) {
     const out: Finding[] = [];
     if (DATA_TYPES.includes(r.type) && !r.protect) {
-      if (r.retainOnDelete === false) out.push({ message: `${r.name}: holds user data but has neither retainOnDelete nor protect; pulumi destroy or a replacement would delete it` });
+      if (r.retainOnDelete === false)
+        out.push({ message: `${r.name}: holds user data but has neither retainOnDelete nor protect; pulumi destroy or a replacement would delete it` });
       if (r.retainOnDelete === undefined) {
-        out.push({ message: `${r.name}: not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)`, unverifiable: true });
+        out.push({
+          message: `${r.name}: not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)`,
+          unverifiable: true,
+        });
       }
     }
     if (r.type === T.azureVm) {
       list(at(r.props, "storageProfile.dataDisks")).forEach((d, i) => {
         const disk = obj(d) ?? {};
-        if (lower(disk.deleteOption) === "delete") out.push({ message: `${r.name}: storageProfile.dataDisks[${i}].deleteOption is Delete; the data disk would go with the VM (use Detach)` });
-        if (lower(disk.createOption) === "empty") out.push({ message: `${r.name}: storageProfile.dataDisks[${i}] is created by the VM; make it a separate Disk resource and attach it` });
+        if (lower(disk.deleteOption) === "delete")
+          out.push({ message: `${r.name}: storageProfile.dataDisks[${i}].deleteOption is Delete; the data disk would go with the VM (use Detach)` });
+        if (lower(disk.createOption) === "empty")
+          out.push({ message: `${r.name}: storageProfile.dataDisks[${i}] is created by the VM; make it a separate Disk resource and attach it` });
       });
     }
     if (r.type === T.awsInstance) {
       list(r.props.ebsBlockDevices).forEach((d, i) => {
-        if (obj(d)?.deleteOnTermination !== false) out.push({ message: `${r.name}: ebsBlockDevices[${i}] is deleted with the instance; use a separate ebs.Volume and a VolumeAttachment` });
+        if (obj(d)?.deleteOnTermination !== false)
+          out.push({ message: `${r.name}: ebsBlockDevices[${i}] is deleted with the instance; use a separate ebs.Volume and a VolumeAttachment` });
       });
     }
     return out;
@@ -355,19 +381,29 @@ const spotEvictsSafely: PolicyRule = {
     switch (r.type) {
       case T.azureVm:
       case T.azureVmss: {
-        const profile = r.type === T.azureVmss ? obj(p.virtualMachineProfile) ?? {} : p;
+        const profile = r.type === T.azureVmss ? (obj(p.virtualMachineProfile) ?? {}) : p;
         if (lower(profile.priority) !== "spot") return [];
-        return lower(profile.evictionPolicy) === "deallocate" ? [] : [{ message: `${r.name}: a Spot VM with evictionPolicy ${JSON.stringify(profile.evictionPolicy ?? "unset")}; eviction must deallocate, not delete` }];
+        return lower(profile.evictionPolicy) === "deallocate"
+          ? []
+          : [
+              {
+                message: `${r.name}: a Spot VM with evictionPolicy ${JSON.stringify(profile.evictionPolicy ?? "unset")}; eviction must deallocate, not delete`,
+              },
+            ];
       }
       case T.awsInstance: {
         const market = obj(p.instanceMarketOptions);
         if (lower(market?.marketType) !== "spot") return [];
         const behavior = at(market, "spotOptions.instanceInterruptionBehavior");
-        return ["stop", "hibernate"].includes(lower(behavior) ?? "") ? [] : [{ message: `${r.name}: a spot instance whose interruption behavior is ${JSON.stringify(behavior ?? "unset (terminate)")}; it must stop` }];
+        return ["stop", "hibernate"].includes(lower(behavior) ?? "")
+          ? []
+          : [{ message: `${r.name}: a spot instance whose interruption behavior is ${JSON.stringify(behavior ?? "unset (terminate)")}; it must stop` }];
       }
       case T.awsSpotRequest: {
         const behavior = p.instanceInterruptionBehavior;
-        return ["stop", "hibernate"].includes(lower(behavior) ?? "") ? [] : [{ message: `${r.name}: a spot request whose interruption behavior is ${JSON.stringify(behavior ?? "unset (terminate)")}; it must stop` }];
+        return ["stop", "hibernate"].includes(lower(behavior) ?? "")
+          ? []
+          : [{ message: `${r.name}: a spot request whose interruption behavior is ${JSON.stringify(behavior ?? "unset (terminate)")}; it must stop` }];
       }
       default:
         return [];
@@ -420,7 +456,11 @@ const appsLoopback: PolicyRule = {
       const port = obj(x) ?? {};
       const ip = typeof port.ip === "string" ? port.ip : "";
       if (ip !== "" && isLoopback(ip)) return [];
-      return [{ message: `${r.name}: port ${String(port.external ?? port.internal)} is published on ${ip === "" ? "every interface (no ip)" : ip}; bind it to 127.0.0.1 or expose the app on purpose` }];
+      return [
+        {
+          message: `${r.name}: port ${String(port.external ?? port.internal)} is published on ${ip === "" ? "every interface (no ip)" : ip}; bind it to 127.0.0.1 or expose the app on purpose`,
+        },
+      ];
     });
   },
 };
@@ -459,9 +499,14 @@ const dataResourceGroupRetained: StackPolicyRule = {
         const k = kept(group);
         if (k === true) continue;
         const findings = out.get(group) ?? [];
-        findings.push(k === false
-          ? { message: `${group.name}: holds the retained ${data.name} but is deleted on destroy, and takes ${data.name} with it` }
-          : { message: `${group.name}: holds the retained ${data.name}; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)`, unverifiable: true });
+        findings.push(
+          k === false
+            ? { message: `${group.name}: holds the retained ${data.name} but is deleted on destroy, and takes ${data.name} with it` }
+            : {
+                message: `${group.name}: holds the retained ${data.name}; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)`,
+                unverifiable: true,
+              },
+        );
         out.set(group, findings);
       }
     }
@@ -476,7 +521,14 @@ export const STACK_POLICY_RULES: readonly StackPolicyRule[] = [dataResourceGroup
 
 /** Every rule of the pack, in report order. All are mandatory by default. */
 export const POLICY_RULES: readonly PolicyRule[] = [
-  noInternetIngress, awsImdsV2, userDataSecret, storagePrivateEncrypted, dataRetained, spotEvictsSafely, vmSizeAllowed, appsLoopback,
+  noInternetIngress,
+  awsImdsV2,
+  userDataSecret,
+  storagePrivateEncrypted,
+  dataRetained,
+  spotEvictsSafely,
+  vmSizeAllowed,
+  appsLoopback,
 ];
 
 /** Every policy name of the pack: the resource rules, then the stack rules. */
@@ -503,7 +555,8 @@ export function validatePolicyConfig(config: unknown): PolicyConfig {
   for (const [name, v] of Object.entries(c)) {
     if (!names.includes(name)) throw new Error(`policy config: no policy "${name}"; the policies are ${names.join(", ")}`);
     const level = typeof v === "string" ? v : obj(v)?.enforcementLevel;
-    if (level !== undefined && !LEVELS.includes(level as string)) throw new Error(`policy config: ${name}.enforcementLevel "${String(level)}" is not one of ${LEVELS.join(", ")}`);
+    if (level !== undefined && !LEVELS.includes(level as string))
+      throw new Error(`policy config: ${name}.enforcementLevel "${String(level)}" is not one of ${LEVELS.join(", ")}`);
     if (typeof v !== "string" && !obj(v)) throw new Error(`policy config: ${name}: expected a level or an object`);
     const keys = ["enforcementLevel", ...(name === "vm-size-allowed" ? ["allowedSizes"] : [])];
     for (const k of Object.keys(obj(v) ?? {})) {

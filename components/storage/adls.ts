@@ -69,38 +69,48 @@ export class AdlsGen2Storage extends pulumi.ComponentResource {
     let accountId: pulumi.Output<string>;
     if (create) {
       // The team's data: a replaced or destroyed stack leaves the account (and its filesystems) in place.
-      const account = new storage.StorageAccount(`${name}-account`, {
-        accountName: args.accountName,
-        resourceGroupName: args.resourceGroupName,
-        location: args.location,
-        kind: "StorageV2",
-        sku: { name: "Standard_LRS" },
-        isHnsEnabled: true,
-        allowBlobPublicAccess: false,
-        allowSharedKeyAccess: false,
-        defaultToOAuthAuthentication: true,
-        enableHttpsTrafficOnly: true,
-        minimumTlsVersion: "TLS1_2",
-        encryption: {
-          keySource: "Microsoft.Storage",
-          services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+      const account = new storage.StorageAccount(
+        `${name}-account`,
+        {
+          accountName: args.accountName,
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          kind: "StorageV2",
+          sku: { name: "Standard_LRS" },
+          isHnsEnabled: true,
+          allowBlobPublicAccess: false,
+          allowSharedKeyAccess: false,
+          defaultToOAuthAuthentication: true,
+          enableHttpsTrafficOnly: true,
+          minimumTlsVersion: "TLS1_2",
+          encryption: {
+            keySource: "Microsoft.Storage",
+            services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+          },
+          tags: args.tags,
         },
-        tags: args.tags,
-      }, { parent: this, retainOnDelete: true });
+        { parent: this, retainOnDelete: true },
+      );
       // Deleting a filesystem deletes its files: kept like the account.
-      new storage.BlobContainer(`${name}-filesystem`, {
-        accountName: account.name,
-        resourceGroupName: args.resourceGroupName,
-        containerName: args.filesystem,
-        publicAccess: storage.PublicAccess.None,
-      }, { parent: this, retainOnDelete: true });
+      new storage.BlobContainer(
+        `${name}-filesystem`,
+        {
+          accountName: account.name,
+          resourceGroupName: args.resourceGroupName,
+          containerName: args.filesystem,
+          publicAccess: storage.PublicAccess.None,
+        },
+        { parent: this, retainOnDelete: true },
+      );
       accountId = account.id;
     } else {
       // Looked up at preview: a wrong name or group fails before anything is created.
       const existing = storage.getStorageAccountOutput({ accountName: args.accountName, resourceGroupName: args.resourceGroupName }, { parent: this });
       accountId = existing.apply((a) => {
         if (a.isHnsEnabled !== true) {
-          throw new Error(`AdlsGen2Storage ${name}: the storage account ${args.accountName} has no hierarchical namespace (not ADLS Gen2); blobfuse2's adls mode needs it`);
+          throw new Error(
+            `AdlsGen2Storage ${name}: the storage account ${args.accountName} has no hierarchical namespace (not ADLS Gen2); blobfuse2's adls mode needs it`,
+          );
         }
         return a.id;
       });
@@ -109,14 +119,18 @@ export class AdlsGen2Storage extends pulumi.ComponentResource {
     const scope = accountId.apply((id) => filesystemScope(id, args.filesystem));
     const roleDefinitionId = accountId.apply((id) => blobDataRoleDefinitionId(id, readOnly));
     // The one grant: on the filesystem only, to the VM's identity only.
-    const grant = new authorization.RoleAssignment(`${name}-grant`, {
-      principalId: args.principalId,
-      // A new identity may not have replicated yet; the type lets Azure accept it anyway.
-      principalType: "ServicePrincipal",
-      roleDefinitionId,
-      scope,
-      description: `gpu-workbench ${name}: ${readOnly ? "read" : "read and write"} ${args.filesystem} from the VM's managed identity`,
-    }, { parent: this });
+    const grant = new authorization.RoleAssignment(
+      `${name}-grant`,
+      {
+        principalId: args.principalId,
+        // A new identity may not have replicated yet; the type lets Azure accept it anyway.
+        principalType: "ServicePrincipal",
+        roleDefinitionId,
+        scope,
+        description: `gpu-workbench ${name}: ${readOnly ? "read" : "read and write"} ${args.filesystem} from the VM's managed identity`,
+      },
+      { parent: this },
+    );
 
     this.accountId = accountId;
     this.accountName = pulumi.output(args.accountName);

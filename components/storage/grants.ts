@@ -25,8 +25,8 @@ export function filesystemScope(accountId: string, filesystem: string): string {
 export function bucketAccessPolicy(bucketArn: string, readOnly: boolean): string {
   const objectActions = readOnly
     ? ["s3:GetObject"]
-    // s3fs aborts the multipart uploads it gives up on; without this they would linger (and cost).
-    : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"];
+    : // s3fs aborts the multipart uploads it gives up on; without this they would linger (and cost).
+      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"];
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -40,13 +40,15 @@ export function bucketAccessPolicy(bucketArn: string, readOnly: boolean): string
 export function tlsOnlyBucketPolicy(bucketArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [bucketArn, `${bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    }],
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
   });
 }

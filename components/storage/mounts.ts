@@ -74,9 +74,12 @@ export function mountLayout(s: StorageSpec, index: number): MountLayout {
     cacheDir: `${STORAGE_CACHE_ROOT}/${s.name}`,
     configPath: s.kind === "adls2" ? `${BLOBFUSE2_CONFIG_DIR}/${s.name}.yaml` : undefined,
     passwdPath: s.kind === "s3" && s.endpoint !== undefined ? `${S3FS_PASSWD_DIR}/${s.name}.passwd` : undefined,
-    source: s.kind === "adls2"
-      ? `abfss://${s.container}@${s.account}.dfs.core.windows.net/`
-      : s.endpoint !== undefined ? `${s.endpoint}/${s.bucket}` : `s3://${s.bucket}`,
+    source:
+      s.kind === "adls2"
+        ? `abfss://${s.container}@${s.account}.dfs.core.windows.net/`
+        : s.endpoint !== undefined
+          ? `${s.endpoint}/${s.bucket}`
+          : `s3://${s.bucket}`,
   };
 }
 
@@ -120,9 +123,10 @@ export function blobfuse2Config(s: StorageSpec, layout: MountLayout): string {
  */
 export function s3fsOptions(s: StorageSpec, layout: MountLayout): string[] {
   if (s.kind !== "s3" || !s.bucket || !s.region) throw new Error(`s3fsOptions: storage "${s.name}" is not a parsed s3 mount`);
-  const access = s.endpoint === undefined
-    ? ["iam_role=auto", `url=https://s3.${s.region}.amazonaws.com`, `endpoint=${s.region}`]
-    : [`passwd_file=${layout.passwdPath}`, `url=${s.endpoint}`, `endpoint=${s.region}`, "use_path_request_style"];
+  const access =
+    s.endpoint === undefined
+      ? ["iam_role=auto", `url=https://s3.${s.region}.amazonaws.com`, `endpoint=${s.region}`]
+      : [`passwd_file=${layout.passwdPath}`, `url=${s.endpoint}`, `endpoint=${s.region}`, "use_path_request_style"];
   return ["allow_other", "umask=0000", "mp_umask=0000", ...(s.readOnly ? ["ro"] : []), ...access, `tmpdir=${layout.cacheDir}`];
 }
 

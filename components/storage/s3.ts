@@ -49,26 +49,42 @@ export class S3Storage extends pulumi.ComponentResource {
     let bucketArn: pulumi.Output<string>;
     if (create) {
       const bucket = new s3.Bucket(`${name}-bucket`, { bucket: args.bucketName, forceDestroy: false, tags: args.tags }, kept);
-      const blocks = new s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      }, kept);
-      new s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-      }, kept);
-      new s3.BucketVersioning(`${name}-versioning`, {
-        bucket: bucket.id,
-        versioningConfiguration: { status: "Enabled" },
-      }, kept);
+      const blocks = new s3.BucketPublicAccessBlock(
+        `${name}-public-access-block`,
+        {
+          bucket: bucket.id,
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        },
+        kept,
+      );
+      new s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+          bucket: bucket.id,
+          rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+        },
+        kept,
+      );
+      new s3.BucketVersioning(
+        `${name}-versioning`,
+        {
+          bucket: bucket.id,
+          versioningConfiguration: { status: "Enabled" },
+        },
+        kept,
+      );
       // After the blocks: S3 checks a new policy against them.
-      new s3.BucketPolicy(`${name}-tls-only`, {
-        bucket: bucket.id,
-        policy: bucket.arn.apply(tlsOnlyBucketPolicy),
-      }, { ...kept, dependsOn: [blocks] });
+      new s3.BucketPolicy(
+        `${name}-tls-only`,
+        {
+          bucket: bucket.id,
+          policy: bucket.arn.apply(tlsOnlyBucketPolicy),
+        },
+        { ...kept, dependsOn: [blocks] },
+      );
       bucketArn = bucket.arn;
     } else {
       // Looked up at preview: a wrong name fails before anything is created.

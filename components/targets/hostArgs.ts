@@ -40,7 +40,14 @@ export interface CloudHostArgs {
  * An argument that has a deprecated alias: the one given (both only when equal), or the default.
  * Throws, naming the component and both names, when they disagree or a required one is missing.
  */
-export function aliasedArg<T>(component: string, name: string, value: T | undefined, alias: string, aliasValue: T | undefined, required: boolean): T | undefined {
+export function aliasedArg<T>(
+  component: string,
+  name: string,
+  value: T | undefined,
+  alias: string,
+  aliasValue: T | undefined,
+  required: boolean,
+): T | undefined {
   if (value !== undefined && aliasValue !== undefined && value !== aliasValue) {
     throw new Error(`${component}: ${name} and its deprecated alias ${alias} disagree; set only ${name}`);
   }

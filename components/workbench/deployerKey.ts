@@ -23,7 +23,9 @@ export function deployerPrivateKey(path: string | undefined, spec?: WorkbenchSpe
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new WorkbenchConfigError([`gpu-workbench:sshPrivateKeyPath: cannot read ${file} (${(e as Error).message}); point it at the private key of the first admin's sshPublicKey`]);
+    throw new WorkbenchConfigError([
+      `gpu-workbench:sshPrivateKeyPath: cannot read ${file} (${(e as Error).message}); point it at the private key of the first admin's sshPublicKey`,
+    ]);
   }
   // The deployer logs in as the first admin: a different key would only fail after the VM exists.
   const publicKey = publicKeyOfOpenSshPrivateKey(text);

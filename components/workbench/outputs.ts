@@ -31,7 +31,10 @@ export function remoteOutputs(
     address,
     sshConfig: address.apply((h) =>
       Object.fromEntries(
-        spec.users.map((u) => [u.name, sshConfigBlock({ alias: name, host: h, port: host.port, user: u.name, identityFile: "~/.ssh/id_ed25519", knownHostsFile })]),
+        spec.users.map((u) => [
+          u.name,
+          sshConfigBlock({ alias: name, host: h, port: host.port, user: u.name, identityFile: "~/.ssh/id_ed25519", knownHostsFile }),
+        ]),
       ),
     ),
     knownHosts: pulumi.all([address, host.hostPublicKey]).apply(([h, k]) => knownHostsLine(h, host.port, k)),

@@ -50,23 +50,33 @@ export interface PipelineArgs extends PreparedWorkbench {
 
 /** ready -> apps -> outputs, on a host that exists (or is being created) as `host` describes. */
 export function remotePipeline(parent: pulumi.Resource, name: string, a: PipelineArgs, host: HostEndpoint): WorkbenchOutputs {
-  const ready = waitForReady(parent, name, {
-    spec: a.spec,
-    address: host.address,
-    port: host.port,
-    hostPublicKey: host.hostPublicKey,
-    privateKey: a.privateKey,
-    // A new machine or a new bootstrap means a fresh ready marker to wait for.
-    triggers: host.hostId === undefined ? host.bootstrapTriggers : [host.hostId, ...host.bootstrapTriggers],
-    timeoutSeconds: host.readyTimeoutSeconds,
-  }, host.dependsOn);
+  const ready = waitForReady(
+    parent,
+    name,
+    {
+      spec: a.spec,
+      address: host.address,
+      port: host.port,
+      hostPublicKey: host.hostPublicKey,
+      privateKey: a.privateKey,
+      // A new machine or a new bootstrap means a fresh ready marker to wait for.
+      triggers: host.hostId === undefined ? host.bootstrapTriggers : [host.hostId, ...host.bootstrapTriggers],
+      timeoutSeconds: host.readyTimeoutSeconds,
+    },
+    host.dependsOn,
+  );
   const apps = deployApps(parent, name, a.spec, host, a.sshPrivateKeyPath, ready);
   return remoteOutputs(name, a.spec, host, apps, a.rdpPasswords ?? {});
 }
 
 /** AnalysisApps over Docker-over-SSH to the host, used only after it is ready (pulumi-docker #1293). */
 function deployApps(
-  parent: pulumi.Resource, name: string, spec: WorkbenchSpec, host: HostEndpoint, sshPrivateKeyPath: string | undefined, ready: remote.Command,
+  parent: pulumi.Resource,
+  name: string,
+  spec: WorkbenchSpec,
+  host: HostEndpoint,
+  sshPrivateKeyPath: string | undefined,
+  ready: remote.Command,
 ): AnalysisApps {
   const user = deployerUser(spec).name;
   const knownHosts = pulumi.all([host.address, host.hostPublicKey]).apply(([h, k]) => knownHostsLine(h, host.port, k));

@@ -36,7 +36,8 @@ export function validateWorkbenchArgs(args: WorkbenchArgs): WorkbenchSpec {
 export function userDataLimitProblem(text: string, limit: UserDataLimit): string | undefined {
   const bytes = limit.sentBytes(text);
   if (bytes <= limit.maxBytes) return undefined;
-  const gzipped = limit.encoding === "mime-gzip-base64" ? " gzipped, in base64" : limit.encoding === "gzip" || bytes !== Buffer.byteLength(text, "utf8") ? " gzipped" : "";
+  const gzipped =
+    limit.encoding === "mime-gzip-base64" ? " gzipped, in base64" : limit.encoding === "gzip" || bytes !== Buffer.byteLength(text, "utf8") ? " gzipped" : "";
   return (
     `workbench.users: the cloud-init document would be about ${bytes} bytes${gzipped}, over ${limit.name} of ${limit.maxBytes} bytes; ` +
     "use ssh-ed25519 keys (far shorter than RSA ones), or fewer users, apps or registries on this host"

@@ -47,7 +47,10 @@ export function programArgs(project: string = pulumi.getProject()): WorkbenchArg
   const raw = config.getObject<unknown>("workbench");
   const sshPrivateKeyPath = config.get("sshPrivateKeyPath");
   if (sshPrivateKeyPath !== undefined) {
-    const problem = sshPrivateKeyPath.trim() === "" ? "empty; set the path of the first admin's private key, or remove it to use the ssh agent" : controlProblem(sshPrivateKeyPath);
+    const problem =
+      sshPrivateKeyPath.trim() === ""
+        ? "empty; set the path of the first admin's private key, or remove it to use the ssh agent"
+        : controlProblem(sshPrivateKeyPath);
     if (problem) problems.push(`${project}:sshPrivateKeyPath: ${problem}`);
   }
   const workbenchIsSecret = isConfigSecret(`${project}:workbench`);

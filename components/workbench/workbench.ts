@@ -92,4 +92,3 @@ export class Workbench extends pulumi.ComponentResource {
     this.registerOutputs(outputs);
   }
 }
-

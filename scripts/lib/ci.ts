@@ -37,7 +37,8 @@ export function affectedStacks(changedFiles: string[], stacks: StackInfo[]): Sta
 /** The `key=value` lines for $GITHUB_OUTPUT: stacks to plan (space-separated) and the deploy matrix (JSON). */
 export function workflowOutputs(affected: StackInfo[]): string {
   for (const s of affected) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.stack)) throw new Error(`stacks/Pulumi.${s.stack}.yaml: a stack name has letters, digits, ".", "_" and "-" only`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.stack))
+      throw new Error(`stacks/Pulumi.${s.stack}.yaml: a stack name has letters, digits, ".", "_" and "-" only`);
   }
   const deployable = affected.filter((s) => DEPLOYABLE_TARGETS.includes(s.target));
   return [

@@ -83,13 +83,26 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
     stdout: JSON.stringify({ status: "ready", driver: "580.95.05", gpus: ["NVIDIA T4"], docker: "28.5.1", toolkit: "1.18.0" }),
     stderr: "",
   }),
-  "docker:index/remoteImage:RemoteImage": (name, inputs) => ({ repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${hex(name, 64)}`, imageId: `sha256:${hex(name, 64)}` }),
+  "docker:index/remoteImage:RemoteImage": (name, inputs) => ({
+    repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${hex(name, 64)}`,
+    imageId: `sha256:${hex(name, 64)}`,
+  }),
   "docker:index/container:Container": (name) => ({ id: hex(name, 64) }),
   "azure-native:network:PublicIPAddress": (name, inputs) => {
     const label = (inputs.dnsSettings as { domainNameLabel?: string } | undefined)?.domainNameLabel;
-    return { ipAddress: mockIp(name), dnsSettings: label ? { ...(inputs.dnsSettings as object), fqdn: `${label}.${String(inputs.location)}.cloudapp.azure.com` } : undefined };
+    return {
+      ipAddress: mockIp(name),
+      dnsSettings: label ? { ...(inputs.dnsSettings as object), fqdn: `${label}.${String(inputs.location)}.cloudapp.azure.com` } : undefined,
+    };
   },
-  "azure-native:compute:VirtualMachine": (name) => ({ vmId: `${hex(name, 8)}-0000-4000-8000-${hex(name + "vm", 12)}`, identity: { type: "SystemAssigned", principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`, tenantId: "00000000-0000-4000-8000-000000000000" } }),
+  "azure-native:compute:VirtualMachine": (name) => ({
+    vmId: `${hex(name, 8)}-0000-4000-8000-${hex(name + "vm", 12)}`,
+    identity: {
+      type: "SystemAssigned",
+      principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`,
+      tenantId: "00000000-0000-4000-8000-000000000000",
+    },
+  }),
   // Azure auto-names resources "<logical name><random suffix>" unless the name input is set.
   "azure-native:resources:ResourceGroup": (name, inputs) => ({ name: inputs.resourceGroupName ?? `${name}${hex(name, 8)}` }),
   "azure-native:network:VirtualNetwork": (name, inputs) => ({ name: inputs.virtualNetworkName ?? `${name}${hex(name, 8)}` }),
@@ -97,8 +110,16 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "azure-native:network:NetworkSecurityGroup": (name, inputs) => ({ name: inputs.networkSecurityGroupName ?? `${name}${hex(name, 8)}` }),
   "azure-native:network:NetworkInterface": (name, inputs) => ({ name: inputs.networkInterfaceName ?? `${name}${hex(name, 8)}` }),
   "azure-native:compute:Disk": (name, inputs) => ({ name: inputs.diskName ?? `${name}${hex(name, 8)}` }),
-  "aws:ec2/eip:Eip": (name) => ({ publicIp: mockIp(name), allocationId: `eipalloc-${hex(name, 17)}`, publicDns: `ec2-${mockIp(name).replace(/\./g, "-")}.compute.amazonaws.com` }),
-  "aws:ec2/instance:Instance": (name) => ({ publicIp: mockIp(name), privateIp: `10.0.1.${10 + hashInt(name, 200)}`, arn: `arn:aws:ec2:${awsRegion()}:123456789012:instance/i-${hex(name, 17)}` }),
+  "aws:ec2/eip:Eip": (name) => ({
+    publicIp: mockIp(name),
+    allocationId: `eipalloc-${hex(name, 17)}`,
+    publicDns: `ec2-${mockIp(name).replace(/\./g, "-")}.compute.amazonaws.com`,
+  }),
+  "aws:ec2/instance:Instance": (name) => ({
+    publicIp: mockIp(name),
+    privateIp: `10.0.1.${10 + hashInt(name, 200)}`,
+    arn: `arn:aws:ec2:${awsRegion()}:123456789012:instance/i-${hex(name, 17)}`,
+  }),
   "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}` }),
   "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${name}` }),
   "aws:s3/bucket:Bucket": (_name, inputs) => ({ arn: `arn:aws:s3:::${String(inputs.bucket)}` }),
@@ -136,16 +157,29 @@ function mockId(type: string, name: string, inputs: Record<string, unknown>): st
 
 /** Invoke results, per function token. Extend per cloud as needed. */
 export const invokeResults: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
-  "aws:ssm/getParameter:getParameter": (inputs) => ({ name: inputs.name, type: "String", value: "ami-0a1b2c3d4e5f60789", version: 42, arn: `arn:aws:ssm:${awsRegion()}::parameter${String(inputs.name)}` }),
+  "aws:ssm/getParameter:getParameter": (inputs) => ({
+    name: inputs.name,
+    type: "String",
+    value: "ami-0a1b2c3d4e5f60789",
+    version: 42,
+    arn: `arn:aws:ssm:${awsRegion()}::parameter${String(inputs.name)}`,
+  }),
   "aws:index/getRegion:getRegion": () => ({ name: awsRegion(), region: awsRegion(), id: awsRegion() }),
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/deployer", userId: "AIDAMOCK" }),
   "aws:ec2/getVpc:getVpc": () => ({ id: "vpc-0a1b2c3d4e5f60789", cidrBlock: "172.31.0.0/16" }),
   "aws:s3/getBucket:getBucket": (inputs) => ({ id: inputs.bucket, bucket: inputs.bucket, arn: `arn:aws:s3:::${String(inputs.bucket)}`, region: awsRegion() }),
   "azure-native:storage:getStorageAccount": (inputs) => ({
     id: `/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}`,
-    name: inputs.accountName, kind: "StorageV2", isHnsEnabled: true,
+    name: inputs.accountName,
+    kind: "StorageV2",
+    isHnsEnabled: true,
   }),
-  "aws:ec2/getSubnet:getSubnet": (inputs) => ({ id: "subnet-0a1b2c3d4e5f60789", vpcId: "vpc-0a1b2c3d4e5f60789", availabilityZone: (inputs.availabilityZone as string | undefined) ?? `${awsRegion()}a`, cidrBlock: "172.31.0.0/20" }),
+  "aws:ec2/getSubnet:getSubnet": (inputs) => ({
+    id: "subnet-0a1b2c3d4e5f60789",
+    vpcId: "vpc-0a1b2c3d4e5f60789",
+    availabilityZone: (inputs.availabilityZone as string | undefined) ?? `${awsRegion()}a`,
+    cidrBlock: "172.31.0.0/20",
+  }),
 };
 
 /** Removes Pulumi's secret wrappers (for mocks' returned state). */
@@ -208,9 +242,7 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       inputs: deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>,
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete() === true,
-      propertyDependencies: Object.fromEntries(
-        [...req.getPropertydependenciesMap().entries()].map(([k, v]) => [k, v.getUrnsList()] as [string, string[]]),
-      ),
+      propertyDependencies: Object.fromEntries([...req.getPropertydependenciesMap().entries()].map(([k, v]) => [k, v.getUrnsList()] as [string, string[]])),
       aliases: req.getAliasesList().map((a) => {
         const spec = a.getSpec();
         return spec ? { ...(spec.getType() ? { type: spec.getType() } : {}), ...(spec.getName() ? { name: spec.getName() } : {}) } : {};
@@ -250,5 +282,10 @@ interface RegisterRequest {
 
 /** Resolves an Output's value under the mocks (or undefined when unknown). */
 export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
-  return new Promise((resolve) => pulumi.output(o).apply((v) => { resolve(v as T); return v; }));
+  return new Promise((resolve) =>
+    pulumi.output(o).apply((v) => {
+      resolve(v as T);
+      return v;
+    }),
+  );
 }

@@ -66,7 +66,9 @@ export interface PolicyReport {
 export function checkPolicy(registrations: Registration[], config: PolicyConfig): PolicyReport {
   const subjects = registrations.filter((r) => r.custom).map(subjectOf);
   const results: PolicyResult[] = evaluate(subjects, config);
-  const violations = results.flatMap((r) => r.findings.map((f) => ({ policy: r.policy, enforcementLevel: r.enforcementLevel, resource: r.resource, type: r.type, message: f.message })));
+  const violations = results.flatMap((r) =>
+    r.findings.map((f) => ({ policy: r.policy, enforcementLevel: r.enforcementLevel, resource: r.resource, type: r.type, message: f.message })),
+  );
   return {
     pack: "gpu-workbench",
     policies: policyNames(),

@@ -101,8 +101,13 @@ export function awsOfferUrl(region: string, format: "json" | "csv"): string {
 
 /** A plain Linux VM on shared hardware, paid by the hour: what the workbench runs. */
 function isPlainLinux(a: { operatingSystem?: string; tenancy?: string; preInstalledSw?: string; licenseModel?: string; capacitystatus?: string }): boolean {
-  return a.operatingSystem === "Linux" && a.tenancy === "Shared" && a.preInstalledSw === "NA" && a.capacitystatus === "Used" &&
-    (a.licenseModel === undefined || a.licenseModel === "No License required");
+  return (
+    a.operatingSystem === "Linux" &&
+    a.tenancy === "Shared" &&
+    a.preInstalledSw === "NA" &&
+    a.capacitystatus === "Used" &&
+    (a.licenseModel === undefined || a.licenseModel === "No License required")
+  );
 }
 
 /** On-demand Linux prices from an offer file in its JSON form. */
@@ -182,11 +187,17 @@ export function awsFindingsFromOfferCsv(lines: Iterable<string>, sizes: readonly
     const v = (k: keyof typeof CSV_COLUMNS) => fields[col![k]];
     if (v("termType") !== "OnDemand" || v("unit") !== "Hrs" || v("currency") !== "USD") continue;
     if (!sizes.includes(v("instanceType")) || !regions.includes(v("regionCode"))) continue;
-    const attrs = { operatingSystem: v("operatingSystem"), tenancy: v("tenancy"), preInstalledSw: v("preInstalledSw"), licenseModel: v("licenseModel"), capacitystatus: v("capacitystatus") };
+    const attrs = {
+      operatingSystem: v("operatingSystem"),
+      tenancy: v("tenancy"),
+      preInstalledSw: v("preInstalledSw"),
+      licenseModel: v("licenseModel"),
+      capacitystatus: v("capacitystatus"),
+    };
     if (!isPlainLinux(attrs)) continue;
     add(f, v("instanceType"), v("regionCode"), "onDemand", Number(v("price")));
   }
-  if (!col) throw new Error("AWS offer CSV: no header row starting with \"SKU\"");
+  if (!col) throw new Error('AWS offer CSV: no header row starting with "SKU"');
   return f;
 }
 
@@ -201,8 +212,12 @@ interface SpotFeed {
 
 /** The feed names a few old regions by their old names. */
 const SPOT_REGION_NAMES: Record<string, string> = {
-  "us-east": "us-east-1", "us-west": "us-west-1", "eu-ireland": "eu-west-1", "apac-sin": "ap-southeast-1",
-  "apac-syd": "ap-southeast-2", "apac-tokyo": "ap-northeast-1",
+  "us-east": "us-east-1",
+  "us-west": "us-west-1",
+  "eu-ireland": "eu-west-1",
+  "apac-sin": "ap-southeast-1",
+  "apac-syd": "ap-southeast-2",
+  "apac-tokyo": "ap-northeast-1",
 };
 
 /** Linux spot prices from the spot feed (`callback({...});` around JSON). "N/A*" prices are skipped. */

@@ -111,7 +111,12 @@ export async function resolveOutputs(exports: Record<string, unknown>): Promise<
         continue;
       }
       const secret = await pulumi.isSecret(v);
-      const value = await new Promise((resolve) => v.apply((x) => { resolve(x); return x; }));
+      const value = await new Promise((resolve) =>
+        v.apply((x) => {
+          resolve(x);
+          return x;
+        }),
+      );
       out[k] = secret ? SECRET : value;
     } else {
       out[k] = v;
@@ -124,7 +129,9 @@ export async function resolveOutputs(exports: Record<string, unknown>): Promise<
 function userDataLimitNote(target: string): string {
   const limit = findTargetRules(target)?.userDataLimit;
   if (!limit) return "";
-  const how = { gzip: "sent gzipped", "raw-or-gzip": "gzipped only when needed", "mime-gzip-base64": "sent gzipped, in base64, in a MIME message" }[limit.encoding];
+  const how = { gzip: "sent gzipped", "raw-or-gzip": "gzipped only when needed", "mime-gzip-base64": "sent gzipped, in base64, in a MIME message" }[
+    limit.encoding
+  ];
   return ` (${limit.name}: ${limit.maxBytes} bytes, ${how})`;
 }
 
@@ -169,15 +176,18 @@ export function estimateLines(est: CostEstimate): string[] {
   if (est.priced && est.pricePerHour !== undefined) {
     lines.push(`  on demand: ${hourly(est.pricePerHour)}; always on (730 h): ${usd(est.monthlyAlwaysOn!)}/month`);
     if (est.scheduledHoursPerMonth !== undefined) {
-      lines.push(`  scheduled (autoShutdown; started at ${ASSUMED_START} on ${WEEKDAYS_PER_MONTH} weekdays): ${est.scheduledHoursPerMonth} h, ${usd(est.monthlyScheduled!)}/month`);
+      lines.push(
+        `  scheduled (autoShutdown; started at ${ASSUMED_START} on ${WEEKDAYS_PER_MONTH} weekdays): ${est.scheduledHoursPerMonth} h, ${usd(est.monthlyScheduled!)}/month`,
+      );
     } else {
       lines.push("  no autoShutdown: the VM bills until someone stops it (set workbench.autoShutdown to cap it)");
     }
     if (est.spotPricePerHourLow !== undefined && est.spotPricePerHourHigh !== undefined) {
       const by = est.spotPricePerHourLow === est.spotPricePerHourHigh ? "" : " (by availability zone)";
-      const month = est.monthlySpotLow !== undefined && est.monthlySpotHigh !== undefined
-        ? `; ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} spot month: ${range(est.monthlySpotLow, est.monthlySpotHigh, usd)}`
-        : "";
+      const month =
+        est.monthlySpotLow !== undefined && est.monthlySpotHigh !== undefined
+          ? `; ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} spot month: ${range(est.monthlySpotLow, est.monthlySpotHigh, usd)}`
+          : "";
       lines.push(`  spot: ${range(est.spotPricePerHourLow, est.spotPricePerHourHigh, hourly)}${by}${month}`);
     }
   }
@@ -189,7 +199,14 @@ export function estimateLines(est: CostEstimate): string[] {
     const basis = `${est.monthlySpotLow !== undefined ? "lowest spot price" : "on demand"}, ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} month`;
     lines.push(`  Cheapest other priced regions for ${est.size} (${basis}):`);
     for (const o of est.cheapestRegions) {
-      const saving = o.savingPerMonth === undefined ? "" : o.savingPerMonth > 0 ? `, saves ${usd(o.savingPerMonth)}/month` : o.savingPerMonth < 0 ? `, costs ${usd(-o.savingPerMonth)}/month more` : ", same price";
+      const saving =
+        o.savingPerMonth === undefined
+          ? ""
+          : o.savingPerMonth > 0
+            ? `, saves ${usd(o.savingPerMonth)}/month`
+            : o.savingPerMonth < 0
+              ? `, costs ${usd(-o.savingPerMonth)}/month more`
+              : ", same price";
       lines.push(`    ${o.region}: ${hourly(o.pricePerHour)}, ${usd(o.monthly)}/month${saving}`);
     }
   }
@@ -208,13 +225,27 @@ function outputLines(key: string, v: unknown, pad: string): string[] {
 }
 
 function indent(text: string, pad: string): string {
-  return text.split("\n").map((l) => pad + l).join("\n");
+  return text
+    .split("\n")
+    .map((l) => pad + l)
+    .join("\n");
 }
 
 /** A few telling inputs next to a resource, so the tree reads on its own. */
 const SUMMARY_PATHS = [
-  "hardwareProfile.vmSize", "instanceType", "size", "sizeGb", "diskSizeGB", "name", "location", "availabilityZone",
-  "image", "algorithm", "storageProfile.osDisk.diskSizeGB", "priority", "instanceMarketOptions.marketType",
+  "hardwareProfile.vmSize",
+  "instanceType",
+  "size",
+  "sizeGb",
+  "diskSizeGB",
+  "name",
+  "location",
+  "availabilityZone",
+  "image",
+  "algorithm",
+  "storageProfile.osDisk.diskSizeGB",
+  "priority",
+  "instanceMarketOptions.marketType",
 ];
 
 function summary(r: PlanResource): string {
@@ -265,7 +296,9 @@ export function monthLines(month: MonthEstimate): string[] {
 export function readyLines(ready: TimeToReady): string[] {
   const lines = [`Time to ready (modeled): about ${ready.totalMinutes} min`];
   for (const s of ready.steps) {
-    lines.push(`  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(1)} min${s.background ? " (background)" : ""}  ${s.note}`);
+    lines.push(
+      `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(1)} min${s.background ? " (background)" : ""}  ${s.note}`,
+    );
   }
   for (const a of ready.assumptions) lines.push(`  figures: ${a}`);
   return lines;

@@ -20,7 +20,11 @@ interface Registered {
   inputs: Record<string, unknown>;
 }
 const registered: Registered[] = [];
-const HASH = (name: string) => `$2a$10$${name.replace(/[^A-Za-z0-9]/g, "").padEnd(53, "x").slice(0, 53)}`;
+const HASH = (name: string) =>
+  `$2a$10$${name
+    .replace(/[^A-Za-z0-9]/g, "")
+    .padEnd(53, "x")
+    .slice(0, 53)}`;
 
 function installMocks(preview: boolean): void {
   pulumi.runtime.setMocks(
@@ -64,13 +68,16 @@ const byName = (name: string): Registered => {
 };
 
 const appsWith = (packages: string[]): AppSpec[] =>
-  parseWorkbenchConfig(rawConfig({
-    apps: [
-      { kind: "kaggle-rstudio" },
-      { kind: "kaggle-python", name: "py", build: { packages, aptPackages: ["graphviz"] } },
-      { kind: "jupyter", hostPort: 8889 },
-    ],
-  }), { region: "koreacentral" }).apps;
+  parseWorkbenchConfig(
+    rawConfig({
+      apps: [
+        { kind: "kaggle-rstudio" },
+        { kind: "kaggle-python", name: "py", build: { packages, aptPackages: ["graphviz"] } },
+        { kind: "jupyter", hostPort: 8889 },
+      ],
+    }),
+    { region: "koreacentral" },
+  ).apps;
 
 const buildRoot = fs.mkdtempSync(path.join(os.tmpdir(), "gwb-builds-"));
 afterAll(() => fs.rmSync(buildRoot, { recursive: true, force: true }));
@@ -99,7 +106,12 @@ describe("AnalysisApps with builds, as deployed", () => {
   });
 
   it("registers exactly one build per built app, one pull for the pulled app, and the containers", () => {
-    expect(registered.filter((r) => r.name.startsWith("one-")).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+    expect(
+      registered
+        .filter((r) => r.name.startsWith("one-"))
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual([
       "docker:index/container:Container one-jupyter",
       "docker:index/container:Container one-kaggle-rstudio",
       "docker:index/container:Container one-py",
@@ -152,7 +164,7 @@ describe("AnalysisApps with builds, as deployed", () => {
   it("writes each context once, by content hash, with only the Dockerfile and what it copies", async () => {
     const images = await promiseOf(first.images);
     const dirs = fs.readdirSync(buildRoot).sort();
-    const hashes = [images.py, images["kaggle-rstudio"], (byName("three-build-py").inputs.name as string)].map((t) => t.split(":")[1]);
+    const hashes = [images.py, images["kaggle-rstudio"], byName("three-build-py").inputs.name as string].map((t) => t.split(":")[1]);
     expect(dirs).toEqual([...hashes.flatMap((h) => [h, `${h}.complete`])].sort());
     expect(fs.readdirSync(path.join(buildRoot, images["kaggle-rstudio"].split(":")[1])).sort()).toEqual(["Dockerfile", "start-rstudio.sh"]);
     expect(fs.readFileSync(path.join(buildRoot, images.py.split(":")[1], "Dockerfile"), "utf8")).toContain(
@@ -187,9 +199,17 @@ describe("AnalysisApps with builds, as deployed", () => {
 
   it("refuses a kaggle-rstudio app without users, before registering anything", () => {
     const n = registered.length;
-    expect(() => new AnalysisApps("nobody", {
-      apps: appsWith(["polars"]), registries: [], hostGpu: true, dataRoot: "/data/apps", dockerHost: "unix:///var/run/docker.sock", sshAlias: "x",
-    })).toThrow('app "kaggle-rstudio": kaggle-rstudio signs in the team\'s users; pass users');
+    expect(
+      () =>
+        new AnalysisApps("nobody", {
+          apps: appsWith(["polars"]),
+          registries: [],
+          hostGpu: true,
+          dataRoot: "/data/apps",
+          dockerHost: "unix:///var/run/docker.sock",
+          sshAlias: "x",
+        }),
+    ).toThrow('app "kaggle-rstudio": kaggle-rstudio signs in the team\'s users; pass users');
     expect(registered.length).toBe(n);
   });
 });
@@ -200,8 +220,14 @@ describe("AnalysisApps with builds, in a preview", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "gwb-preview-"));
     try {
       const apps = new AnalysisApps("preview", {
-        apps: appsWith(["duckdb"]), registries: [], hostGpu: true, dataRoot: "/data/apps", dockerHost: "ssh://daniel@203.0.113.10:22",
-        sshAlias: "lab", users: ["daniel"], buildContextRoot: root,
+        apps: appsWith(["duckdb"]),
+        registries: [],
+        hostGpu: true,
+        dataRoot: "/data/apps",
+        dockerHost: "ssh://daniel@203.0.113.10:22",
+        sshAlias: "lab",
+        users: ["daniel"],
+        buildContextRoot: root,
       });
       const images = await promiseOf(apps.images);
       await settle();

@@ -128,9 +128,7 @@ describe("AnalysisApps", () => {
     expect(prov.inputs.sshOpts).toBe(JSON.stringify(["-i", "/home/daniel/.ssh/id_ed25519", "-o", "BatchMode=yes"]));
     const auth = prov.inputs.registryAuth;
     expect(isSecretInput(auth)).toBe(true);
-    expect(JSON.parse((auth as { value: string }).value)).toEqual([
-      { address: "ghcr.io", username: "acme", password: "registry-s3cret" },
-    ]);
+    expect(JSON.parse((auth as { value: string }).value)).toEqual([{ address: "ghcr.io", username: "acme", password: "registry-s3cret" }]);
   });
 
   it("pulls pinned images through the provider and keeps them on the host", () => {
@@ -158,10 +156,13 @@ describe("AnalysisApps", () => {
     const containers = registered.filter((r) => r.type === "docker:index/container:Container");
     expect(Object.fromEntries(containers.map((c) => [c.name, [c.inputs.ports, c.inputs.gpus ?? null]]))).toEqual({
       "wb-apps-jupyter-pytorch": [[{ internal: 8888, external: 8888, ip: "127.0.0.1", protocol: "tcp" }], "all"],
-      "wb-apps-jupyter-pyspark": [[
-        { internal: 8888, external: 8890, ip: "127.0.0.1", protocol: "tcp" },
-        { internal: 4040, external: 4040, ip: "127.0.0.1", protocol: "tcp" },
-      ], null],
+      "wb-apps-jupyter-pyspark": [
+        [
+          { internal: 8888, external: 8890, ip: "127.0.0.1", protocol: "tcp" },
+          { internal: 4040, external: 4040, ip: "127.0.0.1", protocol: "tcp" },
+        ],
+        null,
+      ],
       "wb-apps-rstudio": [[{ internal: 8787, external: 8787, ip: "127.0.0.1", protocol: "tcp" }], null],
       "wb-apps-shiny": [[{ internal: 3838, external: 3838, ip: "127.0.0.1", protocol: "tcp" }], null],
       "wb-apps-rstudio-b": [[{ internal: 8787, external: 8788, ip: "127.0.0.1", protocol: "tcp" }], null],
@@ -182,9 +183,15 @@ describe("AnalysisApps", () => {
       envs: ["USER=rstudio", "PASSWORD=generated-wb-apps-rstudio-credential"],
       healthcheck: {
         tests: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8787/ || exit 1"],
-        interval: "30s", timeout: "10s", startPeriod: "120s", retries: 3,
+        interval: "30s",
+        timeout: "10s",
+        startPeriod: "120s",
+        retries: 3,
       },
-      labels: [{ label: "gpu-workbench.app", value: "rstudio" }, { label: "gpu-workbench.kind", value: "rstudio" }],
+      labels: [
+        { label: "gpu-workbench.app", value: "rstudio" },
+        { label: "gpu-workbench.kind", value: "rstudio" },
+      ],
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
     });
@@ -247,7 +254,12 @@ describe("AnalysisApps", () => {
   it("a new machine (host id) re-pulls the images and re-creates the containers on it", async () => {
     const one = parseWorkbenchConfig(rawConfig({ apps: [{ kind: "rstudio" }] }), { region: "koreacentral" });
     const moved = new AnalysisApps("vm", {
-      apps: one.apps, registries: [], hostGpu: true, dataRoot: "/data/apps", dockerHost: "ssh://daniel@203.0.113.10:22", sshAlias: "vm",
+      apps: one.apps,
+      registries: [],
+      hostGpu: true,
+      dataRoot: "/data/apps",
+      dockerHost: "ssh://daniel@203.0.113.10:22",
+      sshAlias: "vm",
       hostId: "i-0123456789abcdef0",
     });
     await promiseOf(moved.containerIds);
@@ -262,9 +274,17 @@ describe("AnalysisApps", () => {
 
   it("refuses a GPU app on a CPU host before registering anything", () => {
     const before = registered.length;
-    expect(() => new AnalysisApps("cpu", {
-      apps: spec.apps, registries: [], hostGpu: false, dataRoot: "/data/apps", dockerHost: "unix:///var/run/docker.sock", sshAlias: "x",
-    })).toThrow('app "jupyter-pytorch": gpu is set but the host has no GPU; remove gpu: true or use a GPU host');
+    expect(
+      () =>
+        new AnalysisApps("cpu", {
+          apps: spec.apps,
+          registries: [],
+          hostGpu: false,
+          dataRoot: "/data/apps",
+          dockerHost: "unix:///var/run/docker.sock",
+          sshAlias: "x",
+        }),
+    ).toThrow('app "jupyter-pytorch": gpu is set but the host has no GPU; remove gpu: true or use a GPU host');
     expect(registered.length).toBe(before);
   });
 });
@@ -272,7 +292,9 @@ describe("AnalysisApps", () => {
 describe("credential-named env values (issue 18)", () => {
   test("make the container's env a secret, like the generated credential; other values leave it plain", async () => {
     const custom = (name: string, env: Record<string, string>, hostPort: number) =>
-      parseWorkbenchConfig(rawConfig({ apps: [{ kind: "custom", name, image: "ghcr.io/acme/lab:1.2", port: 8000, hostPort, env }] }), { region: "koreacentral" }).apps[0];
+      parseWorkbenchConfig(rawConfig({ apps: [{ kind: "custom", name, image: "ghcr.io/acme/lab:1.2", port: 8000, hostPort, env }] }), {
+        region: "koreacentral",
+      }).apps[0];
     const apps = new AnalysisApps("env-apps", {
       apps: [custom("tok", { HF_TOKEN: "hf_abc", MODE: "fast" }, 8001), custom("plain", { MODE: "fast" }, 8002)],
       registries: [],

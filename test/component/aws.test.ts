@@ -14,7 +14,12 @@ let Workbench: typeof import("../../components/workbench/workbench").Workbench;
 let WorkbenchConfigError: typeof import("../../components/config/parse").WorkbenchConfigError;
 
 /** Resource options the recorder does not keep, by resource name. */
-interface Options { retainOnDelete: boolean; deleteBeforeReplace: boolean; ignoreChanges: string[]; dependencies: string[] }
+interface Options {
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+  dependencies: string[];
+}
 const options = new Map<string, Options>();
 
 const REGION = "ap-northeast-2";
@@ -72,7 +77,10 @@ async function build(name: string, over: Record<string, unknown> = {}) {
 }
 
 const childrenOf = (parent: string) =>
-  recorder.registrations.filter((r) => r.parent === parent).map((r) => `${r.type} ${r.name}`).sort();
+  recorder.registrations
+    .filter((r) => r.parent === parent)
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
 const reg = (name: string): Registration => {
   const found = recorder.registrations.filter((r) => r.name === name);
   expect(found).toHaveLength(1);
@@ -97,7 +105,14 @@ function hostChildren(host: string, autoStop: boolean): string[] {
 }
 
 const tagsOf = (host: string, part: string) => ({ Name: `${host}-${part}`, "gpu-workbench": host });
-const sshRule = (cidrs: string[]) => ({ description: "SSH from allowedCidrs", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: cidrs, ipv6CidrBlocks: [] });
+const sshRule = (cidrs: string[]) => ({
+  description: "SSH from allowedCidrs",
+  protocol: "tcp",
+  fromPort: 22,
+  toPort: 22,
+  cidrBlocks: cidrs,
+  ipv6CidrBlocks: [],
+});
 const egressAll = [{ description: "all outbound", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }];
 
 function gunzipUserData(name: string): string {
@@ -287,7 +302,14 @@ describe("given subnet and an exposed app", () => {
     expect(plain("subnet-host-data").availabilityZone).toBe("ap-northeast-2a");
     expect(plain("subnet-host-sg").ingress).toEqual([
       sshRule(["203.0.113.7/32"]),
-      { description: "exposed app port 8890 from allowedCidrs", protocol: "tcp", fromPort: 8890, toPort: 8890, cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: [] },
+      {
+        description: "exposed app port 8890 from allowedCidrs",
+        protocol: "tcp",
+        fromPort: 8890,
+        toPort: 8890,
+        cidrBlocks: ["203.0.113.7/32"],
+        ipv6CidrBlocks: [],
+      },
     ]);
   });
 });
@@ -310,7 +332,11 @@ describe("auto-stop and a CPU size", () => {
       scheduleExpressionTimezone: "Asia/Seoul",
       flexibleTimeWindow: { mode: "OFF" },
       state: "ENABLED",
-      target: { arn: "arn:aws:scheduler:::aws-sdk:ec2:stopInstances", roleArn: "arn:aws:iam::123456789012:role/stop-host-stop-role", input: `{"InstanceIds":["${instanceId}"]}` },
+      target: {
+        arn: "arn:aws:scheduler:::aws-sdk:ec2:stopInstances",
+        roleArn: "arn:aws:iam::123456789012:role/stop-host-stop-role",
+        input: `{"InstanceIds":["${instanceId}"]}`,
+      },
     });
     expect(JSON.parse(plain("stop-host-stop-policy").policy as string)).toEqual({
       Version: "2012-10-17",
@@ -319,7 +345,14 @@ describe("auto-stop and a CPU size", () => {
     expect(plain("stop-host-stop-policy").role).toBe("stop-host-stop-role-id");
     expect(JSON.parse(plain("stop-host-stop-role").assumeRolePolicy as string)).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "scheduler.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+        },
+      ],
     });
   });
   test("a CPU size boots Canonical's Ubuntu and user tags reach every taggable resource", () => {
@@ -328,9 +361,20 @@ describe("auto-stop and a CPU size", () => {
     for (const r of recorder.registrations.filter((x) => x.parent === "stop-host" && x.inputs.tags !== undefined)) {
       expect((r.inputs.tags as Record<string, string>).team).toBe("data");
     }
-    const tagged = recorder.registrations.filter((x) => x.parent === "stop-host" && x.inputs.tags !== undefined).map((x) => x.name).sort();
+    const tagged = recorder.registrations
+      .filter((x) => x.parent === "stop-host" && x.inputs.tags !== undefined)
+      .map((x) => x.name)
+      .sort();
     // Role policies, attachments and schedules have no tags in AWS.
-    expect(tagged).toEqual(["stop-host-data", "stop-host-eip", "stop-host-instance", "stop-host-profile", "stop-host-role", "stop-host-sg", "stop-host-stop-role"]);
+    expect(tagged).toEqual([
+      "stop-host-data",
+      "stop-host-eip",
+      "stop-host-instance",
+      "stop-host-profile",
+      "stop-host-role",
+      "stop-host-sg",
+      "stop-host-stop-role",
+    ]);
   });
 });
 
@@ -338,7 +382,12 @@ describe("the data volume does not depend on the user data", () => {
   const SORA_KEY = `${MINJI_KEY.split(" ").slice(0, 2).join(" ")} sora@desk`;
   beforeAll(async () => {
     await build("users-a");
-    await build("users-b", { users: [{ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true }, { name: "sora", sshPublicKey: SORA_KEY }] });
+    await build("users-b", {
+      users: [
+        { name: "daniel", sshPublicKey: DANIEL_KEY, admin: true },
+        { name: "sora", sshPublicKey: SORA_KEY },
+      ],
+    });
   });
   const same = (a: unknown) => JSON.stringify(a).split("users-a").join("users-b");
   test("changing the users changes the instance's user data, not the volume's inputs", () => {
@@ -361,8 +410,15 @@ describe("AwsGpuInstance on its own", () => {
     const { AwsGpuInstance } = await import("../../components/targets/aws/instance");
     const before = recorder.invocations.filter((i) => i.token === "aws:ssm/getParameter:getParameter").length;
     const pinned = new AwsGpuInstance("pinned", {
-      instanceType: "g6.xlarge", gpu: true, os: "ubuntu-24.04", region: "us-west-2", amiId: "ami-0123456789abcdef0",
-      osDiskGb: 100, dataDiskGb: 64, allowedCidrs: ["198.51.100.0/24"], userData: pulumi.secret("#cloud-config\n{}\n"),
+      instanceType: "g6.xlarge",
+      gpu: true,
+      os: "ubuntu-24.04",
+      region: "us-west-2",
+      amiId: "ami-0123456789abcdef0",
+      osDiskGb: 100,
+      dataDiskGb: 64,
+      allowedCidrs: ["198.51.100.0/24"],
+      userData: pulumi.secret("#cloud-config\n{}\n"),
     });
     await valueOf(pinned.publicIp);
     await settle();

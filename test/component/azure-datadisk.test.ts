@@ -34,7 +34,7 @@ async function run(users: Record<string, unknown>[]): Promise<Run> {
 }
 
 describe("Workbench data disk", () => {
-  const base = (rawConfig().users as Record<string, unknown>[]);
+  const base = rawConfig().users as Record<string, unknown>[];
   let before: Run;
   let after: Run;
   beforeAll(async () => {

@@ -18,7 +18,11 @@ beforeAll(async () => {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: OptionsRequest, cb: unknown) => void };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    options.set(req.getName(), { retainOnDelete: req.getRetainondelete(), deleteBeforeReplace: req.getDeletebeforereplace(), replaceOnChanges: req.getReplaceonchangesList() });
+    options.set(req.getName(), {
+      retainOnDelete: req.getRetainondelete(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+    });
     original(req, cb);
   };
   ({ Workbench } = await import("../../components/workbench/workbench"));
@@ -48,7 +52,10 @@ async function create(name: string, overrides: Record<string, unknown>): Promise
 }
 
 function children(parent: string): string[] {
-  return rec.registrations.filter((r) => r.parent === parent).map((r) => `${r.type} ${r.name}`).sort();
+  return rec.registrations
+    .filter((r) => r.parent === parent)
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
 }
 
 function reg(name: string): Registration {
@@ -58,7 +65,8 @@ function reg(name: string): Registration {
 }
 
 /** Inputs with secrets unwrapped. */
-function inputs(name: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function inputs(name: string): Record<string, any> {
   return unwrapSecrets(reg(name).inputs) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -66,19 +74,27 @@ function isWrappedSecret(v: unknown): boolean {
   return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 }
 
-const hostChildren = (p: string, extra: string[] = []) => [
-  `azure-native:compute:Disk ${p}-data`,
-  `azure-native:compute:VirtualMachine ${p}-vm`,
-  `azure-native:network:NetworkInterface ${p}-nic`,
-  `azure-native:network:NetworkSecurityGroup ${p}-nsg`,
-  `azure-native:network:PublicIPAddress ${p}-ip`,
-  ...extra,
-].sort();
+const hostChildren = (p: string, extra: string[] = []) =>
+  [
+    `azure-native:compute:Disk ${p}-data`,
+    `azure-native:compute:VirtualMachine ${p}-vm`,
+    `azure-native:network:NetworkInterface ${p}-nic`,
+    `azure-native:network:NetworkSecurityGroup ${p}-nsg`,
+    `azure-native:network:PublicIPAddress ${p}-ip`,
+    ...extra,
+  ].sort();
 
 const sshRule = {
-  name: "allow-ssh", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-  sourceAddressPrefixes: ["203.0.113.7/32"], sourcePortRange: "*", destinationAddressPrefix: "*",
-  destinationPortRange: "22", description: "SSH from allowedCidrs",
+  name: "allow-ssh",
+  priority: 100,
+  direction: "Inbound",
+  access: "Allow",
+  protocol: "Tcp",
+  sourceAddressPrefixes: ["203.0.113.7/32"],
+  sourcePortRange: "*",
+  destinationAddressPrefix: "*",
+  destinationPortRange: "22",
+  description: "SSH from allowedCidrs",
 };
 
 describe("Workbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
@@ -94,12 +110,14 @@ describe("Workbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
       "gpu-workbench:index:AzureGpuVm wb-host",
       "tls:index/privateKey:PrivateKey wb-host-key",
     ]);
-    expect(children("wb-host")).toEqual(hostChildren("wb-host", [
-      "azure-native:resources:ResourceGroup wb-host-rg",
-      "azure-native:network:VirtualNetwork wb-host-vnet",
-      "azure-native:network:Subnet wb-host-subnet",
-      "azure-native:compute:VirtualMachineExtension wb-host-nvidia",
-    ]));
+    expect(children("wb-host")).toEqual(
+      hostChildren("wb-host", [
+        "azure-native:resources:ResourceGroup wb-host-rg",
+        "azure-native:network:VirtualNetwork wb-host-vnet",
+        "azure-native:network:Subnet wb-host-subnet",
+        "azure-native:compute:VirtualMachineExtension wb-host-nvidia",
+      ]),
+    );
     expect(reg("wb").parent).toBeUndefined();
   });
 
@@ -136,9 +154,22 @@ describe("Workbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
     const vm = inputs("wb-host-vm");
     expect(vm.vmName).toBe("wb");
     expect(vm.hardwareProfile).toEqual({ vmSize: "Standard_NC4as_T4_v3" });
-    expect(vm.storageProfile.imageReference).toEqual({ publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" });
-    expect(vm.storageProfile.osDisk).toEqual({ createOption: "FromImage", diskSizeGB: 128, caching: "ReadWrite", managedDisk: { storageAccountType: "Premium_LRS" }, deleteOption: "Delete" });
-    expect(vm.storageProfile.dataDisks).toEqual([{ lun: 0, createOption: "Attach", managedDisk: { id: expect.stringMatching(/\/Disk\/wb-host-data$/) }, caching: "ReadOnly", deleteOption: "Detach" }]);
+    expect(vm.storageProfile.imageReference).toEqual({
+      publisher: "Canonical",
+      offer: "0001-com-ubuntu-server-jammy",
+      sku: "22_04-lts-gen2",
+      version: "latest",
+    });
+    expect(vm.storageProfile.osDisk).toEqual({
+      createOption: "FromImage",
+      diskSizeGB: 128,
+      caching: "ReadWrite",
+      managedDisk: { storageAccountType: "Premium_LRS" },
+      deleteOption: "Delete",
+    });
+    expect(vm.storageProfile.dataDisks).toEqual([
+      { lun: 0, createOption: "Attach", managedDisk: { id: expect.stringMatching(/\/Disk\/wb-host-data$/) }, caching: "ReadOnly", deleteOption: "Detach" },
+    ]);
     expect(vm.osProfile.adminUsername).toBe("daniel");
     expect(vm.osProfile.computerName).toBe("wb");
     expect(vm.osProfile.linuxConfiguration).toEqual({
@@ -238,13 +269,15 @@ describe("Workbench, spot with auto-shutdown", () => {
   });
 
   it("adds the shutdown schedule and nothing else", () => {
-    expect(children("spot-host")).toEqual(hostChildren("spot-host", [
-      "azure-native:resources:ResourceGroup spot-host-rg",
-      "azure-native:network:VirtualNetwork spot-host-vnet",
-      "azure-native:network:Subnet spot-host-subnet",
-      "azure-native:compute:VirtualMachineExtension spot-host-nvidia",
-      "azure-native:devtestlab:GlobalSchedule spot-host-shutdown",
-    ]));
+    expect(children("spot-host")).toEqual(
+      hostChildren("spot-host", [
+        "azure-native:resources:ResourceGroup spot-host-rg",
+        "azure-native:network:VirtualNetwork spot-host-vnet",
+        "azure-native:network:Subnet spot-host-subnet",
+        "azure-native:compute:VirtualMachineExtension spot-host-nvidia",
+        "azure-native:devtestlab:GlobalSchedule spot-host-shutdown",
+      ]),
+    );
   });
 
   it("makes the VM spot, deallocated on eviction, capped at the on-demand price", () => {
@@ -306,7 +339,8 @@ describe("Workbench, RDP and an exposed app", () => {
 });
 
 describe("Workbench, existing resource group and subnet", () => {
-  const subnetId = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/team-vnet/subnets/workbenches";
+  const subnetId =
+    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/team-vnet/subnets/workbenches";
   beforeAll(async () => {
     await create("net", { azure: { resourceGroupName: "team-rg", subnetId } });
   });

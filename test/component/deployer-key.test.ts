@@ -34,7 +34,9 @@ test("a key that is not the first admin's is refused before any resource", () =>
   const keyFile = path.join(dir, "someone_else");
   fs.writeFileSync(keyFile, generateEd25519OpenSsh("someone else").privateKeyOpenssh, { mode: 0o600 });
   expect(() => new Workbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile })).toThrow(
-    new Error(`gpu-workbench:sshPrivateKeyPath: ${keyFile} is not the private key of the first admin (daniel); use the key whose public half is that user's sshPublicKey`),
+    new Error(
+      `gpu-workbench:sshPrivateKeyPath: ${keyFile} is not the private key of the first admin (daniel); use the key whose public half is that user's sshPublicKey`,
+    ),
   );
   expect(rec.registrations).toEqual([]);
 });

@@ -37,7 +37,9 @@ test("the config core validates the new target's keys with its hook, in the core
   ]);
   // Another target's key names its owner; the new key is only the new target's.
   expect(problems(labConfig({ ssh: { host: "h" } }))).toEqual(["workbench.ssh: only for target ssh; remove it"]);
-  expect(problems({ ...labConfig({ target: "aws" }), lab: undefined, allowedCidrs: ["198.51.100.7/32"] })).toEqual(["aws:region: not set; run pulumi config set aws:region <region, e.g. ap-northeast-2>"]);
+  expect(problems({ ...labConfig({ target: "aws" }), lab: undefined, allowedCidrs: ["198.51.100.7/32"] })).toEqual([
+    "aws:region: not set; run pulumi config set aws:region <region, e.g. ap-northeast-2>",
+  ]);
   expect(problems({ target: "aws", lab: { bench: "bench-1" } })).toContain("workbench.lab: only for target lab; remove it");
   expect(problems({ target: "nope" })).toEqual(['workbench.target: "nope" is not one of azure, aws, softlayer, ssh, local, lab']);
 });
@@ -46,9 +48,15 @@ test("the offline plan deploys it end to end: the Workbench, the target's host, 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-lab-"));
   const file = path.join(dir, "Pulumi.lab.yaml");
   fs.writeFileSync(file, `config:\n  gpu-workbench:workbench:\n${JSON.stringify(labConfig(), null, 2).replace(/^/gm, "    ")}\n`);
-  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "--require", "./test/support/labTarget.ts", "scripts/plan.ts", "--stack", "lab", "--config", file, "--json"], {
-    cwd: path.join(__dirname, "..", ".."), encoding: "utf8", timeout: 90_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--require", "@swc-node/register", "--require", "./test/support/labTarget.ts", "scripts/plan.ts", "--stack", "lab", "--config", file, "--json"],
+    {
+      cwd: path.join(__dirname, "..", ".."),
+      encoding: "utf8",
+      timeout: 90_000,
+    },
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   expect([r.status, r.stderr]).toEqual([0, ""]);
   const plan = JSON.parse(r.stdout) as { target: string; resources: { type: string; name: string; parent?: string }[]; outputs: Record<string, unknown> };

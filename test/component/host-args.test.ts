@@ -31,15 +31,26 @@ async function settle(): Promise<void> {
 function registeredUnder(prefix: string): Record<string, unknown> {
   // The mocks derive ids from names: make both the names and the generated AWS ids neutral.
   const neutral = (v: unknown) =>
-    JSON.parse(JSON.stringify(unwrapSecrets(v)).split(prefix).join("HOST").replace(/\b(i|sg|vol)-[0-9a-f]{17}\b/g, "$1-ID").replace(/\bHOST-(rg|vnet)[0-9a-f]{8}\b/g, "HOST-$1-ID"));
+    JSON.parse(
+      JSON.stringify(unwrapSecrets(v))
+        .split(prefix)
+        .join("HOST")
+        .replace(/\b(i|sg|vol)-[0-9a-f]{17}\b/g, "$1-ID")
+        .replace(/\bHOST-(rg|vnet)[0-9a-f]{8}\b/g, "HOST-$1-ID"),
+    );
   return Object.fromEntries(
     recorder.registrations.filter((r) => r.name.startsWith(prefix)).map((r) => [`${r.type} ${r.name.replace(prefix, "HOST")}`, neutral(r.inputs)]),
   );
 }
 
 const common = {
-  osDiskGb: 128, dataDiskGb: 256, allowedCidrs: ["203.0.113.7/32"], rdp: true, exposedPorts: [8888],
-  tags: { team: "lab" }, spot: true,
+  osDiskGb: 128,
+  dataDiskGb: 256,
+  allowedCidrs: ["203.0.113.7/32"],
+  rdp: true,
+  exposedPorts: [8888],
+  tags: { team: "lab" },
+  spot: true,
 };
 
 test("AwsGpuInstance: instanceType, autoStopTime and autoStopTimeZone are aliases of size, autoShutdownTime and autoShutdownTimeZone", async () => {
@@ -56,11 +67,23 @@ test("AwsGpuInstance: instanceType, autoStopTime and autoStopTimeZone are aliase
 
 test("AzureGpuVm: osImage and customData are aliases of os and userData", async () => {
   const base = {
-    ...common, location: "koreacentral", size: "Standard_NC4as_T4_v3", driverInstall: "azure-extension",
-    adminUsername: "daniel", adminSshPublicKey: DANIEL_KEY, autoShutdownTime: "19:00", autoShutdownTimeZone: "Asia/Seoul",
+    ...common,
+    location: "koreacentral",
+    size: "Standard_NC4as_T4_v3",
+    driverInstall: "azure-extension",
+    adminUsername: "daniel",
+    adminSshPublicKey: DANIEL_KEY,
+    autoShutdownTime: "19:00",
+    autoShutdownTimeZone: "Asia/Seoul",
   };
   const a = new AzureGpuVm("vmnew", { ...base, os: "ubuntu-22.04", userData: pulumi.secret("#cloud-config\n{}\n"), vmName: "same-vm", dnsLabel: "same-label" });
-  const b = new AzureGpuVm("vmold", { ...base, osImage: "ubuntu-22.04", customData: pulumi.secret("#cloud-config\n{}\n"), vmName: "same-vm", dnsLabel: "same-label" });
+  const b = new AzureGpuVm("vmold", {
+    ...base,
+    osImage: "ubuntu-22.04",
+    customData: pulumi.secret("#cloud-config\n{}\n"),
+    vmName: "same-vm",
+    dnsLabel: "same-label",
+  });
   await Promise.all([valueOf(a.vmId), valueOf(b.vmId)]);
   await settle();
   const fresh = registeredUnder("vmnew");

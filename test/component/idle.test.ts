@@ -29,7 +29,11 @@ async function settle(wb: { address: pulumi.Output<string> }): Promise<void> {
   }
 }
 
-const children = (parent: string) => rec.registrations.filter((r) => r.parent === parent).map((r) => `${r.type} ${r.name}`).sort();
+const children = (parent: string) =>
+  rec.registrations
+    .filter((r) => r.parent === parent)
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
 function reg(name: string): Registration {
   const found = rec.registrations.filter((r) => r.name === name);
   if (found.length !== 1) throw new Error(`${found.length} registrations named ${name}`);
@@ -52,14 +56,16 @@ describe("Azure with idleStop", () => {
   let principal: string;
   beforeAll(async () => {
     const wb = await create("az", { idleStop: { after: "45m" } });
-    resume = await valueOf(wb.resumeCommand);
-    principal = await valueOf(wb.identity);
+    resume = (await valueOf(wb.resumeCommand))!;
+    principal = (await valueOf(wb.identity))!;
   });
 
   it("adds one component: a custom role and its assignment, and nothing else", () => {
-    expect(children("az-host").filter((c) => !c.startsWith("azure-native:network:") && !c.startsWith("azure-native:compute:") && !c.startsWith("azure-native:resources:"))).toEqual([
-      "gpu-workbench:index:AzureVmSelfDeallocate az-host-self-deallocate",
-    ]);
+    expect(
+      children("az-host").filter(
+        (c) => !c.startsWith("azure-native:network:") && !c.startsWith("azure-native:compute:") && !c.startsWith("azure-native:resources:"),
+      ),
+    ).toEqual(["gpu-workbench:index:AzureVmSelfDeallocate az-host-self-deallocate"]);
     expect(children("az-host-self-deallocate")).toEqual([
       "azure-native:authorization:RoleAssignment az-host-self-deallocate-assignment",
       "azure-native:authorization:RoleDefinition az-host-self-deallocate-role",
@@ -85,7 +91,8 @@ describe("Azure with idleStop", () => {
       // The VM's system-assigned identity, as the VM reports it.
       principalId: principal,
       principalType: "ServicePrincipal",
-      roleDefinitionId: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/az-host-self-deallocate-role/providers/Mock/RoleDefinition/az-host-self-deallocate-role",
+      roleDefinitionId:
+        "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/az-host-self-deallocate-role/providers/Mock/RoleDefinition/az-host-self-deallocate-role",
       description: "gpu-workbench idleStop: az deallocates itself when idle",
     });
     expect(principal).toMatch(/^[0-9a-f]{8}-1111-4111-8111-[0-9a-f]{12}$/);
@@ -113,11 +120,18 @@ describe("AWS with idleStop", () => {
     const base = { target: "aws", size: "g5.xlarge", spot: true };
     const plain = await create("ec2plain", base);
     const idle = await create("ec2idle", { ...base, idleStop: {} });
-    const shape = (p: string) => rec.registrations.filter((r) => r.name.startsWith(`${p}-`) || r.name === p).map((r) => `${r.type} ${r.name.replace(p, "X")}`).sort();
+    const shape = (p: string) =>
+      rec.registrations
+        .filter((r) => r.name.startsWith(`${p}-`) || r.name === p)
+        .map((r) => `${r.type} ${r.name.replace(p, "X")}`)
+        .sort();
     expect(shape("ec2idle")).toEqual(shape("ec2plain"));
     const instance = inputs("ec2idle-host-instance");
     expect(instance.instanceInitiatedShutdownBehavior).toBe("stop");
-    expect(instance.instanceMarketOptions).toEqual({ marketType: "spot", spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" } });
+    expect(instance.instanceMarketOptions).toEqual({
+      marketType: "spot",
+      spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" },
+    });
     expect(await valueOf(idle.resumeCommand)).toMatch(/^aws ec2 start-instances --region ap-northeast-2 --instance-ids i-[0-9a-f]{17}$/);
     expect(await valueOf(idle.resumeCommand)).toBe(`aws ec2 start-instances --region ap-northeast-2 --instance-ids ${await valueOf(idle.machineId)}`);
     expect(await valueOf(plain.resumeCommand)).not.toBe(await valueOf(idle.resumeCommand));

@@ -160,9 +160,11 @@ describe("stacks/Pulumi.local.yaml", () => {
     const wb = new Workbench("local", { config: file.config["gpu-workbench:workbench"] as WorkbenchConfigArgs });
     expect(await promiseOf(wb.appUrls)).toEqual({ jupyter: "http://127.0.0.1:8888/lab", rstudio: "http://127.0.0.1:8787" });
     await settle();
-    expect(registered.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort()).toEqual([
-      "local-apps-jupyter",
-      "local-apps-rstudio",
-    ]);
+    expect(
+      registered
+        .filter((r) => r.type === "docker:index/container:Container")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["local-apps-jupyter", "local-apps-rstudio"]);
   });
 });

@@ -18,7 +18,12 @@ let tarball: string;
 let files: string[];
 
 function run(cmd: string, args: string[], cwd: string, timeout = 180_000) {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    timeout,
+    env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" },
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} in ${cwd} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -88,8 +93,13 @@ const program = require("./bin/index.js");
 
 beforeAll(() => {
   run("npm", ["pack", "--silent", "--pack-destination", work], ROOT);
-  tarball = path.join(work, fs.readdirSync(work).find((f) => f.endsWith(".tgz"))!);
-  files = run("tar", ["tzf", tarball], work).split("\n").filter((l) => l !== "");
+  tarball = path.join(
+    work,
+    fs.readdirSync(work).find((f) => f.endsWith(".tgz"))!,
+  );
+  files = run("tar", ["tzf", tarball], work)
+    .split("\n")
+    .filter((l) => l !== "");
   fs.mkdirSync(consumer);
   fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
   // Fast: seed node_modules with hard links to this repo's (same versions, nothing copied), and
@@ -104,10 +114,21 @@ beforeAll(() => {
     fs.rmSync(path.join(consumer, "node_modules"), { recursive: true, force: true });
     run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], consumer, 240_000);
   }
-  fs.writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify({
-    compilerOptions: { strict: true, outDir: "bin", target: "es2020", module: "commonjs", moduleResolution: "node", noImplicitReturns: true, forceConsistentCasingInFileNames: true },
-    files: ["index.ts"],
-  }));
+  fs.writeFileSync(
+    path.join(consumer, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        outDir: "bin",
+        target: "es2020",
+        module: "commonjs",
+        moduleResolution: "node",
+        noImplicitReturns: true,
+        forceConsistentCasingInFileNames: true,
+      },
+      files: ["index.ts"],
+    }),
+  );
   fs.writeFileSync(path.join(consumer, "index.ts"), PROGRAM);
   fs.writeFileSync(path.join(consumer, "mocks.js"), MOCKS);
 }, 300_000);
@@ -115,22 +136,36 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test("the consumer has the package and its dependencies only: no development dependency of this repo", () => {
-  expect(JSON.parse(fs.readFileSync(path.join(consumer, "package.json"), "utf8")).dependencies).toEqual({ "gpu-workbench": `file:${path.relative(consumer, tarball)}` });
-  for (const dev of ["typescript", "jest", "@swc/core", "ts-node", "eslint"]) expect([dev, fs.existsSync(path.join(consumer, "node_modules", dev))]).toEqual([dev, false]);
-  for (const dep of ["gpu-workbench", "@pulumi/pulumi", "@pulumi/policy", "@pulumi/azure-native"]) expect([dep, fs.existsSync(path.join(consumer, "node_modules", dep, "package.json"))]).toEqual([dep, true]);
+  expect(JSON.parse(fs.readFileSync(path.join(consumer, "package.json"), "utf8")).dependencies).toEqual({
+    "gpu-workbench": `file:${path.relative(consumer, tarball)}`,
+  });
+  for (const dev of ["typescript", "jest", "@swc/core", "ts-node", "eslint"])
+    expect([dev, fs.existsSync(path.join(consumer, "node_modules", dev))]).toEqual([dev, false]);
+  for (const dep of ["gpu-workbench", "@pulumi/pulumi", "@pulumi/policy", "@pulumi/azure-native"])
+    expect([dep, fs.existsSync(path.join(consumer, "node_modules", dep, "package.json"))]).toEqual([dep, true]);
 });
 
 test("the tarball carries the built library, its types, the bootstrap scripts and the policy pack, and no sources or tests", () => {
   for (const f of [
-    "package/package.json", "package/README.md", "package/PulumiPlugin.yaml",
-    "package/components/index.js", "package/bin/components/index.js", "package/bin/components/index.d.ts",
-    "package/bin/components/bootstrap/scripts/run.sh", "package/bin/components/bootstrap/scripts/lib.sh",
-    "package/bin/components/policy/index.js", "package/bin/components/policy/PulumiPolicy.yaml", "package/bin/components/policy/package.json",
-  ]) expect([f, files.includes(f)]).toEqual([f, true]);
+    "package/package.json",
+    "package/README.md",
+    "package/PulumiPlugin.yaml",
+    "package/components/index.js",
+    "package/bin/components/index.js",
+    "package/bin/components/index.d.ts",
+    "package/bin/components/bootstrap/scripts/run.sh",
+    "package/bin/components/bootstrap/scripts/lib.sh",
+    "package/bin/components/policy/index.js",
+    "package/bin/components/policy/PulumiPolicy.yaml",
+    "package/bin/components/policy/package.json",
+  ])
+    expect([f, files.includes(f)]).toEqual([f, true]);
   const shipped = fs.readdirSync(path.join(ROOT, "components", "bootstrap", "scripts")).map((s) => `package/bin/components/bootstrap/scripts/${s}`);
   expect(files.filter((f) => f.includes("/bootstrap/scripts/")).sort()).toEqual(shipped.sort());
   // The one file under components/ is the entry shim (components/index.js -> bin/); no source maps.
-  expect(files.filter((f) => /^package\/(components|scripts|test|stacks)\/|\.test\.|\.ts$|\.map$/.test(f) && !f.endsWith(".d.ts"))).toEqual(["package/components/index.js"]);
+  expect(files.filter((f) => /^package\/(components|scripts|test|stacks)\/|\.test\.|\.ts$|\.map$/.test(f) && !f.endsWith(".d.ts"))).toEqual([
+    "package/components/index.js",
+  ]);
 });
 
 test("the consumer program type-checks with tsc against the installed package", () => {
@@ -139,10 +174,16 @@ test("the consumer program type-checks with tsc against the installed package", 
 }, 120_000);
 
 test("a type error in the consumer is reported against the package's types", () => {
-  fs.writeFileSync(path.join(consumer, "bad.ts"), 'import { Workbench } from "gpu-workbench";\nnew Workbench("x", { region: 1, config: { target: "azure", users: [] } });\n');
+  fs.writeFileSync(
+    path.join(consumer, "bad.ts"),
+    'import { Workbench } from "gpu-workbench";\nnew Workbench("x", { region: 1, config: { target: "azure", users: [] } });\n',
+  );
   const r = spawnSync(TSC, ["--noEmit", "--strict", "--skipLibCheck", "bad.ts"], { cwd: consumer, encoding: "utf8", timeout: 120_000 });
   // The enums check too: a misspelt target is a compile error, not a run-time one.
-  fs.writeFileSync(path.join(consumer, "bad.ts"), 'import { Workbench } from "gpu-workbench";\nnew Workbench("x", { config: { target: "azur", users: [] } });\n');
+  fs.writeFileSync(
+    path.join(consumer, "bad.ts"),
+    'import { Workbench } from "gpu-workbench";\nnew Workbench("x", { config: { target: "azur", users: [] } });\n',
+  );
   const r2 = spawnSync(TSC, ["--noEmit", "--strict", "--skipLibCheck", "bad.ts"], { cwd: consumer, encoding: "utf8", timeout: 120_000 });
   fs.rmSync(path.join(consumer, "bad.ts"));
   expect(r2.stdout).toContain("bad.ts(2,32): error TS2820: Type '\"azur\"' is not assignable to type 'WorkbenchTarget'. Did you mean '\"azure\"'?");
@@ -155,7 +196,10 @@ test("it plans under Pulumi's mocks: every workbench and the building block, wit
   expect([r.status, r.stderr]).toEqual([0, ""]);
   const result = JSON.parse(r.stdout) as { outputs: Record<string, unknown>; components: string[]; resources: number };
   expect(result.components).toEqual([
-    "gpu-workbench:index:AnalysisApps x5", "gpu-workbench:index:AwsGpuInstance x1", "gpu-workbench:index:AzureGpuVm x1", "gpu-workbench:index:Workbench x4",
+    "gpu-workbench:index:AnalysisApps x5",
+    "gpu-workbench:index:AwsGpuInstance x1",
+    "gpu-workbench:index:AzureGpuVm x1",
+    "gpu-workbench:index:Workbench x4",
   ]);
   // One output shape, every target.
   expect(result.outputs.drivers).toEqual(["azure-extension", "preinstalled", "preinstalled", "none"]);
@@ -181,7 +225,9 @@ describe("the policy pack, run from the installed package", () => {
   test("it starts with the consumer's @pulumi/policy and refuses an open security group", async () => {
     const info = await pack.info();
     expect([info.name, info.version, info.policies.length]).toEqual(["gpu-workbench", "0.1.0", 9]);
-    const r = await pack.analyze("aws:ec2/securityGroup:SecurityGroup", "sg", { ingress: [{ cidrBlocks: ["0.0.0.0/0"], fromPort: 22, toPort: 22, protocol: "tcp" }] });
+    const r = await pack.analyze("aws:ec2/securityGroup:SecurityGroup", "sg", {
+      ingress: [{ cidrBlocks: ["0.0.0.0/0"], fromPort: 22, toPort: 22, protocol: "tcp" }],
+    });
     expect(r.diagnostics.map((d) => [d.policy, d.enforcementLevel])).toEqual([["no-internet-ingress", "mandatory"]]);
   });
 });

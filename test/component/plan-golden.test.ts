@@ -10,18 +10,29 @@ import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
-const STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort();
+const STACKS = fs
+  .readdirSync(path.join(ROOT, "stacks"))
+  .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+  .map((f) => f.slice(7, -5))
+  .sort();
 
-test.each(STACKS)("the plan of stack %s is the recorded one", (stack) => {
-  // Through a file, not a pipe: the comparison must see the whole plan, however long.
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gw-golden-")), "plan.json");
-  const fd = fs.openSync(out, "w");
-  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack, "--json"], {
-    cwd: ROOT, stdio: ["ignore", fd, "pipe"], encoding: "utf8", timeout: 90_000,
-  });
-  fs.closeSync(fd);
-  expect([r.status, r.stderr]).toEqual([0, ""]);
-  const plan = JSON.parse(fs.readFileSync(out, "utf8"));
-  fs.rmSync(path.dirname(out), { recursive: true, force: true });
-  expect(plan).toMatchSnapshot();
-}, 120_000);
+test.each(STACKS)(
+  "the plan of stack %s is the recorded one",
+  (stack) => {
+    // Through a file, not a pipe: the comparison must see the whole plan, however long.
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gw-golden-")), "plan.json");
+    const fd = fs.openSync(out, "w");
+    const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack, "--json"], {
+      cwd: ROOT,
+      stdio: ["ignore", fd, "pipe"],
+      encoding: "utf8",
+      timeout: 90_000,
+    });
+    fs.closeSync(fd);
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    const plan = JSON.parse(fs.readFileSync(out, "utf8"));
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    expect(plan).toMatchSnapshot();
+  },
+  120_000,
+);

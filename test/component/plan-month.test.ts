@@ -7,7 +7,11 @@ import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
 const plan = (stack: string) => {
-  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
+  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 90_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const section = (text: string, title: string) => text.slice(text.indexOf(title)).split("\n\n")[0].trimEnd().split("\n");

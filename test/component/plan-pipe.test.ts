@@ -50,7 +50,9 @@ function planThroughPipe(args: string[]) {
 }
 
 test("the reader gives the plan a pipe as stdout", () => {
-  const r = spawnSync("python3", ["-c", LATE_READER, process.execPath, "-e", "process.stdout.write(String(require('fs').fstatSync(1).isFIFO()))"], { encoding: "utf8" });
+  const r = spawnSync("python3", ["-c", LATE_READER, process.execPath, "-e", "process.stdout.write(String(require('fs').fstatSync(1).isFIFO()))"], {
+    encoding: "utf8",
+  });
   expect(r.stdout).toBe("true");
   expect(r.status).toBe(0);
 });

@@ -8,7 +8,10 @@ import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
-const ALL_STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+const ALL_STACKS = fs
+  .readdirSync(path.join(ROOT, "stacks"))
+  .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+  .map((f) => f.slice(7, -5));
 const targetOf = (s: string) => (fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${s}.yaml`), "utf8").match(/target:\s*(\w+)/) ?? [])[1];
 const STACKS = ALL_STACKS;
 
@@ -34,7 +37,13 @@ test("there is a stack for every implemented target", () => {
 });
 
 describe.each(STACKS)("stack %s", (stack) => {
-  let json: { stack: string; target: string; resources: { type: string; name: string; parent?: string; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown>; userData: { resource: string; bytes: number; gzipBytes: number; cloudConfig: string }[] };
+  let json: {
+    stack: string;
+    target: string;
+    resources: { type: string; name: string; parent?: string; inputs: Record<string, unknown> }[];
+    outputs: Record<string, unknown>;
+    userData: { resource: string; bytes: number; gzipBytes: number; cloudConfig: string }[];
+  };
   let jsonText: string;
 
   beforeAll(() => {
@@ -95,7 +104,18 @@ test("the program type-checks and runs under ts-node, as `pulumi up` loads it (P
 test("an invalid config exits 2 with the message on stderr and prints no plan", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
   const file = path.join(dir, "bad.yaml");
-  fs.writeFileSync(file, ["config:", "  azure-native:location: koreacentral", "  gpu-workbench:workbench:", "    target: azure", "    allowedCidrs: [203.0.113.7/32]", "    users: []", ""].join("\n"));
+  fs.writeFileSync(
+    file,
+    [
+      "config:",
+      "  azure-native:location: koreacentral",
+      "  gpu-workbench:workbench:",
+      "    target: azure",
+      "    allowedCidrs: [203.0.113.7/32]",
+      "    users: []",
+      "",
+    ].join("\n"),
+  );
   const r = plan("--stack", "bad", "--config", file);
   expect(r.code).toBe(2);
   expect(r.stdout).toBe("");
@@ -107,7 +127,10 @@ test("a secret nested in the workbench map (pulumi config set --secret --path) p
   const file = path.join(dir, "secret.yaml");
   const stack = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.aws-g5.yaml"), "utf8");
   const ciphertext = "v1:c2VjcmV0LXJlZ2lzdHJ5LXBhc3N3b3Jk:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
-  fs.writeFileSync(file, stack.replace(/^( {4})users:/m, `$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password:\n$1      secure: ${ciphertext}\n$1users:`));
+  fs.writeFileSync(
+    file,
+    stack.replace(/^( {4})users:/m, `$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password:\n$1      secure: ${ciphertext}\n$1users:`),
+  );
   const r = plan("--stack", "secret", "--config", file, "--json");
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
@@ -135,16 +158,40 @@ describe("bad input and program errors (issue 18)", () => {
   };
 
   test.each([
-    ["an ssh host with a newline (class 1)", "ssh", (t: string) => t.replace("host: gpu1.lab.example.com", 'host: "gpu1.lab.example.com\\n  ProxyCommand sh -c id"'),
-      'workbench.ssh.host: "gpu1.lab.example.com\\n  ProxyCommand sh -c id" is not a host name or IP address; use a DNS name such as gpu1.example.com or an address such as 192.0.2.10'],
-    ["RDP with the internet in two halves (class 2)", "azure-t4", (t: string) => t.replace(/allowedCidrs:\n(\s+)- \S+/, "allowedCidrs:\n$1- 0.0.0.0/1\n$1- 128.0.0.0/1").replace(/^( {4})users:/m, "$1rdp: true\n$1users:"),
-      'workbench.allowedCidrs: "0.0.0.0/1", "128.0.0.0/1" are refused while rdp is on (together they cover every IPv4 address): RDP takes passwords; list your own addresses instead'],
-    ["a plain registry password (class 5)", "aws-g5", (t: string) => t.replace(/^( {4})users:/m, "$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password: hunter2\n$1users:"),
-      "workbench.registries[0].password: a password in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path 'workbench.registries[0].password' <value>"],
-    ["a plain password beside a secure one: the file says which (class 5)", "aws-g5", (t: string) => t.replace(/^( {4})users:/m, "$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password:\n$1      secure: v1:AAAA:BBBB\n$1  - server: quay.io\n$1    username: acme\n$1    password: hunter2\n$1users:"),
-      "workbench.registries[1].password: a password in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path 'workbench.registries[1].password' <value>"],
-    ["an unknown key of the namespace (class 6)", "local", (t: string) => t.replace("config:\n", "config:\n  gpu-workbench:hostGpu: true\n"),
-      "gpu-workbench:hostGpu: unknown key; valid keys are workbench, sshPrivateKeyPath"],
+    [
+      "an ssh host with a newline (class 1)",
+      "ssh",
+      (t: string) => t.replace("host: gpu1.lab.example.com", 'host: "gpu1.lab.example.com\\n  ProxyCommand sh -c id"'),
+      'workbench.ssh.host: "gpu1.lab.example.com\\n  ProxyCommand sh -c id" is not a host name or IP address; use a DNS name such as gpu1.example.com or an address such as 192.0.2.10',
+    ],
+    [
+      "RDP with the internet in two halves (class 2)",
+      "azure-t4",
+      (t: string) => t.replace(/allowedCidrs:\n(\s+)- \S+/, "allowedCidrs:\n$1- 0.0.0.0/1\n$1- 128.0.0.0/1").replace(/^( {4})users:/m, "$1rdp: true\n$1users:"),
+      'workbench.allowedCidrs: "0.0.0.0/1", "128.0.0.0/1" are refused while rdp is on (together they cover every IPv4 address): RDP takes passwords; list your own addresses instead',
+    ],
+    [
+      "a plain registry password (class 5)",
+      "aws-g5",
+      (t: string) => t.replace(/^( {4})users:/m, "$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password: hunter2\n$1users:"),
+      "workbench.registries[0].password: a password in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path 'workbench.registries[0].password' <value>",
+    ],
+    [
+      "a plain password beside a secure one: the file says which (class 5)",
+      "aws-g5",
+      (t: string) =>
+        t.replace(
+          /^( {4})users:/m,
+          "$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password:\n$1      secure: v1:AAAA:BBBB\n$1  - server: quay.io\n$1    username: acme\n$1    password: hunter2\n$1users:",
+        ),
+      "workbench.registries[1].password: a password in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path 'workbench.registries[1].password' <value>",
+    ],
+    [
+      "an unknown key of the namespace (class 6)",
+      "local",
+      (t: string) => t.replace("config:\n", "config:\n  gpu-workbench:hostGpu: true\n"),
+      "gpu-workbench:hostGpu: unknown key; valid keys are workbench, sshPrivateKeyPath",
+    ],
   ])("%s: exit 2, the key path word for word, no plan", (_why, stack, edit, message) => {
     const file = write(stack, edit(stackText(stack)));
     const r = plan("--stack", stack, "--config", file);
@@ -157,11 +204,22 @@ describe("bad input and program errors (issue 18)", () => {
   test.each([
     ["apply", "azure-t4", 'known_hosts key: "ssh-ed25519 AAAA%broken" is not "type base64"; refusing to render it'],
     ["invoke", "aws-g5", "invoke aws:ec2/getSubnet:getSubnet: mock fault: no default subnet in this availability zone"],
-    ["register", "aws-g5", "failed to register new resource aws-g5-host-instance [aws:ec2/instance:Instance]: mock fault: the instance type is not offered in this zone"],
+    [
+      "register",
+      "aws-g5",
+      "failed to register new resource aws-g5-host-instance [aws:ec2/instance:Instance]: mock fault: the instance type is not offered in this zone",
+    ],
   ])("an error inside the program (%s) exits 1 with it on stderr and prints no partial plan (class 7)", (fault, stack, error) => {
-    const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "--require", "./test/support/planFault.ts", "scripts/plan.ts", "--stack", stack, "--json"], {
-      cwd: ROOT, encoding: "utf8", timeout: 90_000, env: { ...process.env, GW_PLAN_FAULT: fault },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ["--require", "@swc-node/register", "--require", "./test/support/planFault.ts", "scripts/plan.ts", "--stack", stack, "--json"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 90_000,
+        env: { ...process.env, GW_PLAN_FAULT: fault },
+      },
+    );
     expect(r.stdout).toBe("");
     expect(r.status).toBe(1);
     const lines = r.stderr.trimEnd().split("\n");

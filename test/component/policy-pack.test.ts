@@ -21,7 +21,21 @@ beforeAll(async () => {
 afterAll(() => pack?.stop());
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
-const sshFrom = (sources: string[]) => ({ securityRules: [{ name: "allow-ssh", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: sources, sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "22" }] });
+const sshFrom = (sources: string[]) => ({
+  securityRules: [
+    {
+      name: "allow-ssh",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefixes: sources,
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "22",
+    },
+  ],
+});
 
 test("the pack names itself, its version and every rule, all mandatory; vm-size-allowed takes allowedSizes", async () => {
   const info = await pack.info();
@@ -34,11 +48,15 @@ test("the pack names itself, its version and every rule, all mandatory; vm-size-
 
 test("an NSG open to the internet is a mandatory violation; one open to a /32 passes", async () => {
   expect(await pack.analyze(NSG, "nsg", sshFrom(["0.0.0.0/1", "128.0.0.0/1"]))).toEqual({
-    diagnostics: [{
-      policy: "no-internet-ingress",
-      enforcementLevel: "mandatory",
-      message: expect.stringContaining("network security group nsg admits the whole IPv4 internet (sources: 0.0.0.0/1, 128.0.0.0/1); list only the addresses that need access"),
-    }],
+    diagnostics: [
+      {
+        policy: "no-internet-ingress",
+        enforcementLevel: "mandatory",
+        message: expect.stringContaining(
+          "network security group nsg admits the whole IPv4 internet (sources: 0.0.0.0/1, 128.0.0.0/1); list only the addresses that need access",
+        ),
+      },
+    ],
     notApplicable: [],
   });
   expect(await pack.analyze(NSG, "nsg", sshFrom(["203.0.113.7/32"]))).toEqual({ diagnostics: [], notApplicable: [] });
@@ -48,14 +66,24 @@ test("what the engine hides from a policy is not guessed: unwrapped secrets and 
   const key = Buffer.from("#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n").toString("base64");
   // The engine sends secrets marked; @pulumi/policy unwraps them before a resource policy runs.
   const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: key };
-  const vm = await pack.analyze("azure-native:compute:VirtualMachine", "vm", { hardwareProfile: { vmSize: "Standard_NC4as_T4_v3" }, osProfile: { customData: secret } });
+  const vm = await pack.analyze("azure-native:compute:VirtualMachine", "vm", {
+    hardwareProfile: { vmSize: "Standard_NC4as_T4_v3" },
+    osProfile: { customData: secret },
+  });
   expect(vm).toEqual({
     diagnostics: [],
-    notApplicable: [{ policy: "user-data-secret", reason: "vm: osProfile.customData carries a private key; Pulumi's policy API does not say whether it is secret (npm run plan -- --policy checks it)" }],
+    notApplicable: [
+      {
+        policy: "user-data-secret",
+        reason: "vm: osProfile.customData carries a private key; Pulumi's policy API does not say whether it is secret (npm run plan -- --policy checks it)",
+      },
+    ],
   });
   expect(await pack.analyze("azure-native:compute:Disk", "data", { diskSizeGB: 256 })).toEqual({
     diagnostics: [],
-    notApplicable: [{ policy: "data-retained", reason: "data: not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)" }],
+    notApplicable: [
+      { policy: "data-retained", reason: "data: not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)" },
+    ],
   });
   expect(await pack.analyze("azure-native:compute:Disk", "data", { diskSizeGB: 256 }, { protect: true })).toEqual({ diagnostics: [], notApplicable: [] });
 });
@@ -64,11 +92,19 @@ test("a stack rule follows dependencies: a group deleted on destroy under a prot
   const RG = "azure-native:resources:ResourceGroup";
   const DISK = "azure-native:compute:Disk";
   const disk = { type: DISK, name: "data", props: { diskSizeGB: 256 }, protect: true, propertyDependencies: { resourceGroupName: [urnOf(RG, "rg")] } };
-  expect(await pack.analyzeStack([{ type: RG, name: "rg", props: { location: "koreacentral" }, protect: true }, disk])).toEqual({ diagnostics: [], notApplicable: [] });
+  expect(await pack.analyzeStack([{ type: RG, name: "rg", props: { location: "koreacentral" }, protect: true }, disk])).toEqual({
+    diagnostics: [],
+    notApplicable: [],
+  });
   // Unprotected: the engine cannot see retainOnDelete, so it cannot tell.
   expect(await pack.analyzeStack([{ type: RG, name: "rg", props: { location: "koreacentral" } }, disk])).toEqual({
     diagnostics: [],
-    notApplicable: [{ policy: "data-resource-group-retained", reason: "rg: holds the retained data; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)" }],
+    notApplicable: [
+      {
+        policy: "data-resource-group-retained",
+        reason: "rg: holds the retained data; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)",
+      },
+    ],
   });
 });
 
@@ -84,11 +120,19 @@ test("the pack's config sets the allowed sizes and the levels", async () => {
   expect((await pack.analyze("aws:ec2/instance:Instance", "i", instance)).diagnostics).toEqual([]);
 });
 
-test.each(["azure-t4", "aws-g4dn"])("every resource of the %s plan passes the engine pack", async (stack) => {
-  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack, "--json"], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
-  expect(r.status).toBe(0);
-  const resources = (JSON.parse(r.stdout) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[] }).resources;
-  const diagnostics = [];
-  for (const res of resources) diagnostics.push(...(await pack.analyze(res.type, res.name, res.inputs)).diagnostics);
-  expect(diagnostics).toEqual([]);
-}, 90_000);
+test.each(["azure-t4", "aws-g4dn"])(
+  "every resource of the %s plan passes the engine pack",
+  async (stack) => {
+    const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack, "--json"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 90_000,
+    });
+    expect(r.status).toBe(0);
+    const resources = (JSON.parse(r.stdout) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[] }).resources;
+    const diagnostics = [];
+    for (const res of resources) diagnostics.push(...(await pack.analyze(res.type, res.name, res.inputs)).diagnostics);
+    expect(diagnostics).toEqual([]);
+  },
+  90_000,
+);

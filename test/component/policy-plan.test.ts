@@ -16,7 +16,10 @@ import { checkPolicy } from "../../scripts/lib/policy";
 import { policyNames } from "../../components/policy/rules";
 
 const ROOT = path.join(__dirname, "..", "..");
-const STACKS = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+const STACKS = fs
+  .readdirSync(path.join(ROOT, "stacks"))
+  .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+  .map((f) => f.slice(7, -5));
 
 function plan(...args: string[]) {
   const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
@@ -29,15 +32,19 @@ function tmpFile(name: string, text: string): string {
   return file;
 }
 
-test.each(STACKS)("stack %s passes every policy, and --json carries the report", (stack) => {
-  const json = plan("--stack", stack, "--json", "--policy");
-  expect([json.code, json.stderr]).toEqual([0, ""]);
-  const { policy, ...rest } = JSON.parse(json.stdout);
-  const custom = rest.resources.filter((r: { type: string }) => !r.type.startsWith("gpu-workbench:index:"));
-  expect(policy).toEqual({ pack: "gpu-workbench", policies: policyNames(), resources: custom.length, violations: [], failed: false });
-  // The rest is the plan itself, as without --policy.
-  expect(Object.keys(rest)).toEqual(["stack", "target", "resources", "outputs", "userData"]);
-}, 90_000);
+test.each(STACKS)(
+  "stack %s passes every policy, and --json carries the report",
+  (stack) => {
+    const json = plan("--stack", stack, "--json", "--policy");
+    expect([json.code, json.stderr]).toEqual([0, ""]);
+    const { policy, ...rest } = JSON.parse(json.stdout);
+    const custom = rest.resources.filter((r: { type: string }) => !r.type.startsWith("gpu-workbench:index:"));
+    expect(policy).toEqual({ pack: "gpu-workbench", policies: policyNames(), resources: custom.length, violations: [], failed: false });
+    // The rest is the plan itself, as without --policy.
+    expect(Object.keys(rest)).toEqual(["stack", "target", "resources", "outputs", "userData"]);
+  },
+  90_000,
+);
 
 test("as text, the report follows the plan", () => {
   const text = plan("--stack", "azure-t4", "--policy");
@@ -52,7 +59,8 @@ test("as text, the report follows the plan", () => {
 describe("a config the parser accepts with a warning but the pack refuses: SSH open to 0.0.0.0/0", () => {
   const stackText = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.aws-g5.yaml"), "utf8");
   const open = tmpFile("open.yaml", stackText.replace("      - 203.0.113.7/32\n", "      - 0.0.0.0/0\n"));
-  const line = "  [mandatory] no-internet-ingress: security group aws-g5-host-sg admits the whole IPv4 internet (sources: 0.0.0.0/0); list only the addresses that need access (aws:ec2/securityGroup:SecurityGroup)";
+  const line =
+    "  [mandatory] no-internet-ingress: security group aws-g5-host-sg admits the whole IPv4 internet (sources: 0.0.0.0/0); list only the addresses that need access (aws:ec2/securityGroup:SecurityGroup)";
 
   test("exit 3 and the violation after the plan", () => {
     const r = plan("--stack", "aws-g5", "--config", open, "--policy");
@@ -68,17 +76,24 @@ describe("a config the parser accepts with a warning but the pack refuses: SSH o
     const config = tmpFile("policy.json", JSON.stringify({ "no-internet-ingress": { enforcementLevel: "advisory" } }));
     const r = plan("--stack", "aws-g5", "--config", open, "--policy", "--policy-config", config, "--json");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).policy.violations).toEqual([{
-      policy: "no-internet-ingress", enforcementLevel: "advisory", resource: "aws-g5-host-sg", type: "aws:ec2/securityGroup:SecurityGroup",
-      message: "security group aws-g5-host-sg admits the whole IPv4 internet (sources: 0.0.0.0/0); list only the addresses that need access",
-    }]);
+    expect(JSON.parse(r.stdout).policy.violations).toEqual([
+      {
+        policy: "no-internet-ingress",
+        enforcementLevel: "advisory",
+        resource: "aws-g5-host-sg",
+        type: "aws:ec2/securityGroup:SecurityGroup",
+        message: "security group aws-g5-host-sg admits the whole IPv4 internet (sources: 0.0.0.0/0); list only the addresses that need access",
+      },
+    ]);
   }, 90_000);
 
   test("a size outside the configured list fails", () => {
     const config = tmpFile("sizes.json", JSON.stringify({ "vm-size-allowed": { allowedSizes: ["g4dn.xlarge"] } }));
     const r = plan("--stack", "aws-g5", "--policy", "--policy-config", config);
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain("\n  [mandatory] vm-size-allowed: aws-g5-host-instance: size g5.xlarge is not allowed; allowed: g4dn.xlarge (aws:ec2/instance:Instance)\n");
+    expect(r.stdout).toContain(
+      "\n  [mandatory] vm-size-allowed: aws-g5-host-instance: size g5.xlarge is not allowed; allowed: g4dn.xlarge (aws:ec2/instance:Instance)\n",
+    );
   }, 90_000);
 });
 
@@ -95,9 +110,12 @@ test("a bad policy config, or --policy-config alone, exits 2 before planning", (
 test("the recorder sees what the SDK sends: a plain user data with a key, an unretained disk, an app on 0.0.0.0", async () => {
   const recorder = await installMocks({ stack: "policy", preview: true });
   const key = Buffer.from("#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n").toString("base64");
-  const vm = (name: string, customData: pulumi.Input<string>) => new compute.VirtualMachine(name, {
-    resourceGroupName: "rg", hardwareProfile: { vmSize: "Standard_NC4as_T4_v3" }, osProfile: { computerName: name, adminUsername: "ana", customData },
-  });
+  const vm = (name: string, customData: pulumi.Input<string>) =>
+    new compute.VirtualMachine(name, {
+      resourceGroupName: "rg",
+      hardwareProfile: { vmSize: "Standard_NC4as_T4_v3" },
+      osProfile: { computerName: name, adminUsername: "ana", customData },
+    });
   vm("plain-vm", key);
   const rg = new (await import("@pulumi/azure-native/resources")).ResourceGroup("rg", { location: "koreacentral" });
   vm("secret-vm", pulumi.secret(key));

@@ -40,14 +40,55 @@ const fix = (path: string, what = "a password") =>
 
 describe("unknown keys in the gpu-workbench namespace (class 6)", () => {
   test.each([
-    ["a typo", { "gpu-workbench:workbnch": rawConfig() }, ["gpu-workbench:workbnch: unknown key; valid keys are workbench, sshPrivateKeyPath", "workbench: not set; add the gpu-workbench:workbench key to the stack config (see stacks/ for examples)"]],
-    ["the wrong case", { "gpu-workbench:Workbench": rawConfig() }, ['gpu-workbench:Workbench: unknown key; did you mean "workbench"?', "workbench: not set; add the gpu-workbench:workbench key to the stack config (see stacks/ for examples)"]],
-    ["a stray key beside a valid workbench", { [WB]: rawConfig(), "gpu-workbench:region": "koreacentral" }, ["gpu-workbench:region: unknown key; valid keys are workbench, sshPrivateKeyPath"]],
-    ["the key path's case", { [WB]: rawConfig(), "gpu-workbench:sshprivatekeypath": "~/.ssh/id_ed25519" }, ['gpu-workbench:sshprivatekeypath: unknown key; did you mean "sshPrivateKeyPath"?']],
-    ["a key with a space, quoted", { [WB]: rawConfig(), "gpu-workbench:gpu count": "2" }, ['gpu-workbench:"gpu count": unknown key; valid keys are workbench, sshPrivateKeyPath']],
-    ["a stray key and a bad workbench, in one message", { [WB]: rawConfig({ users: [] }), "gpu-workbench:apps": "[]" }, ["gpu-workbench:apps: unknown key; valid keys are workbench, sshPrivateKeyPath", "workbench.users: empty; list at least one user with name, sshPublicKey and admin: true"]],
-    ["a key path with a newline", { [WB]: rawConfig(), "gpu-workbench:sshPrivateKeyPath": "~/.ssh/id\n-oProxyCommand=id" }, ['gpu-workbench:sshPrivateKeyPath: "~/.ssh/id\\n-oProxyCommand=id" contains the control character U+000A; use printable characters only']],
-    ["an empty key path", { [WB]: rawConfig(), "gpu-workbench:sshPrivateKeyPath": " " }, ["gpu-workbench:sshPrivateKeyPath: empty; set the path of the first admin's private key, or remove it to use the ssh agent"]],
+    [
+      "a typo",
+      { "gpu-workbench:workbnch": rawConfig() },
+      [
+        "gpu-workbench:workbnch: unknown key; valid keys are workbench, sshPrivateKeyPath",
+        "workbench: not set; add the gpu-workbench:workbench key to the stack config (see stacks/ for examples)",
+      ],
+    ],
+    [
+      "the wrong case",
+      { "gpu-workbench:Workbench": rawConfig() },
+      [
+        'gpu-workbench:Workbench: unknown key; did you mean "workbench"?',
+        "workbench: not set; add the gpu-workbench:workbench key to the stack config (see stacks/ for examples)",
+      ],
+    ],
+    [
+      "a stray key beside a valid workbench",
+      { [WB]: rawConfig(), "gpu-workbench:region": "koreacentral" },
+      ["gpu-workbench:region: unknown key; valid keys are workbench, sshPrivateKeyPath"],
+    ],
+    [
+      "the key path's case",
+      { [WB]: rawConfig(), "gpu-workbench:sshprivatekeypath": "~/.ssh/id_ed25519" },
+      ['gpu-workbench:sshprivatekeypath: unknown key; did you mean "sshPrivateKeyPath"?'],
+    ],
+    [
+      "a key with a space, quoted",
+      { [WB]: rawConfig(), "gpu-workbench:gpu count": "2" },
+      ['gpu-workbench:"gpu count": unknown key; valid keys are workbench, sshPrivateKeyPath'],
+    ],
+    [
+      "a stray key and a bad workbench, in one message",
+      { [WB]: rawConfig({ users: [] }), "gpu-workbench:apps": "[]" },
+      [
+        "gpu-workbench:apps: unknown key; valid keys are workbench, sshPrivateKeyPath",
+        "workbench.users: empty; list at least one user with name, sshPublicKey and admin: true",
+      ],
+    ],
+    [
+      "a key path with a newline",
+      { [WB]: rawConfig(), "gpu-workbench:sshPrivateKeyPath": "~/.ssh/id\n-oProxyCommand=id" },
+      ['gpu-workbench:sshPrivateKeyPath: "~/.ssh/id\\n-oProxyCommand=id" contains the control character U+000A; use printable characters only'],
+    ],
+    [
+      "an empty key path",
+      { [WB]: rawConfig(), "gpu-workbench:sshPrivateKeyPath": " " },
+      ["gpu-workbench:sshPrivateKeyPath: empty; set the path of the first admin's private key, or remove it to use the ssh agent"],
+    ],
   ])("%s: refused, nothing registered", (_why, values, problems) => {
     expect(refusal(values)).toBe(problems.join("\n"));
     expect(recorder.registrations).toEqual([]);
@@ -62,10 +103,26 @@ describe("unknown keys in the gpu-workbench namespace (class 6)", () => {
 describe("passwords, tokens and keys in plain config (class 5)", () => {
   test.each([
     ["a registry password", { [WB]: withRegistries("hunter2") }, [fix("workbench.registries[0].password")]],
-    ["two registry passwords", { [WB]: withRegistries("hunter2", "correct-horse") }, [fix("workbench.registries[0].password"), fix("workbench.registries[1].password")]],
-    ["a token in an app's env", { [WB]: rawConfig({ apps: [{ kind: "jupyter-pytorch", env: { HF_TOKEN: "hf_abc" } }] }) }, [fix("workbench.apps[0].env.HF_TOKEN", "a credential")]],
-    ["an API key and a secret access key", { [WB]: rawConfig({ apps: [{ kind: "jupyter", env: { WANDB_API_KEY: "k1", AWS_SECRET_ACCESS_KEY: "k2", AWS_ACCESS_KEY_ID: "AKIA" } }] }) }, [fix("workbench.apps[0].env.WANDB_API_KEY", "a credential"), fix("workbench.apps[0].env.AWS_SECRET_ACCESS_KEY", "a credential")]],
-    ["a plain password beside a workbench problem", { [WB]: { ...withRegistries("hunter2"), rdp: "yes" } }, [fix("workbench.registries[0].password"), 'workbench.rdp: expected true or false, got "yes"']],
+    [
+      "two registry passwords",
+      { [WB]: withRegistries("hunter2", "correct-horse") },
+      [fix("workbench.registries[0].password"), fix("workbench.registries[1].password")],
+    ],
+    [
+      "a token in an app's env",
+      { [WB]: rawConfig({ apps: [{ kind: "jupyter-pytorch", env: { HF_TOKEN: "hf_abc" } }] }) },
+      [fix("workbench.apps[0].env.HF_TOKEN", "a credential")],
+    ],
+    [
+      "an API key and a secret access key",
+      { [WB]: rawConfig({ apps: [{ kind: "jupyter", env: { WANDB_API_KEY: "k1", AWS_SECRET_ACCESS_KEY: "k2", AWS_ACCESS_KEY_ID: "AKIA" } }] }) },
+      [fix("workbench.apps[0].env.WANDB_API_KEY", "a credential"), fix("workbench.apps[0].env.AWS_SECRET_ACCESS_KEY", "a credential")],
+    ],
+    [
+      "a plain password beside a workbench problem",
+      { [WB]: { ...withRegistries("hunter2"), rdp: "yes" } },
+      [fix("workbench.registries[0].password"), 'workbench.rdp: expected true or false, got "yes"'],
+    ],
   ])("%s: refused with the command that makes it a secret, never the value", (_why, values, problems) => {
     const message = refusal(values);
     expect(message).toBe(problems.join("\n"));
@@ -81,7 +138,13 @@ describe("passwords, tokens and keys in plain config (class 5)", () => {
   });
 
   test("names that only look alike are not credentials", () => {
-    setConfig({ [WB]: rawConfig({ apps: [{ kind: "jupyter", env: { AWS_ACCESS_KEY_ID: "AKIA", TOKENIZERS_PARALLELISM: "false", KEYBOARD: "us" } }] }), "gpu-workbench:sshPrivateKeyPath": "~/.ssh/id_ed25519" });
-    expect(factory.programArgs()).toEqual({ config: rawConfig({ apps: [{ kind: "jupyter", env: { AWS_ACCESS_KEY_ID: "AKIA", TOKENIZERS_PARALLELISM: "false", KEYBOARD: "us" } }] }), sshPrivateKeyPath: "~/.ssh/id_ed25519" });
+    setConfig({
+      [WB]: rawConfig({ apps: [{ kind: "jupyter", env: { AWS_ACCESS_KEY_ID: "AKIA", TOKENIZERS_PARALLELISM: "false", KEYBOARD: "us" } }] }),
+      "gpu-workbench:sshPrivateKeyPath": "~/.ssh/id_ed25519",
+    });
+    expect(factory.programArgs()).toEqual({
+      config: rawConfig({ apps: [{ kind: "jupyter", env: { AWS_ACCESS_KEY_ID: "AKIA", TOKENIZERS_PARALLELISM: "false", KEYBOARD: "us" } }] }),
+      sshPrivateKeyPath: "~/.ssh/id_ed25519",
+    });
   });
 });

@@ -34,8 +34,23 @@ test("one Workbench: the target is an enum, the outputs are declared once and do
   const c = schema.components.Workbench;
   expect(Object.keys(c.inputs).sort()).toEqual(["config", "dataRoot", "dockerHost", "region", "sshPrivateKeyPath"]);
   expect(Object.keys(c.outputs).sort()).toEqual([
-    "address", "appUrls", "credentials", "dataDiskId", "devcontainers", "driverInstall", "estimate", "fqdn", "hostDetails", "identity", "knownHosts",
-    "machineId", "resumeCommand", "sshConfig", "storage", "timeToReady", "tunnels",
+    "address",
+    "appUrls",
+    "credentials",
+    "dataDiskId",
+    "devcontainers",
+    "driverInstall",
+    "estimate",
+    "fqdn",
+    "hostDetails",
+    "identity",
+    "knownHosts",
+    "machineId",
+    "resumeCommand",
+    "sshConfig",
+    "storage",
+    "timeToReady",
+    "tunnels",
   ]);
   for (const [k, p] of [...Object.entries(c.inputs), ...Object.entries(c.outputs)]) expect([k, typeof p.description]).toEqual([k, "string"]);
   expect(c.inputs.config).toEqual({
@@ -51,9 +66,28 @@ test("one Workbench: the target is an enum, the outputs are declared once and do
 
 test("the config type documents every key, and app kinds are an enum", () => {
   const config = schema.typeDefinitions.WorkbenchConfigArgs;
-  expect(Object.keys(config.properties ?? {}).sort()).toEqual(
-    ["allowedCidrs", "apps", "autoShutdown", "aws", "azure", "dataDiskGb", "datacenter", "hostGpu", "idleStop", "os", "osDiskGb", "rdp", "registries", "size", "spot", "ssh", "storage", "tags", "target", "users"],
-  );
+  expect(Object.keys(config.properties ?? {}).sort()).toEqual([
+    "allowedCidrs",
+    "apps",
+    "autoShutdown",
+    "aws",
+    "azure",
+    "dataDiskGb",
+    "datacenter",
+    "hostGpu",
+    "idleStop",
+    "os",
+    "osDiskGb",
+    "rdp",
+    "registries",
+    "size",
+    "spot",
+    "ssh",
+    "storage",
+    "tags",
+    "target",
+    "users",
+  ]);
   for (const [key, prop] of Object.entries(config.properties ?? {})) {
     expect([key, typeof prop.description]).toEqual([key, "string"]);
   }
@@ -71,15 +105,41 @@ test("the storage components: plain args with documented inputs and outputs", ()
     for (const [k, p] of [...Object.entries(c.inputs), ...Object.entries(c.outputs)]) expect([k, typeof p.description]).toEqual([k, "string"]);
   }
   expect(Object.keys(schema.typeDefinitions.WorkbenchStorageArgs.properties ?? {}).sort()).toEqual([
-    "accessKeyId", "account", "bucket", "cacheGb", "container", "create", "endpoint", "kind", "mountPath", "name", "readOnly", "region", "resourceGroupName", "secretAccessKey", "users",
+    "accessKeyId",
+    "account",
+    "bucket",
+    "cacheGb",
+    "container",
+    "create",
+    "endpoint",
+    "kind",
+    "mountPath",
+    "name",
+    "readOnly",
+    "region",
+    "resourceGroupName",
+    "secretAccessKey",
+    "users",
   ]);
 });
 
 test("SoftLayerVirtualGuest ends in what a remote target needs (readyDependencies is not an output)", () => {
   const c = schema.components.SoftLayerVirtualGuest;
   expect(Object.keys(c.outputs).sort()).toEqual([
-    "address", "dataDiskImageId", "fqdn", "globalIdentifier", "guestId", "hostId", "hostPublicKey", "privateIp", "privateNetworkOnly", "publicIp",
-    "securityGroupId", "sshKeyId", "sshPort", "userDataBytes",
+    "address",
+    "dataDiskImageId",
+    "fqdn",
+    "globalIdentifier",
+    "guestId",
+    "hostId",
+    "hostPublicKey",
+    "privateIp",
+    "privateNetworkOnly",
+    "publicIp",
+    "securityGroupId",
+    "sshKeyId",
+    "sshPort",
+    "userDataBytes",
   ]);
   expect(c.inputs.userData).toEqual({ type: "string", description: expect.stringContaining("Keep it a secret") });
 });

@@ -17,9 +17,18 @@ let SoftLayerVirtualGuest: typeof Guest;
 let renderCloudInit: typeof import("../../components/bootstrap").renderCloudInit;
 let parseWorkbenchConfig: typeof import("../../components/config").parseWorkbenchConfig;
 
-interface Options { retainOnDelete: boolean; deleteBeforeReplace: boolean; dependencies: string[] }
+interface Options {
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  dependencies: string[];
+}
 const options = new Map<string, Options>();
-interface Req { getName(): string; getRetainondelete(): boolean; getDeletebeforereplace(): boolean; getDependenciesList(): string[] }
+interface Req {
+  getName(): string;
+  getRetainondelete(): boolean;
+  getDeletebeforereplace(): boolean;
+  getDependenciesList(): string[];
+}
 
 const HOST_KEY = generateEd25519OpenSsh("softlayer-component-test");
 
@@ -29,7 +38,11 @@ beforeAll(async () => {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Req, cb: unknown) => void };
   const inner = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    options.set(req.getName(), { retainOnDelete: req.getRetainondelete(), deleteBeforeReplace: req.getDeletebeforereplace(), dependencies: req.getDependenciesList() });
+    options.set(req.getName(), {
+      retainOnDelete: req.getRetainondelete(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      dependencies: req.getDependenciesList(),
+    });
     inner(req, cb);
   };
   ({ SoftLayerVirtualGuest } = await import("../../components/targets/softlayer"));
@@ -96,7 +109,12 @@ describe("SoftLayerVirtualGuest", () => {
   });
 
   test("exactly its five children", () => {
-    expect(recorder.registrations.filter((r) => r.parent === "lab").map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+    expect(
+      recorder.registrations
+        .filter((r) => r.parent === "lab")
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual([
       "pulumi-nodejs:dynamic/softlayer:DiskAttachment lab-data-attach",
       "pulumi-nodejs:dynamic/softlayer:PortableStorage lab-data",
       "pulumi-nodejs:dynamic/softlayer:SecurityGroup lab-sg",
@@ -124,7 +142,13 @@ describe("SoftLayerVirtualGuest", () => {
       provisionTimeoutSeconds: 3600,
       pollSeconds: 15,
       // The dynamic resource's output properties, registered as unknown.
-      guestId: undefined, globalIdentifier: undefined, fqdn: undefined, primaryIpAddress: undefined, primaryBackendIpAddress: undefined, provisionDate: undefined, userDataSha256: undefined,
+      guestId: undefined,
+      globalIdentifier: undefined,
+      fqdn: undefined,
+      primaryIpAddress: undefined,
+      primaryBackendIpAddress: undefined,
+      provisionDate: undefined,
+      userDataSha256: undefined,
     });
   });
 
@@ -147,7 +171,14 @@ describe("SoftLayerVirtualGuest", () => {
   });
 
   test("the security group: SSH, RDP and the exposed port from allowedCidrs only, all egress", () => {
-    const rule = (port: number) => ({ direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: port, portRangeMax: port, remoteIp: "203.0.113.7/32" });
+    const rule = (port: number) => ({
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: port,
+      portRangeMax: port,
+      remoteIp: "203.0.113.7/32",
+    });
     expect(inputsOf("lab-sg")).toEqual({
       endpoint: "https://api.softlayer.com/rest/v3.1",
       name: "lab-sg",
@@ -161,15 +192,30 @@ describe("SoftLayerVirtualGuest", () => {
 
   test("the deployer's key, the /data volume (retained) and its attachment (detached before it is replaced)", async () => {
     expect(inputsOf("lab-key")).toEqual({
-      endpoint: "https://api.softlayer.com/rest/v3.1", label: "gpu-workbench lab", key: DANIEL_KEY,
-      notes: "the deployer's key, installed for root at provisioning (gpu-workbench)", sshKeyId: undefined, fingerprint: undefined, adopted: undefined,
+      endpoint: "https://api.softlayer.com/rest/v3.1",
+      label: "gpu-workbench lab",
+      key: DANIEL_KEY,
+      notes: "the deployer's key, installed for root at provisioning (gpu-workbench)",
+      sshKeyId: undefined,
+      fingerprint: undefined,
+      adopted: undefined,
     });
     expect(inputsOf("lab-data")).toEqual({
-      endpoint: "https://api.softlayer.com/rest/v3.1", datacenter: "dal10", capacityGb: 250, description: "gpu-workbench lab /data",
-      provisionTimeoutSeconds: 3600, pollSeconds: 15, diskImageId: undefined, orderId: undefined,
+      endpoint: "https://api.softlayer.com/rest/v3.1",
+      datacenter: "dal10",
+      capacityGb: 250,
+      description: "gpu-workbench lab /data",
+      provisionTimeoutSeconds: 3600,
+      pollSeconds: 15,
+      diskImageId: undefined,
+      orderId: undefined,
     });
     expect(inputsOf("lab-data-attach")).toEqual({
-      endpoint: "https://api.softlayer.com/rest/v3.1", guestId: await valueOf(g.guestId), diskImageId: await valueOf(g.dataDiskImageId), timeoutSeconds: 3600, pollSeconds: 15,
+      endpoint: "https://api.softlayer.com/rest/v3.1",
+      guestId: await valueOf(g.guestId),
+      diskImageId: await valueOf(g.dataDiskImageId),
+      timeoutSeconds: 3600,
+      pollSeconds: 15,
     });
     expect(options.get("lab-data")).toMatchObject({ retainOnDelete: true, deleteBeforeReplace: false });
     expect(options.get("lab-data-attach")).toMatchObject({ retainOnDelete: false, deleteBeforeReplace: true });
@@ -206,7 +252,17 @@ test("every allowed address on the private network: no public interface, the pri
 
 test("/data does not depend on the user data: another team, same volume inputs", async () => {
   await build("team-a");
-  await build("team-a2", { userData: pulumi.secret(userDataFor({ users: [{ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true }, { name: "minji", sshPublicKey: MINJI_KEY }, { name: "jun", sshPublicKey: MINJI_KEY.replace("minji@desk", "jun@lab") }] })) });
+  await build("team-a2", {
+    userData: pulumi.secret(
+      userDataFor({
+        users: [
+          { name: "daniel", sshPublicKey: DANIEL_KEY, admin: true },
+          { name: "minji", sshPublicKey: MINJI_KEY },
+          { name: "jun", sshPublicKey: MINJI_KEY.replace("minji@desk", "jun@lab") },
+        ],
+      }),
+    ),
+  });
   const strip = (name: string) => ({ ...inputsOf(name), description: "" });
   expect(strip("team-a2-data")).toEqual(strip("team-a-data"));
   expect(inputsOf("team-a2-guest").userData).not.toEqual(inputsOf("team-a-guest").userData);
@@ -214,7 +270,9 @@ test("/data does not depend on the user data: another team, same volume inputs",
 
 test("bad args throw before anything is registered", () => {
   const before = recorder.registrations.length;
-  expect(() => new SoftLayerVirtualGuest("bad", args({ flavor: "ac1.8x60", datacenter: "Dallas 10", allowedCidrs: [], deployerSshPublicKey: "ssh-rsa AAAA" }))).toThrow(
+  expect(
+    () => new SoftLayerVirtualGuest("bad", args({ flavor: "ac1.8x60", datacenter: "Dallas 10", allowedCidrs: [], deployerSshPublicKey: "ssh-rsa AAAA" })),
+  ).toThrow(
     [
       'SoftLayerVirtualGuest bad flavor: "ac1.8x60" is not a flavor key name (e.g. AC1_8X60X100)',
       'SoftLayerVirtualGuest bad datacenter: "Dallas 10" is not a classic datacenter name (e.g. dal10)',

@@ -30,7 +30,10 @@ beforeAll(async () => {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: DepsRequest, cb: unknown) => void };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    dependencies.set(req.getName(), req.getDependenciesList().map((urn) => urn.split("::").pop()!));
+    dependencies.set(
+      req.getName(),
+      req.getDependenciesList().map((urn) => urn.split("::").pop()!),
+    );
     original(req, cb);
   };
   const { Workbench } = await import("../../components/workbench/workbench");
@@ -43,7 +46,8 @@ interface DepsRequest {
   getDependenciesList(): string[];
 }
 
-function inputs(name: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function inputs(name: string): Record<string, any> {
   const r = rec.registrations.filter((x) => x.name === name);
   expect(r).toHaveLength(1);
   return unwrapSecrets(r[0].inputs) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

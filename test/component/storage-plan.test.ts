@@ -7,11 +7,19 @@ import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
 function plan(stack: string): string {
-  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
+  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 90_000,
+  });
   expect([r.status, r.stderr]).toEqual([0, ""]);
   return r.stdout;
 }
-const grants = (text: string) => text.split("\n").filter((l) => l.includes("-grant")).map((l) => l.replace(/^[\s│├└─]+/, ""));
+const grants = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => l.includes("-grant"))
+    .map((l) => l.replace(/^[\s│├└─]+/, ""));
 
 test("azure-lake: Contributor on the new filesystem, Reader on the existing one", () => {
   expect(grants(plan("azure-lake"))).toEqual([

@@ -23,7 +23,11 @@ const CONTRIBUTOR = `${SUB}/providers/Microsoft.Authorization/roleDefinitions/ba
 const READER = `${SUB}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1`;
 const SECRET_KEY = "wJalrXUtnFEMI-K7MDENG-not-a-real-key";
 
-interface Req { getName(): string; getRetainondelete(): boolean; getDependenciesList(): string[] }
+interface Req {
+  getName(): string;
+  getRetainondelete(): boolean;
+  getDependenciesList(): string[];
+}
 
 beforeAll(async () => {
   recorder = await installMocks({ stack: "storage-test", preview: false });
@@ -33,7 +37,10 @@ beforeAll(async () => {
   const inner = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     retain.set(req.getName(), req.getRetainondelete());
-    dependencies.set(req.getName(), req.getDependenciesList().map((urn) => urn.split("::").pop()!));
+    dependencies.set(
+      req.getName(),
+      req.getDependenciesList().map((urn) => urn.split("::").pop()!),
+    );
     inner(req, cb);
   };
   wbModule = await import("../../components/workbench");
@@ -48,7 +55,11 @@ async function settle(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-const childrenOf = (parent: string) => recorder.registrations.filter((r) => r.parent === parent).map((r) => `${r.type} ${r.name}`).sort();
+const childrenOf = (parent: string) =>
+  recorder.registrations
+    .filter((r) => r.parent === parent)
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
 const reg = (name: string): Registration => {
   const found = recorder.registrations.filter((r) => r.name === name);
   expect(found).toHaveLength(1);
@@ -73,7 +84,16 @@ describe("azure: a new filesystem and an existing read-only one", () => {
       config: rawConfig({
         storage: [
           { name: "lake", kind: "adls2", account: "acmelake", container: "raw" },
-          { name: "ref", kind: "adls2", create: false, account: "acmeshared", resourceGroupName: "rg-data", container: "reference", readOnly: true, users: ["minji"] },
+          {
+            name: "ref",
+            kind: "adls2",
+            create: false,
+            account: "acmeshared",
+            resourceGroupName: "rg-data",
+            container: "reference",
+            readOnly: true,
+            users: ["minji"],
+          },
         ],
       }) as never,
     });
@@ -115,7 +135,10 @@ describe("azure: a new filesystem and an existing read-only one", () => {
       tags: { "gpu-workbench": "az" },
     });
     expect(plain("az-storage-lake-filesystem")).toEqual({
-      accountName: "acmelake", resourceGroupName: plain("az-storage-lake-account").resourceGroupName, containerName: "raw", publicAccess: "None",
+      accountName: "acmelake",
+      resourceGroupName: plain("az-storage-lake-account").resourceGroupName,
+      containerName: "raw",
+      publicAccess: "None",
     });
     expect([retain.get("az-storage-lake-account"), retain.get("az-storage-lake-filesystem"), retain.get("az-storage-lake-grant")]).toEqual([true, true, false]);
   });
@@ -142,9 +165,12 @@ describe("azure: a new filesystem and an existing read-only one", () => {
 
   test("the ready check waits for the grants; the containers bind the gates rslave and join the groups", () => {
     // The host's children (and the pinned key), and every storage child: the grants exist before the bootstrap is waited for.
-    expect(dependencies.get("az-ready")!.sort()).toEqual([
-      ...childrenOf("az-host"), ...childrenOf("az-storage-lake"), ...childrenOf("az-storage-ref"),
-    ].map((c) => c.split(" ")[1]).concat("az-host-key").sort());
+    expect(dependencies.get("az-ready")!.sort()).toEqual(
+      [...childrenOf("az-host"), ...childrenOf("az-storage-lake"), ...childrenOf("az-storage-ref")]
+        .map((c) => c.split(" ")[1])
+        .concat("az-host-key")
+        .sort(),
+    );
     const c = plain("az-apps-jupyter-pytorch");
     expect([c.mounts, c.groupAdds]).toEqual([
       [
@@ -157,8 +183,22 @@ describe("azure: a new filesystem and an existing read-only one", () => {
 
   test("the storage output: where each mount is and who may use it", async () => {
     expect(await valueOf(wb.storage)).toEqual({
-      lake: { kind: "adls2", path: "/mnt/lake/raw", source: "abfss://raw@acmelake.dfs.core.windows.net/", readOnly: false, users: ["daniel", "minji"], group: "gw-mnt-lake" },
-      ref: { kind: "adls2", path: "/mnt/ref/reference", source: "abfss://reference@acmeshared.dfs.core.windows.net/", readOnly: true, users: ["minji"], group: "gw-mnt-ref" },
+      lake: {
+        kind: "adls2",
+        path: "/mnt/lake/raw",
+        source: "abfss://raw@acmelake.dfs.core.windows.net/",
+        readOnly: false,
+        users: ["daniel", "minji"],
+        group: "gw-mnt-lake",
+      },
+      ref: {
+        kind: "adls2",
+        path: "/mnt/ref/reference",
+        source: "abfss://reference@acmeshared.dfs.core.windows.net/",
+        readOnly: true,
+        users: ["minji"],
+        group: "gw-mnt-ref",
+      },
     });
   });
 });
@@ -168,7 +208,8 @@ describe("aws: a new bucket and an existing read-only one", () => {
     const wb = wbModule.createWorkbench("aw", {
       region: "ap-northeast-2",
       config: rawConfig({
-        target: "aws", size: "g5.xlarge",
+        target: "aws",
+        size: "g5.xlarge",
         storage: [
           { name: "lake", kind: "s3", bucket: "acme-lake" },
           { name: "ref", kind: "s3", create: false, bucket: "acme-ref", region: "us-east-1", readOnly: true },
@@ -195,18 +236,34 @@ describe("aws: a new bucket and an existing read-only one", () => {
   test("the bucket: all four public-access blocks, SSE, versioning, TLS only; all of it kept on delete", () => {
     const id = "aw-storage-lake-bucket-id";
     expect(plain("aw-storage-lake-bucket")).toEqual({ bucket: "acme-lake", forceDestroy: false, tags: { "gpu-workbench": "aw" } });
-    expect(plain("aw-storage-lake-public-access-block")).toEqual({ bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect(plain("aw-storage-lake-encryption")).toEqual({ bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] });
+    expect(plain("aw-storage-lake-public-access-block")).toEqual({
+      bucket: id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(plain("aw-storage-lake-encryption")).toEqual({
+      bucket: id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    });
     expect(plain("aw-storage-lake-versioning")).toEqual({ bucket: id, versioningConfiguration: { status: "Enabled" } });
     expect(JSON.parse(plain("aw-storage-lake-tls-only").policy as string)).toEqual({
       Version: "2012-10-17",
-      Statement: [{
-        Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
-        Resource: ["arn:aws:s3:::acme-lake", "arn:aws:s3:::acme-lake/*"], Condition: { Bool: { "aws:SecureTransport": "false" } },
-      }],
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: ["arn:aws:s3:::acme-lake", "arn:aws:s3:::acme-lake/*"],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
     });
     expect(dependencies.get("aw-storage-lake-tls-only")).toContain("aw-storage-lake-public-access-block");
-    for (const n of ["bucket", "public-access-block", "encryption", "versioning", "tls-only"]) expect([n, retain.get(`aw-storage-lake-${n}`)]).toEqual([n, true]);
+    for (const n of ["bucket", "public-access-block", "encryption", "versioning", "tls-only"])
+      expect([n, retain.get(`aw-storage-lake-${n}`)]).toEqual([n, true]);
     expect(retain.get("aw-storage-lake-grant")).toBe(false);
   });
 
@@ -216,7 +273,12 @@ describe("aws: a new bucket and an existing read-only one", () => {
       Version: "2012-10-17",
       Statement: [
         { Sid: "ListTheBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::acme-lake"] },
-        { Sid: "ReadWriteObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: ["arn:aws:s3:::acme-lake/*"] },
+        {
+          Sid: "ReadWriteObjects",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+          Resource: ["arn:aws:s3:::acme-lake/*"],
+        },
       ],
     });
     expect(JSON.parse(plain("aw-storage-ref-grant").policy as string)).toEqual({
@@ -227,9 +289,12 @@ describe("aws: a new bucket and an existing read-only one", () => {
       ],
     });
     expect(recorder.registrations.filter((r) => /accessKey/i.test(r.type))).toEqual([]);
-    expect(dependencies.get("aw-ready")!.sort()).toEqual([
-      ...childrenOf("aw-host"), ...childrenOf("aw-storage-lake"), ...childrenOf("aw-storage-ref"),
-    ].map((c) => c.split(" ")[1]).concat("aw-host-key").sort());
+    expect(dependencies.get("aw-ready")!.sort()).toEqual(
+      [...childrenOf("aw-host"), ...childrenOf("aw-storage-lake"), ...childrenOf("aw-storage-ref")]
+        .map((c) => c.split(" ")[1])
+        .concat("aw-host-key")
+        .sort(),
+    );
   });
 });
 
@@ -238,7 +303,9 @@ describe("ssh: an S3-compatible store with keys", () => {
     const raw = rawConfig({
       target: "ssh",
       ssh: { host: "gpu1.example.com", hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI" },
-      storage: [{ name: "lake", kind: "s3", bucket: "lake", endpoint: "https://s3.lab.example.com:9000", accessKeyId: "AKIDEXAMPLE", secretAccessKey: SECRET_KEY }],
+      storage: [
+        { name: "lake", kind: "s3", bucket: "lake", endpoint: "https://s3.lab.example.com:9000", accessKeyId: "AKIDEXAMPLE", secretAccessKey: SECRET_KEY },
+      ],
     });
     delete raw.size;
     delete raw.allowedCidrs;
@@ -250,7 +317,7 @@ describe("ssh: an S3-compatible store with keys", () => {
   test("the secret key reaches the host only inside a secret; the plan shows no part of it", () => {
     const step = reg("sh-bootstrap-storage");
     expect(JSON.stringify(step.inputs.stdin)).toContain("4dabf18193072939515e22adb298388d");
-    expect((unwrapSecrets(step.inputs.stdin) as string)).toContain(`GW_STORAGE_PASSWD_0=AKIDEXAMPLE:${SECRET_KEY}`);
+    expect(unwrapSecrets(step.inputs.stdin) as string).toContain(`GW_STORAGE_PASSWD_0=AKIDEXAMPLE:${SECRET_KEY}`);
     const everything = JSON.stringify(recorder.registrations.filter((r) => r.name.startsWith("sh")).map((r) => redact(r.inputs)));
     expect(everything).not.toContain(SECRET_KEY);
     expect(everything).not.toContain(SECRET_KEY.slice(0, 12));
@@ -260,8 +327,19 @@ describe("ssh: an S3-compatible store with keys", () => {
 describe("local: an S3-compatible store on this machine", () => {
   beforeAll(async () => {
     const raw = rawConfig({
-      target: "local", apps: [{ kind: "jupyter" }],
-      storage: [{ name: "lake", kind: "s3", bucket: "lake", endpoint: "http://127.0.0.1:9000", accessKeyId: "AKIDLOCAL", secretAccessKey: SECRET_KEY, users: ["daniel"] }],
+      target: "local",
+      apps: [{ kind: "jupyter" }],
+      storage: [
+        {
+          name: "lake",
+          kind: "s3",
+          bucket: "lake",
+          endpoint: "http://127.0.0.1:9000",
+          accessKeyId: "AKIDLOCAL",
+          secretAccessKey: SECRET_KEY,
+          users: ["daniel"],
+        },
+      ],
     });
     delete raw.size;
     delete raw.allowedCidrs;
@@ -287,12 +365,15 @@ describe("local: an S3-compatible store on this machine", () => {
 describe("the components on their own", () => {
   test("AdlsGen2Storage and S3Storage refuse bad names before registering anything", async () => {
     const before = recorder.registrations.length;
-    expect(() => new AdlsGen2Storage("x", { accountName: "Bad_Name", filesystem: "raw", resourceGroupName: "rg", location: "koreacentral", principalId: "p" }))
-      .toThrow('AdlsGen2Storage x: "Bad_Name" is not a storage account name; use 3-24 lowercase letters and digits (Azure\'s rule; it must be globally unique)');
-    expect(() => new AdlsGen2Storage("x", { accountName: "acme", filesystem: "raw", resourceGroupName: "rg", principalId: "p" }))
-      .toThrow("AdlsGen2Storage x: location is required to create an account");
-    expect(() => new S3Storage("x", { bucketName: "acme.lake", roleName: "r" }))
-      .toThrow('S3Storage x: "acme.lake" has dots, which break TLS for AWS\'s virtual-hosted requests; use "-" instead of "."');
+    expect(
+      () => new AdlsGen2Storage("x", { accountName: "Bad_Name", filesystem: "raw", resourceGroupName: "rg", location: "koreacentral", principalId: "p" }),
+    ).toThrow('AdlsGen2Storage x: "Bad_Name" is not a storage account name; use 3-24 lowercase letters and digits (Azure\'s rule; it must be globally unique)');
+    expect(() => new AdlsGen2Storage("x", { accountName: "acme", filesystem: "raw", resourceGroupName: "rg", principalId: "p" })).toThrow(
+      "AdlsGen2Storage x: location is required to create an account",
+    );
+    expect(() => new S3Storage("x", { bucketName: "acme.lake", roleName: "r" })).toThrow(
+      'S3Storage x: "acme.lake" has dots, which break TLS for AWS\'s virtual-hosted requests; use "-" instead of "."',
+    );
     await settle();
     expect(recorder.registrations.length).toBe(before);
   });

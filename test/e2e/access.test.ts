@@ -126,10 +126,7 @@ describeE2e("access to a real sshd and dockerd on loopback (e2e)", () => {
       const argvLog = join(ws.dir, `${name}.argv`);
       run("mkdir", ["-p", bin]);
       const quoted = opts.map((o) => `'${o.replace(/'/g, `'\\''`)}'`).join(" ");
-      writeFileSync(
-        join(bin, "ssh"),
-        `#!/bin/sh\nset -- ${quoted} "$@"\nprintf '%s\\n' "$@" >'${argvLog}'\nexec /usr/bin/ssh "$@"\n`,
-      );
+      writeFileSync(join(bin, "ssh"), `#!/bin/sh\nset -- ${quoted} "$@"\nprintf '%s\\n' "$@" >'${argvLog}'\nexec /usr/bin/ssh "$@"\n`);
       chmodSync(join(bin, "ssh"), 0o755);
       return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DOCKER_CONFIG: join(ws.dir, "docker-config") }, argvLog };
     }

@@ -59,19 +59,18 @@ describeDocker("a custom app's build on a real Docker engine", () => {
     await importBusyboxImage(engine.host, STAND_IN_BASE);
     project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "gwb-build-e2e-")));
     fs.mkdirSync(path.join(project, "docker"));
-    fs.writeFileSync(path.join(project, "docker/Dockerfile"), [
-      "ARG BASE_IMAGE",
-      "FROM ${BASE_IMAGE}",
-      "COPY docker/index.html /srv/index.html",
-      'CMD ["httpd", "-f", "-p", "8000", "-h", "/srv"]',
-      "",
-    ].join("\n"));
+    fs.writeFileSync(
+      path.join(project, "docker/Dockerfile"),
+      ["ARG BASE_IMAGE", "FROM ${BASE_IMAGE}", "COPY docker/index.html /srv/index.html", 'CMD ["httpd", "-f", "-p", "8000", "-h", "/srv"]', ""].join("\n"),
+    );
     fs.writeFileSync(path.join(project, "docker/index.html"), "first\n");
     fs.writeFileSync(path.join(project, "docker/unlisted.txt"), "not sent\n");
     const [parsed] = parseWorkbenchConfig({
       target: "local",
       users: [{ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true }],
-      apps: [{ kind: "custom", name: "lab", port: 8000, hostPort: 18000, build: { from: "jupyter", dockerfile: "docker/Dockerfile", files: ["docker/index.html"] } }],
+      apps: [
+        { kind: "custom", name: "lab", port: 8000, hostPort: 18000, build: { from: "jupyter", dockerfile: "docker/Dockerfile", files: ["docker/index.html"] } },
+      ],
     }).apps;
     app = { ...parsed, build: { ...parsed.build!, baseImage: STAND_IN_BASE } };
   }, 180000);
@@ -130,7 +129,12 @@ describeDocker("a custom app's build on a real Docker engine", () => {
     expect(changed.plan.tag).not.toBe(first.plan.tag);
     expect(changed.imageId).not.toBe(first.imageId);
     expect(must(docker("image", "inspect", "--format", "{{.Id}}", first.plan.tag), "old tag").trim()).toBe(first.imageId);
-    const settings = { ...containerSettings(app, { hostGpu: false, dataRoot: path.join(project, "apps") }), name: "wb-lab-2", image: changed.plan.tag, ports: [] };
+    const settings = {
+      ...containerSettings(app, { hostGpu: false, dataRoot: path.join(project, "apps") }),
+      name: "wb-lab-2",
+      image: changed.plan.tag,
+      ports: [],
+    };
     must(docker(...dockerRunArgs(settings)), "docker run");
     let answer = page("wb-lab-2");
     for (let i = 0; i < 20 && answer.status !== 0; i++) {

@@ -87,10 +87,7 @@ describeDocker("app container settings on a real Docker engine", () => {
 
   it("sets the catalog and config environment and the credential", () => {
     // The engine adds a default PATH for images without one, and does not keep the variables' order.
-    expect(inspected.Config.Env.filter((e: string) => !e.startsWith("PATH=")).sort()).toEqual([
-      `JUPYTER_TOKEN=${TOKEN}`,
-      "SPARK_OPTS=--driver-memory=1g",
-    ]);
+    expect(inspected.Config.Env.filter((e: string) => !e.startsWith("PATH=")).sort()).toEqual([`JUPYTER_TOKEN=${TOKEN}`, "SPARK_OPTS=--driver-memory=1g"]);
   });
 
   it("carries the catalog health check, and the check passes against the running server", () => {

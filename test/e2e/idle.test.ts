@@ -62,13 +62,16 @@ describeE2e("the idle check on a real host (e2e)", () => {
     appPort = await listen(appServer, 0);
 
     // The config a real spec renders, then shorter times and the fakes' addresses for the test.
-    const spec = parseWorkbenchConfig({
-      target: "azure",
-      allowedCidrs: ["203.0.113.7/32"],
-      users: [{ name: "daniel", sshPublicKey: daniel.publicKeyOpenssh, admin: true }],
-      apps: [{ kind: "jupyter" }, { kind: "rstudio" }, { kind: "code-server" }],
-      idleStop: { after: "60m", preStopHook: "echo \"saved at $(date +%s)\" >> /tmp/hook.log; exit 3", hookTimeout: "30s" },
-    }, { region: "koreacentral" });
+    const spec = parseWorkbenchConfig(
+      {
+        target: "azure",
+        allowedCidrs: ["203.0.113.7/32"],
+        users: [{ name: "daniel", sshPublicKey: daniel.publicKeyOpenssh, admin: true }],
+        apps: [{ kind: "jupyter" }, { kind: "rstudio" }, { kind: "code-server" }],
+        idleStop: { after: "60m", preStopHook: 'echo "saved at $(date +%s)" >> /tmp/hook.log; exit 3', hookTimeout: "30s" },
+      },
+      { region: "koreacentral" },
+    );
     const env = configFile(spec, stepsFor(spec, "cloud-init"));
     expect(env).toContain("\nGW_IDLE_APPS='jupyter:jupyter:8888 rstudio:rstudio:8787 code-server:code-server:8080'\n");
     host.sh(`mkdir -p /etc/gpu-workbench /usr/local/lib/gpu-workbench /run/gpu-workbench && install -m 0664 /dev/null /run/utmp`);
@@ -76,7 +79,7 @@ describeE2e("the idle check on a real host (e2e)", () => {
     // The check as cloud-init writes it.
     writeHostFile(CHECK, withoutComments("idle-check.sh"), "0755");
     // The GPU: a stub nvidia-smi prints one line per GPU from /tmp/gpu-util.
-    writeHostFile("/usr/local/bin/nvidia-smi", '#!/bin/sh\nif [ -r /tmp/gpu-util ]; then cat /tmp/gpu-util; else echo 0; fi\n', "0755");
+    writeHostFile("/usr/local/bin/nvidia-smi", "#!/bin/sh\nif [ -r /tmp/gpu-util ]; then cat /tmp/gpu-util; else echo 0; fi\n", "0755");
     // The apps' containers: the Jupyter token lives in the container's environment, as on a workbench.
     docker(["run", "-d", "--name", "wb-jupyter", "-e", `JUPYTER_TOKEN=${JUPYTER_TOKEN}`, IMAGE, "sleep", "3600"]);
     docker(["run", "-d", "--name", "wb-rstudio", IMAGE, "sleep", "3600"]);
@@ -116,16 +119,20 @@ describeE2e("the idle check on a real host (e2e)", () => {
   /** The rendered config with the test's times and ports (the check sources it). */
   function configure(after: number, warn: number): void {
     const rendered = host.sh("cat /etc/gpu-workbench/bootstrap.env.rendered");
-    writeHostFile("/etc/gpu-workbench/bootstrap.env", rendered + [
-      `GW_IDLE_AFTER=${after}`,
-      `GW_IDLE_WARN=${warn}`,
-      `GW_IDLE_APPS='jupyter:jupyter:${fakes.ports.jupyter} rstudio:rstudio:8787 code-server:code-server:${appPort}'`,
-      "GW_IDLE_GPU_SAMPLES=2",
-      "GW_IDLE_GPU_INTERVAL=0.1",
-      `GW_IMDS_URL=http://127.0.0.1:${fakes.ports.imds}`,
-      `GW_ARM_URL=http://127.0.0.1:${fakes.ports.arm}`,
-      "",
-    ].join("\n"));
+    writeHostFile(
+      "/etc/gpu-workbench/bootstrap.env",
+      rendered +
+        [
+          `GW_IDLE_AFTER=${after}`,
+          `GW_IDLE_WARN=${warn}`,
+          `GW_IDLE_APPS='jupyter:jupyter:${fakes.ports.jupyter} rstudio:rstudio:8787 code-server:code-server:${appPort}'`,
+          "GW_IDLE_GPU_SAMPLES=2",
+          "GW_IDLE_GPU_INTERVAL=0.1",
+          `GW_IMDS_URL=http://127.0.0.1:${fakes.ports.imds}`,
+          `GW_ARM_URL=http://127.0.0.1:${fakes.ports.arm}`,
+          "",
+        ].join("\n"),
+    );
   }
 
   /** One run of the check, as the timer runs it (as root, on the host). */
@@ -148,8 +155,19 @@ describeE2e("the idle check on a real host (e2e)", () => {
   /** An SSH session of daniel's: a login with a terminal (`-tt`), or a command without one. */
   function ssh(opts: { tty: boolean; command: string; tunnelOnly?: boolean }): { proc: ChildProcess; output: () => string } {
     const args = [
-      "-i", userKey, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-      "-p", String(host.port), ...(opts.tty ? ["-tt"] : []), ...(opts.tunnelOnly ? ["-N"] : []), "daniel@127.0.0.1",
+      "-i",
+      userKey,
+      "-o",
+      `UserKnownHostsFile=${knownHosts}`,
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-p",
+      String(host.port),
+      ...(opts.tty ? ["-tt"] : []),
+      ...(opts.tunnelOnly ? ["-N"] : []),
+      "daniel@127.0.0.1",
       ...(opts.tunnelOnly ? [] : [opts.command]),
     ];
     const proc = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
@@ -187,15 +205,22 @@ describeE2e("the idle check on a real host (e2e)", () => {
       host.exec("pkill -KILL -x docker; rm -f /tmp/gpu-util /var/lib/gpu-workbench/ready.json");
       // busybox has no pkill: an R session is ended through /proc.
       docker(["exec", "wb-rstudio", "sh", "-c", 'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = rsession ] && kill "${p#/proc/}"; done; true']);
-      await until("the signals to end", () => { idleAndWarned(); return !check().startsWith("busy: "); });
+      await until("the signals to end", () => {
+        idleAndWarned();
+        return !check().startsWith("busy: ");
+      });
     });
 
     test("the baseline: nothing busy, so it stops (the per-signal cases below can fail)", () => {
       idleAndWarned();
       const out = check();
-      expect(out).toMatch(/^not busy: no login; no SSH command; rdp: no connection; jupyter jupyter: idle since \d\d:\d\d:\d\d; rstudio rstudio: no R session; app code-server: no connection; gpu: 0% \(below 5%\); no docker pull\/build\n/);
+      expect(out).toMatch(
+        /^not busy: no login; no SSH command; rdp: no connection; jupyter jupyter: idle since \d\d:\d\d:\d\d; rstudio rstudio: no R session; app code-server: no connection; gpu: 0% \(below 5%\); no docker pull\/build\n/,
+      );
       expect(out).toContain("(last activity at ");
-      expect(out).toContain(": a test): stopping\npre-stop hook: running (killed after 30s): echo \"saved at $(date +%s)\" >> /tmp/hook.log; exit 3\npre-stop hook: failed (exit 3); stopping anyway\n");
+      expect(out).toContain(
+        ': a test): stopping\npre-stop hook: running (killed after 30s): echo "saved at $(date +%s)" >> /tmp/hook.log; exit 3\npre-stop hook: failed (exit 3); stopping anyway\n',
+      );
       expect(out).toContain(`deallocate: requested for ${VM_ID} (HTTP 202)`);
       expect(deallocations()).toHaveLength(1);
     });
@@ -321,7 +346,9 @@ describeE2e("the idle check on a real host (e2e)", () => {
     }
     const text = log.join("");
     expect(text).toContain("warned the logged-in terminals: the machine stops in about 4s\n");
-    expect(login.output()).toMatch(/gpu-workbench: idle for \d+s \(no GPU use, no busy kernel, no active session\): +\r\r\nthis machine stops in about 4s to save cost\. Type or start work to keep it up\./);
+    expect(login.output()).toMatch(
+      /gpu-workbench: idle for \d+s \(no GPU use, no busy kernel, no active session\): +\r\r\nthis machine stops in about 4s to save cost\. Type or start work to keep it up\./,
+    );
     // In order: idle, warned, stopped once, then waiting for the machine to go down.
     const first = (s: string) => text.indexOf(s);
     expect(first("idle for")).toBeLessThan(first("warned the logged-in terminals"));

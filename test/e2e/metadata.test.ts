@@ -43,7 +43,9 @@ describeE2e("the metadata endpoint guard on a real host (e2e)", () => {
   let guardStep: string;
   // From inside the test host: one HTTP request as the given identity, its first line or the error.
   const tryAs = (identity: string) =>
-    host.exec(`${identity} bash -c 'exec 3<>/dev/tcp/${IMDS}/80 && printf "GET /latest HTTP/1.0\\r\\n\\r\\n" >&3 && head -n1 <&3 | tr -d "\\r"' 2>&1; true`).stdout.trim();
+    host
+      .exec(`${identity} bash -c 'exec 3<>/dev/tcp/${IMDS}/80 && printf "GET /latest HTTP/1.0\\r\\n\\r\\n" >&3 && head -n1 <&3 | tr -d "\\r"' 2>&1; true`)
+      .stdout.trim();
   const docker = (...args: string[]) => spawnSync(DOCKER_CLI, ["-H", dockerd!.host, ...args], { encoding: "utf8", timeout: 60000 });
   const fromContainer = () => {
     const r = docker("run", "--rm", "gwb-busybox:1", "sh", "-c", `printf "GET /latest HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${IMDS} 80 2>&1 | head -n1`);
@@ -62,7 +64,10 @@ describeE2e("the metadata endpoint guard on a real host (e2e)", () => {
     ip("-n", CLOUD, "addr", "add", `${NET}.1/30`, "dev", `gwb-c${tag}`);
     ip("-n", CLOUD, "addr", "add", `${IMDS}/32`, "dev", "lo");
     ip("-n", VM, "addr", "add", `${NET}.2/30`, "dev", `gwb-v${tag}`);
-    for (const [ns, dev] of [[CLOUD, `gwb-c${tag}`], [VM, `gwb-v${tag}`]]) {
+    for (const [ns, dev] of [
+      [CLOUD, `gwb-c${tag}`],
+      [VM, `gwb-v${tag}`],
+    ]) {
       ip("-n", ns, "link", "set", "lo", "up");
       ip("-n", ns, "link", "set", dev, "up");
     }
@@ -76,13 +81,16 @@ describeE2e("the metadata endpoint guard on a real host (e2e)", () => {
     });
 
     host = await startTestHost({ ...asHostKey(generateEd25519OpenSsh()), rootfs, netns: VM });
-    const spec = parseWorkbenchConfig({
-      target: "aws",
-      allowedCidrs: ["203.0.113.7/32"],
-      users: ["daniel", "minji", "alex"].map((name, i) => ({ name, sshPublicKey: USER_KEYS[name], admin: i === 0 })),
-      apps: [],
-      storage: [{ name: "lake", kind: "s3", bucket: "acme-lake", users: ["daniel", "minji"] }],
-    }, { region: "ap-northeast-2" });
+    const spec = parseWorkbenchConfig(
+      {
+        target: "aws",
+        allowedCidrs: ["203.0.113.7/32"],
+        users: ["daniel", "minji", "alex"].map((name, i) => ({ name, sshPublicKey: USER_KEYS[name], admin: i === 0 })),
+        apps: [],
+        storage: [{ name: "lake", kind: "s3", bucket: "acme-lake", users: ["daniel", "minji"] }],
+      },
+      { region: "ap-northeast-2" },
+    );
     const steps = bootstrapScripts(spec, fakeSecrets(spec));
     expect(steps.map((s) => s.name)).toEqual(["hostkey", "datadisk", "metadata", "users", "storage", "docker", "driver", "toolkit", "ready"]);
     guardStep = steps.find((s) => s.name === "metadata")!.content;
@@ -150,7 +158,9 @@ describeE2e("the metadata endpoint guard on a real host (e2e)", () => {
       expect(rules()).toEqual(expected);
       expect(host.exec("bash -s", guardStep).code).toBe(0);
       expect(rules()).toEqual(expected);
-      expect(host.sh("cat /etc/systemd/system/docker.service.d/gpu-workbench-metadata.conf")).toContain("ExecStartPost=/usr/local/sbin/gpu-workbench-metadata-guard\n");
+      expect(host.sh("cat /etc/systemd/system/docker.service.d/gpu-workbench-metadata.conf")).toContain(
+        "ExecStartPost=/usr/local/sbin/gpu-workbench-metadata-guard\n",
+      );
       expect(host.sh("systemctl is-enabled gpu-workbench-metadata.service && echo enabled").trim()).toBe("enabled");
     });
 

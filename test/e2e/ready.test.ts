@@ -9,7 +9,14 @@ import { DOCKER_CLI, Dockerd, startDockerd } from "../support/dockerd";
 import { generateEd25519OpenSsh, OpenSshKeyPair } from "../support/mockKeys";
 import { asHostKey, describeE2e, ensureRootfs, run, RunResult, seedUser, startTestHost, TestHost, TESTHOST_DOCKER_GID } from "../support/testhost";
 import {
-  makeTeam, ReadyCommandInputs, readyCommandInputs, runReadyCommand, sshTargetSpec, sshWithDockerOpts, TeamMember, Workspace,
+  makeTeam,
+  ReadyCommandInputs,
+  readyCommandInputs,
+  runReadyCommand,
+  sshTargetSpec,
+  sshWithDockerOpts,
+  TeamMember,
+  Workspace,
 } from "../support/testhost-env";
 
 const MARKER = "/var/lib/gpu-workbench/ready.json";
@@ -42,7 +49,10 @@ describeE2e("the ready command against a real host (e2e)", () => {
     engineVersion = run(DOCKER_CLI, ["-H", dockerd.host, "version", "--format", "{{.Server.Version}}"]).stdout.trim();
     hostKeys = generateEd25519OpenSsh();
     host = await startTestHost({ ...asHostKey(hostKeys), dockerSocketPath: dockerd.socketPath, rootfs });
-    [ops, daniel] = makeTeam(ws, [{ name: "ops", admin: true }, { name: "daniel", admin: true }]);
+    [ops, daniel] = makeTeam(ws, [
+      { name: "ops", admin: true },
+      { name: "daniel", admin: true },
+    ]);
     seedUser(host, "ops", ops.keys.publicKeyOpenssh, { sudo: true });
     spec = sshTargetSpec(host.port, hostKeys.publicKeyOpenssh, [daniel]);
     // The ready command logs in as the first admin: the users step creates daniel.

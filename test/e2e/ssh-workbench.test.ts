@@ -86,14 +86,23 @@ describeE2e("Workbench's bootstrap on a real host (e2e)", () => {
   /** Runs one declared command as @pulumi/command would: its connection, its create text, its stdin. */
   async function runDeclared(c: DeclaredCommand) {
     expect(knownHostsLine(c.connection.host, c.connection.port, c.connection.hostKey)).toBe(`[127.0.0.1]:${host.port} ${hostKeys.publicKeyOpenssh.trim()}`);
-    const r = sshWithDockerOpts({ user: c.connection.user, port: c.connection.port, identityFile: daniel.keyFile, hostPublicKey: c.connection.hostKey }, c.create, c.stdin);
+    const r = sshWithDockerOpts(
+      { user: c.connection.user, port: c.connection.port, identityFile: daniel.keyFile, hostPublicKey: c.connection.hostKey },
+      c.create,
+      c.stdin,
+    );
     await host.settle();
     return r;
   }
 
   test("declares the steps in order, each piped to sudo as the first admin", () => {
     expect(commands.map((c) => c.name)).toEqual([
-      "lab-bootstrap-datadisk", "lab-bootstrap-users", "lab-bootstrap-docker", "lab-bootstrap-prepull", "lab-bootstrap-ready", "lab-ready",
+      "lab-bootstrap-datadisk",
+      "lab-bootstrap-users",
+      "lab-bootstrap-docker",
+      "lab-bootstrap-prepull",
+      "lab-bootstrap-ready",
+      "lab-ready",
     ]);
     for (const c of commands.slice(0, -1)) expect([c.create, c.connection.user]).toEqual(["sudo -n bash -s", "daniel"]);
   });
@@ -114,8 +123,13 @@ describeE2e("Workbench's bootstrap on a real host (e2e)", () => {
     expect(ready.code).toBe(0);
     const marker = JSON.parse(ready.stdout);
     expect({ ...marker, docker: typeof marker.docker, finishedAt: typeof marker.finishedAt }).toEqual({
-      status: "ready", driver: "none", gpus: [], docker: "string", toolkit: "none",
-      steps: ["datadisk", "users", "docker", "prepull", "ready"], finishedAt: "string",
+      status: "ready",
+      driver: "none",
+      gpus: [],
+      docker: "string",
+      toolkit: "none",
+      steps: ["datadisk", "users", "docker", "prepull", "ready"],
+      finishedAt: "string",
     });
   });
 

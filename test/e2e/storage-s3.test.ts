@@ -71,10 +71,17 @@ describeE2e("an S3 mount on a real host (e2e)", () => {
       ssh: { host: "127.0.0.1", port: host.port, hostPublicKey: USER_KEYS.hana },
       users: ["daniel", "minji", "alex"].map((name, i) => ({ name, sshPublicKey: USER_KEYS[name], admin: i === 0 })),
       apps: [{ kind: "jupyter" }],
-      storage: [{
-        name: "lake", kind: "s3", bucket: BUCKET, endpoint: `http://127.0.0.1:${port}`, accessKeyId: "S3RVER", secretAccessKey: "S3RVER",
-        users: ["daniel", "minji"],
-      }],
+      storage: [
+        {
+          name: "lake",
+          kind: "s3",
+          bucket: BUCKET,
+          endpoint: `http://127.0.0.1:${port}`,
+          accessKeyId: "S3RVER",
+          secretAccessKey: "S3RVER",
+          users: ["daniel", "minji"],
+        },
+      ],
     });
     const steps = bootstrapScripts(spec);
     for (const name of ["users", "storage"]) {
@@ -95,7 +102,9 @@ describeE2e("an S3 mount on a real host (e2e)", () => {
     expect(host.sh("stat -c '%U:%G %a' /mnt/lake").trim()).toBe("root:gw-mnt-lake 770");
     expect(host.sh("getent group gw-mnt-lake").trim()).toBe("gw-mnt-lake:x:70000:daniel,minji");
     expect(host.sh("stat -c '%U %a' /etc/gpu-workbench/storage/lake.passwd").trim()).toBe("root 600");
-    expect(host.sh("systemctl is-active gpu-workbench-storage-lake.service && systemctl is-enabled gpu-workbench-storage-lake.service && echo yes").trim()).toBe("yes");
+    expect(
+      host.sh("systemctl is-active gpu-workbench-storage-lake.service && systemctl is-enabled gpu-workbench-storage-lake.service && echo yes").trim(),
+    ).toBe("yes");
   });
 
   test("a file written through the mount is in the bucket, and the reverse", async () => {
@@ -118,12 +127,22 @@ describeE2e("an S3 mount on a real host (e2e)", () => {
     dockerd = await startDockerd({ prefix: ["nsenter", `--mount=/proc/${host.pid}/ns/mnt`, "--"] });
     await importBusyboxImage(dockerd.host, "gwb-busybox:1");
     const app = spec.apps[0];
-    const s = containerSettings({ ...app, image: "gwb-busybox:1", command: ["sleep", "300"] }, { hostGpu: false, dataRoot: "/tmp/gwb-unused", storage: containerStorageMounts(spec) });
+    const s = containerSettings(
+      { ...app, image: "gwb-busybox:1", command: ["sleep", "300"] },
+      { hostGpu: false, dataRoot: "/tmp/gwb-unused", storage: containerStorageMounts(spec) },
+    );
     expect(s.mounts).toEqual([{ type: "bind", source: "/mnt/lake", target: "/mnt/lake", readOnly: false, bindOptions: { propagation: "rslave" } }]);
     expect(s.groupAdds).toEqual(["70000"]);
     // The same settings; only the bind's source is seen from outside the chroot, and the app's
     // own user is a non-root uid that is in no host group: only --group-add lets it through.
-    const settings = { ...s, mounts: s.mounts.map((m) => ({ ...m, source: `${host.root}${m.source}` })), volumes: [], ports: [], healthcheck: undefined, user: "4321:4321" };
+    const settings = {
+      ...s,
+      mounts: s.mounts.map((m) => ({ ...m, source: `${host.root}${m.source}` })),
+      volumes: [],
+      ports: [],
+      healthcheck: undefined,
+      user: "4321:4321",
+    };
     const docker = (...args: string[]) => spawnSync(DOCKER_CLI, ["-H", dockerd!.host, ...args], { encoding: "utf8", timeout: 60000 });
     const started = docker(...dockerRunArgs(settings));
     expect([started.status, started.stderr]).toEqual([0, ""]);
@@ -131,7 +150,17 @@ describeE2e("an S3 mount on a real host (e2e)", () => {
     expect([read().status, read().stdout]).toEqual([0, "from-the-host\n"]);
 
     // Without the group the same user is refused: the gate holds in the container too.
-    const outsider = docker("run", "--rm", "--user", "4321:4321", "--mount", `type=bind,source=${host.root}/mnt/lake,target=/mnt/lake,bind-propagation=rslave`, "gwb-busybox:1", "ls", DATA);
+    const outsider = docker(
+      "run",
+      "--rm",
+      "--user",
+      "4321:4321",
+      "--mount",
+      `type=bind,source=${host.root}/mnt/lake,target=/mnt/lake,bind-propagation=rslave`,
+      "gwb-busybox:1",
+      "ls",
+      DATA,
+    );
     expect([outsider.status, outsider.stderr.trim()]).toEqual([1, `ls: ${DATA}: Permission denied`]);
 
     // The FUSE client dies: the mount is dead everywhere; systemd would restart the unit.

@@ -7,9 +7,7 @@ import { WorkbenchSpec } from "../../components/config/spec";
 import { Dockerd, startDockerd } from "../support/dockerd";
 import { generateEd25519OpenSsh, OpenSshKeyPair } from "../support/mockKeys";
 import { asHostKey, describeE2e, ensureRootfs, run, RunResult, seedUser, startTestHost, TestHost, TESTHOST_DOCKER_GID } from "../support/testhost";
-import {
-  makeTeam, sshTargetSpec, sshWithConfig, sshWithDockerOpts, STATE_FILES, TeamMember, Workspace, writeSshConfig,
-} from "../support/testhost-env";
+import { makeTeam, sshTargetSpec, sshWithConfig, sshWithDockerOpts, STATE_FILES, TeamMember, Workspace, writeSshConfig } from "../support/testhost-env";
 
 describeE2e("the users step on a real host over SSH (e2e)", () => {
   let ws: Workspace;
@@ -42,7 +40,11 @@ describeE2e("the users step on a real host over SSH (e2e)", () => {
 
   /** What the SSH target does with the step: the deployer's login pipes it to sudo bash. */
   async function runUsersStep(s: WorkbenchSpec): Promise<RunResult> {
-    const r = sshWithDockerOpts({ user: "ops", port: host.port, identityFile: ops.keyFile, hostPublicKey: hostKeys.publicKeyOpenssh }, "sudo -n bash -s", usersScript(s));
+    const r = sshWithDockerOpts(
+      { user: "ops", port: host.port, identityFile: ops.keyFile, hostPublicKey: hostKeys.publicKeyOpenssh },
+      "sudo -n bash -s",
+      usersScript(s),
+    );
     await host.settle();
     return r;
   }
@@ -56,13 +58,22 @@ describeE2e("the users step on a real host over SSH (e2e)", () => {
     return run(
       "ssh",
       [
-        "-F", "/dev/null", "-p", String(host.port),
-        "-o", `UserKnownHostsFile=${ws.file("pw.known_hosts", `[127.0.0.1]:${host.port} ${hostKeys.publicKeyOpenssh}`)}`,
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "PreferredAuthentications=password,keyboard-interactive",
-        "-o", "PubkeyAuthentication=no",
-        "-o", "NumberOfPasswordPrompts=1",
-        `${user}@127.0.0.1`, "echo password-login-ok",
+        "-F",
+        "/dev/null",
+        "-p",
+        String(host.port),
+        "-o",
+        `UserKnownHostsFile=${ws.file("pw.known_hosts", `[127.0.0.1]:${host.port} ${hostKeys.publicKeyOpenssh}`)}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "PreferredAuthentications=password,keyboard-interactive",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "NumberOfPasswordPrompts=1",
+        `${user}@127.0.0.1`,
+        "echo password-login-ok",
       ],
       { env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" } },
     );
@@ -98,7 +109,10 @@ describeE2e("the users step on a real host over SSH (e2e)", () => {
     expect(host.sh("ls -a /home/minji/.ssh 2>&1 || true")).toContain("No such file or directory");
 
     // Docker over SSH: the admin reaches the engine, the member is refused by the socket's group.
-    const dd = sshWithDockerOpts({ user: "daniel", port: host.port, identityFile: daniel.keyFile, hostPublicKey: hostKeys.publicKeyOpenssh }, "docker ps --format '{{.ID}}'");
+    const dd = sshWithDockerOpts(
+      { user: "daniel", port: host.port, identityFile: daniel.keyFile, hostPublicKey: hostKeys.publicKeyOpenssh },
+      "docker ps --format '{{.ID}}'",
+    );
     expect({ code: dd.code, stderr: dd.stderr }).toEqual({ code: 0, stderr: "" });
     const md = sshWithDockerOpts({ user: "minji", port: host.port, identityFile: minji.keyFile, hostPublicKey: hostKeys.publicKeyOpenssh }, "docker ps");
     expect(md.code).toBe(1);

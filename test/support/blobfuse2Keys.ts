@@ -161,7 +161,8 @@ export function blobfuse2ConfigProblems(config: Record<string, unknown>): string
   }
   const az = section("azstorage");
   if (az.mode === "msi") {
-    for (const k of ["account-key", "sas", "clientsecret"]) if (az[k] !== undefined) problems.push(`azstorage.${k}: not used with mode msi (a secret in the file for nothing)`);
+    for (const k of ["account-key", "sas", "clientsecret"])
+      if (az[k] !== undefined) problems.push(`azstorage.${k}: not used with mode msi (a secret in the file for nothing)`);
     if (["appid", "resid", "objid"].filter((k) => az[k] !== undefined).length > 1) problems.push("azstorage: appid, resid and objid are mutually exclusive");
   }
   return problems;

@@ -71,14 +71,16 @@ export function removeTree(dir: string): void {
  * `group` sets the socket's group (a name or numeric GID; dockerd's `-G`); the test host passes
  * its rootfs's docker GID so that users it puts in `docker` can reach the socket.
  */
-export async function startDockerd(opts: {
-  root?: string;
-  group?: string;
-  /** A command the daemon runs under, e.g. ["nsenter", "--net=/run/netns/x", "--"] for another namespace. */
-  prefix?: string[];
-  /** Docker's default bridge network with its iptables rules (needs a network namespace of its own). Default: none. */
-  bridge?: boolean;
-} = {}): Promise<Dockerd> {
+export async function startDockerd(
+  opts: {
+    root?: string;
+    group?: string;
+    /** A command the daemon runs under, e.g. ["nsenter", "--net=/run/netns/x", "--"] for another namespace. */
+    prefix?: string[];
+    /** Docker's default bridge network with its iptables rules (needs a network namespace of its own). Default: none. */
+    bridge?: boolean;
+  } = {},
+): Promise<Dockerd> {
   const root = opts.root ?? mkdtempSync(join(tmpdir(), "gwb-dockerd-"));
   // The socket gets a directory of its own so that the test host can bind just that directory.
   const sockDir = join(root, "sock");

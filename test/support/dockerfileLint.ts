@@ -117,7 +117,8 @@ export function lintDockerfile(text: string): string[] {
           if (!/(^|\s)-[A-Za-z]*f|--fail/.test(m[2])) problems.push(`${at} [curl] curl without -f: a failed download must fail the build`);
         }
         if (/(^|[;&|(\s])wget\s/.test(body)) usesWget = true;
-        if (/[^|]\|[^|]/.test(body.replace(/\|\|/g, "")) && !pipefail) problems.push(`${at} [DL4006] a pipe without SHELL ["/bin/bash", "-o", "pipefail", "-c"]`);
+        if (/[^|]\|[^|]/.test(body.replace(/\|\|/g, "")) && !pipefail)
+          problems.push(`${at} [DL4006] a pipe without SHELL ["/bin/bash", "-o", "pipefail", "-c"]`);
         problems.push(...shellcheck(body, shell, declared).map((p) => `${at} [ShellCheck] ${p}`));
         break;
       }
@@ -134,5 +135,8 @@ function shellcheck(body: string, shell: string, declared: string[]): string[] {
   // SC1091: /etc/os-release and the like exist in the image, not here.
   const r = spawnSync("shellcheck", ["--format=gcc", "--exclude=SC1091", "-"], { input: script, encoding: "utf8" });
   if (r.error) throw new Error(`shellcheck did not run: ${r.error.message}`);
-  return r.stdout.split("\n").filter(Boolean).map((l) => l.replace(/^-:/, "script line "));
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.replace(/^-:/, "script line "));
 }

@@ -61,14 +61,25 @@ function main(): void {
   const imds = http.createServer((req, res) => {
     log("imds", req);
     const c = control();
-    if (req.headers.metadata !== "true") return send(res, 400, "application/json", '{"error":"bad_request","error_description":"Required metadata header not specified"}');
+    if (req.headers.metadata !== "true")
+      return send(res, 400, "application/json", '{"error":"bad_request","error_description":"Required metadata header not specified"}');
     const url = new URL(req.url ?? "/", "http://imds");
     if (req.method === "GET" && url.pathname === "/metadata/identity/oauth2/token") {
-      return send(res, 200, "application/json", pythonJson({
-        access_token: c.accessToken, client_id: "00000000-0000-4000-8000-00000000c11e", expires_in: "86399",
-        expires_on: String(Math.floor(Date.now() / 1000) + 86399), ext_expires_in: "86399", not_before: String(Math.floor(Date.now() / 1000)),
-        resource: url.searchParams.get("resource"), token_type: "Bearer",
-      }));
+      return send(
+        res,
+        200,
+        "application/json",
+        pythonJson({
+          access_token: c.accessToken,
+          client_id: "00000000-0000-4000-8000-00000000c11e",
+          expires_in: "86399",
+          expires_on: String(Math.floor(Date.now() / 1000) + 86399),
+          ext_expires_in: "86399",
+          not_before: String(Math.floor(Date.now() / 1000)),
+          resource: url.searchParams.get("resource"),
+          token_type: "Bearer",
+        }),
+      );
     }
     if (req.method === "GET" && url.pathname === "/metadata/instance/compute/resourceId") return send(res, 200, "text/plain", c.vmResourceId);
     return send(res, 404, "text/plain", "not found");

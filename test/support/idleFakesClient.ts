@@ -23,7 +23,8 @@ export async function startIdleFakes(dir: string, initial: FakeControl): Promise
   fs.writeFileSync(controlFile, JSON.stringify(initial));
   fs.writeFileSync(logFile, "");
   const proc: ChildProcess = spawn(process.execPath, ["--require", "@swc-node/register", "test/support/idleFakes.ts", controlFile, logFile], {
-    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
   proc.stderr?.on("data", (d) => (err += d));
@@ -42,7 +43,12 @@ export async function startIdleFakes(dir: string, initial: FakeControl): Promise
   return {
     ports,
     control: (c) => fs.writeFileSync(controlFile, JSON.stringify(c)),
-    requests: () => fs.readFileSync(logFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as LoggedRequest),
+    requests: () =>
+      fs
+        .readFileSync(logFile, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as LoggedRequest),
     clear: () => fs.writeFileSync(logFile, ""),
     stop: () =>
       new Promise<void>((resolve) => {

@@ -20,9 +20,13 @@ export const labTarget: TargetDefinition = {
     storage: {},
     refuses: { storage: "target lab has no storage mounts; remove it" },
     validate(input) {
-      const o = input.raw.lab === undefined ? input.fail("workbench.lab", "required for target lab; set bench") : input.object("workbench.lab", input.raw.lab, ["bench"]);
+      const o =
+        input.raw.lab === undefined
+          ? input.fail("workbench.lab", "required for target lab; set bench")
+          : input.object("workbench.lab", input.raw.lab, ["bench"]);
       const bench = o && input.string("workbench.lab.bench", o.bench);
-      if (bench !== undefined && !/^bench-[0-9]{1,3}$/.test(bench)) input.fail("workbench.lab.bench", `"${bench}" is not a bench; use bench-<number>, e.g. bench-7`);
+      if (bench !== undefined && !/^bench-[0-9]{1,3}$/.test(bench))
+        input.fail("workbench.lab.bench", `"${bench}" is not a bench; use bench-<number>, e.g. bench-7`);
       return { settings: { bench } };
     },
   },
@@ -30,15 +34,20 @@ export const labTarget: TargetDefinition = {
     const bench = String(prepared.spec.settings.bench);
     const booking = new local.Command(`${name}-booking`, { create: `echo 192.0.2.${bench.slice(6)}` }, { parent });
     return {
-      ...remotePipeline(parent, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath }, {
-        address: booking.stdout,
-        port: 22,
-        hostPublicKey: HOST_KEY,
-        hostId: undefined,
-        bootstrapTriggers: [bench],
-        dependsOn: [booking],
-        readyTimeoutSeconds: 600,
-      }),
+      ...remotePipeline(
+        parent,
+        name,
+        { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath },
+        {
+          address: booking.stdout,
+          port: 22,
+          hostPublicKey: HOST_KEY,
+          hostId: undefined,
+          bootstrapTriggers: [bench],
+          dependsOn: [booking],
+          readyTimeoutSeconds: 600,
+        },
+      ),
       driverInstall: pulumi.output(prepared.spec.driverInstall),
     };
   },

@@ -33,7 +33,9 @@ export interface RunningPack {
   configure(config: Record<string, { enforcementLevel?: string; properties?: Record<string, unknown> }>): Promise<void>;
   analyze(type: string, name: string, props: Record<string, unknown>, opts?: { protect?: boolean }): Promise<AnalyzeResult>;
   /** AnalyzeStack, as the engine calls it at the end of an update: resources with their property dependencies. */
-  analyzeStack(resources: { type: string; name: string; props: Record<string, unknown>; protect?: boolean; propertyDependencies?: Record<string, string[]> }[]): Promise<AnalyzeResult>;
+  analyzeStack(
+    resources: { type: string; name: string; props: Record<string, unknown>; protect?: boolean; propertyDependencies?: Record<string, string[]> }[],
+  ): Promise<AnalyzeResult>;
   stderr(): string;
   stop(): void;
 }
@@ -111,31 +113,37 @@ export async function startPolicyPack(dir: string, timeoutMs = 60_000): Promise<
       req.setOptions(o);
       const res = await call<analyzer.AnalyzeResponse>((cb) => client.analyze(req, cb));
       return {
-        diagnostics: res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] })),
+        diagnostics: res
+          .getDiagnosticsList()
+          .map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] })),
         notApplicable: res.getNotApplicableList().map((n) => ({ policy: n.getPolicyName(), reason: n.getReason() })),
       };
     },
     async analyzeStack(resources) {
       const req = new analyzer.AnalyzeStackRequest();
-      req.setResourcesList(resources.map((r) => {
-        const a = new analyzer.AnalyzerResource();
-        a.setType(r.type);
-        a.setName(r.name);
-        a.setUrn(urnOf(r.type, r.name));
-        a.setProperties(Struct.fromJavaScript(r.props as never));
-        const o = new analyzer.AnalyzerResourceOptions();
-        o.setProtect(r.protect ?? false);
-        a.setOptions(o);
-        for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
-          const d = new analyzer.AnalyzerPropertyDependencies();
-          d.setUrnsList(urns);
-          a.getPropertydependenciesMap().set(k, d);
-        }
-        return a;
-      }));
+      req.setResourcesList(
+        resources.map((r) => {
+          const a = new analyzer.AnalyzerResource();
+          a.setType(r.type);
+          a.setName(r.name);
+          a.setUrn(urnOf(r.type, r.name));
+          a.setProperties(Struct.fromJavaScript(r.props as never));
+          const o = new analyzer.AnalyzerResourceOptions();
+          o.setProtect(r.protect ?? false);
+          a.setOptions(o);
+          for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+            const d = new analyzer.AnalyzerPropertyDependencies();
+            d.setUrnsList(urns);
+            a.getPropertydependenciesMap().set(k, d);
+          }
+          return a;
+        }),
+      );
       const res = await call<analyzer.AnalyzeResponse>((cb) => client.analyzeStack(req, cb));
       return {
-        diagnostics: res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] })),
+        diagnostics: res
+          .getDiagnosticsList()
+          .map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] })),
         notApplicable: res.getNotApplicableList().map((n) => ({ policy: n.getPolicyName(), reason: n.getReason() })),
       };
     },

@@ -86,7 +86,15 @@ function onDemand(sku: string, usd: string) {
       sku,
       effectiveDate: "2025-11-01T00:00:00Z",
       priceDimensions: {
-        [`${sku}.JRTCKXETXF.6YS6EN2CT7`]: { rateCode: `${sku}.JRTCKXETXF.6YS6EN2CT7`, description: "sample", beginRange: "0", endRange: "Inf", unit: "Hrs", pricePerUnit: { USD: usd }, appliesTo: [] },
+        [`${sku}.JRTCKXETXF.6YS6EN2CT7`]: {
+          rateCode: `${sku}.JRTCKXETXF.6YS6EN2CT7`,
+          description: "sample",
+          beginRange: "0",
+          endRange: "Inf",
+          unit: "Hrs",
+          pricePerUnit: { USD: usd },
+          appliesTo: [],
+        },
       },
       termAttributes: {},
     },
@@ -124,20 +132,65 @@ export const AWS_OFFER: AwsOfferFile & Record<string, unknown> = {
 };
 
 const CSV_HEADER = [
-  "SKU", "OfferTermCode", "RateCode", "TermType", "PriceDescription", "EffectiveDate", "StartingRange", "EndingRange", "Unit",
-  "PricePerUnit", "Currency", "RelatedTo", "LeaseContractLength", "PurchaseOption", "OfferingClass", "Product Family", "serviceCode",
-  "Location", "Location Type", "Instance Type", "Current Generation", "Instance Family", "vCPU", "Memory", "Tenancy",
-  "Operating System", "License Model", "Pre Installed S/W", "CapacityStatus", "Region Code",
+  "SKU",
+  "OfferTermCode",
+  "RateCode",
+  "TermType",
+  "PriceDescription",
+  "EffectiveDate",
+  "StartingRange",
+  "EndingRange",
+  "Unit",
+  "PricePerUnit",
+  "Currency",
+  "RelatedTo",
+  "LeaseContractLength",
+  "PurchaseOption",
+  "OfferingClass",
+  "Product Family",
+  "serviceCode",
+  "Location",
+  "Location Type",
+  "Instance Type",
+  "Current Generation",
+  "Instance Family",
+  "vCPU",
+  "Memory",
+  "Tenancy",
+  "Operating System",
+  "License Model",
+  "Pre Installed S/W",
+  "CapacityStatus",
+  "Region Code",
 ];
 
 function csvRow(over: Record<string, string>): string {
   const base: Record<string, string> = {
-    SKU: "LINUX", OfferTermCode: "JRTCKXETXF", RateCode: "LINUX.JRTCKXETXF.6YS6EN2CT7", TermType: "OnDemand",
-    PriceDescription: "$0.111 per On Demand Linux g4dn.xlarge Instance Hour", EffectiveDate: "2025-11-01", StartingRange: "0",
-    EndingRange: "Inf", Unit: "Hrs", PricePerUnit: "0.1110000000", Currency: "USD", "Product Family": "Compute Instance",
-    serviceCode: "AmazonEC2", Location: "US West (Oregon)", "Location Type": "AWS Region", "Instance Type": "g4dn.xlarge",
-    "Current Generation": "Yes", "Instance Family": "GPU instance", vCPU: "4", Memory: "16 GiB", Tenancy: "Shared",
-    "Operating System": "Linux", "License Model": "No License required", "Pre Installed S/W": "NA", CapacityStatus: "Used",
+    SKU: "LINUX",
+    OfferTermCode: "JRTCKXETXF",
+    RateCode: "LINUX.JRTCKXETXF.6YS6EN2CT7",
+    TermType: "OnDemand",
+    PriceDescription: "$0.111 per On Demand Linux g4dn.xlarge Instance Hour",
+    EffectiveDate: "2025-11-01",
+    StartingRange: "0",
+    EndingRange: "Inf",
+    Unit: "Hrs",
+    PricePerUnit: "0.1110000000",
+    Currency: "USD",
+    "Product Family": "Compute Instance",
+    serviceCode: "AmazonEC2",
+    Location: "US West (Oregon)",
+    "Location Type": "AWS Region",
+    "Instance Type": "g4dn.xlarge",
+    "Current Generation": "Yes",
+    "Instance Family": "GPU instance",
+    vCPU: "4",
+    Memory: "16 GiB",
+    Tenancy: "Shared",
+    "Operating System": "Linux",
+    "License Model": "No License required",
+    "Pre Installed S/W": "NA",
+    CapacityStatus: "Used",
     "Region Code": "us-west-2",
   };
   const row = { ...base, ...over };
@@ -171,18 +224,42 @@ export const AWS_SPOT_JS = `callback(${JSON.stringify({
         region: "us-east",
         footnotes: { "*": "notAvailableForCCorCGPU" },
         instanceTypes: [
-          { type: "gpuCurrentGen", sizes: [
-            { size: "g4dn.xlarge", valueColumns: [{ name: "linux", prices: { USD: "0.0444" } }, { name: "mswin", prices: { USD: "0.3" } }] },
-            { size: "g5.xlarge", valueColumns: [{ name: "linux", prices: { USD: "N/A*" } }, { name: "mswin", prices: { USD: "N/A*" } }] },
-          ] },
+          {
+            type: "gpuCurrentGen",
+            sizes: [
+              {
+                size: "g4dn.xlarge",
+                valueColumns: [
+                  { name: "linux", prices: { USD: "0.0444" } },
+                  { name: "mswin", prices: { USD: "0.3" } },
+                ],
+              },
+              {
+                size: "g5.xlarge",
+                valueColumns: [
+                  { name: "linux", prices: { USD: "N/A*" } },
+                  { name: "mswin", prices: { USD: "N/A*" } },
+                ],
+              },
+            ],
+          },
         ],
       },
       {
         region: "us-west-2",
         instanceTypes: [
-          { type: "gpuCurrentGen", sizes: [
-            { size: "g4dn.xlarge", valueColumns: [{ name: "linux", prices: { USD: "0.0555" } }, { name: "mswin", prices: { USD: "0.4" } }] },
-          ] },
+          {
+            type: "gpuCurrentGen",
+            sizes: [
+              {
+                size: "g4dn.xlarge",
+                valueColumns: [
+                  { name: "linux", prices: { USD: "0.0555" } },
+                  { name: "mswin", prices: { USD: "0.4" } },
+                ],
+              },
+            ],
+          },
         ],
       },
     ],

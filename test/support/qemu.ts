@@ -39,11 +39,24 @@ export interface VmImage {
 export function vmAvailable(): { ok: boolean; reason: string } {
   if (process.platform !== "linux") return { ok: false, reason: "the VM suite needs Linux" };
   if (process.getuid?.() !== 0) return { ok: false, reason: "the VM suite needs root (debootstrap, mkfs -d)" };
-  const missing = ["qemu-system-x86_64", "qemu-img", "cloud-localds", "debootstrap", "mkfs.ext4", "setpriv", "blkid", "busybox", "docker-registry", "dockerd", "ssh"].filter(
-    (c) => spawnSync("sh", ["-c", `command -v ${c}`], { stdio: "ignore" }).status !== 0,
-  );
+  const missing = [
+    "qemu-system-x86_64",
+    "qemu-img",
+    "cloud-localds",
+    "debootstrap",
+    "mkfs.ext4",
+    "setpriv",
+    "blkid",
+    "busybox",
+    "docker-registry",
+    "dockerd",
+    "ssh",
+  ].filter((c) => spawnSync("sh", ["-c", `command -v ${c}`], { stdio: "ignore" }).status !== 0);
   if (missing.length > 0) {
-    return { ok: false, reason: `missing ${missing.join(", ")}: apt-get install qemu-system-x86 qemu-utils cloud-image-utils debootstrap e2fsprogs busybox-static docker-registry docker.io openssh-client` };
+    return {
+      ok: false,
+      reason: `missing ${missing.join(", ")}: apt-get install qemu-system-x86 qemu-utils cloud-image-utils debootstrap e2fsprogs busybox-static docker-registry docker.io openssh-client`,
+    };
   }
   return { ok: true, reason: "" };
 }
@@ -58,7 +71,11 @@ export function ensureVmImage(repo: string): VmImage {
   }
   const built = r.stderr.includes("image ready in");
   const buildSeconds = Number(readFileSync(join(dir, "build-seconds"), "utf8").trim());
-  console.log(built ? `VM image built in ${buildSeconds} s: ${dir}` : `VM image from the cache (${Math.round((Date.now() - started) / 1000)} s; it took ${buildSeconds} s to build): ${dir}`);
+  console.log(
+    built
+      ? `VM image built in ${buildSeconds} s: ${dir}`
+      : `VM image from the cache (${Math.round((Date.now() - started) / 1000)} s; it took ${buildSeconds} s to build): ${dir}`,
+  );
   return { dir, rootImage: join(dir, "root.img"), kernel: join(dir, "vmlinuz"), initrd: join(dir, "initrd.img"), buildSeconds };
 }
 
@@ -126,26 +143,59 @@ export class Vm {
     const drives =
       o.layout === "azure"
         ? [
-            "-drive", `file=${o.rootDisk},format=qcow2,if=none,id=root`, "-device", "virtio-blk-pci,drive=root",
-            "-device", "virtio-scsi-pci,id=scsi1,addr=0x9",
-            "-drive", `file=${o.dataDisk},format=raw,if=none,id=data`, "-device", "scsi-hd,drive=data,bus=scsi1.0,channel=0,scsi-id=0,lun=0",
+            "-drive",
+            `file=${o.rootDisk},format=qcow2,if=none,id=root`,
+            "-device",
+            "virtio-blk-pci,drive=root",
+            "-device",
+            "virtio-scsi-pci,id=scsi1,addr=0x9",
+            "-drive",
+            `file=${o.dataDisk},format=raw,if=none,id=data`,
+            "-device",
+            "scsi-hd,drive=data,bus=scsi1.0,channel=0,scsi-id=0,lun=0",
           ]
         : [
-            "-drive", `file=${o.rootDisk},format=qcow2,if=none,id=root`, "-device", "nvme,drive=root,serial=vol0a1b2c3d4e5f60001",
-            "-drive", `file=${o.dataDisk},format=raw,if=none,id=data`, "-device", "nvme,drive=data,serial=vol0a1b2c3d4e5f60002",
+            "-drive",
+            `file=${o.rootDisk},format=qcow2,if=none,id=root`,
+            "-device",
+            "nvme,drive=root,serial=vol0a1b2c3d4e5f60001",
+            "-drive",
+            `file=${o.dataDisk},format=raw,if=none,id=data`,
+            "-device",
+            "nvme,drive=data,serial=vol0a1b2c3d4e5f60002",
           ];
     const args = [
-      "--pdeathsig", "SIGKILL", "--",
-      "qemu-system-x86_64", "-nodefaults", "-no-user-config",
-      "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "2", "-m", "2048",
-      "-display", "none", "-serial", `file:${o.consoleLog}`,
-      "-kernel", o.image.kernel, "-initrd", o.image.initrd,
-      "-append", "root=LABEL=gwb-root rw console=ttyS0 net.ifnames=0",
+      "--pdeathsig",
+      "SIGKILL",
+      "--",
+      "qemu-system-x86_64",
+      "-nodefaults",
+      "-no-user-config",
+      "-accel",
+      "tcg,thread=multi",
+      "-cpu",
+      "max",
+      "-smp",
+      "2",
+      "-m",
+      "2048",
+      "-display",
+      "none",
+      "-serial",
+      `file:${o.consoleLog}`,
+      "-kernel",
+      o.image.kernel,
+      "-initrd",
+      o.image.initrd,
+      "-append",
+      "root=LABEL=gwb-root rw console=ttyS0 net.ifnames=0",
       ...drives,
-      "-drive", `file=${o.seed},format=raw,if=virtio,readonly=on`,
+      "-drive",
+      `file=${o.seed},format=raw,if=virtio,readonly=on`,
       "-netdev",
       `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22,guestfwd=tcp:${GUEST_REGISTRY}-cmd:busybox nc 127.0.0.1 ${o.registryPort}`,
-      "-device", "virtio-net-pci,netdev=net0",
+      "-device",
+      "virtio-net-pci,netdev=net0",
     ];
     this.proc = spawn("setpriv", args, { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";

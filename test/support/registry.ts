@@ -46,7 +46,9 @@ export async function startRegistry(): Promise<Registry> {
   );
   const logFile = join(dir, "registry.log");
   // setpriv: the registry dies with the test process even when the test cannot stop it.
-  const proc: ChildProcess = spawn("sh", ["-c", `exec setpriv --pdeathsig SIGKILL -- docker-registry serve '${config}' >>'${logFile}' 2>&1`], { stdio: "ignore" });
+  const proc: ChildProcess = spawn("sh", ["-c", `exec setpriv --pdeathsig SIGKILL -- docker-registry serve '${config}' >>'${logFile}' 2>&1`], {
+    stdio: "ignore",
+  });
   let exited = false;
   proc.on("exit", () => (exited = true));
   const stop = async (): Promise<void> => {

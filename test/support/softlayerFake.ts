@@ -63,7 +63,10 @@ export class SoftLayerFake {
   readonly guests = new Map<number, FakeGuest>();
   readonly groups = new Map<number, { id: number; name: string; description: string; rules: Record<string, unknown>[] }>();
   readonly keys = new Map<number, { id: number; key: string; label: string; notes: string; fingerprint: string }>();
-  readonly disks = new Map<number, { id: number; capacity: number; description: string; orderId: number; billingItemId: number; visibleAfterPolls: number; cancelled: boolean }>();
+  readonly disks = new Map<
+    number,
+    { id: number; capacity: number; description: string; orderId: number; billingItemId: number; visibleAfterPolls: number; cancelled: boolean }
+  >();
   /** Datacenters getDatacenters knows; `closed` ones refuse orders. */
   readonly datacenters = [
     { id: 1441195, name: "dal10", longName: "Dallas 10", closed: false },
@@ -135,7 +138,14 @@ export class SoftLayerFake {
     const [user, key] = auth ? Buffer.from(auth[1], "base64").toString("utf8").split(/:(.*)/s) : [undefined, undefined];
     const filter = u.searchParams.get("objectFilter");
     const body = text ? JSON.parse(text) : undefined;
-    this.requests.push({ method: req.method ?? "", path, objectMask: u.searchParams.get("objectMask") ?? undefined, objectFilter: filter ? JSON.parse(filter) : undefined, body, user });
+    this.requests.push({
+      method: req.method ?? "",
+      path,
+      objectMask: u.searchParams.get("objectMask") ?? undefined,
+      objectFilter: filter ? JSON.parse(filter) : undefined,
+      body,
+      user,
+    });
 
     const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "Content-Type": "application/json", ...headers });
@@ -163,13 +173,23 @@ export class SoftLayerFake {
     send(result.status ?? 200, result.value);
   }
 
-  private route(service: string, method: string, id: number | undefined, params: unknown[], filter: unknown): { status?: number; value: unknown } | { status: number; error: unknown } {
+  private route(
+    service: string,
+    method: string,
+    id: number | undefined,
+    params: unknown[],
+    filter: unknown,
+  ): { status?: number; value: unknown } | { status: number; error: unknown } {
     const notFound = () => ({ status: 404, error: NOT_FOUND(id ?? "") });
     const key = `${service}::${method}`;
     switch (key) {
       case "SoftLayer_Location::getDatacenters": {
         const name = (filter as { name?: { operation?: string } } | undefined)?.name?.operation;
-        return { value: this.datacenters.filter((d) => name === undefined || d.name === name).map(({ id: dcId, name: n, longName }) => ({ id: dcId, name: n, longName })) };
+        return {
+          value: this.datacenters
+            .filter((d) => name === undefined || d.name === name)
+            .map(({ id: dcId, name: n, longName }) => ({ id: dcId, name: n, longName })),
+        };
       }
       case "SoftLayer_Virtual_Guest::createObject":
         return this.createGuest(params[0] as Record<string, unknown>);
@@ -200,7 +220,13 @@ export class SoftLayerFake {
         const kind = method === "attachDiskImage" ? "attach" : "detach";
         if ((kind === "attach") !== attached) {
           g.pending = { kind, diskImageId, pollsLeft: this.diskPolls };
-          g.activeTransaction = { id: this.nextId++, transactionStatus: { name: kind === "attach" ? "CLOUD_ATTACH_DISK" : "CLOUD_DETACH_DISK", friendlyName: kind === "attach" ? "Attach Disk" : "Detach Disk" } };
+          g.activeTransaction = {
+            id: this.nextId++,
+            transactionStatus: {
+              name: kind === "attach" ? "CLOUD_ATTACH_DISK" : "CLOUD_DETACH_DISK",
+              friendlyName: kind === "attach" ? "Attach Disk" : "Detach Disk",
+            },
+          };
         }
         return { value: { id: this.nextId++, createDate: "2026-11-23T10:00:00-06:00", guestId: g.id } };
       }
@@ -226,7 +252,14 @@ export class SoftLayerFake {
         const sg = this.groups.get(id!);
         if (!sg) return notFound();
         const added = (params[0] as Record<string, unknown>[]).map((r) => ({
-          id: this.nextId++, securityGroupId: sg.id, remoteGroupId: "", protocol: "", portRangeMin: "", portRangeMax: "", remoteIp: "", ...r,
+          id: this.nextId++,
+          securityGroupId: sg.id,
+          remoteGroupId: "",
+          protocol: "",
+          portRangeMin: "",
+          portRangeMax: "",
+          remoteIp: "",
+          ...r,
         }));
         sg.rules.push(...added);
         return { value: { requestId: "addRules", rules: JSON.stringify(added) } };
@@ -241,7 +274,10 @@ export class SoftLayerFake {
       case "SoftLayer_Network_SecurityGroup::deleteObject": {
         if (!this.groups.has(id!)) return notFound();
         if (this.bindings(id!).length > 0) {
-          return { status: 500, error: { error: `Security group ${id} cannot be deleted while it is attached to network components.`, code: "SoftLayer_Exception_Public" } };
+          return {
+            status: 500,
+            error: { error: `Security group ${id} cannot be deleted while it is attached to network components.`, code: "SoftLayer_Exception_Public" },
+          };
         }
         this.groups.delete(id!);
         return { value: true };
@@ -279,7 +315,10 @@ export class SoftLayerFake {
             keyName: `PORTABLE_STORAGE_${gb}_GB`,
             capacity: String(gb),
             units: "GB",
-            prices: [{ id: portablePriceId(gb), locationGroupId: "" }, { id: 31000 + gb, locationGroupId: 503 }],
+            prices: [
+              { id: portablePriceId(gb), locationGroupId: "" },
+              { id: 31000 + gb, locationGroupId: 503 },
+            ],
           })),
         };
       case "SoftLayer_Product_Order::placeOrder":
@@ -294,7 +333,16 @@ export class SoftLayerFake {
         const d = this.disks.get(id!);
         if (!d || d.cancelled) return notFound();
         const guests = [...this.guests.values()].filter((g) => g.blockDevices.some((b) => b.diskImageId === d.id));
-        return { value: { id: d.id, capacity: d.capacity, units: "GB", description: d.description, billingItem: { id: d.billingItemId }, blockDevices: guests.map((g) => ({ guestId: g.id })) } };
+        return {
+          value: {
+            id: d.id,
+            capacity: d.capacity,
+            units: "GB",
+            description: d.description,
+            billingItem: { id: d.billingItemId },
+            blockDevices: guests.map((g) => ({ guestId: g.id })),
+          },
+        };
       }
       case "SoftLayer_Virtual_Disk_Image::editObject": {
         const d = this.disks.get(id!);
@@ -319,7 +367,11 @@ export class SoftLayerFake {
     const dcName = (t.datacenter as { name?: string } | undefined)?.name;
     const dc = this.datacenters.find((d) => d.name === dcName);
     if (!dc) return invalid("datacenter.name");
-    if (dc.closed) return { status: 500, error: { error: `Location '${dc.name}' is not available for ordering. Please select a different location.`, code: "SoftLayer_Exception_Public" } };
+    if (dc.closed)
+      return {
+        status: 500,
+        error: { error: `Location '${dc.name}' is not available for ordering. Please select a different location.`, code: "SoftLayer_Exception_Public" },
+      };
     const flavor = (t.supplementalCreateObjectOptions as { flavorKeyName?: string } | undefined)?.flavorKeyName;
     if (!flavor) return invalid("supplementalCreateObjectOptions.flavorKeyName");
     if ((this.missingFlavors[dc.name] ?? []).includes(flavor)) {
@@ -335,7 +387,10 @@ export class SoftLayerFake {
       primaryIpAddress: undefined,
       primaryBackendIpAddress: undefined,
       activeTransaction: { id: this.nextId++, transactionStatus: { name: "PROVISION_VIRTUAL_GUEST", friendlyName: "Provision Virtual Guest" } },
-      blockDevices: [{ device: "0", diskImageId: this.nextId++, mountType: "Disk" }, { device: "1", diskImageId: this.nextId++, mountType: "Disk" }],
+      blockDevices: [
+        { device: "0", diskImageId: this.nextId++, mountType: "Disk" },
+        { device: "1", diskImageId: this.nextId++, mountType: "Disk" },
+      ],
       pending: undefined,
       tags: "",
     };
@@ -343,8 +398,17 @@ export class SoftLayerFake {
     return {
       status: 201,
       value: {
-        accountId: 232298, createDate: "2026-11-23T10:00:00-06:00", domain: t.domain, hostname: t.hostname, id, globalIdentifier: g.globalIdentifier,
-        maxCpu: 8, maxMemory: 61440, privateNetworkOnlyFlag: Boolean(t.privateNetworkOnlyFlag), startCpus: 8, statusId: 1001,
+        accountId: 232298,
+        createDate: "2026-11-23T10:00:00-06:00",
+        domain: t.domain,
+        hostname: t.hostname,
+        id,
+        globalIdentifier: g.globalIdentifier,
+        maxCpu: 8,
+        maxMemory: 61440,
+        privateNetworkOnlyFlag: Boolean(t.privateNetworkOnlyFlag),
+        startCpus: 8,
+        statusId: 1001,
       },
     };
   }
@@ -391,7 +455,9 @@ export class SoftLayerFake {
     const out: { networkComponentId: number }[] = [];
     const bound = (t: Record<string, unknown>) =>
       ["primaryNetworkComponent", "primaryBackendNetworkComponent"].some((k) =>
-        ((t[k] as { securityGroupBindings?: { securityGroup: { id: number } }[] } | undefined)?.securityGroupBindings ?? []).some((b) => b.securityGroup.id === groupId),
+        ((t[k] as { securityGroupBindings?: { securityGroup: { id: number } }[] } | undefined)?.securityGroupBindings ?? []).some(
+          (b) => b.securityGroup.id === groupId,
+        ),
       );
     for (const g of this.guests.values()) if (bound(g.template)) out.push({ networkComponentId: g.id + 1 });
     for (const [guestId, left] of this.reclaiming) if (left > 0) out.push({ networkComponentId: guestId + 1 });
@@ -407,10 +473,19 @@ export class SoftLayerFake {
     }
     const priceId = (o.prices as { id: number }[])[0]?.id;
     const gb = this.portableCapacities.find((c) => portablePriceId(c) === priceId);
-    if (gb === undefined) return { status: 500, error: { error: `Price ${priceId} is not valid for this package.`, code: "SoftLayer_Exception_Order_Item_Invalid" } };
+    if (gb === undefined)
+      return { status: 500, error: { error: `Price ${priceId} is not valid for this package.`, code: "SoftLayer_Exception_Order_Item_Invalid" } };
     const orderId = this.nextId++;
     const diskId = this.nextId++;
-    this.disks.set(diskId, { id: diskId, capacity: gb, description: String(o.diskDescription), orderId, billingItemId: this.nextId++, visibleAfterPolls: this.orderPolls, cancelled: false });
+    this.disks.set(diskId, {
+      id: diskId,
+      capacity: gb,
+      description: String(o.diskDescription),
+      orderId,
+      billingItemId: this.nextId++,
+      visibleAfterPolls: this.orderPolls,
+      cancelled: false,
+    });
     return { value: { orderId, orderDate: "2026-11-23T10:00:00-06:00", placedOrder: { id: orderId, status: "PENDING_AUTO_APPROVAL" } } };
   }
 }

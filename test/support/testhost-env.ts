@@ -77,11 +77,7 @@ export function sshWithConfig(config: string, alias: string, command: string, in
 }
 
 /** The system ssh with exactly dockerSshOpts (what docker.Provider's sshOpts hand to ssh). */
-export function sshWithDockerOpts(
-  o: { user: string; port: number; identityFile: string; hostPublicKey: string },
-  command: string,
-  input?: string,
-): RunResult {
+export function sshWithDockerOpts(o: { user: string; port: number; identityFile: string; hostPublicKey: string }, command: string, input?: string): RunResult {
   const opts = dockerSshOpts({ identityFile: o.identityFile, knownHostsLine: knownHostsLine("127.0.0.1", o.port, o.hostPublicKey) });
   return run("ssh", [...opts, "-p", String(o.port), "-l", o.user, "--", "127.0.0.1", command], { input });
 }
@@ -140,5 +136,4 @@ export function runReadyCommand(inputs: ReadyCommandInputs, identityFile: string
 }
 
 /** sha256 of the host's account, sudo and sshd state (for "a second run changes nothing"). */
-export const STATE_FILES =
-  "/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/sudoers.d/* /etc/ssh/authorized_keys.d/* /etc/ssh/sshd_config.d/*";
+export const STATE_FILES = "/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/sudoers.d/* /etc/ssh/authorized_keys.d/* /etc/ssh/sshd_config.d/*";

@@ -48,11 +48,7 @@ function onPath(cmd: string): boolean {
 }
 
 /** Runs a command to completion without a shell (`input` goes to its stdin). */
-export function run(
-  cmd: string,
-  args: string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): RunResult {
+export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunResult {
   const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
     input: opts.input ?? "",
     env: opts.env ?? process.env,
@@ -67,9 +63,7 @@ export function run(
 export function testHostAvailable(): { ok: boolean; reason: string } {
   const d = dockerdAvailable();
   if (!d.ok) return d;
-  const missing = ["unshare", "nsenter", "chroot", "mount", "flock", "ssh", "ssh-keygen", "debootstrap"].filter(
-    (c) => !onPath(c),
-  );
+  const missing = ["unshare", "nsenter", "chroot", "mount", "flock", "ssh", "ssh-keygen", "debootstrap"].filter((c) => !onPath(c));
   if (missing.length > 0) {
     return { ok: false, reason: `missing ${missing.join(", ")}: apt-get install openssh-client debootstrap util-linux` };
   }
@@ -207,16 +201,32 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   const sockDir = opts.dockerSocketPath ? dirname(opts.dockerSocketPath) : "";
   // A PID namespace too: `pkill -u` in a bootstrap step must not reach the machine's processes.
   const unshare = [
-    "unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--uts",
-    "sh", "-c", START_SCRIPT, "start", rootfs, dir, port.toString(), realDockerCli(), sockDir, SYSTEMCTL_SHIM, opts.sharedMounts ? "1" : "0",
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--uts",
+    "sh",
+    "-c",
+    START_SCRIPT,
+    "start",
+    rootfs,
+    dir,
+    port.toString(),
+    realDockerCli(),
+    sockDir,
+    SYSTEMCTL_SHIM,
+    opts.sharedMounts ? "1" : "0",
   ];
   // nsenter, not `ip netns exec`: that one remounts /sys, hiding the cgroup tree a dockerd needs.
   const argv = opts.netns ? ["nsenter", `--net=/run/netns/${opts.netns}`, "--", ...unshare] : unshare;
-  const proc: ChildProcess = spawn(
-    argv[0],
-    argv.slice(1),
-    { stdio: ["pipe", "ignore", "ignore"], env: { ...process.env, GWB_HOST_PUB: opts.hostPublicKeyOpenssh.trim() } },
-  );
+  const proc: ChildProcess = spawn(argv[0], argv.slice(1), {
+    stdio: ["pipe", "ignore", "ignore"],
+    env: { ...process.env, GWB_HOST_PUB: opts.hostPublicKeyOpenssh.trim() },
+  });
   proc.stdin?.end(opts.hostPrivateKeyOpenssh);
   const logFile = join(dir, "sshd.log");
   const log = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");

@@ -47,7 +47,14 @@ export interface PlannedWorkbench {
 }
 
 /** Writes a stack file in the format of stacks/Pulumi.<stack>.yaml. */
-export function writeStackFile(ws: Workspace, stack: string, regionKey: string, region: string, workbench: Record<string, unknown>, sshPrivateKeyPath: string): string {
+export function writeStackFile(
+  ws: Workspace,
+  stack: string,
+  regionKey: string,
+  region: string,
+  workbench: Record<string, unknown>,
+  sshPrivateKeyPath: string,
+): string {
   const doc = { config: { [regionKey]: region, "gpu-workbench:workbench": workbench, "gpu-workbench:sshPrivateKeyPath": sshPrivateKeyPath } };
   return ws.file(`Pulumi.${stack}.yaml`, stringify(doc), 0o644);
 }
@@ -59,7 +66,12 @@ export function writeStackFile(ws: Workspace, stack: string, regionKey: string, 
  * the plan's text, so what boots is the plan's user data byte for byte.
  */
 export function planWorkbench(stack: string, configFile: string, workbench: Record<string, unknown>, region: string): PlannedWorkbench {
-  const r = spawnSync("npm", ["run", "-s", "plan", "--", "--config", configFile, "--stack", stack, "--json"], { cwd: REPO, encoding: "utf8", timeout: 180000, maxBuffer: 64 << 20 });
+  const r = spawnSync("npm", ["run", "-s", "plan", "--", "--config", configFile, "--stack", stack, "--json"], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 180000,
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`npm run plan failed (${r.status}):\n${r.stderr}`);
   const plan = JSON.parse(r.stdout) as PlanJson;
   const keyResource = plan.resources.filter((x) => x.type === "tls:index/privateKey:PrivateKey");
@@ -95,19 +107,36 @@ export function planWorkbench(stack: string, configFile: string, workbench: Reco
  * cloud-config keys of a test's own (never user data: that stays the plan's).
  */
 export function azureVendorData(admin: { name: string; sshPublicKey: string }, extra: Record<string, unknown> = {}): string {
-  return "#cloud-config\n" + stringify({
-    users: [{ name: admin.name, shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", lock_passwd: true, ssh_authorized_keys: [admin.sshPublicKey] }],
-    ...extra,
-  });
+  return (
+    "#cloud-config\n" +
+    stringify({
+      users: [{ name: admin.name, shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", lock_passwd: true, ssh_authorized_keys: [admin.sshPublicKey] }],
+      ...extra,
+    })
+  );
 }
 
 /** ssh options of the workbench (dockerSshOpts: the pinned host key only, keys only) for 127.0.0.1:port. */
 export function pinnedSshArgs(user: TeamMember, port: number, hostPublicKey: string): string[] {
-  return [...dockerSshOpts({ identityFile: user.keyFile, knownHostsLine: knownHostsLine("127.0.0.1", port, hostPublicKey) }), "-p", String(port), "-l", user.name, "--", "127.0.0.1"];
+  return [
+    ...dockerSshOpts({ identityFile: user.keyFile, knownHostsLine: knownHostsLine("127.0.0.1", port, hostPublicKey) }),
+    "-p",
+    String(port),
+    "-l",
+    user.name,
+    "--",
+    "127.0.0.1",
+  ];
 }
 
 /** Runs a command on the VM as a user, over SSH with the pinned host key. */
-export function sshAs(user: TeamMember, port: number, hostPublicKey: string, command: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function sshAs(
+  user: TeamMember,
+  port: number,
+  hostPublicKey: string,
+  command: string,
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return runAsync("ssh", [...pinnedSshArgs(user, port, hostPublicKey), command], { input: opts.input, timeoutMs: opts.timeoutMs ?? 120000 });
 }
 

@@ -220,8 +220,14 @@ describe("containerSettings, one per catalog kind", () => {
     },
     custom: {
       raw: {
-        kind: "custom", name: "lab", image: "ghcr.io/acme/lab:1.2", port: 8000, hostPort: 9000, gpu: true,
-        env: { MODE: "dev" }, command: ["serve", "--port", "8000"],
+        kind: "custom",
+        name: "lab",
+        image: "ghcr.io/acme/lab:1.2",
+        port: 8000,
+        hostPort: 9000,
+        gpu: true,
+        env: { MODE: "dev" },
+        command: ["serve", "--port", "8000"],
       },
       settings: {
         ...fixed,
@@ -307,17 +313,42 @@ describe("dockerRunArgs", () => {
   it("gives docker run the same settings", () => {
     const s = containerSettings(appOf({ kind: "jupyter-pyspark", env: { SPARK_OPTS: "--driver-memory=4g" } }), GPU);
     expect(dockerRunArgs(s, "tok")).toEqual([
-      "run", "--detach", "--name", "wb-jupyter-pyspark", "--restart", "unless-stopped",
-      "--publish", "127.0.0.1:8888:8888/tcp",
-      "--publish", "127.0.0.1:4040:4040/tcp",
-      "--volume", "/data/apps/jupyter-pyspark:/home/jovyan/work",
-      "--env", "SPARK_OPTS=--driver-memory=4g",
-      "--env", "JUPYTER_TOKEN=tok",
-      "--health-cmd", "wget -q -O /dev/null http://127.0.0.1:8888/api || exit 1",
-      "--health-interval", "30s", "--health-timeout", "10s", "--health-start-period", "120s", "--health-retries", "3",
-      "--label", "gpu-workbench.app=jupyter-pyspark",
-      "--label", "gpu-workbench.kind=jupyter-pyspark",
-      "--log-driver", "json-file", "--log-opt", "max-size=10m", "--log-opt", "max-file=3",
+      "run",
+      "--detach",
+      "--name",
+      "wb-jupyter-pyspark",
+      "--restart",
+      "unless-stopped",
+      "--publish",
+      "127.0.0.1:8888:8888/tcp",
+      "--publish",
+      "127.0.0.1:4040:4040/tcp",
+      "--volume",
+      "/data/apps/jupyter-pyspark:/home/jovyan/work",
+      "--env",
+      "SPARK_OPTS=--driver-memory=4g",
+      "--env",
+      "JUPYTER_TOKEN=tok",
+      "--health-cmd",
+      "wget -q -O /dev/null http://127.0.0.1:8888/api || exit 1",
+      "--health-interval",
+      "30s",
+      "--health-timeout",
+      "10s",
+      "--health-start-period",
+      "120s",
+      "--health-retries",
+      "3",
+      "--label",
+      "gpu-workbench.app=jupyter-pyspark",
+      "--label",
+      "gpu-workbench.kind=jupyter-pyspark",
+      "--log-driver",
+      "json-file",
+      "--log-opt",
+      "max-size=10m",
+      "--log-opt",
+      "max-file=3",
       "quay.io/jupyter/pyspark-notebook:2025-08-18",
     ]);
   });
@@ -354,7 +385,10 @@ describe("appAccess", () => {
   it("gives RStudio its user and a URL without the password", () => {
     const a = appAccess(appOf({ kind: "rstudio" }), "wb");
     expect([a.tunnel, a.url, a.user, a.urlWithCredential("pw")]).toEqual([
-      "ssh -N -L 8787:127.0.0.1:8787 wb", "http://127.0.0.1:8787", "rstudio", "http://127.0.0.1:8787",
+      "ssh -N -L 8787:127.0.0.1:8787 wb",
+      "http://127.0.0.1:8787",
+      "rstudio",
+      "http://127.0.0.1:8787",
     ]);
   });
 

@@ -1,8 +1,17 @@
 import * as crypto from "crypto";
 import * as zlib from "zlib";
 import {
-  accountOfArn, amiParameterName, availabilityZoneFor, checkUserDataSize, dailyCron, EGRESS_ALL, ingressRules,
-  schedulerAssumeRolePolicy, stopInstancePolicy, stopInstancesInput, userDataBase64,
+  accountOfArn,
+  amiParameterName,
+  availabilityZoneFor,
+  checkUserDataSize,
+  dailyCron,
+  EGRESS_ALL,
+  ingressRules,
+  schedulerAssumeRolePolicy,
+  stopInstancePolicy,
+  stopInstancesInput,
+  userDataBase64,
 } from "../../components/targets/aws/builders";
 
 describe("amiParameterName", () => {
@@ -34,13 +43,36 @@ describe("ingressRules", () => {
     const cidrs = ["203.0.113.7/32", "2001:db8::/48"];
     expect(ingressRules({ allowedCidrs: cidrs, rdp: true, exposedPorts: [8888, 8787, 8888] })).toEqual([
       { description: "SSH from allowedCidrs", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: ["2001:db8::/48"] },
-      { description: "RDP (xrdp) from allowedCidrs", protocol: "tcp", fromPort: 3389, toPort: 3389, cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: ["2001:db8::/48"] },
-      { description: "exposed app port 8787 from allowedCidrs", protocol: "tcp", fromPort: 8787, toPort: 8787, cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: ["2001:db8::/48"] },
-      { description: "exposed app port 8888 from allowedCidrs", protocol: "tcp", fromPort: 8888, toPort: 8888, cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: ["2001:db8::/48"] },
+      {
+        description: "RDP (xrdp) from allowedCidrs",
+        protocol: "tcp",
+        fromPort: 3389,
+        toPort: 3389,
+        cidrBlocks: ["203.0.113.7/32"],
+        ipv6CidrBlocks: ["2001:db8::/48"],
+      },
+      {
+        description: "exposed app port 8787 from allowedCidrs",
+        protocol: "tcp",
+        fromPort: 8787,
+        toPort: 8787,
+        cidrBlocks: ["203.0.113.7/32"],
+        ipv6CidrBlocks: ["2001:db8::/48"],
+      },
+      {
+        description: "exposed app port 8888 from allowedCidrs",
+        protocol: "tcp",
+        fromPort: 8888,
+        toPort: 8888,
+        cidrBlocks: ["203.0.113.7/32"],
+        ipv6CidrBlocks: ["2001:db8::/48"],
+      },
     ]);
   });
   test("no addresses is an error, never an open rule", () => {
-    expect(() => ingressRules({ allowedCidrs: [], rdp: false, exposedPorts: [] })).toThrow("AwsGpuInstance allowedCidrs: empty; list the addresses that may reach SSH");
+    expect(() => ingressRules({ allowedCidrs: [], rdp: false, exposedPorts: [] })).toThrow(
+      "AwsGpuInstance allowedCidrs: empty; list the addresses that may reach SSH",
+    );
   });
   test("egress is everything", () => {
     expect(EGRESS_ALL).toEqual([{ description: "all outbound", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }]);
@@ -64,12 +96,14 @@ describe("auto-stop", () => {
     });
     expect(JSON.parse(schedulerAssumeRolePolicy(accountOfArn(arn)))).toEqual({
       Version: "2012-10-17",
-      Statement: [{
-        Effect: "Allow",
-        Principal: { Service: "scheduler.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
-      }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "scheduler.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+        },
+      ],
     });
     expect(() => accountOfArn("i-0123")).toThrow('"i-0123" is not an ARN with an account id');
   });

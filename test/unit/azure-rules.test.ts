@@ -1,6 +1,13 @@
 import * as zlib from "zlib";
 import {
-  AZURE_CUSTOM_DATA_MAX_BYTES, azureAdminNameProblem, dataDiskCaching, azureVmName, dnsLabelFor, encodeCustomData, nsgRules, secureBootFor,
+  AZURE_CUSTOM_DATA_MAX_BYTES,
+  azureAdminNameProblem,
+  dataDiskCaching,
+  azureVmName,
+  dnsLabelFor,
+  encodeCustomData,
+  nsgRules,
+  secureBootFor,
   shutdownTime,
 } from "../../components/targets/azure/rules";
 
@@ -8,9 +15,16 @@ describe("nsgRules", () => {
   it("opens only SSH, only to allowedCidrs, by default", () => {
     expect(nsgRules({ allowedCidrs: ["203.0.113.7/32", "198.51.100.0/24"], rdp: false, exposedPorts: [] })).toEqual([
       {
-        name: "allow-ssh", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-        sourceAddressPrefixes: ["203.0.113.7/32", "198.51.100.0/24"], sourcePortRange: "*", destinationAddressPrefix: "*",
-        destinationPortRange: "22", description: "SSH from allowedCidrs",
+        name: "allow-ssh",
+        priority: 100,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefixes: ["203.0.113.7/32", "198.51.100.0/24"],
+        sourcePortRange: "*",
+        destinationAddressPrefix: "*",
+        destinationPortRange: "22",
+        description: "SSH from allowedCidrs",
       },
     ]);
   });

@@ -77,11 +77,15 @@ describe("lib.sh step wrapper", () => {
 
   test("an apt-get that keeps failing names its action", () => {
     write("bin/apt-get", "#!/bin/sh\necho 'E: Unable to locate package nope' >&2\nexit 100\n");
-    const r = sh("bash", [write("step.sh", `#!/bin/bash\n. "${SCRIPTS_DIR}/lib.sh"\ngw_begin demo\nGW_RETRY_PAUSE=0\napt_get install --no-install-recommends nope\n`)], {
-      PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
-      GW_TARGET: "test",
-      GW_MARKER: path.join(dir, "ready.json"),
-    });
+    const r = sh(
+      "bash",
+      [write("step.sh", `#!/bin/bash\n. "${SCRIPTS_DIR}/lib.sh"\ngw_begin demo\nGW_RETRY_PAUSE=0\napt_get install --no-install-recommends nope\n`)],
+      {
+        PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
+        GW_TARGET: "test",
+        GW_MARKER: path.join(dir, "ready.json"),
+      },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr.split("E: Unable to locate package nope").length - 1).toBe(5);
     expect(readMarker()).toEqual({
@@ -93,7 +97,14 @@ describe("lib.sh step wrapper", () => {
 
   test("put_file replaces a file only when its content or mode changes", () => {
     const target = path.join(dir, "f.conf");
-    const r = sh("bash", ["-c", `. "${SCRIPTS_DIR}/lib.sh"; for m in 0644 0644 0600; do put_file "${target}" $m <<<"a=1"; echo -n "$CHANGED"; done; put_file "${target}" 0600 <<<"a=2"; echo "$CHANGED"`], { GW_TARGET: "test" });
+    const r = sh(
+      "bash",
+      [
+        "-c",
+        `. "${SCRIPTS_DIR}/lib.sh"; for m in 0644 0644 0600; do put_file "${target}" $m <<<"a=1"; echo -n "$CHANGED"; done; put_file "${target}" 0600 <<<"a=2"; echo "$CHANGED"`,
+      ],
+      { GW_TARGET: "test" },
+    );
     expect(r.stdout).toBe("1011\n");
     expect(fs.readFileSync(target, "utf8")).toBe("a=2\n");
     expect(fs.statSync(target).mode & 0o777).toBe(0o600);
@@ -134,8 +145,13 @@ describe("ready.sh writes the ready marker from what it verifies", () => {
   test("CPU host", () => {
     expect(run("0").status).toBe(0);
     expect({ ...readMarker(), finishedAt: "x" }).toEqual({
-      status: "ready", driver: "none", gpus: [], docker: "28.5.1", toolkit: "none",
-      steps: ["datadisk", "users", "docker", "driver", "toolkit", "ready"], finishedAt: "x",
+      status: "ready",
+      driver: "none",
+      gpus: [],
+      docker: "28.5.1",
+      toolkit: "none",
+      steps: ["datadisk", "users", "docker", "driver", "toolkit", "ready"],
+      finishedAt: "x",
     });
   });
 });
@@ -181,14 +197,18 @@ describe("driver.sh without an NVIDIA device on the PCI bus", () => {
 });
 
 describe("readyCheckScript, run by sh", () => {
-  const READY = '{"status":"ready","driver":"580.95.05","gpus":["Tesla T4"],"docker":"28.5.1","toolkit":"1.17.8","steps":["users","ready"],"finishedAt":"2025-01-01T00:00:00Z"}\n';
+  const READY =
+    '{"status":"ready","driver":"580.95.05","gpus":["Tesla T4"],"docker":"28.5.1","toolkit":"1.17.8","steps":["users","ready"],"finishedAt":"2025-01-01T00:00:00Z"}\n';
   const marker = () => path.join(dir, "state", "ready.json");
   const putMarker = (text: string) => write("state/ready.json", text, 0o644);
   const script = (timeoutSeconds: number) => write("check.sh", readyCheckScript({ timeoutSeconds, markerPath: marker() }));
   const env = (extra: Record<string, string> = {}) => ({ GW_READY_POLL: "0.1", GW_CLOUD_INIT_RUN_DIR: path.join(dir, "no-such-dir"), ...extra });
   /** A fake cloud-init that logs its arguments and exits with `rc` (prints "status: error" for --long). */
   function fakeCloudInit(rc: number, hang = false): Record<string, string> {
-    write("ci/cloud-init", `#!/bin/sh\necho "$*" >> "${dir}/ci.log"\n${hang ? "sleep 30\n" : ""}case "$*" in *--long*) echo "status: error"; echo "detail: boom" ;; esac\nexit ${rc}\n`);
+    write(
+      "ci/cloud-init",
+      `#!/bin/sh\necho "$*" >> "${dir}/ci.log"\n${hang ? "sleep 30\n" : ""}case "$*" in *--long*) echo "status: error"; echo "detail: boom" ;; esac\nexit ${rc}\n`,
+    );
     fs.mkdirSync(path.join(dir, "run-ci"), { recursive: true });
     return { PATH: `${path.join(dir, "ci")}:${process.env.PATH}`, GW_CLOUD_INIT_RUN_DIR: path.join(dir, "run-ci") };
   }
@@ -215,7 +235,9 @@ describe("readyCheckScript, run by sh", () => {
       stderr: "gpu-workbench: not ready after 1 s (last status: running, step driver); see /var/log/gpu-workbench.log on the host\n",
     });
     fs.rmSync(marker());
-    expect(sh("sh", [script(1)], env()).stderr).toBe("gpu-workbench: not ready after 1 s (last status: no marker); see /var/log/gpu-workbench.log on the host\n");
+    expect(sh("sh", [script(1)], env()).stderr).toBe(
+      "gpu-workbench: not ready after 1 s (last status: no marker); see /var/log/gpu-workbench.log on the host\n",
+    );
   });
 
   test("keeps waiting through running and rebooting until the marker says ready", async () => {
@@ -240,7 +262,9 @@ describe("readyCheckScript, run by sh", () => {
     const exitOnReboot = write("check-exit.sh", readyCheckScript({ timeoutSeconds: 1, markerPath: marker(), onPendingReboot: "exit" }));
     expect(sh("sh", [exitOnReboot], env())).toEqual({ status: 0, stdout: pending, stderr: "" });
     // The default waits: the session would be cut by the reboot, so only the first check may exit.
-    expect(sh("sh", [script(1)], env()).stderr).toBe("gpu-workbench: not ready after 1 s (last status: rebooting, step driver); see /var/log/gpu-workbench.log on the host\n");
+    expect(sh("sh", [script(1)], env()).stderr).toBe(
+      "gpu-workbench: not ready after 1 s (last status: rebooting, step driver); see /var/log/gpu-workbench.log on the host\n",
+    );
     // After the reboot the marker still names the old boot until the run resumes: keep waiting.
     putMarker('{"status":"rebooting","step":"driver","bootId":"00000000-0000-0000-0000-000000000000"}\n');
     expect(sh("sh", [exitOnReboot], env()).status).toBe(1);
@@ -369,20 +393,29 @@ sshd -t && echo "sshd -t: ok"
     expect(r.stdout).toBe(
       [
         "== first",
-        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,", k("daniel"),
-        "minji:/home/minji:/bin/bash expire= groups=gpu-workbench,", k("minji"),
-        "alex:/home/alex:/bin/bash expire= groups=docker,gpu-workbench,", k("alex"),
+        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,",
+        k("daniel"),
+        "minji:/home/minji:/bin/bash expire= groups=gpu-workbench,",
+        k("minji"),
+        "alex:/home/alex:/bin/bash expire= groups=docker,gpu-workbench,",
+        k("alex"),
         "sudoers: daniel ALL=(ALL) NOPASSWD:ALL; 440",
         "second run: no change",
         "== removed",
-        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,", k("daniel"),
-        "minji:/home/minji:/usr/sbin/nologin expire=1 groups=gpu-workbench,", "key: none",
-        "alex:/home/alex:/usr/sbin/nologin expire=1 groups=gpu-workbench,", "key: none",
+        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,",
+        k("daniel"),
+        "minji:/home/minji:/usr/sbin/nologin expire=1 groups=gpu-workbench,",
+        "key: none",
+        "alex:/home/alex:/usr/sbin/nologin expire=1 groups=gpu-workbench,",
+        "key: none",
         "sudoers: daniel ALL=(ALL) NOPASSWD:ALL; 440",
         "== back",
-        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,", k("daniel"),
-        "minji:/home/minji:/bin/bash expire= groups=gpu-workbench,", k("minji"),
-        "alex:/home/alex:/bin/bash expire= groups=docker,gpu-workbench,", k("alex"),
+        "daniel:/home/daniel:/bin/bash expire= groups=docker,gpu-workbench,",
+        k("daniel"),
+        "minji:/home/minji:/bin/bash expire= groups=gpu-workbench,",
+        k("minji"),
+        "alex:/home/alex:/bin/bash expire= groups=docker,gpu-workbench,",
+        k("alex"),
         "sudoers: daniel ALL=(ALL) NOPASSWD:ALL; 440",
         "== sshd",
         "# Managed by gpu-workbench.",

@@ -8,13 +8,19 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { parse } from "yaml";
-import {
-  bootstrapScripts, gzipUserData, READY_MARKER_PATH, readyCheckScript, redactUserData, renderCloudInit, usersScript,
-} from "../../components/bootstrap";
+import { bootstrapScripts, gzipUserData, READY_MARKER_PATH, readyCheckScript, redactUserData, renderCloudInit, usersScript } from "../../components/bootstrap";
 import { withoutComments } from "../../components/bootstrap/scripts";
 import type { WorkbenchSpec } from "../../components/config/spec";
 import {
-  buildSpec, FAKE_HOST_KEY, FAKE_PRIVATE_KEY_BODY, fakeHash, fakeSecrets, SIX_APPS, SpecOptions, toolAvailable, USER_KEYS,
+  buildSpec,
+  FAKE_HOST_KEY,
+  FAKE_PRIVATE_KEY_BODY,
+  fakeHash,
+  fakeSecrets,
+  SIX_APPS,
+  SpecOptions,
+  toolAvailable,
+  USER_KEYS,
 } from "../support/bootstrap-fixtures";
 
 const SCRIPTS_DIR = path.join(__dirname, "../../components/bootstrap/scripts");
@@ -39,7 +45,13 @@ function docOf(text: string): Doc {
 const file = (d: Doc, p: string) => d.write_files.find((f) => f.path === p);
 
 /** idleStop with every key set, a hook that needs quoting. */
-const IDLE_WITH_HOOK = { after: "1h30m", gpuBelowPercent: 10, warnMinutes: 10, preStopHook: `docker exec wb-jupyter-pytorch sh -c 'cp -r /home/jovyan/work "/data/apps/checkpoint $(date +%F)"'`, hookTimeout: "90s" };
+const IDLE_WITH_HOOK = {
+  after: "1h30m",
+  gpuBelowPercent: 10,
+  warnMinutes: 10,
+  preStopHook: `docker exec wb-jupyter-pytorch sh -c 'cp -r /home/jovyan/work "/data/apps/checkpoint $(date +%F)"'`,
+  hookTimeout: "90s",
+};
 
 /** Every spec family the clouds can produce: each driver install, RDP on/off, 1 and 10 users. */
 const MATRIX: [string, SpecOptions][] = [
@@ -53,7 +65,10 @@ const MATRIX: [string, SpecOptions][] = [
   ["aws g6 (preinstalled), RDP, 10 users, 6 apps", { target: "aws", size: "g6.xlarge", rdp: true, users: 10, apps: SIX_APPS }],
   ["aws CPU (none), no apps, 10 users", { target: "aws", size: "m6i.xlarge", users: 10, apps: [] }],
   ["azure T4 22.04 (azure-extension), idle stop", { target: "azure", idleStop: { after: "60m" } }],
-  ["aws g6 (preinstalled), RDP, 10 users, 6 apps, idle stop with a hook", { target: "aws", size: "g6.xlarge", rdp: true, users: 10, apps: SIX_APPS, idleStop: IDLE_WITH_HOOK }],
+  [
+    "aws g6 (preinstalled), RDP, 10 users, 6 apps, idle stop with a hook",
+    { target: "aws", size: "g6.xlarge", rdp: true, users: 10, apps: SIX_APPS, idleStop: IDLE_WITH_HOOK },
+  ],
 ];
 
 describe("renderCloudInit", () => {
@@ -124,19 +139,26 @@ describe("renderCloudInit", () => {
   test("without RDP there is no secrets file, and a CPU size skips driver and toolkit", () => {
     const d = docOf(render({ target: "azure", size: "Standard_D4s_v5", apps: [] }).text);
     expect(file(d, "/etc/gpu-workbench/secrets.env")).toBeUndefined();
-    expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toContain("GW_STEPS='datadisk users docker ready'\nGW_DATA_DISK_GB=256\nGW_APP_DIRS=''\nGW_PIN_HOST_KEY=1\nGW_DRIVER_INSTALL=none\nGW_GPU_COUNT=0\nGW_IMAGES=''\n");
+    expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toContain(
+      "GW_STEPS='datadisk users docker ready'\nGW_DATA_DISK_GB=256\nGW_APP_DIRS=''\nGW_PIN_HOST_KEY=1\nGW_DRIVER_INSTALL=none\nGW_GPU_COUNT=0\nGW_IMAGES=''\n",
+    );
   });
 
   test("refuses targets without cloud-init and host keys that are not ED25519 OpenSSH", () => {
     const ssh = buildSpec({ target: "ssh" });
-    expect(() => renderCloudInit(ssh, fakeSecrets(ssh))).toThrow("renderCloudInit: target ssh does not boot with cloud-init; run bootstrapScripts(spec) over SSH instead");
+    expect(() => renderCloudInit(ssh, fakeSecrets(ssh))).toThrow(
+      "renderCloudInit: target ssh does not boot with cloud-init; run bootstrapScripts(spec) over SSH instead",
+    );
     const spec = buildSpec({});
-    expect(() => renderCloudInit(spec, { ...fakeSecrets(spec), hostKey: { ...FAKE_HOST_KEY, publicKeyOpenssh: USER_KEYS.daniel.replace("ssh-ed25519", "ssh-rsa") } })).toThrow(
-      "bootstrap: the host public key is not an ssh-ed25519 key",
-    );
-    expect(() => renderCloudInit(spec, { ...fakeSecrets(spec), hostKey: { ...FAKE_HOST_KEY, privateKeyOpenssh: "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n" } })).toThrow(
-      "bootstrap: the host private key is not in OpenSSH format",
-    );
+    expect(() =>
+      renderCloudInit(spec, { ...fakeSecrets(spec), hostKey: { ...FAKE_HOST_KEY, publicKeyOpenssh: USER_KEYS.daniel.replace("ssh-ed25519", "ssh-rsa") } }),
+    ).toThrow("bootstrap: the host public key is not an ssh-ed25519 key");
+    expect(() =>
+      renderCloudInit(spec, {
+        ...fakeSecrets(spec),
+        hostKey: { ...FAKE_HOST_KEY, privateKeyOpenssh: "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n" },
+      }),
+    ).toThrow("bootstrap: the host private key is not in OpenSSH format");
   });
 
   test.each(MATRIX)("snapshot (redacted): %s", (_name, o) => {
@@ -168,25 +190,36 @@ describe("idleStop in the user data", () => {
     // The idle scripts and those without a heredoc ship without their comment lines (EC2's 16 KB), nothing else changed.
     for (const name of ["idle.sh", "idle-check.sh", "datadisk.sh", "prepull.sh", "run.sh", "toolkit.sh"]) {
       const source = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8").split("\n");
-      expect(file(d, `/usr/local/lib/gpu-workbench/${name}`)).toEqual({ path: `/usr/local/lib/gpu-workbench/${name}`, permissions: "0755", content: withoutComments(name) });
+      expect(file(d, `/usr/local/lib/gpu-workbench/${name}`)).toEqual({
+        path: `/usr/local/lib/gpu-workbench/${name}`,
+        permissions: "0755",
+        content: withoutComments(name),
+      });
       expect(withoutComments(name).split("\n")).toEqual([
-        "#!/bin/bash", `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`,
+        "#!/bin/bash",
+        `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`,
         ...source.slice(1).filter((l) => !l.trimStart().startsWith("#") || l.trimStart().startsWith("# shellcheck ")),
       ]);
     }
     const env = file(d, "/etc/gpu-workbench/bootstrap.env")!.content;
     expect(env).toContain("GW_STEPS='datadisk users docker prepull driver toolkit idle ready'\n");
-    expect(env.slice(env.indexOf("GW_IDLE_AFTER"))).toBe([
-      "GW_IDLE_AFTER=5400",
-      "GW_IDLE_WARN=600",
-      "GW_IDLE_GPU_BELOW=10",
-      `GW_IDLE_HOOK='docker exec wb-jupyter-pytorch sh -c '\\''cp -r /home/jovyan/work "/data/apps/checkpoint $(date +%F)"'\\'''`,
-      "GW_IDLE_HOOK_TIMEOUT=90",
-      "GW_IDLE_APPS='jupyter-pytorch:jupyter-pytorch:8888 kaggle-python:kaggle-python:8889 kaggle-r:kaggle-r:8788 rstudio:rstudio:8787'",
-      "",
-    ].join("\n"));
+    expect(env.slice(env.indexOf("GW_IDLE_AFTER"))).toBe(
+      [
+        "GW_IDLE_AFTER=5400",
+        "GW_IDLE_WARN=600",
+        "GW_IDLE_GPU_BELOW=10",
+        `GW_IDLE_HOOK='docker exec wb-jupyter-pytorch sh -c '\\''cp -r /home/jovyan/work "/data/apps/checkpoint $(date +%F)"'\\'''`,
+        "GW_IDLE_HOOK_TIMEOUT=90",
+        "GW_IDLE_APPS='jupyter-pytorch:jupyter-pytorch:8888 kaggle-python:kaggle-python:8889 kaggle-r:kaggle-r:8788 rstudio:rstudio:8787'",
+        "",
+      ].join("\n"),
+    );
     // The file is shell: sourcing it gives the hook back exactly.
-    const r = spawnSync("bash", ["-c", 'eval "$ENV_TEXT"; printf %s "$GW_IDLE_HOOK"'], { encoding: "utf8", env: { ...process.env, ENV_TEXT: env }, stdio: ["ignore", "pipe", "pipe"] });
+    const r = spawnSync("bash", ["-c", 'eval "$ENV_TEXT"; printf %s "$GW_IDLE_HOOK"'], {
+      encoding: "utf8",
+      env: { ...process.env, ENV_TEXT: env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     expect(r.stdout).toBe(IDLE_WITH_HOOK.preStopHook);
   });
 
@@ -196,7 +229,9 @@ describe("idleStop in the user data", () => {
 
   test("a host bootstrapped over SSH cannot have the idle check", () => {
     const spec = buildSpec({ target: "azure", idleStop: {} });
-    expect(() => bootstrapScripts(spec, fakeSecrets(spec))).toThrow("bootstrap: idleStop needs cloud-init (it writes the idle check); a host bootstrapped over SSH cannot have it");
+    expect(() => bootstrapScripts(spec, fakeSecrets(spec))).toThrow(
+      "bootstrap: idleStop needs cloud-init (it writes the idle check); a host bootstrapped over SSH cannot have it",
+    );
   });
 });
 
@@ -316,8 +351,28 @@ describe("validated by the real tools", () => {
   });
 
   (haveShellcheck ? test : test.skip)("shellcheck passes every script in scripts/ (bash; ready-check also as POSIX sh)", () => {
-    const all = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).sort();
-    expect(all).toEqual(["datadisk.sh", "docker.sh", "driver.sh", "hostkey.sh", "idle-check.sh", "idle.sh", "lib.sh", "metadata.sh", "prepull.sh", "rdp.sh", "ready-check.sh", "ready.sh", "run.sh", "storage.sh", "toolkit.sh", "users.sh"]);
+    const all = fs
+      .readdirSync(SCRIPTS_DIR)
+      .filter((f) => f.endsWith(".sh"))
+      .sort();
+    expect(all).toEqual([
+      "datadisk.sh",
+      "docker.sh",
+      "driver.sh",
+      "hostkey.sh",
+      "idle-check.sh",
+      "idle.sh",
+      "lib.sh",
+      "metadata.sh",
+      "prepull.sh",
+      "rdp.sh",
+      "ready-check.sh",
+      "ready.sh",
+      "run.sh",
+      "storage.sh",
+      "toolkit.sh",
+      "users.sh",
+    ]);
     const r = shellcheck(all, ["-x"]);
     expect(r.out).toBe("");
     expect(r.status).toBe(0);
@@ -337,7 +392,10 @@ describe("validated by the real tools", () => {
       const spec = buildSpec(o);
       for (const s of bootstrapScripts(spec, fakeSecrets(spec))) put(`m${i}-${s.name}.sh`, s.content);
       for (const f of docOf(renderCloudInit(spec, fakeSecrets(spec))).write_files.filter((x) => x.path.endsWith(".env"))) {
-        put(`m${i}-${path.basename(f.path)}.sh`, `#!/bin/sh\n# shellcheck disable=SC2034,SC2016 # data: variables for the steps; hashes are literal\n${f.content}`);
+        put(
+          `m${i}-${path.basename(f.path)}.sh`,
+          `#!/bin/sh\n# shellcheck disable=SC2034,SC2016 # data: variables for the steps; hashes are literal\n${f.content}`,
+        );
       }
     }
     const ssh = buildSpec({ target: "ssh" });

@@ -44,8 +44,28 @@ describe("a valid config", () => {
         { name: "minji", sshPublicKey: MINJI_KEY, admin: false, docker: false },
       ],
       apps: [
-        { name: "jupyter-pytorch", kind: "jupyter-pytorch", image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18", containerPort: 8888, hostPort: 8888, gpu: true, expose: false, env: {}, command: undefined },
-        { name: "rstudio", kind: "rstudio", image: "rocker/rstudio:4.5.1", containerPort: 8787, hostPort: 8787, gpu: false, expose: false, env: { USER: "rstudio" }, command: undefined },
+        {
+          name: "jupyter-pytorch",
+          kind: "jupyter-pytorch",
+          image: "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18",
+          containerPort: 8888,
+          hostPort: 8888,
+          gpu: true,
+          expose: false,
+          env: {},
+          command: undefined,
+        },
+        {
+          name: "rstudio",
+          kind: "rstudio",
+          image: "rocker/rstudio:4.5.1",
+          containerPort: 8787,
+          hostPort: 8787,
+          gpu: false,
+          expose: false,
+          env: { USER: "rstudio" },
+          command: undefined,
+        },
       ],
       registries: [],
       storage: [],
@@ -100,8 +120,18 @@ describe("a valid config", () => {
   });
 
   test("a local config needs no cloud keys", () => {
-    const spec = parseWorkbenchConfig({ target: "local", users: [{ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true }], apps: [{ kind: "jupyter" }], hostGpu: true }, {});
-    expect([spec.size, spec.gpu?.family, spec.driverInstall, spec.osDiskGb, spec.dataDiskGb, spec.region]).toEqual(["local", "unknown", "preinstalled", 0, 0, undefined]);
+    const spec = parseWorkbenchConfig(
+      { target: "local", users: [{ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true }], apps: [{ kind: "jupyter" }], hostGpu: true },
+      {},
+    );
+    expect([spec.size, spec.gpu?.family, spec.driverInstall, spec.osDiskGb, spec.dataDiskGb, spec.region]).toEqual([
+      "local",
+      "unknown",
+      "preinstalled",
+      0,
+      0,
+      undefined,
+    ]);
   });
 });
 
@@ -113,7 +143,10 @@ describe("publicKeyOfOpenSshPrivateKey", () => {
 
   test("reads it from ssh-keygen's passphrase-protected and RSA keys too, and refuses other text", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-keys-"));
-    for (const [type, pass] of [["ed25519", "a pass phrase"], ["rsa", ""]]) {
+    for (const [type, pass] of [
+      ["ed25519", "a pass phrase"],
+      ["rsa", ""],
+    ]) {
       const file = path.join(dir, type);
       expect(spawnSync("ssh-keygen", ["-q", "-t", type, "-N", pass, "-C", "c", "-f", file]).status).toBe(0);
       const pub = fs.readFileSync(`${file}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");

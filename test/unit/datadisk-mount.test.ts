@@ -72,14 +72,23 @@ grep -E ' (${dir.replace(/\//g, "\\/")}\\/data|\\/home) ' /etc/fstab | sed 's/^U
     const first = boot("vm1", "from the first image");
     expect(first.stderr).toBe("");
     expect(first.log).toContain(`${loop} is blank: creating an ext4 filesystem`);
-    expect(first.stdout).toBe(["home: from the first image", "disk: from the first image", "apps: jupyter 1000,shiny 999,", ...entries(Number(fstabLines) + 2), ""].join("\n"));
+    expect(first.stdout).toBe(
+      ["home: from the first image", "disk: from the first image", "apps: jupyter 1000,shiny 999,", ...entries(Number(fstabLines) + 2), ""].join("\n"),
+    );
     expect(first.status).toBe(0);
 
     const second = boot("vm2", "from a newer image");
     expect(second.stderr).toBe("");
     expect(second.log).not.toContain("creating an ext4 filesystem");
     expect(second.stdout).toBe(
-      ["home: from the first image", "disk: from the first image", "apps: jupyter 1000,shiny 999,", "minji: week 1 results", ...entries(Number(fstabLines) + 2), ""].join("\n"),
+      [
+        "home: from the first image",
+        "disk: from the first image",
+        "apps: jupyter 1000,shiny 999,",
+        "minji: week 1 results",
+        ...entries(Number(fstabLines) + 2),
+        "",
+      ].join("\n"),
     );
     expect(second.status).toBe(0);
   });

@@ -33,33 +33,45 @@ type Disks = Record<string, [number, string, string]>;
   function run(disks: Disks, env: Record<string, string>): { status: number | null; log: string } {
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin, { recursive: true });
-    const table = Object.entries(disks).map(([n, [bytes, mnt, type]]) => `${n} ${bytes} ${mnt || "-"} ${type}`).join("\n");
+    const table = Object.entries(disks)
+      .map(([n, [bytes, mnt, type]]) => `${n} ${bytes} ${mnt || "-"} ${type}`)
+      .join("\n");
     fs.writeFileSync(path.join(dir, "disks"), table + "\n");
     const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
     const field = (n: number) => `awk -v d="\${dev##*/}" '$1 == d { print $${n} }' ${dir}/disks`;
     // findmnt: / is on xvda1; nothing is mounted at /data yet.
     stub("findmnt", 'case "$*" in *" /") echo /dev/xvda1 ;; esac');
-    stub("lsblk", [
-      'dev=${!#}',
-      'case "$*" in',
-      '  *PKNAME*) [ "$dev" = /dev/xvda1 ] && echo xvda ;;',
-      `  *TYPE*) ${field(4)} ;;`,
-      `  *MOUNTPOINT*) m=$(${field(3)}); [ "$m" = - ] || echo "$m" ;;`,
-      "esac",
-    ].join("\n"));
+    stub(
+      "lsblk",
+      [
+        "dev=${!#}",
+        'case "$*" in',
+        '  *PKNAME*) [ "$dev" = /dev/xvda1 ] && echo xvda ;;',
+        `  *TYPE*) ${field(4)} ;;`,
+        `  *MOUNTPOINT*) m=$(${field(3)}); [ "$m" = - ] || echo "$m" ;;`,
+        "esac",
+      ].join("\n"),
+    );
     stub("blockdev", `dev=$2; ${field(2)}`);
     stub("blkid", "exit 4");
     const harness = path.join(dir, "harness.sh");
-    const nodes = Object.keys(disks).map((n, i) => `mknod /dev/${n} b 202 ${i * 16}`).join("\n");
-    fs.writeFileSync(harness, [
-      "#!/bin/bash",
-      "set -e",
-      "mount -t tmpfs tmpfs /dev",
-      "mknod /dev/null c 1 3 && chmod 666 /dev/null",
-      nodes,
-      `export PATH=${bin}:$PATH GW_MARKER=${dir}/ready.json GW_DATA_MOUNT=${dir}/data ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")}`,
-      `bash ${SCRIPT_DIR}/datadisk.sh 2>${dir}/log || echo "exit $?" >>${dir}/log`,
-    ].join("\n"));
+    const nodes = Object.keys(disks)
+      .map((n, i) => `mknod /dev/${n} b 202 ${i * 16}`)
+      .join("\n");
+    fs.writeFileSync(
+      harness,
+      [
+        "#!/bin/bash",
+        "set -e",
+        "mount -t tmpfs tmpfs /dev",
+        "mknod /dev/null c 1 3 && chmod 666 /dev/null",
+        nodes,
+        `export PATH=${bin}:$PATH GW_MARKER=${dir}/ready.json GW_DATA_MOUNT=${dir}/data ${Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ")}`,
+        `bash ${SCRIPT_DIR}/datadisk.sh 2>${dir}/log || echo "exit $?" >>${dir}/log`,
+      ].join("\n"),
+    );
     const r = spawnSync("unshare", ["-m", "bash", harness], { encoding: "utf8" });
     return { status: r.status, log: fs.readFileSync(path.join(dir, "log"), "utf8") };
   }

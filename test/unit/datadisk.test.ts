@@ -22,7 +22,13 @@ function ensureFs(img: string) {
 }
 function probe(img: string): Record<string, string> {
   const r = run("blkid", ["-p", "-o", "export", img]);
-  return Object.fromEntries(r.stdout.trim().split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string]));
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("=", 2) as [string, string]),
+  );
 }
 function blankImage(dir: string, name: string): string {
   const img = path.join(dir, name);

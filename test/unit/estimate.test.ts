@@ -56,7 +56,13 @@ test("a region the table does not cover gets no price, only the covered regions'
 test("the azure-t4 stack's case: koreacentral's own pay-as-you-go price, and what the cheaper regions save", () => {
   const e = estimate({ autoShutdown: EVENINGS }, "koreacentral");
   expect([e.priced, e.pricePerHour, e.monthlyAlwaysOn, e.monthlyOfficeHours, e.monthlyScheduled, e.spotPricePerHourLow, e.note]).toEqual([
-    true, 0.647, 472.31, 142.34, 142.34, undefined, "VM compute only: disks, IPs and traffic are extra.",
+    true,
+    0.647,
+    472.31,
+    142.34,
+    142.34,
+    undefined,
+    "VM compute only: disks, IPs and traffic are extra.",
   ]);
   expect(e.cheapestRegions).toEqual([
     { region: "eastus", pricePerHour: 0.526, monthly: 115.72, savingPerMonth: 26.62 },
@@ -68,7 +74,9 @@ test("the azure-t4 stack's case: koreacentral's own pay-as-you-go price, and wha
 test("a spot stack in a region with no spot figure: on-demand shown, no spot month, regions ranked by their spot price", () => {
   const e = estimate({ spot: true }, "koreacentral");
   expect([e.pricePerHour, e.spotPricePerHourLow, e.monthlySpotLow, e.note]).toEqual([
-    0.647, undefined, undefined,
+    0.647,
+    undefined,
+    undefined,
     "VM compute only: disks, IPs and traffic are extra. The price table has no spot price for Standard_NC4as_T4_v3 in koreacentral.",
   ]);
   expect(e.cheapestRegions).toEqual([
@@ -124,7 +132,11 @@ test("a covered region where the source lists no such size says so", () => {
     undefined,
     "no price for g6.xlarge in eu-west-1: the price source does not list it there (it may not be offered in eu-west-1). VM compute only: disks, IPs and traffic are extra.",
   ]);
-  expect(e.cheapestRegions.map((o) => [o.region, o.monthly])).toEqual([["us-east-1", 587.5], ["us-east-2", 587.5], ["us-west-2", 587.5]]);
+  expect(e.cheapestRegions.map((o) => [o.region, o.monthly])).toEqual([
+    ["us-east-1", 587.5],
+    ["us-east-2", 587.5],
+    ["us-west-2", 587.5],
+  ]);
 });
 
 test("P4d and P5 cost their price after AWS's June 2025 cut, on demand only", () => {
@@ -133,7 +145,12 @@ test("P4d and P5 cost their price after AWS's June 2025 cut, on demand only", ()
   expect(p5.note).toBe("VM compute only: disks, IPs and traffic are extra. The price table has no spot price for p5.48xlarge in us-east-1.");
   const p4d = estimate({ target: "aws", size: "p4d.24xlarge" }, "ap-northeast-2");
   expect([p4d.pricePerHour, p4d.cheapestRegions.map((o) => [o.region, o.pricePerHour])]).toEqual([
-    30.41028, [["us-east-2", 21.95764], ["us-west-2", 21.95764], ["us-east-1", 21.957642]],
+    30.41028,
+    [
+      ["us-east-2", 21.95764],
+      ["us-west-2", 21.95764],
+      ["us-east-1", 21.957642],
+    ],
   ]);
   expect(estimate({ target: "aws", size: "p5.48xlarge" }, "eu-west-1").note).toBe(
     "no price for p5.48xlarge in eu-west-1: the price source does not list it there (it may not be offered in eu-west-1). VM compute only: disks, IPs and traffic are extra.",
@@ -149,7 +166,10 @@ test("a size left out of the table says why, and offers nothing", () => {
   try {
     const e = estimate({ target: "aws", size: "p5.48xlarge" }, "us-east-1");
     expect([e.priced, e.pricePerHour, e.cheapestRegions, e.note]).toEqual([
-      false, undefined, [], `no price for p5.48xlarge: ${why}. VM compute only: disks, IPs and traffic are extra.`,
+      false,
+      undefined,
+      [],
+      `no price for p5.48xlarge: ${why}. VM compute only: disks, IPs and traffic are extra.`,
     ]);
   } finally {
     jest.restoreAllMocks();

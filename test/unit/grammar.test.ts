@@ -6,8 +6,17 @@
 import * as fs from "fs";
 import { canonicalCidr, describeWide, exposureOf, ParsedCidr, parseCidr } from "../../components/config/cidrs";
 import {
-  availabilityZoneProblem, awsRegionProblem, azureLocationProblem, azureResourceGroupProblem, hostProblem, isAzureSubnetId,
-  isImageReference, keyPath, q, registryServerProblem, tagProblems,
+  availabilityZoneProblem,
+  awsRegionProblem,
+  azureLocationProblem,
+  azureResourceGroupProblem,
+  hostProblem,
+  isAzureSubnetId,
+  isImageReference,
+  keyPath,
+  q,
+  registryServerProblem,
+  tagProblems,
 } from "../../components/config/grammar";
 import { HOST_GROUPS } from "../../components/config/imageGroups";
 import { parseWorkbenchConfig } from "../../components/config/parse";
@@ -19,23 +28,47 @@ import { DANIEL_KEY, rawConfig } from "../support/fixtures";
 const cidrs = (...list: string[]) => list.map((c) => parseCidr(c) as ParsedCidr);
 
 test("hosts: DNS names and IP addresses, nothing else", () => {
-  for (const ok of ["gpu1", "gpu1.lab.example.com", "GPU-1.Example.COM", "203.0.113.7", "2001:db8::10", "::1"]) expect([ok, hostProblem(ok)]).toEqual([ok, undefined]);
+  for (const ok of ["gpu1", "gpu1.lab.example.com", "GPU-1.Example.COM", "203.0.113.7", "2001:db8::10", "::1"])
+    expect([ok, hostProblem(ok)]).toEqual([ok, undefined]);
   for (const bad of ["", "-gpu", "gpu-", "gpu_1", "a..b", "203.0.113.256", "1.2.3", "x".repeat(64), "fe80::1%eth0", "[::1]", "gpu1:22", "gpu1/x"]) {
-    expect([bad, hostProblem(bad)]).toEqual([bad, `${q(bad)} is not a host name or IP address; use a DNS name such as gpu1.example.com or an address such as 192.0.2.10`]);
+    expect([bad, hostProblem(bad)]).toEqual([
+      bad,
+      `${q(bad)} is not a host name or IP address; use a DNS name such as gpu1.example.com or an address such as 192.0.2.10`,
+    ]);
   }
 });
 
 test("registry hosts: host[:port] as an image reference takes them", () => {
-  for (const ok of ["ghcr.io", "localhost:5000", "registry.example.com:5000", "10.0.0.5:443", "[::1]:5000", "[2001:db8::1]"]) expect([ok, registryServerProblem(ok)]).toEqual([ok, undefined]);
-  for (const bad of ["ghcr.io:0", "ghcr.io:", "ghcr io", "[::1", "[fe80::1%eth0]:5000", "a;b"]) expect(registryServerProblem(bad)).toMatch(/is not a registry host/);
+  for (const ok of ["ghcr.io", "localhost:5000", "registry.example.com:5000", "10.0.0.5:443", "[::1]:5000", "[2001:db8::1]"])
+    expect([ok, registryServerProblem(ok)]).toEqual([ok, undefined]);
+  for (const bad of ["ghcr.io:0", "ghcr.io:", "ghcr io", "[::1", "[fe80::1%eth0]:5000", "a;b"])
+    expect(registryServerProblem(bad)).toMatch(/is not a registry host/);
 });
 
 test("image references: distribution/reference's grammar", () => {
   for (const ok of [
-    "rocker/rstudio:4.5.1", "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18", "localhost:5000/lab:1", "ubuntu:24.04", "a__b/c.d-e:T_1",
-    `ghcr.io/acme/lab@sha256:${"a".repeat(64)}`, `ghcr.io/acme/lab:1.2@sha256:${"b".repeat(64)}`, "[::1]:5000/lab:1",
-  ]) expect([ok, isImageReference(ok)]).toEqual([ok, true]);
-  for (const bad of ["Rocker/rstudio:1", "ghcr.io/Acme/lab:1", "lab:", "lab:-1", "a//b:1", "lab:1 x", "lab:1\n", "-lab:1", "ghcr.io:99999/lab:1", `lab@sha256:${"a".repeat(10)}`]) {
+    "rocker/rstudio:4.5.1",
+    "quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18",
+    "localhost:5000/lab:1",
+    "ubuntu:24.04",
+    "a__b/c.d-e:T_1",
+    `ghcr.io/acme/lab@sha256:${"a".repeat(64)}`,
+    `ghcr.io/acme/lab:1.2@sha256:${"b".repeat(64)}`,
+    "[::1]:5000/lab:1",
+  ])
+    expect([ok, isImageReference(ok)]).toEqual([ok, true]);
+  for (const bad of [
+    "Rocker/rstudio:1",
+    "ghcr.io/Acme/lab:1",
+    "lab:",
+    "lab:-1",
+    "a//b:1",
+    "lab:1 x",
+    "lab:1\n",
+    "-lab:1",
+    "ghcr.io:99999/lab:1",
+    `lab@sha256:${"a".repeat(10)}`,
+  ]) {
     expect([bad, isImageReference(bad)]).toEqual([bad, false]);
   }
 });
@@ -48,14 +81,20 @@ test("regions, zones and Azure names", () => {
   expect(availabilityZoneProblem("us-west-2", "us-west-2")).toBe('"us-west-2" is not an availability zone name in region "us-west-2"; use e.g. "us-west-2a"');
   for (const ok of ["lab", "rg-lab_01", "lab(prod)", "연구실", "a.b"]) expect(azureResourceGroupProblem(ok)).toBeUndefined();
   expect(azureResourceGroupProblem("x".repeat(91))).toMatch(/is not an Azure resource group name/);
-  expect(isAzureSubnetId("/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-lab/providers/Microsoft.Network/virtualNetworks/vnet-1/subnets/default")).toBe(true);
+  expect(
+    isAzureSubnetId(
+      "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-lab/providers/Microsoft.Network/virtualNetworks/vnet-1/subnets/default",
+    ),
+  ).toBe(true);
   expect(isAzureSubnetId("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s")).toBe(false);
 });
 
 test("tags: each cloud's characters and lengths", () => {
   expect(tagProblems("azure", "cost center", "a;b <c>")).toEqual({});
   expect(tagProblems("aws", "team:data", "a b_c.d:e/f=g+h-i@j")).toEqual({});
-  expect(tagProblems("azure", "k".repeat(513), "v")).toEqual({ key: `${q("k".repeat(513))} is not an Azure tag name; use up to 512 characters without < > % & \\ ? /` });
+  expect(tagProblems("azure", "k".repeat(513), "v")).toEqual({
+    key: `${q("k".repeat(513))} is not an Azure tag name; use up to 512 characters without < > % & \\ ? /`,
+  });
   expect(tagProblems("aws", "team", "v".repeat(257))).toEqual({ value: "257 characters is too long for a tag value; use at most 256" });
 });
 
@@ -74,8 +113,21 @@ test("CIDR coverage is decided on the union, per family", () => {
 });
 
 test("credential names: the last part says so", () => {
-  for (const yes of ["HF_TOKEN", "WANDB_API_KEY", "AWS_SECRET_ACCESS_KEY", "PGPASSWORD", "DB_PASSWD", "KAGGLE_KEY", "GITHUB_TOKEN", "MY_SECRET", "GOOGLE_APPLICATION_CREDENTIALS", "hf_token"]) expect([yes, isSecretEnvName(yes)]).toEqual([yes, true]);
-  for (const no of ["AWS_ACCESS_KEY_ID", "TOKENIZERS_PARALLELISM", "KEYBOARD", "TZ", "PASSWORD_MIN_LENGTH", "SECRETS_DIR"]) expect([no, isSecretEnvName(no)]).toEqual([no, false]);
+  for (const yes of [
+    "HF_TOKEN",
+    "WANDB_API_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "PGPASSWORD",
+    "DB_PASSWD",
+    "KAGGLE_KEY",
+    "GITHUB_TOKEN",
+    "MY_SECRET",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "hf_token",
+  ])
+    expect([yes, isSecretEnvName(yes)]).toEqual([yes, true]);
+  for (const no of ["AWS_ACCESS_KEY_ID", "TOKENIZERS_PARALLELISM", "KEYBOARD", "TZ", "PASSWORD_MIN_LENGTH", "SECRETS_DIR"])
+    expect([no, isSecretEnvName(no)]).toEqual([no, false]);
 });
 
 test("time zones: the whole CLDR mapping, both ways", () => {
@@ -97,7 +149,14 @@ describe("user names the host already has as groups", () => {
   function systemGroups(): string[] {
     const out: string[] = [];
     const master = "/usr/share/base-passwd/group.master";
-    if (fs.existsSync(master)) out.push(...fs.readFileSync(master, "utf8").split("\n").filter(Boolean).map((l) => l.split(":")[0]));
+    if (fs.existsSync(master))
+      out.push(
+        ...fs
+          .readFileSync(master, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split(":")[0]),
+      );
     const sysusers = "/usr/lib/sysusers.d";
     if (fs.existsSync(sysusers)) {
       for (const f of fs.readdirSync(sysusers)) {
@@ -117,8 +176,13 @@ describe("user names the host already has as groups", () => {
     expect(here.filter((g) => !HOST_GROUPS.includes(g) && userNameProblem(g) === undefined)).toEqual([]);
   });
 
-  test.each(["sudo", "adm", "users", "plugdev", "netdev", "lxd", "systemd-journal", "gpu-workbench", "docker", "ssl-cert"])("%s is refused before any resource", (name) => {
-    expect(userNameProblem(name)).toMatch(/is (already a group on the host|reserved by the system or the image)/);
-    expect(() => parseWorkbenchConfig(rawConfig({ users: [{ name, sshPublicKey: DANIEL_KEY, admin: true }] }), { region: "koreacentral" })).toThrow(`workbench.users[0].name: ${q(name)}`);
-  });
+  test.each(["sudo", "adm", "users", "plugdev", "netdev", "lxd", "systemd-journal", "gpu-workbench", "docker", "ssl-cert"])(
+    "%s is refused before any resource",
+    (name) => {
+      expect(userNameProblem(name)).toMatch(/is (already a group on the host|reserved by the system or the image)/);
+      expect(() => parseWorkbenchConfig(rawConfig({ users: [{ name, sshPublicKey: DANIEL_KEY, admin: true }] }), { region: "koreacentral" })).toThrow(
+        `workbench.users[0].name: ${q(name)}`,
+      );
+    },
+  );
 });

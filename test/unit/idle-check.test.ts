@@ -125,7 +125,9 @@ describe("the pre-stop hook", () => {
 
   test("a failing hook is logged and the stop goes on", () => {
     const r = call("run_hook; echo next", { GW_IDLE_HOOK: "echo no storage >&2; exit 3", GW_IDLE_HOOK_TIMEOUT: "3" });
-    expect(r.stdout).toBe("pre-stop hook: running (killed after 3s): echo no storage >&2; exit 3\npre-stop hook: no storage\npre-stop hook: failed (exit 3); stopping anyway\nnext\n");
+    expect(r.stdout).toBe(
+      "pre-stop hook: running (killed after 3s): echo no storage >&2; exit 3\npre-stop hook: no storage\npre-stop hook: failed (exit 3); stopping anyway\nnext\n",
+    );
   });
 
   test("a hung hook is killed after its timeout", () => {

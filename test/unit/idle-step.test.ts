@@ -41,7 +41,11 @@ function step(systemd: boolean, env: Record<string, string> = {}) {
   };
   const script = path.join(dir, "scripts", "idle.sh");
   const r = systemd
-    ? spawnSync("unshare", ["-m", "sh", "-c", `mount -t tmpfs gw-run /run && mkdir -p /run/systemd/system && exec bash "${script}"`], { encoding: "utf8", env: vars, stdio: ["ignore", "pipe", "pipe"] })
+    ? spawnSync("unshare", ["-m", "sh", "-c", `mount -t tmpfs gw-run /run && mkdir -p /run/systemd/system && exec bash "${script}"`], {
+        encoding: "utf8",
+        env: vars,
+        stdio: ["ignore", "pipe", "pipe"],
+      })
     : spawnSync("bash", [script], { encoding: "utf8", env: vars, stdio: ["ignore", "pipe", "pipe"] });
   const calls = fs.existsSync(path.join(dir, "systemctl.log")) ? fs.readFileSync(path.join(dir, "systemctl.log"), "utf8") : "";
   return { status: r.status, log: r.stderr.replace(/^\S+ /gm, ""), calls };
@@ -52,24 +56,24 @@ const unit = (name: string) => fs.readFileSync(path.join(dir, "units", name), "u
 (canUnshare ? test : test.skip)("writes the service and the timer, enables the timer once; a second run changes nothing", () => {
   const first = step(true);
   expect(first.status).toBe(0);
-  expect(first.log).toBe([
-    "gpu-workbench[idle]: start",
-    "gpu-workbench[idle]: idle check scheduled: stop after 3600 s idle (journalctl -u gpu-workbench-idle)",
-    "",
-  ].join("\n"));
+  expect(first.log).toBe(
+    ["gpu-workbench[idle]: start", "gpu-workbench[idle]: idle check scheduled: stop after 3600 s idle (journalctl -u gpu-workbench-idle)", ""].join("\n"),
+  );
   expect(first.calls).toBe("daemon-reload\nenable --now gpu-workbench-idle.timer\n");
-  expect(unit("gpu-workbench-idle.service")).toBe([
-    "[Unit]",
-    "Description=gpu-workbench idle check (stops the machine after 3600 s idle)",
-    "After=docker.service",
-    "",
-    "[Service]",
-    "Type=oneshot",
-    `ExecStart=${path.join(dir, "scripts", "idle-check.sh")}`,
-    // The hook's 90 s and 300 s for the probes and the stop call.
-    "TimeoutStartSec=390",
-    "",
-  ].join("\n"));
+  expect(unit("gpu-workbench-idle.service")).toBe(
+    [
+      "[Unit]",
+      "Description=gpu-workbench idle check (stops the machine after 3600 s idle)",
+      "After=docker.service",
+      "",
+      "[Service]",
+      "Type=oneshot",
+      `ExecStart=${path.join(dir, "scripts", "idle-check.sh")}`,
+      // The hook's 90 s and 300 s for the probes and the stop call.
+      "TimeoutStartSec=390",
+      "",
+    ].join("\n"),
+  );
   expect(unit("gpu-workbench-idle.timer")).toMatchSnapshot();
   expect(fs.statSync(path.join(dir, "scripts", "idle-check.sh")).mode & 0o777).toBe(0o755);
 
@@ -92,7 +96,9 @@ test("a missing check script fails the step with a clear message", () => {
   const r = step(false);
   expect(r.status).toBe(1);
   expect(JSON.parse(fs.readFileSync(path.join(dir, "ready.json"), "utf8"))).toEqual({
-    status: "failed", step: "idle", message: `${path.join(dir, "scripts", "idle-check.sh")} is missing: the idle check cannot be installed`,
+    status: "failed",
+    step: "idle",
+    message: `${path.join(dir, "scripts", "idle-check.sh")} is missing: the idle check cannot be installed`,
   });
 });
 
@@ -100,10 +106,16 @@ const haveAnalyze = toolAvailable("systemd-analyze", ["--version"]);
 (haveAnalyze ? test : test.skip)("systemd-analyze verify accepts the units, and flags a broken timer (the check can fail)", () => {
   step(false);
   const verify = () => {
-    const r = spawnSync("systemd-analyze", ["verify", "--man=no", "gpu-workbench-idle.service", "gpu-workbench-idle.timer"], { cwd: path.join(dir, "units"), encoding: "utf8" });
+    const r = spawnSync("systemd-analyze", ["verify", "--man=no", "gpu-workbench-idle.service", "gpu-workbench-idle.timer"], {
+      cwd: path.join(dir, "units"),
+      encoding: "utf8",
+    });
     return { status: r.status, out: r.stdout + r.stderr };
   };
   expect(verify()).toEqual({ status: 0, out: "" });
-  fs.writeFileSync(path.join(dir, "units", "gpu-workbench-idle.timer"), unit("gpu-workbench-idle.timer").replace("OnUnitActiveSec=2min", "OnUnitActiveSec=2minutez"));
+  fs.writeFileSync(
+    path.join(dir, "units", "gpu-workbench-idle.timer"),
+    unit("gpu-workbench-idle.timer").replace("OnUnitActiveSec=2min", "OnUnitActiveSec=2minutez"),
+  );
   expect(verify().out).toContain("gpu-workbench-idle.timer:6: Failed to parse timer value, ignoring: 2minutez");
 });

@@ -8,8 +8,15 @@ import * as os from "os";
 import * as path from "path";
 import { devContainerAttach } from "../../components/apps/devcontainer";
 import {
-  BuildSourceError, BuildSources, generatedDockerfile, imageBuildPlan, loadBuildSources, MAX_CONTEXT_BYTES, planAppBuilds,
-  SHIPPED_DOCKERFILES_DIR, writeBuildContext,
+  BuildSourceError,
+  BuildSources,
+  generatedDockerfile,
+  imageBuildPlan,
+  loadBuildSources,
+  MAX_CONTEXT_BYTES,
+  planAppBuilds,
+  SHIPPED_DOCKERFILES_DIR,
+  writeBuildContext,
 } from "../../components/apps/imageBuild";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components/config/parse";
 import type { AppSpec } from "../../components/config/spec";
@@ -21,7 +28,12 @@ const appsOf = (apps: unknown[], o: Record<string, unknown> = {}): AppSpec[] =>
 const appOf = (a: Record<string, unknown>, o: Record<string, unknown> = {}): AppSpec => appsOf([a], o)[0];
 const NO_SOURCES: BuildSources = { dockerfile: undefined, files: {}, shipped: {} };
 const shipped = (dir: string): BuildSources["shipped"] =>
-  Object.fromEntries(fs.readdirSync(path.join(SHIPPED_DOCKERFILES_DIR, dir)).sort().map((f) => [f, fs.readFileSync(path.join(SHIPPED_DOCKERFILES_DIR, dir, f))]));
+  Object.fromEntries(
+    fs
+      .readdirSync(path.join(SHIPPED_DOCKERFILES_DIR, dir))
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(SHIPPED_DOCKERFILES_DIR, dir, f))]),
+  );
 const RSTUDIO_SOURCES: BuildSources = { dockerfile: undefined, files: {}, shipped: shipped("kaggle-rstudio") };
 
 describe("the config's build, parsed", () => {
@@ -30,7 +42,12 @@ describe("the config's build, parsed", () => {
     expect(app.image).toBe("gcr.io/kaggle-gpu-images/rstats:v162");
     expect(app.gpu).toBe(true);
     expect(app.build).toEqual({
-      from: "kaggle-rstudio", baseImage: "gcr.io/kaggle-gpu-images/rstats:v162", packages: [], aptPackages: [], dockerfile: undefined, files: [],
+      from: "kaggle-rstudio",
+      baseImage: "gcr.io/kaggle-gpu-images/rstats:v162",
+      packages: [],
+      aptPackages: [],
+      dockerfile: undefined,
+      files: [],
     });
   });
 
@@ -52,14 +69,22 @@ describe("the config's build, parsed", () => {
       { kind: "custom", name: "lab", port: 8000, build: { from: "jupyter-pytorch", dockerfile: "docker/lab.Dockerfile", files: ["docker/requirements.txt"] } },
     ]);
     expect(py.build).toEqual({
-      from: "kaggle-python", baseImage: "gcr.io/kaggle-gpu-images/python:v168",
-      packages: ["polars==1.8.2", "transformers[torch]>=4.44,<5"], aptPackages: ["graphviz", "htop=3.0.5-7build2"], dockerfile: undefined, files: [],
+      from: "kaggle-python",
+      baseImage: "gcr.io/kaggle-gpu-images/python:v168",
+      packages: ["polars==1.8.2", "transformers[torch]>=4.44,<5"],
+      aptPackages: ["graphviz", "htop=3.0.5-7build2"],
+      dockerfile: undefined,
+      files: [],
     });
     expect(py.image).toBe("gcr.io/kaggle-gpu-images/python:v168");
     // A custom app takes no GPU unless asked: its base is the CPU variant.
     expect(lab.build).toEqual({
-      from: "jupyter-pytorch", baseImage: "quay.io/jupyter/pytorch-notebook:2025-08-18",
-      packages: [], aptPackages: [], dockerfile: "docker/lab.Dockerfile", files: ["docker/requirements.txt"],
+      from: "jupyter-pytorch",
+      baseImage: "quay.io/jupyter/pytorch-notebook:2025-08-18",
+      packages: [],
+      aptPackages: [],
+      dockerfile: "docker/lab.Dockerfile",
+      files: ["docker/requirements.txt"],
     });
     expect(lab.image).toBe("quay.io/jupyter/pytorch-notebook:2025-08-18");
   });
@@ -74,15 +99,27 @@ describe("the config's build, parsed", () => {
 describe("generated Dockerfiles", () => {
   const cases: [string, Record<string, unknown>, BuildSources][] = [
     ["kaggle-rstudio as shipped", { kind: "kaggle-rstudio" }, RSTUDIO_SOURCES],
-    ["kaggle-rstudio with CRAN and apt packages", { kind: "kaggle-rstudio", build: { packages: ["data.table", "arrow"], aptPackages: ["libgdal-dev"] } }, RSTUDIO_SOURCES],
-    ["kaggle-python with pip and apt packages", { kind: "kaggle-python", build: { packages: ["polars==1.8.2", "lightgbm==4.5.0"], aptPackages: ["graphviz"] } }, NO_SOURCES],
+    [
+      "kaggle-rstudio with CRAN and apt packages",
+      { kind: "kaggle-rstudio", build: { packages: ["data.table", "arrow"], aptPackages: ["libgdal-dev"] } },
+      RSTUDIO_SOURCES,
+    ],
+    [
+      "kaggle-python with pip and apt packages",
+      { kind: "kaggle-python", build: { packages: ["polars==1.8.2", "lightgbm==4.5.0"], aptPackages: ["graphviz"] } },
+      NO_SOURCES,
+    ],
     ["jupyter (non-root image) with apt and pip packages", { kind: "jupyter", build: { packages: ["duckdb==1.1.0"], aptPackages: ["htop"] } }, NO_SOURCES],
     ["rstudio with CRAN packages", { kind: "rstudio", build: { packages: ["tidymodels"] } }, NO_SOURCES],
     ["code-server with apt packages", { kind: "code-server", build: { aptPackages: ["python3-venv"] } }, NO_SOURCES],
     [
       "custom with its own Dockerfile",
       { kind: "custom", name: "lab", port: 8000, build: { from: "kaggle-python", dockerfile: "docker/Dockerfile", files: ["docker/app.py"] } },
-      { dockerfile: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY docker/app.py /srv/app.py\nCMD ["python", "/srv/app.py"]', files: { "docker/app.py": Buffer.from("print('hi')\n") }, shipped: {} },
+      {
+        dockerfile: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY docker/app.py /srv/app.py\nCMD ["python", "/srv/app.py"]',
+        files: { "docker/app.py": Buffer.from("print('hi')\n") },
+        shipped: {},
+      },
     ],
   ];
 
@@ -105,7 +142,7 @@ describe("generated Dockerfiles", () => {
       "FROM ubuntu:latest",
       "ADD https://example.com/x.tar.gz /opt/",
       "RUN apt update && apt-get update && apt-get install curl",
-      'RUN curl -sSL https://example.com/install.sh | sh',
+      "RUN curl -sSL https://example.com/install.sh | sh",
       "RUN wget -q https://example.com/y && sudo pip install y",
       'RUN echo $undefined_thing > "/tmp/$(ls *.txt)"',
       'RUN ["pip", "install", "z"]',
@@ -115,7 +152,20 @@ describe("generated Dockerfiles", () => {
     ].join("\n");
     const rules = lintDockerfile(bad).map((p) => /\[([^\]]+)\]/.exec(p)![1]);
     expect([...new Set(rules)].sort()).toEqual([
-      "DL3004", "DL3007", "DL3009", "DL3014", "DL3015", "DL3020", "DL3025", "DL3027", "DL3042", "DL4001", "DL4006", "ShellCheck", "curl", "dockerfile-utils",
+      "DL3004",
+      "DL3007",
+      "DL3009",
+      "DL3014",
+      "DL3015",
+      "DL3020",
+      "DL3025",
+      "DL3027",
+      "DL3042",
+      "DL4001",
+      "DL4006",
+      "ShellCheck",
+      "curl",
+      "dockerfile-utils",
     ]);
   });
 
@@ -211,7 +261,9 @@ describe("the project files a build reads", () => {
   });
 
   it("refuses a missing file, a directory, a symlink out of the project and an oversized context", () => {
-    expect(problem(lab([], "docker/Missing"))).toBe(`workbench.apps[0].build.dockerfile: "docker/Missing" does not exist in the project directory ${project}; check the path (relative to Pulumi.yaml)`);
+    expect(problem(lab([], "docker/Missing"))).toBe(
+      `workbench.apps[0].build.dockerfile: "docker/Missing" does not exist in the project directory ${project}; check the path (relative to Pulumi.yaml)`,
+    );
     expect(problem(lab(["docker"]))).toBe('workbench.apps[0].build.files[0]: "docker" is not a regular file; list files, not directories');
     expect(problem(lab(["docker/app.py", "docker/secrets.env"]))).toBe(
       `workbench.apps[0].build.files[1]: "docker/secrets.env" resolves to ${path.join(outside, "secrets.env")}, outside the project directory ${project}; copy the file into the project`,
@@ -225,10 +277,12 @@ describe("the project files a build reads", () => {
       { kind: "custom", name: "a", port: 8000, build: { from: "jupyter", dockerfile: "docker/Missing" } },
       { kind: "custom", name: "b", port: 8001, build: { from: "jupyter", dockerfile: "docker/Dockerfile", files: ["docker/secrets.env"] } },
     ]);
-    expect(() => planAppBuilds(apps, project)).toThrow(new WorkbenchConfigError([
-      `workbench.apps[1].build.dockerfile: "docker/Missing" does not exist in the project directory ${project}; check the path (relative to Pulumi.yaml)`,
-      `workbench.apps[2].build.files[0]: "docker/secrets.env" resolves to ${path.join(outside, "secrets.env")}, outside the project directory ${project}; copy the file into the project`,
-    ]));
+    expect(() => planAppBuilds(apps, project)).toThrow(
+      new WorkbenchConfigError([
+        `workbench.apps[1].build.dockerfile: "docker/Missing" does not exist in the project directory ${project}; check the path (relative to Pulumi.yaml)`,
+        `workbench.apps[2].build.files[0]: "docker/secrets.env" resolves to ${path.join(outside, "secrets.env")}, outside the project directory ${project}; copy the file into the project`,
+      ]),
+    );
   });
 
   it("writes the context once, named by its content hash, with only the Dockerfile and the listed files", () => {
@@ -237,7 +291,11 @@ describe("the project files a build reads", () => {
     const root = path.join(project, ".gpu-workbench/builds");
     const dir = writeBuildContext(root, plan);
     expect(dir).toBe(path.join(root, plan.contentHash));
-    const list = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name])).sort();
+    const list = (d: string): string[] =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? list(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]))
+        .sort();
     expect(list(dir)).toEqual(["Dockerfile", "docker/app.py"]);
     expect(fs.readFileSync(path.join(dir, "Dockerfile"))).toEqual(plan.context.Dockerfile);
     expect(fs.readFileSync(`${dir}.complete`, "utf8")).toBe(`${plan.tag}\n`);

@@ -66,6 +66,8 @@ test("the check sees a cycle, and sees through type-only imports", () => {
   fs.writeFileSync(path.join(dir, "c.ts"), 'import type { A } from "./a";\nexport const c = 1;\nexport type C = A;\n');
   expect(findCycles(["a", "b", "c"].map((n) => path.join(dir, `${n}.ts`)))).toEqual([]);
   fs.writeFileSync(path.join(dir, "c.ts"), 'import { a } from "./a";\nexport const c = () => a;\n');
-  expect(findCycles(["a", "b", "c"].map((n) => path.join(dir, `${n}.ts`))).map((c) => c.map((f) => path.basename(f)))).toEqual([["a.ts", "b.ts", "c.ts", "a.ts"]]);
+  expect(findCycles(["a", "b", "c"].map((n) => path.join(dir, `${n}.ts`))).map((c) => c.map((f) => path.basename(f)))).toEqual([
+    ["a.ts", "b.ts", "c.ts", "a.ts"],
+  ]);
   fs.rmSync(dir, { recursive: true, force: true });
 });

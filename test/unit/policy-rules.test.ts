@@ -5,7 +5,15 @@
 import * as zlib from "zlib";
 import { internetExposure, isLoopback, parseCidr } from "../../components/policy/cidr";
 import {
-  DEFAULT_ALLOWED_SIZES, evaluate, POLICY_RULES, PolicyConfig, policyNames, PolicySubject, STACK_POLICY_RULES, userDataText, validatePolicyConfig,
+  DEFAULT_ALLOWED_SIZES,
+  evaluate,
+  POLICY_RULES,
+  PolicyConfig,
+  policyNames,
+  PolicySubject,
+  STACK_POLICY_RULES,
+  userDataText,
+  validatePolicyConfig,
 } from "../../components/policy/rules";
 
 /** A resource as the offline plan sees it: secretness and retainOnDelete known. */
@@ -26,7 +34,8 @@ describe("cidr arithmetic", () => {
     expect(parseCidr("10.1.2.3/8")).toEqual({ family: "v4", interval: { start: 0x0a000000n, end: 0x0affffffn } });
     expect(parseCidr("2001:db8::/32")?.interval.start).toBe(0x20010db8n << 96n);
     expect(parseCidr("::ffff:192.0.2.1")?.interval.start).toBe(0xffffc0000201n);
-    for (const bad of ["10.0.0.0/33", "256.0.0.1/32", "10.0.0/8", "1::2::3", "::/129", "Internet", "10.0.0.0/8/1", ""]) expect([bad, parseCidr(bad)]).toEqual([bad, undefined]);
+    for (const bad of ["10.0.0.0/33", "256.0.0.1/32", "10.0.0/8", "1::2::3", "::/129", "Internet", "10.0.0.0/8/1", ""])
+      expect([bad, parseCidr(bad)]).toEqual([bad, undefined]);
   });
 
   test.each([
@@ -47,7 +56,11 @@ describe("cidr arithmetic", () => {
   });
 
   test("what is not a CIDR is listed, not guessed", () => {
-    expect(internetExposure(["VirtualNetwork", "203.0.113.7/32", "10.0.0.0/99"])).toEqual({ v4: false, v6: false, unparsed: ["VirtualNetwork", "10.0.0.0/99"] });
+    expect(internetExposure(["VirtualNetwork", "203.0.113.7/32", "10.0.0.0/99"])).toEqual({
+      v4: false,
+      v6: false,
+      unparsed: ["VirtualNetwork", "10.0.0.0/99"],
+    });
   });
 
   test("loopback is 127.0.0.0/8 and ::1, nothing else", () => {
@@ -57,14 +70,26 @@ describe("cidr arithmetic", () => {
 });
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
-const rule = (sources: string[], more: Record<string, unknown> = {}) => ({ name: "x", direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: sources, destinationPortRange: "22", ...more });
+const rule = (sources: string[], more: Record<string, unknown> = {}) => ({
+  name: "x",
+  direction: "Inbound",
+  access: "Allow",
+  protocol: "Tcp",
+  sourceAddressPrefixes: sources,
+  destinationPortRange: "22",
+  ...more,
+});
 
 describe("no-internet-ingress", () => {
   test("an NSG whose rules admit only listed addresses passes; denies and outbound rules are not ingress", () => {
-    expect(check("no-internet-ingress", subject(NSG, { securityRules: [
-      rule(["203.0.113.7/32"]), rule(["VirtualNetwork"]),
-      rule(["0.0.0.0/0"], { access: "Deny" }), rule(["*"], { direction: "Outbound" }),
-    ] }))).toEqual([]);
+    expect(
+      check(
+        "no-internet-ingress",
+        subject(NSG, {
+          securityRules: [rule(["203.0.113.7/32"]), rule(["VirtualNetwork"]), rule(["0.0.0.0/0"], { access: "Deny" }), rule(["*"], { direction: "Outbound" })],
+        }),
+      ),
+    ).toEqual([]);
   });
 
   test("two rules that together cover the internet fail", () => {
@@ -84,7 +109,9 @@ describe("no-internet-ingress", () => {
 
   test("AWS: a security group with listed addresses passes, ::/0 fails, as do standalone rules", () => {
     const sg = "aws:ec2/securityGroup:SecurityGroup";
-    expect(check("no-internet-ingress", subject(sg, { ingress: [{ cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: [] }], egress: [{ cidrBlocks: ["0.0.0.0/0"] }] }))).toEqual([]);
+    expect(
+      check("no-internet-ingress", subject(sg, { ingress: [{ cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: [] }], egress: [{ cidrBlocks: ["0.0.0.0/0"] }] })),
+    ).toEqual([]);
     expect(check("no-internet-ingress", subject(sg, { ingress: [{ cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: ["::/0"] }] }))).toEqual([
       "security group r admits the whole IPv6 internet (sources: 203.0.113.7/32, ::/0); list only the addresses that need access",
     ]);
@@ -102,7 +129,9 @@ describe("no-internet-ingress", () => {
 describe("aws-imdsv2", () => {
   const instance = "aws:ec2/instance:Instance";
   test("required tokens with hop limit 1 pass, as does a disabled endpoint", () => {
-    expect(check("aws-imdsv2", subject(instance, { metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } }))).toEqual([]);
+    expect(
+      check("aws-imdsv2", subject(instance, { metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } })),
+    ).toEqual([]);
     expect(check("aws-imdsv2", subject(instance, { metadataOptions: { httpEndpoint: "disabled" } }))).toEqual([]);
   });
 
@@ -160,33 +189,50 @@ describe("storage-private-encrypted", () => {
   test("Azure storage: private and encrypted passes; public blobs, plain HTTP and disabled encryption fail", () => {
     const acct = "azure-native:storage:StorageAccount";
     expect(check("storage-private-encrypted", subject(acct, { allowBlobPublicAccess: false, enableHttpsTrafficOnly: true }))).toEqual([]);
-    expect(check("storage-private-encrypted", subject(acct, { allowBlobPublicAccess: true, enableHttpsTrafficOnly: false, encryption: { services: { blob: { enabled: false } } } }))).toEqual([
+    expect(
+      check(
+        "storage-private-encrypted",
+        subject(acct, { allowBlobPublicAccess: true, enableHttpsTrafficOnly: false, encryption: { services: { blob: { enabled: false } } } }),
+      ),
+    ).toEqual([
       "r: allowBlobPublicAccess must be false (anonymous blob access off)",
       "r: enableHttpsTrafficOnly is false; storage traffic must be encrypted in transit",
       "r: encryption.services.blob.enabled is false; encryption at rest stays on",
     ]);
     const container = "azure-native:storage:BlobContainer";
     expect(check("storage-private-encrypted", subject(container, { publicAccess: "None" }))).toEqual([]);
-    expect(check("storage-private-encrypted", subject(container, { publicAccess: "Blob" }))).toEqual(['r: publicAccess is "Blob"; containers are private ("None")']);
+    expect(check("storage-private-encrypted", subject(container, { publicAccess: "Blob" }))).toEqual([
+      'r: publicAccess is "Blob"; containers are private ("None")',
+    ]);
   });
 
   test("S3: a full public-access block passes, a partial one or a public ACL fails", () => {
     const pab = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
-    expect(check("storage-private-encrypted", subject(pab, { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }))).toEqual([]);
+    expect(
+      check("storage-private-encrypted", subject(pab, { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true })),
+    ).toEqual([]);
     expect(check("storage-private-encrypted", subject(pab, { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true }))).toEqual([
-      "r: blockPublicPolicy must be true", "r: restrictPublicBuckets must be true",
+      "r: blockPublicPolicy must be true",
+      "r: restrictPublicBuckets must be true",
     ]);
     expect(check("storage-private-encrypted", subject("aws:s3/bucket:Bucket", { acl: "private" }))).toEqual([]);
-    expect(check("storage-private-encrypted", subject("aws:s3/bucketAclV2:BucketAclV2", { acl: "public-read" }))).toEqual(["r: acl public-read makes the bucket readable outside the account"]);
+    expect(check("storage-private-encrypted", subject("aws:s3/bucketAclV2:BucketAclV2", { acl: "public-read" }))).toEqual([
+      "r: acl public-read makes the bucket readable outside the account",
+    ]);
   });
 
   test("EBS: encrypted volumes and root disks pass, unencrypted ones fail", () => {
     expect(check("storage-private-encrypted", subject("aws:ebs/volume:Volume", { encrypted: true }))).toEqual([]);
-    expect(check("storage-private-encrypted", subject("aws:ebs/volume:Volume", { size: 256 }))).toEqual(["r: the EBS volume is not encrypted (encrypted: true)"]);
-    expect(check("storage-private-encrypted", subject("aws:ec2/instance:Instance", { rootBlockDevice: { encrypted: true } }))).toEqual([]);
-    expect(check("storage-private-encrypted", subject("aws:ec2/instance:Instance", { rootBlockDevice: {}, ebsBlockDevices: [{ encrypted: true }, { encrypted: false }] }))).toEqual([
-      "r: rootBlockDevice.encrypted must be true", "r: ebsBlockDevices[1].encrypted must be true",
+    expect(check("storage-private-encrypted", subject("aws:ebs/volume:Volume", { size: 256 }))).toEqual([
+      "r: the EBS volume is not encrypted (encrypted: true)",
     ]);
+    expect(check("storage-private-encrypted", subject("aws:ec2/instance:Instance", { rootBlockDevice: { encrypted: true } }))).toEqual([]);
+    expect(
+      check(
+        "storage-private-encrypted",
+        subject("aws:ec2/instance:Instance", { rootBlockDevice: {}, ebsBlockDevices: [{ encrypted: true }, { encrypted: false }] }),
+      ),
+    ).toEqual(["r: rootBlockDevice.encrypted must be true", "r: ebsBlockDevices[1].encrypted must be true"]);
   });
 });
 
@@ -209,7 +255,12 @@ describe("data-retained", () => {
 
   test("a VM that attaches its data disk to detach passes; one that deletes or creates it fails", () => {
     const VM = "azure-native:compute:VirtualMachine";
-    expect(check("data-retained", subject(VM, { storageProfile: { osDisk: { deleteOption: "Delete" }, dataDisks: [{ lun: 0, createOption: "Attach", deleteOption: "Detach" }] } }))).toEqual([]);
+    expect(
+      check(
+        "data-retained",
+        subject(VM, { storageProfile: { osDisk: { deleteOption: "Delete" }, dataDisks: [{ lun: 0, createOption: "Attach", deleteOption: "Detach" }] } }),
+      ),
+    ).toEqual([]);
     expect(check("data-retained", subject(VM, { storageProfile: { dataDisks: [{ lun: 0, createOption: "Empty", deleteOption: "Delete" }] } }))).toEqual([
       "r: storageProfile.dataDisks[0].deleteOption is Delete; the data disk would go with the VM (use Detach)",
       "r: storageProfile.dataDisks[0] is created by the VM; make it a separate Disk resource and attach it",
@@ -226,11 +277,22 @@ describe("spot-evicts-safely", () => {
     const VM = "azure-native:compute:VirtualMachine";
     expect(check("spot-evicts-safely", subject(VM, { priority: "Spot", evictionPolicy: "Deallocate" }))).toEqual([]);
     expect(check("spot-evicts-safely", subject(VM, { hardwareProfile: { vmSize: "x" } }))).toEqual([]);
-    expect(check("spot-evicts-safely", subject(VM, { priority: "Spot", evictionPolicy: "Delete" }))).toEqual(['r: a Spot VM with evictionPolicy "Delete"; eviction must deallocate, not delete']);
+    expect(check("spot-evicts-safely", subject(VM, { priority: "Spot", evictionPolicy: "Delete" }))).toEqual([
+      'r: a Spot VM with evictionPolicy "Delete"; eviction must deallocate, not delete',
+    ]);
     const i = "aws:ec2/instance:Instance";
-    expect(check("spot-evicts-safely", subject(i, { instanceMarketOptions: { marketType: "spot", spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" } } }))).toEqual([]);
-    expect(check("spot-evicts-safely", subject(i, { instanceMarketOptions: { marketType: "spot", spotOptions: {} } }))).toEqual(['r: a spot instance whose interruption behavior is "unset (terminate)"; it must stop']);
-    expect(check("spot-evicts-safely", subject("aws:ec2/spotInstanceRequest:SpotInstanceRequest", { instanceInterruptionBehavior: "terminate" }))).toEqual(['r: a spot request whose interruption behavior is "terminate"; it must stop']);
+    expect(
+      check(
+        "spot-evicts-safely",
+        subject(i, { instanceMarketOptions: { marketType: "spot", spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" } } }),
+      ),
+    ).toEqual([]);
+    expect(check("spot-evicts-safely", subject(i, { instanceMarketOptions: { marketType: "spot", spotOptions: {} } }))).toEqual([
+      'r: a spot instance whose interruption behavior is "unset (terminate)"; it must stop',
+    ]);
+    expect(check("spot-evicts-safely", subject("aws:ec2/spotInstanceRequest:SpotInstanceRequest", { instanceInterruptionBehavior: "terminate" }))).toEqual([
+      'r: a spot request whose interruption behavior is "terminate"; it must stop',
+    ]);
   });
 });
 
@@ -239,14 +301,18 @@ describe("vm-size-allowed", () => {
     expect(DEFAULT_ALLOWED_SIZES).toContain("Standard_NC4as_T4_v3");
     expect(DEFAULT_ALLOWED_SIZES).toContain("g5.xlarge");
     expect(check("vm-size-allowed", subject("aws:ec2/instance:Instance", { instanceType: "g5.xlarge" }))).toEqual([]);
-    expect(check("vm-size-allowed", subject("aws:ec2/instance:Instance", { instanceType: "p3.2xlarge" }))).toEqual([`r: size p3.2xlarge is not allowed; allowed: ${DEFAULT_ALLOWED_SIZES.join(", ")}`]);
+    expect(check("vm-size-allowed", subject("aws:ec2/instance:Instance", { instanceType: "p3.2xlarge" }))).toEqual([
+      `r: size p3.2xlarge is not allowed; allowed: ${DEFAULT_ALLOWED_SIZES.join(", ")}`,
+    ]);
   });
 
   test("the pack's config sets the list", () => {
     const config: PolicyConfig = { "vm-size-allowed": { allowedSizes: ["Standard_NC4as_T4_v3"] } };
     const vm = (size: string) => subject("azure-native:compute:VirtualMachine", { hardwareProfile: { vmSize: size } });
     expect(check("vm-size-allowed", vm("Standard_NC4as_T4_v3"), config)).toEqual([]);
-    expect(check("vm-size-allowed", vm("Standard_NC24ads_A100_v4"), config)).toEqual(["r: size Standard_NC24ads_A100_v4 is not allowed; allowed: Standard_NC4as_T4_v3"]);
+    expect(check("vm-size-allowed", vm("Standard_NC24ads_A100_v4"), config)).toEqual([
+      "r: size Standard_NC24ads_A100_v4 is not allowed; allowed: Standard_NC4as_T4_v3",
+    ]);
   });
 });
 
@@ -254,11 +320,26 @@ describe("apps-loopback", () => {
   const C = "docker:index/container:Container";
   test("loopback ports pass, and so does a port off loopback on a container labelled as exposed", () => {
     expect(check("apps-loopback", subject(C, { ports: [{ internal: 8888, external: 8888, ip: "127.0.0.1" }] }))).toEqual([]);
-    expect(check("apps-loopback", subject(C, { ports: [{ internal: 8888, external: 8888, ip: "0.0.0.0" }], labels: [{ label: "gpu-workbench.expose", value: "true" }] }))).toEqual([]);
+    expect(
+      check(
+        "apps-loopback",
+        subject(C, { ports: [{ internal: 8888, external: 8888, ip: "0.0.0.0" }], labels: [{ label: "gpu-workbench.expose", value: "true" }] }),
+      ),
+    ).toEqual([]);
   });
 
   test("all interfaces, or no ip at all, fail", () => {
-    expect(check("apps-loopback", subject(C, { ports: [{ internal: 8888, external: 8890, ip: "0.0.0.0" }, { internal: 4040, external: 4040 }] }))).toEqual([
+    expect(
+      check(
+        "apps-loopback",
+        subject(C, {
+          ports: [
+            { internal: 8888, external: 8890, ip: "0.0.0.0" },
+            { internal: 4040, external: 4040 },
+          ],
+        }),
+      ),
+    ).toEqual([
       "r: port 8890 is published on 0.0.0.0; bind it to 127.0.0.1 or expose the app on purpose",
       "r: port 4040 is published on every interface (no ip); bind it to 127.0.0.1 or expose the app on purpose",
     ]);
@@ -268,8 +349,14 @@ describe("apps-loopback", () => {
 describe("data-resource-group-retained", () => {
   const RG = "azure-native:resources:ResourceGroup";
   const group = (more: Partial<PolicySubject>) => subject(RG, {}, { name: "rg", urn: "urn:rg", ...more });
-  const disk = (more: Partial<PolicySubject> = {}) => subject("azure-native:compute:Disk", {}, { name: "data", urn: "urn:disk", retainOnDelete: true, propertyDependencies: { resourceGroupName: ["urn:rg"] }, ...more });
-  const check = (rs: PolicySubject[]) => STACK_POLICY_RULES[0].checkStack(rs, {}).map((r) => [r.resource.name, r.findings.map((f) => (f.unverifiable ? `unverifiable: ${f.message}` : f.message))]);
+  const disk = (more: Partial<PolicySubject> = {}) =>
+    subject(
+      "azure-native:compute:Disk",
+      {},
+      { name: "data", urn: "urn:disk", retainOnDelete: true, propertyDependencies: { resourceGroupName: ["urn:rg"] }, ...more },
+    );
+  const check = (rs: PolicySubject[]) =>
+    STACK_POLICY_RULES[0].checkStack(rs, {}).map((r) => [r.resource.name, r.findings.map((f) => (f.unverifiable ? `unverifiable: ${f.message}` : f.message))]);
 
   test("a retained or protected group that holds a retained disk passes; a group holding nothing retained is not its business", () => {
     expect(check([group({ retainOnDelete: true }), disk()])).toEqual([]);
@@ -280,9 +367,12 @@ describe("data-resource-group-retained", () => {
 
   test("a group deleted on destroy that holds a retained disk fails; where retainOnDelete is unseen, it says so", () => {
     expect(check([group({}), disk()])).toEqual([["rg", ["rg: holds the retained data but is deleted on destroy, and takes data with it"]]]);
-    expect(check([group({ retainOnDelete: undefined }), disk()])).toEqual([["rg", [
-      "unverifiable: rg: holds the retained data; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)",
-    ]]]);
+    expect(check([group({ retainOnDelete: undefined }), disk()])).toEqual([
+      [
+        "rg",
+        ["unverifiable: rg: holds the retained data; not protected, and Pulumi's policy API does not pass retainOnDelete (npm run plan -- --policy checks it)"],
+      ],
+    ]);
   });
 });
 
@@ -296,9 +386,17 @@ describe("the pack's configuration", () => {
 
   test("a config naming an unknown policy, level or setting is refused", () => {
     expect(() => validatePolicyConfig({ "no-such": "advisory" })).toThrow(`policy config: no policy "no-such"; the policies are ${policyNames().join(", ")}`);
-    expect(() => validatePolicyConfig({ "aws-imdsv2": "off" })).toThrow('policy config: aws-imdsv2.enforcementLevel "off" is not one of mandatory, advisory, disabled');
-    expect(() => validatePolicyConfig({ "aws-imdsv2": { allowedSizes: ["x"] } })).toThrow("policy config: aws-imdsv2.allowedSizes: not a setting of this policy (it takes enforcementLevel)");
-    expect(() => validatePolicyConfig({ "vm-size-allowed": { allowedSizes: "g5.xlarge" } })).toThrow("policy config: vm-size-allowed.allowedSizes: expected a list of size names");
-    expect(validatePolicyConfig({ "vm-size-allowed": { enforcementLevel: "advisory", allowedSizes: ["g5.xlarge"] } })).toEqual({ "vm-size-allowed": { enforcementLevel: "advisory", allowedSizes: ["g5.xlarge"] } });
+    expect(() => validatePolicyConfig({ "aws-imdsv2": "off" })).toThrow(
+      'policy config: aws-imdsv2.enforcementLevel "off" is not one of mandatory, advisory, disabled',
+    );
+    expect(() => validatePolicyConfig({ "aws-imdsv2": { allowedSizes: ["x"] } })).toThrow(
+      "policy config: aws-imdsv2.allowedSizes: not a setting of this policy (it takes enforcementLevel)",
+    );
+    expect(() => validatePolicyConfig({ "vm-size-allowed": { allowedSizes: "g5.xlarge" } })).toThrow(
+      "policy config: vm-size-allowed.allowedSizes: expected a list of size names",
+    );
+    expect(validatePolicyConfig({ "vm-size-allowed": { enforcementLevel: "advisory", allowedSizes: ["g5.xlarge"] } })).toEqual({
+      "vm-size-allowed": { enforcementLevel: "advisory", allowedSizes: ["g5.xlarge"] },
+    });
   });
 });

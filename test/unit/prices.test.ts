@@ -8,8 +8,16 @@ import * as path from "path";
 import { awsSizes } from "../../components/targets/aws/sizes";
 import { azureSizes } from "../../components/targets/azure/sizes";
 import {
-  awsFindingsFromOfferCsv, awsFindingsFromOfferJson, awsOfferUrl, awsSpotFindings, azureFindings, azureQueryUrl, csvFields,
-  mergeFindings, renderPriceModule, AWS_SPOT_URL,
+  awsFindingsFromOfferCsv,
+  awsFindingsFromOfferJson,
+  awsOfferUrl,
+  awsSpotFindings,
+  azureFindings,
+  azureQueryUrl,
+  csvFields,
+  mergeFindings,
+  renderPriceModule,
+  AWS_SPOT_URL,
 } from "../../scripts/lib/prices";
 import { Fetcher, stackRegions, updateAws, updateAzure } from "../../scripts/update-prices";
 import { AWS_OFFER, AWS_OFFER_CSV, AWS_SPOT_JS, AZURE_PAGES } from "../support/price-samples";
@@ -59,9 +67,13 @@ describe("AWS Price List offer file", () => {
   });
 
   test("a CSV without the expected header or column fails with what is missing", () => {
-    expect(() => awsFindingsFromOfferCsv(AWS_OFFER_CSV.slice(0, 5), ["g4dn.xlarge"], ["us-west-2"])).toThrow('AWS offer CSV: no header row starting with "SKU"');
+    expect(() => awsFindingsFromOfferCsv(AWS_OFFER_CSV.slice(0, 5), ["g4dn.xlarge"], ["us-west-2"])).toThrow(
+      'AWS offer CSV: no header row starting with "SKU"',
+    );
     const header = AWS_OFFER_CSV[5].replace('"Region Code"', '"regionCode"');
-    expect(() => awsFindingsFromOfferCsv([header], ["g4dn.xlarge"], ["us-west-2"])).toThrow('AWS offer CSV: no "Region Code" column in the header (30 columns)');
+    expect(() => awsFindingsFromOfferCsv([header], ["g4dn.xlarge"], ["us-west-2"])).toThrow(
+      'AWS offer CSV: no "Region Code" column in the header (30 columns)',
+    );
   });
 
   test("the offer file is per region", () => {
@@ -82,12 +94,10 @@ describe("AWS spot feed", () => {
 });
 
 test("merging: spot range per region; a spot price without an on-demand one is dropped", () => {
-  expect(
-    mergeFindings(
-      { a: { r1: { onDemand: 1 } }, b: { r1: { onDemand: 2 } } },
-      { a: { r1: { spot: [0.4, 0.3] }, r2: { spot: [0.1] } } },
-    ),
-  ).toEqual({ a: { r1: { onDemand: 1, spotLow: 0.3, spotHigh: 0.4 } }, b: { r1: { onDemand: 2 } } });
+  expect(mergeFindings({ a: { r1: { onDemand: 1 } }, b: { r1: { onDemand: 2 } } }, { a: { r1: { spot: [0.4, 0.3] }, r2: { spot: [0.1] } } })).toEqual({
+    a: { r1: { onDemand: 1, spotLow: 0.3, spotHigh: 0.4 } },
+    b: { r1: { onDemand: 2 } },
+  });
 });
 
 /** Answers the script's requests from the samples; any other URL is an error in the test. */
@@ -182,17 +192,24 @@ describe.each([
   });
 
   test("covers every stack's region and the cloud's largest regions", () => {
-    const big = { aws: ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1"], azure: ["eastus", "westeurope", "northeurope", "uksouth", "southeastasia", "japaneast"] }[cloud];
+    const big = {
+      aws: ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1"],
+      azure: ["eastus", "westeurope", "northeurope", "uksouth", "southeastasia", "japaneast"],
+    }[cloud];
     for (const region of [...stackRegions(path.join(ROOT, "stacks"))[cloud], ...big]) expect(t.regions).toContain(region);
   });
 });
 
 test("the committed tables: which sources they name, and where the clouds' tables have no spot figure", () => {
-  expect(azureSizes.prices.source).toMatch(/^Azure's Karpenter provider \(Azure\/karpenter-provider-azure, pkg\/providers\/pricing\/zz_generated\.pricing\.go at commit 2b431da\)/);
+  expect(azureSizes.prices.source).toMatch(
+    /^Azure's Karpenter provider \(Azure\/karpenter-provider-azure, pkg\/providers\/pricing\/zz_generated\.pricing\.go at commit 2b431da\)/,
+  );
   expect(azureSizes.prices.date).toBe("2026-06-18");
   expect(awsSizes.prices.source).toMatch(/^SkyPilot's public price catalog \(skypilot-org\/skypilot-catalog, catalogs\/v7\/aws\/vms\.csv at commit 001367d; /);
   // Azure Spot figures exist for the US regions only (the one Spot source read here has no other region).
-  const azureSpotRegions = new Set(Object.values(azureSizes.prices.prices).flatMap((byRegion) => Object.keys(byRegion).filter((r) => byRegion[r].spotLow !== undefined)));
+  const azureSpotRegions = new Set(
+    Object.values(azureSizes.prices.prices).flatMap((byRegion) => Object.keys(byRegion).filter((r) => byRegion[r].spotLow !== undefined)),
+  );
   expect([...azureSpotRegions].sort()).toEqual(["centralus", "eastus", "eastus2", "northcentralus", "southcentralus", "westus", "westus2", "westus3"]);
   expect(Object.values(awsSizes.prices.prices["p5.48xlarge"]).every((p) => p.spotLow === undefined)).toBe(true);
 });

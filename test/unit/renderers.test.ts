@@ -18,7 +18,14 @@ import { buildSpec, fakeSecrets, toolAvailable, USER_KEYS } from "../support/boo
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "renderers-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const endpoint = { alias: "lab", host: "203.0.113.10", port: 22, user: "daniel", identityFile: "~/.ssh/id_ed25519", knownHostsFile: "~/.ssh/gpu-workbench/lab.known_hosts" };
+const endpoint = {
+  alias: "lab",
+  host: "203.0.113.10",
+  port: 22,
+  user: "daniel",
+  identityFile: "~/.ssh/id_ed25519",
+  knownHostsFile: "~/.ssh/gpu-workbench/lab.known_hosts",
+};
 const HOST_KEY = USER_KEYS.hana;
 
 /** The values a spec would never hold after the parser, each aimed at one line-oriented format. */
@@ -58,11 +65,24 @@ describe("ssh_config block", () => {
       // The same options, one -o each: each is one config line, so none can bring a line of its own.
       // (ssh reads -o like a config line, so a path with a space is quoted there too.)
       const quoted = (p: string) => (p.includes(" ") ? `"${p}"` : p);
-      const viaArgs = sshG(["-F", "/dev/null", ...[
-        `HostName=${e.host}`, `Port=${e.port}`, `User=${e.user}`, `IdentityFile=${quoted(e.identityFile)}`, "IdentitiesOnly=yes",
-        `UserKnownHostsFile=${e.knownHostsFile}`, "StrictHostKeyChecking=yes", "HostKeyAlgorithms=ssh-ed25519",
-        "PreferredAuthentications=publickey", "PasswordAuthentication=no", "ServerAliveInterval=30",
-      ].flatMap((o) => ["-o", o]), e.alias]);
+      const viaArgs = sshG([
+        "-F",
+        "/dev/null",
+        ...[
+          `HostName=${e.host}`,
+          `Port=${e.port}`,
+          `User=${e.user}`,
+          `IdentityFile=${quoted(e.identityFile)}`,
+          "IdentitiesOnly=yes",
+          `UserKnownHostsFile=${e.knownHostsFile}`,
+          "StrictHostKeyChecking=yes",
+          "HostKeyAlgorithms=ssh-ed25519",
+          "PreferredAuthentications=publickey",
+          "PasswordAuthentication=no",
+          "ServerAliveInterval=30",
+        ].flatMap((o) => ["-o", o]),
+        e.alias,
+      ]);
       expect(sshG(["-F", file, e.alias])).toBe(viaArgs);
       expect(viaArgs).toContain(`hostname ${e.host}\n`);
     }
@@ -80,7 +100,10 @@ describe("known_hosts line", () => {
   });
 
   (toolAvailable("ssh", ["-V"]) ? test : test.skip)("ssh-keygen finds exactly the one pinned key, for port 22 and others", () => {
-    for (const [host, port, pattern] of [["gpu1.example.test", 22, "gpu1.example.test"], ["2001:db8::10", 2222, "[2001:db8::10]:2222"]] as const) {
+    for (const [host, port, pattern] of [
+      ["gpu1.example.test", 22, "gpu1.example.test"],
+      ["2001:db8::10", 2222, "[2001:db8::10]:2222"],
+    ] as const) {
       const file = path.join(dir, "known_hosts");
       fs.writeFileSync(file, knownHostsLine(host, port, HOST_KEY) + "\n");
       const found = execFileSync("ssh-keygen", ["-F", pattern, "-f", file], { encoding: "utf8" });
@@ -118,11 +141,26 @@ describe("env files (sourced by bash)", () => {
 
   (toolAvailable("bash") ? test : test.skip)("give back the exact bytes of every value, control and shell characters included", () => {
     const values: Record<string, string> = {
-      A: "plain", B: "two\nlines", C: "cr\r\n", D: "it's", E: '"$(id)" `id` $HOME \\', F: "\t tab", G: "\u2028\u0085\u001b[31m", H: "", I: "; rm -rf / #", J: "é 한",
+      A: "plain",
+      B: "two\nlines",
+      C: "cr\r\n",
+      D: "it's",
+      E: '"$(id)" `id` $HOME \\',
+      F: "\t tab",
+      G: "\u2028\u0085\u001b[31m",
+      H: "",
+      I: "; rm -rf / #",
+      J: "é 한",
     };
     const file = path.join(dir, "vars.env");
     fs.writeFileSync(file, assignments(values));
-    const out = execFileSync("bash", ["-c", 'set -a; . "$1"; set +a; shift; for n in "$@"; do printf "%s\\0" "${!n}"; done', "_", file, ...Object.keys(values)]);
+    const out = execFileSync("bash", [
+      "-c",
+      'set -a; . "$1"; set +a; shift; for n in "$@"; do printf "%s\\0" "${!n}"; done',
+      "_",
+      file,
+      ...Object.keys(values),
+    ]);
     expect(out.toString("utf8").split("\0").slice(0, -1)).toEqual(Object.values(values));
   });
 
@@ -161,8 +199,12 @@ describe("cloud-config YAML", () => {
 describe("container env", () => {
   test("refuses a name that would move the = split, and NUL", () => {
     const app = buildSpec().apps[0];
-    expect(() => containerSettings({ ...app, env: { "A=B": "x" } }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow('container env: "A=B" is not a variable name');
-    expect(() => containerSettings({ ...app, env: { A: "\u0000" } }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow("container env: the value of A contains NUL");
+    expect(() => containerSettings({ ...app, env: { "A=B": "x" } }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow(
+      'container env: "A=B" is not a variable name',
+    );
+    expect(() => containerSettings({ ...app, env: { A: "\u0000" } }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow(
+      "container env: the value of A contains NUL",
+    );
     expect(containerSettings({ ...app, env: { A: "x=y\nz" } }, { hostGpu: false, dataRoot: "/data/apps" }).envs).toEqual(["A=x=y\nz"]);
   });
 });

@@ -44,7 +44,9 @@ function canIsolate(): boolean {
     const minji = hash("minji-pw-0123456789", "uutsrqponmlkjihgfedcba");
     expect(daniel).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
     const harness = path.join(dir, "harness.sh");
-    fs.writeFileSync(harness, `#!/bin/bash
+    fs.writeFileSync(
+      harness,
+      `#!/bin/bash
 set -e
 mkdir -p ${dir}/upper ${dir}/work ${dir}/retc
 mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc
@@ -75,7 +77,8 @@ echo "== no users"
 GPU_WORKBENCH_USERS= bash ${SCRIPT} || echo "exit $?"
 echo "== not a hash"
 GPU_WORKBENCH_USERS='daniel:plain-password' bash ${SCRIPT} || echo "exit $?"
-`);
+`,
+    );
     const r = spawnSync("unshare", ["-m", "bash", harness], { encoding: "utf8" });
     const accounts = [
       "daniel:1701:/home/daniel:/bin/bash home-owner=1701",
@@ -86,27 +89,31 @@ GPU_WORKBENCH_USERS='daniel:plain-password' bash ${SCRIPT} || echo "exit $?"
       "minji with daniel-pw-0123456789: refused",
     ];
     const started = ["rserver --server-daemonize=0 --rsession-ld-library-path=/usr/local/cuda/lib64", "users env: unset"];
-    expect(r.stdout).toBe([
-      ...started,
-      ...accounts,
-      "CUDA_HOME='/usr/local/cuda'",
-      "GPU_WORKBENCH_RSERVER='" + `${dir}/rserver'`,
-      "LD_LIBRARY_PATH='/usr/local/cuda/lib64'",
-      "NVIDIA_VISIBLE_DEVICES='all'",
-      'R_LIBS_SITE="/usr/local/lib/R/site-library"',
-      "== restart",
-      ...started,
-      ...accounts,
-      "== no users",
-      "exit 1",
-      "== not a hash",
-      "exit 1",
-      "",
-    ].join("\n"));
-    expect(r.stderr).toBe([
-      "gpu-workbench-rstudio: GPU_WORKBENCH_USERS is empty: no one could sign in",
-      "gpu-workbench-rstudio: the entry for daniel is not a bcrypt hash",
-      "",
-    ].join("\n"));
+    expect(r.stdout).toBe(
+      [
+        ...started,
+        ...accounts,
+        "CUDA_HOME='/usr/local/cuda'",
+        "GPU_WORKBENCH_RSERVER='" + `${dir}/rserver'`,
+        "LD_LIBRARY_PATH='/usr/local/cuda/lib64'",
+        "NVIDIA_VISIBLE_DEVICES='all'",
+        'R_LIBS_SITE="/usr/local/lib/R/site-library"',
+        "== restart",
+        ...started,
+        ...accounts,
+        "== no users",
+        "exit 1",
+        "== not a hash",
+        "exit 1",
+        "",
+      ].join("\n"),
+    );
+    expect(r.stderr).toBe(
+      [
+        "gpu-workbench-rstudio: GPU_WORKBENCH_USERS is empty: no one could sign in",
+        "gpu-workbench-rstudio: the entry for daniel is not a bcrypt hash",
+        "",
+      ].join("\n"),
+    );
   });
 });

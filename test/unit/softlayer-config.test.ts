@@ -11,7 +11,8 @@ import * as path from "path";
 import { readStackConfig } from "../../scripts/lib/stackConfig";
 import { rawConfig } from "../support/fixtures";
 
-const softlayer = (over: Record<string, unknown> = {}) => rawConfig({ target: "softlayer", size: "AC1_8X60X100", datacenter: "dal10", apps: [{ kind: "jupyter-pytorch" }], ...over });
+const softlayer = (over: Record<string, unknown> = {}) =>
+  rawConfig({ target: "softlayer", size: "AC1_8X60X100", datacenter: "dal10", apps: [{ kind: "jupyter-pytorch" }], ...over });
 
 function problems(raw: unknown, ctx = {}): string[] {
   try {
@@ -60,7 +61,11 @@ test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /d
 test("defaults and the other families: AC1_8X60X100 by default, V100 is volta on R580, B1 has no GPU", () => {
   expect(parseWorkbenchConfig(softlayer({ size: undefined })).size).toBe("AC1_8X60X100");
   const v100 = parseWorkbenchConfig(softlayer({ size: "AC2_16X120X100", dataDiskGb: 500 }));
-  expect([v100.gpu, v100.driverInstall, v100.dataDiskGb]).toEqual([{ model: "NVIDIA Tesla V100", memoryGb: 16, family: "volta", count: 2 }, "bootstrap-r580", 500]);
+  expect([v100.gpu, v100.driverInstall, v100.dataDiskGb]).toEqual([
+    { model: "NVIDIA Tesla V100", memoryGb: 16, family: "volta", count: 2 },
+    "bootstrap-r580",
+    500,
+  ]);
   const cpu = parseWorkbenchConfig(softlayer({ size: "B1_2X4X100", apps: [{ kind: "jupyter" }] }));
   expect([cpu.gpu, cpu.driverInstall]).toEqual([undefined, "none"]);
 });
@@ -73,7 +78,13 @@ test("every catalog flavor: a key name, a 100 GB boot disk, and a price with its
   }
   expect(t.source).toContain("softlayer-python's test fixtures (2018)");
   expect(t.verified).toBe(false);
-  expect(estimateCost(parseWorkbenchConfig(softlayer()))).toMatchObject({ size: "AC1_8X60X100", pricePerHour: 1.948, monthlyAlwaysOn: 1422.04, priceRegion: "dal10", priced: true });
+  expect(estimateCost(parseWorkbenchConfig(softlayer()))).toMatchObject({
+    size: "AC1_8X60X100",
+    pricePerHour: 1.948,
+    monthlyAlwaysOn: 1422.04,
+    priceRegion: "dal10",
+    priced: true,
+  });
   // No figure is borrowed: a flavor without a source, or another datacenter, has no price.
   expect(estimateCost(parseWorkbenchConfig(softlayer({ size: "AC2_8X60X100" })))).toMatchObject({ pricePerHour: undefined, priced: false });
   expect(estimateCost(parseWorkbenchConfig(softlayer({ datacenter: "dal12" })))).toMatchObject({ pricePerHour: undefined, priced: false });
@@ -81,18 +92,50 @@ test("every catalog flavor: a key name, a 100 GB boot disk, and a price with its
 
 test.each<[string, unknown, Record<string, unknown>, string[]]>([
   ["no datacenter", softlayer({ datacenter: undefined }), {}, ["workbench.datacenter: required for target softlayer; set a classic datacenter, e.g. dal10"]],
-  ["an unknown datacenter", softlayer({ datacenter: "dal11" }), {}, ['workbench.datacenter: "dal11" is not a classic datacenter this version knows; closest: dal10, dal12, dal13']],
-  ["a long datacenter name", softlayer({ datacenter: "Dallas 10" }), {}, ['workbench.datacenter: "Dallas 10" is not a classic datacenter name; use the short lowercase name, e.g. dal10 (closest: dal10, dal12, dal13)']],
-  ["a datacenter on another target", rawConfig({ datacenter: "dal10" }), { region: "koreacentral" }, ["workbench.datacenter: only for target softlayer; remove it (target azure takes its location from azure-native:location)"]],
-  ["an unknown flavor", softlayer({ size: "AC1.8x60" }), {}, ['workbench.size: "AC1.8x60" is not a size this version knows for target softlayer; closest: AC1_8X60X100, AC2_8X60X100, B1_4X8X100']],
-  ["an osDiskGb", softlayer({ osDiskGb: 200 }), {}, ["workbench.osDiskGb: the SoftLayer flavor AC1_8X60X100 comes with a 100 GB boot disk; remove osDiskGb (it cannot be set on this target)"]],
+  [
+    "an unknown datacenter",
+    softlayer({ datacenter: "dal11" }),
+    {},
+    ['workbench.datacenter: "dal11" is not a classic datacenter this version knows; closest: dal10, dal12, dal13'],
+  ],
+  [
+    "a long datacenter name",
+    softlayer({ datacenter: "Dallas 10" }),
+    {},
+    ['workbench.datacenter: "Dallas 10" is not a classic datacenter name; use the short lowercase name, e.g. dal10 (closest: dal10, dal12, dal13)'],
+  ],
+  [
+    "a datacenter on another target",
+    rawConfig({ datacenter: "dal10" }),
+    { region: "koreacentral" },
+    ["workbench.datacenter: only for target softlayer; remove it (target azure takes its location from azure-native:location)"],
+  ],
+  [
+    "an unknown flavor",
+    softlayer({ size: "AC1.8x60" }),
+    {},
+    ['workbench.size: "AC1.8x60" is not a size this version knows for target softlayer; closest: AC1_8X60X100, AC2_8X60X100, B1_4X8X100'],
+  ],
+  [
+    "an osDiskGb",
+    softlayer({ osDiskGb: 200 }),
+    {},
+    ["workbench.osDiskGb: the SoftLayer flavor AC1_8X60X100 comes with a 100 GB boot disk; remove osDiskGb (it cannot be set on this target)"],
+  ],
   ["spot", softlayer({ spot: true }), {}, ["workbench.spot: SoftLayer transient guests are not supported by this version; remove spot or set it to false"]],
-  ["autoShutdown", softlayer({ autoShutdown: { time: "19:00", timeZone: "UTC" } }), {}, ["workbench.autoShutdown: not available for target softlayer in this version; remove it (cancel the guest with pulumi destroy; /data stays)"]],
+  [
+    "autoShutdown",
+    softlayer({ autoShutdown: { time: "19:00", timeZone: "UTC" } }),
+    {},
+    ["workbench.autoShutdown: not available for target softlayer in this version; remove it (cancel the guest with pulumi destroy; /data stays)"],
+  ],
   [
     "images that do not fit the boot disk",
     softlayer({ apps: [{ kind: "kaggle-python" }, { kind: "kaggle-r", hostPort: 8889 }] }),
     {},
-    ["workbench.apps: the app images (~41 GB unpacked) do not fit beside the system on the 100 GB boot disk of AC1_8X60X100 (needs 102 GB); drop the largest apps"],
+    [
+      "workbench.apps: the app images (~41 GB unpacked) do not fit beside the system on the 100 GB boot disk of AC1_8X60X100 (needs 102 GB); drop the largest apps",
+    ],
   ],
 ])("%s", (_why, raw, ctx, expected) => {
   expect(problems(raw, ctx)).toEqual(expected);
@@ -105,7 +148,15 @@ test("the datacenter list holds the current Dallas, Washington, London, Frankfur
 test("stacks/Pulumi.softlayer-p100.yaml is a valid softlayer config (for when the workbench is wired)", () => {
   const stack = readStackConfig(path.join(__dirname, "../../stacks/Pulumi.softlayer-p100.yaml"));
   const spec = parseWorkbenchConfig(JSON.parse(stack.values["gpu-workbench:workbench"]));
-  expect([spec.target, spec.region, spec.size, spec.gpu?.model, spec.driverInstall, spec.osDiskGb, spec.dataDiskGb, spec.users.length, spec.apps.map((a) => a.name)]).toEqual(
-    ["softlayer", "dal10", "AC1_8X60X100", "NVIDIA Tesla P100", "bootstrap-r580", 100, 250, 2, ["jupyter-pytorch", "rstudio"]],
-  );
+  expect([
+    spec.target,
+    spec.region,
+    spec.size,
+    spec.gpu?.model,
+    spec.driverInstall,
+    spec.osDiskGb,
+    spec.dataDiskGb,
+    spec.users.length,
+    spec.apps.map((a) => a.name),
+  ]).toEqual(["softlayer", "dal10", "AC1_8X60X100", "NVIDIA Tesla P100", "bootstrap-r580", 100, 250, 2, ["jupyter-pytorch", "rstudio"]]);
 });

@@ -10,9 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderCloudInit } from "../../components/bootstrap";
 import { parseWorkbenchConfig } from "../../components/config";
-import {
-  guestTags, hostnameFor, portableStoragePrice, privateNetworkOnly, ruleChanges, securityGroupRules,
-} from "../../components/targets/softlayer/builders";
+import { guestTags, hostnameFor, portableStoragePrice, privateNetworkOnly, ruleChanges, securityGroupRules } from "../../components/targets/softlayer/builders";
 import { checkSoftLayerUserData, cloudConfigOf, SOFTLAYER_USER_DATA_LIMIT_BYTES, softLayerUserData } from "../../components/targets/softlayer/userdata";
 import { fakeSecrets, toolAvailable, USER_KEYS, USER_NAMES } from "../support/bootstrap-fixtures";
 
@@ -35,7 +33,15 @@ describe("security-group rules", () => {
 
   test("ruleChanges: remove what is not wanted (by id), add what is missing, keep the rest", () => {
     const have = [
-      { id: 1, direction: "ingress" as const, ethertype: "IPv4" as const, protocol: "tcp" as const, portRangeMin: 22, portRangeMax: 22, remoteIp: "203.0.113.7/32" },
+      {
+        id: 1,
+        direction: "ingress" as const,
+        ethertype: "IPv4" as const,
+        protocol: "tcp" as const,
+        portRangeMin: 22,
+        portRangeMax: 22,
+        remoteIp: "203.0.113.7/32",
+      },
       { id: 2, direction: "egress" as const, ethertype: "IPv4" as const },
     ];
     const want = securityGroupRules(["198.51.100.0/24"], false, []).filter((r) => r.ethertype === "IPv4");
@@ -56,7 +62,15 @@ test("private-only: every allowed address inside 10.0.0.0/8, and only then", () 
 
 test("the portable-storage price: the standard price of the exact capacity, or the capacities offered", () => {
   const items = [
-    { id: 1, capacity: "100", units: "GB", prices: [{ id: 11, locationGroupId: 503 }, { id: 12, locationGroupId: "" }] },
+    {
+      id: 1,
+      capacity: "100",
+      units: "GB",
+      prices: [
+        { id: 11, locationGroupId: 503 },
+        { id: 12, locationGroupId: "" },
+      ],
+    },
     { id: 2, capacity: "250", units: "GB", prices: [{ id: 21, locationGroupId: null }] },
     { id: 3, capacity: "500", units: "GB", prices: [{ id: 31, locationGroupId: 503 }] },
     { id: 4, capacity: "1", units: "TB", prices: [{ id: 41, locationGroupId: null }] },
@@ -80,7 +94,10 @@ describe("the user data a softlayer workbench sends", () => {
     ["P100, one app", { size: "AC1_8X60X100", users: users.slice(0, 1), apps: [{ kind: "jupyter-pytorch" }] }],
     ["V100 on Ubuntu 24.04, RDP", { size: "AC2_8X60X100", os: "ubuntu-24.04", rdp: true, users: users.slice(0, 2), apps: [{ kind: "rstudio" }] }],
     ["CPU flavor", { size: "B1_2X4X100", users: users.slice(0, 1), apps: [{ kind: "jupyter" }] }],
-    ["10 users, RDP, four apps (the largest that fits the boot disk)", { size: "AC1_8X60X100", rdp: true, users, apps: [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }, { kind: "code-server" }, { kind: "shiny" }] }],
+    [
+      "10 users, RDP, four apps (the largest that fits the boot disk)",
+      { size: "AC1_8X60X100", rdp: true, users, apps: [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }, { kind: "code-server" }, { kind: "shiny" }] },
+    ],
   ];
   const render = (over: Record<string, unknown>) => {
     const spec = parseWorkbenchConfig({ target: "softlayer", datacenter: "dal10", allowedCidrs: ["203.0.113.7/32"], ...over });
@@ -118,15 +135,18 @@ describe("the user data a softlayer workbench sends", () => {
     expect(cloudConfigOf(message)).toBe(doc);
   });
 
-  (haveCloudInit ? test.each(CASES) : test.skip.each(CASES))("%s: cloud-init schema accepts the document; cloud-init unpacks the message to it", (name, over) => {
-    const doc = render(over);
-    const f = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
-    fs.writeFileSync(f, doc);
-    const r = spawnSync("cloud-init", ["schema", "--config-file", f], { encoding: "utf8" });
-    expect(`${r.stdout}${r.stderr}`).toContain(`Valid cloud-config: ${f}`);
-    expect(r.status).toBe(0);
-    expect(cloudInitParts(softLayerUserData(doc))).toEqual({ status: 0, out: `PART text/cloud-config\n${doc}` });
-  });
+  (haveCloudInit ? test.each(CASES) : test.skip.each(CASES))(
+    "%s: cloud-init schema accepts the document; cloud-init unpacks the message to it",
+    (name, over) => {
+      const doc = render(over);
+      const f = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+      fs.writeFileSync(f, doc);
+      const r = spawnSync("cloud-init", ["schema", "--config-file", f], { encoding: "utf8" });
+      expect(`${r.stdout}${r.stderr}`).toContain(`Valid cloud-config: ${f}`);
+      expect(r.status).toBe(0);
+      expect(cloudInitParts(softLayerUserData(doc))).toEqual({ status: 0, out: `PART text/cloud-config\n${doc}` });
+    },
+  );
 
   (haveCloudInit ? test : test.skip)("the check can fail: a damaged message gives cloud-init no cloud-config", () => {
     const message = softLayerUserData(render(CASES[0][1]));

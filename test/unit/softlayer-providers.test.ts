@@ -6,7 +6,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
-  diskAttachmentProvider, GuestInputs, guestProvider, portableStorageProvider, ProviderOptions, ResourceInitError, securityGroupProvider, sshKeyProvider,
+  diskAttachmentProvider,
+  GuestInputs,
+  guestProvider,
+  portableStorageProvider,
+  ProviderOptions,
+  ResourceInitError,
+  securityGroupProvider,
+  sshKeyProvider,
 } from "../../components/targets/softlayer/providers";
 import { guestTemplate, securityGroupRules, sha256 } from "../../components/targets/softlayer/builders";
 import { FAKE_API_KEY, FAKE_USER, portablePriceId, SoftLayerFake } from "../support/softlayerFake";
@@ -19,7 +26,9 @@ let clock: number;
 let slept: number[];
 
 /** Credentials as the stack config gives them to the dynamic-provider host. */
-const stackConfig = (over: Record<string, string> = {}) => ({ get: (k: string) => ({ "softlayer:username": FAKE_USER, "softlayer:apiKey": FAKE_API_KEY, ...over })[k] });
+const stackConfig = (over: Record<string, string> = {}) => ({
+  get: (k: string) => ({ "softlayer:username": FAKE_USER, "softlayer:apiKey": FAKE_API_KEY, ...over })[k],
+});
 
 function options(over: Partial<ProviderOptions> = {}): ProviderOptions {
   return {
@@ -165,7 +174,9 @@ describe("the REST client, through the guest provider", () => {
         "(pulumi config set softlayer:username <API username>; pulumi config set --secret softlayer:apiKey <API key>) or the SL_USERNAME and SL_API_KEY environment variables",
     );
     const keyOnly = await configured(guestProvider, {}, stackConfig({ "softlayer:username": " " }));
-    await expect(keyOnly.create(guestInputs())).rejects.toThrow("SoftLayer credentials: the API username is not set; set softlayer:username and softlayer:apiKey");
+    await expect(keyOnly.create(guestInputs())).rejects.toThrow(
+      "SoftLayer credentials: the API username is not set; set softlayer:username and softlayer:apiKey",
+    );
     expect(fake.requests).toEqual([]);
   });
 
@@ -186,7 +197,11 @@ describe("the REST client, through the guest provider", () => {
     const p = await configured(guestProvider);
     const r = await p.create(guestInputs());
     expect(r.id).toBe("90000001");
-    expect(fake.calls().slice(0, 3)).toEqual(["GET /SoftLayer_Location/getDatacenters.json", "POST /SoftLayer_Virtual_Guest/createObject.json", "POST /SoftLayer_Virtual_Guest/createObject.json"]);
+    expect(fake.calls().slice(0, 3)).toEqual([
+      "GET /SoftLayer_Location/getDatacenters.json",
+      "POST /SoftLayer_Virtual_Guest/createObject.json",
+      "POST /SoftLayer_Virtual_Guest/createObject.json",
+    ]);
     expect(fake.requests[1].body).toEqual(fake.requests[2].body);
     expect(fake.guests.size).toBe(1);
     expect(slept).toEqual([1000, 15000, 15000]);
@@ -284,11 +299,26 @@ describe("guest errors a user can act on", () => {
 
 describe("guest diff: what changes in place, what replaces", () => {
   const olds = () => ({
-    guestId: 1, hostname: "lab", domain: "gpu-workbench.example.com", datacenter: "dal10", flavor: "AC1_8X60X100", osReferenceCode: "UBUNTU_22_64",
-    privateNetworkOnly: false, userDataSha256: sha256(USER_DATA), sshKeyIds: [4242], securityGroupId: 777, tags: ["gpu-workbench:lab"],
-    protectedDiskImageIds: [5], endpoint: "https://api.softlayer.com/rest/v3.1", provisionTimeoutSeconds: 600, pollSeconds: 15,
+    guestId: 1,
+    hostname: "lab",
+    domain: "gpu-workbench.example.com",
+    datacenter: "dal10",
+    flavor: "AC1_8X60X100",
+    osReferenceCode: "UBUNTU_22_64",
+    privateNetworkOnly: false,
+    userDataSha256: sha256(USER_DATA),
+    sshKeyIds: [4242],
+    securityGroupId: 777,
+    tags: ["gpu-workbench:lab"],
+    protectedDiskImageIds: [5],
+    endpoint: "https://api.softlayer.com/rest/v3.1",
+    provisionTimeoutSeconds: 600,
+    pollSeconds: 15,
   });
-  const news = (over: Record<string, unknown> = {}) => ({ ...guestInputs({ endpoint: "https://api.softlayer.com/rest/v3.1", tags: ["gpu-workbench:lab"], protectedDiskImageIds: [5] }), ...over });
+  const news = (over: Record<string, unknown> = {}) => ({
+    ...guestInputs({ endpoint: "https://api.softlayer.com/rest/v3.1", tags: ["gpu-workbench:lab"], protectedDiskImageIds: [5] }),
+    ...over,
+  });
   let p: P;
   beforeEach(async () => {
     p = await configured(guestProvider);
@@ -299,21 +329,35 @@ describe("guest diff: what changes in place, what replaces", () => {
   });
 
   test.each([
-    ["hostname", "lab2"], ["domain", "example.org"], ["datacenter", "dal13"], ["flavor", "AC2_8X60X100"], ["osReferenceCode", "UBUNTU_24_64"],
-    ["privateNetworkOnly", true], ["userData", `${USER_DATA}# changed\n`], ["sshKeyIds", [4243]], ["securityGroupId", 778],
+    ["hostname", "lab2"],
+    ["domain", "example.org"],
+    ["datacenter", "dal13"],
+    ["flavor", "AC2_8X60X100"],
+    ["osReferenceCode", "UBUNTU_24_64"],
+    ["privateNetworkOnly", true],
+    ["userData", `${USER_DATA}# changed\n`],
+    ["sshKeyIds", [4243]],
+    ["securityGroupId", 778],
   ])("%s replaces the guest", async (key, value) => {
     expect(await p.diff!("1", olds(), news({ [key]: value }))).toEqual({ changes: true, replaces: [key], deleteBeforeReplace: false });
   });
 
-  test.each([["tags", ["gpu-workbench:lab", "team:nlp"]], ["endpoint", "https://api.service.softlayer.com/rest/v3.1"], ["protectedDiskImageIds", [6]], ["provisionTimeoutSeconds", 1200], ["pollSeconds", 30]])(
-    "%s changes in place",
-    async (key, value) => {
-      expect(await p.diff!("1", olds(), news({ [key]: value }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    },
-  );
+  test.each([
+    ["tags", ["gpu-workbench:lab", "team:nlp"]],
+    ["endpoint", "https://api.service.softlayer.com/rest/v3.1"],
+    ["protectedDiskImageIds", [6]],
+    ["provisionTimeoutSeconds", 1200],
+    ["pollSeconds", 30],
+  ])("%s changes in place", async (key, value) => {
+    expect(await p.diff!("1", olds(), news({ [key]: value }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
 
   test("an unknown user data (a preview) is a change, not yet a replacement", async () => {
-    expect(await p.diff!("1", olds(), news({ userData: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await p.diff!("1", olds(), news({ userData: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }))).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   test("update: new tags are set in place, and nothing else is sent", async () => {
@@ -327,7 +371,15 @@ describe("guest diff: what changes in place, what replaces", () => {
 });
 
 describe("/data lives on a portable storage volume, apart from the guest", () => {
-  const diskInputs = (over: Record<string, unknown> = {}) => ({ endpoint: fake.endpoint, datacenter: "dal10", capacityGb: 250, description: "gpu-workbench lab /data", provisionTimeoutSeconds: 600, pollSeconds: 15, ...over });
+  const diskInputs = (over: Record<string, unknown> = {}) => ({
+    endpoint: fake.endpoint,
+    datacenter: "dal10",
+    capacityGb: 250,
+    description: "gpu-workbench lab /data",
+    provisionTimeoutSeconds: 600,
+    pollSeconds: 15,
+    ...over,
+  });
 
   test("create: orders the volume from the portable-storage package with the standard price and waits for it", async () => {
     const p = await configured(portableStorageProvider);
@@ -361,7 +413,16 @@ describe("/data lives on a portable storage volume, apart from the guest", () =>
     expect(fake.requests[4].objectMask).toBe("mask[id,capacity,units,description]");
     expect(r).toEqual({
       id: String(disk.id),
-      outs: { diskImageId: disk.id, orderId, capacityGb: 250, datacenter: "dal10", description: "gpu-workbench lab /data", endpoint: fake.endpoint, provisionTimeoutSeconds: 600, pollSeconds: 15 },
+      outs: {
+        diskImageId: disk.id,
+        orderId,
+        capacityGb: 250,
+        datacenter: "dal10",
+        description: "gpu-workbench lab /data",
+        endpoint: fake.endpoint,
+        provisionTimeoutSeconds: 600,
+        pollSeconds: 15,
+      },
     });
   });
 
@@ -378,7 +439,10 @@ describe("/data lives on a portable storage volume, apart from the guest", () =>
     expect(await p.check!(diskInputs(), diskInputs({ capacityGb: 500, datacenter: "dal13" }))).toEqual({
       inputs: diskInputs({ capacityGb: 500, datacenter: "dal13" }),
       failures: [
-        { property: "capacityGb", reason: "portable storage cannot be resized (250 GB -> 500 GB) and a new volume would not hold /data; set workbench.dataDiskGb back to 250" },
+        {
+          property: "capacityGb",
+          reason: "portable storage cannot be resized (250 GB -> 500 GB) and a new volume would not hold /data; set workbench.dataDiskGb back to 250",
+        },
         { property: "datacenter", reason: "the /data volume lives in dal10 and cannot move to dal13; set workbench.datacenter back to dal10" },
       ],
     });
@@ -408,7 +472,11 @@ describe("/data lives on a portable storage volume, apart from the guest", () =>
 
     // A new guest (a changed user data): the attachment is replaced, detach first.
     const g2 = await guests.create(guestInputs({ protectedDiskImageIds: [diskId], userData: `${USER_DATA}# v2\n` }));
-    expect(await attach.diff!(a1.id, a1.outs, { ...a1Inputs, guestId: Number(g2.id) })).toEqual({ changes: true, replaces: ["guestId"], deleteBeforeReplace: true });
+    expect(await attach.diff!(a1.id, a1.outs, { ...a1Inputs, guestId: Number(g2.id) })).toEqual({
+      changes: true,
+      replaces: ["guestId"],
+      deleteBeforeReplace: true,
+    });
     fake.requests.length = 0;
     await attach.delete!(a1.id, a1.outs);
     expect(fake.calls()).toEqual([
@@ -453,12 +521,17 @@ describe("/data lives on a portable storage volume, apart from the guest", () =>
     const g = await guests.create(guestInputs());
     const a = { endpoint: fake.endpoint, guestId: Number(g.id), diskImageId: Number(disk.id), timeoutSeconds: 600, pollSeconds: 15 };
     await attach.create(a);
-    await expect(disks.delete!(disk.id, disk.outs)).rejects.toThrow(`SoftLayer portable storage ${disk.id} is attached to guest ${g.id}; detach it before cancelling it`);
+    await expect(disks.delete!(disk.id, disk.outs)).rejects.toThrow(
+      `SoftLayer portable storage ${disk.id} is attached to guest ${g.id}; detach it before cancelling it`,
+    );
     await attach.delete!(`${g.id}/${disk.id}`, a);
     fake.requests.length = 0;
     await disks.delete!(disk.id, disk.outs);
     const billingItemId = fake.disks.get(Number(disk.id))!.billingItemId;
-    expect(fake.calls()).toEqual([`GET /SoftLayer_Virtual_Disk_Image/${disk.id}/getObject.json`, `GET /SoftLayer_Billing_Item/${billingItemId}/cancelService.json`]);
+    expect(fake.calls()).toEqual([
+      `GET /SoftLayer_Virtual_Disk_Image/${disk.id}/getObject.json`,
+      `GET /SoftLayer_Billing_Item/${billingItemId}/cancelService.json`,
+    ]);
     expect(fake.requests[0].objectMask).toBe("mask[id,capacity,units,description,billingItem[id],blockDevices[guestId]]");
     await disks.delete!(disk.id, disk.outs);
   });
@@ -473,12 +546,22 @@ describe("/data lives on a portable storage volume, apart from the guest", () =>
     const a = { endpoint: fake.endpoint, guestId: Number(g.id), diskImageId: Number(disk.id), timeoutSeconds: 30, pollSeconds: 15 };
     const err = (await attach.create(a).catch((e: unknown) => e)) as ResourceInitError;
     expect(err).toBeInstanceOf(ResourceInitError);
-    expect([err.message, err.id]).toEqual([`SoftLayer disk image ${disk.id} is not attached to guest ${g.id} after 30 s; run pulumi up again to keep waiting`, `${g.id}/${disk.id}`]);
+    expect([err.message, err.id]).toEqual([
+      `SoftLayer disk image ${disk.id} is not attached to guest ${g.id} after 30 s; run pulumi up again to keep waiting`,
+      `${g.id}/${disk.id}`,
+    ]);
   });
 });
 
 describe("the security group: ingress from allowedCidrs only, changed in place", () => {
-  const sgInputs = (cidrs: string[], rdp = false) => ({ endpoint: fake.endpoint, name: "lab-sg", description: "gpu-workbench", rules: securityGroupRules(cidrs, rdp, []), deleteTimeoutSeconds: 120, pollSeconds: 15 });
+  const sgInputs = (cidrs: string[], rdp = false) => ({
+    endpoint: fake.endpoint,
+    name: "lab-sg",
+    description: "gpu-workbench",
+    rules: securityGroupRules(cidrs, rdp, []),
+    deleteTimeoutSeconds: 120,
+    pollSeconds: 15,
+  });
 
   test("create sends exactly these rules; a new address is one removal and one addition", async () => {
     const p = await configured(securityGroupProvider);
@@ -492,12 +575,14 @@ describe("the security group: ingress from allowedCidrs only, changed in place",
     ]);
     expect(fake.requests[0].body).toEqual({ parameters: [{ name: "lab-sg", description: "gpu-workbench" }] });
     expect(fake.requests[2].body).toEqual({
-      parameters: [[
-        { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIp: "203.0.113.7/32" },
-        { direction: "ingress", ethertype: "IPv6", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIp: "2001:db8::/48" },
-        { direction: "egress", ethertype: "IPv4" },
-        { direction: "egress", ethertype: "IPv6" },
-      ]],
+      parameters: [
+        [
+          { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIp: "203.0.113.7/32" },
+          { direction: "ingress", ethertype: "IPv6", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIp: "2001:db8::/48" },
+          { direction: "egress", ethertype: "IPv4" },
+          { direction: "egress", ethertype: "IPv6" },
+        ],
+      ],
     });
     expect((r.outs.rules as unknown[]).length).toBe(4);
 
@@ -515,11 +600,13 @@ describe("the security group: ingress from allowedCidrs only, changed in place",
     ]);
     expect(fake.requests[1].body).toEqual({ parameters: [[old]] });
     expect(fake.requests[2].body).toEqual({
-      parameters: [[
-        { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIp: "198.51.100.0/24" },
-        { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 3389, portRangeMax: 3389, remoteIp: "198.51.100.0/24" },
-        { direction: "ingress", ethertype: "IPv6", protocol: "tcp", portRangeMin: 3389, portRangeMax: 3389, remoteIp: "2001:db8::/48" },
-      ]],
+      parameters: [
+        [
+          { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIp: "198.51.100.0/24" },
+          { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 3389, portRangeMax: 3389, remoteIp: "198.51.100.0/24" },
+          { direction: "ingress", ethertype: "IPv6", protocol: "tcp", portRangeMin: 3389, portRangeMax: 3389, remoteIp: "2001:db8::/48" },
+        ],
+      ],
     });
   });
 
@@ -564,14 +651,26 @@ describe("the deployer's SSH key", () => {
     const p = await configured(sshKeyProvider);
     const r = await p.create(keyInputs());
     expect(fake.calls()).toEqual(["GET /SoftLayer_Account/getSshKeys.json", "POST /SoftLayer_Security_Ssh_Key/createObject.json"]);
-    expect(fake.requests[1].body).toEqual({ parameters: [{ key: DANIEL_KEY.split(" ").slice(0, 2).join(" "), label: "gpu-workbench lab", notes: "deployer" }] });
-    expect(r.outs).toEqual({ sshKeyId: Number(r.id), fingerprint: `aa:bb:cc:${Number(r.id) % 100}`, label: "gpu-workbench lab", key: DANIEL_KEY, notes: "deployer", adopted: false, endpoint: fake.endpoint });
+    expect(fake.requests[1].body).toEqual({
+      parameters: [{ key: DANIEL_KEY.split(" ").slice(0, 2).join(" "), label: "gpu-workbench lab", notes: "deployer" }],
+    });
+    expect(r.outs).toEqual({
+      sshKeyId: Number(r.id),
+      fingerprint: `aa:bb:cc:${Number(r.id) % 100}`,
+      label: "gpu-workbench lab",
+      key: DANIEL_KEY,
+      notes: "deployer",
+      adopted: false,
+      endpoint: fake.endpoint,
+    });
     expect(await p.diff!(r.id, r.outs, { ...keyInputs(), label: "renamed" })).toEqual({ changes: true, replaces: [] });
     expect(await p.diff!(r.id, r.outs, keyInputs(MINJI_KEY))).toEqual({ changes: true, replaces: ["key"] });
     expect(await p.diff!(r.id, r.outs, keyInputs(DANIEL_KEY.replace("daniel@laptop", "other comment")))).toEqual({ changes: false, replaces: [] });
     fake.requests.length = 0;
     await p.update!(r.id, r.outs, { ...keyInputs(), label: "renamed" });
-    expect(fake.requests.map((q) => [q.path, q.body])).toEqual([[`/SoftLayer_Security_Ssh_Key/${r.id}/editObject.json`, { parameters: [{ label: "renamed", notes: "deployer" }] }]]);
+    expect(fake.requests.map((q) => [q.path, q.body])).toEqual([
+      [`/SoftLayer_Security_Ssh_Key/${r.id}/editObject.json`, { parameters: [{ label: "renamed", notes: "deployer" }] }],
+    ]);
     await p.delete!(r.id, r.outs);
     await p.delete!(r.id, r.outs);
     expect(fake.keys.size).toBe(0);

@@ -7,7 +7,13 @@
 import { createHash } from "crypto";
 import Module from "module";
 import * as pulumi from "@pulumi/pulumi";
-import { diskAttachmentProvider, guestProvider, portableStorageProvider, securityGroupProvider, sshKeyProvider } from "../../components/targets/softlayer/providers";
+import {
+  diskAttachmentProvider,
+  guestProvider,
+  portableStorageProvider,
+  securityGroupProvider,
+  sshKeyProvider,
+} from "../../components/targets/softlayer/providers";
 import { FAKE_API_KEY, FAKE_USER, SoftLayerFake } from "../support/softlayerFake";
 
 const SENTINEL_USER = "SL-SENTINEL-USER-4711";
@@ -15,7 +21,10 @@ const SENTINEL_KEY = "sentinel-api-key-0f9e8d7c6b5a";
 
 /** What the dynamic-provider host does with the stored text: compile it as a module, call handler(). */
 function deserialize(text: string): pulumi.dynamic.ResourceProvider {
-  const ModuleCtor = Module as unknown as { new (id: string): { paths: string[]; exports: { handler(): pulumi.dynamic.ResourceProvider }; _compile(code: string, file: string): void }; _nodeModulePaths(dir: string): string[] };
+  const ModuleCtor = Module as unknown as {
+    new (id: string): { paths: string[]; exports: { handler(): pulumi.dynamic.ResourceProvider }; _compile(code: string, file: string): void };
+    _nodeModulePaths(dir: string): string[];
+  };
   const m = new ModuleCtor("softlayer-provider.js");
   m.paths = ModuleCtor._nodeModulePaths(process.cwd());
   m._compile(text, "softlayer-provider.js");
@@ -41,15 +50,19 @@ test.each([
   ["ssh key", sshKeyProvider],
   ["portable storage", portableStorageProvider],
   ["disk attachment", diskAttachmentProvider],
-])("the %s provider serializes without any credential from the environment", async (_kind, make) => {
-  const provider = make();
-  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  expect(sf.containsSecrets).toBe(false);
-  expect(sf.text).not.toContain(SENTINEL_KEY);
-  expect(sf.text).not.toContain(SENTINEL_USER);
-  // Node built-ins are required at run time, not copied (a copied native function is a dead stub).
-  expect(sf.text).not.toMatch(/Object\.defineProperty\(__crypto_createHash/);
-}, 30_000);
+])(
+  "the %s provider serializes without any credential from the environment",
+  async (_kind, make) => {
+    const provider = make();
+    const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    expect(sf.containsSecrets).toBe(false);
+    expect(sf.text).not.toContain(SENTINEL_KEY);
+    expect(sf.text).not.toContain(SENTINEL_USER);
+    // Node built-ins are required at run time, not copied (a copied native function is a dead stub).
+    expect(sf.text).not.toMatch(/Object\.defineProperty\(__crypto_createHash/);
+  },
+  30_000,
+);
 
 test("the deserialized guest provider orders a guest with the stack config's credentials", async () => {
   const fake = new SoftLayerFake();
@@ -57,11 +70,25 @@ test("the deserialized guest provider orders a guest with the stack config's cre
   try {
     const sf = await pulumi.runtime.serializeFunction(() => guestProvider(), { allowSecrets: true });
     const provider = deserialize(sf.text);
-    await provider.configure!({ config: { get: (k: string) => ({ "softlayer:username": FAKE_USER, "softlayer:apiKey": FAKE_API_KEY })[k], require: () => "" } });
+    await provider.configure!({
+      config: { get: (k: string) => ({ "softlayer:username": FAKE_USER, "softlayer:apiKey": FAKE_API_KEY })[k], require: () => "" },
+    });
     fake.provisionPolls = 1;
     const r = await provider.create({
-      endpoint: fake.endpoint, hostname: "lab", domain: "gpu-workbench.example.com", datacenter: "dal10", flavor: "B1_2X4X100", osReferenceCode: "UBUNTU_22_64",
-      privateNetworkOnly: false, userData: "#cloud-config\n", sshKeyIds: [1], securityGroupId: 2, tags: [], protectedDiskImageIds: [], provisionTimeoutSeconds: 60, pollSeconds: 1,
+      endpoint: fake.endpoint,
+      hostname: "lab",
+      domain: "gpu-workbench.example.com",
+      datacenter: "dal10",
+      flavor: "B1_2X4X100",
+      osReferenceCode: "UBUNTU_22_64",
+      privateNetworkOnly: false,
+      userData: "#cloud-config\n",
+      sshKeyIds: [1],
+      securityGroupId: 2,
+      tags: [],
+      protectedDiskImageIds: [],
+      provisionTimeoutSeconds: 60,
+      pollSeconds: 1,
     });
     expect(r.id).toBe("90000001");
     expect(fake.requests.map((q) => q.user)).toEqual([FAKE_USER, FAKE_USER, FAKE_USER, FAKE_USER]);

@@ -30,7 +30,7 @@ const wire = (...parts: Buffer[]) => Buffer.concat(parts.map(str));
 const fields = (line: string) => {
   const blob = Buffer.from(line.split(" ")[1], "base64");
   const out: Buffer[] = [];
-  for (let at = 0; at < blob.length; ) {
+  for (let at = 0; at < blob.length;) {
     const n = blob.readUInt32BE(at);
     out.push(blob.subarray(at + 4, at + 4 + n));
     at += 4 + n;
@@ -63,12 +63,21 @@ function opensshReads(line: string): boolean {
       ...Object.entries(valid).map(([k, v]) => [k, v] as [string, string]),
       ["ed25519, no comment", ed.split(" ").slice(0, 2).join(" ")],
       ["ed25519, comment with shell characters", `${ed.trim()} $(id);'"\`x`],
-      ["rsa, mpint with a needless leading zero", `ssh-rsa ${wire(rsaFields[0], rsaFields[1], Buffer.concat([Buffer.from([0, 0]), rsaFields[2]])).toString("base64")}`],
+      [
+        "rsa, mpint with a needless leading zero",
+        `ssh-rsa ${wire(rsaFields[0], rsaFields[1], Buffer.concat([Buffer.from([0, 0]), rsaFields[2]])).toString("base64")}`,
+      ],
       ["ed25519, bytes after the key", `ssh-ed25519 ${Buffer.concat([Buffer.from(ed.split(" ")[1], "base64"), Buffer.from("xx")]).toString("base64")}`],
       ["ed25519, a short key", `ssh-ed25519 ${wire(Buffer.from("ssh-ed25519"), fields(ed)[1].subarray(0, 31)).toString("base64")}`],
       ["ed25519 data under the rsa type", ed.replace("ssh-ed25519", "ssh-rsa")],
-      ["ecdsa, a point off the curve", `ecdsa-sha2-nistp256 ${wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp256"), Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)])).toString("base64")}`],
-      ["ecdsa, the wrong curve name", `ecdsa-sha2-nistp256 ${wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp384"), fields(ec)[2]).toString("base64")}`],
+      [
+        "ecdsa, a point off the curve",
+        `ecdsa-sha2-nistp256 ${wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp256"), Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)])).toString("base64")}`,
+      ],
+      [
+        "ecdsa, the wrong curve name",
+        `ecdsa-sha2-nistp256 ${wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp384"), fields(ec)[2]).toString("base64")}`,
+      ],
       ["sk-ed25519 without its application", `sk-ssh-ed25519@openssh.com ${wire(Buffer.from("sk-ssh-ed25519@openssh.com"), fields(ed)[1]).toString("base64")}`],
       ["sk-ed25519 with bytes after it", `sk-ssh-ed25519@openssh.com ${Buffer.concat([skEd, Buffer.from([0, 0, 0, 1, 65])]).toString("base64")}`],
       ["base64 cut short", ed.trim().split(" ").slice(0, 2).join(" ").slice(0, -3)],
@@ -110,8 +119,13 @@ function opensshReads(line: string): boolean {
   test("control characters are refused with their code point, wherever they are", () => {
     const ed = valid.ed25519.trim();
     for (const [line, cp] of [
-      [`${ed}\r${valid.ecdsa256}`, "U+000D"], [`${ed}\n${valid.ecdsa256}`, "U+000A"], [`${ed}\u0000`, "U+0000"],
-      [`${ed} a\u2028b`, "U+2028"], [`${ed} \u001b[2J`, "U+001B"], [ed.replace(" ", "\t"), "U+0009"], [`${ed}\n\n`, "U+000A"],
+      [`${ed}\r${valid.ecdsa256}`, "U+000D"],
+      [`${ed}\n${valid.ecdsa256}`, "U+000A"],
+      [`${ed}\u0000`, "U+0000"],
+      [`${ed} a\u2028b`, "U+2028"],
+      [`${ed} \u001b[2J`, "U+001B"],
+      [ed.replace(" ", "\t"), "U+0009"],
+      [`${ed}\n\n`, "U+000A"],
     ]) {
       expect(sshPublicKeyProblem(line)).toBe(`not one OpenSSH public key line: it contains the control character ${cp}; give exactly one key, on one line`);
     }

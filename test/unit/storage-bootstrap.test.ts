@@ -30,18 +30,39 @@ function spec(target: "azure" | "aws" | "ssh", storage: unknown[], o: { users?: 
   if (o.rdp) raw.rdp = true;
   return parseWorkbenchConfig(raw, { region: target === "aws" ? "ap-northeast-2" : target === "azure" ? "koreacentral" : undefined });
 }
-const AZURE = () => spec("azure", [
-  { name: "lake", kind: "adls2", account: "acmelake", container: "raw" },
-  { name: "ref", kind: "adls2", create: false, account: "acmeshared", resourceGroupName: "rg-data", container: "reference", readOnly: true, users: ["minji"], cacheGb: 8 },
-]);
-const AWS = () => spec("aws", [
-  { name: "lake", kind: "s3", bucket: "acme-lake" },
-  { name: "ref", kind: "s3", create: false, bucket: "acme-ref", region: "us-east-1", readOnly: true, users: ["daniel"], mountPath: "/data/ref" },
-]);
-const SSH = () => spec("ssh", [
-  { name: "lake", kind: "s3", bucket: "lake", endpoint: "https://s3.lab.example.test:9000", accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI-not-a-real-key" },
-]);
-const envFile = (text: string) => (parse(text) as { write_files: { path: string; content: string }[] }).write_files.find((f) => f.path.endsWith("bootstrap.env"))!.content;
+const AZURE = () =>
+  spec("azure", [
+    { name: "lake", kind: "adls2", account: "acmelake", container: "raw" },
+    {
+      name: "ref",
+      kind: "adls2",
+      create: false,
+      account: "acmeshared",
+      resourceGroupName: "rg-data",
+      container: "reference",
+      readOnly: true,
+      users: ["minji"],
+      cacheGb: 8,
+    },
+  ]);
+const AWS = () =>
+  spec("aws", [
+    { name: "lake", kind: "s3", bucket: "acme-lake" },
+    { name: "ref", kind: "s3", create: false, bucket: "acme-ref", region: "us-east-1", readOnly: true, users: ["daniel"], mountPath: "/data/ref" },
+  ]);
+const SSH = () =>
+  spec("ssh", [
+    {
+      name: "lake",
+      kind: "s3",
+      bucket: "lake",
+      endpoint: "https://s3.lab.example.test:9000",
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI-not-a-real-key",
+    },
+  ]);
+const envFile = (text: string) =>
+  (parse(text) as { write_files: { path: string; content: string }[] }).write_files.find((f) => f.path.endsWith("bootstrap.env"))!.content;
 
 describe("the steps", () => {
   test("cloud: the metadata guard before the users, the mounts after them; only with storage", () => {
@@ -52,9 +73,21 @@ describe("the steps", () => {
 
   test("ssh: no machine identity to guard; the storage step carries the credentials and is secret", () => {
     const scripts = bootstrapScripts(SSH());
-    expect(scripts.map((s) => [s.name, s.secret])).toEqual([["datadisk", false], ["users", false], ["storage", true], ["docker", false], ["prepull", false], ["ready", false]]);
+    expect(scripts.map((s) => [s.name, s.secret])).toEqual([
+      ["datadisk", false],
+      ["users", false],
+      ["storage", true],
+      ["docker", false],
+      ["prepull", false],
+      ["ready", false],
+    ]);
     expect(scripts.find((s) => s.name === "storage")!.content).toContain("GW_STORAGE_PASSWD_0=AKIDEXAMPLE:wJalrXUtnFEMI-not-a-real-key\n");
-    expect(scripts.filter((s) => s.name !== "storage").map((s) => s.content).join("")).not.toContain("wJalrXUtnFEMI");
+    expect(
+      scripts
+        .filter((s) => s.name !== "storage")
+        .map((s) => s.content)
+        .join(""),
+    ).not.toContain("wJalrXUtnFEMI");
     expect(storageScript(SSH()).secret).toBe(true);
   });
 
@@ -69,7 +102,7 @@ describe("the steps", () => {
     const env = envFile(renderCloudInit(AZURE(), fakeSecrets(AZURE())));
     expect(env).toContain(
       "GW_STORAGE='0 lake adls2 gw-mnt-lake 70000 gpu-workbench-storage-lake.service /mnt/lake/raw /etc/blobfuse2/lake.yaml - daniel minji\n" +
-      "1 ref adls2 gw-mnt-ref 70001 gpu-workbench-storage-ref.service /mnt/ref/reference /etc/blobfuse2/ref.yaml - minji'\n",
+        "1 ref adls2 gw-mnt-ref 70001 gpu-workbench-storage-ref.service /mnt/ref/reference /etc/blobfuse2/ref.yaml - minji'\n",
     );
   });
 });
@@ -105,12 +138,16 @@ azstorage:
   container: raw
   endpoint: https://acmelake.dfs.core.windows.net
   mode: msi
-`);
+`,
+    );
     const ro = parse(blobfuse2Config(s.storage[1], ref));
     expect([ro["read-only"], ro.file_cache["max-size-mb"], ro.azstorage["account-name"]]).toEqual([true, 8192, "acmeshared"]);
   });
 
-  test.each([["lake", 0], ["ref (read-only)", 1]])("blobfuse2's config uses only documented keys and values: %s", (_n, i) => {
+  test.each([
+    ["lake", 0],
+    ["ref (read-only)", 1],
+  ])("blobfuse2's config uses only documented keys and values: %s", (_n, i) => {
     const s = AZURE();
     expect(blobfuse2ConfigProblems(parse(blobfuse2Config(s.storage[i], mountLayouts(s)[i])))).toEqual([]);
   });
@@ -118,7 +155,11 @@ azstorage:
   test("the blobfuse2 check fails a misspelt key, a wrong value and a missing required key", () => {
     const s = AZURE();
     const good = parse(blobfuse2Config(s.storage[0], mountLayouts(s)[0]));
-    const broken = { ...good, file_cache: { path: good.file_cache.path, "max-size": 20480 }, azstorage: { ...good.azstorage, mode: "managed-identity", container: undefined } };
+    const broken = {
+      ...good,
+      file_cache: { path: good.file_cache.path, "max-size": 20480 },
+      azstorage: { ...good.azstorage, mode: "managed-identity", container: undefined },
+    };
     expect(blobfuse2ConfigProblems(broken)).toEqual([
       "file_cache.max-size: not a documented blobfuse2 key",
       'azstorage.mode: "managed-identity" is not one of key, sas, spn, msi, azcli',
@@ -134,17 +175,34 @@ azstorage:
     const aws = AWS();
     const [lake, ref] = mountLayouts(aws);
     expect(s3fsOptions(aws.storage[0], lake)).toEqual([
-      "allow_other", "umask=0000", "mp_umask=0000", "iam_role=auto", "url=https://s3.ap-northeast-2.amazonaws.com", "endpoint=ap-northeast-2",
+      "allow_other",
+      "umask=0000",
+      "mp_umask=0000",
+      "iam_role=auto",
+      "url=https://s3.ap-northeast-2.amazonaws.com",
+      "endpoint=ap-northeast-2",
       "tmpdir=/data/.cache/gpu-workbench/storage/lake",
     ]);
     expect(s3fsOptions(aws.storage[1], ref)).toEqual([
-      "allow_other", "umask=0000", "mp_umask=0000", "ro", "iam_role=auto", "url=https://s3.us-east-1.amazonaws.com", "endpoint=us-east-1",
+      "allow_other",
+      "umask=0000",
+      "mp_umask=0000",
+      "ro",
+      "iam_role=auto",
+      "url=https://s3.us-east-1.amazonaws.com",
+      "endpoint=us-east-1",
       "tmpdir=/data/.cache/gpu-workbench/storage/ref",
     ]);
     const ssh = SSH();
     expect(s3fsOptions(ssh.storage[0], mountLayouts(ssh)[0])).toEqual([
-      "allow_other", "umask=0000", "mp_umask=0000", "passwd_file=/etc/gpu-workbench/storage/lake.passwd", "url=https://s3.lab.example.test:9000",
-      "endpoint=us-east-1", "use_path_request_style", "tmpdir=/data/.cache/gpu-workbench/storage/lake",
+      "allow_other",
+      "umask=0000",
+      "mp_umask=0000",
+      "passwd_file=/etc/gpu-workbench/storage/lake.passwd",
+      "url=https://s3.lab.example.test:9000",
+      "endpoint=us-east-1",
+      "use_path_request_style",
+      "tmpdir=/data/.cache/gpu-workbench/storage/lake",
     ]);
   });
 
@@ -202,7 +260,10 @@ describe("validated by the real tools", () => {
   const haveShellcheck = toolAvailable("shellcheck", ["--version"]);
   const haveSystemdAnalyze = toolAvailable("systemd-analyze", ["--version"]);
 
-  (haveCloudInit ? test : test.skip).each([["azure", AZURE], ["aws", AWS]])("cloud-init schema accepts the %s document with mounts", (name, make) => {
+  (haveCloudInit ? test : test.skip).each([
+    ["azure", AZURE],
+    ["aws", AWS],
+  ])("cloud-init schema accepts the %s document with mounts", (name, make) => {
     const f = put(`${name}.yaml`, renderCloudInit(make(), fakeSecrets(make())));
     const r = spawnSync("cloud-init", ["schema", "--config-file", f], { encoding: "utf8" });
     expect(`${r.stdout}${r.stderr}`).toContain(`Valid cloud-config: ${f}`);
@@ -211,8 +272,13 @@ describe("validated by the real tools", () => {
 
   (haveShellcheck ? test : test.skip)("shellcheck passes the generated storage and metadata steps, the config file and the metadata guard", () => {
     const files: string[] = [];
-    for (const [name, s] of [["azure", AZURE()], ["aws", AWS()], ["ssh", SSH()]] as const) {
-      for (const step of bootstrapScripts(s, fakeSecrets(s)).filter((x) => ["storage", "metadata"].includes(x.name))) files.push(put(`${name}-${step.name}.sh`, step.content));
+    for (const [name, s] of [
+      ["azure", AZURE()],
+      ["aws", AWS()],
+      ["ssh", SSH()],
+    ] as const) {
+      for (const step of bootstrapScripts(s, fakeSecrets(s)).filter((x) => ["storage", "metadata"].includes(x.name)))
+        files.push(put(`${name}-${step.name}.sh`, step.content));
     }
     files.push(put("aws-bootstrap.env.sh", `#!/bin/sh\n# shellcheck disable=SC2034\n${envFile(renderCloudInit(AWS(), fakeSecrets(AWS())))}`));
     const guard = /<<'GUARD'\n([\s\S]*?)\nGUARD\n/.exec(fs.readFileSync(path.join(SCRIPTS_DIR, "metadata.sh"), "utf8"))![1];
@@ -241,17 +307,24 @@ describe("validated by the real tools", () => {
 
 describe("size and snapshots", () => {
   test("AWS user data with three mounts, 10 users, RDP and 6 apps still fits 16 KB after gzip", () => {
-    const s = spec("aws", [
-      { name: "lake", kind: "s3", bucket: "acme-lake-apne2" },
-      { name: "curated", kind: "s3", bucket: "acme-curated-apne2", users: USER_NAMES.slice(0, 5) },
-      { name: "reference", kind: "s3", create: false, bucket: "acme-reference-data", region: "us-east-1", readOnly: true, mountPath: "/data/reference" },
-    ], { users: 10, apps: SIX_APPS, rdp: true });
+    const s = spec(
+      "aws",
+      [
+        { name: "lake", kind: "s3", bucket: "acme-lake-apne2" },
+        { name: "curated", kind: "s3", bucket: "acme-curated-apne2", users: USER_NAMES.slice(0, 5) },
+        { name: "reference", kind: "s3", create: false, bucket: "acme-reference-data", region: "us-east-1", readOnly: true, mountPath: "/data/reference" },
+      ],
+      { users: 10, apps: SIX_APPS, rdp: true },
+    );
     const gz = gzipUserData(renderCloudInit(s, fakeSecrets(s))).length;
     console.log(`AWS user data with three mounts, 10 users, RDP, 6 apps: ${gz} bytes gzipped`);
     expect(gz).toBeLessThan(16 * 1024);
   });
 
-  test.each([["azure", AZURE], ["aws", AWS]])("snapshot (redacted): %s with two mounts", (_n, make) => {
+  test.each([
+    ["azure", AZURE],
+    ["aws", AWS],
+  ])("snapshot (redacted): %s with two mounts", (_n, make) => {
     expect(redactUserData(renderCloudInit(make(), fakeSecrets(make())))).toMatchSnapshot();
   });
 

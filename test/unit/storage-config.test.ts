@@ -26,32 +26,76 @@ describe("bad storage configs", () => {
 
 describe("a valid storage list", () => {
   test("azure: defaults filled, existing account keeps its group", () => {
-    const spec = parseWorkbenchConfig(rawConfig({
-      storage: [
-        { name: "lake", kind: "adls2", account: "acmelake", container: "raw" },
-        { name: "ref", kind: "adls2", create: false, account: "acmeshared", resourceGroupName: "rg-data", container: "reference", readOnly: true, users: ["minji"], cacheGb: 8, mountPath: "/data/ref" },
-      ],
-    }), { region: "koreacentral" });
+    const spec = parseWorkbenchConfig(
+      rawConfig({
+        storage: [
+          { name: "lake", kind: "adls2", account: "acmelake", container: "raw" },
+          {
+            name: "ref",
+            kind: "adls2",
+            create: false,
+            account: "acmeshared",
+            resourceGroupName: "rg-data",
+            container: "reference",
+            readOnly: true,
+            users: ["minji"],
+            cacheGb: 8,
+            mountPath: "/data/ref",
+          },
+        ],
+      }),
+      { region: "koreacentral" },
+    );
     expect(spec.storage).toEqual([
       {
-        name: "lake", kind: "adls2", create: true, account: "acmelake", container: "raw", resourceGroupName: undefined, bucket: undefined, region: undefined,
-        endpoint: undefined, accessKeyId: undefined, secretAccessKey: undefined, readOnly: false, users: ["daniel", "minji"], cacheGb: 20, mountPath: "/mnt/lake",
+        name: "lake",
+        kind: "adls2",
+        create: true,
+        account: "acmelake",
+        container: "raw",
+        resourceGroupName: undefined,
+        bucket: undefined,
+        region: undefined,
+        endpoint: undefined,
+        accessKeyId: undefined,
+        secretAccessKey: undefined,
+        readOnly: false,
+        users: ["daniel", "minji"],
+        cacheGb: 20,
+        mountPath: "/mnt/lake",
       },
       {
-        name: "ref", kind: "adls2", create: false, account: "acmeshared", container: "reference", resourceGroupName: "rg-data", bucket: undefined, region: undefined,
-        endpoint: undefined, accessKeyId: undefined, secretAccessKey: undefined, readOnly: true, users: ["minji"], cacheGb: 8, mountPath: "/data/ref",
+        name: "ref",
+        kind: "adls2",
+        create: false,
+        account: "acmeshared",
+        container: "reference",
+        resourceGroupName: "rg-data",
+        bucket: undefined,
+        region: undefined,
+        endpoint: undefined,
+        accessKeyId: undefined,
+        secretAccessKey: undefined,
+        readOnly: true,
+        users: ["minji"],
+        cacheGb: 8,
+        mountPath: "/data/ref",
       },
     ]);
   });
 
   test("aws: a new bucket is in the stack's region, an existing one where it is", () => {
-    const spec = parseWorkbenchConfig(rawConfig({
-      target: "aws", size: "g5.xlarge",
-      storage: [
-        { name: "lake", kind: "s3", bucket: "acme-lake" },
-        { name: "ref", kind: "s3", create: false, bucket: "acme-ref", region: "us-east-1", readOnly: true },
-      ],
-    }), { region: "ap-northeast-2" });
+    const spec = parseWorkbenchConfig(
+      rawConfig({
+        target: "aws",
+        size: "g5.xlarge",
+        storage: [
+          { name: "lake", kind: "s3", bucket: "acme-lake" },
+          { name: "ref", kind: "s3", create: false, bucket: "acme-ref", region: "us-east-1", readOnly: true },
+        ],
+      }),
+      { region: "ap-northeast-2" },
+    );
     expect(spec.storage.map((s) => [s.name, s.create, s.bucket, s.region, s.readOnly, s.cacheGb, s.mountPath])).toEqual([
       ["lake", true, "acme-lake", "ap-northeast-2", false, undefined, "/mnt/lake"],
       ["ref", false, "acme-ref", "us-east-1", true, undefined, "/mnt/ref"],

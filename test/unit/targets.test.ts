@@ -45,13 +45,24 @@ test("driver strategy per target: V100 takes R580 on Azure, the DLAMI's driver o
 test("one inbound-ports function: SSH, then RDP when on, then each exposed port once, in order; both clouds follow it", () => {
   expect(inboundPorts({ rdp: false, exposedPorts: [] })).toEqual([{ port: 22, purpose: "ssh" }]);
   const ports = inboundPorts({ rdp: true, exposedPorts: [8888, 3838, 8888] });
-  expect(ports).toEqual([{ port: 22, purpose: "ssh" }, { port: 3389, purpose: "rdp" }, { port: 3838, purpose: "app" }, { port: 8888, purpose: "app" }]);
+  expect(ports).toEqual([
+    { port: 22, purpose: "ssh" },
+    { port: 3389, purpose: "rdp" },
+    { port: 3838, purpose: "app" },
+    { port: 8888, purpose: "app" },
+  ]);
   const cidrs = ["203.0.113.7/32"];
   expect(nsgRules({ allowedCidrs: cidrs, rdp: true, exposedPorts: [8888, 3838, 8888] }).map((r) => [r.name, r.priority, r.destinationPortRange])).toEqual([
-    ["allow-ssh", 100, "22"], ["allow-rdp", 110, "3389"], ["allow-app-3838", 200, "3838"], ["allow-app-8888", 201, "8888"],
+    ["allow-ssh", 100, "22"],
+    ["allow-rdp", 110, "3389"],
+    ["allow-app-3838", 200, "3838"],
+    ["allow-app-8888", 201, "8888"],
   ]);
   expect(ingressRules({ allowedCidrs: cidrs, rdp: true, exposedPorts: [8888, 3838, 8888] }).map((r) => [r.fromPort, r.description])).toEqual([
-    [22, "SSH from allowedCidrs"], [3389, "RDP (xrdp) from allowedCidrs"], [3838, "exposed app port 3838 from allowedCidrs"], [8888, "exposed app port 8888 from allowedCidrs"],
+    [22, "SSH from allowedCidrs"],
+    [3389, "RDP (xrdp) from allowedCidrs"],
+    [3838, "exposed app port 3838 from allowedCidrs"],
+    [8888, "exposed app port 8888 from allowedCidrs"],
   ]);
 });
 
@@ -78,7 +89,13 @@ test("a schedule's time zone is taken in either form and given to each cloud in 
 test("the user-data limit is checked as each cloud counts it: gzip for EC2, raw when it fits for Azure", () => {
   // Base64 of hash-chained bytes: gzip cannot bring it under either limit.
   const blocks: Buffer[] = [crypto.createHash("sha512").update("seed").digest()];
-  while (blocks.length < 1600) blocks.push(crypto.createHash("sha512").update(blocks[blocks.length - 1]).digest());
+  while (blocks.length < 1600)
+    blocks.push(
+      crypto
+        .createHash("sha512")
+        .update(blocks[blocks.length - 1])
+        .digest(),
+    );
   const text = Buffer.concat(blocks).toString("base64");
   const gz = gzipUserData(text).length;
   expect(userDataLimitProblem(text, targetRules("aws").userDataLimit!)).toBe(
@@ -92,7 +109,9 @@ test("the user-data limit is checked as each cloud counts it: gzip for EC2, raw 
   // Raw fits Azure (sent as is), while its gzip would not fit EC2.
   const small = text.slice(0, 60_000);
   expect(userDataLimitProblem(small, targetRules("azure").userDataLimit!)).toBeUndefined();
-  expect(userDataLimitProblem(small, targetRules("aws").userDataLimit!)).toMatch(/^workbench\.users: the cloud-init document would be about 4\d{4} bytes gzipped, over EC2's/);
+  expect(userDataLimitProblem(small, targetRules("aws").userDataLimit!)).toMatch(
+    /^workbench\.users: the cloud-init document would be about 4\d{4} bytes gzipped, over EC2's/,
+  );
 });
 
 test("the metadata guard: with storage grants, and with idleStop on Azure (whose identity may deallocate); not for AWS's OS-shutdown idle stop", () => {

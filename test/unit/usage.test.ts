@@ -16,7 +16,11 @@ const none = { autoShutdownTime: undefined, idleStopAfterSeconds: undefined };
 describe("the usage model", () => {
   test("the team's day: 09:00-17:00 less two shared 48-minute breaks (20% of 8 h)", () => {
     // Breaks centred at 1/3 and 2/3 of the day (11:40, 14:20), 48 min each.
-    expect(activeMinutes()).toEqual([[540, 676], [724, 836], [884, 1020]]);
+    expect(activeMinutes()).toEqual([
+      [540, 676],
+      [724, 836],
+      [884, 1020],
+    ]);
   });
 
   test("machine hours: always on, the schedule, the idle stop, both", () => {
@@ -48,7 +52,10 @@ describe("the usage model", () => {
 });
 
 describe("estimateMonth", () => {
-  const fixedCosts = [{ label: "disks", monthly: 50 }, { label: "ip", monthly: 3.65 }];
+  const fixedCosts = [
+    { label: "disks", monthly: 50 },
+    { label: "ip", monthly: 3.65 },
+  ];
 
   test("always on, the schedule, schedule + idle stop, spot: money and % of always-on; the last is the chosen one", () => {
     const m = estimateMonth({ pricePerHour: 1, spotPricePerHour: undefined, spot: true, fixedCosts, autoShutdownTime: "19:00", idleStopAfterSeconds: 3600 });
@@ -57,7 +64,15 @@ describe("estimateMonth", () => {
       { name: "schedule 19:00 only", hours: 222.2, compute: 222.2, fixed: 53.65, total: 275.85, percentOfAlwaysOn: 35.2, chosen: false },
       { name: "schedule 19:00 + idle stop after 1h", hours: 200.93, compute: 200.93, fixed: 53.65, total: 254.58, percentOfAlwaysOn: 32.5, chosen: false },
       // Spot at the assumed 60% below on-demand: 200.93 x 0.4 = 80.37.
-      { name: "schedule 19:00 + idle stop after 1h, spot, assumed 60% below on-demand", hours: 200.93, compute: 80.37, fixed: 53.65, total: 134.02, percentOfAlwaysOn: 17.1, chosen: true },
+      {
+        name: "schedule 19:00 + idle stop after 1h, spot, assumed 60% below on-demand",
+        hours: 200.93,
+        compute: 80.37,
+        fixed: 53.65,
+        total: 134.02,
+        percentOfAlwaysOn: 17.1,
+        chosen: true,
+      },
     ]);
     expect(m.fixedCosts).toBe(fixedCosts);
     expect(m.model).toEqual([
@@ -79,12 +94,17 @@ describe("estimateMonth", () => {
 
   test("no stop at all: only always-on, and a note", () => {
     const m = estimateMonth({ pricePerHour: 1, spotPricePerHour: undefined, spot: false, fixedCosts, ...none });
-    expect(m.scenarios).toEqual([{ name: "always on, on-demand", hours: 730, compute: 730, fixed: 53.65, total: 783.65, percentOfAlwaysOn: 100, chosen: true }]);
+    expect(m.scenarios).toEqual([
+      { name: "always on, on-demand", hours: 730, compute: 730, fixed: 53.65, total: 783.65, percentOfAlwaysOn: 100, chosen: true },
+    ]);
     expect(m.notes).toEqual(["no autoShutdown or idleStop: the machine runs, and bills, until someone stops it"]);
   });
 
   test("a schedule inside the working day is called out", () => {
-    expect(estimateMonth({ pricePerHour: 1, spotPricePerHour: undefined, spot: false, fixedCosts, autoShutdownTime: "15:00", idleStopAfterSeconds: undefined }).notes).toEqual([
+    expect(
+      estimateMonth({ pricePerHour: 1, spotPricePerHour: undefined, spot: false, fixedCosts, autoShutdownTime: "15:00", idleStopAfterSeconds: undefined })
+        .notes,
+    ).toEqual([
       "the schedule (15:00) stops the machine while the team works: the model has the team start it again, and it then runs until the next day's stop",
     ]);
   });
@@ -97,7 +117,11 @@ describe("what bills while stopped", () => {
       { label: "data disk 256 GB (Premium SSD P15)", monthly: 38.01 },
       { label: "public IPv4 address", monthly: 3.65 },
     ]);
-    expect(stoppedCosts("azure", 64, 129)!.map((c) => c.label)).toEqual(["OS disk 64 GB (Premium SSD P6)", "data disk 129 GB (Premium SSD P15)", "public IPv4 address"]);
+    expect(stoppedCosts("azure", 64, 129)!.map((c) => c.label)).toEqual([
+      "OS disk 64 GB (Premium SSD P6)",
+      "data disk 129 GB (Premium SSD P15)",
+      "public IPv4 address",
+    ]);
     expect(stoppedCosts("azure", 4095, 32767)!.map((c) => c.monthly)).toEqual([495.57, 3604.48, 3.65]);
   });
 
@@ -163,6 +187,12 @@ describe("timeToReady", () => {
 
   test("a bootstrap driver install counts its reboot", () => {
     const t = timeToReady(spec({ os: "ubuntu-24.04" }));
-    expect(t.steps.find((s) => s.step === "driver")).toEqual({ step: "driver", startMinute: 5.3, minutes: 8.5, background: false, note: "bootstrap-ubuntu-drivers, and one reboot" });
+    expect(t.steps.find((s) => s.step === "driver")).toEqual({
+      step: "driver",
+      startMinute: 5.3,
+      minutes: 8.5,
+      background: false,
+      note: "bootstrap-ubuntu-drivers, and one reboot",
+    });
   });
 });

@@ -51,16 +51,21 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
       ),
   );
   return {
-    ...remotePipeline(parent, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords }, {
-      address: host.publicIp,
-      port: 22,
-      hostPublicKey: access.hostPublicKey,
-      hostId: host.instanceId,
-      bootstrapTriggers: [userDataHash(access.userData)],
-      // The instance and its role, and the bucket policies the bootstrap's mounts need.
-      dependsOn: [host, ...storage],
-      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-    }),
+    ...remotePipeline(
+      parent,
+      name,
+      { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords },
+      {
+        address: host.publicIp,
+        port: 22,
+        hostPublicKey: access.hostPublicKey,
+        hostId: host.instanceId,
+        bootstrapTriggers: [userDataHash(access.userData)],
+        // The instance and its role, and the bucket policies the bootstrap's mounts need.
+        dependsOn: [host, ...storage],
+        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+      },
+    ),
     driverInstall: pulumi.output(spec.driverInstall),
     machineId: host.instanceId,
     dataDiskId: host.dataVolumeId,

@@ -11,9 +11,20 @@ import * as scheduler from "@pulumi/aws/scheduler";
 import * as ssm from "@pulumi/aws/ssm";
 import { gzipUserData } from "../../bootstrap";
 import {
-  accountOfArn, amiParameterName, availabilityZoneFor, DATA_DEVICE_NAME, dailyCron, EGRESS_ALL, ec2AssumeRolePolicy,
-  ingressRules, schedulerAssumeRolePolicy, SSM_CORE_POLICY_ARN, STOP_INSTANCES_TARGET_ARN, stopInstancePolicy,
-  stopInstancesInput, userDataBase64,
+  accountOfArn,
+  amiParameterName,
+  availabilityZoneFor,
+  DATA_DEVICE_NAME,
+  dailyCron,
+  EGRESS_ALL,
+  ec2AssumeRolePolicy,
+  ingressRules,
+  schedulerAssumeRolePolicy,
+  SSM_CORE_POLICY_ARN,
+  STOP_INSTANCES_TARGET_ARN,
+  stopInstancePolicy,
+  stopInstancesInput,
+  userDataBase64,
 } from "./builders";
 import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "../hostArgs";
 
@@ -90,7 +101,11 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
     const userData = args.userData;
     if (userData === undefined) throw new Error("AwsGpuInstance: userData is required");
     const autoStopTime = aliasedArg("AwsGpuInstance", "autoShutdownTime", args.autoShutdownTime, "autoStopTime", args.autoStopTime, false);
-    const timeZone = scheduleTimeZone("AwsGpuInstance", aliasedArg("AwsGpuInstance", "autoShutdownTimeZone", args.autoShutdownTimeZone, "autoStopTimeZone", args.autoStopTimeZone, false), "iana");
+    const timeZone = scheduleTimeZone(
+      "AwsGpuInstance",
+      aliasedArg("AwsGpuInstance", "autoShutdownTimeZone", args.autoShutdownTimeZone, "autoStopTimeZone", args.autoStopTimeZone, false),
+      "iana",
+    );
     super("gpu-workbench:index:AwsGpuInstance", name, {}, opts);
     const userTags = args.tags ?? {};
     const tags = (part: string): Record<string, string> => ({ Name: `${name}-${part}`, "gpu-workbench": name, ...userTags });
@@ -100,21 +115,29 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       ? ec2.getSubnetOutput({ id: args.subnetId }, { parent: this })
       : ec2.getSubnetOutput({ availabilityZone: availabilityZoneFor(args.region, args.availabilityZone), defaultForAz: true }, { parent: this });
 
-    const sg = new ec2.SecurityGroup(`${name}-sg`, {
-      // A changed description replaces the group: keep it constant.
-      description: "gpu-workbench: SSH (and RDP or exposed apps when configured) from allowedCidrs only",
-      vpcId: subnet.vpcId,
-      ingress: ingressRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] }),
-      egress: EGRESS_ALL,
-      tags: tags("sg"),
-    }, { parent: this });
+    const sg = new ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        // A changed description replaces the group: keep it constant.
+        description: "gpu-workbench: SSH (and RDP or exposed apps when configured) from allowedCidrs only",
+        vpcId: subnet.vpcId,
+        ingress: ingressRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] }),
+        egress: EGRESS_ALL,
+        tags: tags("sg"),
+      },
+      { parent: this },
+    );
 
     // Identity: SSM managed instance core now; storage grants attach to the same role later.
-    const role = new iam.Role(`${name}-role`, {
-      description: `gpu-workbench instance role of ${name}`,
-      assumeRolePolicy: ec2AssumeRolePolicy(),
-      tags: tags("role"),
-    }, { parent: this });
+    const role = new iam.Role(
+      `${name}-role`,
+      {
+        description: `gpu-workbench instance role of ${name}`,
+        assumeRolePolicy: ec2AssumeRolePolicy(),
+        tags: tags("role"),
+      },
+      { parent: this },
+    );
     // An IAM role's and an instance profile's id is its (auto-generated) name.
     const ssmCore = new iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.id, policyArn: SSM_CORE_POLICY_ARN }, { parent: this });
     const profile = new iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: tags("profile") }, { parent: this });
@@ -124,42 +147,54 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
     const ami = args.amiId ? pulumi.output(args.amiId) : pulumi.unsecret(ssm.getParameterOutput({ name: parameterName }, { parent: this }).value);
 
     // The data volume: inputs independent of the user data, kept on replace and on destroy.
-    const volume = new ebs.Volume(`${name}-data`, {
-      availabilityZone: subnet.availabilityZone,
-      size: args.dataDiskGb,
-      type: "gp3",
-      encrypted: true,
-      tags: tags("data"),
-    }, { parent: this, retainOnDelete: true });
+    const volume = new ebs.Volume(
+      `${name}-data`,
+      {
+        availabilityZone: subnet.availabilityZone,
+        size: args.dataDiskGb,
+        type: "gp3",
+        encrypted: true,
+        tags: tags("data"),
+      },
+      { parent: this, retainOnDelete: true },
+    );
 
     const gz = pulumi.output(userData).apply((text) => gzipUserData(text));
-    const instance = new ec2.Instance(`${name}-instance`, {
-      ami,
-      instanceType,
-      subnetId: subnet.id,
-      vpcSecurityGroupIds: [sg.id],
-      iamInstanceProfile: profile.id,
-      // IMDSv2 only, one hop: containers behind Docker's bridge cannot read credentials or user data.
-      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeType: "gp3", volumeSize: args.osDiskGb, encrypted: true, deleteOnTermination: true, tags: tags("os") },
-      userDataBase64: pulumi.secret(gz.apply(userDataBase64)),
-      // cloud-init creates users only on an instance's first boot: a new user data needs a new instance.
-      userDataReplaceOnChange: true,
-      // `shutdown -h` from inside stops (keeps the disks) instead of terminating.
-      instanceInitiatedShutdownBehavior: "stop",
-      instanceMarketOptions: args.spot
-        ? { marketType: "spot", spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" } }
-        : undefined,
-      tags: tags("instance"),
-    }, { parent: this, ignoreChanges: ["ami"], dependsOn: [ssmCore] });
+    const instance = new ec2.Instance(
+      `${name}-instance`,
+      {
+        ami,
+        instanceType,
+        subnetId: subnet.id,
+        vpcSecurityGroupIds: [sg.id],
+        iamInstanceProfile: profile.id,
+        // IMDSv2 only, one hop: containers behind Docker's bridge cannot read credentials or user data.
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { volumeType: "gp3", volumeSize: args.osDiskGb, encrypted: true, deleteOnTermination: true, tags: tags("os") },
+        userDataBase64: pulumi.secret(gz.apply(userDataBase64)),
+        // cloud-init creates users only on an instance's first boot: a new user data needs a new instance.
+        userDataReplaceOnChange: true,
+        // `shutdown -h` from inside stops (keeps the disks) instead of terminating.
+        instanceInitiatedShutdownBehavior: "stop",
+        instanceMarketOptions: args.spot
+          ? { marketType: "spot", spotOptions: { spotInstanceType: "persistent", instanceInterruptionBehavior: "stop" } }
+          : undefined,
+        tags: tags("instance"),
+      },
+      { parent: this, ignoreChanges: ["ami"], dependsOn: [ssmCore] },
+    );
 
     // Detach-before-attach on replacement (an EBS volume has one instance), stopping the old one first.
-    new ec2.VolumeAttachment(`${name}-data-attach`, {
-      deviceName: DATA_DEVICE_NAME,
-      volumeId: volume.id,
-      instanceId: instance.id,
-      stopInstanceBeforeDetaching: true,
-    }, { parent: this, deleteBeforeReplace: true });
+    new ec2.VolumeAttachment(
+      `${name}-data-attach`,
+      {
+        deviceName: DATA_DEVICE_NAME,
+        volumeId: volume.id,
+        instanceId: instance.id,
+        stopInstanceBeforeDetaching: true,
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
 
     // The address follows a replaced instance (an in-place update of the association).
     const eip = new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this });
@@ -167,27 +202,39 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
     let scheduleArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (autoStopTime) {
       const cron = dailyCron(autoStopTime);
-      const stopRole = new iam.Role(`${name}-stop-role`, {
-        description: `EventBridge Scheduler: stops ${name} at ${autoStopTime} ${timeZone}`,
-        assumeRolePolicy: instance.arn.apply((arn) => schedulerAssumeRolePolicy(accountOfArn(arn))),
-        tags: tags("stop-role"),
-      }, { parent: this });
-      const stopPolicy = new iam.RolePolicy(`${name}-stop-policy`, {
-        role: stopRole.id,
-        policy: instance.arn.apply(stopInstancePolicy),
-      }, { parent: this });
-      const schedule = new scheduler.Schedule(`${name}-stop`, {
-        description: `Stops ${name} every day at ${autoStopTime} ${timeZone}`,
-        scheduleExpression: cron,
-        scheduleExpressionTimezone: timeZone,
-        flexibleTimeWindow: { mode: "OFF" },
-        state: "ENABLED",
-        target: {
-          arn: STOP_INSTANCES_TARGET_ARN,
-          roleArn: stopRole.arn,
-          input: instance.id.apply(stopInstancesInput),
+      const stopRole = new iam.Role(
+        `${name}-stop-role`,
+        {
+          description: `EventBridge Scheduler: stops ${name} at ${autoStopTime} ${timeZone}`,
+          assumeRolePolicy: instance.arn.apply((arn) => schedulerAssumeRolePolicy(accountOfArn(arn))),
+          tags: tags("stop-role"),
         },
-      }, { parent: this, dependsOn: [stopPolicy] });
+        { parent: this },
+      );
+      const stopPolicy = new iam.RolePolicy(
+        `${name}-stop-policy`,
+        {
+          role: stopRole.id,
+          policy: instance.arn.apply(stopInstancePolicy),
+        },
+        { parent: this },
+      );
+      const schedule = new scheduler.Schedule(
+        `${name}-stop`,
+        {
+          description: `Stops ${name} every day at ${autoStopTime} ${timeZone}`,
+          scheduleExpression: cron,
+          scheduleExpressionTimezone: timeZone,
+          flexibleTimeWindow: { mode: "OFF" },
+          state: "ENABLED",
+          target: {
+            arn: STOP_INSTANCES_TARGET_ARN,
+            roleArn: stopRole.arn,
+            input: instance.id.apply(stopInstancesInput),
+          },
+        },
+        { parent: this, dependsOn: [stopPolicy] },
+      );
       scheduleArn = schedule.arn;
     }
 

@@ -16,7 +16,7 @@ export function awsSettings(spec: WorkbenchSpec): AwsSettings {
 }
 
 export function validateAws(input: TargetConfigInput): TargetConfigOutput {
-  const raw = input.raw.aws === undefined ? {} : input.object("workbench.aws", input.raw.aws, ["subnetId", "availabilityZone"]) ?? {};
+  const raw = input.raw.aws === undefined ? {} : (input.object("workbench.aws", input.raw.aws, ["subnetId", "availabilityZone"]) ?? {});
   const subnetId = raw.subnetId === undefined ? undefined : input.string("workbench.aws.subnetId", raw.subnetId);
   if (subnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) {
     input.fail("workbench.aws.subnetId", `${q(subnetId)} is not a subnet id; expected subnet-0123456789abcdef0`);

@@ -31,21 +31,29 @@ export class AzureVmSelfDeallocate extends pulumi.ComponentResource {
   constructor(name: string, args: AzureVmSelfDeallocateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-workbench:index:AzureVmSelfDeallocate", name, {}, opts);
     const resourceGroupId = pulumi.output(args.vmResourceId).apply(resourceGroupIdOf);
-    const role = new authorization.RoleDefinition(`${name}-role`, {
-      scope: resourceGroupId,
-      roleName: selfDeallocateRoleName(args.vmName, `${pulumi.getProject()}/${pulumi.getStack()}/${name}`),
-      description: `gpu-workbench idleStop: the VM ${args.vmName} may deallocate itself, nothing else`,
-      roleType: "CustomRole",
-      permissions: [{ actions: [DEALLOCATE_ACTION], notActions: [], dataActions: [], notDataActions: [] }],
-      assignableScopes: [resourceGroupId],
-    }, { parent: this });
-    const assignment = new authorization.RoleAssignment(`${name}-assignment`, {
-      scope: args.vmResourceId,
-      principalId: args.principalId,
-      principalType: "ServicePrincipal",
-      roleDefinitionId: role.id,
-      description: `gpu-workbench idleStop: ${args.vmName} deallocates itself when idle`,
-    }, { parent: this });
+    const role = new authorization.RoleDefinition(
+      `${name}-role`,
+      {
+        scope: resourceGroupId,
+        roleName: selfDeallocateRoleName(args.vmName, `${pulumi.getProject()}/${pulumi.getStack()}/${name}`),
+        description: `gpu-workbench idleStop: the VM ${args.vmName} may deallocate itself, nothing else`,
+        roleType: "CustomRole",
+        permissions: [{ actions: [DEALLOCATE_ACTION], notActions: [], dataActions: [], notDataActions: [] }],
+        assignableScopes: [resourceGroupId],
+      },
+      { parent: this },
+    );
+    const assignment = new authorization.RoleAssignment(
+      `${name}-assignment`,
+      {
+        scope: args.vmResourceId,
+        principalId: args.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: role.id,
+        description: `gpu-workbench idleStop: ${args.vmName} deallocates itself when idle`,
+      },
+      { parent: this },
+    );
     this.roleDefinitionId = role.id;
     this.roleAssignmentId = assignment.id;
     this.registerOutputs({ roleDefinitionId: this.roleDefinitionId, roleAssignmentId: this.roleAssignmentId });

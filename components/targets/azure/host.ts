@@ -70,17 +70,22 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
       ),
   );
   return {
-    ...remotePipeline(parent, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords }, {
-      address: host.publicIp,
-      port: 22,
-      hostPublicKey: access.hostPublicKey,
-      hostId: host.vmId,
-      bootstrapTriggers: [userDataHash(access.userData)],
-      // The component, so all of its children: the VM, the data disk and the NVIDIA extension,
-      // whose driver install the bootstrap's ready check expects; and the storage grants its mounts need.
-      dependsOn: [host, ...storage],
-      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-    }),
+    ...remotePipeline(
+      parent,
+      name,
+      { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords },
+      {
+        address: host.publicIp,
+        port: 22,
+        hostPublicKey: access.hostPublicKey,
+        hostId: host.vmId,
+        bootstrapTriggers: [userDataHash(access.userData)],
+        // The component, so all of its children: the VM, the data disk and the NVIDIA extension,
+        // whose driver install the bootstrap's ready check expects; and the storage grants its mounts need.
+        dependsOn: [host, ...storage],
+        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+      },
+    ),
     driverInstall: host.driverInstall,
     machineId: host.vmId,
     dataDiskId: host.dataDiskId,

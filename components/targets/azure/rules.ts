@@ -61,7 +61,7 @@ export interface NsgRule {
  * the config lists 0.0.0.0/0 itself. Azure's default rules deny all other inbound internet traffic.
  */
 export function nsgRules(a: { allowedCidrs: string[]; rdp: boolean; exposedPorts: number[] }): NsgRule[] {
-  if (a.allowedCidrs.length === 0) throw new Error("AzureGpuVm: allowedCidrs is empty; list the addresses that may reach SSH, e.g. [\"203.0.113.7/32\"]");
+  if (a.allowedCidrs.length === 0) throw new Error('AzureGpuVm: allowedCidrs is empty; list the addresses that may reach SSH, e.g. ["203.0.113.7/32"]');
   const rule = (name: string, priority: number, port: number, description: string): NsgRule => ({
     name,
     priority,
@@ -91,7 +91,11 @@ export function nsgRules(a: { allowedCidrs: string[]; rdp: boolean; exposedPorts
 
 /** A VM / computer name Azure accepts for Linux: lowercase letters, digits, hyphens; at most 64 characters. */
 export function azureVmName(base: string): string {
-  const cleaned = base.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-+/, "");
+  const cleaned = base
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+/, "");
   const name = cleaned.slice(0, 64).replace(/-+$/, "");
   if (!name) throw new Error(`AzureGpuVm: cannot derive a VM name from ${JSON.stringify(base)}; pass vmName`);
   return /^[0-9]+$/.test(name) ? `vm-${name}`.slice(0, 64) : name;
@@ -103,7 +107,11 @@ export function azureVmName(base: string): string {
  */
 export function dnsLabelFor(base: string, seed: string): string {
   const hash = crypto.createHash("sha256").update(seed).digest("hex").slice(0, 6);
-  let head = base.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "");
+  let head = base
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^[^a-z]+/, "");
   head = head.slice(0, 63 - hash.length - 1).replace(/-+$/, "");
   return head ? `${head}-${hash}` : `wb-${hash}`;
 }
@@ -116,9 +124,38 @@ export function shutdownTime(time: string): string {
 
 /** Names Azure refuses as a Linux VM's admin user (the deployer, i.e. the first admin). */
 export const AZURE_RESERVED_ADMIN_NAMES: readonly string[] = [
-  "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
-  "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root",
-  "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
+  "administrator",
+  "admin",
+  "user",
+  "user1",
+  "test",
+  "user2",
+  "test1",
+  "user3",
+  "admin1",
+  "1",
+  "123",
+  "a",
+  "actuser",
+  "adm",
+  "admin2",
+  "aspnet",
+  "backup",
+  "console",
+  "david",
+  "guest",
+  "john",
+  "owner",
+  "root",
+  "server",
+  "sql",
+  "support",
+  "support_388945a0",
+  "sys",
+  "test2",
+  "test3",
+  "user4",
+  "user5",
 ];
 
 export function azureAdminNameProblem(name: string): string | undefined {
@@ -140,7 +177,9 @@ export function encodeCustomData(text: string): string {
   if (raw.length <= AZURE_CUSTOM_DATA_MAX_BYTES) return raw.toString("base64");
   const gz = zlib.gzipSync(raw, { level: 9 });
   if (gz.length > AZURE_CUSTOM_DATA_MAX_BYTES) {
-    throw new Error(`AzureGpuVm: the cloud-init document is ${raw.length} bytes (${gz.length} gzipped); Azure's customData limit is ${AZURE_CUSTOM_DATA_MAX_BYTES} bytes`);
+    throw new Error(
+      `AzureGpuVm: the cloud-init document is ${raw.length} bytes (${gz.length} gzipped); Azure's customData limit is ${AZURE_CUSTOM_DATA_MAX_BYTES} bytes`,
+    );
   }
   return gz.toString("base64");
 }

@@ -24,10 +24,11 @@ export function azureSettings(spec: WorkbenchSpec): AzureSettings {
 
 /** Reads `workbench.azure` and checks the first admin's name against Azure's reserved ones. */
 export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
-  const raw = input.raw.azure === undefined ? {} : input.object("workbench.azure", input.raw.azure, ["resourceGroupName", "subnetId", "vnetCidr", "subnetCidr"]) ?? {};
+  const raw =
+    input.raw.azure === undefined ? {} : (input.object("workbench.azure", input.raw.azure, ["resourceGroupName", "subnetId", "vnetCidr", "subnetCidr"]) ?? {});
   const optString = (path: string, v: unknown) => (v === undefined ? undefined : input.string(path, v));
   const cidrOr = (path: string, v: unknown, dflt: string): [string, ParsedCidr | undefined] => {
-    const s = v === undefined ? dflt : input.string(path, v) ?? dflt;
+    const s = v === undefined ? dflt : (input.string(path, v) ?? dflt);
     const p = parseCidr(s);
     if ("problem" in p) {
       input.fail(path, p.problem);
@@ -40,7 +41,10 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
   if (rgProblem) input.fail("workbench.azure.resourceGroupName", rgProblem);
   const subnetId = optString("workbench.azure.subnetId", raw.subnetId);
   if (subnetId !== undefined && !isAzureSubnetId(subnetId)) {
-    input.fail("workbench.azure.subnetId", "not a subnet resource id; expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>");
+    input.fail(
+      "workbench.azure.subnetId",
+      "not a subnet resource id; expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
+    );
   }
   const [vnetCidr, vnet] = cidrOr("workbench.azure.vnetCidr", raw.vnetCidr, DEFAULTS.azureVnetCidr);
   const [subnetCidr, subnet] = cidrOr("workbench.azure.subnetCidr", raw.subnetCidr, DEFAULTS.azureSubnetCidr);

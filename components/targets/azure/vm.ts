@@ -9,8 +9,16 @@ import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import {
-  AZURE_DRIVER_INSTALLS, AZURE_IMAGES, azureVmName, dataDiskCaching, dnsLabelFor, encodeCustomData, NVIDIA_EXTENSION, nsgRules,
-  secureBootFor, shutdownTime,
+  AZURE_DRIVER_INSTALLS,
+  AZURE_IMAGES,
+  azureVmName,
+  dataDiskCaching,
+  dnsLabelFor,
+  encodeCustomData,
+  NVIDIA_EXTENSION,
+  nsgRules,
+  secureBootFor,
+  shutdownTime,
 } from "./rules";
 import { AzureVmSelfDeallocate } from "./deallocate";
 import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "../hostArgs";
@@ -97,161 +105,202 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     const location = args.location;
     const tags = { ...(args.tags ?? {}), "gpu-workbench": name };
 
-    const resourceGroupName: pulumi.Output<string> = args.resourceGroupName !== undefined
-      ? pulumi.output(args.resourceGroupName)
-      // Retained too: deleting a resource group deletes everything in it, the retained data disk
-      // included (pulumi-azure-native #2522). `pulumi destroy` leaves the group with the disk in it.
-      : new resources.ResourceGroup(`${name}-rg`, { location, tags }, { ...parent, retainOnDelete: true }).name;
+    const resourceGroupName: pulumi.Output<string> =
+      args.resourceGroupName !== undefined
+        ? pulumi.output(args.resourceGroupName)
+        : // Retained too: deleting a resource group deletes everything in it, the retained data disk
+          // included (pulumi-azure-native #2522). `pulumi destroy` leaves the group with the disk in it.
+          new resources.ResourceGroup(`${name}-rg`, { location, tags }, { ...parent, retainOnDelete: true }).name;
 
     let subnetId: pulumi.Input<string>;
     if (args.subnetId !== undefined) {
       subnetId = args.subnetId;
     } else {
       // Subnets as their own resource, none inline: azure-native keeps them on vnet updates.
-      const vnet = new network.VirtualNetwork(`${name}-vnet`, {
-        resourceGroupName,
-        location,
-        addressSpace: { addressPrefixes: [args.vnetCidr ?? "10.42.0.0/16"] },
-        tags,
-      }, parent);
-      subnetId = new network.Subnet(`${name}-subnet`, {
-        resourceGroupName,
-        virtualNetworkName: vnet.name,
-        addressPrefix: args.subnetCidr ?? "10.42.1.0/24",
-      }, parent).id;
+      const vnet = new network.VirtualNetwork(
+        `${name}-vnet`,
+        {
+          resourceGroupName,
+          location,
+          addressSpace: { addressPrefixes: [args.vnetCidr ?? "10.42.0.0/16"] },
+          tags,
+        },
+        parent,
+      );
+      subnetId = new network.Subnet(
+        `${name}-subnet`,
+        {
+          resourceGroupName,
+          virtualNetworkName: vnet.name,
+          addressPrefix: args.subnetCidr ?? "10.42.1.0/24",
+        },
+        parent,
+      ).id;
     }
 
     // Rules inline (no separate SecurityRule resources): the NSG is the whole truth.
     const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName, location, securityRules: rules, tags }, parent);
 
-    const ip = new network.PublicIPAddress(`${name}-ip`, {
-      resourceGroupName,
-      location,
-      sku: { name: "Standard", tier: "Regional" },
-      publicIPAllocationMethod: "Static",
-      publicIPAddressVersion: "IPv4",
-      dnsSettings: { domainNameLabel: dnsLabel },
-      tags,
-    }, parent);
+    const ip = new network.PublicIPAddress(
+      `${name}-ip`,
+      {
+        resourceGroupName,
+        location,
+        sku: { name: "Standard", tier: "Regional" },
+        publicIPAllocationMethod: "Static",
+        publicIPAddressVersion: "IPv4",
+        dnsSettings: { domainNameLabel: dnsLabel },
+        tags,
+      },
+      parent,
+    );
 
-    const nic = new network.NetworkInterface(`${name}-nic`, {
-      resourceGroupName,
-      location,
-      networkSecurityGroup: { id: nsg.id },
-      ipConfigurations: [{
-        name: "primary",
-        primary: true,
-        privateIPAllocationMethod: "Dynamic",
-        subnet: { id: subnetId },
-        publicIPAddress: { id: ip.id },
-      }],
-      tags,
-    }, parent);
+    const nic = new network.NetworkInterface(
+      `${name}-nic`,
+      {
+        resourceGroupName,
+        location,
+        networkSecurityGroup: { id: nsg.id },
+        ipConfigurations: [
+          {
+            name: "primary",
+            primary: true,
+            privateIPAllocationMethod: "Dynamic",
+            subnet: { id: subnetId },
+            publicIPAddress: { id: ip.id },
+          },
+        ],
+        tags,
+      },
+      parent,
+    );
 
     // The data disk is its own resource: nothing here depends on customData, so a new cloud-init
     // (which replaces the VM) leaves it alone; retainOnDelete keeps it even on `pulumi destroy`.
-    const dataDisk = new compute.Disk(`${name}-data`, {
-      resourceGroupName,
-      location,
-      sku: { name: "Premium_LRS" },
-      diskSizeGB: args.dataDiskGb,
-      creationData: { createOption: "Empty" },
-      tags: { ...tags, "gpu-workbench-role": "data" },
-    }, { parent: this, retainOnDelete: true });
+    const dataDisk = new compute.Disk(
+      `${name}-data`,
+      {
+        resourceGroupName,
+        location,
+        sku: { name: "Premium_LRS" },
+        diskSizeGB: args.dataDiskGb,
+        creationData: { createOption: "Empty" },
+        tags: { ...tags, "gpu-workbench-role": "data" },
+      },
+      { parent: this, retainOnDelete: true },
+    );
 
     // Secret in, secret out: customData carries the host's private key.
     const customData = pulumi.secret(pulumi.output(userData).apply(encodeCustomData));
 
-    const vm = new compute.VirtualMachine(`${name}-vm`, {
-      resourceGroupName,
-      location,
-      vmName,
-      hardwareProfile: { vmSize: size },
-      storageProfile: {
-        imageReference: image,
-        osDisk: {
-          createOption: "FromImage",
-          diskSizeGB: args.osDiskGb,
-          caching: compute.CachingTypes.ReadWrite,
-          managedDisk: { storageAccountType: "Premium_LRS" },
-          deleteOption: "Delete",
-        },
-        // Attach the existing disk at LUN 0 (/dev/disk/azure/scsi1/lun0); Detach on VM delete.
-        dataDisks: [{
-          lun: 0,
-          createOption: "Attach",
-          managedDisk: { id: dataDisk.id },
-          caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
-          deleteOption: "Detach",
-        }],
-      },
-      osProfile: {
-        computerName: vmName,
-        adminUsername: args.adminUsername,
-        customData,
-        linuxConfiguration: {
-          disablePasswordAuthentication: true,
-          provisionVMAgent: true,
-          ssh: { publicKeys: [{ path: `/home/${args.adminUsername}/.ssh/authorized_keys`, keyData: args.adminSshPublicKey }] },
-        },
-      },
-      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-      // Managed storage for boot diagnostics: the serial log shows a failed boot without SSH.
-      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      identity: { type: compute.ResourceIdentityType.SystemAssigned },
-      securityProfile: {
-        securityType: "TrustedLaunch",
-        uefiSettings: { secureBootEnabled: secureBootFor(args.driverInstall), vTpmEnabled: true },
-      },
-      ...(args.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } } : {}),
-      tags,
-    }, {
-      parent: this,
-      // customData is immutable in Azure: a new one means a new VM. The old VM must go first, as
-      // the NIC and the data disk can be attached to one VM at a time.
-      replaceOnChanges: ["osProfile.customData"],
-      deleteBeforeReplace: true,
-    });
-
-    if (args.driverInstall === "azure-extension") {
-      new compute.VirtualMachineExtension(`${name}-nvidia`, {
+    const vm = new compute.VirtualMachine(
+      `${name}-vm`,
+      {
         resourceGroupName,
         location,
-        // From the VM's id, so the extension is replaced with the VM it belongs to.
-        vmName: vm.id.apply(() => vmName),
-        vmExtensionName: NVIDIA_EXTENSION.type,
-        publisher: NVIDIA_EXTENSION.publisher,
-        type: NVIDIA_EXTENSION.type,
-        typeHandlerVersion: NVIDIA_EXTENSION.typeHandlerVersion,
-        autoUpgradeMinorVersion: true,
-        // The driver only: the containers bring their own CUDA (the toolkit would cost GBs and minutes).
-        settings: { installCUDA: false },
+        vmName,
+        hardwareProfile: { vmSize: size },
+        storageProfile: {
+          imageReference: image,
+          osDisk: {
+            createOption: "FromImage",
+            diskSizeGB: args.osDiskGb,
+            caching: compute.CachingTypes.ReadWrite,
+            managedDisk: { storageAccountType: "Premium_LRS" },
+            deleteOption: "Delete",
+          },
+          // Attach the existing disk at LUN 0 (/dev/disk/azure/scsi1/lun0); Detach on VM delete.
+          dataDisks: [
+            {
+              lun: 0,
+              createOption: "Attach",
+              managedDisk: { id: dataDisk.id },
+              caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
+              deleteOption: "Detach",
+            },
+          ],
+        },
+        osProfile: {
+          computerName: vmName,
+          adminUsername: args.adminUsername,
+          customData,
+          linuxConfiguration: {
+            disablePasswordAuthentication: true,
+            provisionVMAgent: true,
+            ssh: { publicKeys: [{ path: `/home/${args.adminUsername}/.ssh/authorized_keys`, keyData: args.adminSshPublicKey }] },
+          },
+        },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+        // Managed storage for boot diagnostics: the serial log shows a failed boot without SSH.
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+        identity: { type: compute.ResourceIdentityType.SystemAssigned },
+        securityProfile: {
+          securityType: "TrustedLaunch",
+          uefiSettings: { secureBootEnabled: secureBootFor(args.driverInstall), vTpmEnabled: true },
+        },
+        ...(args.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } } : {}),
         tags,
-      }, parent);
+      },
+      {
+        parent: this,
+        // customData is immutable in Azure: a new one means a new VM. The old VM must go first, as
+        // the NIC and the data disk can be attached to one VM at a time.
+        replaceOnChanges: ["osProfile.customData"],
+        deleteBeforeReplace: true,
+      },
+    );
+
+    if (args.driverInstall === "azure-extension") {
+      new compute.VirtualMachineExtension(
+        `${name}-nvidia`,
+        {
+          resourceGroupName,
+          location,
+          // From the VM's id, so the extension is replaced with the VM it belongs to.
+          vmName: vm.id.apply(() => vmName),
+          vmExtensionName: NVIDIA_EXTENSION.type,
+          publisher: NVIDIA_EXTENSION.publisher,
+          type: NVIDIA_EXTENSION.type,
+          typeHandlerVersion: NVIDIA_EXTENSION.typeHandlerVersion,
+          autoUpgradeMinorVersion: true,
+          // The driver only: the containers bring their own CUDA (the toolkit would cost GBs and minutes).
+          settings: { installCUDA: false },
+          tags,
+        },
+        parent,
+      );
     }
 
     if (args.selfDeallocate) {
-      new AzureVmSelfDeallocate(`${name}-self-deallocate`, {
-        vmResourceId: vm.id,
-        principalId: vm.identity.apply((i) => i?.principalId ?? ""),
-        vmName,
-      }, parent);
+      new AzureVmSelfDeallocate(
+        `${name}-self-deallocate`,
+        {
+          vmResourceId: vm.id,
+          principalId: vm.identity.apply((i) => i?.principalId ?? ""),
+          vmName,
+        },
+        parent,
+      );
     }
 
     if (shutdown !== undefined) {
       // The portal's own naming: the VM blade shows this schedule as its auto-shutdown setting.
-      new devtestlab.GlobalSchedule(`${name}-shutdown`, {
-        resourceGroupName,
-        location,
-        name: `shutdown-computevm-${vmName}`,
-        status: "Enabled",
-        taskType: "ComputeVmShutdownTask",
-        dailyRecurrence: { time: shutdown },
-        timeZoneId: shutdownTimeZone,
-        targetResourceId: vm.id,
-        notificationSettings: { status: "Disabled" },
-        tags,
-      }, parent);
+      new devtestlab.GlobalSchedule(
+        `${name}-shutdown`,
+        {
+          resourceGroupName,
+          location,
+          name: `shutdown-computevm-${vmName}`,
+          status: "Enabled",
+          taskType: "ComputeVmShutdownTask",
+          dailyRecurrence: { time: shutdown },
+          timeZoneId: shutdownTimeZone,
+          targetResourceId: vm.id,
+          notificationSettings: { status: "Disabled" },
+          tags,
+        },
+        parent,
+      );
     }
 
     this.publicIp = ip.ipAddress.apply((a) => a ?? "");

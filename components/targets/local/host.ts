@@ -52,5 +52,9 @@ export function deployLocal(parent: pulumi.ComponentResource, name: string, prep
     },
     { parent, dependsOn: [...dataDirs, ...mounts] },
   );
-  return { ...localOutputs(apps, spec), driverInstall: pulumi.output(spec.driverInstall), hostDetails: pulumi.output<Record<string, string>>({ prepareCommand: prepare }) };
+  return {
+    ...localOutputs(apps, spec),
+    driverInstall: pulumi.output(spec.driverInstall),
+    hostDetails: pulumi.output<Record<string, string>>({ prepareCommand: prepare }),
+  };
 }

@@ -121,7 +121,11 @@ export function createClient(endpoint: string, creds: SoftLayerCredentials, retr
   const auth = "Basic " + Buffer.from(`${creds.username}:${creds.apiKey}`).toString("base64");
   const base = endpoint.replace(/\/+$/, "");
 
-  async function once(service: string, method: string, opts: CallOptions): Promise<{ ok: true; value: unknown } | { ok: false; status: number; code: string | undefined; message: string; retryAfterMs: number | undefined }> {
+  async function once(
+    service: string,
+    method: string,
+    opts: CallOptions,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; status: number; code: string | undefined; message: string; retryAfterMs: number | undefined }> {
     const query = new URLSearchParams();
     if (opts.mask !== undefined) query.set("objectMask", opts.mask);
     if (opts.filter !== undefined) query.set("objectFilter", JSON.stringify(opts.filter));
@@ -173,7 +177,10 @@ export function createClient(endpoint: string, creds: SoftLayerCredentials, retr
           throw new SoftLayerApiError(
             `SoftLayer refused the credentials of API user "${creds.username}" (HTTP 401 on ${name}: ${r.message.trim()}); check them: ${CREDENTIALS_HELP}. ` +
               "The key is the user's classic infrastructure API key.",
-            401, r.code, r.message, name,
+            401,
+            r.code,
+            r.message,
+            name,
           );
         }
         const detail = `HTTP ${r.status || "-"}${r.code ? ` ${r.code}` : ""}: ${r.message}`;
@@ -184,7 +191,10 @@ export function createClient(endpoint: string, creds: SoftLayerCredentials, retr
           const seconds = Math.round((Date.now() - started) / 1000);
           throw new SoftLayerApiError(
             `SoftLayer ${name} still failing after ${attempt} attempts in ${seconds} s (${detail}); the API is busy or down: run pulumi up again later`,
-            r.status, r.code, r.message, name,
+            r.status,
+            r.code,
+            r.message,
+            name,
           );
         }
         const backoff = Math.min(retry.baseDelayMs * 2 ** (attempt - 1), retry.maxDelayMs);

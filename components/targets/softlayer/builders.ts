@@ -20,7 +20,8 @@ export const NETWORK_SPEED_MBPS = 1000;
 export const GUEST_MASK =
   "mask[id,globalIdentifier,hostname,domain,fullyQualifiedDomainName,provisionDate,primaryIpAddress,primaryBackendIpAddress," +
   "activeTransaction[id,transactionStatus[name,friendlyName]],datacenter[name],blockDevices[device,diskImageId,mountType]]";
-export const SECURITY_GROUP_MASK = "mask[id,name,description,rules[id,direction,ethertype,protocol,portRangeMin,portRangeMax,remoteIp],networkComponentBindings[networkComponentId]]";
+export const SECURITY_GROUP_MASK =
+  "mask[id,name,description,rules[id,direction,ethertype,protocol,portRangeMin,portRangeMax,remoteIp],networkComponentBindings[networkComponentId]]";
 export const DISK_IMAGE_MASK = "mask[id,capacity,units,description,billingItem[id],blockDevices[guestId]]";
 
 /** One SoftLayer_Network_SecurityGroup_Rule as addRules takes it. */
@@ -46,7 +47,14 @@ export function securityGroupRules(allowedCidrs: string[], rdp: boolean, exposed
   const rules: SgRule[] = [];
   for (const port of ports) {
     for (const cidr of allowedCidrs) {
-      rules.push({ direction: "ingress", ethertype: cidr.includes(":") ? "IPv6" : "IPv4", protocol: "tcp", portRangeMin: port, portRangeMax: port, remoteIp: cidr });
+      rules.push({
+        direction: "ingress",
+        ethertype: cidr.includes(":") ? "IPv6" : "IPv4",
+        protocol: "tcp",
+        portRangeMin: port,
+        portRangeMax: port,
+        remoteIp: cidr,
+      });
     }
   }
   return [...rules, ...EGRESS_RULES];
@@ -135,7 +143,15 @@ export function guestTemplate(g: GuestSpec): Record<string, unknown> {
  * bookkeeping (endpoint, timeouts, the disks the delete detaches first).
  */
 export const GUEST_REPLACE_ON = [
-  "hostname", "domain", "datacenter", "flavor", "osReferenceCode", "privateNetworkOnly", "userData", "sshKeyIds", "securityGroupId",
+  "hostname",
+  "domain",
+  "datacenter",
+  "flavor",
+  "osReferenceCode",
+  "privateNetworkOnly",
+  "userData",
+  "sshKeyIds",
+  "securityGroupId",
 ] as const;
 export const GUEST_IN_PLACE = ["tags", "endpoint", "protectedDiskImageIds", "provisionTimeoutSeconds", "pollSeconds"] as const;
 
@@ -218,12 +234,19 @@ export function portableStoragePrice(items: PackageItem[], capacityGb: number): 
 /** SoftLayer tags ("key:value", sorted) from the workbench's tag map, plus the workbench's own. */
 export function guestTags(name: string, tags: Record<string, string>): string[] {
   const all = { "gpu-workbench": name, ...tags };
-  return Object.entries(all).map(([k, v]) => `${k}:${v}`).sort();
+  return Object.entries(all)
+    .map(([k, v]) => `${k}:${v}`)
+    .sort();
 }
 
 /** A hostname SoftLayer takes (letters, digits and "-", at most 63) from a Pulumi name. */
 export function hostnameFor(name: string): string {
-  const h = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
+  const h = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63)
+    .replace(/-+$/, "");
   if (!/^[a-z0-9]/.test(h)) throw new Error(`SoftLayerVirtualGuest: cannot make a hostname from "${name}"; set hostname`);
   return h;
 }

@@ -8,7 +8,11 @@ import { parseCidr, sshPublicKeyProblem } from "../../config/validate";
 import { SOFTLAYER_ENDPOINT } from "./api";
 import { guestTags, hostnameFor, OS_REFERENCE_CODES, privateNetworkOnly, securityGroupRules } from "./builders";
 import {
-  SoftLayerDiskAttachmentResource, SoftLayerGuestResource, SoftLayerPortableStorageResource, SoftLayerSecurityGroupResource, SoftLayerSshKeyResource,
+  SoftLayerDiskAttachmentResource,
+  SoftLayerGuestResource,
+  SoftLayerPortableStorageResource,
+  SoftLayerSecurityGroupResource,
+  SoftLayerSshKeyResource,
 } from "./resources";
 import { checkSoftLayerUserData, softLayerUserData } from "./userdata";
 
@@ -126,58 +130,78 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
     const timeoutSeconds = (args.provisionTimeoutMinutes ?? 60) * 60;
     const privateOnly = privateNetworkOnly(args.allowedCidrs);
 
-    const key = new SoftLayerSshKeyResource(`${name}-key`, {
-      endpoint,
-      label: `gpu-workbench ${name}`,
-      key: args.deployerSshPublicKey,
-      notes: "the deployer's key, installed for root at provisioning (gpu-workbench)",
-    }, { parent: this });
+    const key = new SoftLayerSshKeyResource(
+      `${name}-key`,
+      {
+        endpoint,
+        label: `gpu-workbench ${name}`,
+        key: args.deployerSshPublicKey,
+        notes: "the deployer's key, installed for root at provisioning (gpu-workbench)",
+      },
+      { parent: this },
+    );
 
-    const sg = new SoftLayerSecurityGroupResource(`${name}-sg`, {
-      endpoint,
-      name: `${name}-sg`,
-      description: "gpu-workbench: SSH (and RDP or exposed apps when configured) from allowedCidrs only",
-      rules: securityGroupRules(args.allowedCidrs, args.rdp ?? false, args.exposedPorts ?? []),
-      deleteTimeoutSeconds: 1800,
-      pollSeconds: POLL_SECONDS,
-    }, { parent: this });
+    const sg = new SoftLayerSecurityGroupResource(
+      `${name}-sg`,
+      {
+        endpoint,
+        name: `${name}-sg`,
+        description: "gpu-workbench: SSH (and RDP or exposed apps when configured) from allowedCidrs only",
+        rules: securityGroupRules(args.allowedCidrs, args.rdp ?? false, args.exposedPorts ?? []),
+        deleteTimeoutSeconds: 1800,
+        pollSeconds: POLL_SECONDS,
+      },
+      { parent: this },
+    );
 
     // The volume's inputs do not depend on the user data; it is kept when the stack goes.
-    const data = new SoftLayerPortableStorageResource(`${name}-data`, {
-      endpoint,
-      datacenter: args.datacenter,
-      capacityGb: args.dataDiskGb,
-      description: `gpu-workbench ${name} /data`,
-      provisionTimeoutSeconds: timeoutSeconds,
-      pollSeconds: POLL_SECONDS,
-    }, { parent: this, retainOnDelete: true });
+    const data = new SoftLayerPortableStorageResource(
+      `${name}-data`,
+      {
+        endpoint,
+        datacenter: args.datacenter,
+        capacityGb: args.dataDiskGb,
+        description: `gpu-workbench ${name} /data`,
+        provisionTimeoutSeconds: timeoutSeconds,
+        pollSeconds: POLL_SECONDS,
+      },
+      { parent: this, retainOnDelete: true },
+    );
 
     const userData = pulumi.output(args.userData).apply((text) => checkSoftLayerUserData(softLayerUserData(text)));
-    const guest = new SoftLayerGuestResource(`${name}-guest`, {
-      endpoint,
-      hostname: args.hostname ?? hostnameFor(name),
-      domain: args.domain ?? DEFAULT_DOMAIN,
-      datacenter: args.datacenter,
-      flavor: args.flavor,
-      osReferenceCode: OS_REFERENCE_CODES[args.os ?? "ubuntu-22.04"],
-      privateNetworkOnly: privateOnly,
-      userData: pulumi.secret(userData),
-      sshKeyIds: [key.sshKeyId],
-      securityGroupId: sg.securityGroupId,
-      tags: guestTags(name, args.tags ?? {}),
-      protectedDiskImageIds: [data.diskImageId],
-      provisionTimeoutSeconds: timeoutSeconds,
-      pollSeconds: POLL_SECONDS,
-    }, { parent: this });
+    const guest = new SoftLayerGuestResource(
+      `${name}-guest`,
+      {
+        endpoint,
+        hostname: args.hostname ?? hostnameFor(name),
+        domain: args.domain ?? DEFAULT_DOMAIN,
+        datacenter: args.datacenter,
+        flavor: args.flavor,
+        osReferenceCode: OS_REFERENCE_CODES[args.os ?? "ubuntu-22.04"],
+        privateNetworkOnly: privateOnly,
+        userData: pulumi.secret(userData),
+        sshKeyIds: [key.sshKeyId],
+        securityGroupId: sg.securityGroupId,
+        tags: guestTags(name, args.tags ?? {}),
+        protectedDiskImageIds: [data.diskImageId],
+        provisionTimeoutSeconds: timeoutSeconds,
+        pollSeconds: POLL_SECONDS,
+      },
+      { parent: this },
+    );
 
     // Detach-before-attach when the guest is replaced: a volume has one guest at a time.
-    const attachment = new SoftLayerDiskAttachmentResource(`${name}-data-attach`, {
-      endpoint,
-      guestId: guest.guestId,
-      diskImageId: data.diskImageId,
-      timeoutSeconds,
-      pollSeconds: POLL_SECONDS,
-    }, { parent: this, deleteBeforeReplace: true });
+    const attachment = new SoftLayerDiskAttachmentResource(
+      `${name}-data-attach`,
+      {
+        endpoint,
+        guestId: guest.guestId,
+        diskImageId: data.diskImageId,
+        timeoutSeconds,
+        pollSeconds: POLL_SECONDS,
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
 
     const unknownToUndefined = (v: string | null) => v ?? undefined;
     this.publicIp = guest.primaryIpAddress.apply(unknownToUndefined);

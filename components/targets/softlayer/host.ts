@@ -36,16 +36,21 @@ export function deploySoftLayer(parent: pulumi.ComponentResource, name: string, 
     { parent },
   );
   return {
-    ...remotePipeline(parent, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords }, {
-      address: host.address,
-      port: 22,
-      hostPublicKey: access.hostPublicKey,
-      hostId: host.hostId,
-      bootstrapTriggers: [userDataHash(access.userData)],
-      // The guest and the /data attachment (an attach may restart the guest).
-      dependsOn: host.readyDependencies(),
-      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-    }),
+    ...remotePipeline(
+      parent,
+      name,
+      { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords },
+      {
+        address: host.address,
+        port: 22,
+        hostPublicKey: access.hostPublicKey,
+        hostId: host.hostId,
+        bootstrapTriggers: [userDataHash(access.userData)],
+        // The guest and the /data attachment (an attach may restart the guest).
+        dependsOn: host.readyDependencies(),
+        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+      },
+    ),
     driverInstall: pulumi.output(spec.driverInstall),
     machineId: host.guestId.apply(String),
     dataDiskId: host.dataDiskImageId.apply(String),

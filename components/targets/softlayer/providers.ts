@@ -10,12 +10,36 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
-  ConfigSource, createClient, DEFAULT_RETRY, isNotFound, realSleep, resolveCredentials, RetryPolicy, Sleep, SoftLayerApiError,
+  ConfigSource,
+  createClient,
+  DEFAULT_RETRY,
+  isNotFound,
+  realSleep,
+  resolveCredentials,
+  RetryPolicy,
+  Sleep,
+  SoftLayerApiError,
   SoftLayerClient,
 } from "./api";
 import {
-  DISK_IMAGE_MASK, GUEST_MASK, GuestObject, guestDiff, guestTemplate, hasDisk, isProvisioned, normalizeRule, PackageItem, PORTABLE_STORAGE_ORDER_TYPE,
-  PORTABLE_STORAGE_PACKAGE, portableStoragePrice, ruleChanges, ruleKey, SECURITY_GROUP_MASK, SgRule, sha256, transactionName,
+  DISK_IMAGE_MASK,
+  GUEST_MASK,
+  GuestObject,
+  guestDiff,
+  guestTemplate,
+  hasDisk,
+  isProvisioned,
+  normalizeRule,
+  PackageItem,
+  PORTABLE_STORAGE_ORDER_TYPE,
+  PORTABLE_STORAGE_PACKAGE,
+  portableStoragePrice,
+  ruleChanges,
+  ruleKey,
+  SECURITY_GROUP_MASK,
+  SgRule,
+  sha256,
+  transactionName,
 } from "./builders";
 
 /** Test seams; the defaults are the real ones. */
@@ -39,7 +63,12 @@ interface SoftLayerProvider extends pulumi.dynamic.ResourceProvider {
  * `pulumi up` resumes it and `pulumi destroy` removes it.
  */
 export class ResourceInitError extends Error {
-  constructor(message: string, public readonly id: string, public readonly properties: Record<string, unknown>, public readonly reasons: string[]) {
+  constructor(
+    message: string,
+    public readonly id: string,
+    public readonly properties: Record<string, unknown>,
+    public readonly reasons: string[],
+  ) {
     super(message);
     this.name = "ResourceInitError";
   }
@@ -88,7 +117,9 @@ async function requireDatacenter(api: SoftLayerClient, name: string): Promise<Da
   });
   const dc = found.find((d) => d.name === name);
   if (!dc) {
-    throw new Error(`workbench.datacenter: SoftLayer has no datacenter "${name}" (SoftLayer_Location::getDatacenters found none); pick an open classic datacenter, e.g. dal10 (slcli vs create-options lists them)`);
+    throw new Error(
+      `workbench.datacenter: SoftLayer has no datacenter "${name}" (SoftLayer_Location::getDatacenters found none); pick an open classic datacenter, e.g. dal10 (slcli vs create-options lists them)`,
+    );
   }
   return dc;
 }
@@ -170,7 +201,10 @@ async function waitProvisioned(p: SoftLayerProvider, api: SoftLayerClient, id: n
           "It exists and is billed hourly, and it stays in the stack: run pulumi up again to keep waiting, or pulumi destroy to cancel it.",
       );
     }
-    if (isNotFound(e)) throw new Error(`SoftLayer guest ${id} (${i.hostname}.${i.domain}) disappeared while provisioning (cancelled outside Pulumi?); run pulumi up again to order a new one`);
+    if (isNotFound(e))
+      throw new Error(
+        `SoftLayer guest ${id} (${i.hostname}.${i.domain}) disappeared while provisioning (cancelled outside Pulumi?); run pulumi up again to order a new one`,
+      );
     throw e;
   }
 }
@@ -180,7 +214,14 @@ async function setTags(api: SoftLayerClient, id: number, tags: string[]): Promis
 }
 
 /** Detaches a disk image and waits until the guest no longer lists it and runs no transaction. */
-async function detachDisk(p: SoftLayerProvider, api: SoftLayerClient, guestId: number, diskImageId: number, timeoutSeconds: number, pollSeconds: number): Promise<void> {
+async function detachDisk(
+  p: SoftLayerProvider,
+  api: SoftLayerClient,
+  guestId: number,
+  diskImageId: number,
+  timeoutSeconds: number,
+  pollSeconds: number,
+): Promise<void> {
   await api.call("SoftLayer_Virtual_Guest", "detachDiskImage", { id: guestId, parameters: [diskImageId], idempotent: true });
   try {
     await waitUntil(p, timeoutSeconds, pollSeconds, async () => {
@@ -189,7 +230,9 @@ async function detachDisk(p: SoftLayerProvider, api: SoftLayerClient, guestId: n
     });
   } catch (e) {
     if (e instanceof WaitTimeout) {
-      throw new Error(`SoftLayer disk image ${diskImageId} is still attached to guest ${guestId} after ${minutes(timeoutSeconds)}; the guest is not cancelled while it holds /data: run the command again`);
+      throw new Error(
+        `SoftLayer disk image ${diskImageId} is still attached to guest ${guestId} after ${minutes(timeoutSeconds)}; the guest is not cancelled while it holds /data: run the command again`,
+      );
     }
     throw e;
   }
@@ -319,7 +362,13 @@ function groupOutputs(i: SecurityGroupInputs, g: SecurityGroupObject): Record<st
     name: i.name,
     description: i.description,
     // The rules as SoftLayer holds them, ids included (null for absent fields).
-    rules: rules.map((r) => ({ ...r, protocol: r.protocol ?? null, portRangeMin: r.portRangeMin ?? null, portRangeMax: r.portRangeMax ?? null, remoteIp: r.remoteIp ?? null })),
+    rules: rules.map((r) => ({
+      ...r,
+      protocol: r.protocol ?? null,
+      portRangeMin: r.portRangeMin ?? null,
+      portRangeMax: r.portRangeMax ?? null,
+      remoteIp: r.remoteIp ?? null,
+    })),
     endpoint: i.endpoint,
     deleteTimeoutSeconds: i.deleteTimeoutSeconds,
     pollSeconds: i.pollSeconds,
@@ -347,7 +396,9 @@ export function securityGroupProvider(opts: ProviderOptions = {}): pulumi.dynami
     },
     // Name, description and rules all change in place: the guest keeps its group.
     async diff(_id, olds, news) {
-      const changed = ["name", "description", "endpoint", "deleteTimeoutSeconds", "pollSeconds"].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+      const changed = ["name", "description", "endpoint", "deleteTimeoutSeconds", "pollSeconds"].filter(
+        (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+      );
       const rulesChanged = JSON.stringify(wantedKeys(olds.rules)) !== JSON.stringify(wantedKeys(news.rules));
       return { changes: changed.length > 0 || rulesChanged, replaces: [] };
     },
@@ -379,7 +430,11 @@ export function securityGroupProvider(opts: ProviderOptions = {}): pulumi.dynami
       const api = clientOf(this as SoftLayerProvider, news.endpoint);
       const gid = Number(id);
       if (olds.name !== news.name || olds.description !== news.description) {
-        await api.call("SoftLayer_Network_SecurityGroup", "editObject", { id: gid, parameters: [{ name: news.name, description: news.description }], idempotent: true });
+        await api.call("SoftLayer_Network_SecurityGroup", "editObject", {
+          id: gid,
+          parameters: [{ name: news.name, description: news.description }],
+          idempotent: true,
+        });
       }
       await syncRules(api, gid, news.rules);
       return { outs: groupOutputs(news, await getGroup(api, gid)) };
@@ -408,7 +463,9 @@ export function securityGroupProvider(opts: ProviderOptions = {}): pulumi.dynami
         });
       } catch (e) {
         if (e instanceof WaitTimeout) {
-          throw new Error(`SoftLayer security group ${gid} is still bound to a network interface after ${minutes(props.deleteTimeoutSeconds)} (${lastError}); run pulumi destroy again once the guest is reclaimed`);
+          throw new Error(
+            `SoftLayer security group ${gid} is still bound to a network interface after ${minutes(props.deleteTimeoutSeconds)} (${lastError}); run pulumi destroy again once the guest is reclaimed`,
+          );
         }
         throw e;
       }
@@ -471,7 +528,11 @@ export function sshKeyProvider(opts: ProviderOptions = {}): pulumi.dynamic.Resou
     async read(id, props) {
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
       try {
-        const k = await api.call<SshKeyObject>("SoftLayer_Security_Ssh_Key", "getObject", { id: Number(id), mask: "mask[id,label,key,fingerprint]", idempotent: true });
+        const k = await api.call<SshKeyObject>("SoftLayer_Security_Ssh_Key", "getObject", {
+          id: Number(id),
+          mask: "mask[id,label,key,fingerprint]",
+          idempotent: true,
+        });
         return { id, props: { ...props, fingerprint: k.fingerprint ?? props.fingerprint ?? null } };
       } catch (e) {
         if (isNotFound(e)) return { id: "", props: {} };
@@ -481,7 +542,11 @@ export function sshKeyProvider(opts: ProviderOptions = {}): pulumi.dynamic.Resou
     async update(id, olds, news: SshKeyInputs) {
       const api = clientOf(this as SoftLayerProvider, news.endpoint);
       if (!olds.adopted && (olds.label !== news.label || olds.notes !== news.notes)) {
-        await api.call("SoftLayer_Security_Ssh_Key", "editObject", { id: Number(id), parameters: [{ label: news.label, notes: news.notes }], idempotent: true });
+        await api.call("SoftLayer_Security_Ssh_Key", "editObject", {
+          id: Number(id),
+          parameters: [{ label: news.label, notes: news.notes }],
+          idempotent: true,
+        });
       }
       return { outs: keyOutputs(news, { id: Number(id), fingerprint: olds.fingerprint ?? undefined }, Boolean(olds.adopted)) };
     },
@@ -550,7 +615,9 @@ async function waitForDisk(p: SoftLayerProvider, api: SoftLayerClient, orderId: 
     });
   } catch (e) {
     if (e instanceof WaitTimeout) {
-      throw new Error(`SoftLayer order ${orderId} for the ${i.capacityGb} GB data volume is placed but no volume appeared after ${minutes(i.provisionTimeoutSeconds)}; it stays in the stack: run pulumi up again to keep waiting`);
+      throw new Error(
+        `SoftLayer order ${orderId} for the ${i.capacityGb} GB data volume is placed but no volume appeared after ${minutes(i.provisionTimeoutSeconds)}; it stays in the stack: run pulumi up again to keep waiting`,
+      );
     }
     throw e;
   }
@@ -568,10 +635,16 @@ export function portableStorageProvider(opts: ProviderOptions = {}): pulumi.dyna
     async check(olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
       if (olds.capacityGb !== undefined && news.capacityGb !== olds.capacityGb) {
-        failures.push({ property: "capacityGb", reason: `portable storage cannot be resized (${olds.capacityGb} GB -> ${news.capacityGb} GB) and a new volume would not hold /data; set workbench.dataDiskGb back to ${olds.capacityGb}` });
+        failures.push({
+          property: "capacityGb",
+          reason: `portable storage cannot be resized (${olds.capacityGb} GB -> ${news.capacityGb} GB) and a new volume would not hold /data; set workbench.dataDiskGb back to ${olds.capacityGb}`,
+        });
       }
       if (olds.datacenter !== undefined && news.datacenter !== olds.datacenter) {
-        failures.push({ property: "datacenter", reason: `the /data volume lives in ${olds.datacenter} and cannot move to ${news.datacenter}; set workbench.datacenter back to ${olds.datacenter}` });
+        failures.push({
+          property: "datacenter",
+          reason: `the /data volume lives in ${olds.datacenter} and cannot move to ${news.datacenter}; set workbench.datacenter back to ${olds.datacenter}`,
+        });
       }
       return { inputs: news, failures };
     },
@@ -596,11 +669,20 @@ export function portableStorageProvider(opts: ProviderOptions = {}): pulumi.dyna
       });
       const price = portableStoragePrice(items, inputs.capacityGb);
       if ("offered" in price) {
-        throw new Error(`workbench.dataDiskGb: SoftLayer portable storage comes in ${price.offered.join(", ")} GB, not ${inputs.capacityGb}; set dataDiskGb to one of them`);
+        throw new Error(
+          `workbench.dataDiskGb: SoftLayer portable storage comes in ${price.offered.join(", ")} GB, not ${inputs.capacityGb}; set dataDiskGb to one of them`,
+        );
       }
       const receipt = await api.call<{ orderId: number }>("SoftLayer_Product_Order", "placeOrder", {
         parameters: [
-          { complexType: PORTABLE_STORAGE_ORDER_TYPE, packageId, location: String(dc.id), quantity: 1, prices: [{ id: price.priceId }], diskDescription: inputs.description },
+          {
+            complexType: PORTABLE_STORAGE_ORDER_TYPE,
+            packageId,
+            location: String(dc.id),
+            quantity: 1,
+            prices: [{ id: price.priceId }],
+            diskDescription: inputs.description,
+          },
           false,
         ],
         idempotent: false,
@@ -619,7 +701,11 @@ export function portableStorageProvider(opts: ProviderOptions = {}): pulumi.dyna
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
       if (props.diskImageId === null || props.diskImageId === undefined) return { id, props };
       try {
-        const d = await api.call<DiskImageObject>("SoftLayer_Virtual_Disk_Image", "getObject", { id: Number(props.diskImageId), mask: DISK_IMAGE_MASK, idempotent: true });
+        const d = await api.call<DiskImageObject>("SoftLayer_Virtual_Disk_Image", "getObject", {
+          id: Number(props.diskImageId),
+          mask: DISK_IMAGE_MASK,
+          idempotent: true,
+        });
         return { id, props: { ...props, description: d.description ?? props.description } };
       } catch (e) {
         if (isNotFound(e)) return { id: "", props: {} };
@@ -679,7 +765,10 @@ async function waitAttached(p: SoftLayerProvider, api: SoftLayerClient, i: DiskA
       return { done: hasDisk(g, i.diskImageId) && !g.activeTransaction, value: undefined };
     });
   } catch (e) {
-    if (e instanceof WaitTimeout) throw new Error(`SoftLayer disk image ${i.diskImageId} is not attached to guest ${i.guestId} after ${minutes(i.timeoutSeconds)}; run pulumi up again to keep waiting`);
+    if (e instanceof WaitTimeout)
+      throw new Error(
+        `SoftLayer disk image ${i.diskImageId} is not attached to guest ${i.guestId} after ${minutes(i.timeoutSeconds)}; run pulumi up again to keep waiting`,
+      );
     throw e;
   }
 }
@@ -738,7 +827,8 @@ export function diskAttachmentProvider(opts: ProviderOptions = {}): pulumi.dynam
         if (isNotFound(e)) return;
         throw e;
       }
-      if (hasDisk(g, Number(props.diskImageId))) await detachDisk(p, api, Number(props.guestId), Number(props.diskImageId), props.timeoutSeconds, props.pollSeconds);
+      if (hasDisk(g, Number(props.diskImageId)))
+        await detachDisk(p, api, Number(props.guestId), Number(props.diskImageId), props.timeoutSeconds, props.pollSeconds);
     },
   };
   return provider;

@@ -47,7 +47,15 @@ export class SoftLayerGuestResource extends pulumi.dynamic.Resource {
   declare public readonly userDataSha256: pulumi.Output<string>;
 
   constructor(name: string, args: SoftLayerGuestResourceArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { guestId: undefined, globalIdentifier: undefined, fqdn: undefined, primaryIpAddress: undefined, primaryBackendIpAddress: undefined, provisionDate: undefined, userDataSha256: undefined };
+    const outputs = {
+      guestId: undefined,
+      globalIdentifier: undefined,
+      fqdn: undefined,
+      primaryIpAddress: undefined,
+      primaryBackendIpAddress: undefined,
+      provisionDate: undefined,
+      userDataSha256: undefined,
+    };
     super(GUEST, name, { ...args, ...outputs }, opts, MODULE, "VirtualGuest");
   }
 }

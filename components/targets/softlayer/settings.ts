@@ -6,7 +6,10 @@ import { flavorBootDiskGb } from "./sizes";
 export function validateSoftLayer(input: TargetConfigInput): TargetConfigOutput {
   const bootDiskGb = flavorBootDiskGb(input.size);
   if (bootDiskGb !== undefined && input.raw.osDiskGb !== undefined && input.raw.osDiskGb !== bootDiskGb) {
-    input.fail("workbench.osDiskGb", `the SoftLayer flavor ${input.size} comes with a ${bootDiskGb} GB boot disk; remove osDiskGb (it cannot be set on this target)`);
+    input.fail(
+      "workbench.osDiskGb",
+      `the SoftLayer flavor ${input.size} comes with a ${bootDiskGb} GB boot disk; remove osDiskGb (it cannot be set on this target)`,
+    );
   }
   // No Pulumi provider's config holds a classic datacenter: the workbench key does.
   if (input.raw.datacenter === undefined) {

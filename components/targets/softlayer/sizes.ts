@@ -9,7 +9,8 @@ function size(name: string, vcpus: number, memoryGb: number, gpu?: GpuSpec): Siz
   return { name, vcpus, memoryGb, gpu };
 }
 
-const NO_SOURCE = "no public hourly price for it was found from this project's machines (no SoftLayer price list is reachable here); check `slcli vs create-options` or IBM Cloud's cost estimator";
+const NO_SOURCE =
+  "no public hourly price for it was found from this project's machines (no SoftLayer price list is reachable here); check `slcli vs create-options` or IBM Cloud's cost estimator";
 
 /**
  * What the estimate may say about SoftLayer prices: one figure with a source, nothing invented.

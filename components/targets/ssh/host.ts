@@ -44,21 +44,31 @@ export function deploySsh(parent: pulumi.ComponentResource, name: string, prepar
       new remote.Command(
         `${name}-bootstrap-${step.name}`,
         // A step that carries storage credentials travels (and is hashed into state) as a secret.
-        { connection, create: "sudo -n bash -s", stdin: step.secret ? pulumi.secret(step.content) : step.content, triggers: [step.secret ? pulumi.secret(hash) : hash] },
+        {
+          connection,
+          create: "sudo -n bash -s",
+          stdin: step.secret ? pulumi.secret(step.content) : step.content,
+          triggers: [step.secret ? pulumi.secret(hash) : hash],
+        },
         { parent, dependsOn: previous },
       ),
     ];
   }
   return {
-    ...remotePipeline(parent, name, { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath }, {
-      address: host.host,
-      port: host.port,
-      hostPublicKey: host.hostPublicKey,
-      hostId: undefined,
-      bootstrapTriggers: hashes,
-      dependsOn: previous,
-      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-    }),
+    ...remotePipeline(
+      parent,
+      name,
+      { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath },
+      {
+        address: host.host,
+        port: host.port,
+        hostPublicKey: host.hostPublicKey,
+        hostId: undefined,
+        bootstrapTriggers: hashes,
+        dependsOn: previous,
+        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+      },
+    ),
     driverInstall: pulumi.output(spec.driverInstall),
   };
 }

@@ -19,7 +19,10 @@ export function sshSettings(spec: WorkbenchSpec): SshSettings {
 }
 
 export function validateSsh(input: TargetConfigInput): TargetConfigOutput {
-  const s = input.raw.ssh === undefined ? input.fail("workbench.ssh", "required for target ssh; set host and hostPublicKey") : input.object("workbench.ssh", input.raw.ssh, ["host", "port", "hostPublicKey"]);
+  const s =
+    input.raw.ssh === undefined
+      ? input.fail("workbench.ssh", "required for target ssh; set host and hostPublicKey")
+      : input.object("workbench.ssh", input.raw.ssh, ["host", "port", "hostPublicKey"]);
   if (!s) return {};
   let host = input.string("workbench.ssh.host", s.host);
   const hostProblemText = host === undefined ? undefined : hostProblem(host);
