@@ -36,26 +36,6 @@ export interface CloudHostArgs {
   tags?: Record<string, string> | undefined;
 }
 
-/**
- * An argument that has a deprecated alias: the one given (both only when equal), or the default.
- * Throws, naming the component and both names, when they disagree or a required one is missing.
- */
-export function aliasedArg<T>(
-  component: string,
-  name: string,
-  value: T | undefined,
-  alias: string,
-  aliasValue: T | undefined,
-  required: boolean,
-): T | undefined {
-  if (value !== undefined && aliasValue !== undefined && value !== aliasValue) {
-    throw new Error(`${component}: ${name} and its deprecated alias ${alias} disagree; set only ${name}`);
-  }
-  const v = value ?? aliasValue;
-  if (v === undefined && required) throw new Error(`${component}: ${name} is required`);
-  return v;
-}
-
 /** The time zone a cloud's schedule takes, from a Windows id or an IANA name. */
 export function scheduleTimeZone(component: string, name: string | undefined, form: "windows" | "iana"): string {
   if (name === undefined) return "UTC";

@@ -410,7 +410,7 @@ describe("AwsGpuInstance on its own", () => {
     const { AwsGpuInstance } = await import("../../components/targets/aws/instance");
     const before = recorder.invocations.filter((i) => i.token === "aws:ssm/getParameter:getParameter").length;
     const pinned = new AwsGpuInstance("pinned", {
-      instanceType: "g6.xlarge",
+      size: "g6.xlarge",
       gpu: true,
       os: "ubuntu-24.04",
       region: "us-west-2",

@@ -4,7 +4,7 @@
  * resolve, and the user-data limit check speaks in the config's terms.
  */
 import * as crypto from "crypto";
-import { aliasedArg, inboundPorts, scheduleTimeZone } from "../../components/targets/hostArgs";
+import { inboundPorts, scheduleTimeZone } from "../../components/targets/hostArgs";
 import { ingressRules } from "../../components/targets/aws/builders";
 import { nsgRules } from "../../components/targets/azure/rules";
 import { targetNames, targetRules } from "../../components/config/targetRules";
@@ -64,17 +64,6 @@ test("one inbound-ports function: SSH, then RDP when on, then each exposed port 
     [3838, "exposed app port 3838 from allowedCidrs"],
     [8888, "exposed app port 8888 from allowedCidrs"],
   ]);
-});
-
-test("a deprecated host-arg alias resolves to the same value; both given must agree; a required one must be there", () => {
-  expect(aliasedArg("AwsGpuInstance", "size", "g5.xlarge", "instanceType", undefined, true)).toBe("g5.xlarge");
-  expect(aliasedArg("AwsGpuInstance", "size", undefined, "instanceType", "g5.xlarge", true)).toBe("g5.xlarge");
-  expect(aliasedArg("AwsGpuInstance", "size", "g5.xlarge", "instanceType", "g5.xlarge", true)).toBe("g5.xlarge");
-  expect(aliasedArg("AzureGpuVm", "os", undefined, "osImage", undefined, false)).toBeUndefined();
-  expect(() => aliasedArg("AwsGpuInstance", "size", "g5.xlarge", "instanceType", "g4dn.xlarge", true)).toThrow(
-    new Error("AwsGpuInstance: size and its deprecated alias instanceType disagree; set only size"),
-  );
-  expect(() => aliasedArg("AwsGpuInstance", "size", undefined, "instanceType", undefined, true)).toThrow(new Error("AwsGpuInstance: size is required"));
 });
 
 test("a schedule's time zone is taken in either form and given to each cloud in its own", () => {

@@ -26,7 +26,7 @@ import {
   stopInstancesInput,
   userDataBase64,
 } from "./builders";
-import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "../hostArgs";
+import { CloudHostArgs, scheduleTimeZone } from "../hostArgs";
 
 export interface AwsGpuInstanceArgs extends CloudHostArgs {
   /**
@@ -45,12 +45,6 @@ export interface AwsGpuInstanceArgs extends CloudHostArgs {
    * read when the instance is created: roll to a new one with `pulumi up --replace <instance URN>`.
    */
   amiId?: string | undefined;
-  /** @deprecated Use `size`. */
-  instanceType?: string | undefined;
-  /** @deprecated Use `autoShutdownTime`. */
-  autoStopTime?: string | undefined;
-  /** @deprecated Use `autoShutdownTimeZone`. */
-  autoStopTimeZone?: string | undefined;
 }
 
 /**
@@ -97,15 +91,12 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
   public readonly autoStopScheduleArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AwsGpuInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const instanceType = aliasedArg("AwsGpuInstance", "size", args.size, "instanceType", args.instanceType, true)!;
+    const instanceType = args.size;
+    if (instanceType === undefined) throw new Error("AwsGpuInstance: size is required");
     const userData = args.userData;
     if (userData === undefined) throw new Error("AwsGpuInstance: userData is required");
-    const autoStopTime = aliasedArg("AwsGpuInstance", "autoShutdownTime", args.autoShutdownTime, "autoStopTime", args.autoStopTime, false);
-    const timeZone = scheduleTimeZone(
-      "AwsGpuInstance",
-      aliasedArg("AwsGpuInstance", "autoShutdownTimeZone", args.autoShutdownTimeZone, "autoStopTimeZone", args.autoStopTimeZone, false),
-      "iana",
-    );
+    const autoStopTime = args.autoShutdownTime;
+    const timeZone = scheduleTimeZone("AwsGpuInstance", args.autoShutdownTimeZone, "iana");
     super("gpu-workbench:index:AwsGpuInstance", name, {}, opts);
     const userTags = args.tags ?? {};
     const tags = (part: string): Record<string, string> => ({ Name: `${name}-${part}`, "gpu-workbench": name, ...userTags });

@@ -21,7 +21,7 @@ import {
   shutdownTime,
 } from "./rules";
 import { AzureVmSelfDeallocate } from "./deallocate";
-import { aliasedArg, CloudHostArgs, scheduleTimeZone } from "../hostArgs";
+import { CloudHostArgs, scheduleTimeZone } from "../hostArgs";
 
 export interface AzureGpuVmArgs extends CloudHostArgs {
   /** Azure location of every resource, e.g. "koreacentral". */
@@ -54,10 +54,6 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
    * VM's scope. Default false.
    */
   selfDeallocate?: boolean | undefined;
-  /** @deprecated Use `os`. */
-  osImage?: string | undefined;
-  /** @deprecated Use `userData`. */
-  customData?: pulumi.Input<string> | undefined;
 }
 
 /** The Linux GPU VM and its network, data disk, driver extension and shutdown schedule. */
@@ -87,10 +83,11 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     // Check the plain choices before anything is registered.
     const size = args.size;
     if (size === undefined) throw new Error("AzureGpuVm: size is required");
-    const osImage = aliasedArg("AzureGpuVm", "os", args.os, "osImage", args.osImage, false) ?? "ubuntu-22.04";
+    const osImage = args.os ?? "ubuntu-22.04";
     const image = AZURE_IMAGES[osImage];
     if (!image) throw new Error(`AzureGpuVm: os ${JSON.stringify(osImage)} is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
-    const userData = aliasedArg("AzureGpuVm", "userData", args.userData, "customData", args.customData, true)!;
+    const userData = args.userData;
+    if (userData === undefined) throw new Error("AzureGpuVm: userData is required");
     const shutdownTimeZone = scheduleTimeZone("AzureGpuVm", args.autoShutdownTimeZone, "windows");
     if (!(AZURE_DRIVER_INSTALLS as readonly string[]).includes(args.driverInstall)) {
       throw new Error(`AzureGpuVm: driverInstall ${JSON.stringify(args.driverInstall)} is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
