@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components";
+import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components/config/parse";
 import "../support/labTarget";
 import { DANIEL_KEY } from "../support/fixtures";
 

@@ -1,11 +1,12 @@
 /**
  * A target defined in test code only (test/component/fake-target.test.ts): a lab host booked
- * through a local command. Loading this module registers it through the package's public registry,
+ * through a local command. Loading this module registers it through the public registry (registerTarget),
  * so `node --require ./test/support/labTarget.ts scripts/plan.ts ...` plans it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
-import { registerTarget, type TargetDefinition } from "../../components";
+// The registry as components/index.ts exports it (the directory itself would load the built bin/).
+import { registerTarget, type TargetDefinition } from "../../components/targets/registry";
 import { remotePipeline } from "../../components/workbench/pipeline";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI";

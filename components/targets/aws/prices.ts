@@ -4,13 +4,12 @@ import type { PriceTable } from "../../config/sizes";
 
 export const awsPrices: PriceTable = {
   date: "2026-11-25",
-  source:
-    "SkyPilot's public price catalog (skypilot-org/skypilot-catalog, catalogs/v7/aws/vms.csv at commit 001367d; p4d.24xlarge and p5.48xlarge from its catalogs/v8/aws/vms.csv at commit 00148f2, which has AWS's June 2025 price cut), which SkyPilot generates from the cloud's price list; copied here by hand on 2026-11-25 because neither cloud's price API can be reached from this project's machines. The snapshots' own dates are unknown; not checked against the cloud. Every size's us-east-1 figure equals the one in AWS's Karpenter provider (aws/karpenter-provider-aws, pkg/providers/pricing/zz_generated.pricing_aws.go at commit 6fc13b5, generated from the AWS price list on 2026-07-20)",
-  spotSource:
-    "the v7 snapshot: its spot price per availability zone (EC2 spot price history at the time SkyPilot read it); spot prices move hourly. None for p4d.24xlarge and p5.48xlarge: the v8 snapshot's zone figures for them include some equal to or, rounded, above the on-demand price (p4d.24xlarge in eu-central-1: 27.433 against 27.43298), so they were not copied",
+  source: "SkyPilot's public price catalog (skypilot-org/skypilot-catalog, catalogs/v7/aws/vms.csv at commit 001367d; p4d.24xlarge and p5.48xlarge from its catalogs/v8/aws/vms.csv at commit 00148f2, which has AWS's June 2025 price cut), which SkyPilot generates from the cloud's price list; copied here by hand on 2026-11-25 because neither cloud's price API can be reached from this project's machines. The snapshots' own dates are unknown; not checked against the cloud. Every size's us-east-1 figure equals the one in AWS's Karpenter provider (aws/karpenter-provider-aws, pkg/providers/pricing/zz_generated.pricing_aws.go at commit 6fc13b5, generated from the AWS price list on 2026-07-20)",
+  spotSource: "the v7 snapshot: its spot price per availability zone (EC2 spot price history at the time SkyPilot read it); spot prices move hourly. None for p4d.24xlarge and p5.48xlarge: the v8 snapshot's zone figures for them include some equal to or, rounded, above the on-demand price (p4d.24xlarge in eu-central-1: 27.433 against 27.43298), so they were not copied",
   verified: false,
   regions: ["ap-northeast-1", "ap-northeast-2", "eu-central-1", "eu-west-1", "us-east-1", "us-east-2", "us-west-2"],
-  omitted: {},
+  omitted: {
+  },
   prices: {
     "g4dn.12xlarge": {
       "ap-northeast-1": { onDemand: 5.281, spotLow: 2.2088, spotHigh: 2.3399 },
