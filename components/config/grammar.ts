@@ -93,10 +93,62 @@ export function azureLocationProblem(value: string): string | undefined {
   return `${q(value)} is not an Azure location name; use the lowercase name without spaces, e.g. koreacentral (az account list-locations -o table)`;
 }
 
-/** An AWS region code, e.g. ap-northeast-2, us-gov-west-1. */
+/**
+ * AWS's regions (commercial, GovCloud and China), as `aws ec2 describe-regions --all-regions` and
+ * AWS's published region list name them in 2026. A region code of the right shape that is not here
+ * is a typo or a region this version does not know yet.
+ */
+export const AWS_REGIONS: readonly string[] = [
+  "af-south-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-6",
+  "ap-southeast-7",
+  "ca-central-1",
+  "ca-west-1",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "us-gov-east-1",
+  "us-gov-west-1",
+  "cn-north-1",
+  "cn-northwest-1",
+];
+
+/** The AWS partition of a region: aws, aws-us-gov or aws-cn (ARNs and credentials do not cross them). */
+export function awsPartition(region: string): "aws" | "aws-us-gov" | "aws-cn" {
+  return region.startsWith("us-gov-") ? "aws-us-gov" : region.startsWith("cn-") ? "aws-cn" : "aws";
+}
+
+/** An AWS region code, e.g. ap-northeast-2, us-gov-west-1: of the right shape, and one AWS has. */
 export function awsRegionProblem(value: string): string | undefined {
-  if (/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/.test(value)) return undefined;
-  return `${q(value)} is not an AWS region code; use e.g. ap-northeast-2 (aws ec2 describe-regions)`;
+  if (!/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/.test(value)) return `${q(value)} is not an AWS region code; use e.g. ap-northeast-2 (aws ec2 describe-regions)`;
+  if (AWS_REGIONS.includes(value)) return undefined;
+  return `${q(value)} is not an AWS region this version knows; check the name (aws ec2 describe-regions --all-regions), e.g. ap-northeast-2`;
 }
 
 /** An availability zone of `region`: `<region><letter>`, or a Local Zone `<region>-<city>-<n><letter>`. */

@@ -26,7 +26,7 @@ import {
 import { isCloudTarget, TargetConfigInput, TargetRules, targetNames, targetRules } from "./targetRules";
 import { AUTH_GUARDS, weakeningOption } from "./appAuth";
 import { canonicalCidr, describeWide, exposureOf, ParsedCidr } from "./cidrs";
-import { controlCharacter, controlProblem, envNameProblem, isImageReference, keyPath, q, registryServerProblem } from "./grammar";
+import { AWS_REGIONS, awsPartition, controlCharacter, controlProblem, envNameProblem, isImageReference, keyPath, q, registryServerProblem } from "./grammar";
 import { isSecretEnvName } from "./secrets";
 import { resolveTimeZone } from "./timezones";
 import { parseCidr, sshPublicKeyProblem, userNameProblem } from "./validate";
@@ -692,6 +692,7 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
   const out: StorageSpec[] = [];
   const names = new Map<string, number>();
   const paths: { path: string; index: number; name: string }[] = [];
+  const objects: { kind: StorageKind; name: string; create: boolean; index: number }[] = [];
   let cacheTotal = 0;
   list.forEach((x, i) => {
     const path = `workbench.storage[${i}]`;
@@ -776,9 +777,15 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
         region =
           o.region === undefined || create
             ? ctx.region
-            : checked("region", r.string(`${path}.region`, o.region), (v) =>
-                /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `"${v}" is not an AWS region; use e.g. ap-northeast-2`,
-              );
+            : checked("region", r.string(`${path}.region`, o.region), (v) => {
+                if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)) return `${q(v)} is not an AWS region; use e.g. ap-northeast-2`;
+                if (!AWS_REGIONS.includes(v)) return `${q(v)} is not an AWS region this version knows; check the name (aws ec2 describe-regions --all-regions)`;
+                // The grant's ARN carries the stack's partition: a bucket in another one could never match it.
+                if (ctx.region && awsPartition(v) !== awsPartition(ctx.region)) {
+                  return `${q(v)} is in the ${awsPartition(v)} partition, the stack's ${ctx.region} in ${awsPartition(ctx.region)}; the instance role cannot reach a bucket across partitions`;
+                }
+                return undefined;
+              });
       } else {
         if (o.endpoint === undefined)
           r.fail(`${path}.endpoint`, `required on target ${ctx.target}: the S3-compatible endpoint, e.g. https://s3.lab.example.com:9000`);
@@ -845,6 +852,18 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
           `the mounts' file caches would take ${cacheTotal} GB, more than half of the ${ctx.dataDiskGb} GB data disk; lower cacheGb or raise dataDiskGb`,
         );
       }
+    }
+    // One cloud object, one owner: a bucket or account that a mount creates is named by no other mount.
+    const object = kind === "s3" ? bucket : account;
+    const objectKey = kind === "s3" ? "bucket" : "account";
+    const other = object === undefined ? undefined : objects.find((x) => x.kind === kind && x.name === object && (create || x.create));
+    if (other) {
+      r.fail(
+        `${path}.${objectKey}`,
+        `${q(object)} is also named by workbench.storage[${other.index}], and one of them creates it; create it in one mount and give the others create: false (or one mount with a users list)`,
+      );
+    } else if (object !== undefined) {
+      objects.push({ kind, name: object, create, index: i });
     }
     if (r.problems.length > problems || name === undefined || mountPath === undefined) return;
     out.push({
@@ -917,7 +936,8 @@ function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | u
   if (o.preStopHook !== undefined) {
     preStopHook = r.string(`${path}.preStopHook`, o.preStopHook)?.trim();
     // It lands in a line-oriented env file and runs as root: one plain line only.
-    if (preStopHook !== undefined && /[\x00-\x1f\x7f]/.test(preStopHook)) {
+    // controlCharacter also catches C1 controls, line separators and bidi overrides (a line that reads otherwise than it runs).
+    if (preStopHook !== undefined && controlCharacter(preStopHook)) {
       preStopHook = r.fail(
         `${path}.preStopHook`,
         'has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data',

@@ -32,8 +32,19 @@ type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
+ * Provider config keys outside the workbench map that hold a credential: refused in plain text
+ * like the map's own (the program and the plan check them).
+ */
+export const SECRET_PROVIDER_KEYS = ["softlayer:apiKey"];
+
+/** Problem when a provider credential key is set in plain text, with the command that fixes it. */
+export function plainProviderSecretProblem(key: string): string {
+  return `${key}: a credential in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret ${key} <value>`;
+}
+
+/**
  * The key paths (below `workbench`) of the raw config that hold a password, token or key:
- * `registries[i].password` and the credential-named `apps[i].env.<NAME>`.
+ * `registries[i].password`, `storage[i].secretAccessKey` and the credential-named `apps[i].env.<NAME>`.
  */
 export function secretPaths(raw: unknown): string[] {
   if (!isMap(raw)) return [];
@@ -41,6 +52,11 @@ export function secretPaths(raw: unknown): string[] {
   if (Array.isArray(raw.registries)) {
     raw.registries.forEach((r, i) => {
       if (isMap(r) && r.password !== undefined) out.push(`registries[${i}].password`);
+    });
+  }
+  if (Array.isArray(raw.storage)) {
+    raw.storage.forEach((s, i) => {
+      if (isMap(s) && s.secretAccessKey !== undefined) out.push(`storage[${i}].secretAccessKey`);
     });
   }
   if (Array.isArray(raw.apps)) {

@@ -145,12 +145,22 @@ export const RESERVED_USER_NAMES = [
   "coder",
 ];
 
+/** Prefixes of every group the bootstrap creates (gw-metadata, gw-mnt-<mount>). */
+export const WORKBENCH_NAME_PREFIXES = ["gw-"];
+/** Accounts the bootstrap or the shipped images create. */
+export const WORKBENCH_ACCOUNTS = ["rstudio-server"];
+
 export function userNameProblem(name: string): string | undefined {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) {
     return `${q(name)} is not a valid Linux user name; use 1-32 lowercase letters, digits, "-" or "_", starting with a letter`;
   }
   if (RESERVED_USER_NAMES.includes(name) || name.startsWith("systemd-")) {
     return `${q(name)} is reserved by the system or the image; pick another name`;
+  }
+  // The workbench's own accounts and groups: gw-* (gw-metadata, each mount's gw-mnt-<name>) and
+  // the RStudio image's service account. A user of such a name would join (or break) them.
+  if (WORKBENCH_NAME_PREFIXES.some((p) => name.startsWith(p)) || WORKBENCH_ACCOUNTS.includes(name)) {
+    return `${q(name)} is reserved by the workbench (its gw-* groups and service accounts); pick another name`;
   }
   if (HOST_GROUPS.includes(name)) {
     return `${q(name)} is already a group on the host (Ubuntu's or the workbench's; see components/config/imageGroups.ts), so useradd would fail on the VM; pick another name`;

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { controlProblem, q } from "../config/grammar";
 import { WorkbenchConfigError } from "../config/parse";
-import { plainSecretProblems } from "../config/secrets";
+import { plainProviderSecretProblem, plainSecretProblems, SECRET_PROVIDER_KEYS } from "../config/secrets";
 import type { WorkbenchArgs } from "./args";
 import { validateWorkbenchArgs } from "./prepare";
 
@@ -52,6 +52,10 @@ export function programArgs(project: string = pulumi.getProject()): WorkbenchArg
         ? "empty; set the path of the first admin's private key, or remove it to use the ssh agent"
         : controlProblem(sshPrivateKeyPath);
     if (problem) problems.push(`${project}:sshPrivateKeyPath: ${problem}`);
+  }
+  // Provider credentials read by a target's host (softlayer:apiKey) must come from a secret too.
+  for (const key of SECRET_PROVIDER_KEYS) {
+    if (pulumi.runtime.allConfig()[key] !== undefined && !isConfigSecret(key)) problems.push(plainProviderSecretProblem(key));
   }
   const workbenchIsSecret = isConfigSecret(`${project}:workbench`);
   problems.push(...plainSecretProblems(raw, () => workbenchIsSecret));

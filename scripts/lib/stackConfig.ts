@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { keyPath } from "../../components/config/grammar";
-import { plainSecretProblems } from "../../components/config/secrets";
+import { plainProviderSecretProblem, plainSecretProblems, SECRET_PROVIDER_KEYS } from "../../components/config/secrets";
 
 export interface StackConfig {
   /** Fully qualified key -> value as Pulumi's runtime takes it (objects as JSON text). */
@@ -57,8 +57,12 @@ function pathsOfSecure(v: unknown, at: string): string[] {
 export function plainSecretProblemsInFile(config: StackConfig, project = "gpu-workbench"): string[] {
   const key = `${project}:workbench`;
   const secure = new Set(config.securePaths[key] ?? []);
-  if (secure.has("")) return [];
-  return plainSecretProblems(config.plainValues[key], (p) => secure.has(p));
+  // Provider credentials (softlayer:apiKey) set in the file in plain text.
+  const providers = SECRET_PROVIDER_KEYS.filter((k) => config.plainValues[k] !== undefined && !(config.securePaths[k] ?? []).includes("")).map(
+    plainProviderSecretProblem,
+  );
+  if (secure.has("")) return providers;
+  return [...providers, ...plainSecretProblems(config.plainValues[key], (p) => secure.has(p))];
 }
 
 function isSecure(v: unknown): boolean {

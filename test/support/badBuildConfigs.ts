@@ -74,7 +74,7 @@ export const badBuildConfigs: BadConfig[] = [
     why: "build: apt name with a newline",
     raw: app({ kind: "jupyter", build: { aptPackages: ["htop\nRUN id"] } }),
     message:
-      'workbench.apps[0].build.aptPackages[0]: "htop\nRUN id" is not a Debian package name; use lowercase letters, digits, "+", "-" and ".", optionally "=<version>", e.g. "libgdal-dev" or "htop=3.0.5-7build2"',
+      'workbench.apps[0].build.aptPackages[0]: "htop\\nRUN id" is not a Debian package name; use lowercase letters, digits, "+", "-" and ".", optionally "=<version>", e.g. "libgdal-dev" or "htop=3.0.5-7build2"',
   },
   {
     why: "build: a package twice",
@@ -128,5 +128,35 @@ export const badBuildConfigs: BadConfig[] = [
     why: "build: unknown key",
     raw: app({ kind: "jupyter", build: { pipPackages: ["x"] } }),
     message: "workbench.apps[0].build.pipPackages: unknown key; valid keys are from, packages, aptPackages, dockerfile, files",
+  },
+  // Issue 22: what a build must never send, and what apt would read as an action.
+  {
+    why: "build: a Dockerfile inside node_modules",
+    raw: app({ kind: "custom", port: 8000, build: { from: "jupyter", dockerfile: "node_modules/evil/Dockerfile" } }),
+    message: 'workbench.apps[0].build.dockerfile: "node_modules/evil/Dockerfile" is inside node_modules; keep build inputs in the project\'s own directories',
+  },
+  {
+    why: "build: files include .git/config",
+    raw: app({ kind: "custom", port: 8000, build: { from: "jupyter", dockerfile: "docker/Dockerfile", files: [".git/config"] } }),
+    message:
+      'workbench.apps[0].build.files[0]: ".git/config" is inside or is a hidden file or directory (.git: .git, .env, keys); keep build inputs in plain project directories',
+  },
+  {
+    why: "build: files include a stack file",
+    raw: app({ kind: "custom", port: 8000, build: { from: "jupyter", dockerfile: "docker/Dockerfile", files: ["stacks/Pulumi.prod.yaml"] } }),
+    message:
+      'workbench.apps[0].build.files[0]: "stacks/Pulumi.prod.yaml" is a Pulumi project or stack file (it holds the team\'s config and encrypted secrets); keep build inputs apart from them',
+  },
+  {
+    why: "build: the project file itself",
+    raw: app({ kind: "custom", port: 8000, build: { from: "jupyter", dockerfile: "docker/Dockerfile", files: ["Pulumi.yaml"] } }),
+    message:
+      'workbench.apps[0].build.files[0]: "Pulumi.yaml" is a Pulumi project or stack file (it holds the team\'s config and encrypted secrets); keep build inputs apart from them',
+  },
+  {
+    why: "build: apt package ending in - (remove)",
+    raw: app({ kind: "jupyter", build: { aptPackages: ["openssh-server-"] } }),
+    message:
+      'workbench.apps[0].build.aptPackages[0]: "openssh-server-" ends in "-", which apt-get reads as "remove this package"; give the package name alone, e.g. "libgdal-dev"',
   },
 ];

@@ -746,6 +746,38 @@ export const badConfigs: BadConfig[] = [
   },
 
   ...badBuildConfigs,
+  // Issue 22: the workbench's own names are reserved; a root hook line shows what it runs.
+  {
+    why: "a user named after a mount's group",
+    raw: rawConfig({ users: [{ name: "gw-mnt-lake", sshPublicKey: DANIEL_KEY, admin: true }] }),
+    message: 'workbench.users[0].name: "gw-mnt-lake" is reserved by the workbench (its gw-* groups and service accounts); pick another name',
+  },
+  {
+    why: "a user named gw-metadata",
+    raw: rawConfig({ users: [{ name: "gw-metadata", sshPublicKey: DANIEL_KEY, admin: true }] }),
+    message: 'workbench.users[0].name: "gw-metadata" is reserved by the workbench (its gw-* groups and service accounts); pick another name',
+  },
+  {
+    why: "a user named rstudio-server",
+    raw: rawConfig({ users: [{ name: "rstudio-server", sshPublicKey: DANIEL_KEY, admin: true }] }),
+    message: 'workbench.users[0].name: "rstudio-server" is reserved by the workbench (its gw-* groups and service accounts); pick another name',
+  },
+  {
+    why: "a preStopHook with a bidi override",
+    raw: rawConfig({ idleStop: { preStopHook: "echo safe \u202e;hr- mr" } }),
+    message:
+      'workbench.idleStop.preStopHook: has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data',
+  },
+  {
+    why: "a SoftLayer tag replacing the workbench's own",
+    raw: { target: "softlayer", datacenter: "dal10", allowedCidrs: ["198.51.100.7/32"], users: [user({})], tags: { "gpu-workbench": "other" } },
+    message: 'workbench.tags.gpu-workbench: tag name: "gpu-workbench" is set by the workbench itself; use another tag name',
+  },
+  {
+    why: "a SoftLayer tag with a comma",
+    raw: { target: "softlayer", datacenter: "dal10", allowedCidrs: ["198.51.100.7/32"], users: [user({})], tags: { team: "lab,owner:eve" } },
+    message: 'workbench.tags.team: contains ",", which splits a SoftLayer tag in two; remove it',
+  },
 ];
 
 /** The region each target's provider config would hold, unless the case says otherwise. */

@@ -56,7 +56,7 @@ export const badStorageConfigs: BadConfig[] = [
   },
   {
     why: "duplicate storage name",
-    raw: azure([lake(), lake({ mountPath: "/mnt/lake2" })]),
+    raw: azure([lake(), lake({ account: "acmelake2", mountPath: "/mnt/lake2" })]),
     message: 'workbench.storage[1].name: "lake" is already used by workbench.storage[0]; storage names must be unique',
   },
   {
@@ -116,7 +116,7 @@ export const badStorageConfigs: BadConfig[] = [
   { why: "cacheGb out of range", raw: azure([lake({ cacheGb: 0 })]), message: "workbench.storage[0].cacheGb: 0 GB is out of range; use 1-1024 GB" },
   {
     why: "caches over half the data disk",
-    raw: azure([lake({ cacheGb: 100 }), lake({ name: "raw2", cacheGb: 40 })], { dataDiskGb: 256 }),
+    raw: azure([lake({ cacheGb: 100 }), lake({ name: "raw2", account: "acmeraw2", cacheGb: 40 })], { dataDiskGb: 256 }),
     message:
       "workbench.storage[1].cacheGb: the mounts' file caches would take 140 GB, more than half of the 256 GB data disk; lower cacheGb or raise dataDiskGb",
   },
@@ -264,12 +264,74 @@ export const badStorageConfigs: BadConfig[] = [
   },
   {
     why: "duplicate mount path",
-    raw: azure([lake(), lake({ name: "lake2", mountPath: "/mnt/lake" })]),
+    raw: azure([lake(), lake({ name: "lake2", account: "acmelake2", mountPath: "/mnt/lake" })]),
     message: 'workbench.storage[1].mountPath: "/mnt/lake" is already used by workbench.storage[0] (lake); give each mount its own path',
   },
   {
     why: "nested mount paths",
-    raw: azure([lake(), lake({ name: "lake2", mountPath: "/mnt/lake/deeper" })]),
+    raw: azure([lake(), lake({ name: "lake2", account: "acmelake2", mountPath: "/mnt/lake/deeper" })]),
     message: 'workbench.storage[1].mountPath: "/mnt/lake/deeper" and workbench.storage[0]\'s "/mnt/lake" nest; mount paths must not be inside one another',
+  },
+  // Issue 22: the raw endpoint is the grammar's; nothing new URL() would drop or s3fs would split reaches a unit.
+  {
+    why: "endpoint with a newline and a unit line after it",
+    raw: ssh([onPrem({ endpoint: "https://s3.lab.example.com\nExecStartPre=/bin/sh -c id" })]),
+    message:
+      'workbench.storage[0].endpoint: "https://s3.lab.example.com\\nExecStartPre=/bin/sh -c id" contains the control character U+000A; use e.g. https://s3.lab.example.com:9000',
+  },
+  {
+    why: "endpoint with a tab in the host",
+    raw: ssh([onPrem({ endpoint: "https://s3.lab\t.example.com" })]),
+    message: 'workbench.storage[0].endpoint: "https://s3.lab\\t.example.com" contains the control character U+0009; use e.g. https://s3.lab.example.com:9000',
+  },
+  {
+    why: "endpoint host with a comma (an extra s3fs option)",
+    raw: ssh([onPrem({ endpoint: "https://s3.lab.example.com,no_check_certificate" })]),
+    message:
+      'workbench.storage[0].endpoint: "https://s3.lab.example.com,no_check_certificate" is not scheme://host[:port] with a DNS name or an IP address as host; use e.g. https://s3.lab.example.com:9000',
+  },
+  {
+    why: "endpoint with credentials: never echoed",
+    raw: ssh([onPrem({ endpoint: "https://AKIA:s3cr3t-value@s3.lab.example.com" })]),
+    message: "workbench.storage[0].endpoint: the endpoint carries credentials (user:password@host); set accessKeyId and secretAccessKey (as secrets) instead",
+  },
+  {
+    why: "endpoint with a port out of range",
+    raw: ssh([onPrem({ endpoint: "https://s3.lab.example.com:99999" })]),
+    message:
+      'workbench.storage[0].endpoint: "https://s3.lab.example.com:99999" is not scheme://host[:port] with a DNS name or an IP address as host; use e.g. https://s3.lab.example.com:9000',
+  },
+  {
+    why: "two mounts create the same bucket",
+    raw: aws([bucket(), bucket({ name: "lake2" })]),
+    message:
+      'workbench.storage[1].bucket: "acme-lake" is also named by workbench.storage[0], and one of them creates it; create it in one mount and give the others create: false (or one mount with a users list)',
+  },
+  {
+    why: "two mounts create the same storage account",
+    raw: azure([lake(), lake({ name: "lake2", container: "curated" })]),
+    message:
+      'workbench.storage[1].account: "acmelake" is also named by workbench.storage[0], and one of them creates it; create it in one mount and give the others create: false (or one mount with a users list)',
+  },
+  {
+    why: "bucket region in another partition",
+    raw: aws([bucket({ create: false, region: "cn-north-1" })]),
+    message:
+      'workbench.storage[0].region: "cn-north-1" is in the aws-cn partition, the stack\'s ap-northeast-2 in aws; the instance role cannot reach a bucket across partitions',
+  },
+  {
+    why: "a made-up bucket region",
+    raw: aws([bucket({ create: false, region: "eu-fake-3" })]),
+    message: 'workbench.storage[0].region: "eu-fake-3" is not an AWS region this version knows; check the name (aws ec2 describe-regions --all-regions)',
+  },
+  {
+    why: "an over-long mount path",
+    raw: azure([lake({ mountPath: `/mnt/${"a".repeat(200)}` })]),
+    message: `workbench.storage[0].mountPath: "/mnt/${"a".repeat(200)}" is 205 characters long; keep mount paths to 200 characters or fewer`,
+  },
+  {
+    why: "a mount path with a newline",
+    raw: azure([lake({ mountPath: "/mnt/lake\nExecStart=/bin/id" })]),
+    message: 'workbench.storage[0].mountPath: "/mnt/lake\\nExecStart=/bin/id" contains the control character U+000A; use a plain path such as /mnt/lake',
   },
 ];

@@ -231,9 +231,27 @@ export function portableStoragePrice(items: PackageItem[], capacityGb: number): 
   return { offered: [...new Set(gb.map((i) => Number(i.capacity)))].sort((a, b) => a - b) };
 }
 
+/**
+ * A tag SoftLayer keeps as one "key:value" tag: the API takes one comma-separated string and trims
+ * it, so "," splits a tag and leading or trailing spaces vanish; ":" is the key's end.
+ */
+export function softLayerTagProblem(key: string, value: string): string | undefined {
+  // Inline, not config/grammar's: this module is serialized into the dynamic providers' closures.
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(key + value))
+    return "contains a control character; use printable characters only";
+  if (key.includes(",") || value.includes(",")) return 'contains ",", which splits a SoftLayer tag in two; remove it';
+  if (key.includes(":")) return 'the name contains ":", which ends a SoftLayer tag\'s name; remove it';
+  if (/^\s|\s$/.test(key) || /^\s|\s$/.test(value)) return "starts or ends with a space, which SoftLayer trims away; remove it";
+  return undefined;
+}
+
 /** SoftLayer tags ("key:value", sorted) from the workbench's tag map, plus the workbench's own. */
 export function guestTags(name: string, tags: Record<string, string>): string[] {
-  const all = { "gpu-workbench": name, ...tags };
+  // The workbench's own tag last, so no user tag can replace it; the API splits the list on ",".
+  const all = { ...tags, "gpu-workbench": name };
+  for (const [k, v] of Object.entries(all)) {
+    if (softLayerTagProblem(k, v)) throw new Error(`SoftLayerVirtualGuest: tag ${JSON.stringify(k)}: ${softLayerTagProblem(k, v)}`);
+  }
   return Object.entries(all)
     .map(([k, v]) => `${k}:${v}`)
     .sort();

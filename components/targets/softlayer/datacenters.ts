@@ -2,6 +2,7 @@
  * What the config knows about IBM Cloud classic (SoftLayer): datacenter names and the data disk.
  * Flavors are the size catalog (./sizes/softlayer.ts).
  */
+import { q } from "../../config/grammar";
 import { closestNames } from "../../config/sizes";
 
 /**
@@ -70,7 +71,7 @@ export const SOFTLAYER_DEFAULT_DATA_DISK_GB = 250;
 export function softLayerDatacenterProblem(name: string): string | undefined {
   if (SOFTLAYER_DATACENTERS.includes(name)) return undefined;
   if (!/^[a-z]{3}\d{2}$/.test(name)) {
-    return `"${name}" is not a classic datacenter name; use the short lowercase name, e.g. dal10 (closest: ${closestNames(SOFTLAYER_DATACENTERS, name).join(", ")})`;
+    return `${q(name)} is not a classic datacenter name; use the short lowercase name, e.g. dal10 (closest: ${closestNames(SOFTLAYER_DATACENTERS, name).join(", ")})`;
   }
-  return `"${name}" is not a classic datacenter this version knows; closest: ${closestNames(SOFTLAYER_DATACENTERS, name).join(", ")}`;
+  return `${q(name)} is not a classic datacenter this version knows; closest: ${closestNames(SOFTLAYER_DATACENTERS, name).join(", ")}`;
 }

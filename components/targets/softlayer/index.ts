@@ -3,7 +3,9 @@
  * rules for the config core (datacenter, flavors, the assumed user-data limit, what this version
  * refuses and why) and its host (host.ts, over the REST API's dynamic providers).
  */
+import { OWN_TAG_KEYS, q } from "../../config/grammar";
 import { registerTarget, TargetDefinition } from "../registry";
+import { softLayerTagProblem } from "./builders";
 import { needsR580 } from "../../config/spec";
 import { SOFTLAYER_DEFAULT_DATA_DISK_GB } from "./datacenters";
 import { deploySoftLayer } from "./host";
@@ -38,6 +40,8 @@ export const softLayerTarget: TargetDefinition = {
       storage: "target softlayer has no storage mounts in this version; remove it",
     },
     storage: {},
+    tagProblems: (key, value) =>
+      OWN_TAG_KEYS.includes(key) ? { key: `${q(key)} is set by the workbench itself; use another tag name` } : { value: softLayerTagProblem(key, value) },
     validate: validateSoftLayer,
   },
   deploy: deploySoftLayer,
