@@ -5,6 +5,7 @@
  */
 import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
+import { keysOf } from "./keys";
 import { closestSizes } from "./sizes";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
@@ -53,28 +54,13 @@ export interface ParseContext {
   region?: string | undefined;
 }
 
-/** The keys every target reads; each target adds its own (`TargetRules.ownKeys`). */
-const CORE_KEYS = [
-  "target",
-  "size",
-  "os",
-  "spot",
-  "osDiskGb",
-  "dataDiskGb",
-  "allowedCidrs",
-  "rdp",
-  "users",
-  "apps",
-  "registries",
-  "storage",
-  "autoShutdown",
-  "tags",
-  "hostGpu",
-  "idleStop",
-];
-const USER_KEYS = ["name", "sshPublicKey", "admin", "docker"];
-const APP_KEYS = ["kind", "name", "image", "port", "hostPort", "gpu", "expose", "env", "command", "build"];
-const BUILD_KEYS = ["from", "packages", "aptPackages", "dockerfile", "files"];
+/** The top-level keys of every target, from the declarations; each target adds its own (`TargetRules.ownKeys`). */
+function coreKeys(owned: ReadonlySet<string>): string[] {
+  return keysOf("").filter((k) => !owned.has(k) && !BUILTIN_TARGET_KEYS.includes(k));
+}
+
+/** The built-in targets' own top-level keys: declared in keys.ts, known only when their target is registered. */
+const BUILTIN_TARGET_KEYS = ["azure", "aws", "ssh", "datacenter"];
 
 type Raw = Record<string, unknown>;
 
@@ -184,7 +170,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const names = targetNames();
   const owners = new Map<string, string>();
   for (const n of names) for (const k of targetRules(n).ownKeys) if (!owners.has(k)) owners.set(k, n);
-  const o = r.object("workbench", raw, [...CORE_KEYS, ...owners.keys()]);
+  const o = r.object("workbench", raw, [...coreKeys(new Set(owners.keys())), ...owners.keys()]);
   if (!o) return undefined;
   if (o.target === undefined) {
     r.fail("workbench.target", `required; set one of ${names.join(", ")}`);
@@ -383,7 +369,7 @@ function readUsers(r: Reader, raw: unknown): UserSpec[] {
   const users: UserSpec[] = [];
   list.forEach((u, i) => {
     const path = `workbench.users[${i}]`;
-    const o = r.object(path, u, USER_KEYS);
+    const o = r.object(path, u, keysOf("users[]"));
     if (!o) return;
     const name = r.string(`${path}.name`, o.name);
     const nameProblem = name === undefined ? undefined : userNameProblem(name);
@@ -420,7 +406,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
   ]);
   list.forEach((a, i) => {
     const path = `workbench.apps[${i}]`;
-    const o = r.object(path, a, APP_KEYS);
+    const o = r.object(path, a, keysOf("apps[]"));
     if (!o) return;
     const kind = r.oneOf<AppKind>(`${path}.kind`, o.kind, APP_KINDS);
     if (!kind) return;
@@ -500,7 +486,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
  */
 function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: boolean): BuildSpec | undefined {
   const before = r.problems.length;
-  const o = r.object(path, raw, BUILD_KEYS);
+  const o = r.object(path, raw, keysOf("apps[].build"));
   if (!o) return undefined;
   const bases: string[] = APP_KINDS.filter((k) => k !== "custom");
   let from: AppKind = kind;
@@ -621,7 +607,7 @@ function readRegistries(r: Reader, raw: unknown): RegistrySpec[] {
   const out: RegistrySpec[] = [];
   list.forEach((x, i) => {
     const path = `workbench.registries[${i}]`;
-    const o = r.object(path, x, ["server", "username", "password"]);
+    const o = r.object(path, x, keysOf("registries[]"));
     if (!o) return;
     const server = r.string(`${path}.server`, o.server);
     const username = r.string(`${path}.username`, o.username);
@@ -640,7 +626,7 @@ function readRegistries(r: Reader, raw: unknown): RegistrySpec[] {
 
 function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdownSpec | undefined {
   if (raw === undefined) return undefined;
-  const o = r.object("workbench.autoShutdown", raw, ["time", "timeZone"]);
+  const o = r.object("workbench.autoShutdown", raw, keysOf("autoShutdown"));
   if (!o) return undefined;
   if (!isCloudTarget(target)) return r.fail("workbench.autoShutdown", `not available for target ${target}; remove it`);
   const time = r.string("workbench.autoShutdown.time", o.time);
@@ -658,24 +644,6 @@ function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdown
   if (!time || !tz) return undefined;
   return { time, timeZone: tz.windows, ianaTimeZone: tz.iana };
 }
-
-const STORAGE_KEYS = [
-  "name",
-  "kind",
-  "create",
-  "account",
-  "container",
-  "resourceGroupName",
-  "bucket",
-  "region",
-  "endpoint",
-  "accessKeyId",
-  "secretAccessKey",
-  "readOnly",
-  "users",
-  "cacheGb",
-  "mountPath",
-];
 
 interface StorageContext {
   target: Target;
@@ -696,7 +664,7 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
   let cacheTotal = 0;
   list.forEach((x, i) => {
     const path = `workbench.storage[${i}]`;
-    const o = r.object(path, x, STORAGE_KEYS);
+    const o = r.object(path, x, keysOf("storage[]"));
     if (!o) return;
     const problems = r.problems.length;
     const name = r.string(`${path}.name`, o.name);
@@ -905,7 +873,7 @@ export function formatDuration(seconds: number): string {
 function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | undefined {
   if (raw === undefined) return undefined;
   const path = "workbench.idleStop";
-  const o = r.object(path, raw, ["after", "gpuBelowPercent", "warnMinutes", "preStopHook", "hookTimeout"]);
+  const o = r.object(path, raw, keysOf("idleStop"));
   if (!o) return undefined;
   if (!isCloudTarget(target)) {
     return r.fail(path, `not available for target ${target}: the workbench did not create this machine, so there is nothing for it to stop; remove idleStop`);

@@ -1,5 +1,6 @@
 /** `workbench.aws`: the AWS target's own keys, read by its validate hook. */
 import { availabilityZoneProblem, q } from "../../config/grammar";
+import { keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 
@@ -16,7 +17,7 @@ export function awsSettings(spec: WorkbenchSpec): AwsSettings {
 }
 
 export function validateAws(input: TargetConfigInput): TargetConfigOutput {
-  const raw = input.raw.aws === undefined ? {} : (input.object("workbench.aws", input.raw.aws, ["subnetId", "availabilityZone"]) ?? {});
+  const raw = input.raw.aws === undefined ? {} : (input.object("workbench.aws", input.raw.aws, keysOf("aws")) ?? {});
   const subnetId = raw.subnetId === undefined ? undefined : input.string("workbench.aws.subnetId", raw.subnetId);
   if (subnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) {
     input.fail("workbench.aws.subnetId", `${q(subnetId)} is not a subnet id; expected subnet-0123456789abcdef0`);

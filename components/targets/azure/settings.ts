@@ -2,6 +2,7 @@
 import { cidrContains, type ParsedCidr } from "../../config/cidrs";
 import { DEFAULTS } from "../../config/defaults";
 import { azureResourceGroupProblem, isAzureSubnetId, q } from "../../config/grammar";
+import { keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 import { parseCidr } from "../../config/validate";
@@ -24,8 +25,7 @@ export function azureSettings(spec: WorkbenchSpec): AzureSettings {
 
 /** Reads `workbench.azure` and checks the first admin's name against Azure's reserved ones. */
 export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
-  const raw =
-    input.raw.azure === undefined ? {} : (input.object("workbench.azure", input.raw.azure, ["resourceGroupName", "subnetId", "vnetCidr", "subnetCidr"]) ?? {});
+  const raw = input.raw.azure === undefined ? {} : (input.object("workbench.azure", input.raw.azure, keysOf("azure")) ?? {});
   const optString = (path: string, v: unknown) => (v === undefined ? undefined : input.string(path, v));
   const cidrOr = (path: string, v: unknown, dflt: string): [string, ParsedCidr | undefined] => {
     const s = v === undefined ? dflt : (input.string(path, v) ?? dflt);

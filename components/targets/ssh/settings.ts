@@ -1,6 +1,7 @@
 /** `workbench.ssh`: the existing host's address and pinned key, read by the ssh target's validate hook. */
 import { DEFAULTS } from "../../config/defaults";
 import { hostProblem } from "../../config/grammar";
+import { keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 import { sshPublicKeyProblem } from "../../config/validate";
@@ -22,7 +23,7 @@ export function validateSsh(input: TargetConfigInput): TargetConfigOutput {
   const s =
     input.raw.ssh === undefined
       ? input.fail("workbench.ssh", "required for target ssh; set host and hostPublicKey")
-      : input.object("workbench.ssh", input.raw.ssh, ["host", "port", "hostPublicKey"]);
+      : input.object("workbench.ssh", input.raw.ssh, keysOf("ssh"));
   if (!s) return {};
   let host = input.string("workbench.ssh.host", s.host);
   const hostProblemText = host === undefined ? undefined : hostProblem(host);
