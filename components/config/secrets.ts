@@ -9,6 +9,7 @@
  * Both ask through `isSecret(path)`.
  */
 import { keyPath } from "./grammar";
+import { secretKeyPaths } from "./keys";
 
 /**
  * Environment names that carry a credential: the last "_" part (or the name's end) says password,
@@ -43,22 +44,13 @@ export function plainProviderSecretProblem(key: string): string {
 }
 
 /**
- * The key paths (below `workbench`) of the raw config that hold a password, token or key:
- * `registries[i].password`, `storage[i].secretAccessKey` and the credential-named `apps[i].env.<NAME>`.
+ * The key paths (below `workbench`) of the raw config that hold a password, token or key: every
+ * value at a path declared `secret` (keys.ts: `registries[].password`, `storage[].secretAccessKey`)
+ * and the credential-named `apps[i].env.<NAME>` (secret by its name).
  */
 export function secretPaths(raw: unknown): string[] {
   if (!isMap(raw)) return [];
-  const out: string[] = [];
-  if (Array.isArray(raw.registries)) {
-    raw.registries.forEach((r, i) => {
-      if (isMap(r) && r.password !== undefined) out.push(`registries[${i}].password`);
-    });
-  }
-  if (Array.isArray(raw.storage)) {
-    raw.storage.forEach((s, i) => {
-      if (isMap(s) && s.secretAccessKey !== undefined) out.push(`storage[${i}].secretAccessKey`);
-    });
-  }
+  const out = secretKeyPaths().flatMap((p) => valuePaths(raw, p.split(".")));
   if (Array.isArray(raw.apps)) {
     raw.apps.forEach((a, i) => {
       if (!isMap(a) || !isMap(a.env)) return;
@@ -66,6 +58,19 @@ export function secretPaths(raw: unknown): string[] {
     });
   }
   return out;
+}
+
+/** The concrete paths of the values `raw` holds at a declared path ("storage[]" x "secretAccessKey" -> "storage[1].secretAccessKey"). */
+function valuePaths(v: unknown, segments: string[], at = ""): string[] {
+  if (segments.length === 0) return v === undefined ? [] : [at];
+  const [head, ...rest] = segments;
+  const list = head.endsWith("[]");
+  const key = list ? head.slice(0, -2) : head;
+  if (!isMap(v)) return [];
+  const next = v[key];
+  const here = at === "" ? key : keyPath(at, key);
+  if (!list) return valuePaths(next, rest, here);
+  return Array.isArray(next) ? next.flatMap((item, i) => valuePaths(item, rest, `${here}[${i}]`)) : [];
 }
 
 /**

@@ -187,6 +187,12 @@ describe("bad input and program errors (issue 18)", () => {
       "workbench.registries[1].password: a password in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret --path 'workbench.registries[1].password' <value>",
     ],
     [
+      "a plain SoftLayer API key (issue 22)",
+      "softlayer-p100",
+      (t: string) => t.replace("config:\n", "config:\n  softlayer:apiKey: correct-horse\n"),
+      "softlayer:apiKey: a credential in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret softlayer:apiKey <value>",
+    ],
+    [
       "an unknown key of the namespace (class 6)",
       "local",
       (t: string) => t.replace("config:\n", "config:\n  gpu-workbench:hostGpu: true\n"),

@@ -119,6 +119,25 @@ describe("passwords, tokens and keys in plain config (class 5)", () => {
       [fix("workbench.apps[0].env.WANDB_API_KEY", "a credential"), fix("workbench.apps[0].env.AWS_SECRET_ACCESS_KEY", "a credential")],
     ],
     [
+      "an S3 secret key on an ssh host (issue 22)",
+      {
+        [WB]: {
+          target: "ssh",
+          ssh: { host: "gpu1.example.com", hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI" },
+          users: rawConfig().users,
+          storage: [{ name: "lake", kind: "s3", bucket: "acme-lake", endpoint: "https://s3.lab.example.com", accessKeyId: "AKIA", secretAccessKey: "hunter2" }],
+        },
+      },
+      [fix("workbench.storage[0].secretAccessKey", "a credential")],
+    ],
+    [
+      "the SoftLayer API key in plain config (issue 22)",
+      { [WB]: rawConfig(), "softlayer:apiKey": "correct-horse" },
+      [
+        "softlayer:apiKey: a credential in plain config sits in clear text in Pulumi.<stack>.yaml; store it as a secret: pulumi config set --secret softlayer:apiKey <value>",
+      ],
+    ],
+    [
       "a plain password beside a workbench problem",
       { [WB]: { ...withRegistries("hunter2"), rdp: "yes" } },
       [fix("workbench.registries[0].password"), 'workbench.rdp: expected true or false, got "yes"'],
