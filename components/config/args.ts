@@ -58,6 +58,7 @@ export interface WorkbenchAppArgs {
 export interface WorkbenchRegistryArgs {
   /** Registry host, e.g. ghcr.io. */
   server: string;
+  /** The registry user. */
   username: string;
   /** Keep it a Pulumi secret (`pulumi config set --secret`). */
   password: string;

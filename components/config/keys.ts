@@ -209,7 +209,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "apps[].build.from",
     type: "enum",
-    values: APP_KINDS.filter((k) => k !== "custom"),
+    values: APP_KINDS,
     doc: "The catalog kind whose image is the base (BASE_IMAGE build arg); default: the app's kind; required for `custom`.",
   },
   {

@@ -9,6 +9,7 @@ import * as path from "path";
 import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import { APP_KINDS } from "../../components/config/appCatalog";
+import { keyDeclaration, keysOf } from "../../components/config/keys";
 
 const ROOT = path.join(__dirname, "..", "..");
 const COMPONENTS = ["Workbench", "AzureGpuVm", "AwsGpuInstance", "SoftLayerVirtualGuest", "AnalysisApps", "AdlsGen2Storage", "S3Storage"];
@@ -142,4 +143,31 @@ test("SoftLayerVirtualGuest ends in what a remote target needs (readyDependencie
     "userDataBytes",
   ]);
   expect(c.inputs.userData).toEqual({ type: "string", description: expect.stringContaining("Keep it a secret") });
+});
+
+test("the Args types and the key declarations (components/config/keys.ts) agree: the same keys, the same doc lines, the same enums", () => {
+  const blocks: Record<string, string> = {
+    WorkbenchConfigArgs: "",
+    WorkbenchUserArgs: "users[]",
+    WorkbenchAppArgs: "apps[]",
+    WorkbenchAppBuildArgs: "apps[].build",
+    WorkbenchRegistryArgs: "registries[]",
+    WorkbenchStorageArgs: "storage[]",
+    WorkbenchAutoShutdownArgs: "autoShutdown",
+    WorkbenchIdleStopArgs: "idleStop",
+    WorkbenchAzureArgs: "azure",
+    WorkbenchAwsArgs: "aws",
+    WorkbenchSshHostArgs: "ssh",
+  };
+  for (const [type, block] of Object.entries(blocks)) {
+    const props = schema.typeDefinitions[type].properties ?? {};
+    expect([type, Object.keys(props).sort()]).toEqual([type, keysOf(block).sort()]);
+    for (const [key, prop] of Object.entries(props)) {
+      const decl = keyDeclaration(block === "" ? key : `${block}.${key}`)!;
+      expect([type, key, prop.description]).toEqual([type, key, decl.doc]);
+      const ref = (prop as { $ref?: string }).$ref ?? (prop as { items?: { $ref?: string } }).items?.$ref;
+      const enumType = ref?.split(":").pop();
+      if (decl.type === "enum") expect([key, schema.typeDefinitions[enumType!]?.enum?.map((e) => e.value)]).toEqual([key, [...(decl.values ?? [])]]);
+    }
+  }
 });
