@@ -4,7 +4,8 @@ import { Provider } from "@pulumi/docker/provider";
 import { RemoteImage } from "@pulumi/docker/remoteImage";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import { isSecretEnvName } from "../config/secrets";
-import type { AppSpec, RegistrySpec } from "../config/spec";
+import type { AppKind, AppSpec } from "../config/spec";
+import { checked, checkedAll, checkedOrUndefined } from "../config/checked";
 import { appCatalog } from "../config/appCatalog";
 import { appAccess, containerSettings, ContainerSettings } from "./containers";
 import { ImageBuildPlan, planAppBuilds, writeBuildContext } from "./imageBuild";
@@ -13,11 +14,90 @@ import { ImageBuildPlan, planAppBuilds, writeBuildContext } from "./imageBuild";
 export const DEFAULT_BUILD_CONTEXT_ROOT = ".gpu-workbench/builds";
 import type { ContainerStorageMount } from "../storage/mounts";
 
+/** One app as AnalysisApps takes it: the shape of parseWorkbenchConfig's `spec.apps[i]`. */
+export interface AnalysisApp {
+  /** Unique per engine; names the container and the resources. */
+  name: string;
+  kind: AppKind;
+  /** Full image reference with a pinned tag or digest; for a built app, its base image. */
+  image: string;
+  /** Port the app listens on inside the container. */
+  containerPort: number;
+  /** Port on the host (127.0.0.1 unless `expose`). */
+  hostPort: number;
+  /** Gets `--gpus all`. */
+  gpu: boolean;
+  /** Publish on all interfaces instead of 127.0.0.1. */
+  expose: boolean;
+  /** Environment, merged over the catalog's. */
+  env: Record<string, string>;
+  /** Command override. */
+  command?: string[] | undefined;
+  /** Built on the host instead of pulled. */
+  build?: AnalysisAppBuild | undefined;
+}
+
+/** An image built on the host: the shape of parseWorkbenchConfig's `spec.apps[i].build`. */
+export interface AnalysisAppBuild {
+  /** The catalog kind whose image is the base. */
+  from: AppKind;
+  /** The base image, handed over as the BASE_IMAGE build arg. */
+  baseImage: string;
+  /** Python (pip) or R (CRAN) packages. */
+  packages: string[];
+  /** Ubuntu/Debian packages, installed with apt-get first. */
+  aptPackages: string[];
+  /** The project's own Dockerfile (a path inside the project); undefined: generated. */
+  dockerfile?: string | undefined;
+  /** Project files the Dockerfile COPYs. */
+  files: string[];
+}
+
+/** A private registry's credentials. */
+export interface AnalysisRegistry {
+  /** Registry host, e.g. ghcr.io. */
+  server: string;
+  /** The registry user. */
+  username: string;
+  /** The password: wrapped as a secret here. */
+  password: string;
+}
+
+/**
+ * An app of the public args through the grammars of config/checked.ts: what the renderers
+ * (containers, Dockerfiles, build contexts) read only ever passed one. Throws on a value outside them.
+ */
+function checkedApp(a: AnalysisApp): AppSpec {
+  const b = a.build;
+  return {
+    name: checked("name", a.name),
+    kind: a.kind,
+    image: checked("image", a.image),
+    containerPort: a.containerPort,
+    hostPort: a.hostPort,
+    gpu: a.gpu,
+    expose: a.expose,
+    env: Object.fromEntries(Object.entries(a.env).map(([k, v]) => [k, checked("line", v)])),
+    command: a.command === undefined ? undefined : checkedAll("arg", a.command),
+    build:
+      b === undefined
+        ? undefined
+        : {
+            from: b.from,
+            baseImage: checked("image", b.baseImage),
+            packages: checkedAll("requirement", b.packages),
+            aptPackages: checkedAll("token", b.aptPackages),
+            dockerfile: checkedOrUndefined("projectPath", b.dockerfile),
+            files: checkedAll("projectPath", b.files),
+          },
+  };
+}
+
 export interface AnalysisAppsArgs {
   /** The apps to run (from parseWorkbenchConfig): one container each. */
-  apps: AppSpec[];
+  apps: AnalysisApp[];
   /** Private registries used for pulls. Passwords are wrapped as secrets here as well. */
-  registries: RegistrySpec[];
+  registries: AnalysisRegistry[];
   /** The host has an NVIDIA GPU and the NVIDIA Container Toolkit; a GPU app on a CPU host is an error. */
   hostGpu: boolean;
   /** Host directory under which each app's files live, as `<dataRoot>/<app name>` (e.g. "/data/apps"). */
@@ -92,16 +172,17 @@ export class AnalysisApps extends pulumi.ComponentResource {
   public readonly images: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: AnalysisAppsArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validate everything before anything is registered.
+    // Validate everything before anything is registered: the apps through their grammars first.
+    const apps = args.apps.map(checkedApp);
     const settings = new Map<string, ContainerSettings>();
-    for (const app of args.apps) {
+    for (const app of apps) {
       settings.set(app.name, containerSettings(app, { hostGpu: args.hostGpu, dataRoot: args.dataRoot, storage: args.storage }));
       if (appCatalog[app.kind].auth === "user-passwords" && (args.users ?? []).length === 0) {
         throw new Error(`app "${app.name}": ${app.kind} signs in the team's users; pass users`);
       }
     }
     // Reads build.dockerfile and build.files; a missing file or one outside the project throws here.
-    const builds = planAppBuilds(args.apps, args.projectDir ?? process.cwd());
+    const builds = planAppBuilds(apps, args.projectDir ?? process.cwd());
     super("gpu-workbench:index:AnalysisApps", name, {}, opts);
 
     // Docker dials the host as soon as the provider is used: tie its host to the ready value.
@@ -129,7 +210,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
     for (const [appName, plan] of builds) {
       images.set(plan.tag, this.buildImage(`${name}-build-${appName}`, plan, buildRoot, args, provider));
     }
-    for (const app of args.apps) {
+    for (const app of apps) {
       if (builds.has(app.name) || images.has(app.image)) continue;
       images.set(
         app.image,
@@ -151,7 +232,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
     const credentials: Record<string, pulumi.Output<AppCredential>> = {};
     const containerIds: Record<string, pulumi.Output<string>> = {};
     const imageNames: Record<string, string> = {};
-    for (const app of args.apps) {
+    for (const app of apps) {
       const s = settings.get(app.name)!;
       const access = appAccess(app, args.sshAlias);
       tunnels[app.name] = access.tunnel;

@@ -5,6 +5,7 @@
  */
 import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
+import { checked, checkedAll, checkedOrUndefined, type Checked } from "./checked";
 import { keysOf } from "./keys";
 import { closestSizes } from "./sizes";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
@@ -196,7 +197,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     if (o.size !== undefined) r.fail("workbench.size", `not used by target ${target}; remove it (declare a GPU with hostGpu: true)`);
     size = rules.kind === "local" ? "local" : "existing";
     if (r.bool("workbench.hostGpu", o.hostGpu, false)) {
-      gpu = { model: "NVIDIA GPU (existing host)", count: 1, memoryGb: 0, family: "unknown" };
+      gpu = { model: checked("line", "NVIDIA GPU (existing host)"), count: 1, memoryGb: 0, family: "unknown" };
     }
   }
   if (catalog && o.hostGpu !== undefined)
@@ -321,6 +322,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     size,
     users,
     fail: (path, problem) => r.fail(path, problem),
+    problemCount: () => r.problems.length,
     string: (path, v) => r.string(path, v),
     int: (path, v, dflt, min, max) => r.int(path, v, dflt, min, max),
     object: (path, v, keys) => r.object(path, v, keys),
@@ -337,15 +339,15 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
 
   if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined) return undefined;
   return {
-    target,
-    size,
+    target: checked("name", target),
+    size: checked("name", size),
     gpu,
     driverInstall: gpu ? rules.driverInstall(size, gpu, os) : "none",
     os,
     spot,
     osDiskGb: cloud ? osDiskGb : 0,
     dataDiskGb: cloud ? dataDiskGb : 0,
-    allowedCidrs,
+    allowedCidrs: checkedAll("token", allowedCidrs),
     rdp,
     users,
     apps,
@@ -353,10 +355,10 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     storage,
     autoShutdown,
     idleStop,
-    region: regionKey ? ctx.region : own.region,
-    tags,
+    region: checkedOrUndefined("name", regionKey ? ctx.region : own.region),
+    tags: checkedValues(tags),
     settings: own.settings ?? {},
-    warnings: r.warnings,
+    warnings: checkedAll("line", r.warnings),
   };
 }
 
@@ -381,7 +383,7 @@ function readUsers(r: Reader, raw: unknown): UserSpec[] {
     const admin = r.bool(`${path}.admin`, o.admin, DEFAULTS.admin);
     const docker = r.bool(`${path}.docker`, o.docker, admin);
     if (admin && o.docker === false) r.fail(`${path}.docker`, "admins are always in the docker group (sudo can reach Docker anyway); remove docker: false");
-    if (name && key && !nameProblem && !keyProblem) users.push({ name, sshPublicKey: key.trim(), admin, docker });
+    if (name && key && !nameProblem && !keyProblem) users.push({ name: checked("name", name), sshPublicKey: checked("sshKey", key.trim()), admin, docker });
   });
   if (list.length === 0) r.fail("workbench.users", "empty; list at least one user with name, sshPublicKey and admin: true");
   else if (r.problems.length === 0 && !users.some((u) => u.admin)) {
@@ -405,6 +407,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     [3389, "RDP"],
   ]);
   list.forEach((a, i) => {
+    const before = r.problems.length;
     const path = `workbench.apps[${i}]`;
     const o = r.object(path, a, keysOf("apps[]"));
     if (!o) return;
@@ -473,8 +476,20 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
       if (c && (c.length === 0 || c.some((x) => typeof x !== "string"))) r.fail(`${path}.command`, "expected a non-empty list of strings");
       else if (c) command = readCommand(r, `${path}.command`, c as string[], kind);
     }
-    if (image && containerPort !== undefined && hostPort !== undefined) {
-      apps.push({ name, kind, image, containerPort, hostPort, gpu, expose, env: { ...entry.env, ...env }, command, build });
+    // Only a problem-free app is made: its values go through the grammars of checked.ts.
+    if (r.problems.length === before && image && containerPort !== undefined && hostPort !== undefined) {
+      apps.push({
+        name: checked("name", name),
+        kind,
+        image: checked("image", image),
+        containerPort,
+        hostPort,
+        gpu,
+        expose,
+        env: checkedValues({ ...entry.env, ...env }),
+        command: command === undefined ? undefined : checkedAll("arg", command),
+        build,
+      });
     }
   });
   return apps;
@@ -539,7 +554,14 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
   }
   const baseImage = gpu || !base.cpuImage ? base.image : base.cpuImage;
   if (r.problems.length > before || !baseImage) return undefined;
-  return { from, baseImage, packages, aptPackages, dockerfile, files };
+  return {
+    from,
+    baseImage: checked("image", baseImage),
+    packages: checkedAll("requirement", packages),
+    aptPackages: checkedAll("token", aptPackages),
+    dockerfile: checkedOrUndefined("projectPath", dockerfile),
+    files: checkedAll("projectPath", files),
+  };
 }
 
 /** A list of unique strings, each checked against its grammar. */
@@ -619,13 +641,15 @@ function readRegistries(r: Reader, raw: unknown): RegistrySpec[] {
     if (userProblem) r.fail(`${path}.username`, userProblem);
     const passwordProblem = password === undefined ? undefined : controlProblem(password, true);
     if (passwordProblem) r.fail(`${path}.password`, passwordProblem);
-    if (server && username && password && !serverProblem && !userProblem && !passwordProblem) out.push({ server, username, password });
+    if (server && username && password && !serverProblem && !userProblem && !passwordProblem)
+      out.push({ server: checked("token", server), username: checked("line", username), password: checked("secret", password) });
   });
   return out;
 }
 
 function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdownSpec | undefined {
   if (raw === undefined) return undefined;
+  const before = r.problems.length;
   const o = r.object("workbench.autoShutdown", raw, keysOf("autoShutdown"));
   if (!o) return undefined;
   if (!isCloudTarget(target)) return r.fail("workbench.autoShutdown", `not available for target ${target}; remove it`);
@@ -641,8 +665,8 @@ function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdown
       `${q(tzName)} is not a known time zone; use a Windows id such as "Korea Standard Time" or an IANA name such as "Asia/Seoul" (see components/config/timezones.ts)`,
     );
   }
-  if (!time || !tz) return undefined;
-  return { time, timeZone: tz.windows, ianaTimeZone: tz.iana };
+  if (!time || !tz || r.problems.length > before) return undefined;
+  return { time: checked("token", time), timeZone: checked("line", tz.windows), ianaTimeZone: checked("token", tz.iana) };
 }
 
 interface StorageContext {
@@ -708,7 +732,7 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
       }
       return r.string(`${path}.${key}`, o[key]);
     };
-    const checked = (key: string, value: string | undefined, problem: (v: string) => string | undefined): string | undefined => {
+    const checkedBy = (key: string, value: string | undefined, problem: (v: string) => string | undefined): string | undefined => {
       const p = value === undefined ? undefined : problem(value);
       return p ? r.fail(`${path}.${key}`, p) : value;
     };
@@ -724,17 +748,17 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     let cacheGb: number | undefined;
     if (kind === "adls2") {
       for (const k of ["bucket", "region", "endpoint", "accessKeyId", "secretAccessKey"]) only(k, "only for kind s3");
-      account = checked("account", required("account", "storage account"), storageAccountNameProblem);
+      account = checkedBy("account", required("account", "storage account"), storageAccountNameProblem);
       if (o.container === undefined) r.fail(`${path}.container`, "required: the filesystem (container) to mount, e.g. raw");
-      else container = checked("container", r.string(`${path}.container`, o.container), filesystemNameProblem);
+      else container = checkedBy("container", r.string(`${path}.container`, o.container), filesystemNameProblem);
       if (create) only("resourceGroupName", "only with create: false (a new account goes into the workbench's resource group)");
       else if (o.resourceGroupName === undefined) r.fail(`${path}.resourceGroupName`, "required with create: false: the existing account's resource group");
-      else resourceGroupName = checked("resourceGroupName", r.string(`${path}.resourceGroupName`, o.resourceGroupName), resourceGroupNameProblem);
+      else resourceGroupName = checkedBy("resourceGroupName", r.string(`${path}.resourceGroupName`, o.resourceGroupName), resourceGroupNameProblem);
       cacheGb = r.int(`${path}.cacheGb`, o.cacheGb, DEFAULTS.storageCacheGb, LIMITS.storageCacheGb.min, LIMITS.storageCacheGb.max, " GB");
     } else {
       for (const k of ["account", "container", "resourceGroupName"]) only(k, "only for kind adls2");
       only("cacheGb", "only for kind adls2 (blobfuse2's file cache); s3fs keeps only the open files' data, on the data disk");
-      bucket = checked("bucket", required("bucket", "bucket"), (b) => s3BucketNameProblem(b, access === "identity"));
+      bucket = checkedBy("bucket", required("bucket", "bucket"), (b) => s3BucketNameProblem(b, access === "identity"));
       if (access === "identity") {
         const endpointTargets = listed(targetsWhere((t) => t.storage.s3 === "endpoint"));
         const why = `only for ${endpointTargets} targets; on ${ctx.target} the instance role's credentials are used (no access keys)`;
@@ -745,7 +769,7 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
         region =
           o.region === undefined || create
             ? ctx.region
-            : checked("region", r.string(`${path}.region`, o.region), (v) => {
+            : checkedBy("region", r.string(`${path}.region`, o.region), (v) => {
                 if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)) return `${q(v)} is not an AWS region; use e.g. ap-northeast-2`;
                 if (!AWS_REGIONS.includes(v)) return `${q(v)} is not an AWS region this version knows; check the name (aws ec2 describe-regions --all-regions)`;
                 // The grant's ARN carries the stack's partition: a bucket in another one could never match it.
@@ -757,31 +781,31 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
       } else {
         if (o.endpoint === undefined)
           r.fail(`${path}.endpoint`, `required on target ${ctx.target}: the S3-compatible endpoint, e.g. https://s3.lab.example.com:9000`);
-        else endpoint = checked("endpoint", r.string(`${path}.endpoint`, o.endpoint), s3EndpointProblem);
+        else endpoint = checkedBy("endpoint", r.string(`${path}.endpoint`, o.endpoint), s3EndpointProblem);
         const secretHint = (key: string) =>
           `required on target ${ctx.target}; set it as a secret: pulumi config set --secret --path 'gpu-workbench:workbench.storage[${i}].${key}' <value>`;
         if (o.accessKeyId === undefined) r.fail(`${path}.accessKeyId`, secretHint("accessKeyId"));
         else
-          accessKeyId = checked("accessKeyId", r.string(`${path}.accessKeyId`, o.accessKeyId), (v) =>
+          accessKeyId = checkedBy("accessKeyId", r.string(`${path}.accessKeyId`, o.accessKeyId), (v) =>
             /^[\x21-\x39\x3b-\x7e]+$/.test(v) ? undefined : 'not an access key id: printable characters only, no spaces or ":"',
           );
         if (o.secretAccessKey === undefined) r.fail(`${path}.secretAccessKey`, secretHint("secretAccessKey"));
         else
-          secretAccessKey = checked("secretAccessKey", r.string(`${path}.secretAccessKey`, o.secretAccessKey), (v) =>
+          secretAccessKey = checkedBy("secretAccessKey", r.string(`${path}.secretAccessKey`, o.secretAccessKey), (v) =>
             /^[\x21-\x7e]+$/.test(v) ? undefined : "not a secret key: printable characters only, no spaces",
           );
         region =
           o.region === undefined
             ? DEFAULTS.s3EndpointRegion
-            : checked("region", r.string(`${path}.region`, o.region), (v) =>
+            : checkedBy("region", r.string(`${path}.region`, o.region), (v) =>
                 /^[a-z0-9][a-z0-9-]{0,31}$/.test(v) ? undefined : `"${v}" is not a region name; use lowercase letters, digits and "-", e.g. us-east-1`,
               );
       }
     }
     const readOnly = r.bool(`${path}.readOnly`, o.readOnly, DEFAULTS.storageReadOnly);
 
-    const team = ctx.users.map((u) => u.name);
-    let users = team;
+    const team: string[] = ctx.users.map((u) => u.name);
+    let users: string[] = team;
     if (o.users !== undefined) {
       const given = r.list(`${path}.users`, o.users) ?? [];
       if (Array.isArray(o.users) && given.length === 0)
@@ -791,8 +815,8 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
         const userPath = `${path}.users[${j}]`;
         const n = r.string(userPath, u);
         if (n === undefined) return;
-        if (!team.includes(n)) r.fail(userPath, `"${n}" is not in workbench.users; list only team members (${team.join(", ")})`);
-        else if (users.includes(n)) r.fail(userPath, `"${n}" is listed twice; remove one`);
+        if (!team.includes(n)) r.fail(userPath, `${q(n)} is not in workbench.users; list only team members (${team.join(", ")})`);
+        else if (users.includes(n)) r.fail(userPath, `${q(n)} is listed twice; remove one`);
         else users.push(n);
       });
     }
@@ -802,7 +826,7 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
         ? name === undefined
           ? undefined
           : `/mnt/${name}`
-        : checked("mountPath", r.string(`${path}.mountPath`, o.mountPath), mountPathProblem);
+        : checkedBy("mountPath", r.string(`${path}.mountPath`, o.mountPath), mountPathProblem);
     if (mountPath !== undefined) {
       const clash = paths.find((p) => p.path === mountPath || mountPath.startsWith(`${p.path}/`) || p.path.startsWith(`${mountPath}/`));
       if (clash?.path === mountPath)
@@ -835,24 +859,29 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     }
     if (r.problems.length > problems || name === undefined || mountPath === undefined) return;
     out.push({
-      name,
+      name: checked("name", name),
       kind,
       create,
-      account,
-      container,
-      resourceGroupName,
-      bucket,
-      region,
-      endpoint,
-      accessKeyId,
-      secretAccessKey,
+      account: checkedOrUndefined("name", account),
+      container: checkedOrUndefined("name", container),
+      resourceGroupName: checkedOrUndefined("token", resourceGroupName),
+      bucket: checkedOrUndefined("name", bucket),
+      region: checkedOrUndefined("name", region),
+      endpoint: checkedOrUndefined("url", endpoint),
+      accessKeyId: checkedOrUndefined("line", accessKeyId),
+      secretAccessKey: checkedOrUndefined("secret", secretAccessKey),
       readOnly,
-      users,
+      users: checkedAll("name", users),
       cacheGb,
-      mountPath,
+      mountPath: checked("absolutePath", mountPath),
     });
   });
   return out;
+}
+
+/** A map's values through the line grammar (its keys were checked by the caller's rule). */
+function checkedValues(map: Record<string, string>): Record<string, Checked<"line">> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, checked("line", v)]));
 }
 
 /** Seconds of a duration such as "90s", "15m", "2h" or "1h30m"; undefined when it is not one. */
@@ -922,5 +951,5 @@ function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | u
     r.fail(`${path}.hookTimeout`, "set without preStopHook; remove it or add the hook");
   }
   if (afterSeconds === undefined || gpuBelowPercent === undefined || warnMinutes === undefined || hookTimeoutSeconds === undefined) return undefined;
-  return { afterSeconds, gpuBelowPercent, warnSeconds: warnMinutes * 60, preStopHook, hookTimeoutSeconds };
+  return { afterSeconds, gpuBelowPercent, warnSeconds: warnMinutes * 60, preStopHook: checkedOrUndefined("line", preStopHook), hookTimeoutSeconds };
 }

@@ -3,6 +3,8 @@
  * `parseWorkbenchConfig` is the only producer; every component and builder reads this.
  */
 
+import type { Checked, PlainStringKeys } from "./checked";
+
 /**
  * The built-in targets (an `as const` object, so other languages see an enum). A target registered
  * at run time (components/targets/registry.ts) is accepted too: the parser checks the registry.
@@ -38,7 +40,7 @@ export type GpuFamily = "pascal" | "volta" | "turing" | "ampere" | "ada" | "hopp
 export type DriverInstall = "bootstrap-r580" | "bootstrap-ubuntu-drivers" | "azure-extension" | "azure-grid" | "preinstalled" | "none";
 
 export interface GpuSpec {
-  model: string;
+  model: Checked<"line">;
   count: number;
   memoryGb: number;
   family: GpuFamily;
@@ -46,9 +48,9 @@ export interface GpuSpec {
 
 export interface UserSpec {
   /** Linux login name. */
-  name: string;
+  name: Checked<"name">;
   /** One OpenSSH public key line. */
-  sshPublicKey: string;
+  sshPublicKey: Checked<"sshKey">;
   /** sudo without password, and the docker group. */
   admin: boolean;
   /** Member of the docker group (root-equivalent): defaults to `admin`. */
@@ -79,26 +81,26 @@ export interface BuildSpec {
   /** The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`. */
   from: AppKind;
   /** The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg. */
-  baseImage: string;
+  baseImage: Checked<"image">;
   /** Python (pip) or R (CRAN) packages, per the base's package manager, installed in order. */
-  packages: string[];
+  packages: Checked<"requirement">[];
   /** Ubuntu/Debian packages, installed with apt-get before `packages`. */
-  aptPackages: string[];
+  aptPackages: Checked<"token">[];
   /** The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated. */
-  dockerfile: string | undefined;
+  dockerfile: Checked<"projectPath"> | undefined;
   /** Project files the Dockerfile COPYs, sent in the build context at the same relative paths. */
-  files: string[];
+  files: Checked<"projectPath">[];
 }
 
 export interface AppSpec {
   /** Unique per workbench; names the container and the resources. Defaults to the kind. */
-  name: string;
+  name: Checked<"name">;
   kind: AppKind;
   /**
    * Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
    * image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
    */
-  image: string;
+  image: Checked<"image">;
   /** Port the app listens on inside the container. */
   containerPort: number;
   /** Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel. */
@@ -108,27 +110,27 @@ export interface AppSpec {
   /** Publish on all interfaces and open `hostPort` to `allowedCidrs`. */
   expose: boolean;
   /** Extra environment, merged over the catalog's. */
-  env: Record<string, string>;
+  env: Record<string, Checked<"line">>;
   /** Command override; `undefined` keeps the image's / catalog's. */
-  command: string[] | undefined;
+  command: Checked<"arg">[] | undefined;
   /** Built on the host instead of pulled; undefined for a pulled image. */
   build: BuildSpec | undefined;
 }
 
 export interface RegistrySpec {
-  server: string;
-  username: string;
+  server: Checked<"token">;
+  username: Checked<"line">;
   /** Secret at run time: index.ts wraps it with pulumi.secret. */
-  password: string;
+  password: Checked<"secret">;
 }
 
 export interface AutoShutdownSpec {
   /** "HH:MM", 24-hour. */
-  time: string;
+  time: Checked<"token">;
   /** Windows time-zone id, e.g. "Korea Standard Time" (Azure uses it as is). */
-  timeZone: string;
+  timeZone: Checked<"line">;
   /** The matching IANA zone, e.g. "Asia/Seoul" (AWS EventBridge Scheduler uses it). */
-  ianaTimeZone: string;
+  ianaTimeZone: Checked<"token">;
 }
 
 /** Stop the machine after a stretch with nothing busy on it (bootstrap step "idle"). */
@@ -140,7 +142,7 @@ export interface IdleStopSpec {
   /** Seconds before the stop at which logged-in sessions are warned (wall). */
   warnSeconds: number;
   /** One shell command line run as root before the stop; undefined: none. */
-  preStopHook: string | undefined;
+  preStopHook: Checked<"line"> | undefined;
   /** Seconds the hook may run before it is killed (the machine stops either way). */
   hookTimeoutSeconds: number;
 }
@@ -153,40 +155,40 @@ export const STORAGE_KINDS: readonly StorageKind[] = Object.values(StorageKind);
 /** One storage mount: the account or bucket, who may use it on the host, and where it appears. */
 export interface StorageSpec {
   /** Unique per workbench: [a-z0-9-], names the unit, the group and the resources. */
-  name: string;
+  name: Checked<"name">;
   kind: StorageKind;
   /** Create the account/bucket (azure, aws); false: it exists and only the grant is made. */
   create: boolean;
   /** adls2: the storage account's name. */
-  account: string | undefined;
+  account: Checked<"name"> | undefined;
   /** adls2: the filesystem (blob container) to mount. */
-  container: string | undefined;
+  container: Checked<"name"> | undefined;
   /** adls2 with create: false: the existing account's resource group. */
-  resourceGroupName: string | undefined;
+  resourceGroupName: Checked<"token"> | undefined;
   /** s3: the bucket's name. */
-  bucket: string | undefined;
+  bucket: Checked<"name"> | undefined;
   /** s3: the bucket's region (aws: the stack's region unless set; an endpoint: "us-east-1" unless set). */
-  region: string | undefined;
+  region: Checked<"name"> | undefined;
   /** s3 on ssh/local: the S3-compatible endpoint, e.g. "https://s3.lab.example.com:9000". */
-  endpoint: string | undefined;
+  endpoint: Checked<"url"> | undefined;
   /** s3 on ssh/local: the access key id. */
-  accessKeyId: string | undefined;
+  accessKeyId: Checked<"line"> | undefined;
   /** s3 on ssh/local: the secret key; index.ts reads it from secret config and it only travels as a secret. */
-  secretAccessKey: string | undefined;
+  secretAccessKey: Checked<"secret"> | undefined;
   /** Mount read-only and grant read access only. */
   readOnly: boolean;
   /** Who may use the mount on the host (team user names); default every team user. */
-  users: string[];
+  users: Checked<"name">[];
   /** adls2: blobfuse2's file cache on the data disk, GB. Undefined for s3. */
   cacheGb: number | undefined;
   /** The directory users and containers open: /mnt/<name> unless set; the data is in its subdirectory named after the filesystem or bucket. */
-  mountPath: string;
+  mountPath: Checked<"absolutePath">;
 }
 
 export interface WorkbenchSpec {
-  target: Target;
+  target: Checked<"name">;
   /** Cloud size name (catalog key); "local"/"existing" for targets without one. */
-  size: string;
+  size: Checked<"name">;
   /** Set for sizes with a GPU, and for ssh/local hosts declared with `hostGpu`. */
   gpu: GpuSpec | undefined;
   driverInstall: DriverInstall;
@@ -195,7 +197,7 @@ export interface WorkbenchSpec {
   osDiskGb: number;
   /** 0 for targets without a managed data disk (ssh, local). */
   dataDiskGb: number;
-  allowedCidrs: string[];
+  allowedCidrs: Checked<"token">[];
   rdp: boolean;
   users: UserSpec[];
   apps: AppSpec[];
@@ -209,16 +211,16 @@ export interface WorkbenchSpec {
    * From the provider config (`azure-native:location`, `aws:region`); for softlayer the classic
    * datacenter (`workbench.datacenter`, e.g. "dal10"); undefined for ssh/local.
    */
-  region: string | undefined;
+  region: Checked<"name"> | undefined;
   /** Extra tags on every taggable cloud resource. */
-  tags: Record<string, string>;
+  tags: Record<string, Checked<"line">>;
   /**
    * The target's own settings (its `ownKeys`, read by its validate hook): plain data whose shape
    * the target's folder defines (e.g. `azureSettings(spec)` in components/targets/azure/).
    */
   settings: Readonly<Record<string, unknown>>;
   /** Accepted but risky choices, to print with pulumi.log.warn. */
-  warnings: string[];
+  warnings: Checked<"line">[];
 }
 
 /** The first admin: the identity the deployer logs in as. */
@@ -232,3 +234,11 @@ export function deployerUser(spec: WorkbenchSpec): UserSpec {
 export function needsR580(gpu: GpuSpec): boolean {
   return gpu.family === "volta" || gpu.family === "pascal";
 }
+
+/**
+ * Compile-time proof that every string of a spec went through a grammar (components/config/checked.ts):
+ * a new field typed `string` makes this `false`, and the line below stops compiling.
+ */
+export type SpecHasNoPlainString = [PlainStringKeys<WorkbenchSpec>] extends [never] ? true : false;
+const specHasNoPlainString: SpecHasNoPlainString = true;
+void specHasNoPlainString;

@@ -46,6 +46,8 @@ export interface TargetConfigInput {
   users: readonly UserSpec[];
   /** Records a problem at a key path (`workbench.<key>...`). */
   fail(path: string, problem: string): undefined;
+  /** How many problems the whole config has so far (a hook brands its values only when it added none). */
+  problemCount(): number;
   /** Reads a non-empty string, or records the problem. */
   string(path: string, value: unknown): string | undefined;
   /** Reads a whole number in [min, max] (default when undefined), or records the problem. */

@@ -21,6 +21,7 @@ import { parseWorkbenchConfig } from "../../components/config/parse";
 import type { AppSpec } from "../../components/config/spec";
 import { DOCKER_CLI, dockerdAvailable, importBusyboxImage, startDockerd } from "../support/dockerd";
 import { DANIEL_KEY } from "../support/fixtures";
+import { checked } from "../../components/config/checked";
 
 const availability = dockerdAvailable();
 const mustRun = process.env.CI === "true";
@@ -72,7 +73,7 @@ describeDocker("a custom app's build on a real Docker engine", () => {
         { kind: "custom", name: "lab", port: 8000, hostPort: 18000, build: { from: "jupyter", dockerfile: "docker/Dockerfile", files: ["docker/index.html"] } },
       ],
     }).apps;
-    app = { ...parsed, build: { ...parsed.build!, baseImage: STAND_IN_BASE } };
+    app = { ...parsed, build: { ...parsed.build!, baseImage: checked("image", STAND_IN_BASE) } };
   }, 180000);
 
   afterAll(async () => {

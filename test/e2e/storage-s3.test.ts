@@ -22,6 +22,7 @@ import { DOCKER_CLI, Dockerd, importBusyboxImage, startDockerd } from "../suppor
 import { generateEd25519OpenSsh } from "../support/mockKeys";
 import { asHostKey, describeE2e, ensureRootfs, freePort, startTestHost, TestHost } from "../support/testhost";
 import { USER_KEYS } from "../support/bootstrap-fixtures";
+import { checked, checkedAll } from "../../components/config/checked";
 
 const BUCKET = "lake";
 // s3rver in a process of its own: the test drives the host with synchronous calls, which would
@@ -128,7 +129,7 @@ describeE2e("an S3 mount on a real host (e2e)", () => {
     await importBusyboxImage(dockerd.host, "gwb-busybox:1");
     const app = spec.apps[0];
     const s = containerSettings(
-      { ...app, image: "gwb-busybox:1", command: ["sleep", "300"] },
+      { ...app, image: checked("image", "gwb-busybox:1"), command: checkedAll("arg", ["sleep", "300"]) },
       { hostGpu: false, dataRoot: "/tmp/gwb-unused", storage: containerStorageMounts(spec) },
     );
     expect(s.mounts).toEqual([{ type: "bind", source: "/mnt/lake", target: "/mnt/lake", readOnly: false, bindOptions: { propagation: "rslave" } }]);

@@ -3,6 +3,7 @@ import { appAccess, appDataDirs, containerSettings, ContainerSettings, dockerRun
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import type { AppSpec } from "../../components/config/spec";
 import { DANIEL_KEY } from "../support/fixtures";
+import { checked } from "../../components/config/checked";
 
 /** AppSpecs the way the program gets them: through the parser, on a local host with a GPU. */
 function appsOf(apps: unknown[], hostGpu = true): AppSpec[] {
@@ -289,7 +290,7 @@ describe("containerSettings, config overrides", () => {
   });
 
   it("never carries the credential in envs, even from a hand-made spec", () => {
-    const app: AppSpec = { ...appOf({ kind: "code-server" }), env: { PASSWORD: "oops", A: "1" } };
+    const app: AppSpec = { ...appOf({ kind: "code-server" }), env: { PASSWORD: checked("line", "oops"), A: checked("line", "1") } };
     expect(containerSettings(app, GPU).envs).toEqual(["A=1"]);
   });
 

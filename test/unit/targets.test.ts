@@ -13,6 +13,7 @@ import { gzipUserData } from "../../components/bootstrap";
 import { metadataGuardFor } from "../../components/bootstrap/metadata";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import { rawConfig } from "../support/fixtures";
+import { checked } from "../../components/config/checked";
 
 test("every built-in target is registered, and each cloud has a location, sizes, a default size in them, and a user-data limit", () => {
   expect(targetNames()).toEqual(["azure", "aws", "softlayer", "ssh", "local"]);
@@ -31,8 +32,8 @@ test("every built-in target is registered, and each cloud has a location, sizes,
 });
 
 test("driver strategy per target: V100 takes R580 on Azure, the DLAMI's driver on AWS; existing hosts keep theirs", () => {
-  const v100 = { model: "NVIDIA V100", count: 1, memoryGb: 16, family: "volta" as const };
-  const t4 = { model: "NVIDIA T4", count: 1, memoryGb: 16, family: "turing" as const };
+  const v100 = { model: checked("line", "NVIDIA V100"), count: 1, memoryGb: 16, family: "volta" as const };
+  const t4 = { model: checked("line", "NVIDIA T4"), count: 1, memoryGb: 16, family: "turing" as const };
   expect(targetRules("azure").driverInstall("Standard_NC6s_v3", v100, "ubuntu-22.04")).toBe("bootstrap-r580");
   expect(targetRules("azure").driverInstall("Standard_NC4as_T4_v3", t4, "ubuntu-22.04")).toBe("azure-extension");
   expect(targetRules("azure").driverInstall("Standard_NC4as_T4_v3", t4, "ubuntu-24.04")).toBe("bootstrap-ubuntu-drivers");

@@ -1,14 +1,15 @@
 /** `workbench.aws`: the AWS target's own keys, read by its validate hook. */
 import { availabilityZoneProblem, q } from "../../config/grammar";
+import { checkedOrUndefined, type Checked } from "../../config/checked";
 import { keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 
 export interface AwsSettings {
   /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
-  subnetId: string | undefined;
+  subnetId: Checked<"name"> | undefined;
   /** e.g. "ap-northeast-2a"; undefined lets the region pick "<region>a". */
-  availabilityZone: string | undefined;
+  availabilityZone: Checked<"name"> | undefined;
 }
 
 /** The AWS settings of a spec whose target is aws. */
@@ -17,6 +18,7 @@ export function awsSettings(spec: WorkbenchSpec): AwsSettings {
 }
 
 export function validateAws(input: TargetConfigInput): TargetConfigOutput {
+  const problemsBefore = input.problemCount();
   const raw = input.raw.aws === undefined ? {} : (input.object("workbench.aws", input.raw.aws, keysOf("aws")) ?? {});
   const subnetId = raw.subnetId === undefined ? undefined : input.string("workbench.aws.subnetId", raw.subnetId);
   if (subnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) {
@@ -25,6 +27,7 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
   const availabilityZone = raw.availabilityZone === undefined ? undefined : input.string("workbench.aws.availabilityZone", raw.availabilityZone);
   const azProblem = availabilityZone !== undefined && input.region ? availabilityZoneProblem(availabilityZone, input.region) : undefined;
   if (azProblem) input.fail("workbench.aws.availabilityZone", azProblem);
-  const settings: AwsSettings = { subnetId, availabilityZone };
+  if (problemsBefore < input.problemCount()) return {};
+  const settings: AwsSettings = { subnetId: checkedOrUndefined("name", subnetId), availabilityZone: checkedOrUndefined("name", availabilityZone) };
   return { settings: { ...settings } };
 }

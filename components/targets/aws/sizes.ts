@@ -1,13 +1,14 @@
+import { checked } from "../../config/checked";
 import type { GpuSpec } from "../../config/spec";
 import { awsPrices } from "./prices";
 import type { SizeCatalog, SizeInfo } from "../../config/sizes";
 
-const T4: Omit<GpuSpec, "count"> = { model: "NVIDIA T4", memoryGb: 16, family: "turing" };
-const A10G: Omit<GpuSpec, "count"> = { model: "NVIDIA A10G", memoryGb: 24, family: "ampere" };
-const L4: Omit<GpuSpec, "count"> = { model: "NVIDIA L4", memoryGb: 24, family: "ada" };
-const L40S: Omit<GpuSpec, "count"> = { model: "NVIDIA L40S", memoryGb: 48, family: "ada" };
-const A100: Omit<GpuSpec, "count"> = { model: "NVIDIA A100 SXM4", memoryGb: 40, family: "ampere" };
-const H100: Omit<GpuSpec, "count"> = { model: "NVIDIA H100 SXM5", memoryGb: 80, family: "hopper" };
+const T4: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA T4"), memoryGb: 16, family: "turing" };
+const A10G: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA A10G"), memoryGb: 24, family: "ampere" };
+const L4: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA L4"), memoryGb: 24, family: "ada" };
+const L40S: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA L40S"), memoryGb: 48, family: "ada" };
+const A100: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA A100 SXM4"), memoryGb: 40, family: "ampere" };
+const H100: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA H100 SXM5"), memoryGb: 80, family: "hopper" };
 
 function size(name: string, vcpus: number, memoryGb: number, gpu?: GpuSpec): SizeInfo {
   return { name, vcpus, memoryGb, gpu };

@@ -2,6 +2,7 @@
 import { cidrContains, type ParsedCidr } from "../../config/cidrs";
 import { DEFAULTS } from "../../config/defaults";
 import { azureResourceGroupProblem, isAzureSubnetId, q } from "../../config/grammar";
+import { checked, checkedOrUndefined, type Checked } from "../../config/checked";
 import { keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
@@ -10,12 +11,12 @@ import { azureAdminNameProblem } from "./rules";
 
 export interface AzureSettings {
   /** Existing resource group name; undefined creates one. */
-  resourceGroupName: string | undefined;
+  resourceGroupName: Checked<"line"> | undefined;
   /** Existing subnet id; undefined creates a virtual network and subnet. */
-  subnetId: string | undefined;
+  subnetId: Checked<"line"> | undefined;
   /** Address space of the created virtual network. */
-  vnetCidr: string;
-  subnetCidr: string;
+  vnetCidr: Checked<"token">;
+  subnetCidr: Checked<"token">;
 }
 
 /** The Azure settings of a spec whose target is azure. */
@@ -25,6 +26,7 @@ export function azureSettings(spec: WorkbenchSpec): AzureSettings {
 
 /** Reads `workbench.azure` and checks the first admin's name against Azure's reserved ones. */
 export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
+  const problemsBefore = input.problemCount();
   const raw = input.raw.azure === undefined ? {} : (input.object("workbench.azure", input.raw.azure, keysOf("azure")) ?? {});
   const optString = (path: string, v: unknown) => (v === undefined ? undefined : input.string(path, v));
   const cidrOr = (path: string, v: unknown, dflt: string): [string, ParsedCidr | undefined] => {
@@ -55,6 +57,12 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
   const admin = input.users.find((u) => u.admin);
   const adminProblem = admin && azureAdminNameProblem(admin.name);
   if (admin && adminProblem) input.fail(`workbench.users[${input.users.indexOf(admin)}].name`, adminProblem);
-  const settings: AzureSettings = { resourceGroupName, subnetId, vnetCidr, subnetCidr };
+  if (problemsBefore < input.problemCount()) return {};
+  const settings: AzureSettings = {
+    resourceGroupName: checkedOrUndefined("line", resourceGroupName),
+    subnetId: checkedOrUndefined("line", subnetId),
+    vnetCidr: checked("token", vnetCidr),
+    subnetCidr: checked("token", subnetCidr),
+  };
   return { settings: { ...settings } };
 }

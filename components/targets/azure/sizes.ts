@@ -1,13 +1,14 @@
+import { checked } from "../../config/checked";
 import type { GpuSpec } from "../../config/spec";
 import { azurePrices } from "./prices";
 import type { SizeCatalog, SizeInfo } from "../../config/sizes";
 
-const T4: Omit<GpuSpec, "count"> = { model: "NVIDIA T4", memoryGb: 16, family: "turing" };
-const V100: Omit<GpuSpec, "count"> = { model: "NVIDIA V100", memoryGb: 16, family: "volta" };
-const A100: Omit<GpuSpec, "count"> = { model: "NVIDIA A100 PCIe", memoryGb: 80, family: "ampere" };
+const T4: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA T4"), memoryGb: 16, family: "turing" };
+const V100: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA V100"), memoryGb: 16, family: "volta" };
+const A100: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA A100 PCIe"), memoryGb: 80, family: "ampere" };
 /** A10 slices on NVads A10 v5: a fraction of one A10, GRID driver. */
-const A10: Omit<GpuSpec, "count"> = { model: "NVIDIA A10", memoryGb: 24, family: "ampere" };
-const H100: Omit<GpuSpec, "count"> = { model: "NVIDIA H100 NVL", memoryGb: 94, family: "hopper" };
+const A10: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA A10"), memoryGb: 24, family: "ampere" };
+const H100: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA H100 NVL"), memoryGb: 94, family: "hopper" };
 
 function size(name: string, vcpus: number, memoryGb: number, gpu?: GpuSpec): SizeInfo {
   return { name, vcpus, memoryGb, gpu };

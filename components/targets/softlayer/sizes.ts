@@ -1,9 +1,10 @@
+import { checked } from "../../config/checked";
 import type { GpuSpec } from "../../config/spec";
 import type { PriceTable, SizeCatalog, SizeInfo } from "../../config/sizes";
 
 // Pascal and Volta: both take the proprietary R580 branch (the open kernel modules need Turing+).
-const P100: Omit<GpuSpec, "count"> = { model: "NVIDIA Tesla P100", memoryGb: 16, family: "pascal" };
-const V100: Omit<GpuSpec, "count"> = { model: "NVIDIA Tesla V100", memoryGb: 16, family: "volta" };
+const P100: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA Tesla P100"), memoryGb: 16, family: "pascal" };
+const V100: Omit<GpuSpec, "count"> = { model: checked("line", "NVIDIA Tesla V100"), memoryGb: 16, family: "volta" };
 
 function size(name: string, vcpus: number, memoryGb: number, gpu?: GpuSpec): SizeInfo {
   return { name, vcpus, memoryGb, gpu };

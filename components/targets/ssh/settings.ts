@@ -1,6 +1,7 @@
 /** `workbench.ssh`: the existing host's address and pinned key, read by the ssh target's validate hook. */
 import { DEFAULTS } from "../../config/defaults";
 import { hostProblem } from "../../config/grammar";
+import { checked, type Checked } from "../../config/checked";
 import { keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
@@ -8,10 +9,10 @@ import { sshPublicKeyProblem } from "../../config/validate";
 
 export interface SshSettings {
   /** DNS name or IP of the existing host. */
-  host: string;
+  host: Checked<"token">;
   port: number;
   /** The host's own public host key ("ssh-ed25519 AAAA..."): pinned, never trusted on first use. */
-  hostPublicKey: string;
+  hostPublicKey: Checked<"sshKey">;
 }
 
 /** The host of a spec whose target is ssh. */
@@ -20,6 +21,7 @@ export function sshSettings(spec: WorkbenchSpec): SshSettings {
 }
 
 export function validateSsh(input: TargetConfigInput): TargetConfigOutput {
+  const problemsBefore = input.problemCount();
   const s =
     input.raw.ssh === undefined
       ? input.fail("workbench.ssh", "required for target ssh; set host and hostPublicKey")
@@ -43,7 +45,11 @@ export function validateSsh(input: TargetConfigInput): TargetConfigOutput {
     const problem = hostPublicKey === undefined ? undefined : sshPublicKeyProblem(hostPublicKey);
     if (problem) input.fail("workbench.ssh.hostPublicKey", problem);
   }
-  if (!host || !port || !hostPublicKey) return {};
-  const settings: SshSettings = { host, port, hostPublicKey: hostPublicKey.trim().split(/\s+/).slice(0, 2).join(" ") };
+  if (!host || !port || !hostPublicKey || problemsBefore < input.problemCount()) return {};
+  const settings: SshSettings = {
+    host: checked("token", host),
+    port,
+    hostPublicKey: checked("sshKey", hostPublicKey.trim().split(/\s+/).slice(0, 2).join(" ")),
+  };
   return { settings: { ...settings } };
 }
