@@ -22,7 +22,8 @@ export function readAccess(i: AccessInput): WorkbenchAccess | undefined {
   const v = i.raw.access;
   if (v === undefined) return WorkbenchAccess.Public;
   if (typeof v !== "string" || !(CHOICES as readonly string[]).includes(v)) {
-    return i.fail("workbench.access", `${typeof v === "string" ? JSON.stringify(v) : "this value"} is not one of ${CHOICES.join(", ")}`);
+    const got = typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "a map" : String(v);
+    return i.fail("workbench.access", `${got} is not one of ${CHOICES.join(", ")}`);
   }
   const access = v as WorkbenchAccess;
   if (access === WorkbenchAccess.Private && i.rules.refuses?.privateAccess) return i.fail("workbench.access", i.rules.refuses.privateAccess);

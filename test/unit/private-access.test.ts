@@ -50,7 +50,8 @@ describe("workbench.access", () => {
 
   test("an unknown mode names the choices", () => {
     expect(problems(rawConfig({ access: "vpn" }), "koreacentral")).toEqual(['workbench.access: "vpn" is not one of public, private']);
-    expect(problems(rawConfig({ access: true }), "koreacentral")).toEqual(["workbench.access: this value is not one of public, private"]);
+    expect(problems(rawConfig({ access: true }), "koreacentral")).toEqual(["workbench.access: true is not one of public, private"]);
+    expect(problems(rawConfig({ access: ["private"] }), "koreacentral")).toEqual(["workbench.access: a list is not one of public, private"]);
   });
 
   test("private refuses every key that opens a port, with the reason", () => {
