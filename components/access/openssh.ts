@@ -27,6 +27,26 @@ function sshPort(port: number): number {
   return port;
 }
 
+/**
+ * A cloud's SSH session service that carries the connection when the machine has no inbound port
+ * (`access: private`): the ProxyCommand runs it with ssh's `%h` (the HostName: the machine's id)
+ * and `%p` (the port), and ssh speaks to the machine's sshd through its stdin and stdout, so the
+ * host key is still checked end to end.
+ */
+export interface SessionProxy {
+  /** `aws-ssm`: AWS Session Manager's AWS-StartSSHSession document (the Session Manager plugin beside the aws CLI). */
+  kind: "aws-ssm";
+  /** The region the instance runs in, e.g. "ap-northeast-2". */
+  region: string;
+}
+
+/** The ProxyCommand for a session proxy, every word checked (one ssh_config line, no quote or comment inside a word). */
+export function proxyCommand(p: SessionProxy): string {
+  const region = sshWord("ProxyCommand region", p.region);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) throw new Error(`ProxyCommand region: ${q(region)} is not an AWS region name; refusing to render it`);
+  return `sh -c "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region ${region}"`;
+}
+
 export interface SshEndpoint {
   /** The Host alias users type: `ssh <alias>`. */
   alias: string;
@@ -38,6 +58,8 @@ export interface SshEndpoint {
   identityFile: string;
   /** known_hosts file that holds the pinned host key (see knownHostsLine). */
   knownHostsFile: string;
+  /** The session service that carries SSH when the machine has no inbound port; undefined: dial `host` directly. */
+  proxy?: SessionProxy | undefined;
 }
 
 /** The known_hosts host pattern: bare for port 22, `[host]:port` otherwise. */
@@ -62,6 +84,7 @@ export function sshConfigBlock(e: SshEndpoint): string {
     `Host ${sshWord("ssh_config Host", e.alias)}`,
     `  HostName ${sshWord("ssh_config HostName", e.host)}`,
     `  Port ${sshPort(e.port)}`,
+    ...(e.proxy ? [`  ProxyCommand ${proxyCommand(e.proxy)}`] : []),
     `  User ${sshWord("ssh_config User", e.user)}`,
     `  IdentityFile ${sshPath("ssh_config IdentityFile", e.identityFile)}`,
     "  IdentitiesOnly yes",
@@ -85,6 +108,8 @@ export interface DeployerSsh {
   identityFile: string | undefined;
   /** The pinned host key as a known_hosts line (see knownHostsLine). */
   knownHostsLine: string;
+  /** The session service that carries SSH (access: private); undefined: dial the host directly. */
+  proxy?: SessionProxy | undefined;
 }
 
 /**
@@ -115,6 +140,7 @@ export function dockerSshOpts(d: DeployerSsh): string[] {
     "BatchMode=yes",
     "-o",
     "PreferredAuthentications=publickey",
+    ...(d.proxy ? ["-o", `ProxyCommand=${proxyCommand(d.proxy)}`] : []),
     "-o",
     "ConnectTimeout=20",
     "-o",

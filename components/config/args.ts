@@ -5,7 +5,7 @@
  * at run time. See docs/config.md for defaults. An optional enum is written `key?: Enum` (no
  * `| undefined`): the analyzer names an enum only from a plain type reference.
  */
-import type { AppKind, OsImage, StorageKind, WorkbenchTarget } from "./spec";
+import type { AppKind, OsImage, StorageKind, WorkbenchAccess, WorkbenchTarget } from "./spec";
 
 export interface WorkbenchUserArgs {
   /** Linux login name: lowercase, 1-32 characters, not a system name. */
@@ -147,6 +147,8 @@ export interface WorkbenchAwsArgs {
   subnetId?: string | undefined;
   /** Default "<region>a". */
   availabilityZone?: string | undefined;
+  /** access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true. */
+  vpcEndpoints?: boolean | undefined;
 }
 
 /** An existing host (target ssh). */
@@ -174,7 +176,9 @@ export interface WorkbenchConfigArgs {
   osDiskGb?: number | undefined;
   /** Persistent data disk mounted at /data, GB; it outlives the VM. Default 256. */
   dataDiskGb?: number | undefined;
-  /** Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets. */
+  /** public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused). */
+  access?: WorkbenchAccess;
+  /** Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public. */
   allowedCidrs?: string[] | undefined;
   /** xrdp with xfce, a generated password per user. Default false. */
   rdp?: boolean | undefined;

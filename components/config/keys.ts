@@ -122,7 +122,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     items: "string",
     required: "cloud",
     targets: CLOUD,
-    doc: "Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets.",
+    doc: "Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.",
   },
   {
     path: "allowedCidrs[]",
@@ -450,6 +450,13 @@ export const KEYS: readonly KeyDeclaration[] = [
     default: "<region>a",
     doc: 'Default "<region>a".',
   },
+  {
+    path: "aws.vpcEndpoints",
+    type: "boolean",
+    targets: ["aws"],
+    default: "true with access: private",
+    doc: "access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.",
+  },
   { path: "ssh", type: "map", targets: ["ssh"], required: true, doc: "ssh target only: host, port (22), hostPublicKey (pinned)." },
   { path: "ssh.host", type: "string", required: true, pattern: "^[A-Za-z0-9.:-]+$", targets: ["ssh"], example: "gpu1.example.com", doc: "DNS name or IP." },
   { path: "ssh.port", type: "integer", min: 1, max: 65535, targets: ["ssh"], default: "22", doc: "Default 22." },
@@ -514,6 +521,14 @@ export const KEYS: readonly KeyDeclaration[] = [
     example: "5m",
     default: "5m",
     doc: 'How long the hook may run before it is killed: "5m" (default), "90s"; 10s-30m. The machine stops either way.',
+  },
+  {
+    path: "access",
+    type: "enum",
+    values: ["public", "private"],
+    default: "public",
+    targets: ["aws"],
+    doc: "public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).",
   },
 ];
 

@@ -40,6 +40,7 @@ import {
   s3EndpointProblem,
   storageAccountNameProblem,
 } from "./storageNames";
+import { privateAccessProblems, readAccess } from "./access";
 
 /** An invalid stack config. `problems` holds one "<key path>: <problem>; <fix>" line each. */
 export class WorkbenchConfigError extends Error {
@@ -230,15 +231,17 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   // Network: what the list opens is decided on the union of its ranges, not on one entry.
   const allowedCidrs: string[] = [];
   const parsedCidrs: ParsedCidr[] = [];
+  const access = readAccess({ raw: o, rules, fail: (path, problem) => r.fail(path, problem) });
+  privateAccessProblems({ raw: o, rules, access, fail: (path, problem) => r.fail(path, problem) });
   if (o.allowedCidrs === undefined) {
-    if (cloud)
+    if (cloud && access === "public")
       r.fail(
         "workbench.allowedCidrs",
         `required for target ${target}; list the addresses that may reach SSH, e.g. [203.0.113.7/32] (there is no open default)`,
       );
   } else {
     const list = r.list("workbench.allowedCidrs", o.allowedCidrs) ?? [];
-    if (cloud && list.length === 0) r.fail("workbench.allowedCidrs", "empty; list at least one address, e.g. [203.0.113.7/32]");
+    if (cloud && access === "public" && list.length === 0) r.fail("workbench.allowedCidrs", "empty; list at least one address, e.g. [203.0.113.7/32]");
     if (!cloud) r.fail("workbench.allowedCidrs", `not used by target ${target}; remove it`);
     list.forEach((c, i) => {
       const path = `workbench.allowedCidrs[${i}]`;
@@ -337,7 +340,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     if (problem) r.fail(regionKey, problem);
   }
 
-  if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined) return undefined;
+  if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined || access === undefined) return undefined;
   return {
     target: checked("name", target),
     size: checked("name", size),
@@ -348,6 +351,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     osDiskGb: cloud ? osDiskGb : 0,
     dataDiskGb: cloud ? dataDiskGb : 0,
     allowedCidrs: checkedAll("token", allowedCidrs),
+    access,
     rdp,
     users,
     apps,

@@ -21,6 +21,14 @@ export type WorkbenchTarget = (typeof WorkbenchTarget)[keyof typeof WorkbenchTar
 /** A registered target's name: a built-in WorkbenchTarget or one registered at run time. */
 export type Target = string;
 
+/**
+ * How the machine is reached: `public` (SSH on a public address open to `allowedCidrs`) or
+ * `private` (no public address, no inbound rule; SSH through the cloud's session service:
+ * AWS Session Manager, Azure Bastion).
+ */
+export const WorkbenchAccess = { Public: "public", Private: "private" } as const;
+export type WorkbenchAccess = (typeof WorkbenchAccess)[keyof typeof WorkbenchAccess];
+
 /** The Ubuntu release a new VM boots. */
 export const OsImage = { Ubuntu2204: "ubuntu-22.04", Ubuntu2404: "ubuntu-24.04" } as const;
 export type OsImage = (typeof OsImage)[keyof typeof OsImage];
@@ -198,6 +206,8 @@ export interface WorkbenchSpec {
   /** 0 for targets without a managed data disk (ssh, local). */
   dataDiskGb: number;
   allowedCidrs: Checked<"token">[];
+  /** `public` (default) or `private`: no public address and no inbound rule (cloud targets that support it). */
+  access: WorkbenchAccess;
   rdp: boolean;
   users: UserSpec[];
   apps: AppSpec[];

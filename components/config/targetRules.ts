@@ -7,7 +7,7 @@
  */
 import type { FixedCost } from "./costs";
 import type { SizeCatalog } from "./sizes";
-import type { DriverInstall, GpuSpec, OsImage, StorageKind, UserSpec } from "./spec";
+import type { DriverInstall, GpuSpec, OsImage, StorageKind, UserSpec, WorkbenchSpec } from "./spec";
 
 /**
  * `cloud`: the workbench creates a VM that boots its cloud-init (allowedCidrs required, host key
@@ -104,7 +104,7 @@ export interface TargetRules {
    * Core features this target refuses, each with the message's problem text (after the key path).
    * A cloud target without an entry supports the feature.
    */
-  refuses?: Partial<Record<"spot" | "autoShutdown" | "idleStop" | "storage", string>> | undefined;
+  refuses?: Partial<Record<"spot" | "autoShutdown" | "idleStop" | "storage" | "privateAccess", string>> | undefined;
   /** The storage kinds the target mounts, and how the machine reaches them. */
   storage: Readonly<Partial<Record<StorageKind, StorageAccess>>>;
   /** Tag grammar of the cloud: the problem with a tag's name or value; default: one printable line each. */
@@ -117,8 +117,8 @@ export interface TargetRules {
   idleStopUsesIdentity?: boolean | undefined;
   /** Modeled minutes of the target-dependent bootstrap steps (cloud targets). */
   readyFigures?: TargetReadyFigures | undefined;
-  /** What bills while the machine is stopped (disks, IP), by the month; undefined: nothing priced. */
-  stoppedCosts?(osDiskGb: number, dataDiskGb: number): FixedCost[];
+  /** What bills while the machine is stopped (disks, IP, access services), by the month; undefined: nothing priced. */
+  stoppedCosts?(osDiskGb: number, dataDiskGb: number, spec?: WorkbenchSpec): FixedCost[];
   /** The region the stopped costs are priced in. */
   stoppedCostRegion?: string | undefined;
 }

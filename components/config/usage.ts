@@ -213,7 +213,7 @@ function hhmm(minutes: number): string {
 export function monthForSpec(spec: WorkbenchSpec): MonthEstimate | undefined {
   const estimate = estimateCost(spec);
   const rules = targetRules(spec.target);
-  const fixedCosts = rules.stoppedCosts?.(spec.osDiskGb, spec.dataDiskGb);
+  const fixedCosts = rules.stoppedCosts?.(spec.osDiskGb, spec.dataDiskGb, spec);
   if (!estimate || estimate.pricePerHour === undefined || !fixedCosts) return undefined;
   const month = estimateMonth({
     pricePerHour: estimate.pricePerHour,

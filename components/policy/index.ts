@@ -17,7 +17,7 @@ export function enginePolicy(rule: PolicyRule): ResourceValidationPolicy {
     name: rule.name,
     description: rule.description,
     remediationSteps: rule.remediation,
-    enforcementLevel: "mandatory",
+    enforcementLevel: rule.defaultLevel ?? "mandatory",
     ...(rule.name === "vm-size-allowed"
       ? { configSchema: { properties: { allowedSizes: { type: "array", items: { type: "string" }, default: [...DEFAULT_ALLOWED_SIZES] } } } }
       : {}),

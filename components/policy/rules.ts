@@ -64,6 +64,8 @@ export interface PolicyRule {
   remediation: string;
   /** Resource types the rule reads. */
   types: readonly string[];
+  /** The level when the pack's config names none; default mandatory. */
+  defaultLevel?: EnforcementLevel | undefined;
   check(r: PolicySubject, config: PolicyConfig): Finding[];
 }
 
@@ -108,6 +110,8 @@ const T = {
   azureStorage: "azure-native:storage:StorageAccount",
   azureContainer: "azure-native:storage:BlobContainer",
   awsInstance: "aws:ec2/instance:Instance",
+  awsEip: "aws:ec2/eip:Eip",
+  azureNic: "azure-native:network:NetworkInterface",
   awsLaunchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
   awsSpotRequest: "aws:ec2/spotInstanceRequest:SpotInstanceRequest",
   awsSg: "aws:ec2/securityGroup:SecurityGroup",
@@ -200,6 +204,46 @@ const awsImdsV2: PolicyRule = {
         message: `${r.name}: metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(m.httpPutResponseHopLimit ?? "unset")}; it must be 1, or containers reach the metadata service`,
       });
     return out;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// no-public-ip-on-workbench-vm (advisory unless the config says otherwise)
+
+const noPublicIpOnVm: PolicyRule = {
+  name: "no-public-ip-on-workbench-vm",
+  description:
+    "No workbench VM has a public address: no Elastic IP on an instance, associatePublicIpAddress false, no public IP on a network interface or VM (like AWS's ec2-instance-no-public-ip). Advisory by default.",
+  remediation: "Set workbench.access: private (SSH through AWS Session Manager; no public address, no inbound rule).",
+  types: [T.awsInstance, T.awsEip, T.azureNic, T.azureVm],
+  defaultLevel: "advisory",
+  check(r) {
+    const p = r.props;
+    switch (r.type) {
+      case T.awsInstance:
+        if (p.associatePublicIpAddress === false) return [];
+        return [
+          {
+            message: `${r.name}: associatePublicIpAddress is ${p.associatePublicIpAddress === true ? "true" : "unset (the subnet's default decides)"}; set it to false`,
+          },
+        ];
+      case T.awsEip:
+        if (p.instance === undefined && p.networkInterface === undefined) return [];
+        return [
+          { message: `${r.name}: an Elastic IP on ${p.instance !== undefined ? "instance" : "network interface"} ${String(p.instance ?? p.networkInterface)}` },
+        ];
+      case T.azureNic: {
+        const ips = list(p.ipConfigurations).filter((c) => obj(c)?.publicIPAddress !== undefined);
+        return ips.length === 0 ? [] : [{ message: `${r.name}: ${ips.length} IP configuration(s) with a public IP address` }];
+      }
+      case T.azureVm: {
+        const nics = list(at(p, "networkProfile.networkInterfaceConfigurations"));
+        const ips = nics.flatMap((n) => list(obj(n)?.ipConfigurations)).filter((c) => obj(c)?.publicIPAddressConfiguration !== undefined);
+        return ips.length === 0 ? [] : [{ message: `${r.name}: ${ips.length} IP configuration(s) with a public IP address configuration` }];
+      }
+      default:
+        return [];
+    }
   },
 };
 
@@ -519,7 +563,7 @@ export const STACK_POLICY_RULES: readonly StackPolicyRule[] = [dataResourceGroup
 
 // ---------------------------------------------------------------------------------------------
 
-/** Every rule of the pack, in report order. All are mandatory by default. */
+/** Every rule of the pack, in report order. Mandatory by default, except where a rule sets `defaultLevel`. */
 export const POLICY_RULES: readonly PolicyRule[] = [
   noInternetIngress,
   awsImdsV2,
@@ -529,6 +573,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   spotEvictsSafely,
   vmSizeAllowed,
   appsLoopback,
+  noPublicIpOnVm,
 ];
 
 /** Every policy name of the pack: the resource rules, then the stack rules. */
@@ -574,7 +619,7 @@ export function validatePolicyConfig(config: unknown): PolicyConfig {
 export function evaluate(resources: PolicySubject[], config: PolicyConfig = {}): PolicyResult[] {
   const out: PolicyResult[] = [];
   for (const rule of POLICY_RULES) {
-    const enforcementLevel = settingsOf(config, rule.name).enforcementLevel ?? "mandatory";
+    const enforcementLevel = settingsOf(config, rule.name).enforcementLevel ?? rule.defaultLevel ?? "mandatory";
     if (enforcementLevel === "disabled") continue;
     for (const r of resources) {
       if (!rule.types.includes(r.type)) continue;

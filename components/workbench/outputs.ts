@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type { AnalysisApps } from "../apps/analysisApps";
 import { devContainerAttach } from "../apps/devcontainer";
-import { knownHostsLine, sshConfigBlock } from "../access/openssh";
+import { knownHostsLine, SessionProxy, sshConfigBlock } from "../access/openssh";
 import type { WorkbenchSpec } from "../config/spec";
 import { storageMountInfo } from "../storage/mounts";
 import type { WorkbenchCredentials, WorkbenchOutputs } from "./args";
@@ -21,7 +21,7 @@ function credentialsOf(apps: AnalysisApps, rdpPasswords: Record<string, random.R
 export function remoteOutputs(
   name: string,
   spec: WorkbenchSpec,
-  host: { address: pulumi.Input<string>; port: number; hostPublicKey: pulumi.Input<string> },
+  host: { address: pulumi.Input<string>; port: number; hostPublicKey: pulumi.Input<string>; proxy?: SessionProxy | undefined },
   apps: AnalysisApps,
   rdpPasswords: Record<string, random.RandomPassword>,
 ): WorkbenchOutputs {
@@ -33,7 +33,7 @@ export function remoteOutputs(
       Object.fromEntries(
         spec.users.map((u) => [
           u.name,
-          sshConfigBlock({ alias: name, host: h, port: host.port, user: u.name, identityFile: "~/.ssh/id_ed25519", knownHostsFile }),
+          sshConfigBlock({ alias: name, host: h, port: host.port, user: u.name, identityFile: "~/.ssh/id_ed25519", knownHostsFile, proxy: host.proxy }),
         ]),
       ),
     ),

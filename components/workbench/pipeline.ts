@@ -4,9 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
+import type * as local from "@pulumi/command/local";
 import type * as remote from "@pulumi/command/remote";
 import { AnalysisApps } from "../apps/analysisApps";
-import { dockerSshHost, dockerSshOpts, knownHostsLine } from "../access/openssh";
+import { dockerSshHost, dockerSshOpts, knownHostsLine, SessionProxy } from "../access/openssh";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
 import { containerStorageMounts } from "../storage/mounts";
 import type { WorkbenchOutputs } from "./args";
@@ -39,6 +40,12 @@ export interface HostEndpoint {
   dependsOn: pulumi.Resource[];
   /** How long the bootstrap may take before the deployment fails. */
   readyTimeoutSeconds: number;
+  /**
+   * The session service that carries SSH when the host has no inbound port (access: private):
+   * `address` is then the machine's id, and the ready check, Docker and the users' ssh_config all
+   * go through the same ProxyCommand. Undefined: dial `address` directly.
+   */
+  proxy?: SessionProxy | undefined;
 }
 
 export interface PipelineArgs extends PreparedWorkbench {
@@ -62,6 +69,8 @@ export function remotePipeline(parent: pulumi.Resource, name: string, a: Pipelin
       // A new machine or a new bootstrap means a fresh ready marker to wait for.
       triggers: host.hostId === undefined ? host.bootstrapTriggers : [host.hostId, ...host.bootstrapTriggers],
       timeoutSeconds: host.readyTimeoutSeconds,
+      proxy: host.proxy,
+      sshPrivateKeyPath: a.sshPrivateKeyPath,
     },
     host.dependsOn,
   );
@@ -76,7 +85,7 @@ function deployApps(
   spec: WorkbenchSpec,
   host: HostEndpoint,
   sshPrivateKeyPath: string | undefined,
-  ready: remote.Command,
+  ready: remote.Command | local.Command,
 ): AnalysisApps {
   const user = deployerUser(spec).name;
   const knownHosts = pulumi.all([host.address, host.hostPublicKey]).apply(([h, k]) => knownHostsLine(h, host.port, k));
@@ -89,7 +98,7 @@ function deployApps(
       dataRoot: REMOTE_APP_DATA_ROOT,
       storage: containerStorageMounts(spec),
       dockerHost: pulumi.output(host.address).apply((h) => dockerSshHost(user, h, host.port)),
-      sshOpts: knownHosts.apply((line) => dockerSshOpts({ identityFile: sshPrivateKeyPath, knownHostsLine: line })),
+      sshOpts: knownHosts.apply((line) => dockerSshOpts({ identityFile: sshPrivateKeyPath, knownHostsLine: line, proxy: host.proxy })),
       sshAlias: name,
       readyToken: ready.stdout,
       hostId: host.hostId,

@@ -6,6 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
 import * as remote from "@pulumi/command/remote";
 import { readyCheckScript } from "../bootstrap";
+import { shellQuote } from "../bootstrap/scripts";
+import { dockerSshOpts, knownHostsLine, SessionProxy } from "../access/openssh";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
 
 export interface ReadyArgs {
@@ -18,6 +20,30 @@ export interface ReadyArgs {
   triggers: pulumi.Input<unknown>[];
   /** How long the bootstrap may take: driver installs and 20 GB pulls are slow. */
   timeoutSeconds: number;
+  /**
+   * The session service that carries SSH (access: private). @pulumi/command's remote connection
+   * dials TCP itself (its `proxy` is an SSH jump host, not a command), so it cannot ride a
+   * ProxyCommand: with a proxy the check runs the system ssh through local.Command instead.
+   */
+  proxy?: SessionProxy | undefined;
+  /** The deployer's key file for the system ssh (proxy only; undefined: the ssh agent). */
+  sshPrivateKeyPath?: string | undefined;
+}
+
+/** Attempts of the proxied check while the machine boots (ssh exits 255 when it cannot connect): 120 x (20 s + 5 s). */
+export const PROXIED_DIAL_ATTEMPTS = 120;
+
+/**
+ * The shell command that runs a script on the host through the system ssh (the options Docker
+ * uses: pinned key, keys only, the ProxyCommand), retrying while ssh cannot connect (exit 255) and
+ * returning the script's own exit status otherwise. The script comes from $GW_READY_SCRIPT.
+ */
+export function proxiedSshCommand(sshOpts: string[], user: string, host: string, port: number, attempts = PROXIED_DIAL_ATTEMPTS): string {
+  const ssh = ["ssh", ...sshOpts, "-p", String(port), "--", `${user}@${host}`, "sh", "-s"].map(shellQuote).join(" ");
+  return [
+    "i=0",
+    `while :; do printf '%s\\n' "$GW_READY_SCRIPT" | ${ssh}; rc=$?; [ "$rc" -ne 255 ] && exit "$rc"; i=$((i+1)); [ "$i" -ge ${attempts} ] && exit 255; sleep 5; done`,
+  ].join("\n");
 }
 
 /** Driver routes whose install may need a reboot (the bootstrap reboots at most once). */
@@ -38,7 +64,8 @@ export const REBOOT_PAUSE_SECONDS = 90;
  * waits 30 s before rebooting); a local pause lets the VM go down, and a second check, whose dials
  * are retried while the VM boots, waits for "ready". Without a reboot the second check returns at once.
  */
-export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs, dependsOn: pulumi.Resource[]): remote.Command {
+export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs, dependsOn: pulumi.Resource[]): remote.Command | local.Command {
+  if (a.proxy) return waitForReadyThroughProxy(parent, name, a, a.proxy, dependsOn);
   const connection: remote.CommandArgs["connection"] = {
     host: a.address,
     port: a.port,
@@ -75,4 +102,33 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
     { parent, dependsOn: [beforeReboot] },
   );
   return finalCheck([pause]);
+}
+
+/** The same wait through the session proxy, with the system ssh (see ReadyArgs.proxy). */
+function waitForReadyThroughProxy(parent: pulumi.Resource, name: string, a: ReadyArgs, proxy: SessionProxy, dependsOn: pulumi.Resource[]): local.Command {
+  const user = deployerUser(a.spec).name;
+  const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
+  const create = pulumi
+    .all([a.address, a.hostPublicKey])
+    .apply(([host, key]) =>
+      proxiedSshCommand(dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: knownHostsLine(host, a.port, key), proxy }), user, host, a.port),
+    );
+  const check = (suffix: string, script: string, deps: pulumi.Resource[]) =>
+    new local.Command(
+      `${name}-${suffix}`,
+      { create, environment: { GW_READY_SCRIPT: script }, triggers: a.triggers },
+      { parent, dependsOn: deps, customTimeouts },
+    );
+  if (!bootstrapMayReboot(a.spec)) return check("ready", readyCheckScript({ timeoutSeconds: a.timeoutSeconds }), dependsOn);
+  const beforeReboot = check("ready-before-reboot", readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit" }), dependsOn);
+  const pause = new local.Command(
+    `${name}-reboot-pause`,
+    {
+      create: `case "$GW_READY" in *'"status":"rebooting"'*) sleep ${REBOOT_PAUSE_SECONDS} ;; esac`,
+      environment: { GW_READY: beforeReboot.stdout },
+      triggers: a.triggers,
+    },
+    { parent, dependsOn: [beforeReboot] },
+  );
+  return check("ready", readyCheckScript({ timeoutSeconds: a.timeoutSeconds }), [pause]);
 }

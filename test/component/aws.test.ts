@@ -432,6 +432,49 @@ describe("AwsGpuInstance on its own", () => {
   });
 });
 
+describe("AwsGpuInstance with privateAccess", () => {
+  test("refuses an inbound port, and vpcEndpoints without privateAccess", async () => {
+    const { AwsGpuInstance } = await import("../../components/targets/aws/instance");
+    const base = { size: "g6.xlarge", gpu: true, region: "us-west-2", osDiskGb: 100, dataDiskGb: 64, userData: pulumi.secret("#cloud-config\n{}\n") };
+    const message = "AwsGpuInstance: privateAccess opens nothing inbound; leave allowedCidrs, rdp and exposedPorts empty";
+    expect(() => new AwsGpuInstance("p1", { ...base, allowedCidrs: ["198.51.100.0/24"], privateAccess: true })).toThrow(message);
+    expect(() => new AwsGpuInstance("p2", { ...base, allowedCidrs: [], rdp: true, privateAccess: true })).toThrow(message);
+    expect(() => new AwsGpuInstance("p3", { ...base, allowedCidrs: [], exposedPorts: [8787], privateAccess: true })).toThrow(message);
+    expect(() => new AwsGpuInstance("p4", { ...base, allowedCidrs: ["198.51.100.0/24"], vpcEndpoints: true })).toThrow(
+      "AwsGpuInstance: vpcEndpoints is only for privateAccess",
+    );
+  });
+
+  test("no Elastic IP and no public address: publicIp and publicDns are empty", async () => {
+    const { AwsGpuInstance } = await import("../../components/targets/aws/instance");
+    const p = new AwsGpuInstance("priv", {
+      size: "g6.xlarge",
+      gpu: true,
+      region: "us-west-2",
+      amiId: "ami-0123456789abcdef0",
+      osDiskGb: 100,
+      dataDiskGb: 64,
+      allowedCidrs: [],
+      privateAccess: true,
+      userData: pulumi.secret("#cloud-config\n{}\n"),
+    });
+    expect([await valueOf(p.publicIp), await valueOf(p.publicDns)]).toEqual(["", ""]);
+    await settle();
+    expect(childrenOf("priv")).toEqual([
+      "aws:ebs/volume:Volume priv-data",
+      "aws:ec2/instance:Instance priv-instance",
+      "aws:ec2/securityGroup:SecurityGroup priv-sg",
+      "aws:ec2/volumeAttachment:VolumeAttachment priv-data-attach",
+      "aws:iam/instanceProfile:InstanceProfile priv-profile",
+      "aws:iam/role:Role priv-role",
+      "aws:iam/rolePolicy:RolePolicy priv-session-manager",
+    ]);
+    expect(plain("priv-instance").associatePublicIpAddress).toBe(false);
+    expect(plain("priv-sg").ingress).toEqual([]);
+    expect(plain("priv-sg").description).toBe("gpu-workbench: no inbound rule (SSH through Session Manager)");
+  });
+});
+
 describe("user data over EC2's 16 KB", () => {
   /** A well-formed 4096-bit ssh-rsa public key: random modulus bytes compress as badly as a real key. */
   const rsaKey = (i: number) => {

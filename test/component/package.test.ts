@@ -224,7 +224,7 @@ describe("the policy pack, run from the installed package", () => {
 
   test("it starts with the consumer's @pulumi/policy and refuses an open security group", async () => {
     const info = await pack.info();
-    expect([info.name, info.version, info.policies.length]).toEqual(["gpu-workbench", "0.1.0", 9]);
+    expect([info.name, info.version, info.policies.length]).toEqual(["gpu-workbench", "0.1.0", 10]);
     const r = await pack.analyze("aws:ec2/securityGroup:SecurityGroup", "sg", {
       ingress: [{ cidrBlocks: ["0.0.0.0/0"], fromPort: 22, toPort: 22, protocol: "tcp" }],
     });

@@ -37,10 +37,12 @@ const sshFrom = (sources: string[]) => ({
   ],
 });
 
-test("the pack names itself, its version and every rule, all mandatory; vm-size-allowed takes allowedSizes", async () => {
+test("the pack names itself, its version and every rule, mandatory but the advisory no-public-ip one; vm-size-allowed takes allowedSizes", async () => {
   const info = await pack.info();
   expect([info.name, info.version]).toEqual(["gpu-workbench", JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version]);
-  expect(info.policies.map((p) => [p.name, p.enforcementLevel])).toEqual(policyNames().map((n) => [n, "mandatory"]));
+  expect(info.policies.map((p) => [p.name, p.enforcementLevel])).toEqual(
+    policyNames().map((n) => [n, n === "no-public-ip-on-workbench-vm" ? "advisory" : "mandatory"]),
+  );
   const sizes = info.policies.find((p) => p.name === "vm-size-allowed")!.configSchema as { allowedSizes: { type: string; default: string[] } };
   expect(sizes.allowedSizes.type).toBe("array");
   expect(sizes.allowedSizes.default).toContain("Standard_NC4as_T4_v3");
@@ -109,7 +111,12 @@ test("a stack rule follows dependencies: a group deleted on destroy under a prot
 });
 
 test("the pack's config sets the allowed sizes and the levels", async () => {
-  const instance = { instanceType: "g5.xlarge", metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 }, rootBlockDevice: { encrypted: true } };
+  const instance = {
+    instanceType: "g5.xlarge",
+    associatePublicIpAddress: false,
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+    rootBlockDevice: { encrypted: true },
+  };
   await pack.configure({ "vm-size-allowed": { properties: { allowedSizes: ["g4dn.xlarge"] } } });
   expect((await pack.analyze("aws:ec2/instance:Instance", "i", instance)).diagnostics).toEqual([
     { policy: "vm-size-allowed", enforcementLevel: "mandatory", message: expect.stringContaining("i: size g5.xlarge is not allowed; allowed: g4dn.xlarge") },
@@ -120,8 +127,8 @@ test("the pack's config sets the allowed sizes and the levels", async () => {
   expect((await pack.analyze("aws:ec2/instance:Instance", "i", instance)).diagnostics).toEqual([]);
 });
 
-test.each(["azure-t4", "aws-g4dn"])(
-  "every resource of the %s plan passes the engine pack",
+test.each(["azure-t4", "aws-g4dn", "aws-private"])(
+  "every resource of the %s plan passes the engine pack (access: public only draws the advisory no-public-ip findings)",
   async (stack) => {
     const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack, "--json"], {
       cwd: ROOT,
@@ -132,7 +139,10 @@ test.each(["azure-t4", "aws-g4dn"])(
     const resources = (JSON.parse(r.stdout) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[] }).resources;
     const diagnostics = [];
     for (const res of resources) diagnostics.push(...(await pack.analyze(res.type, res.name, res.inputs)).diagnostics);
-    expect(diagnostics).toEqual([]);
+    const publicIp = diagnostics.filter((d) => d.policy === "no-public-ip-on-workbench-vm");
+    expect(diagnostics.filter((d) => d.policy !== "no-public-ip-on-workbench-vm")).toEqual([]);
+    expect(publicIp.map((d) => d.enforcementLevel)).toEqual(publicIp.map(() => "advisory"));
+    expect(publicIp.length).toBe({ "azure-t4": 1, "aws-g4dn": 2, "aws-private": 0 }[stack]);
   },
   90_000,
 );

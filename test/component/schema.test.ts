@@ -68,6 +68,7 @@ test("one Workbench: the target is an enum, the outputs are declared once and do
 test("the config type documents every key, and app kinds are an enum", () => {
   const config = schema.typeDefinitions.WorkbenchConfigArgs;
   expect(Object.keys(config.properties ?? {}).sort()).toEqual([
+    "access",
     "allowedCidrs",
     "apps",
     "autoShutdown",
@@ -93,6 +94,7 @@ test("the config type documents every key, and app kinds are an enum", () => {
     expect([key, typeof prop.description]).toEqual([key, "string"]);
   }
   expect(schema.typeDefinitions.AppKind.enum?.map((e) => e.value)).toEqual(APP_KINDS);
+  expect(schema.typeDefinitions.WorkbenchAccess.enum?.map((e) => e.value)).toEqual(["public", "private"]);
 });
 
 test("the storage components: plain args with documented inputs and outputs", () => {

@@ -237,16 +237,28 @@ describe("the offline plan job, run as GitHub runs it", () => {
     ]);
     const rows = lines.slice(5, 5 + stackNames.length);
     expect(rows.map((r) => r.split(" | ")[0].slice(2))).toEqual(stackNames);
-    for (const r of rows) expect(r).toMatch(/^\| [a-z0-9-]+ \| (azure|aws|softlayer|ssh|local) \| \d+ \| .+ \| .+ \| pass \|$/);
+    // access: public cloud stacks draw the advisory no-public-ip-on-workbench-vm findings (an Elastic IP and an
+    // instance that may get an address on aws, the NIC's public IP on azure); nothing mandatory anywhere.
+    for (const r of rows) expect(r).toMatch(/^\| [a-z0-9-]+ \| (azure|aws|softlayer|ssh|local) \| \d+ \| .+ \| .+ \| (pass|0 mandatory, [12] advisory) \|$/);
+    expect(rows.find((r) => r.startsWith("| aws-private |"))).toMatch(/ \| pass \|$/);
+    expect(rows.find((r) => r.startsWith("| softlayer-p100 |"))).toMatch(/ \| pass \|$/);
     expect(rows.find((r) => r.startsWith("| local |"))).toMatch(/^\| local \| local \| \d+ \| n\/a \| none \| pass \|$/);
     // koreacentral's own price, not another region's.
     expect(rows.find((r) => r.startsWith("| azure-t4 |"))).toMatch(
-      /^\| azure-t4 \| azure \| \d+ \| Standard_NC4as_T4_v3 in koreacentral: \$0\.647\/h, \$472\/month always on, \$142\/month scheduled \| \d+ B \(\d+ B gzipped\) \| pass \|$/,
+      /^\| azure-t4 \| azure \| \d+ \| Standard_NC4as_T4_v3 in koreacentral: \$0\.647\/h, \$472\/month always on, \$142\/month scheduled \| \d+ B \(\d+ B gzipped\) \| 0 mandatory, 1 advisory \|$/,
     );
     expect(rows.find((r) => r.startsWith("| aws-g4dn |"))).toMatch(
-      /^\| aws-g4dn \| aws \| \d+ \| g4dn\.xlarge in us-west-2: \$0\.526\/h, \$384\/month always on, \$127\/month scheduled, spot \$43-\$47\/month \| \d+ B \(\d+ B gzipped\) \| pass \|$/,
+      /^\| aws-g4dn \| aws \| \d+ \| g4dn\.xlarge in us-west-2: \$0\.526\/h, \$384\/month always on, \$127\/month scheduled, spot \$43-\$47\/month \| \d+ B \(\d+ B gzipped\) \| 0 mandatory, 2 advisory \|$/,
     );
-    expect(lines.slice(5 + stackNames.length)).toEqual([""]);
+    const findings = lines.slice(5 + stackNames.length);
+    expect(findings[0]).toBe("");
+    expect(findings[findings.length - 1]).toBe("");
+    for (const f of findings.slice(1, -1))
+      expect(f).toMatch(/^- \*\*[a-z0-9-]+\*\* \[advisory\] no-public-ip-on-workbench-vm: [a-z0-9-]+-(instance|eip|nic): .+$/);
+    expect(findings.filter((f) => f.startsWith("- **aws-g4dn** "))).toEqual([
+      "- **aws-g4dn** [advisory] no-public-ip-on-workbench-vm: aws-g4dn-host-instance: associatePublicIpAddress is unset (the subnet's default decides); set it to false",
+      expect.stringMatching(/^- \*\*aws-g4dn\*\* \[advisory\] no-public-ip-on-workbench-vm: aws-g4dn-host-eip: an Elastic IP on instance i-[0-9a-f]{17}$/),
+    ]);
   }, 180_000);
 });
 

@@ -38,6 +38,7 @@ describe("a valid config", () => {
       osDiskGb: 128,
       dataDiskGb: 256,
       allowedCidrs: ["203.0.113.7/32"],
+      access: "public",
       rdp: false,
       users: [
         { name: "daniel", sshPublicKey: DANIEL_KEY, admin: true, docker: true },

@@ -400,3 +400,44 @@ describe("the pack's configuration", () => {
     });
   });
 });
+
+describe("no-public-ip-on-workbench-vm (advisory by default)", () => {
+  const P = "no-public-ip-on-workbench-vm";
+  test("an instance passes only with associatePublicIpAddress false", () => {
+    expect(check(P, subject("aws:ec2/instance:Instance", { associatePublicIpAddress: false }))).toEqual([]);
+    expect(check(P, subject("aws:ec2/instance:Instance", { associatePublicIpAddress: true }))).toEqual([
+      "r: associatePublicIpAddress is true; set it to false",
+    ]);
+    expect(check(P, subject("aws:ec2/instance:Instance", {}))).toEqual([
+      "r: associatePublicIpAddress is unset (the subnet's default decides); set it to false",
+    ]);
+  });
+
+  test("an Elastic IP on an instance or interface fails; an unattached one is not about a VM", () => {
+    expect(check(P, subject("aws:ec2/eip:Eip", { domain: "vpc", instance: "i-0abc" }))).toEqual(["r: an Elastic IP on instance i-0abc"]);
+    expect(check(P, subject("aws:ec2/eip:Eip", { networkInterface: "eni-0abc" }))).toEqual(["r: an Elastic IP on network interface eni-0abc"]);
+    expect(check(P, subject("aws:ec2/eip:Eip", { domain: "vpc" }))).toEqual([]);
+  });
+
+  test("Azure: a NIC or VM with a public IP configuration fails", () => {
+    expect(check(P, subject("azure-native:network:NetworkInterface", { ipConfigurations: [{ name: "ip", publicIPAddress: { id: "/x" } }] }))).toEqual([
+      "r: 1 IP configuration(s) with a public IP address",
+    ]);
+    expect(check(P, subject("azure-native:network:NetworkInterface", { ipConfigurations: [{ name: "ip", subnet: { id: "/s" } }] }))).toEqual([]);
+    const vm = (ip: Record<string, unknown>) =>
+      subject("azure-native:compute:VirtualMachine", { networkProfile: { networkInterfaceConfigurations: [{ name: "nic", ipConfigurations: [ip] }] } });
+    expect(check(P, vm({ name: "ip", publicIPAddressConfiguration: { name: "pip" } }))).toEqual([
+      "r: 1 IP configuration(s) with a public IP address configuration",
+    ]);
+    expect(check(P, vm({ name: "ip" }))).toEqual([]);
+  });
+
+  test("is advisory unless the config says otherwise, and can be made mandatory or disabled", () => {
+    const eip = subject("aws:ec2/eip:Eip", { instance: "i-0abc" });
+    const levels = (config: PolicyConfig) => evaluate([eip], config).map((r) => [r.policy, r.enforcementLevel]);
+    expect(levels({})).toEqual([[P, "advisory"]]);
+    expect(levels({ [P]: "mandatory" })).toEqual([[P, "mandatory"]]);
+    expect(levels({ [P]: { enforcementLevel: "disabled" } })).toEqual([]);
+    expect(validatePolicyConfig({ [P]: "mandatory" })).toEqual({ [P]: "mandatory" });
+  });
+});

@@ -45,6 +45,7 @@ test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /d
     osDiskGb: 100,
     dataDiskGb: 250,
     allowedCidrs: ["203.0.113.7/32"],
+    access: "public",
     rdp: false,
     users: undefined,
     apps: undefined,

@@ -13,6 +13,45 @@ export const STOP_INSTANCES_TARGET_ARN = "arn:aws:scheduler:::aws-sdk:ec2:stopIn
 /** AWS-managed policy that lets Systems Manager (Session Manager, patching) manage the instance. */
 export const SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 
+/**
+ * What the instance needs for Session Manager and nothing more (AWS's "custom IAM instance profile
+ * for Session Manager"; the same five actions as the managed AWSCloud9SSMInstanceProfile): register
+ * itself (ssm:UpdateInstanceInformation) and open the session's control and data channels
+ * (ssmmessages:*Channel). No Run Command, parameters, inventory or patching, which
+ * AmazonSSMManagedInstanceCore would add.
+ */
+export function sessionManagerPolicy(): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: [
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
+        Resource: "*",
+      },
+    ],
+  });
+}
+
+/** The interface endpoints Session Manager's agent dials in a subnet without a NAT. */
+export const SESSION_MANAGER_ENDPOINTS = ["ssm", "ssmmessages", "ec2messages"] as const;
+
+/** `com.amazonaws.<region>.<service>`, the interface endpoint's service name. */
+export function endpointServiceName(region: string, service: string): string {
+  return `com.amazonaws.${region}.${service}`;
+}
+
+/** The endpoints' security group: HTTPS from inside the VPC only (the agent's calls), nothing from outside. */
+export function endpointIngress(vpcCidr: string): SgRule[] {
+  return [tcpFrom("HTTPS to the Systems Manager endpoints from the VPC", 443, [vpcCidr])];
+}
+
 /** The device name the data volume is attached as; Nitro instances show it as an NVMe disk. */
 export const DATA_DEVICE_NAME = "/dev/sdf";
 

@@ -1,5 +1,9 @@
 /** What an AWS workbench bills while stopped: gp3 volumes and the Elastic IP. */
 import { FixedCost, publicIpCost } from "../../config/costs";
+import type { WorkbenchSpec } from "../../config/spec";
+import { HOURS_PER_MONTH } from "../../config/sizes";
+import { SESSION_MANAGER_ENDPOINTS } from "./builders";
+import { awsSettings } from "./settings";
 
 /** EBS gp3 (3000 IOPS and 125 MB/s included, which is what the workbench provisions), USD per GB-month. */
 const AWS_GP3_PER_GB_MONTH = 0.08;
@@ -14,7 +18,28 @@ function awsDisk(label: string, gb: number): FixedCost {
   return { label: `${label} ${gb} GB (gp3)`, monthly: Math.round(gb * AWS_GP3_PER_GB_MONTH * 100) / 100 };
 }
 
-/** The OS volume, the data volume and the Elastic IP of an AWS workbench, by the month. */
-export function awsStoppedCosts(osDiskGb: number, dataDiskGb: number): FixedCost[] {
-  return [awsDisk("OS disk", osDiskGb), awsDisk("data disk", dataDiskGb), publicIpCost()];
+/**
+ * An interface VPC endpoint, USD per endpoint-hour in one availability zone (AWS PrivateLink
+ * pricing, https://aws.amazon.com/privatelink/pricing/, us-east-1, read 2026-12-06; data
+ * processed, USD 0.01/GB, is not modeled: a session's traffic is small).
+ */
+export const AWS_INTERFACE_ENDPOINT_PER_HOUR = 0.01;
+
+/**
+ * The OS volume, the data volume and the Elastic IP of an AWS workbench, by the month. With
+ * access: private there is no Elastic IP, and the three Session Manager endpoints (one zone each)
+ * bill every hour instead (when the stack keeps aws.vpcEndpoints on, the default).
+ */
+export function awsStoppedCosts(osDiskGb: number, dataDiskGb: number, spec?: WorkbenchSpec): FixedCost[] {
+  const disks = [awsDisk("OS disk", osDiskGb), awsDisk("data disk", dataDiskGb)];
+  if (spec?.access !== "private") return [...disks, publicIpCost()];
+  if (!awsSettings(spec).vpcEndpoints) return disks;
+  const hourly = SESSION_MANAGER_ENDPOINTS.length * AWS_INTERFACE_ENDPOINT_PER_HOUR;
+  return [
+    ...disks,
+    {
+      label: `Session Manager interface endpoints (${SESSION_MANAGER_ENDPOINTS.join(", ")}): USD ${hourly.toFixed(2)}/h`,
+      monthly: Math.round(hourly * HOURS_PER_MONTH * 100) / 100,
+    },
+  ];
 }

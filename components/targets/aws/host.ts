@@ -32,6 +32,8 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
       osDiskGb: spec.osDiskGb,
       dataDiskGb: spec.dataDiskGb,
       allowedCidrs: spec.allowedCidrs,
+      privateAccess: spec.access === "private",
+      vpcEndpoints: awsSettings(spec).vpcEndpoints,
       rdp: spec.rdp,
       exposedPorts: spec.apps.filter((a) => a.expose).map((a) => a.hostPort),
       userData: access.userData,
@@ -56,7 +58,9 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
       name,
       { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords },
       {
-        address: host.publicIp,
+        // Private: ssh's HostName is the instance id, which the ProxyCommand hands to Session Manager.
+        address: spec.access === "private" ? host.instanceId : host.publicIp,
+        proxy: spec.access === "private" ? { kind: "aws-ssm", region: spec.region! } : undefined,
         port: 22,
         hostPublicKey: access.hostPublicKey,
         hostId: host.instanceId,
@@ -70,6 +74,7 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
     machineId: host.instanceId,
     dataDiskId: host.dataVolumeId,
     identity: host.roleArn,
+    // Private: no public name (empty); ssh reaches the machine by its id.
     fqdn: host.publicDns,
     resumeCommand: host.instanceId.apply((id) => awsResumeCommand(spec.region!, id)),
     hostDetails: host.amiId.apply((amiId): Record<string, string> => ({ amiId })),

@@ -17,9 +17,13 @@ import {
   DATA_DEVICE_NAME,
   dailyCron,
   EGRESS_ALL,
+  endpointIngress,
+  endpointServiceName,
   ec2AssumeRolePolicy,
   ingressRules,
   schedulerAssumeRolePolicy,
+  SESSION_MANAGER_ENDPOINTS,
+  sessionManagerPolicy,
   SSM_CORE_POLICY_ARN,
   STOP_INSTANCES_TARGET_ARN,
   stopInstancePolicy,
@@ -45,6 +49,15 @@ export interface AwsGpuInstanceArgs extends CloudHostArgs {
    * read when the instance is created: roll to a new one with `pulumi up --replace <instance URN>`.
    */
   amiId?: string | undefined;
+  /**
+   * No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
+   * group without ingress; SSH goes through Session Manager (AWS-StartSSHSession). `allowedCidrs`,
+   * `rdp` and `exposedPorts` must then be empty. The instance role gets only Session Manager's
+   * actions instead of AmazonSSMManagedInstanceCore. Default false.
+   */
+  privateAccess?: boolean | undefined;
+  /** privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false. */
+  vpcEndpoints?: boolean | undefined;
 }
 
 /**
@@ -63,9 +76,9 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
   /** Instance ARN. */
   public readonly instanceArn: pulumi.Output<string>;
-  /** The Elastic IP: the address users connect to; it stays when the instance is replaced. */
+  /** The Elastic IP: the address users connect to; it stays when the instance is replaced. Empty with privateAccess. */
   public readonly publicIp: pulumi.Output<string>;
-  /** Public DNS name of the Elastic IP. */
+  /** Public DNS name of the Elastic IP. Empty with privateAccess. */
   public readonly publicDns: pulumi.Output<string>;
   /** Private IP in the subnet. */
   public readonly privateIp: pulumi.Output<string>;
@@ -97,6 +110,11 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
     if (userData === undefined) throw new Error("AwsGpuInstance: userData is required");
     const autoStopTime = args.autoShutdownTime;
     const timeZone = scheduleTimeZone("AwsGpuInstance", args.autoShutdownTimeZone, "iana");
+    const privateAccess = args.privateAccess ?? false;
+    if (privateAccess && (args.allowedCidrs.length > 0 || args.rdp || (args.exposedPorts ?? []).length > 0)) {
+      throw new Error("AwsGpuInstance: privateAccess opens nothing inbound; leave allowedCidrs, rdp and exposedPorts empty");
+    }
+    if (args.vpcEndpoints && !privateAccess) throw new Error("AwsGpuInstance: vpcEndpoints is only for privateAccess");
     super("gpu-workbench:index:AwsGpuInstance", name, {}, opts);
     const userTags = args.tags ?? {};
     const tags = (part: string): Record<string, string> => ({ Name: `${name}-${part}`, "gpu-workbench": name, ...userTags });
@@ -110,9 +128,11 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       `${name}-sg`,
       {
         // A changed description replaces the group: keep it constant.
-        description: "gpu-workbench: SSH (and RDP or exposed apps when configured) from allowedCidrs only",
+        description: privateAccess
+          ? "gpu-workbench: no inbound rule (SSH through Session Manager)"
+          : "gpu-workbench: SSH (and RDP or exposed apps when configured) from allowedCidrs only",
         vpcId: subnet.vpcId,
-        ingress: ingressRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] }),
+        ingress: privateAccess ? [] : ingressRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] }),
         egress: EGRESS_ALL,
         tags: tags("sg"),
       },
@@ -130,7 +150,44 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
       { parent: this },
     );
     // An IAM role's and an instance profile's id is its (auto-generated) name.
-    const ssmCore = new iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.id, policyArn: SSM_CORE_POLICY_ARN }, { parent: this });
+    // Private: Session Manager's five actions only (see sessionManagerPolicy); public keeps the managed core policy it deployed with.
+    const ssmCore = privateAccess
+      ? new iam.RolePolicy(`${name}-session-manager`, { role: role.id, policy: sessionManagerPolicy() }, { parent: this })
+      : new iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.id, policyArn: SSM_CORE_POLICY_ARN }, { parent: this });
+
+    // Private without a NAT: the agent reaches Systems Manager through interface endpoints, HTTPS from the VPC only.
+    const endpoints: ec2.VpcEndpoint[] = [];
+    if (args.vpcEndpoints) {
+      const vpc = ec2.getVpcOutput({ id: subnet.vpcId }, { parent: this });
+      const endpointSg = new ec2.SecurityGroup(
+        `${name}-endpoints-sg`,
+        {
+          description: "gpu-workbench: HTTPS to the Systems Manager endpoints from the VPC only",
+          vpcId: subnet.vpcId,
+          ingress: vpc.cidrBlock.apply(endpointIngress),
+          tags: tags("endpoints-sg"),
+        },
+        { parent: this },
+      );
+      for (const service of SESSION_MANAGER_ENDPOINTS) {
+        endpoints.push(
+          new ec2.VpcEndpoint(
+            `${name}-endpoint-${service}`,
+            {
+              vpcId: subnet.vpcId,
+              serviceName: endpointServiceName(args.region, service),
+              vpcEndpointType: "Interface",
+              subnetIds: [subnet.id],
+              securityGroupIds: [endpointSg.id],
+              // The agent calls ssm.<region>.amazonaws.com: the private DNS names answer with the endpoints.
+              privateDnsEnabled: true,
+              tags: tags(`endpoint-${service}`),
+            },
+            { parent: this },
+          ),
+        );
+      }
+    }
     const profile = new iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: tags("profile") }, { parent: this });
 
     // AMI: read once at creation (see the class comment); the parameter is public, the value not secret.
@@ -159,6 +216,8 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
         subnetId: subnet.id,
         vpcSecurityGroupIds: [sg.id],
         iamInstanceProfile: profile.id,
+        // A default-for-AZ subnet would give the instance a public address of its own.
+        associatePublicIpAddress: privateAccess ? false : undefined,
         // IMDSv2 only, one hop: containers behind Docker's bridge cannot read credentials or user data.
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         rootBlockDevice: { volumeType: "gp3", volumeSize: args.osDiskGb, encrypted: true, deleteOnTermination: true, tags: tags("os") },
@@ -172,7 +231,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
           : undefined,
         tags: tags("instance"),
       },
-      { parent: this, ignoreChanges: ["ami"], dependsOn: [ssmCore] },
+      { parent: this, ignoreChanges: ["ami"], dependsOn: [ssmCore, ...endpoints] },
     );
 
     // Detach-before-attach on replacement (an EBS volume has one instance), stopping the old one first.
@@ -188,7 +247,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
     );
 
     // The address follows a replaced instance (an in-place update of the association).
-    const eip = new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this });
+    const eip = privateAccess ? undefined : new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this });
 
     let scheduleArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (autoStopTime) {
@@ -231,8 +290,8 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
 
     this.instanceId = instance.id;
     this.instanceArn = instance.arn;
-    this.publicIp = eip.publicIp;
-    this.publicDns = eip.publicDns;
+    this.publicIp = eip ? eip.publicIp : pulumi.output("");
+    this.publicDns = eip ? eip.publicDns : pulumi.output("");
     this.privateIp = instance.privateIp;
     this.amiId = instance.ami;
     this.amiParameter = pulumi.output(parameterName);

@@ -10,6 +10,11 @@ export interface AwsSettings {
   subnetId: Checked<"name"> | undefined;
   /** e.g. "ap-northeast-2a"; undefined lets the region pick "<region>a". */
   availabilityZone: Checked<"name"> | undefined;
+  /**
+   * access: private only: the `ssm`, `ssmmessages` and `ec2messages` interface endpoints in the
+   * subnet, so Session Manager works without a NAT. Default true with access: private.
+   */
+  vpcEndpoints: boolean;
 }
 
 /** The AWS settings of a spec whose target is aws. */
@@ -27,7 +32,26 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
   const availabilityZone = raw.availabilityZone === undefined ? undefined : input.string("workbench.aws.availabilityZone", raw.availabilityZone);
   const azProblem = availabilityZone !== undefined && input.region ? availabilityZoneProblem(availabilityZone, input.region) : undefined;
   if (azProblem) input.fail("workbench.aws.availabilityZone", azProblem);
+  // The core has read workbench.access already (an invalid value is its problem, not ours).
+  const isPrivate = input.raw.access === "private";
+  if (isPrivate && subnetId === undefined) {
+    input.fail(
+      "workbench.aws.subnetId",
+      "required with access: private: a default VPC's subnet reaches the internet only through a public address; give a private subnet whose route table has a NAT gateway (the bootstrap pulls packages and images)",
+    );
+  }
+  let vpcEndpoints = isPrivate;
+  if (raw.vpcEndpoints !== undefined) {
+    if (typeof raw.vpcEndpoints !== "boolean") input.fail("workbench.aws.vpcEndpoints", "expected true or false");
+    else if (!isPrivate)
+      input.fail("workbench.aws.vpcEndpoints", "only with access: private (a public instance reaches Systems Manager over the internet); remove it");
+    else vpcEndpoints = raw.vpcEndpoints;
+  }
   if (problemsBefore < input.problemCount()) return {};
-  const settings: AwsSettings = { subnetId: checkedOrUndefined("name", subnetId), availabilityZone: checkedOrUndefined("name", availabilityZone) };
+  const settings: AwsSettings = {
+    subnetId: checkedOrUndefined("name", subnetId),
+    availabilityZone: checkedOrUndefined("name", availabilityZone),
+    vpcEndpoints,
+  };
   return { settings: { ...settings } };
 }

@@ -9,6 +9,7 @@ export const localTarget: TargetDefinition = {
     kind: "local",
     driverInstall: () => "preinstalled",
     ownKeys: [],
+    refuses: { privateAccess: "private is not available for target local: this machine is reached without SSH; remove access" },
     storage: { s3: "endpoint" },
   },
   deploy: deployLocal,

@@ -11,6 +11,10 @@ export const sshTarget: TargetDefinition = {
     // An existing host brings its own driver; the bootstrap verifies it.
     driverInstall: () => "preinstalled",
     ownKeys: ["ssh"],
+    refuses: {
+      privateAccess:
+        "private is not available for target ssh: the workbench does not create the host or its network; reach it as it is (a jump host in your own ssh_config) and remove access",
+    },
     storage: { s3: "endpoint" },
     validate: validateSsh,
   },

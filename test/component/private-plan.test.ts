@@ -1,0 +1,114 @@
+/**
+ * The plan of the private stack (`access: private`), whole, as `npm run plan -- --json` prints it:
+ * zero public addresses and zero inbound rules on the workbench, counted over every resource, and
+ * every way in rides the Session Manager ProxyCommand.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+interface Plan {
+  resources: { type: string; name: string; parent?: string; inputs: Record<string, unknown> }[];
+  outputs: Record<string, unknown>;
+}
+
+function planOf(stack: string): Plan {
+  const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stack, "--json"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 90_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  expect([r.status, r.stderr]).toEqual([0, ""]);
+  return JSON.parse(r.stdout) as Plan;
+}
+
+/** Every inbound rule the plan would create, as "<resource>: <port> from <sources>". */
+function inboundRules(plan: Plan): string[] {
+  const out: string[] = [];
+  for (const r of plan.resources) {
+    if (r.type === "aws:ec2/securityGroup:SecurityGroup") {
+      for (const rule of (r.inputs.ingress as Record<string, unknown>[] | undefined) ?? []) {
+        out.push(`${r.name}: ${rule.fromPort} from ${[...(rule.cidrBlocks as string[]), ...(rule.ipv6CidrBlocks as string[])].join(",")}`);
+      }
+    }
+    if (r.type === "aws:ec2/securityGroupRule:SecurityGroupRule" || r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") out.push(r.name);
+    if (r.type === "azure-native:network:NetworkSecurityGroup" || r.type === "azure-native:network:SecurityRule") out.push(r.name);
+  }
+  return out;
+}
+
+/** Every public address the plan would create or ask for. */
+function publicAddresses(plan: Plan): string[] {
+  return plan.resources
+    .filter(
+      (r) =>
+        r.type === "aws:ec2/eip:Eip" ||
+        r.type === "azure-native:network:PublicIPAddress" ||
+        (r.type === "aws:ec2/instance:Instance" && r.inputs.associatePublicIpAddress !== false),
+    )
+    .map((r) => r.name);
+}
+
+describe("stack aws-private", () => {
+  let plan: Plan;
+  beforeAll(() => {
+    plan = planOf("aws-private");
+  }, 120_000);
+
+  test("has zero public addresses and no inbound rule but the endpoints' HTTPS from the VPC", () => {
+    expect(publicAddresses(plan)).toEqual([]);
+    expect(inboundRules(plan)).toEqual(["aws-private-host-endpoints-sg: 443 from 172.31.0.0/16"]);
+    const sg = plan.resources.find((r) => r.name === "aws-private-host-sg")!;
+    expect(sg.inputs.ingress).toEqual([]);
+    expect(plan.resources.find((r) => r.name === "aws-private-host-instance")!.inputs.vpcSecurityGroupIds).toEqual([expect.stringMatching(/^sg-/)]);
+  });
+
+  test("creates exactly the Session Manager pieces", () => {
+    const host = plan.resources.filter((r) => r.parent === "aws-private-host").map((r) => `${r.type} ${r.name}`);
+    expect(host.sort()).toEqual(
+      [
+        "aws:ebs/volume:Volume aws-private-host-data",
+        "aws:ec2/instance:Instance aws-private-host-instance",
+        "aws:ec2/securityGroup:SecurityGroup aws-private-host-endpoints-sg",
+        "aws:ec2/securityGroup:SecurityGroup aws-private-host-sg",
+        "aws:ec2/volumeAttachment:VolumeAttachment aws-private-host-data-attach",
+        "aws:ec2/vpcEndpoint:VpcEndpoint aws-private-host-endpoint-ec2messages",
+        "aws:ec2/vpcEndpoint:VpcEndpoint aws-private-host-endpoint-ssm",
+        "aws:ec2/vpcEndpoint:VpcEndpoint aws-private-host-endpoint-ssmmessages",
+        "aws:iam/instanceProfile:InstanceProfile aws-private-host-profile",
+        "aws:iam/role:Role aws-private-host-role",
+        "aws:iam/rolePolicy:RolePolicy aws-private-host-session-manager",
+      ].sort(),
+    );
+    const endpoints = plan.resources
+      .filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
+      .map((r) => [r.inputs.serviceName, r.inputs.vpcEndpointType, r.inputs.privateDnsEnabled]);
+    expect(endpoints).toEqual([
+      ["com.amazonaws.ap-northeast-2.ssm", "Interface", true],
+      ["com.amazonaws.ap-northeast-2.ssmmessages", "Interface", true],
+      ["com.amazonaws.ap-northeast-2.ec2messages", "Interface", true],
+    ]);
+    // No managed policy attachment: only the inline Session Manager policy.
+    expect(plan.resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+  });
+
+  test("the ready check and the users' ssh_config ride the ProxyCommand to the instance id", () => {
+    const proxy = 'sh -c "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region ap-northeast-2"';
+    const id = plan.outputs.machineId as string;
+    expect(plan.outputs.address).toBe(id);
+    expect(plan.outputs.fqdn).toBe("");
+    for (const block of Object.values(plan.outputs.sshConfig as Record<string, string>)) {
+      expect(block).toContain(`  HostName ${id}\n  Port 22\n  ProxyCommand ${proxy}\n`);
+      expect(block).toContain("  StrictHostKeyChecking yes\n");
+    }
+    expect((plan.outputs.knownHosts as string).startsWith(`${id} ssh-ed25519 `)).toBe(true);
+    const ready = plan.resources.filter((r) => r.type.startsWith("command:"));
+    expect(ready.map((r) => `${r.type} ${r.name}`)).toEqual(["command:local:Command aws-private-ready"]);
+    expect(ready[0].inputs.create).toContain(`'ProxyCommand=${proxy}'`);
+    expect(ready[0].inputs.create).toContain(`'StrictHostKeyChecking=yes'`);
+    expect(ready[0].inputs.create).toContain(`'daniel@${id}'`);
+    // Docker's provider inputs wait on the ready check (unknown in a plan): its options are checked in test/unit/private-access.test.ts.
+  });
+});
