@@ -7,7 +7,18 @@ import * as zlib from "zlib";
 import { parse, stringify } from "yaml";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../config/targetRules";
-import { BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, deliveredBundle, EARLY_STEPS, SCRIPT_DIR, secretsFile, stepsFor, withoutComments } from "./scripts";
+import {
+  BootstrapSecrets,
+  checkHostKey,
+  CONFIG_DIR,
+  configFile,
+  deliveredBundle,
+  EARLY_STEPS,
+  SCRIPT_DIR,
+  secretsFile,
+  stepsFor,
+  withoutComments,
+} from "./scripts";
 
 /** The whole #cloud-config document (text) for a fresh Ubuntu 22.04/24.04 VM. */
 export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {

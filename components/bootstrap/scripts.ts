@@ -367,10 +367,14 @@ export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: s
   const body = scriptText("ready-check.sh").replace(/^#!.*\n/, "");
   const vars: Record<string, string> = { GW_READY_TIMEOUT: String(timeout), GW_MARKER: opts.markerPath ?? READY_MARKER_PATH };
   if (opts.onPendingReboot === "exit") vars.GW_READY_ON_REBOOT = "exit";
+  let deliver = "";
   if (opts.deliver) {
     // The static scripts the user data leaves out, installed as root first (scripts/deliver.sh).
     const { base64, sha256 } = deliveredBundle();
-    Object.assign(vars, { GW_DELIVER: scriptText("deliver.sh"), GW_BUNDLE_SHA256: sha256, GW_BUNDLE: base64 });
+    deliver =
+      "# shellcheck disable=SC2016 # data: the script sudo runs, and the bundle it installs\n" +
+      assignments({ GW_DELIVER: scriptText("deliver.sh"), GW_BUNDLE_SHA256: sha256, GW_BUNDLE: base64 }) +
+      `printf '%s' "$GW_BUNDLE" | sudo -n sh -c "$GW_DELIVER" deliver "$GW_BUNDLE_SHA256" || exit 1\n`;
   }
-  return "#!/bin/sh\n" + assignments(vars) + body;
+  return "#!/bin/sh\n" + assignments(vars) + deliver + body;
 }

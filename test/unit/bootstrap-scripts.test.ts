@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readyCheckScript, usersScript } from "../../components/bootstrap";
+import { DELIVERED_SCRIPTS, deliveredBundle } from "../../components/bootstrap/scripts";
 import { buildSpec, USER_KEYS } from "../support/bootstrap-fixtures";
 
 const SCRIPTS_DIR = path.join(__dirname, "../../components/bootstrap/scripts");
@@ -456,5 +457,129 @@ cat /home/minji/notes.txt
       "gpu-workbench[users]: made the missing home /home/daniel of daniel\n" +
         "/home/daniel daniel:daniel 750\n/home/daniel/.bashrc daniel:daniel 644\n/home/minji minji:minji 750\nminji's file\n",
     );
+  });
+});
+
+describe("the second channel: run.sh waits for the delivered scripts, deliver.sh installs them and goes on", () => {
+  const deliverScript = path.join(SCRIPTS_DIR, "deliver.sh");
+  /** A run folder: run.sh (the real one), the config with `steps`, and stub steps that log their name. */
+  function runFolder(steps: string[], present: string[], bundleSha = deliveredBundle().sha256) {
+    const lib = path.join(dir, "lib");
+    fs.mkdirSync(lib, { recursive: true });
+    // run.sh and lib.sh as the user data writes them; the delivered steps source lib.sh.
+    for (const n of ["run.sh", "lib.sh"]) fs.copyFileSync(path.join(SCRIPTS_DIR, n), path.join(lib, n));
+    for (const s of present) write(`lib/${s}.sh`, `#!/bin/bash\necho "${s}" >> "${dir}/steps.log"\n`);
+    write("etc/bootstrap.env", `GW_TARGET=test\nGW_STEPS='${steps.join(" ")}'\n${bundleSha ? `GW_BUNDLE_SHA256=${bundleSha}\n` : ""}`, 0o644);
+    return {
+      GW_CONFIG_DIR: path.join(dir, "etc"),
+      GW_CONFIG: path.join(dir, "etc", "bootstrap.env"),
+      GW_SCRIPT_DIR: lib,
+      GW_MARKER: path.join(dir, "state", "ready.json"),
+      GW_LOG: path.join(dir, "run.log"),
+      GW_RESUME_HOOK: path.join(dir, "hook", "resume"),
+      GW_LOCK: path.join(dir, "run.lock"),
+    };
+  }
+  const stepsRun = () => (fs.existsSync(path.join(dir, "steps.log")) ? fs.readFileSync(path.join(dir, "steps.log"), "utf8").trim().split("\n") : []);
+  const marker = () => fs.readFileSync(path.join(dir, "state", "ready.json"), "utf8");
+  const deliver = (env: Record<string, string>, sha = deliveredBundle().sha256, bundle = deliveredBundle().base64) =>
+    spawnSync("sh", [deliverScript, sha], { input: bundle, encoding: "utf8", env: { ...process.env, ...env }, timeout: 20000 });
+  async function until(what: () => boolean, ms = 10000) {
+    const end = Date.now() + ms;
+    while (!what() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  test("run.sh stops at the first missing script with the marker waiting; deliver.sh installs the bundle and resumes there", async () => {
+    // The step that waits is "ready" (of the delivered ones, the one that only reads the host: docker version).
+    const env = runFolder(["datadisk", "users", "ready"], ["datadisk", "users"]);
+    const first = sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh")], env);
+    expect(first.status).toBe(0);
+    expect(stepsRun()).toEqual(["datadisk", "users"]);
+    expect(marker()).toBe('{"status":"waiting","step":"ready"}\n');
+    expect(fs.statSync(path.join(dir, "state", "ready.json")).mode & 0o777).toBe(0o644);
+    expect(first.stdout).toBe("gpu-workbench: step ready waits for its script, which the deployment's SSH session delivers\n");
+    // The resume hook stays: a reboot while waiting comes back here.
+    expect(fs.existsSync(env.GW_RESUME_HOOK)).toBe(true);
+
+    // deliver.sh installs the bundle byte for byte and starts the run at the step that waited.
+    const r = deliver(env);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 0,
+      stderr: "gpu-workbench: delivered the bootstrap scripts; the run continues at step ready\n",
+    });
+    for (const n of DELIVERED_SCRIPTS) {
+      expect(fs.readFileSync(path.join(env.GW_SCRIPT_DIR, n), "utf8")).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, n), "utf8"));
+      expect(fs.statSync(path.join(env.GW_SCRIPT_DIR, n)).mode & 0o777).toBe(0o755);
+    }
+    // The resumed run starts at ready (the real script now: ready where a Docker daemon answers, failed naming the step where none does).
+    await until(() => !marker().includes('"waiting"') && !marker().includes('"running"'));
+    expect(stepsRun()).toEqual(["datadisk", "users"]);
+    const m = JSON.parse(marker());
+    expect(m.status === "ready" ? m.steps : [m.status, m.step]).toEqual(m.status === "ready" ? ["datadisk", "users", "ready"] : ["failed", "ready"]);
+  });
+
+  test("run.sh <step> runs from that step on; an unknown step runs them all", () => {
+    const env = runFolder(["a", "b", "c"], ["a", "b", "c"]);
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh"), "b"], env).status).toBe(0);
+    expect(stepsRun()).toEqual(["b", "c"]);
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh"), "zz"], env).status).toBe(0);
+    expect(stepsRun()).toEqual(["b", "c", "a", "b", "c"]);
+    expect(fs.existsSync(env.GW_RESUME_HOOK)).toBe(false);
+  });
+
+  test("deliver.sh before the run started: installs and starts nothing (cloud-init's run finds every script)", () => {
+    const env = runFolder(["datadisk", "users", "docker"], ["datadisk", "users"]);
+    const r = deliver(env);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(fs.existsSync(path.join(env.GW_SCRIPT_DIR, "docker.sh"))).toBe(true);
+    expect(fs.existsSync(env.GW_MARKER)).toBe(false);
+    expect(stepsRun()).toEqual([]);
+  });
+
+  test("deliver.sh refuses a damaged bundle and a bundle the user data does not name; an older machine needs none", () => {
+    const env = runFolder(["datadisk", "docker"], ["datadisk"]);
+    const sha = deliveredBundle().sha256;
+    const damaged = deliver(env, sha, deliveredBundle().base64.replace(/^..../, "AAAA"));
+    expect(damaged.status).toBe(1);
+    expect(damaged.stderr).toMatch(new RegExp(`^gpu-workbench: the bootstrap scripts arrived damaged \\(SHA-256 [0-9a-f]{64}, expected ${sha}\\)\\n$`));
+
+    const other = "ab".repeat(32);
+    const waiting = runFolder(["datadisk", "docker"], ["datadisk"], other);
+    write("state/ready.json", '{"status":"waiting","step":"docker"}\n', 0o644);
+    const refused = deliver(waiting);
+    expect({ status: refused.status, stderr: refused.stderr }).toEqual({
+      status: 1,
+      stderr: `gpu-workbench: this machine's user data expects the bootstrap scripts ${other}, this deployment carries ${sha} (another gpu-workbench version); replace the machine\n`,
+    });
+    write("state/ready.json", '{"status":"ready","driver":"none"}\n', 0o644);
+    const ready = deliver(waiting);
+    expect({ status: ready.status, stderr: ready.stderr }).toEqual({
+      status: 0,
+      stderr: `gpu-workbench: this machine was bootstrapped with the scripts ${other}, not this deployment's ${sha}; nothing delivered\n`,
+    });
+    expect(fs.existsSync(path.join(waiting.GW_SCRIPT_DIR, "docker.sh"))).toBe(false);
+
+    const older = runFolder(["datadisk", "docker"], ["datadisk"], "");
+    expect(deliver(older).status).toBe(0);
+    expect(fs.existsSync(path.join(older.GW_SCRIPT_DIR, "docker.sh"))).toBe(false);
+  });
+
+  test("the ready command carries deliver.sh and the bundle only when asked, and runs it through sudo -n first", () => {
+    const plain = readyCheckScript();
+    expect(plain).not.toContain("GW_BUNDLE=");
+    const withDeliver = readyCheckScript({ deliver: true });
+    const { sha256, base64 } = deliveredBundle();
+    expect(withDeliver).toContain(
+      `\nGW_BUNDLE_SHA256=${sha256}\nGW_BUNDLE='${base64}'\nprintf '%s' "$GW_BUNDLE" | sudo -n sh -c "$GW_DELIVER" deliver "$GW_BUNDLE_SHA256" || exit 1\n`,
+    );
+    expect(withDeliver.endsWith(plain.slice(plain.indexOf("\n# ready-check:")))).toBe(true);
+    expect(withDeliver.indexOf('sudo -n sh -c "$GW_DELIVER" deliver')).toBeLessThan(withDeliver.indexOf("cloud-init status --wait"));
+    // The bundle is a real tar.gz of exactly the delivered scripts.
+    fs.writeFileSync(path.join(dir, "b.tgz"), Buffer.from(base64, "base64"));
+    expect(
+      sh("tar", ["-tzf", path.join(dir, "b.tgz")], {})
+        .stdout.trim()
+        .split("\n"),
+    ).toEqual(DELIVERED_SCRIPTS);
   });
 });

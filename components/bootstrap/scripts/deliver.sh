@@ -47,8 +47,8 @@ done
 # The run starts apart from this SSH session (a driver install reboots the machine) and without
 # this lock, which it takes itself once this script ends.
 if [ -d /run/systemd/system ]; then
-  systemd-run --unit gpu-workbench-bootstrap --collect --quiet "$dir/run.sh" "$step" 9>&-
+  systemd-run --unit gpu-workbench-bootstrap --collect --quiet /bin/bash "$dir/run.sh" "$step" 9>&-
 else
-  setsid nohup "$dir/run.sh" "$step" </dev/null >/dev/null 2>&1 9>&- &
+  setsid nohup bash "$dir/run.sh" "$step" </dev/null >/dev/null 2>&1 9>&- &
 fi
 echo "gpu-workbench: delivered the bootstrap scripts; the run continues at step $step" >&2

@@ -13,11 +13,6 @@ deadline=$(($(date +%s) + timeout))
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$marker" 2>/dev/null | head -n1; }
 message() { sed -n 's/.*"message":"\(.*\)"}.*/\1/p' "$marker" | sed 's/\\"/"/g; s/\\\\/\\/g'; }
 
-# The scripts the user data leaves out: installed as root before the wait (see deliver.sh).
-if [ -n "${GW_DELIVER:-}" ]; then
-  printf '%s' "${GW_BUNDLE:-}" | sudo -n sh -c "$GW_DELIVER" deliver "${GW_BUNDLE_SHA256:-}" || exit 1
-fi
-
 ci=0
 ci_run=${GW_CLOUD_INIT_RUN_DIR:-/run/cloud-init}
 # cloud-init writes status.json when its first stage starts and result.json when its last ends.

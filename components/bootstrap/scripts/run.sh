@@ -8,15 +8,16 @@
 # `run.sh <that step>`. One run at a time: the lock is shared with deliver.sh.
 set -uo pipefail
 GW_DIR=$(cd "$(dirname "$0")" && pwd)
+conf=${GW_CONFIG_DIR:-/etc/gpu-workbench}
 set -a
 # shellcheck source=/dev/null
-. /etc/gpu-workbench/bootstrap.env
+. "$conf/bootstrap.env"
 # shellcheck source=/dev/null
-if [ -r /etc/gpu-workbench/secrets.env ]; then . /etc/gpu-workbench/secrets.env; fi
+if [ -r "$conf/secrets.env" ]; then . "$conf/secrets.env"; fi
 set +a
-hook=/var/lib/cloud/scripts/per-boot/gpu-workbench-resume
-logfile=/var/log/gpu-workbench.log
-marker=/var/lib/gpu-workbench/ready.json
+hook=${GW_RESUME_HOOK:-/var/lib/cloud/scripts/per-boot/gpu-workbench-resume}
+logfile=${GW_LOG:-/var/log/gpu-workbench.log}
+marker=${GW_MARKER:-/var/lib/gpu-workbench/ready.json}
 
 exec 9>"${GW_LOCK:-/run/gpu-workbench.lock}"
 flock 9
@@ -52,7 +53,7 @@ for step in $GW_STEPS; do
     exit 0
   elif [ "$rc" -ne 0 ]; then
     rm -f "$hook"
-    echo "gpu-workbench: step $step failed; see $logfile and /var/lib/gpu-workbench/ready.json" | tee -a "$logfile"
+    echo "gpu-workbench: step $step failed; see $logfile and $marker" | tee -a "$logfile"
     exit 1
   fi
 done
