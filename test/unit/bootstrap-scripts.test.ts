@@ -559,6 +559,13 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
     });
     expect(fs.existsSync(path.join(waiting.GW_SCRIPT_DIR, "docker.sh"))).toBe(false);
 
+    const noConfig = { ...env, GW_CONFIG: path.join(dir, "etc", "missing.env"), GW_CONFIG_WAIT: "1" };
+    const missing = deliver(noConfig);
+    expect({ status: missing.status, stderr: missing.stderr }).toEqual({
+      status: 1,
+      stderr: `gpu-workbench: ${noConfig.GW_CONFIG} is missing: the machine's user data has not run (see /var/log/cloud-init-output.log)\n`,
+    });
+
     const older = runFolder(["datadisk", "docker"], ["datadisk"], "");
     expect(deliver(older).status).toBe(0);
     expect(fs.existsSync(path.join(older.GW_SCRIPT_DIR, "docker.sh"))).toBe(false);
@@ -581,5 +588,65 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
         .stdout.trim()
         .split("\n"),
     ).toEqual(DELIVERED_SCRIPTS);
+  });
+});
+
+describe("pulls that do not wait", () => {
+  const source = (name: string) => fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+
+  /** docker.sh's daemon.json merge (its Python), on a file of the test's. */
+  function mergeDaemonJson(existing: unknown | undefined) {
+    const py = /<<'PY'\n([\s\S]*?)\nPY\n/.exec(source("docker.sh"))![1];
+    const file = path.join(dir, "daemon.json");
+    if (existing !== undefined) fs.writeFileSync(file, JSON.stringify(existing));
+    const r = spawnSync("python3", ["-c", py], { encoding: "utf8", env: { ...process.env, GW_DAEMON_JSON: file } });
+    expect(r.stderr).toBe("");
+    return { printed: r.stdout, conf: JSON.parse(fs.readFileSync(file, "utf8")) };
+  }
+
+  test("docker.sh sets 10 parallel downloads in daemon.json, merged into what the image has, and changes nothing the second time", () => {
+    const ours = {
+      "log-driver": "json-file",
+      "log-opts": { "max-size": "50m", "max-file": "5" },
+      "data-root": "/var/lib/docker",
+      "max-concurrent-downloads": 10,
+    };
+    expect(mergeDaemonJson(undefined)).toEqual({ printed: "changed\n", conf: ours });
+    expect(mergeDaemonJson(undefined)).toEqual({ printed: "", conf: ours });
+    const image = {
+      runtimes: { nvidia: { path: "nvidia-container-runtime", args: [] } },
+      "log-opts": { compress: "true" },
+      "data-root": "/mnt/docker",
+      "max-concurrent-downloads": 3,
+    };
+    expect(mergeDaemonJson(image)).toEqual({
+      printed: "changed\n",
+      conf: { ...image, "log-driver": "json-file", "log-opts": { compress: "true", "max-size": "50m", "max-file": "5" }, "max-concurrent-downloads": 10 },
+    });
+    // A higher setting of the image's own stays.
+    expect(mergeDaemonJson({ "max-concurrent-downloads": 16 }).conf["max-concurrent-downloads"]).toBe(16);
+  });
+
+  test("prepull's background pulls run side by side and retry a pull a Docker restart cut; one that keeps failing only logs", () => {
+    const pull = /^pull='(.*)'$/m.exec(source("prepull.sh"))![1];
+    // A fake docker: image "cut" fails twice (a restart), "gone" always fails, "big" takes a while.
+    write(
+      "bin/docker",
+      `#!/bin/sh\nimg=$3\necho "start $img" >> "${dir}/docker.log"\nn=$(grep -c "start $img" "${dir}/docker.log")\n` +
+        `case $img in cut) [ "$n" -ge 3 ] || exit 1 ;; gone) exit 1 ;; big) sleep 1 ;; esac\necho "done $img" >> "${dir}/docker.log"\n`,
+    );
+    const started = Date.now();
+    const r = sh("sh", ["-c", pull, "prepull", "big", "cut", "gone"], { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GW_PULL_PAUSE: "0" });
+    expect(r).toEqual({ status: 0, stdout: "gpu-workbench: pre-pull of gone failed; the app deploy pulls it again\n", stderr: "" });
+    const log = fs.readFileSync(path.join(dir, "docker.log"), "utf8").trim().split("\n");
+    expect(log.filter((l) => l.startsWith("start ")).sort()).toEqual([
+      ...Array(1).fill("start big"),
+      ...Array(3).fill("start cut"),
+      ...Array(6).fill("start gone"),
+    ]);
+    expect(log.filter((l) => l.startsWith("done ")).sort()).toEqual(["done big", "done cut"]);
+    // Side by side: the others started before the slow one ended.
+    expect(log.indexOf("start cut")).toBeLessThan(log.indexOf("done big"));
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

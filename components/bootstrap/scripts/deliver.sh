@@ -17,6 +17,12 @@ if [ "$got" != "$want" ]; then
   echo "gpu-workbench: the bootstrap scripts arrived damaged (SHA-256 $got, expected $want)" >&2
   exit 1
 fi
+# cloud-init writes it before it makes the accounts and serves the pinned host key; wait a little anyway.
+waited=0
+while [ ! -r "$env" ] && [ "$waited" -lt "${GW_CONFIG_WAIT:-120}" ]; do
+  sleep 1
+  waited=$((waited + 1))
+done
 if [ ! -r "$env" ]; then
   echo "gpu-workbench: $env is missing: the machine's user data has not run (see /var/log/cloud-init-output.log)" >&2
   exit 1
