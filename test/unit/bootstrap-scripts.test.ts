@@ -536,6 +536,24 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
     expect(stepsRun()).toEqual([]);
   });
 
+  test("deliver.sh beside a run that holds the lock (a driver install, the grace before a reboot): installs, waits at most GW_LOCK_WAIT, starts nothing", async () => {
+    const env = runFolder(["datadisk", "users", "ready"], ["datadisk", "users"]);
+    write("state/ready.json", '{"status":"waiting","step":"ready"}\n', 0o644);
+    const holder = spawn("flock", [env.GW_LOCK, "sleep", "5"], { stdio: "ignore" });
+    await until(() => fs.existsSync(env.GW_LOCK));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const r = deliver({ ...env, GW_LOCK_WAIT: "1" });
+    const took = Date.now() - started;
+    holder.kill();
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(4000);
+    expect(fs.existsSync(path.join(env.GW_SCRIPT_DIR, "ready.sh"))).toBe(true);
+    expect(fs.readdirSync(env.GW_SCRIPT_DIR).filter((n) => n.endsWith(".new"))).toEqual([]);
+    expect(marker()).toBe('{"status":"waiting","step":"ready"}\n');
+  });
+
   test("deliver.sh refuses a damaged bundle and a bundle the user data does not name; an older machine needs none", () => {
     const env = runFolder(["datadisk", "docker"], ["datadisk"]);
     const sha = deliveredBundle().sha256;

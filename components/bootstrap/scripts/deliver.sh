@@ -31,12 +31,9 @@ expected=$(sed -n 's/^GW_BUNDLE_SHA256=//p' "$env")
 # A machine whose user data carries every script (an earlier gpu-workbench) needs nothing.
 [ -n "$expected" ] || exit 0
 
-exec 9>"${GW_LOCK:-/run/gpu-workbench.lock}"
-flock 9
-status=$(sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' "$marker" 2>/dev/null | head -n1)
-step=$(sed -n 's/.*"step":"\([a-z-]*\)".*/\1/p' "$marker" 2>/dev/null | head -n1)
+status_of() { sed -n 's/.*"status":"\([a-z]*\)".*/\1/p' "$marker" 2>/dev/null | head -n1; }
 if [ "$expected" != "$want" ]; then
-  if [ "$status" = waiting ]; then
+  if [ "$(status_of)" = waiting ]; then
     echo "gpu-workbench: this machine's user data expects the bootstrap scripts $expected, this deployment carries $want (another gpu-workbench version); replace the machine" >&2
     exit 1
   fi
@@ -44,12 +41,24 @@ if [ "$expected" != "$want" ]; then
   exit 0
 fi
 
+# Each script replaced in one rename, so a run going on reads either the old file or the new one.
 mkdir -p "$tmp/x" "$dir"
 tar -xzf "$tmp/bundle.tgz" -C "$tmp/x" --no-same-owner
 for f in "$tmp"/x/*.sh; do
-  if ! cmp -s "$f" "$dir/$(basename "$f")"; then install -m 0755 "$f" "$dir/$(basename "$f")"; fi
+  n=$(basename "$f")
+  if ! cmp -s "$f" "$dir/$n"; then
+    install -m 0755 "$f" "$dir/.$n.new"
+    mv -f "$dir/.$n.new" "$dir/$n"
+  fi
 done
-[ "$status" = waiting ] || exit 0
+
+# A run that missed a script ends at once with the marker "waiting", so the lock comes within
+# seconds; a run still holding it after 10 s has every script (it may be in a driver install, or
+# in the grace before a reboot, which this session must not outlast).
+exec 9>"${GW_LOCK:-/run/gpu-workbench.lock}"
+flock -w "${GW_LOCK_WAIT:-10}" 9 || exit 0
+[ "$(status_of)" = waiting ] || exit 0
+step=$(sed -n 's/.*"step":"\([a-z-]*\)".*/\1/p' "$marker" | head -n1)
 # The run starts apart from this SSH session (a driver install reboots the machine) and without
 # this lock, which it takes itself once this script ends.
 if [ -d /run/systemd/system ]; then
