@@ -598,6 +598,8 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
       `\nGW_BUNDLE_SHA256=${sha256}\nGW_BUNDLE='${base64}'\nprintf '%s' "$GW_BUNDLE" | sudo -n sh -c "$GW_DELIVER" deliver "$GW_BUNDLE_SHA256" || exit 1\n`,
     );
     expect(withDeliver.endsWith(plain.slice(plain.indexOf("\n# ready-check:")))).toBe(true);
+    // sshd hands the command to the login shell as one argument: Linux caps one at 128 KiB (MAX_ARG_STRLEN).
+    expect(Buffer.byteLength(withDeliver)).toBeLessThan(64 * 1024);
     expect(withDeliver.indexOf('sudo -n sh -c "$GW_DELIVER" deliver')).toBeLessThan(withDeliver.indexOf("cloud-init status --wait"));
     // The bundle is a real tar.gz of exactly the delivered scripts.
     fs.writeFileSync(path.join(dir, "b.tgz"), Buffer.from(base64, "base64"));
