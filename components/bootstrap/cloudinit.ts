@@ -1,12 +1,24 @@
 /**
  * The #cloud-config document: cloud-init installs the pinned host key and writes the config and
- * the step scripts; runcmd starts scripts/run.sh, which does the rest (see ./scripts).
+ * the steps that run before the deployer can log in; runcmd starts scripts/run.sh. The other
+ * steps' scripts arrive over the deployment's SSH session (scripts/deliver.sh), and the run goes on.
  */
 import * as zlib from "zlib";
 import { parse, stringify } from "yaml";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../config/targetRules";
-import { BootstrapSecrets, checkHostKey, CONFIG_DIR, configFile, SCRIPT_DIR, scriptText, secretsFile, stepsFor, withoutComments } from "./scripts";
+import {
+  BootstrapSecrets,
+  checkHostKey,
+  CONFIG_DIR,
+  configFile,
+  deliveredBundle,
+  EARLY_STEPS,
+  SCRIPT_DIR,
+  secretsFile,
+  stepsFor,
+  withoutComments,
+} from "./scripts";
 
 /** The whole #cloud-config document (text) for a fresh Ubuntu 22.04/24.04 VM. */
 export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {
@@ -15,14 +27,14 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
   }
   checkHostKey(secrets);
   const steps = stepsFor(spec, "cloud-init");
-  const files: Record<string, unknown>[] = [{ path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: configFile(spec, steps) }];
+  // The user data names the scripts the deployment's SSH session delivers (deliver.sh checks it).
+  const env = configFile(spec, steps, { GW_BUNDLE_SHA256: deliveredBundle().sha256 });
+  const files: Record<string, unknown>[] = [{ path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: env }];
   if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
-  // These ship without comments (EC2 takes 16 KB): the idle scripts (checked line by line) and the
-  // scripts with no heredoc, where a line that starts with "#" can only be a comment.
-  const stripped = ["idle", "idle-check", "datadisk", "prepull", "run", "toolkit"];
-  for (const name of ["lib", "run", ...steps, ...(steps.includes("idle") ? ["idle-check"] : [])]) {
-    const content = stripped.includes(name) ? withoutComments(`${name}.sh`) : scriptText(`${name}.sh`);
-    files.push({ path: `${SCRIPT_DIR}/${name}.sh`, permissions: "0755", content });
+  // Only what runs before the deployer can log in, without comments (EC2 takes 16 KB); the rest
+  // arrives over the deployment's SSH session (readyCheckScript({ deliver: true })).
+  for (const name of ["lib", "run", ...steps.filter((s) => EARLY_STEPS.includes(s))]) {
+    files.push({ path: `${SCRIPT_DIR}/${name}.sh`, permissions: "0755", content: withoutComments(`${name}.sh`) });
   }
   const doc = {
     // The image's host keys go; the pinned ED25519 pair is the only one (ed25519 is listed because

@@ -3,8 +3,10 @@
  * standalone form for a host reached over SSH. The logic lives in ./scripts/*.sh.
  */
 import { appCatalog } from "../config/appCatalog";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 import { lineSafe, q } from "../config/grammar";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../config/targetRules";
@@ -47,13 +49,88 @@ export function scriptText(name: string): string {
 
 /**
  * A script without its comment lines (the shebang and shellcheck directives stay, and one line says
- * where the commented source is): for the idle check's scripts, which must fit EC2's 16 KB user
- * data beside the rest. Only for scripts in which no heredoc or string has a line starting with "#".
+ * where the commented source is): for the scripts the user data carries. The lines of a heredoc
+ * or of a quoted string across lines are kept as they are.
  */
 export function withoutComments(name: string): string {
   const [shebang, ...rest] = scriptText(name).split("\n");
-  const body = rest.filter((line) => !/^\s*#/.test(line) || /^\s*# shellcheck /.test(line));
+  const body: string[] = [];
+  let heredocEnd: string | undefined;
+  let quote: string | undefined;
+  for (const line of rest) {
+    if (heredocEnd !== undefined) {
+      body.push(line);
+      if (line === heredocEnd) heredocEnd = undefined;
+      continue;
+    }
+    if (quote === undefined && /^\s*#/.test(line) && !/^\s*# shellcheck /.test(line)) continue;
+    quote = quoteAfter(line, quote);
+    const heredoc = quote === undefined ? /<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1/.exec(line.replace(/<<</g, "")) : null;
+    if (heredoc) heredocEnd = heredoc[2];
+    body.push(line);
+  }
+  if (heredocEnd !== undefined || quote !== undefined) throw new Error(`withoutComments: ${name} does not end its heredoc or quoted string`);
   return [shebang, `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`, ...body].join("\n");
+}
+
+/** The quote (' or ") a line leaves open, given the one it starts in: a scan for our scripts, which keep quotes out of comments. */
+function quoteAfter(line: string, start: string | undefined): string | undefined {
+  let quote = start;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote === undefined && c === "#" && (i === 0 || /\s/.test(line[i - 1]))) break;
+    if (c === "\\" && quote !== "'") i++;
+    else if (quote === undefined && (c === "'" || c === '"')) quote = c;
+    else if (c === quote) quote = undefined;
+  }
+  return quote;
+}
+
+/**
+ * The steps the user data carries: what must run before the deployer can log in (the data disk
+ * holds the homes, the metadata guard comes before any login, then the accounts). The deployment's
+ * SSH session delivers the rest (DELIVERED_SCRIPTS) and the run goes on.
+ */
+export const EARLY_STEPS: readonly StepName[] = ["datadisk", "metadata", "users"];
+
+/** The scripts the deployment's SSH session delivers: the same for every workbench of this package version. */
+export const DELIVERED_SCRIPTS = ["docker", "driver", "idle", "idle-check", "prepull", "rdp", "ready", "storage", "toolkit"].map((n) => `${n}.sh`);
+
+let bundle: { base64: string; sha256: string } | undefined;
+/** DELIVERED_SCRIPTS as a gzipped tar (base64) and its SHA-256, which the user data names. */
+export function deliveredBundle(): { base64: string; sha256: string } {
+  if (!bundle) {
+    const tgz = zlib.gzipSync(ustar(DELIVERED_SCRIPTS.map((n) => ({ name: n, content: Buffer.from(scriptText(n), "utf8") }))), { level: 9 });
+    bundle = { base64: tgz.toString("base64"), sha256: crypto.createHash("sha256").update(tgz).digest("hex") };
+  }
+  return bundle;
+}
+
+/** A POSIX ustar archive of plain files (mode 0755, owner root, time 0): deterministic. */
+function ustar(files: { name: string; content: Buffer }[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const f of files) {
+    const h = Buffer.alloc(512);
+    const put = (offset: number, length: number, value: string) => h.write(value, offset, length, "ascii");
+    const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, "0") + "\0";
+    put(0, 100, f.name);
+    put(100, 8, octal(0o755, 8));
+    put(108, 8, octal(0, 8));
+    put(116, 8, octal(0, 8));
+    put(124, 12, octal(f.content.length, 12));
+    put(136, 12, octal(0, 12));
+    put(148, 8, "        ");
+    put(156, 1, "0");
+    put(257, 8, "ustar\u000000");
+    put(265, 32, "root");
+    put(297, 32, "root");
+    let sum = 0;
+    for (const b of h) sum += b;
+    put(148, 8, sum.toString(8).padStart(6, "0") + "\0 ");
+    blocks.push(h, f.content, Buffer.alloc((512 - (f.content.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
 }
 
 /**
@@ -197,8 +274,9 @@ export function idleConfigVars(spec: WorkbenchSpec): Record<string, string> {
   };
 }
 
-export function configFile(spec: WorkbenchSpec, steps: StepName[]): string {
-  return "# gpu-workbench bootstrap config (generated)\n" + assignments(configVars(spec, steps));
+/** bootstrap.env; `extra` adds the user data's own lines (the delivered bundle's hash). */
+export function configFile(spec: WorkbenchSpec, steps: StepName[], extra: Record<string, string> = {}): string {
+  return "# gpu-workbench bootstrap config (generated)\n" + assignments({ ...configVars(spec, steps), ...extra });
 }
 
 /** "user:hash" lines for chpasswd -e, checked: only crypt hashes, one per user, when rdp is on. */
@@ -283,11 +361,20 @@ export function usersScript(spec: WorkbenchSpec): string {
  * `onPendingReboot: "exit"` also exits 0 (printing the "rebooting" marker) when the bootstrap is
  * about to reboot this boot, so the deployer's session ends before the reboot would cut it.
  */
-export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: string; onPendingReboot?: "wait" | "exit" } = {}): string {
+export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: string; onPendingReboot?: "wait" | "exit"; deliver?: boolean } = {}): string {
   const timeout = opts.timeoutSeconds ?? 2400;
   if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`readyCheckScript: timeoutSeconds must be a positive whole number, got ${timeout}`);
   const body = scriptText("ready-check.sh").replace(/^#!.*\n/, "");
   const vars: Record<string, string> = { GW_READY_TIMEOUT: String(timeout), GW_MARKER: opts.markerPath ?? READY_MARKER_PATH };
   if (opts.onPendingReboot === "exit") vars.GW_READY_ON_REBOOT = "exit";
-  return "#!/bin/sh\n" + assignments(vars) + body;
+  let deliver = "";
+  if (opts.deliver) {
+    // The static scripts the user data leaves out, installed as root first (scripts/deliver.sh).
+    const { base64, sha256 } = deliveredBundle();
+    deliver =
+      "# shellcheck disable=SC2016 # data: the script sudo runs, and the bundle it installs\n" +
+      assignments({ GW_DELIVER: scriptText("deliver.sh"), GW_BUNDLE_SHA256: sha256, GW_BUNDLE: base64 }) +
+      `printf '%s' "$GW_BUNDLE" | sudo -n sh -c "$GW_DELIVER" deliver "$GW_BUNDLE_SHA256" || exit 1\n`;
+  }
+  return "#!/bin/sh\n" + assignments(vars) + deliver + body;
 }

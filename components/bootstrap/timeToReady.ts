@@ -1,13 +1,35 @@
 /**
  * Modeled time to ready: from `pulumi up` to the apps answering, bootstrap step by bootstrap step,
- * from stated planning figures (image sizes from the app catalog and a pull throughput, typical
- * install and boot times). Nothing here is measured on a cloud: no cloud is reachable where this
- * is developed. Pure.
+ * from stated figures: the steps the VM suite runs (test/vm, QEMU under TCG) take its measured
+ * times (VM_SUITE_SECONDS); the others (vendor installs, pulls, the cloud's provisioning) are
+ * planning figures, since no cloud or registry is reachable where this is developed. Pure.
  */
 import { appCatalog } from "../config/appCatalog";
 import type { WorkbenchSpec } from "../config/spec";
 import { targetRules } from "../config/targetRules";
 import { StepName, stepsFor } from "./scripts";
+
+/**
+ * Step times the VM suite measured (`npm run test:vm`, run of 2026-12-06 00:40 UTC: "starts at ... takes"
+ * lines of its Azure first boot, Azure replacement, AWS boot and Azure GPU-size boots), seconds,
+ * [low, high]. QEMU under TCG emulates the CPU, so these are upper bounds for the CPU-bound steps.
+ */
+export const VM_SUITE_SECONDS = {
+  /** Boot and cloud-init until the bootstrap's first step (a cloud adds its own create time). */
+  boot: [33, 34],
+  /** Formatting a blank disk (lazy ext4 init) and mounting /data; a cloud adds the disk's attachment. */
+  datadisk: [4, 4],
+  users: [2, 3],
+  /** Docker already in the image: daemon.json merged, the daemon restarted and answering. */
+  dockerPresent: [8, 9],
+  prepull: [0, 1],
+  ready: [1, 2],
+} as const;
+
+const vmSuite = (step: keyof typeof VM_SUITE_SECONDS) => {
+  const [lo, hi] = VM_SUITE_SECONDS[step];
+  return `VM suite: ${lo === hi ? lo : `${lo}-${hi}`} s`;
+};
 
 /** The figures the model uses, in minutes unless named otherwise. */
 export const READY_FIGURES = {
@@ -16,12 +38,14 @@ export const READY_FIGURES = {
   /** From the create call to cloud-init running the first step. */
   /** Formatting (lazy ext4 init) and mounting the data disk; AWS also waits for the attachment. */
   hostkey: 0.1,
-  users: 0.2,
+  /** Measured (VM_SUITE_SECONDS.users: 2-3 s). */
+  users: 0.04,
   /** Docker Engine from Docker's apt repository; the AWS GPU image has it. */
   dockerInstall: 1.5,
-  dockerPresent: 0.2,
-  /** Starting the background pull. */
-  prepull: 0.1,
+  /** Measured (VM_SUITE_SECONDS.dockerPresent: 8-9 s). */
+  dockerPresent: 0.14,
+  /** Starting the background pull; measured (VM_SUITE_SECONDS.prepull: 0-1 s). */
+  prepull: 0.01,
   /** Installing the driver by route (azure-extension: Azure's extension, beside the bootstrap). */
   driver: { "azure-extension": 10, "azure-grid": 8, "bootstrap-ubuntu-drivers": 6, "bootstrap-r580": 6, preinstalled: 0.2, none: 0 } as Record<string, number>,
   /** The one reboot a bootstrap driver install needs: the 30 s grace, the boot, the run resuming. */
@@ -32,7 +56,8 @@ export const READY_FIGURES = {
   /** xrdp and Xfce from Ubuntu's repository. */
   rdp: 5,
   idle: 0.1,
-  ready: 0.1,
+  /** Measured (VM_SUITE_SECONDS.ready: 1-2 s). */
+  ready: 0.025,
   /** Creating the containers once the images are there. */
   apps: 0.5,
 };
@@ -50,6 +75,8 @@ export interface ReadyStepTime {
 }
 
 export interface TimeToReady {
+  /** Which image the size boots and what the bootstrap does with its driver: install or verify. */
+  imageMode: string;
   steps: ReadyStepTime[];
   /** Until the apps answer. */
   totalMinutes: number;
@@ -57,7 +84,20 @@ export interface TimeToReady {
   assumptions: string[];
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** The image mode of a spec's size, from its driver route. */
+export function imageMode(spec: WorkbenchSpec): string {
+  if (targetRules(spec.target).kind !== "cloud") return spec.gpu ? "the host's own system and driver, verified" : "the host's own system, no GPU";
+  switch (spec.driverInstall) {
+    case "preinstalled":
+      return "GPU image: the driver, Docker and the toolkit come with the image; the bootstrap verifies them";
+    case "none":
+      return "stock image, no GPU: no driver";
+    default:
+      return `stock image: the driver is installed at boot (${spec.driverInstall}), then verified`;
+  }
+}
 
 /** Distinct images of the spec and their unpacked size (the catalog's estimate), GB. */
 function imagesGb(spec: WorkbenchSpec): number {
@@ -83,13 +123,13 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
   let t = 0;
   let pullEnds = 0;
   const add = (step: string, minutes: number, note: string) => {
-    steps.push({ step, startMinute: round1(t), minutes: round1(minutes), background: false, note });
+    steps.push({ step, startMinute: round2(t), minutes: round2(minutes), background: false, note });
     t += minutes;
   };
   const gpuImageHasDocker = figures.gpuImageHasDocker && spec.gpu !== undefined;
 
   if (rules.kind === "local") {
-    steps.push({ step: "pull", startMinute: 0, minutes: round1(pullMinutes), background: false, note: `${imagesGb(spec)} GB of images` });
+    steps.push({ step: "pull", startMinute: 0, minutes: round2(pullMinutes), background: false, note: `${imagesGb(spec)} GB of images` });
     t = pullMinutes;
   } else {
     if (cloud) add("provision", figures.provisionMinutes, "the VM created and booted until cloud-init starts the bootstrap");
@@ -100,24 +140,28 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           add(step, f.hostkey, "the pinned host key");
           break;
         case "datadisk":
-          add(step, cloud ? figures.datadiskMinutes : 0.1, cloud ? "format (a blank disk) and mount /data" : "the host's own /data");
+          add(
+            step,
+            cloud ? figures.datadiskMinutes : 0.1,
+            cloud ? `attach, format (a blank disk) and mount /data; ${vmSuite("datadisk")} to format and mount` : "the host's own /data",
+          );
           break;
         case "users":
-          add(step, f.users, `${spec.users.length} user(s)`);
+          add(step, f.users, `${spec.users.length} user(s); ${vmSuite("users")}`);
           break;
         case "docker":
           add(
             step,
             gpuImageHasDocker || !cloud ? f.dockerPresent : f.dockerInstall,
-            gpuImageHasDocker || !cloud ? "Docker already on the host" : "Docker Engine from Docker's apt repository",
+            gpuImageHasDocker || !cloud ? `Docker already on the host; ${vmSuite("dockerPresent")}` : "Docker Engine from Docker's apt repository",
           );
           break;
         case "prepull":
-          add(step, f.prepull, "starts the pulls in the background");
+          add(step, f.prepull, `starts the pulls in the background; ${vmSuite("prepull")}`);
           steps.push({
             step: "pull",
-            startMinute: round1(t),
-            minutes: round1(pullMinutes),
+            startMinute: round2(t),
+            minutes: round2(pullMinutes),
             background: true,
             note: `${imagesGb(spec)} GB of images at ${f.pullMegabytesPerSecond} MB/s`,
           });
@@ -142,7 +186,7 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           add(step, f.idle, "the idle check's timer");
           break;
         case "ready":
-          add(step, f.ready, "the ready marker");
+          add(step, f.ready, `the ready marker; ${vmSuite("ready")}`);
           break;
       }
     }
@@ -151,12 +195,13 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
   t = Math.max(t, pullEnds);
   if (spec.apps.length > 0) add("apps", f.apps, `${spec.apps.length} container(s) started`);
   return {
+    imageMode: imageMode(spec),
     steps,
     totalMinutes: Math.ceil(t),
     assumptions: [
       `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes)${cloud ? `; provision ${figures.provisionMinutes} min on ${spec.target}` : ""}`,
       `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
-      "planning figures, not measurements: no cloud or registry is reachable where this is developed",
+      "users, docker (present), prepull and ready: the VM suite's measured times (QEMU, TCG); the rest are planning figures: no cloud or registry is reachable where this is developed",
     ],
   };
 }

@@ -32,14 +32,19 @@ export function validateWorkbenchArgs(args: WorkbenchArgs): WorkbenchSpec {
   return parseWorkbenchConfig(args.config, { region });
 }
 
-/** The config problem when the rendered user data cannot fit the cloud's limit, else undefined. */
-export function userDataLimitProblem(text: string, limit: UserDataLimit): string | undefined {
+/**
+ * The config problem when the rendered user data cannot fit the cloud's limit, else undefined.
+ * `oneUser` is the same document with only the first user: the difference is what the team's
+ * users take (the bootstrap's own scripts travel over SSH, so the users are what grows).
+ */
+export function userDataLimitProblem(text: string, limit: UserDataLimit, oneUser?: string): string | undefined {
   const bytes = limit.sentBytes(text);
   if (bytes <= limit.maxBytes) return undefined;
   const gzipped =
     limit.encoding === "mime-gzip-base64" ? " gzipped, in base64" : limit.encoding === "gzip" || bytes !== Buffer.byteLength(text, "utf8") ? " gzipped" : "";
+  const share = oneUser === undefined ? "" : ` (the users take about ${bytes - limit.sentBytes(oneUser)} bytes of it, the rest ${limit.sentBytes(oneUser)})`;
   return (
-    `workbench.users: the cloud-init document would be about ${bytes} bytes${gzipped}, over ${limit.name} of ${limit.maxBytes} bytes; ` +
+    `workbench.users: the cloud-init document would be about ${bytes} bytes${gzipped}${share}, over ${limit.name} of ${limit.maxBytes} bytes; ` +
     "use ssh-ed25519 keys (far shorter than RSA ones), or fewer users, apps or registries on this host"
   );
 }
@@ -53,7 +58,7 @@ export function prepareWorkbench(args: WorkbenchArgs): PreparedWorkbench {
   const spec = validateWorkbenchArgs(args);
   // A cloud's limit, checked on a stand-in document of the same size (the real one needs the host key).
   const limit = targetRules(spec.target).userDataLimit;
-  const problem = limit ? userDataLimitProblem(userDataStandIn(spec), limit) : undefined;
+  const problem = limit ? userDataLimitProblem(userDataStandIn(spec), limit, userDataStandIn({ ...spec, users: spec.users.slice(0, 1) })) : undefined;
   if (problem) throw new WorkbenchConfigError([problem]);
   // The builds' project files (build.dockerfile, build.files) must exist inside the project.
   planAppBuilds(spec.apps, process.cwd());

@@ -9,6 +9,7 @@ import { readyCheckScript } from "../bootstrap";
 import { shellQuote } from "../bootstrap/scripts";
 import { dockerSshOpts, knownHostsLine, SessionProxy } from "../access/openssh";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
+import { isCloudTarget } from "../config/targetRules";
 
 export interface ReadyArgs {
   spec: WorkbenchSpec;
@@ -78,18 +79,20 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
     dialErrorLimit: 120,
     perDialTimeout: 15,
   };
+  // A cloud VM's user data carries only the first steps: this session delivers the others.
+  const deliver = isCloudTarget(a.spec.target);
   const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
   const finalCheck = (deps: pulumi.Resource[]) =>
     new remote.Command(
       `${name}-ready`,
-      { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds }), triggers: a.triggers },
+      { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds, deliver }), triggers: a.triggers },
       { parent, dependsOn: deps, customTimeouts },
     );
   if (!bootstrapMayReboot(a.spec)) return finalCheck(dependsOn);
 
   const beforeReboot = new remote.Command(
     `${name}-ready-before-reboot`,
-    { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit" }), triggers: a.triggers },
+    { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit", deliver }), triggers: a.triggers },
     { parent, dependsOn, customTimeouts },
   );
   const pause = new local.Command(

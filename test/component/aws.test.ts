@@ -494,7 +494,7 @@ describe("user data over EC2's 16 KB", () => {
     }
     expect(error).toBeInstanceOf(WorkbenchConfigError);
     expect(error!.message).toMatch(
-      /^workbench\.users: the cloud-init document would be about \d{5} bytes gzipped, over EC2's user-data limit of 16384 bytes; use ssh-ed25519 keys \(far shorter than RSA ones\), or fewer users, apps or registries on this host$/,
+      /^workbench\.users: the cloud-init document would be about \d{5} bytes gzipped \(the users take about \d{5} bytes of it, the rest \d{4}\), over EC2's user-data limit of 16384 bytes; use ssh-ed25519 keys \(far shorter than RSA ones\), or fewer users, apps or registries on this host$/,
     );
     expect(Number(/about (\d+) bytes/.exec(error!.message)![1])).toBeGreaterThan(16384);
     expect(recorder.registrations.length).toBe(before);

@@ -31,20 +31,21 @@ test("azure-t4: always on, the schedule, schedule + idle stop; what bills while 
   ]);
   expect(section(r.stdout, "Time to ready (modeled)")).toEqual([
     "Time to ready (modeled): about 18 min",
-    "  provision   0.0 min  +3.0 min  the VM created and booted until cloud-init starts the bootstrap",
-    "  datadisk    3.0 min  +0.5 min  format (a blank disk) and mount /data",
-    "  users       3.5 min  +0.2 min  2 user(s)",
-    "  docker      3.7 min  +1.5 min  Docker Engine from Docker's apt repository",
-    "  prepull     5.2 min  +0.1 min  starts the pulls in the background",
-    "  pull        5.3 min  +6.0 min (background)  14 GB of images at 40 MB/s",
-    "  driver      5.3 min  +10.0 min  azure-extension",
-    "  toolkit    15.3 min  +1.5 min  NVIDIA Container Toolkit, and the GPU container check",
-    "  idle       16.8 min  +0.1 min  the idle check's timer",
-    "  ready      16.9 min  +0.1 min  the ready marker",
-    "  apps       17.0 min  +0.5 min  2 container(s) started",
+    "  image: stock image: the driver is installed at boot (azure-extension), then verified",
+    "  provision   0.0 min  +3.00 min  the VM created and booted until cloud-init starts the bootstrap",
+    "  datadisk    3.0 min  +0.50 min  attach, format (a blank disk) and mount /data; VM suite: 4 s to format and mount",
+    "  users       3.5 min  +0.04 min  2 user(s); VM suite: 2-3 s",
+    "  docker      3.5 min  +1.50 min  Docker Engine from Docker's apt repository",
+    "  prepull     5.0 min  +0.01 min  starts the pulls in the background; VM suite: 0-1 s",
+    "  pull        5.0 min  +5.97 min (background)  14 GB of images at 40 MB/s",
+    "  driver      5.0 min  +10.00 min  azure-extension",
+    "  toolkit    15.1 min  +1.50 min  NVIDIA Container Toolkit, and the GPU container check",
+    "  idle       16.6 min  +0.10 min  the idle check's timer",
+    "  ready      16.6 min  +0.03 min  the ready marker; VM suite: 1-2 s",
+    "  apps       16.7 min  +0.50 min  2 container(s) started",
     "  figures: image pulls at 40 MB/s of unpacked image (the catalog's sizes); provision 3 min on azure",
     "  figures: driver installs: Azure's extension 10 min, ubuntu-drivers or R580 6 min, GRID 8 min, each bootstrap install plus a 2.5 min reboot",
-    "  figures: planning figures, not measurements: no cloud or registry is reachable where this is developed",
+    "  figures: users, docker (present), prepull and ready: the VM suite's measured times (QEMU, TCG); the rest are planning figures: no cloud or registry is reachable where this is developed",
   ]);
 }, 120_000);
 
@@ -52,5 +53,5 @@ test("ssh: no month (no price, nothing to stop); the pull still takes its time",
   const r = plan("ssh");
   expect([r.code, r.stderr]).toEqual([0, ""]);
   expect(r.stdout).not.toContain("Month for the reference team");
-  expect(section(r.stdout, "Time to ready (modeled)")[0]).toBe("Time to ready (modeled): about 8 min");
+  expect(section(r.stdout, "Time to ready (modeled)")[0]).toBe("Time to ready (modeled): about 7 min");
 }, 120_000);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readyCheckScript, usersScript } from "../../components/bootstrap";
+import { DELIVERED_SCRIPTS, deliveredBundle } from "../../components/bootstrap/scripts";
 import { buildSpec, USER_KEYS } from "../support/bootstrap-fixtures";
 
 const SCRIPTS_DIR = path.join(__dirname, "../../components/bootstrap/scripts");
@@ -456,5 +457,216 @@ cat /home/minji/notes.txt
       "gpu-workbench[users]: made the missing home /home/daniel of daniel\n" +
         "/home/daniel daniel:daniel 750\n/home/daniel/.bashrc daniel:daniel 644\n/home/minji minji:minji 750\nminji's file\n",
     );
+  });
+});
+
+describe("the second channel: run.sh waits for the delivered scripts, deliver.sh installs them and goes on", () => {
+  const deliverScript = path.join(SCRIPTS_DIR, "deliver.sh");
+  /** A run folder: run.sh (the real one), the config with `steps`, and stub steps that log their name. */
+  function runFolder(steps: string[], present: string[], bundleSha = deliveredBundle().sha256) {
+    const lib = path.join(dir, "lib");
+    fs.mkdirSync(lib, { recursive: true });
+    // run.sh and lib.sh as the user data writes them; the delivered steps source lib.sh.
+    for (const n of ["run.sh", "lib.sh"]) fs.copyFileSync(path.join(SCRIPTS_DIR, n), path.join(lib, n));
+    for (const s of present) write(`lib/${s}.sh`, `#!/bin/bash\necho "${s}" >> "${dir}/steps.log"\n`);
+    write("etc/bootstrap.env", `GW_TARGET=test\nGW_STEPS='${steps.join(" ")}'\n${bundleSha ? `GW_BUNDLE_SHA256=${bundleSha}\n` : ""}`, 0o644);
+    return {
+      GW_CONFIG_DIR: path.join(dir, "etc"),
+      GW_CONFIG: path.join(dir, "etc", "bootstrap.env"),
+      GW_SCRIPT_DIR: lib,
+      GW_MARKER: path.join(dir, "state", "ready.json"),
+      GW_LOG: path.join(dir, "run.log"),
+      GW_RESUME_HOOK: path.join(dir, "hook", "resume"),
+      GW_LOCK: path.join(dir, "run.lock"),
+    };
+  }
+  const stepsRun = () => (fs.existsSync(path.join(dir, "steps.log")) ? fs.readFileSync(path.join(dir, "steps.log"), "utf8").trim().split("\n") : []);
+  const marker = () => fs.readFileSync(path.join(dir, "state", "ready.json"), "utf8");
+  const deliver = (env: Record<string, string>, sha = deliveredBundle().sha256, bundle = deliveredBundle().base64) =>
+    spawnSync("sh", [deliverScript, sha], { input: bundle, encoding: "utf8", env: { ...process.env, ...env }, timeout: 20000 });
+  async function until(what: () => boolean, ms = 10000) {
+    const end = Date.now() + ms;
+    while (!what() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  test("run.sh stops at the first missing script with the marker waiting; deliver.sh installs the bundle and resumes there", async () => {
+    // The step that waits is "ready" (of the delivered ones, the one that only reads the host: docker version).
+    const env = runFolder(["datadisk", "users", "ready"], ["datadisk", "users"]);
+    const first = sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh")], env);
+    expect(first.status).toBe(0);
+    expect(stepsRun()).toEqual(["datadisk", "users"]);
+    expect(marker()).toBe('{"status":"waiting","step":"ready"}\n');
+    expect(fs.statSync(path.join(dir, "state", "ready.json")).mode & 0o777).toBe(0o644);
+    expect(first.stdout).toBe("gpu-workbench: step ready waits for its script, which the deployment's SSH session delivers\n");
+    // The resume hook stays: a reboot while waiting comes back here.
+    expect(fs.existsSync(env.GW_RESUME_HOOK)).toBe(true);
+
+    // deliver.sh installs the bundle byte for byte and starts the run at the step that waited.
+    const r = deliver(env);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 0,
+      stderr: "gpu-workbench: delivered the bootstrap scripts; the run continues at step ready\n",
+    });
+    for (const n of DELIVERED_SCRIPTS) {
+      expect(fs.readFileSync(path.join(env.GW_SCRIPT_DIR, n), "utf8")).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, n), "utf8"));
+      expect(fs.statSync(path.join(env.GW_SCRIPT_DIR, n)).mode & 0o777).toBe(0o755);
+    }
+    // The resumed run starts at ready (the real script now: ready where a Docker daemon answers, failed naming the step where none does).
+    await until(() => !marker().includes('"waiting"') && !marker().includes('"running"'));
+    expect(stepsRun()).toEqual(["datadisk", "users"]);
+    const m = JSON.parse(marker());
+    expect(m.status === "ready" ? m.steps : [m.status, m.step]).toEqual(m.status === "ready" ? ["datadisk", "users", "ready"] : ["failed", "ready"]);
+  });
+
+  test("run.sh <step> runs from that step on; an unknown step runs them all", () => {
+    const env = runFolder(["a", "b", "c"], ["a", "b", "c"]);
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh"), "b"], env).status).toBe(0);
+    expect(stepsRun()).toEqual(["b", "c"]);
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh"), "zz"], env).status).toBe(0);
+    expect(stepsRun()).toEqual(["b", "c", "a", "b", "c"]);
+    expect(fs.existsSync(env.GW_RESUME_HOOK)).toBe(false);
+  });
+
+  test("deliver.sh before the run started: installs and starts nothing (cloud-init's run finds every script)", () => {
+    const env = runFolder(["datadisk", "users", "docker"], ["datadisk", "users"]);
+    const r = deliver(env);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(fs.existsSync(path.join(env.GW_SCRIPT_DIR, "docker.sh"))).toBe(true);
+    expect(fs.existsSync(env.GW_MARKER)).toBe(false);
+    expect(stepsRun()).toEqual([]);
+  });
+
+  test("deliver.sh beside a run that holds the lock (a driver install, the grace before a reboot): installs, waits at most GW_LOCK_WAIT, starts nothing", async () => {
+    const env = runFolder(["datadisk", "users", "ready"], ["datadisk", "users"]);
+    write("state/ready.json", '{"status":"waiting","step":"ready"}\n', 0o644);
+    const holder = spawn("flock", [env.GW_LOCK, "sleep", "5"], { stdio: "ignore" });
+    await until(() => fs.existsSync(env.GW_LOCK));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const r = deliver({ ...env, GW_LOCK_WAIT: "1" });
+    const took = Date.now() - started;
+    holder.kill();
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(4000);
+    expect(fs.existsSync(path.join(env.GW_SCRIPT_DIR, "ready.sh"))).toBe(true);
+    expect(fs.readdirSync(env.GW_SCRIPT_DIR).filter((n) => n.endsWith(".new"))).toEqual([]);
+    expect(marker()).toBe('{"status":"waiting","step":"ready"}\n');
+  });
+
+  test("deliver.sh refuses a damaged bundle and a bundle the user data does not name; an older machine needs none", () => {
+    const env = runFolder(["datadisk", "docker"], ["datadisk"]);
+    const sha = deliveredBundle().sha256;
+    const damaged = deliver(env, sha, deliveredBundle().base64.replace(/^..../, "AAAA"));
+    expect(damaged.status).toBe(1);
+    expect(damaged.stderr).toMatch(new RegExp(`^gpu-workbench: the bootstrap scripts arrived damaged \\(SHA-256 [0-9a-f]{64}, expected ${sha}\\)\\n$`));
+
+    const other = "ab".repeat(32);
+    const waiting = runFolder(["datadisk", "docker"], ["datadisk"], other);
+    write("state/ready.json", '{"status":"waiting","step":"docker"}\n', 0o644);
+    const refused = deliver(waiting);
+    expect({ status: refused.status, stderr: refused.stderr }).toEqual({
+      status: 1,
+      stderr: `gpu-workbench: this machine's user data expects the bootstrap scripts ${other}, this deployment carries ${sha} (another gpu-workbench version); replace the machine\n`,
+    });
+    write("state/ready.json", '{"status":"ready","driver":"none"}\n', 0o644);
+    const ready = deliver(waiting);
+    expect({ status: ready.status, stderr: ready.stderr }).toEqual({
+      status: 0,
+      stderr: `gpu-workbench: this machine was bootstrapped with the scripts ${other}, not this deployment's ${sha}; nothing delivered\n`,
+    });
+    expect(fs.existsSync(path.join(waiting.GW_SCRIPT_DIR, "docker.sh"))).toBe(false);
+
+    const noConfig = { ...env, GW_CONFIG: path.join(dir, "etc", "missing.env"), GW_CONFIG_WAIT: "1" };
+    const missing = deliver(noConfig);
+    expect({ status: missing.status, stderr: missing.stderr }).toEqual({
+      status: 1,
+      stderr: `gpu-workbench: ${noConfig.GW_CONFIG} is missing: the machine's user data has not run (see /var/log/cloud-init-output.log)\n`,
+    });
+
+    const older = runFolder(["datadisk", "docker"], ["datadisk"], "");
+    expect(deliver(older).status).toBe(0);
+    expect(fs.existsSync(path.join(older.GW_SCRIPT_DIR, "docker.sh"))).toBe(false);
+  });
+
+  test("the ready command carries deliver.sh and the bundle only when asked, and runs it through sudo -n first", () => {
+    const plain = readyCheckScript();
+    expect(plain).not.toContain("GW_BUNDLE=");
+    const withDeliver = readyCheckScript({ deliver: true });
+    const { sha256, base64 } = deliveredBundle();
+    expect(withDeliver).toContain(
+      `\nGW_BUNDLE_SHA256=${sha256}\nGW_BUNDLE='${base64}'\nprintf '%s' "$GW_BUNDLE" | sudo -n sh -c "$GW_DELIVER" deliver "$GW_BUNDLE_SHA256" || exit 1\n`,
+    );
+    expect(withDeliver.endsWith(plain.slice(plain.indexOf("\n# ready-check:")))).toBe(true);
+    // sshd hands the command to the login shell as one argument: Linux caps one at 128 KiB (MAX_ARG_STRLEN).
+    expect(Buffer.byteLength(withDeliver)).toBeLessThan(64 * 1024);
+    expect(withDeliver.indexOf('sudo -n sh -c "$GW_DELIVER" deliver')).toBeLessThan(withDeliver.indexOf("cloud-init status --wait"));
+    // The bundle is a real tar.gz of exactly the delivered scripts.
+    fs.writeFileSync(path.join(dir, "b.tgz"), Buffer.from(base64, "base64"));
+    expect(
+      sh("tar", ["-tzf", path.join(dir, "b.tgz")], {})
+        .stdout.trim()
+        .split("\n"),
+    ).toEqual(DELIVERED_SCRIPTS);
+  });
+});
+
+describe("pulls that do not wait", () => {
+  const source = (name: string) => fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+
+  /** docker.sh's daemon.json merge (its Python), on a file of the test's. */
+  function mergeDaemonJson(existing: unknown | undefined) {
+    const py = /<<'PY'\n([\s\S]*?)\nPY\n/.exec(source("docker.sh"))![1];
+    const file = path.join(dir, "daemon.json");
+    if (existing !== undefined) fs.writeFileSync(file, JSON.stringify(existing));
+    const r = spawnSync("python3", ["-c", py], { encoding: "utf8", env: { ...process.env, GW_DAEMON_JSON: file } });
+    expect(r.stderr).toBe("");
+    return { printed: r.stdout, conf: JSON.parse(fs.readFileSync(file, "utf8")) };
+  }
+
+  test("docker.sh sets 10 parallel downloads in daemon.json, merged into what the image has, and changes nothing the second time", () => {
+    const ours = {
+      "log-driver": "json-file",
+      "log-opts": { "max-size": "50m", "max-file": "5" },
+      "data-root": "/var/lib/docker",
+      "max-concurrent-downloads": 10,
+    };
+    expect(mergeDaemonJson(undefined)).toEqual({ printed: "changed\n", conf: ours });
+    expect(mergeDaemonJson(undefined)).toEqual({ printed: "", conf: ours });
+    const image = {
+      runtimes: { nvidia: { path: "nvidia-container-runtime", args: [] } },
+      "log-opts": { compress: "true" },
+      "data-root": "/mnt/docker",
+      "max-concurrent-downloads": 3,
+    };
+    expect(mergeDaemonJson(image)).toEqual({
+      printed: "changed\n",
+      conf: { ...image, "log-driver": "json-file", "log-opts": { compress: "true", "max-size": "50m", "max-file": "5" }, "max-concurrent-downloads": 10 },
+    });
+    // A higher setting of the image's own stays.
+    expect(mergeDaemonJson({ "max-concurrent-downloads": 16 }).conf["max-concurrent-downloads"]).toBe(16);
+  });
+
+  test("prepull's background pulls run side by side and retry a pull a Docker restart cut; one that keeps failing only logs", () => {
+    const pull = /^pull='(.*)'$/m.exec(source("prepull.sh"))![1];
+    // A fake docker: image "cut" fails twice (a restart), "gone" always fails, "big" takes a while.
+    write(
+      "bin/docker",
+      `#!/bin/sh\nimg=$3\necho "start $img" >> "${dir}/docker.log"\nn=$(grep -c "start $img" "${dir}/docker.log")\n` +
+        `case $img in cut) [ "$n" -ge 3 ] || exit 1 ;; gone) exit 1 ;; big) sleep 1 ;; esac\necho "done $img" >> "${dir}/docker.log"\n`,
+    );
+    const started = Date.now();
+    const r = sh("sh", ["-c", pull, "prepull", "big", "cut", "gone"], { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GW_PULL_PAUSE: "0" });
+    expect(r).toEqual({ status: 0, stdout: "gpu-workbench: pre-pull of gone failed; the app deploy pulls it again\n", stderr: "" });
+    const log = fs.readFileSync(path.join(dir, "docker.log"), "utf8").trim().split("\n");
+    expect(log.filter((l) => l.startsWith("start ")).sort()).toEqual([
+      ...Array(1).fill("start big"),
+      ...Array(3).fill("start cut"),
+      ...Array(6).fill("start gone"),
+    ]);
+    expect(log.filter((l) => l.startsWith("done ")).sort()).toEqual(["done big", "done cut"]);
+    // Side by side: the others started before the slow one ended.
+    expect(log.indexOf("start cut")).toBeLessThan(log.indexOf("done big"));
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

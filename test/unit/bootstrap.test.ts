@@ -9,7 +9,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { parse } from "yaml";
 import { bootstrapScripts, gzipUserData, READY_MARKER_PATH, readyCheckScript, redactUserData, renderCloudInit, usersScript } from "../../components/bootstrap";
-import { withoutComments } from "../../components/bootstrap/scripts";
+import { deliveredBundle, withoutComments } from "../../components/bootstrap/scripts";
 import type { WorkbenchSpec } from "../../components/config/spec";
 import {
   buildSpec,
@@ -91,11 +91,6 @@ describe("renderCloudInit", () => {
       ["/usr/local/lib/gpu-workbench/run.sh", "0755"],
       ["/usr/local/lib/gpu-workbench/datadisk.sh", "0755"],
       ["/usr/local/lib/gpu-workbench/users.sh", "0755"],
-      ["/usr/local/lib/gpu-workbench/docker.sh", "0755"],
-      ["/usr/local/lib/gpu-workbench/prepull.sh", "0755"],
-      ["/usr/local/lib/gpu-workbench/driver.sh", "0755"],
-      ["/usr/local/lib/gpu-workbench/toolkit.sh", "0755"],
-      ["/usr/local/lib/gpu-workbench/ready.sh", "0755"],
     ]);
     expect(d.runcmd).toEqual([["/usr/local/lib/gpu-workbench/run.sh"]]);
     expect(file(d, "/etc/gpu-workbench/bootstrap.env")!.content).toBe(
@@ -112,11 +107,13 @@ describe("renderCloudInit", () => {
         "GW_IMAGES=quay.io/jupyter/scipy-notebook:2025-08-18",
         `GW_USERS='daniel 1 1 ${USER_KEYS.daniel}`,
         `minji 0 0 ${USER_KEYS.minji}'`,
+        `GW_BUNDLE_SHA256=${deliveredBundle().sha256}`,
         "",
       ].join("\n"),
     );
-    // The scripts are the files in scripts/, byte for byte.
-    expect(file(d, "/usr/local/lib/gpu-workbench/users.sh")!.content).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, "users.sh"), "utf8"));
+    // The scripts are the files in scripts/ without their comment lines.
+    for (const name of ["lib.sh", "run.sh", "datadisk.sh", "users.sh"])
+      expect(file(d, `/usr/local/lib/gpu-workbench/${name}`)!.content).toBe(withoutComments(name));
   });
 
   test("RDP: the hashes go to a 0600 secrets file, never the password; the rdp step runs before ready", () => {
@@ -183,24 +180,8 @@ describe("renderCloudInit", () => {
 describe("idleStop in the user data", () => {
   test("the idle step before ready, the check script beside the steps, and the check's config", () => {
     const d = docOf(render({ target: "aws", size: "g5.xlarge", apps: SIX_APPS.slice(0, 4), idleStop: IDLE_WITH_HOOK }).text);
-    expect(d.write_files.map((f) => f.path).filter((p) => p.includes("idle"))).toEqual([
-      "/usr/local/lib/gpu-workbench/idle.sh",
-      "/usr/local/lib/gpu-workbench/idle-check.sh",
-    ]);
-    // The idle scripts and those without a heredoc ship without their comment lines (EC2's 16 KB), nothing else changed.
-    for (const name of ["idle.sh", "idle-check.sh", "datadisk.sh", "prepull.sh", "run.sh", "toolkit.sh"]) {
-      const source = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8").split("\n");
-      expect(file(d, `/usr/local/lib/gpu-workbench/${name}`)).toEqual({
-        path: `/usr/local/lib/gpu-workbench/${name}`,
-        permissions: "0755",
-        content: withoutComments(name),
-      });
-      expect(withoutComments(name).split("\n")).toEqual([
-        "#!/bin/bash",
-        `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`,
-        ...source.slice(1).filter((l) => !l.trimStart().startsWith("#") || l.trimStart().startsWith("# shellcheck ")),
-      ]);
-    }
+    // The idle scripts arrive over SSH (deliver.sh); the user data only names the step.
+    expect(d.write_files.map((f) => f.path).filter((p) => p.includes("idle"))).toEqual([]);
     const env = file(d, "/etc/gpu-workbench/bootstrap.env")!.content;
     expect(env).toContain("GW_STEPS='datadisk users docker prepull driver toolkit idle ready'\n");
     expect(env.slice(env.indexOf("GW_IDLE_AFTER"))).toBe(
@@ -211,6 +192,7 @@ describe("idleStop in the user data", () => {
         `GW_IDLE_HOOK='docker exec wb-jupyter-pytorch sh -c '\\''cp -r /home/jovyan/work "/data/apps/checkpoint $(date +%F)"'\\'''`,
         "GW_IDLE_HOOK_TIMEOUT=90",
         "GW_IDLE_APPS='jupyter-pytorch:jupyter-pytorch:8888 kaggle-python:kaggle-python:8889 kaggle-r:kaggle-r:8788 rstudio:rstudio:8787'",
+        `GW_BUNDLE_SHA256=${deliveredBundle().sha256}`,
         "",
       ].join("\n"),
     );
@@ -221,6 +203,20 @@ describe("idleStop in the user data", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     expect(r.stdout).toBe(IDLE_WITH_HOOK.preStopHook);
+  });
+
+  test("withoutComments drops comment lines only: a heredoc's and a quoted string's lines stay", () => {
+    for (const name of ["lib.sh", "run.sh", "datadisk.sh", "metadata.sh", "users.sh"]) {
+      const source = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8").split("\n");
+      const kept = withoutComments(name).split("\n");
+      expect(kept.slice(0, 2)).toEqual(["#!/bin/bash", `# gpu-workbench ${name}, comments stripped: see components/bootstrap/scripts/${name}`]);
+      const dropped = source.slice(1).filter((l) => !kept.slice(2).includes(l));
+      expect(dropped.every((l) => l.trimStart().startsWith("#") && !l.trimStart().startsWith("# shellcheck "))).toBe(true);
+      expect(source.slice(1).filter((l) => kept.slice(2).includes(l))).toEqual(kept.slice(2));
+    }
+    // Inside metadata.sh's heredoc (the guard script) and users.sh's sshd drop-in string.
+    expect(withoutComments("metadata.sh")).toContain("<<'GUARD'\n#!/bin/sh\n# gpu-workbench: the instance metadata endpoint only for root");
+    expect(withoutComments("users.sh")).toContain('drop_in="# Managed by gpu-workbench.\n');
   });
 
   test("without idleStop nothing of it is there", () => {
@@ -357,6 +353,7 @@ describe("validated by the real tools", () => {
       .sort();
     expect(all).toEqual([
       "datadisk.sh",
+      "deliver.sh",
       "docker.sh",
       "driver.sh",
       "hostkey.sh",
@@ -377,6 +374,7 @@ describe("validated by the real tools", () => {
     expect(r.out).toBe("");
     expect(r.status).toBe(0);
     expect(shellcheck(["ready-check.sh"], ["-s", "sh"])).toEqual({ status: 0, out: "" });
+    expect(shellcheck(["deliver.sh"], ["-s", "sh"])).toEqual({ status: 0, out: "" });
   });
 
   (haveShellcheck ? test : test.skip)("shellcheck passes the generated scripts: standalone steps, config files, ready check", () => {
@@ -402,27 +400,33 @@ describe("validated by the real tools", () => {
     for (const s of bootstrapScripts(ssh, fakeSecrets(ssh))) put(`ssh-${s.name}.sh`, s.content);
     put("ready-check-default.sh", readyCheckScript());
     put("ready-check-custom.sh", readyCheckScript({ timeoutSeconds: 30, markerPath: "/tmp/it's here.json" }));
-    expect(files.map((f) => path.basename(f))).toHaveLength(11 + 11 + 6 + 5 + 2);
+    put("ready-check-deliver.sh", readyCheckScript({ timeoutSeconds: 30, deliver: true }));
+    expect(files.map((f) => path.basename(f))).toHaveLength(11 + 11 + 6 + 5 + 3);
     const r = shellcheck(files);
     expect(r.out).toBe("");
     expect(r.status).toBe(0);
   });
 
-  (haveShellcheck ? test : test.skip)("shellcheck passes the idle scripts as they ship (comments stripped) and an idleStop config file", () => {
+  (haveShellcheck ? test : test.skip)("shellcheck passes the scripts as the user data ships them (comments stripped) and an idleStop config file", () => {
     const put = (name: string, text: string) => {
       fs.writeFileSync(path.join(dir, name), text);
       return path.join(dir, name);
     };
     const spec = buildSpec({ target: "aws", idleStop: IDLE_WITH_HOOK });
     const env = docOf(renderCloudInit(spec, fakeSecrets(spec))).write_files.find((f) => f.path.endsWith("bootstrap.env"))!.content;
+    const shipped = docOf(renderCloudInit(spec, fakeSecrets(spec))).write_files.filter((f) => f.path.endsWith(".sh"));
+    expect(shipped.map((f) => path.basename(f.path))).toEqual(["lib.sh", "run.sh", "datadisk.sh", "users.sh"]);
+    // Sourced as lib.sh: the shipped one, from its own folder; the metadata step ships with storage.
+    const shipDir = fs.mkdtempSync(path.join(dir, "shipped-"));
     const files = [
-      put("idle-check-shipped.sh", withoutComments("idle-check.sh")),
-      put("idle-shipped.sh", withoutComments("idle.sh")),
-      // The other scripts that ship without comments (no heredoc in them).
-      ...["datadisk", "prepull", "run", "toolkit"].map((n) => put(`${n}-shipped.sh`, withoutComments(`${n}.sh`))),
+      put(path.join(path.basename(shipDir), "metadata.sh"), withoutComments("metadata.sh")),
+      ...shipped.map((f) => {
+        fs.writeFileSync(path.join(shipDir, path.basename(f.path)), f.content);
+        return path.join(shipDir, path.basename(f.path));
+      }),
       put("idle-bootstrap.env.sh", `#!/bin/sh\n# shellcheck disable=SC2034,SC2016 # data: variables for the steps; the hook is literal\n${env}`),
     ];
-    expect(shellcheck(files, ["-x", "-P", SCRIPTS_DIR])).toEqual({ status: 0, out: "" });
+    expect(shellcheck(files, ["-x", "-P", shipDir])).toEqual({ status: 0, out: "" });
   });
 
   (haveShellcheck ? test : test.skip)("shellcheck flags a broken script (the check can fail)", () => {

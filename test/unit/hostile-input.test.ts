@@ -16,7 +16,7 @@ import { parse as parseYaml } from "yaml";
 import { dockerSshHost, dockerSshOpts, knownHostsLine, sshConfigBlock } from "../../components/access/openssh";
 import { containerSettings, dockerRunArgs } from "../../components/apps/containers";
 import { bootstrapScripts, renderCloudInit } from "../../components/bootstrap";
-import { configFile, configVars, stepsFor } from "../../components/bootstrap/scripts";
+import { configFile, configVars, deliveredBundle, stepsFor } from "../../components/bootstrap/scripts";
 import { keyPath } from "../../components/config/grammar";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components/config/parse";
 import type { WorkbenchSpec } from "../../components/config/spec";
@@ -300,7 +300,8 @@ describe("what was accepted is inert in every renderer", () => {
     parsed.forEach((doc, i) => {
       expect([docs[i].a.field, docs[i].a.value, doc]).toEqual([docs[i].a.field, docs[i].a.value, parseYaml(docs[i].cloudConfig!)]);
       const env = (doc as { write_files: { path: string; content: string }[] }).write_files.find((w) => w.path === "/etc/gpu-workbench/bootstrap.env")!;
-      expect(env.content).toBe(fs.readFileSync(docs[i].envFile, "utf8"));
+      // The user data's copy also names the bundle the deployment delivers.
+      expect(env.content).toBe(fs.readFileSync(docs[i].envFile, "utf8") + `GW_BUNDLE_SHA256=${deliveredBundle().sha256}\n`);
     });
   });
 

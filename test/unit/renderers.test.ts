@@ -11,7 +11,7 @@ import * as path from "path";
 import { dockerSshHost, dockerSshOpts, knownHostsLine, sshConfigBlock, tunnelCommand } from "../../components/access/openssh";
 import { containerSettings } from "../../components/apps/containers";
 import { renderCloudInit } from "../../components/bootstrap";
-import { assignments, configFile, configVars, stepsFor } from "../../components/bootstrap/scripts";
+import { assignments, configFile, configVars, deliveredBundle, stepsFor } from "../../components/bootstrap/scripts";
 import type { WorkbenchSpec } from "../../components/config/spec";
 import { buildSpec, fakeSecrets, toolAvailable, USER_KEYS } from "../support/bootstrap-fixtures";
 
@@ -195,7 +195,7 @@ describe("cloud-config YAML", () => {
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout) as { write_files: { path: string; content: string }[] };
     const env = doc.write_files.find((f) => f.path === "/etc/gpu-workbench/bootstrap.env")!;
-    expect(env.content).toBe(configFile(spec, stepsFor(spec, "cloud-init")));
+    expect(env.content).toBe(configFile(spec, stepsFor(spec, "cloud-init"), { GW_BUNDLE_SHA256: deliveredBundle().sha256 }));
   });
 });
 

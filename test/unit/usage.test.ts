@@ -3,7 +3,7 @@
  * modeled time to ready (bootstrap/timeToReady.ts): pure functions, exact values worked out by
  * hand in the comments.
  */
-import { timeToReady } from "../../components/bootstrap/timeToReady";
+import { READY_FIGURES, timeToReady, VM_SUITE_SECONDS } from "../../components/bootstrap/timeToReady";
 import { targetRules } from "../../components/config/targetRules";
 
 const stoppedCosts = (target: string, os: number, data: number) => targetRules(target).stoppedCosts?.(os, data);
@@ -162,34 +162,51 @@ describe("timeToReady", () => {
     expect(t.steps.map((s) => [s.step, s.startMinute, s.minutes, s.background])).toEqual([
       ["provision", 0, 3, false],
       ["datadisk", 3, 0.5, false],
-      ["users", 3.5, 0.2, false],
-      ["docker", 3.7, 1.5, false],
-      ["prepull", 5.2, 0.1, false],
-      // jupyter-pytorch (12 GB) + rstudio (2 GB) at 40 MB/s: 14 x 1024 / 40 / 60 = 6.0 min.
-      ["pull", 5.3, 6, true],
-      ["driver", 5.3, 10, false],
-      ["toolkit", 15.3, 1.5, false],
-      ["ready", 16.8, 0.1, false],
-      ["apps", 16.9, 0.5, false],
+      // The VM suite's 2-3 s, 0-1 s and 1-2 s (VM_SUITE_SECONDS).
+      ["users", 3.5, 0.04, false],
+      ["docker", 3.54, 1.5, false],
+      ["prepull", 5.04, 0.01, false],
+      // jupyter-pytorch (12 GB) + rstudio (2 GB) at 40 MB/s: 14 x 1024 / 40 / 60 = 5.97 min.
+      ["pull", 5.05, 5.97, true],
+      ["driver", 5.05, 10, false],
+      ["toolkit", 15.05, 1.5, false],
+      ["ready", 16.55, 0.03, false],
+      ["apps", 16.58, 0.5, false],
     ]);
     expect(t.totalMinutes).toBe(18);
+    expect(t.imageMode).toBe("stock image: the driver is installed at boot (azure-extension), then verified");
+    expect(t.steps.find((s) => s.step === "users")!.note).toBe("2 user(s); VM suite: 2-3 s");
   });
 
   test("AWS with the Kaggle image: the pull is the long pole, the apps wait for it", () => {
     const t = timeToReady(spec({ target: "aws", size: "g5.xlarge", apps: [{ kind: "kaggle-python" }], idleStop: {} }, "ap-northeast-2"));
     expect(t.steps.map((s) => s.step)).toEqual(["provision", "datadisk", "users", "docker", "prepull", "pull", "driver", "toolkit", "idle", "ready", "apps"]);
     const pull = t.steps.find((s) => s.step === "pull")!;
-    // 22 GB at 40 MB/s: 9.4 min, from minute 3.5.
-    expect([pull.startMinute, pull.minutes]).toEqual([3.5, 9.4]);
-    expect(t.steps[t.steps.length - 1]).toEqual({ step: "apps", startMinute: 12.9, minutes: 0.5, background: false, note: "1 container(s) started" });
+    // 22 GB at 40 MB/s: 9.39 min, from minute 3.19 (provision 2, datadisk 1, users 0.04, Docker present 0.14, prepull 0.01).
+    expect([pull.startMinute, pull.minutes]).toEqual([3.19, 9.39]);
+    expect(t.steps[t.steps.length - 1]).toEqual({ step: "apps", startMinute: 12.58, minutes: 0.5, background: false, note: "1 container(s) started" });
+    expect(t.imageMode).toBe("GPU image: the driver, Docker and the toolkit come with the image; the bootstrap verifies them");
     expect(t.totalMinutes).toBe(14);
+  });
+
+  test("the steps the VM suite runs take its measured times, within 20% of the middle of the measured range", () => {
+    const pairs: [number, readonly [number, number]][] = [
+      [READY_FIGURES.users, VM_SUITE_SECONDS.users],
+      [READY_FIGURES.dockerPresent, VM_SUITE_SECONDS.dockerPresent],
+      [READY_FIGURES.prepull, VM_SUITE_SECONDS.prepull],
+      [READY_FIGURES.ready, VM_SUITE_SECONDS.ready],
+    ];
+    for (const [minutes, [lo, hi]] of pairs) {
+      const measured = (lo + hi) / 2;
+      expect(Math.abs(minutes * 60 - measured)).toBeLessThanOrEqual(0.2 * measured);
+    }
   });
 
   test("a bootstrap driver install counts its reboot", () => {
     const t = timeToReady(spec({ os: "ubuntu-24.04" }));
     expect(t.steps.find((s) => s.step === "driver")).toEqual({
       step: "driver",
-      startMinute: 5.3,
+      startMinute: 5.05,
       minutes: 8.5,
       background: false,
       note: "bootstrap-ubuntu-drivers, and one reboot",

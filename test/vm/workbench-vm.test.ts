@@ -214,7 +214,10 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
         expect({ code: status.code, status: status.stdout.split("\n")[0] }).toEqual({ code: 0, status: "status: done" });
         const result = JSON.parse(await admin(b, "sudo cat /run/cloud-init/result.json")) as { v1: { errors: string[] } };
         expect(result.v1.errors).toEqual([]);
-        expect(await admin(b, "ls /usr/local/lib/gpu-workbench")).toBe("datadisk.sh\ndocker.sh\nlib.sh\nprepull.sh\nready.sh\nrun.sh\nusers.sh\n");
+        // The user data's scripts (lib, run, datadisk, users) and those the ready command delivered (deliver.sh).
+        expect(await admin(b, "ls /usr/local/lib/gpu-workbench")).toBe(
+          "datadisk.sh\ndocker.sh\ndriver.sh\nidle-check.sh\nidle.sh\nlib.sh\nprepull.sh\nrdp.sh\nready.sh\nrun.sh\nstorage.sh\ntoolkit.sh\nusers.sh\n",
+        );
         const steps = stepTimeline(await admin(b, "cat /var/log/gpu-workbench.log")).map((s) => s.step);
         expect([...new Set(steps)]).toEqual(["datadisk", "users", "docker", "prepull", "ready"]);
         // The image stands in for the cloud's: Docker is there, the step keeps it.

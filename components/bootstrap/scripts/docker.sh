@@ -1,16 +1,18 @@
 #!/bin/bash
 # docker: Docker Engine from Docker's apt repository (kept as is when the image has Docker),
-# with log rotation; images stay under /var/lib/docker on the OS disk, sized for them.
+# with log rotation and parallel layer downloads (Docker's default is 3; the app images have
+# dozens of layers); images stay under /var/lib/docker on the OS disk, sized for them.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 gw_begin docker
 
-# Merges our keys into daemon.json, keeping what others added (nvidia-ctk's runtime).
+# Merges our keys into daemon.json, keeping what others added (nvidia-ctk's runtime, an image's
+# own settings); a higher max-concurrent-downloads already there stays.
 merge_daemon_json() {
   mkdir -p /etc/docker
   python3 - <<'PY'
 import json, os
-path = "/etc/docker/daemon.json"
+path = os.environ.get("GW_DAEMON_JSON", "/etc/docker/daemon.json")
 try:
     with open(path) as f:
         conf = json.load(f)
@@ -20,6 +22,8 @@ want = dict(conf)
 want["log-driver"] = "json-file"
 want["log-opts"] = {**conf.get("log-opts", {}), "max-size": "50m", "max-file": "5"}
 want.setdefault("data-root", "/var/lib/docker")
+downloads = conf.get("max-concurrent-downloads")
+want["max-concurrent-downloads"] = downloads if isinstance(downloads, int) and downloads > 10 else 10
 if want != conf:
     with open(path + ".tmp", "w") as f:
         json.dump(want, f, indent=2)

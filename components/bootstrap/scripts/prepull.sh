@@ -1,6 +1,8 @@
 #!/bin/bash
 # prepull: starts pulling the app images (GW_IMAGES) in the background as soon as Docker is up,
-# so the largest downloads overlap the driver install. A failed pull only logs: the app deploy
+# so the largest downloads overlap the driver install; nothing waits for them but the apps. The
+# images pull side by side, and a pull cut by a Docker restart (the toolkit step restarts it)
+# starts again, keeping the layers it has. A pull that still fails only logs: the app deploy
 # pulls again.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -8,7 +10,7 @@ gw_begin prepull
 
 [ -n "${GW_IMAGES:-}" ] || exit 0
 # shellcheck disable=SC2016 # expanded by the background shell
-pull='for i in "$@"; do docker pull -q "$i" || echo "gpu-workbench: pre-pull of $i failed; the app deploy pulls it again"; done'
+pull='for i in "$@"; do (n=1; until docker pull -q "$i"; do [ $n -ge 6 ] && { echo "gpu-workbench: pre-pull of $i failed; the app deploy pulls it again"; exit 0; }; sleep $((n * ${GW_PULL_PAUSE:-10})); n=$((n + 1)); done) & done; wait'
 # shellcheck disable=SC2086 # GW_IMAGES is a space-separated list
 if have_systemd; then
   if systemctl is-active -q gpu-workbench-prepull.service; then

@@ -2,22 +2,46 @@
 # Runs the bootstrap steps in order; cloud-init's runcmd starts it once. While it runs, a
 # cloud-init per-boot hook points back at it, so a reboot (a driver install that needs one, or
 # Azure's driver extension) resumes the run; every step is idempotent, so it starts over.
+# The user data carries only the steps that must run before the deployer can log in (data disk,
+# metadata guard, users); the deployment's SSH session delivers the others (deliver.sh). A step
+# whose script is not there yet ends the run with the marker "waiting"; deliver.sh then starts
+# `run.sh <that step>`. One run at a time: the lock is shared with deliver.sh.
 set -uo pipefail
 GW_DIR=$(cd "$(dirname "$0")" && pwd)
+conf=${GW_CONFIG_DIR:-/etc/gpu-workbench}
 set -a
 # shellcheck source=/dev/null
-. /etc/gpu-workbench/bootstrap.env
+. "$conf/bootstrap.env"
 # shellcheck source=/dev/null
-if [ -r /etc/gpu-workbench/secrets.env ]; then . /etc/gpu-workbench/secrets.env; fi
+if [ -r "$conf/secrets.env" ]; then . "$conf/secrets.env"; fi
 set +a
-hook=/var/lib/cloud/scripts/per-boot/gpu-workbench-resume
-logfile=/var/log/gpu-workbench.log
+hook=${GW_RESUME_HOOK:-/var/lib/cloud/scripts/per-boot/gpu-workbench-resume}
+logfile=${GW_LOG:-/var/log/gpu-workbench.log}
+marker=${GW_MARKER:-/var/lib/gpu-workbench/ready.json}
 
+exec 9>"${GW_LOCK:-/run/gpu-workbench.lock}"
+flock 9
+from=${1:-}
+case " $GW_STEPS " in *" $from "*) ;; *) from="" ;; esac
 mkdir -p "$(dirname "$hook")"
 printf '#!/bin/sh\nexec %s/run.sh\n' "$GW_DIR" >"$hook"
 chmod 0755 "$hook"
 for step in $GW_STEPS; do
-  bash "$GW_DIR/$step.sh" 2>&1 | tee -a "$logfile"
+  if [ -n "$from" ]; then
+    [ "$step" = "$from" ] || continue
+    from=""
+  fi
+  if [ ! -f "$GW_DIR/$step.sh" ]; then
+    mkdir -p "$(dirname "$marker")"
+    chmod 0755 "$(dirname "$marker")"
+    printf '{"status":"waiting","step":"%s"}\n' "$step" >"$marker.tmp"
+    chmod 0644 "$marker.tmp"
+    mv -f "$marker.tmp" "$marker"
+    echo "gpu-workbench: step $step waits for its script, which the deployment's SSH session delivers" | tee -a "$logfile"
+    exit 0
+  fi
+  # The lock stays with this run, not with what a step leaves running in the background.
+  bash "$GW_DIR/$step.sh" 9>&- 2>&1 | tee -a "$logfile"
   rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 100 ]; then
     echo "gpu-workbench: step $step needs a reboot; rebooting, the run resumes after it" | tee -a "$logfile"
@@ -29,7 +53,7 @@ for step in $GW_STEPS; do
     exit 0
   elif [ "$rc" -ne 0 ]; then
     rm -f "$hook"
-    echo "gpu-workbench: step $step failed; see $logfile and /var/lib/gpu-workbench/ready.json" | tee -a "$logfile"
+    echo "gpu-workbench: step $step failed; see $logfile and $marker" | tee -a "$logfile"
     exit 1
   fi
 done
