@@ -78,6 +78,14 @@ func bind(schemaPath string) (*schema.Package, error) {
 		spec.Meta = &schema.MetadataSpec{}
 	}
 	spec.Meta.SupportPack = true
+	// Pulumi's Go generator (v3.274.0) marks an object type as an input only when a plain property
+	// is the object itself, not a plain array of it: AnalysisApps' `apps`, `registries` and
+	// `storage` (plain arrays of AppSpec, RegistrySpec, ContainerStorageMount) then reference
+	// AppSpecArgs etc. that it never writes, and the SDK does not compile. generateExtraInputTypes
+	// makes it write the input types of every object type.
+	if err := setLanguageOption(&spec, "go", "generateExtraInputTypes", true); err != nil {
+		return nil, err
+	}
 	pkg, diags, err := schema.BindSpec(spec, noDependencies{}, schema.ValidationOptions{})
 	if err != nil {
 		return nil, err
@@ -86,6 +94,26 @@ func bind(schemaPath string) (*schema.Package, error) {
 		return nil, fmt.Errorf("%s: %s", schemaPath, diags.Error())
 	}
 	return pkg, nil
+}
+
+// setLanguageOption sets one option of a language's section of the schema, keeping the others.
+func setLanguageOption(spec *schema.PackageSpec, language, key string, value any) error {
+	options := map[string]any{}
+	if raw, ok := spec.Language[language]; ok {
+		if err := json.Unmarshal(raw, &options); err != nil {
+			return fmt.Errorf("language.%s: %w", language, err)
+		}
+	}
+	options[key] = value
+	raw, err := json.Marshal(options)
+	if err != nil {
+		return err
+	}
+	if spec.Language == nil {
+		spec.Language = map[string]schema.RawMessage{}
+	}
+	spec.Language[language] = raw
+	return nil
 }
 
 func write(dir string, files map[string][]byte) error {

@@ -26,6 +26,67 @@ type AppCredential struct {
 	User *string `pulumi:"user"`
 }
 
+// AppCredentialInput is an input type that accepts AppCredentialArgs and AppCredentialOutput values.
+// You can construct a concrete instance of `AppCredentialInput` via:
+//
+//	AppCredentialArgs{...}
+type AppCredentialInput interface {
+	pulumi.Input
+
+	ToAppCredentialOutput() AppCredentialOutput
+	ToAppCredentialOutputWithContext(context.Context) AppCredentialOutput
+}
+
+type AppCredentialArgs struct {
+	// App password (RStudio, code-server).
+	Password pulumi.StringPtrInput `pulumi:"password"`
+	// Per team user: their own password, for apps where everyone signs in as themselves (kaggle-rstudio).
+	Passwords pulumi.StringMapInput `pulumi:"passwords"`
+	// Jupyter token.
+	Token pulumi.StringPtrInput `pulumi:"token"`
+	// The URL to open once the tunnel runs; Jupyter's carries the token.
+	Url pulumi.StringInput `pulumi:"url"`
+	// Login name, for apps with users of their own (RStudio).
+	User pulumi.StringPtrInput `pulumi:"user"`
+}
+
+func (AppCredentialArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppCredential)(nil)).Elem()
+}
+
+func (i AppCredentialArgs) ToAppCredentialOutput() AppCredentialOutput {
+	return i.ToAppCredentialOutputWithContext(context.Background())
+}
+
+func (i AppCredentialArgs) ToAppCredentialOutputWithContext(ctx context.Context) AppCredentialOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppCredentialOutput)
+}
+
+// AppCredentialMapInput is an input type that accepts AppCredentialMap and AppCredentialMapOutput values.
+// You can construct a concrete instance of `AppCredentialMapInput` via:
+//
+//	AppCredentialMap{ "key": AppCredentialArgs{...} }
+type AppCredentialMapInput interface {
+	pulumi.Input
+
+	ToAppCredentialMapOutput() AppCredentialMapOutput
+	ToAppCredentialMapOutputWithContext(context.Context) AppCredentialMapOutput
+}
+
+type AppCredentialMap map[string]AppCredentialInput
+
+func (AppCredentialMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]AppCredential)(nil)).Elem()
+}
+
+func (i AppCredentialMap) ToAppCredentialMapOutput() AppCredentialMapOutput {
+	return i.ToAppCredentialMapOutputWithContext(context.Background())
+}
+
+func (i AppCredentialMap) ToAppCredentialMapOutputWithContext(ctx context.Context) AppCredentialMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppCredentialMapOutput)
+}
+
 type AppCredentialOutput struct{ *pulumi.OutputState }
 
 func (AppCredentialOutput) ElementType() reflect.Type {
@@ -106,6 +167,161 @@ type AppSpec struct {
 	Kind  AppKind `pulumi:"kind"`
 	// Unique per workbench; names the container and the resources. Defaults to the kind.
 	Name string `pulumi:"name"`
+}
+
+// AppSpecInput is an input type that accepts AppSpecArgs and AppSpecOutput values.
+// You can construct a concrete instance of `AppSpecInput` via:
+//
+//	AppSpecArgs{...}
+type AppSpecInput interface {
+	pulumi.Input
+
+	ToAppSpecOutput() AppSpecOutput
+	ToAppSpecOutputWithContext(context.Context) AppSpecOutput
+}
+
+type AppSpecArgs struct {
+	// Built on the host instead of pulled; undefined for a pulled image.
+	Build *BuildSpecArgs `pulumi:"build"`
+	// Command override; `undefined` keeps the image's / catalog's.
+	Command []string `pulumi:"command"`
+	// Port the app listens on inside the container.
+	ContainerPort float64 `pulumi:"containerPort"`
+	// Extra environment, merged over the catalog's.
+	Env map[string]string `pulumi:"env"`
+	// Publish on all interfaces and open `hostPort` to `allowedCidrs`.
+	Expose bool `pulumi:"expose"`
+	// Gets `--gpus all`. Only on hosts with a GPU.
+	Gpu bool `pulumi:"gpu"`
+	// Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
+	HostPort float64 `pulumi:"hostPort"`
+	// Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
+	// image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
+	Image string  `pulumi:"image"`
+	Kind  AppKind `pulumi:"kind"`
+	// Unique per workbench; names the container and the resources. Defaults to the kind.
+	Name string `pulumi:"name"`
+}
+
+func (AppSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppSpec)(nil)).Elem()
+}
+
+func (i AppSpecArgs) ToAppSpecOutput() AppSpecOutput {
+	return i.ToAppSpecOutputWithContext(context.Background())
+}
+
+func (i AppSpecArgs) ToAppSpecOutputWithContext(ctx context.Context) AppSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppSpecOutput)
+}
+
+// AppSpecArrayInput is an input type that accepts AppSpecArray and AppSpecArrayOutput values.
+// You can construct a concrete instance of `AppSpecArrayInput` via:
+//
+//	AppSpecArray{ AppSpecArgs{...} }
+type AppSpecArrayInput interface {
+	pulumi.Input
+
+	ToAppSpecArrayOutput() AppSpecArrayOutput
+	ToAppSpecArrayOutputWithContext(context.Context) AppSpecArrayOutput
+}
+
+type AppSpecArray []AppSpecInput
+
+func (AppSpecArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppSpec)(nil)).Elem()
+}
+
+func (i AppSpecArray) ToAppSpecArrayOutput() AppSpecArrayOutput {
+	return i.ToAppSpecArrayOutputWithContext(context.Background())
+}
+
+func (i AppSpecArray) ToAppSpecArrayOutputWithContext(ctx context.Context) AppSpecArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppSpecArrayOutput)
+}
+
+type AppSpecOutput struct{ *pulumi.OutputState }
+
+func (AppSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppSpec)(nil)).Elem()
+}
+
+func (o AppSpecOutput) ToAppSpecOutput() AppSpecOutput {
+	return o
+}
+
+func (o AppSpecOutput) ToAppSpecOutputWithContext(ctx context.Context) AppSpecOutput {
+	return o
+}
+
+// Built on the host instead of pulled; undefined for a pulled image.
+func (o AppSpecOutput) Build() BuildSpecPtrOutput {
+	return o.ApplyT(func(v AppSpec) *BuildSpec { return v.Build }).(BuildSpecPtrOutput)
+}
+
+// Command override; `undefined` keeps the image's / catalog's.
+func (o AppSpecOutput) Command() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AppSpec) []string { return v.Command }).(pulumi.StringArrayOutput)
+}
+
+// Port the app listens on inside the container.
+func (o AppSpecOutput) ContainerPort() pulumi.Float64Output {
+	return o.ApplyT(func(v AppSpec) float64 { return v.ContainerPort }).(pulumi.Float64Output)
+}
+
+// Extra environment, merged over the catalog's.
+func (o AppSpecOutput) Env() pulumi.StringMapOutput {
+	return o.ApplyT(func(v AppSpec) map[string]string { return v.Env }).(pulumi.StringMapOutput)
+}
+
+// Publish on all interfaces and open `hostPort` to `allowedCidrs`.
+func (o AppSpecOutput) Expose() pulumi.BoolOutput {
+	return o.ApplyT(func(v AppSpec) bool { return v.Expose }).(pulumi.BoolOutput)
+}
+
+// Gets `--gpus all`. Only on hosts with a GPU.
+func (o AppSpecOutput) Gpu() pulumi.BoolOutput {
+	return o.ApplyT(func(v AppSpec) bool { return v.Gpu }).(pulumi.BoolOutput)
+}
+
+// Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
+func (o AppSpecOutput) HostPort() pulumi.Float64Output {
+	return o.ApplyT(func(v AppSpec) float64 { return v.HostPort }).(pulumi.Float64Output)
+}
+
+// Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
+// image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
+func (o AppSpecOutput) Image() pulumi.StringOutput {
+	return o.ApplyT(func(v AppSpec) string { return v.Image }).(pulumi.StringOutput)
+}
+
+func (o AppSpecOutput) Kind() AppKindOutput {
+	return o.ApplyT(func(v AppSpec) AppKind { return v.Kind }).(AppKindOutput)
+}
+
+// Unique per workbench; names the container and the resources. Defaults to the kind.
+func (o AppSpecOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppSpec) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AppSpecArrayOutput struct{ *pulumi.OutputState }
+
+func (AppSpecArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppSpec)(nil)).Elem()
+}
+
+func (o AppSpecArrayOutput) ToAppSpecArrayOutput() AppSpecArrayOutput {
+	return o
+}
+
+func (o AppSpecArrayOutput) ToAppSpecArrayOutputWithContext(ctx context.Context) AppSpecArrayOutput {
+	return o
+}
+
+func (o AppSpecArrayOutput) Index(i pulumi.IntInput) AppSpecOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppSpec {
+		return vs[0].([]AppSpec)[vs[1].(int)]
+	}).(AppSpecOutput)
 }
 
 type BuildSpec struct {
@@ -349,6 +565,115 @@ type ContainerStorageMount struct {
 	ReadOnly bool   `pulumi:"readOnly"`
 }
 
+// ContainerStorageMountInput is an input type that accepts ContainerStorageMountArgs and ContainerStorageMountOutput values.
+// You can construct a concrete instance of `ContainerStorageMountInput` via:
+//
+//	ContainerStorageMountArgs{...}
+type ContainerStorageMountInput interface {
+	pulumi.Input
+
+	ToContainerStorageMountOutput() ContainerStorageMountOutput
+	ToContainerStorageMountOutputWithContext(context.Context) ContainerStorageMountOutput
+}
+
+type ContainerStorageMountArgs struct {
+	ContainerPath string `pulumi:"containerPath"`
+	// The mount group's GID, for `--group-add`.
+	Gid float64 `pulumi:"gid"`
+	// The gate on the host (and the same path in the container).
+	HostPath string `pulumi:"hostPath"`
+	ReadOnly bool   `pulumi:"readOnly"`
+}
+
+func (ContainerStorageMountArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ContainerStorageMount)(nil)).Elem()
+}
+
+func (i ContainerStorageMountArgs) ToContainerStorageMountOutput() ContainerStorageMountOutput {
+	return i.ToContainerStorageMountOutputWithContext(context.Background())
+}
+
+func (i ContainerStorageMountArgs) ToContainerStorageMountOutputWithContext(ctx context.Context) ContainerStorageMountOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerStorageMountOutput)
+}
+
+// ContainerStorageMountArrayInput is an input type that accepts ContainerStorageMountArray and ContainerStorageMountArrayOutput values.
+// You can construct a concrete instance of `ContainerStorageMountArrayInput` via:
+//
+//	ContainerStorageMountArray{ ContainerStorageMountArgs{...} }
+type ContainerStorageMountArrayInput interface {
+	pulumi.Input
+
+	ToContainerStorageMountArrayOutput() ContainerStorageMountArrayOutput
+	ToContainerStorageMountArrayOutputWithContext(context.Context) ContainerStorageMountArrayOutput
+}
+
+type ContainerStorageMountArray []ContainerStorageMountInput
+
+func (ContainerStorageMountArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ContainerStorageMount)(nil)).Elem()
+}
+
+func (i ContainerStorageMountArray) ToContainerStorageMountArrayOutput() ContainerStorageMountArrayOutput {
+	return i.ToContainerStorageMountArrayOutputWithContext(context.Background())
+}
+
+func (i ContainerStorageMountArray) ToContainerStorageMountArrayOutputWithContext(ctx context.Context) ContainerStorageMountArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerStorageMountArrayOutput)
+}
+
+type ContainerStorageMountOutput struct{ *pulumi.OutputState }
+
+func (ContainerStorageMountOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ContainerStorageMount)(nil)).Elem()
+}
+
+func (o ContainerStorageMountOutput) ToContainerStorageMountOutput() ContainerStorageMountOutput {
+	return o
+}
+
+func (o ContainerStorageMountOutput) ToContainerStorageMountOutputWithContext(ctx context.Context) ContainerStorageMountOutput {
+	return o
+}
+
+func (o ContainerStorageMountOutput) ContainerPath() pulumi.StringOutput {
+	return o.ApplyT(func(v ContainerStorageMount) string { return v.ContainerPath }).(pulumi.StringOutput)
+}
+
+// The mount group's GID, for `--group-add`.
+func (o ContainerStorageMountOutput) Gid() pulumi.Float64Output {
+	return o.ApplyT(func(v ContainerStorageMount) float64 { return v.Gid }).(pulumi.Float64Output)
+}
+
+// The gate on the host (and the same path in the container).
+func (o ContainerStorageMountOutput) HostPath() pulumi.StringOutput {
+	return o.ApplyT(func(v ContainerStorageMount) string { return v.HostPath }).(pulumi.StringOutput)
+}
+
+func (o ContainerStorageMountOutput) ReadOnly() pulumi.BoolOutput {
+	return o.ApplyT(func(v ContainerStorageMount) bool { return v.ReadOnly }).(pulumi.BoolOutput)
+}
+
+type ContainerStorageMountArrayOutput struct{ *pulumi.OutputState }
+
+func (ContainerStorageMountArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ContainerStorageMount)(nil)).Elem()
+}
+
+func (o ContainerStorageMountArrayOutput) ToContainerStorageMountArrayOutput() ContainerStorageMountArrayOutput {
+	return o
+}
+
+func (o ContainerStorageMountArrayOutput) ToContainerStorageMountArrayOutputWithContext(ctx context.Context) ContainerStorageMountArrayOutput {
+	return o
+}
+
+func (o ContainerStorageMountArrayOutput) Index(i pulumi.IntInput) ContainerStorageMountOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ContainerStorageMount {
+		return vs[0].([]ContainerStorageMount)[vs[1].(int)]
+	}).(ContainerStorageMountOutput)
+}
+
 type DevContainerAttach struct {
 	// The container to pick in "Dev Containers: Attach to Running Container...": `wb-<app>`.
 	ContainerName string `pulumi:"containerName"`
@@ -360,6 +685,67 @@ type DevContainerAttach struct {
 	// workbench's engine: `docker.environment.DOCKER_HOST = ssh://<alias>`. `{}` for the local target
 	// (its engine is the default one). Only users in the host's docker group can attach.
 	VscodeSettings string `pulumi:"vscodeSettings"`
+}
+
+// DevContainerAttachInput is an input type that accepts DevContainerAttachArgs and DevContainerAttachOutput values.
+// You can construct a concrete instance of `DevContainerAttachInput` via:
+//
+//	DevContainerAttachArgs{...}
+type DevContainerAttachInput interface {
+	pulumi.Input
+
+	ToDevContainerAttachOutput() DevContainerAttachOutput
+	ToDevContainerAttachOutputWithContext(context.Context) DevContainerAttachOutput
+}
+
+type DevContainerAttachArgs struct {
+	// The container to pick in "Dev Containers: Attach to Running Container...": `wb-<app>`.
+	ContainerName pulumi.StringInput `pulumi:"containerName"`
+	// The attached-container configuration (devcontainer.json properties), as JSON: save it as
+	// `nameConfigs/<containerName>.json` in the Dev Containers extension's global storage, or paste it
+	// into "Dev Containers: Open Named Configuration File" once attached.
+	DevcontainerJson pulumi.StringInput `pulumi:"devcontainerJson"`
+	// VS Code user settings (JSON) that make the Docker and Dev Containers extensions talk to the
+	// workbench's engine: `docker.environment.DOCKER_HOST = ssh://<alias>`. `{}` for the local target
+	// (its engine is the default one). Only users in the host's docker group can attach.
+	VscodeSettings pulumi.StringInput `pulumi:"vscodeSettings"`
+}
+
+func (DevContainerAttachArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DevContainerAttach)(nil)).Elem()
+}
+
+func (i DevContainerAttachArgs) ToDevContainerAttachOutput() DevContainerAttachOutput {
+	return i.ToDevContainerAttachOutputWithContext(context.Background())
+}
+
+func (i DevContainerAttachArgs) ToDevContainerAttachOutputWithContext(ctx context.Context) DevContainerAttachOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DevContainerAttachOutput)
+}
+
+// DevContainerAttachMapInput is an input type that accepts DevContainerAttachMap and DevContainerAttachMapOutput values.
+// You can construct a concrete instance of `DevContainerAttachMapInput` via:
+//
+//	DevContainerAttachMap{ "key": DevContainerAttachArgs{...} }
+type DevContainerAttachMapInput interface {
+	pulumi.Input
+
+	ToDevContainerAttachMapOutput() DevContainerAttachMapOutput
+	ToDevContainerAttachMapOutputWithContext(context.Context) DevContainerAttachMapOutput
+}
+
+type DevContainerAttachMap map[string]DevContainerAttachInput
+
+func (DevContainerAttachMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]DevContainerAttach)(nil)).Elem()
+}
+
+func (i DevContainerAttachMap) ToDevContainerAttachMapOutput() DevContainerAttachMapOutput {
+	return i.ToDevContainerAttachMapOutputWithContext(context.Background())
+}
+
+func (i DevContainerAttachMap) ToDevContainerAttachMapOutputWithContext(ctx context.Context) DevContainerAttachMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DevContainerAttachMapOutput)
 }
 
 type DevContainerAttachOutput struct{ *pulumi.OutputState }
@@ -421,6 +807,60 @@ type FixedCost struct {
 	Monthly float64 `pulumi:"monthly"`
 }
 
+// FixedCostInput is an input type that accepts FixedCostArgs and FixedCostOutput values.
+// You can construct a concrete instance of `FixedCostInput` via:
+//
+//	FixedCostArgs{...}
+type FixedCostInput interface {
+	pulumi.Input
+
+	ToFixedCostOutput() FixedCostOutput
+	ToFixedCostOutputWithContext(context.Context) FixedCostOutput
+}
+
+type FixedCostArgs struct {
+	Label pulumi.StringInput `pulumi:"label"`
+	// USD per month.
+	Monthly pulumi.Float64Input `pulumi:"monthly"`
+}
+
+func (FixedCostArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FixedCost)(nil)).Elem()
+}
+
+func (i FixedCostArgs) ToFixedCostOutput() FixedCostOutput {
+	return i.ToFixedCostOutputWithContext(context.Background())
+}
+
+func (i FixedCostArgs) ToFixedCostOutputWithContext(ctx context.Context) FixedCostOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FixedCostOutput)
+}
+
+// FixedCostArrayInput is an input type that accepts FixedCostArray and FixedCostArrayOutput values.
+// You can construct a concrete instance of `FixedCostArrayInput` via:
+//
+//	FixedCostArray{ FixedCostArgs{...} }
+type FixedCostArrayInput interface {
+	pulumi.Input
+
+	ToFixedCostArrayOutput() FixedCostArrayOutput
+	ToFixedCostArrayOutputWithContext(context.Context) FixedCostArrayOutput
+}
+
+type FixedCostArray []FixedCostInput
+
+func (FixedCostArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]FixedCost)(nil)).Elem()
+}
+
+func (i FixedCostArray) ToFixedCostArrayOutput() FixedCostArrayOutput {
+	return i.ToFixedCostArrayOutputWithContext(context.Background())
+}
+
+func (i FixedCostArray) ToFixedCostArrayOutputWithContext(ctx context.Context) FixedCostArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FixedCostArrayOutput)
+}
+
 type FixedCostOutput struct{ *pulumi.OutputState }
 
 func (FixedCostOutput) ElementType() reflect.Type {
@@ -472,6 +912,78 @@ type MonthEstimate struct {
 	Scenarios []MonthScenario `pulumi:"scenarios"`
 }
 
+// MonthEstimateInput is an input type that accepts MonthEstimateArgs and MonthEstimateOutput values.
+// You can construct a concrete instance of `MonthEstimateInput` via:
+//
+//	MonthEstimateArgs{...}
+type MonthEstimateInput interface {
+	pulumi.Input
+
+	ToMonthEstimateOutput() MonthEstimateOutput
+	ToMonthEstimateOutputWithContext(context.Context) MonthEstimateOutput
+}
+
+type MonthEstimateArgs struct {
+	FixedCosts FixedCostArrayInput `pulumi:"fixedCosts"`
+	// The usage model in words, one line each.
+	Model     pulumi.StringArrayInput `pulumi:"model"`
+	Notes     pulumi.StringArrayInput `pulumi:"notes"`
+	Scenarios MonthScenarioArrayInput `pulumi:"scenarios"`
+}
+
+func (MonthEstimateArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MonthEstimate)(nil)).Elem()
+}
+
+func (i MonthEstimateArgs) ToMonthEstimateOutput() MonthEstimateOutput {
+	return i.ToMonthEstimateOutputWithContext(context.Background())
+}
+
+func (i MonthEstimateArgs) ToMonthEstimateOutputWithContext(ctx context.Context) MonthEstimateOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MonthEstimateOutput)
+}
+
+func (i MonthEstimateArgs) ToMonthEstimatePtrOutput() MonthEstimatePtrOutput {
+	return i.ToMonthEstimatePtrOutputWithContext(context.Background())
+}
+
+func (i MonthEstimateArgs) ToMonthEstimatePtrOutputWithContext(ctx context.Context) MonthEstimatePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MonthEstimateOutput).ToMonthEstimatePtrOutputWithContext(ctx)
+}
+
+// MonthEstimatePtrInput is an input type that accepts MonthEstimateArgs, MonthEstimatePtr and MonthEstimatePtrOutput values.
+// You can construct a concrete instance of `MonthEstimatePtrInput` via:
+//
+//	        MonthEstimateArgs{...}
+//
+//	or:
+//
+//	        nil
+type MonthEstimatePtrInput interface {
+	pulumi.Input
+
+	ToMonthEstimatePtrOutput() MonthEstimatePtrOutput
+	ToMonthEstimatePtrOutputWithContext(context.Context) MonthEstimatePtrOutput
+}
+
+type monthEstimatePtrType MonthEstimateArgs
+
+func MonthEstimatePtr(v *MonthEstimateArgs) MonthEstimatePtrInput {
+	return (*monthEstimatePtrType)(v)
+}
+
+func (*monthEstimatePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**MonthEstimate)(nil)).Elem()
+}
+
+func (i *monthEstimatePtrType) ToMonthEstimatePtrOutput() MonthEstimatePtrOutput {
+	return i.ToMonthEstimatePtrOutputWithContext(context.Background())
+}
+
+func (i *monthEstimatePtrType) ToMonthEstimatePtrOutputWithContext(ctx context.Context) MonthEstimatePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MonthEstimatePtrOutput)
+}
+
 type MonthEstimateOutput struct{ *pulumi.OutputState }
 
 func (MonthEstimateOutput) ElementType() reflect.Type {
@@ -484,6 +996,16 @@ func (o MonthEstimateOutput) ToMonthEstimateOutput() MonthEstimateOutput {
 
 func (o MonthEstimateOutput) ToMonthEstimateOutputWithContext(ctx context.Context) MonthEstimateOutput {
 	return o
+}
+
+func (o MonthEstimateOutput) ToMonthEstimatePtrOutput() MonthEstimatePtrOutput {
+	return o.ToMonthEstimatePtrOutputWithContext(context.Background())
+}
+
+func (o MonthEstimateOutput) ToMonthEstimatePtrOutputWithContext(ctx context.Context) MonthEstimatePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v MonthEstimate) *MonthEstimate {
+		return &v
+	}).(MonthEstimatePtrOutput)
 }
 
 func (o MonthEstimateOutput) FixedCosts() FixedCostArrayOutput {
@@ -580,6 +1102,70 @@ type MonthScenario struct {
 	Total             float64 `pulumi:"total"`
 }
 
+// MonthScenarioInput is an input type that accepts MonthScenarioArgs and MonthScenarioOutput values.
+// You can construct a concrete instance of `MonthScenarioInput` via:
+//
+//	MonthScenarioArgs{...}
+type MonthScenarioInput interface {
+	pulumi.Input
+
+	ToMonthScenarioOutput() MonthScenarioOutput
+	ToMonthScenarioOutputWithContext(context.Context) MonthScenarioOutput
+}
+
+type MonthScenarioArgs struct {
+	// The scenario of the chosen settings.
+	Chosen pulumi.BoolInput `pulumi:"chosen"`
+	// USD for those hours.
+	Compute pulumi.Float64Input `pulumi:"compute"`
+	// USD for what bills all month (disks, IP).
+	Fixed pulumi.Float64Input `pulumi:"fixed"`
+	// Hours the machine runs (and bills compute) in the month.
+	Hours pulumi.Float64Input `pulumi:"hours"`
+	// e.g. "always on, on-demand", "schedule 19:00 + idle stop 1h".
+	Name pulumi.StringInput `pulumi:"name"`
+	// total / the always-on, on-demand total, in %.
+	PercentOfAlwaysOn pulumi.Float64Input `pulumi:"percentOfAlwaysOn"`
+	Total             pulumi.Float64Input `pulumi:"total"`
+}
+
+func (MonthScenarioArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MonthScenario)(nil)).Elem()
+}
+
+func (i MonthScenarioArgs) ToMonthScenarioOutput() MonthScenarioOutput {
+	return i.ToMonthScenarioOutputWithContext(context.Background())
+}
+
+func (i MonthScenarioArgs) ToMonthScenarioOutputWithContext(ctx context.Context) MonthScenarioOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MonthScenarioOutput)
+}
+
+// MonthScenarioArrayInput is an input type that accepts MonthScenarioArray and MonthScenarioArrayOutput values.
+// You can construct a concrete instance of `MonthScenarioArrayInput` via:
+//
+//	MonthScenarioArray{ MonthScenarioArgs{...} }
+type MonthScenarioArrayInput interface {
+	pulumi.Input
+
+	ToMonthScenarioArrayOutput() MonthScenarioArrayOutput
+	ToMonthScenarioArrayOutputWithContext(context.Context) MonthScenarioArrayOutput
+}
+
+type MonthScenarioArray []MonthScenarioInput
+
+func (MonthScenarioArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MonthScenario)(nil)).Elem()
+}
+
+func (i MonthScenarioArray) ToMonthScenarioArrayOutput() MonthScenarioArrayOutput {
+	return i.ToMonthScenarioArrayOutputWithContext(context.Background())
+}
+
+func (i MonthScenarioArray) ToMonthScenarioArrayOutputWithContext(ctx context.Context) MonthScenarioArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MonthScenarioArrayOutput)
+}
+
 type MonthScenarioOutput struct{ *pulumi.OutputState }
 
 func (MonthScenarioOutput) ElementType() reflect.Type {
@@ -660,6 +1246,66 @@ type ReadyStepTime struct {
 	Step string `pulumi:"step"`
 }
 
+// ReadyStepTimeInput is an input type that accepts ReadyStepTimeArgs and ReadyStepTimeOutput values.
+// You can construct a concrete instance of `ReadyStepTimeInput` via:
+//
+//	ReadyStepTimeArgs{...}
+type ReadyStepTimeInput interface {
+	pulumi.Input
+
+	ToReadyStepTimeOutput() ReadyStepTimeOutput
+	ToReadyStepTimeOutputWithContext(context.Context) ReadyStepTimeOutput
+}
+
+type ReadyStepTimeArgs struct {
+	// Runs beside the other steps (the image pre-pull).
+	Background pulumi.BoolInput    `pulumi:"background"`
+	Minutes    pulumi.Float64Input `pulumi:"minutes"`
+	// What the figure covers.
+	Note pulumi.StringInput `pulumi:"note"`
+	// Minutes after `pulumi up` started.
+	StartMinute pulumi.Float64Input `pulumi:"startMinute"`
+	// A bootstrap step, or "provision" / "apps".
+	Step pulumi.StringInput `pulumi:"step"`
+}
+
+func (ReadyStepTimeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ReadyStepTime)(nil)).Elem()
+}
+
+func (i ReadyStepTimeArgs) ToReadyStepTimeOutput() ReadyStepTimeOutput {
+	return i.ToReadyStepTimeOutputWithContext(context.Background())
+}
+
+func (i ReadyStepTimeArgs) ToReadyStepTimeOutputWithContext(ctx context.Context) ReadyStepTimeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ReadyStepTimeOutput)
+}
+
+// ReadyStepTimeArrayInput is an input type that accepts ReadyStepTimeArray and ReadyStepTimeArrayOutput values.
+// You can construct a concrete instance of `ReadyStepTimeArrayInput` via:
+//
+//	ReadyStepTimeArray{ ReadyStepTimeArgs{...} }
+type ReadyStepTimeArrayInput interface {
+	pulumi.Input
+
+	ToReadyStepTimeArrayOutput() ReadyStepTimeArrayOutput
+	ToReadyStepTimeArrayOutputWithContext(context.Context) ReadyStepTimeArrayOutput
+}
+
+type ReadyStepTimeArray []ReadyStepTimeInput
+
+func (ReadyStepTimeArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ReadyStepTime)(nil)).Elem()
+}
+
+func (i ReadyStepTimeArray) ToReadyStepTimeArrayOutput() ReadyStepTimeArrayOutput {
+	return i.ToReadyStepTimeArrayOutputWithContext(context.Background())
+}
+
+func (i ReadyStepTimeArray) ToReadyStepTimeArrayOutputWithContext(ctx context.Context) ReadyStepTimeArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ReadyStepTimeArrayOutput)
+}
+
 type ReadyStepTimeOutput struct{ *pulumi.OutputState }
 
 func (ReadyStepTimeOutput) ElementType() reflect.Type {
@@ -728,6 +1374,64 @@ type RegionOffer struct {
 	SavingPerMonth *float64 `pulumi:"savingPerMonth"`
 }
 
+// RegionOfferInput is an input type that accepts RegionOfferArgs and RegionOfferOutput values.
+// You can construct a concrete instance of `RegionOfferInput` via:
+//
+//	RegionOfferArgs{...}
+type RegionOfferInput interface {
+	pulumi.Input
+
+	ToRegionOfferOutput() RegionOfferOutput
+	ToRegionOfferOutputWithContext(context.Context) RegionOfferOutput
+}
+
+type RegionOfferArgs struct {
+	// That price over the stack's hours (the scheduled hours with autoShutdown, else always on).
+	Monthly pulumi.Float64Input `pulumi:"monthly"`
+	// The hourly price compared: on-demand, or the lowest spot price for a spot stack.
+	PricePerHour pulumi.Float64Input `pulumi:"pricePerHour"`
+	Region       pulumi.StringInput  `pulumi:"region"`
+	// What the stack would save per month there; undefined when its own region has no price.
+	SavingPerMonth pulumi.Float64PtrInput `pulumi:"savingPerMonth"`
+}
+
+func (RegionOfferArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RegionOffer)(nil)).Elem()
+}
+
+func (i RegionOfferArgs) ToRegionOfferOutput() RegionOfferOutput {
+	return i.ToRegionOfferOutputWithContext(context.Background())
+}
+
+func (i RegionOfferArgs) ToRegionOfferOutputWithContext(ctx context.Context) RegionOfferOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegionOfferOutput)
+}
+
+// RegionOfferArrayInput is an input type that accepts RegionOfferArray and RegionOfferArrayOutput values.
+// You can construct a concrete instance of `RegionOfferArrayInput` via:
+//
+//	RegionOfferArray{ RegionOfferArgs{...} }
+type RegionOfferArrayInput interface {
+	pulumi.Input
+
+	ToRegionOfferArrayOutput() RegionOfferArrayOutput
+	ToRegionOfferArrayOutputWithContext(context.Context) RegionOfferArrayOutput
+}
+
+type RegionOfferArray []RegionOfferInput
+
+func (RegionOfferArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RegionOffer)(nil)).Elem()
+}
+
+func (i RegionOfferArray) ToRegionOfferArrayOutput() RegionOfferArrayOutput {
+	return i.ToRegionOfferArrayOutputWithContext(context.Background())
+}
+
+func (i RegionOfferArray) ToRegionOfferArrayOutputWithContext(ctx context.Context) RegionOfferArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegionOfferArrayOutput)
+}
+
 type RegionOfferOutput struct{ *pulumi.OutputState }
 
 func (RegionOfferOutput) ElementType() reflect.Type {
@@ -788,6 +1492,108 @@ type RegistrySpec struct {
 	Username string `pulumi:"username"`
 }
 
+// RegistrySpecInput is an input type that accepts RegistrySpecArgs and RegistrySpecOutput values.
+// You can construct a concrete instance of `RegistrySpecInput` via:
+//
+//	RegistrySpecArgs{...}
+type RegistrySpecInput interface {
+	pulumi.Input
+
+	ToRegistrySpecOutput() RegistrySpecOutput
+	ToRegistrySpecOutputWithContext(context.Context) RegistrySpecOutput
+}
+
+type RegistrySpecArgs struct {
+	// Secret at run time: index.ts wraps it with pulumi.secret.
+	Password string `pulumi:"password"`
+	Server   string `pulumi:"server"`
+	Username string `pulumi:"username"`
+}
+
+func (RegistrySpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RegistrySpec)(nil)).Elem()
+}
+
+func (i RegistrySpecArgs) ToRegistrySpecOutput() RegistrySpecOutput {
+	return i.ToRegistrySpecOutputWithContext(context.Background())
+}
+
+func (i RegistrySpecArgs) ToRegistrySpecOutputWithContext(ctx context.Context) RegistrySpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistrySpecOutput)
+}
+
+// RegistrySpecArrayInput is an input type that accepts RegistrySpecArray and RegistrySpecArrayOutput values.
+// You can construct a concrete instance of `RegistrySpecArrayInput` via:
+//
+//	RegistrySpecArray{ RegistrySpecArgs{...} }
+type RegistrySpecArrayInput interface {
+	pulumi.Input
+
+	ToRegistrySpecArrayOutput() RegistrySpecArrayOutput
+	ToRegistrySpecArrayOutputWithContext(context.Context) RegistrySpecArrayOutput
+}
+
+type RegistrySpecArray []RegistrySpecInput
+
+func (RegistrySpecArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RegistrySpec)(nil)).Elem()
+}
+
+func (i RegistrySpecArray) ToRegistrySpecArrayOutput() RegistrySpecArrayOutput {
+	return i.ToRegistrySpecArrayOutputWithContext(context.Background())
+}
+
+func (i RegistrySpecArray) ToRegistrySpecArrayOutputWithContext(ctx context.Context) RegistrySpecArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistrySpecArrayOutput)
+}
+
+type RegistrySpecOutput struct{ *pulumi.OutputState }
+
+func (RegistrySpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RegistrySpec)(nil)).Elem()
+}
+
+func (o RegistrySpecOutput) ToRegistrySpecOutput() RegistrySpecOutput {
+	return o
+}
+
+func (o RegistrySpecOutput) ToRegistrySpecOutputWithContext(ctx context.Context) RegistrySpecOutput {
+	return o
+}
+
+// Secret at run time: index.ts wraps it with pulumi.secret.
+func (o RegistrySpecOutput) Password() pulumi.StringOutput {
+	return o.ApplyT(func(v RegistrySpec) string { return v.Password }).(pulumi.StringOutput)
+}
+
+func (o RegistrySpecOutput) Server() pulumi.StringOutput {
+	return o.ApplyT(func(v RegistrySpec) string { return v.Server }).(pulumi.StringOutput)
+}
+
+func (o RegistrySpecOutput) Username() pulumi.StringOutput {
+	return o.ApplyT(func(v RegistrySpec) string { return v.Username }).(pulumi.StringOutput)
+}
+
+type RegistrySpecArrayOutput struct{ *pulumi.OutputState }
+
+func (RegistrySpecArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RegistrySpec)(nil)).Elem()
+}
+
+func (o RegistrySpecArrayOutput) ToRegistrySpecArrayOutput() RegistrySpecArrayOutput {
+	return o
+}
+
+func (o RegistrySpecArrayOutput) ToRegistrySpecArrayOutputWithContext(ctx context.Context) RegistrySpecArrayOutput {
+	return o
+}
+
+func (o RegistrySpecArrayOutput) Index(i pulumi.IntInput) RegistrySpecOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) RegistrySpec {
+		return vs[0].([]RegistrySpec)[vs[1].(int)]
+	}).(RegistrySpecOutput)
+}
+
 type StorageMountInfo struct {
 	// The host group that holds them.
 	Group string `pulumi:"group"`
@@ -800,6 +1606,68 @@ type StorageMountInfo struct {
 	Source string `pulumi:"source"`
 	// The team users who may open it on the host (the apps' containers always can).
 	Users []string `pulumi:"users"`
+}
+
+// StorageMountInfoInput is an input type that accepts StorageMountInfoArgs and StorageMountInfoOutput values.
+// You can construct a concrete instance of `StorageMountInfoInput` via:
+//
+//	StorageMountInfoArgs{...}
+type StorageMountInfoInput interface {
+	pulumi.Input
+
+	ToStorageMountInfoOutput() StorageMountInfoOutput
+	ToStorageMountInfoOutputWithContext(context.Context) StorageMountInfoOutput
+}
+
+type StorageMountInfoArgs struct {
+	// The host group that holds them.
+	Group pulumi.StringInput `pulumi:"group"`
+	// adls2 | s3.
+	Kind pulumi.StringInput `pulumi:"kind"`
+	// Where the data is, on the host and in every app container.
+	Path     pulumi.StringInput `pulumi:"path"`
+	ReadOnly pulumi.BoolInput   `pulumi:"readOnly"`
+	// The account's filesystem or the bucket, as a URL.
+	Source pulumi.StringInput `pulumi:"source"`
+	// The team users who may open it on the host (the apps' containers always can).
+	Users pulumi.StringArrayInput `pulumi:"users"`
+}
+
+func (StorageMountInfoArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*StorageMountInfo)(nil)).Elem()
+}
+
+func (i StorageMountInfoArgs) ToStorageMountInfoOutput() StorageMountInfoOutput {
+	return i.ToStorageMountInfoOutputWithContext(context.Background())
+}
+
+func (i StorageMountInfoArgs) ToStorageMountInfoOutputWithContext(ctx context.Context) StorageMountInfoOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StorageMountInfoOutput)
+}
+
+// StorageMountInfoMapInput is an input type that accepts StorageMountInfoMap and StorageMountInfoMapOutput values.
+// You can construct a concrete instance of `StorageMountInfoMapInput` via:
+//
+//	StorageMountInfoMap{ "key": StorageMountInfoArgs{...} }
+type StorageMountInfoMapInput interface {
+	pulumi.Input
+
+	ToStorageMountInfoMapOutput() StorageMountInfoMapOutput
+	ToStorageMountInfoMapOutputWithContext(context.Context) StorageMountInfoMapOutput
+}
+
+type StorageMountInfoMap map[string]StorageMountInfoInput
+
+func (StorageMountInfoMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]StorageMountInfo)(nil)).Elem()
+}
+
+func (i StorageMountInfoMap) ToStorageMountInfoMapOutput() StorageMountInfoMapOutput {
+	return i.ToStorageMountInfoMapOutputWithContext(context.Background())
+}
+
+func (i StorageMountInfoMap) ToStorageMountInfoMapOutputWithContext(ctx context.Context) StorageMountInfoMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StorageMountInfoMapOutput)
 }
 
 type StorageMountInfoOutput struct{ *pulumi.OutputState }
@@ -871,6 +1739,37 @@ type TimeToReady struct {
 	Steps       []ReadyStepTime `pulumi:"steps"`
 	// Until the apps answer.
 	TotalMinutes float64 `pulumi:"totalMinutes"`
+}
+
+// TimeToReadyInput is an input type that accepts TimeToReadyArgs and TimeToReadyOutput values.
+// You can construct a concrete instance of `TimeToReadyInput` via:
+//
+//	TimeToReadyArgs{...}
+type TimeToReadyInput interface {
+	pulumi.Input
+
+	ToTimeToReadyOutput() TimeToReadyOutput
+	ToTimeToReadyOutputWithContext(context.Context) TimeToReadyOutput
+}
+
+type TimeToReadyArgs struct {
+	// The figures, in words.
+	Assumptions pulumi.StringArrayInput `pulumi:"assumptions"`
+	Steps       ReadyStepTimeArrayInput `pulumi:"steps"`
+	// Until the apps answer.
+	TotalMinutes pulumi.Float64Input `pulumi:"totalMinutes"`
+}
+
+func (TimeToReadyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*TimeToReady)(nil)).Elem()
+}
+
+func (i TimeToReadyArgs) ToTimeToReadyOutput() TimeToReadyOutput {
+	return i.ToTimeToReadyOutputWithContext(context.Background())
+}
+
+func (i TimeToReadyArgs) ToTimeToReadyOutputWithContext(ctx context.Context) TimeToReadyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TimeToReadyOutput)
 }
 
 type TimeToReadyOutput struct{ *pulumi.OutputState }
@@ -2028,6 +2927,36 @@ type WorkbenchCredentials struct {
 	Rdp map[string]string `pulumi:"rdp"`
 }
 
+// WorkbenchCredentialsInput is an input type that accepts WorkbenchCredentialsArgs and WorkbenchCredentialsOutput values.
+// You can construct a concrete instance of `WorkbenchCredentialsInput` via:
+//
+//	WorkbenchCredentialsArgs{...}
+type WorkbenchCredentialsInput interface {
+	pulumi.Input
+
+	ToWorkbenchCredentialsOutput() WorkbenchCredentialsOutput
+	ToWorkbenchCredentialsOutputWithContext(context.Context) WorkbenchCredentialsOutput
+}
+
+type WorkbenchCredentialsArgs struct {
+	// Per app: its generated token or password and the URL to open.
+	Apps AppCredentialMapInput `pulumi:"apps"`
+	// Per user: the RDP password, when rdp is on.
+	Rdp pulumi.StringMapInput `pulumi:"rdp"`
+}
+
+func (WorkbenchCredentialsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchCredentials)(nil)).Elem()
+}
+
+func (i WorkbenchCredentialsArgs) ToWorkbenchCredentialsOutput() WorkbenchCredentialsOutput {
+	return i.ToWorkbenchCredentialsOutputWithContext(context.Background())
+}
+
+func (i WorkbenchCredentialsArgs) ToWorkbenchCredentialsOutputWithContext(ctx context.Context) WorkbenchCredentialsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchCredentialsOutput)
+}
+
 type WorkbenchCredentialsOutput struct{ *pulumi.OutputState }
 
 func (WorkbenchCredentialsOutput) ElementType() reflect.Type {
@@ -2088,6 +3017,106 @@ type WorkbenchEstimate struct {
 	SpotPriceSource     string   `pulumi:"spotPriceSource"`
 }
 
+// WorkbenchEstimateInput is an input type that accepts WorkbenchEstimateArgs and WorkbenchEstimateOutput values.
+// You can construct a concrete instance of `WorkbenchEstimateInput` via:
+//
+//	WorkbenchEstimateArgs{...}
+type WorkbenchEstimateInput interface {
+	pulumi.Input
+
+	ToWorkbenchEstimateOutput() WorkbenchEstimateOutput
+	ToWorkbenchEstimateOutputWithContext(context.Context) WorkbenchEstimateOutput
+}
+
+type WorkbenchEstimateArgs struct {
+	// The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack).
+	CheapestRegions RegionOfferArrayInput `pulumi:"cheapestRegions"`
+	// The reference team's month under the stack's stop settings, disks and IP included; undefined where unpriced.
+	Month MonthEstimatePtrInput `pulumi:"month"`
+	// Running all month (730 h).
+	MonthlyAlwaysOn pulumi.Float64PtrInput `pulumi:"monthlyAlwaysOn"`
+	// Running 10 hours on 22 weekdays.
+	MonthlyOfficeHours pulumi.Float64PtrInput `pulumi:"monthlyOfficeHours"`
+	// On-demand cost of `scheduledHoursPerMonth`.
+	MonthlyScheduled pulumi.Float64PtrInput `pulumi:"monthlyScheduled"`
+	MonthlySpotHigh  pulumi.Float64PtrInput `pulumi:"monthlySpotHigh"`
+	// Spot stacks: the month at spot prices over the scheduled hours (always on without autoShutdown).
+	MonthlySpotLow pulumi.Float64PtrInput `pulumi:"monthlySpotLow"`
+	Note           pulumi.StringInput     `pulumi:"note"`
+	// When the prices were read, and from where; `priceVerified` is false for hand-copied figures.
+	PriceDate pulumi.StringInput `pulumi:"priceDate"`
+	// On-demand (pay-as-you-go) Linux price per hour, USD, in `region`.
+	PricePerHour pulumi.Float64PtrInput `pulumi:"pricePerHour"`
+	// The region whose prices are shown: always `region` (kept for older readers).
+	PriceRegion   pulumi.StringInput `pulumi:"priceRegion"`
+	PriceSource   pulumi.StringInput `pulumi:"priceSource"`
+	PriceVerified pulumi.BoolInput   `pulumi:"priceVerified"`
+	// True when the price table has this size in this region.
+	Priced pulumi.BoolInput `pulumi:"priced"`
+	// The stack's region.
+	Region pulumi.StringInput `pulumi:"region"`
+	// With autoShutdown: started at 09:00 on 22 weekdays, stopped at the shutdown time.
+	ScheduledHoursPerMonth pulumi.Float64PtrInput `pulumi:"scheduledHoursPerMonth"`
+	Size                   pulumi.StringInput     `pulumi:"size"`
+	SpotPricePerHourHigh   pulumi.Float64PtrInput `pulumi:"spotPricePerHourHigh"`
+	// Spot price per hour in `region`: lowest and highest of the source (AWS prices each zone).
+	SpotPricePerHourLow pulumi.Float64PtrInput `pulumi:"spotPricePerHourLow"`
+	SpotPriceSource     pulumi.StringInput     `pulumi:"spotPriceSource"`
+}
+
+func (WorkbenchEstimateArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchEstimate)(nil)).Elem()
+}
+
+func (i WorkbenchEstimateArgs) ToWorkbenchEstimateOutput() WorkbenchEstimateOutput {
+	return i.ToWorkbenchEstimateOutputWithContext(context.Background())
+}
+
+func (i WorkbenchEstimateArgs) ToWorkbenchEstimateOutputWithContext(ctx context.Context) WorkbenchEstimateOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchEstimateOutput)
+}
+
+func (i WorkbenchEstimateArgs) ToWorkbenchEstimatePtrOutput() WorkbenchEstimatePtrOutput {
+	return i.ToWorkbenchEstimatePtrOutputWithContext(context.Background())
+}
+
+func (i WorkbenchEstimateArgs) ToWorkbenchEstimatePtrOutputWithContext(ctx context.Context) WorkbenchEstimatePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchEstimateOutput).ToWorkbenchEstimatePtrOutputWithContext(ctx)
+}
+
+// WorkbenchEstimatePtrInput is an input type that accepts WorkbenchEstimateArgs, WorkbenchEstimatePtr and WorkbenchEstimatePtrOutput values.
+// You can construct a concrete instance of `WorkbenchEstimatePtrInput` via:
+//
+//	        WorkbenchEstimateArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkbenchEstimatePtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchEstimatePtrOutput() WorkbenchEstimatePtrOutput
+	ToWorkbenchEstimatePtrOutputWithContext(context.Context) WorkbenchEstimatePtrOutput
+}
+
+type workbenchEstimatePtrType WorkbenchEstimateArgs
+
+func WorkbenchEstimatePtr(v *WorkbenchEstimateArgs) WorkbenchEstimatePtrInput {
+	return (*workbenchEstimatePtrType)(v)
+}
+
+func (*workbenchEstimatePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchEstimate)(nil)).Elem()
+}
+
+func (i *workbenchEstimatePtrType) ToWorkbenchEstimatePtrOutput() WorkbenchEstimatePtrOutput {
+	return i.ToWorkbenchEstimatePtrOutputWithContext(context.Background())
+}
+
+func (i *workbenchEstimatePtrType) ToWorkbenchEstimatePtrOutputWithContext(ctx context.Context) WorkbenchEstimatePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchEstimatePtrOutput)
+}
+
 type WorkbenchEstimateOutput struct{ *pulumi.OutputState }
 
 func (WorkbenchEstimateOutput) ElementType() reflect.Type {
@@ -2100,6 +3129,16 @@ func (o WorkbenchEstimateOutput) ToWorkbenchEstimateOutput() WorkbenchEstimateOu
 
 func (o WorkbenchEstimateOutput) ToWorkbenchEstimateOutputWithContext(ctx context.Context) WorkbenchEstimateOutput {
 	return o
+}
+
+func (o WorkbenchEstimateOutput) ToWorkbenchEstimatePtrOutput() WorkbenchEstimatePtrOutput {
+	return o.ToWorkbenchEstimatePtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchEstimateOutput) ToWorkbenchEstimatePtrOutputWithContext(ctx context.Context) WorkbenchEstimatePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchEstimate) *WorkbenchEstimate {
+		return &v
+	}).(WorkbenchEstimatePtrOutput)
 }
 
 // The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack).
@@ -3260,8 +4299,31 @@ func (o WorkbenchUserArgsArrayOutput) Index(i pulumi.IntInput) WorkbenchUserArgs
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AppCredentialInput)(nil)).Elem(), AppCredentialArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppCredentialMapInput)(nil)).Elem(), AppCredentialMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppSpecInput)(nil)).Elem(), AppSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppSpecArrayInput)(nil)).Elem(), AppSpecArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BuildSpecInput)(nil)).Elem(), BuildSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BuildSpecPtrInput)(nil)).Elem(), BuildSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ContainerStorageMountInput)(nil)).Elem(), ContainerStorageMountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ContainerStorageMountArrayInput)(nil)).Elem(), ContainerStorageMountArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DevContainerAttachInput)(nil)).Elem(), DevContainerAttachArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DevContainerAttachMapInput)(nil)).Elem(), DevContainerAttachMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FixedCostInput)(nil)).Elem(), FixedCostArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FixedCostArrayInput)(nil)).Elem(), FixedCostArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MonthEstimateInput)(nil)).Elem(), MonthEstimateArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MonthEstimatePtrInput)(nil)).Elem(), MonthEstimateArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MonthScenarioInput)(nil)).Elem(), MonthScenarioArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MonthScenarioArrayInput)(nil)).Elem(), MonthScenarioArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ReadyStepTimeInput)(nil)).Elem(), ReadyStepTimeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ReadyStepTimeArrayInput)(nil)).Elem(), ReadyStepTimeArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegionOfferInput)(nil)).Elem(), RegionOfferArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegionOfferArrayInput)(nil)).Elem(), RegionOfferArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegistrySpecInput)(nil)).Elem(), RegistrySpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegistrySpecArrayInput)(nil)).Elem(), RegistrySpecArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StorageMountInfoInput)(nil)).Elem(), StorageMountInfoArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StorageMountInfoMapInput)(nil)).Elem(), StorageMountInfoMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TimeToReadyInput)(nil)).Elem(), TimeToReadyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAppArgsInput)(nil)).Elem(), WorkbenchAppArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAppArgsArrayInput)(nil)).Elem(), WorkbenchAppArgsArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAppBuildArgsInput)(nil)).Elem(), WorkbenchAppBuildArgsArgs{})
@@ -3273,6 +4335,9 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsPtrInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchConfigArgsInput)(nil)).Elem(), WorkbenchConfigArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchCredentialsInput)(nil)).Elem(), WorkbenchCredentialsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchEstimateInput)(nil)).Elem(), WorkbenchEstimateArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchEstimatePtrInput)(nil)).Elem(), WorkbenchEstimateArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchIdleStopArgsInput)(nil)).Elem(), WorkbenchIdleStopArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchIdleStopArgsPtrInput)(nil)).Elem(), WorkbenchIdleStopArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchRegistryArgsInput)(nil)).Elem(), WorkbenchRegistryArgsArgs{})
@@ -3285,8 +4350,12 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchUserArgsArrayInput)(nil)).Elem(), WorkbenchUserArgsArray{})
 	pulumi.RegisterOutputType(AppCredentialOutput{})
 	pulumi.RegisterOutputType(AppCredentialMapOutput{})
+	pulumi.RegisterOutputType(AppSpecOutput{})
+	pulumi.RegisterOutputType(AppSpecArrayOutput{})
 	pulumi.RegisterOutputType(BuildSpecOutput{})
 	pulumi.RegisterOutputType(BuildSpecPtrOutput{})
+	pulumi.RegisterOutputType(ContainerStorageMountOutput{})
+	pulumi.RegisterOutputType(ContainerStorageMountArrayOutput{})
 	pulumi.RegisterOutputType(DevContainerAttachOutput{})
 	pulumi.RegisterOutputType(DevContainerAttachMapOutput{})
 	pulumi.RegisterOutputType(FixedCostOutput{})
@@ -3299,6 +4368,8 @@ func init() {
 	pulumi.RegisterOutputType(ReadyStepTimeArrayOutput{})
 	pulumi.RegisterOutputType(RegionOfferOutput{})
 	pulumi.RegisterOutputType(RegionOfferArrayOutput{})
+	pulumi.RegisterOutputType(RegistrySpecOutput{})
+	pulumi.RegisterOutputType(RegistrySpecArrayOutput{})
 	pulumi.RegisterOutputType(StorageMountInfoOutput{})
 	pulumi.RegisterOutputType(StorageMountInfoMapOutput{})
 	pulumi.RegisterOutputType(TimeToReadyOutput{})
