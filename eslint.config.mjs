@@ -2,7 +2,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["bin/", "node_modules/", "coverage/", "test/e2e/.cache/", "test/vm/.cache/", "*.js", "*.mjs", "components/index.js"] },
+  { ignores: ["bin/", "node_modules/", ".venv/", "coverage/", "test/e2e/.cache/", "test/vm/.cache/", "*.js", "*.mjs", "components/index.js"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   // The QEMU VM suite runs on its own: `npm run test:vm` (jest.vm.config.js).
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/vm/"],
-  modulePathIgnorePatterns: ["<rootDir>/bin/", "<rootDir>/test/e2e/.cache/", "<rootDir>/test/vm/.cache/"],
+  modulePathIgnorePatterns: ["<rootDir>/bin/", "<rootDir>/.venv/", "<rootDir>/test/e2e/.cache/", "<rootDir>/test/vm/.cache/"],
   // The built-in targets register themselves when the package entry loads; tests that import
   // the config core directly get them from this setup file.
   setupFiles: ["<rootDir>/test/support/registerTargets.ts"],
