@@ -196,7 +196,7 @@ export function estimateLines(est: CostEstimate): string[] {
   lines.push(`  Prices of ${est.priceDate} (${verified}): ${est.priceSource}.`);
   if (est.spotPricePerHourLow !== undefined) lines.push(`  Spot prices: ${est.spotPriceSource}.`);
   if (est.cheapestRegions.length > 0) {
-    const basis = `${est.monthlySpotLow !== undefined ? "lowest spot price" : "on demand"}, ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} month`;
+    const basis = `${est.comparedPrice === "spot" ? "lowest spot price" : "on demand"}, ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} month`;
     lines.push(`  Cheapest other priced regions for ${est.size} (${basis}):`);
     for (const o of est.cheapestRegions) {
       const saving =

@@ -140,11 +140,48 @@ test("a secret nested in the workbench map (pulumi config set --secret --path) p
   expect(provider.inputs.registryAuth).toBe("[secret]");
 });
 
-test("an unknown stack names the stacks there are", () => {
-  const r = plan("--stack", "nope");
-  expect(r.code).toBe(2);
-  expect(r.stderr).toContain("stacks: ");
-  for (const s of STACKS) expect(r.stderr).toContain(s);
+test("an unknown stack names the closest one and the stacks there are", () => {
+  const r = plan("--stack", "azure-t5");
+  expect([r.code, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe(`no stack azure-t5 in stacks/; did you mean azure-t4? stacks: ${[...STACKS].sort().join(", ")} (or pass --config <file>)\n`);
+  expect(plan("--stack", "lcoal").stderr).toMatch(/^no stack lcoal in stacks\/; did you mean local\? /);
+});
+
+test("--help prints the usage, the options and the exit codes to stdout, exit 0", () => {
+  const r = plan("--help");
+  expect([r.code, r.stderr]).toEqual([0, ""]);
+  expect(r.stdout.split("\n")[0]).toBe("usage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]");
+  expect(r.stdout).toContain(`  --stack <name>          the stack: stacks/Pulumi.<name>.yaml (${[...STACKS].sort().join(", ")})\n`);
+  expect(r.stdout).toContain("Exit: 0 planned, 1 the program failed, 2 an invalid stack config or arguments, 3 a mandatory policy violation.\n");
+  expect(plan("-h").stdout).toBe(r.stdout);
+});
+
+test("a YAML error in the stack file exits 2 with the file, line and column, and no stack trace", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-i23-"));
+  const file = path.join(dir, "indent.yaml");
+  fs.writeFileSync(file, "config:\n  aws:region: us-east-1\n  gpu-workbench:workbench:\n    target: aws\n   size: g5.xlarge\n");
+  const r = plan("--stack", "indent", "--config", file);
+  expect([r.code, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe(`Invalid stack file: ${file}:5:1: All mapping items must start at the same column\n`);
+  fs.writeFileSync(file, "workbench: {}\n");
+  expect(plan("--stack", "indent", "--config", file).stderr).toBe(`Invalid stack file: ${file}: expected a top-level "config:" map\n`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("npm run plan --stack x (no --): npm keeps the flag, and the plan says what to type instead", () => {
+  // What npm hands the script: the value as an argument, the flag as npm_config_stack.
+  const run = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    });
+  const r = run(["azure-t4"], { npm_config_stack: "true" });
+  expect([r.status, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe("npm kept --stack for itself (it passes on only what follows --): use npm run plan -- --stack azure-t4\n");
+  expect(run(["aws-g5"], { npm_config_stack: "true", npm_config_json: "true" }).stderr).toBe(
+    "npm kept --stack, --json for itself (it passes on only what follows --): use npm run plan -- --stack aws-g5 --json\n",
+  );
 });
 
 /** Issue 18 through the plan as users run it: refused configs exit 2, a failing program exits 1. */

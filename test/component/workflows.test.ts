@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { expectedPlanStderr } from "../support/planWarnings";
 import * as YAML from "yaml";
-import { affectedStacks, COMMENT_MARKER, PlanRun, planSummary, StackInfo, workflowOutputs } from "../../scripts/lib/ci";
+import { affectedStacks, COMMENT_MARKER, PlanRun, planSummary, StackInfo, workflowOutputs } from "../../scripts/lib/gitops";
 import { toolAvailable } from "../support/bootstrap-fixtures";
 
 const ROOT = path.join(__dirname, "..", "..");
