@@ -88,5 +88,7 @@ test("a bad argument exits 2 through a pipe with the usage", () => {
   const r = planThroughPipe(["--stack", "ssh", "--bogus"]);
   expect(r.code).toBe(2);
   expect(r.stdout).toBe("");
-  expect(r.stderr).toBe("unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]\n");
+  expect(r.stderr).toBe(
+    "unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]\n",
+  );
 });
