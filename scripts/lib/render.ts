@@ -183,9 +183,12 @@ export function estimateLines(est: CostEstimate, noAutoShutdown?: string): strin
       );
     } else {
       lines.push(
-        noAutoShutdown === undefined
-          ? "  no autoShutdown: the VM bills until someone stops it (set workbench.autoShutdown to cap it)"
-          : `  no autoShutdown on this target (${noAutoShutdown.split(";")[0]}): the VM bills until pulumi destroy removes it`,
+        ...wrap(
+          noAutoShutdown === undefined
+            ? "  no autoShutdown: the VM bills until someone stops it (set workbench.autoShutdown to cap it)"
+            : `  no autoShutdown on this target (${noAutoShutdown.split(";")[0]}): the VM bills until pulumi destroy removes it`,
+          "    ",
+        ),
       );
     }
     if (est.spotPricePerHourLow !== undefined && est.spotPricePerHourHigh !== undefined) {

@@ -283,3 +283,23 @@ describe("bad input and program errors (issue 18)", () => {
     expect(new Set(arns)).toEqual(new Set([`arn:aws:ec2:${region}:`]));
   });
 });
+
+test("the text plan: nested outputs as YAML, no cloud figures for local, no hint the config would refuse, wrapped sources", () => {
+  const local = plan("--stack", "local");
+  expect(local.code).toBe(0);
+  const out = local.stdout.split("\n");
+  const at = out.indexOf("  devcontainers:");
+  expect(out.slice(at, at + 4)).toEqual(["  devcontainers:", "    jupyter:", "      containerName: wb-jupyter", "      devcontainerJson: |"]);
+  expect(local.stdout).not.toMatch(/driver installs|provision|\\n/);
+  const softlayer = plan("--stack", "softlayer-p100");
+  expect(softlayer.code).toBe(0);
+  expect(softlayer.stdout).not.toContain("set workbench.autoShutdown");
+  expect(softlayer.stdout).toContain(
+    "\n  no autoShutdown on this target (not available for target softlayer in this version): the VM bills until\n    pulumi destroy removes it\n",
+  );
+  // The 600-character price source is wrapped; only resource lines in the tree may run long.
+  const estimate = softlayer.stdout.slice(softlayer.stdout.indexOf("\nEstimate for"));
+  expect(
+    estimate.split("\n").filter((l) => l.length > 110 && !l.startsWith("  billed while stopped") && !l.startsWith("  model:") && !l.startsWith("  figures:")),
+  ).toEqual([]);
+});
