@@ -3,7 +3,7 @@
  * No cloud, no Pulumi CLI, no credentials. Secrets print as [secret]. Exit 2 on an invalid config,
  * 1 when the program fails otherwise (an apply that throws), as `pulumi up` would.
  *
- *   npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]]
+ *   npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]
  *
  * --policy also runs the policy pack's rules over the plan (scripts/lib/policy.ts): exit 3 on a
  * mandatory violation.
@@ -13,7 +13,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks } from "./lib/mocks";
 import { captureProgramErrors, ProgramFailedError } from "./lib/programErrors";
-import { plainSecretProblemsInFile, readStackConfig } from "./lib/stackConfig";
+import { plainSecretProblemsInFile, readStackConfig, StackFileError } from "./lib/stackConfig";
+import { closestNames } from "../components/config/sizes";
 import { Plan, planInputs, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
 import { checkPolicy, POLICY_VIOLATION_EXIT, readPolicyConfig, renderPolicy } from "./lib/policy";
@@ -27,17 +28,68 @@ interface Options {
   policyConfig?: string;
 }
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]]";
+const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]";
 
-export function parseArgs(argv: string[]): Options {
+export const HELP = `${USAGE}
+
+The offline plan of a workbench: runs the program under Pulumi's mock runtime with a stack's config.
+No cloud, no Pulumi CLI, no credentials; secrets print as [secret].
+
+  --stack <name>          the stack: stacks/Pulumi.<name>.yaml (${"${stacks}"})
+  --config <file>         a config file of that format (a top-level config: map), wherever it is
+  --json                  one JSON object (resources, outputs, userData) instead of text
+  --policy                also run the policy pack's rules over the plan
+  --policy-config <file>  the pack's config (JSON), as pulumi preview --policy-pack-config takes it
+  --help                  this text
+
+Exit: 0 planned, 1 the program failed, 2 an invalid stack config or arguments, 3 a mandatory policy violation.
+The -- matters: npm run plan -- --stack azure-t4 (without it npm keeps --stack for itself).
+`;
+
+/** The example stacks in stacks/. */
+export function knownStacks(): string[] {
+  return fs
+    .readdirSync(path.join(__dirname, "..", "stacks"))
+    .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+    .map((f) => f.slice(7, -5))
+    .sort();
+}
+
+/**
+ * `npm run plan --stack x` (no --): npm takes --stack (and --json, --config, --policy) as its own
+ * settings, leaves them in the environment as npm_config_<name>, and passes on only the values
+ * ("x"). Say what to type instead of "unknown argument x".
+ */
+export function npmKeptFlags(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  const kept = ["stack", "config", "json", "policy", "policy_config"].filter(
+    (k) => env[`npm_config_${k}`] !== undefined && !argv.includes(`--${k.replace("_", "-")}`),
+  );
+  if (kept.length === 0) return undefined;
+  const values = argv.filter((a) => !a.startsWith("--"));
+  const flags = kept.map((k) => {
+    const flag = `--${k.replace("_", "-")}`;
+    if (k === "json" || k === "policy") return flag;
+    const v = env[`npm_config_${k}`];
+    return `${flag} ${v !== undefined && v !== "true" && v !== "" ? v : (values.shift() ?? `<${k === "stack" ? "name" : "file"}>`)}`;
+  });
+  return `npm kept ${kept.map((k) => `--${k.replace("_", "-")}`).join(", ")} for itself (it passes on only what follows --): use npm run plan -- ${flags.join(" ")}`;
+}
+
+/** Thrown for --help: the text goes to stdout and the exit is 0. */
+export class HelpRequested extends Error {}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Options {
   let stack: string | undefined;
   let configFile: string | undefined;
   let json = false;
   let policy = false;
   let policyConfig: string | undefined;
+  const npmHint = npmKeptFlags(argv, env);
+  if (npmHint) throw new Error(npmHint);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--stack") stack = argv[++i];
+    if (a === "--help" || a === "-h") throw new HelpRequested(HELP.replace("${stacks}", knownStacks().join(", ")));
+    else if (a === "--stack") stack = argv[++i];
     else if (a === "--config") configFile = argv[++i];
     else if (a === "--json") json = true;
     else if (a === "--policy") policy = true;
@@ -47,11 +99,10 @@ export function parseArgs(argv: string[]): Options {
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
   const file = configFile ?? path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    const known = fs
-      .readdirSync(path.join(__dirname, "..", "stacks"))
-      .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
-      .map((f) => f.slice(7, -5));
-    throw new Error(`no config file ${file}; stacks: ${known.join(", ")} (or pass --config <file>)`);
+    if (configFile !== undefined) throw new Error(`--config ${configFile}: no such file`);
+    const known = knownStacks();
+    const near = closestNames(known, stack, 1)[0];
+    throw new Error(`no stack ${stack} in stacks/; did you mean ${near}? stacks: ${known.join(", ")} (or pass --config <file>)`);
   }
   if (policyConfig !== undefined && !policy) throw new Error(`--policy-config needs --policy\n${USAGE}`);
   return { stack, configFile: file, json, policy, policyConfig };
@@ -96,6 +147,10 @@ async function main(): Promise<number> {
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(e.message);
+      return 0;
+    }
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
@@ -119,6 +174,10 @@ async function main(): Promise<number> {
   } catch (e) {
     if (e instanceof WorkbenchConfigError) {
       process.stderr.write(`Invalid stack config (${opts.configFile}):\n${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof StackFileError) {
+      process.stderr.write(`Invalid stack file: ${e.message}\n`);
       return 2;
     }
     if (e instanceof ProgramFailedError) {

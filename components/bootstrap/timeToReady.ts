@@ -200,7 +200,12 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
     totalMinutes: Math.ceil(t),
     assumptions: [
       `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes)${cloud ? `; provision ${figures.provisionMinutes} min on ${spec.target}` : ""}`,
-      `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
+      // The driver figures only where a driver is installed (not on local, ssh or a CPU size).
+      ...(steps.some((s) => s.step === "driver")
+        ? [
+            `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
+          ]
+        : []),
       "users, docker (present), prepull and ready: the VM suite's measured times (QEMU, TCG); the rest are planning figures: no cloud or registry is reachable where this is developed",
     ],
   };

@@ -56,6 +56,8 @@ export interface CostEstimate {
   priceVerified: boolean;
   /** The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack). */
   cheapestRegions: RegionOffer[];
+  /** Which price `cheapestRegions` compares: "spot" (the lowest zone's) for a spot stack, else "on demand". */
+  comparedPrice: string;
   note: string;
 }
 
@@ -126,6 +128,7 @@ export function estimateCost(spec: WorkbenchSpec): CostEstimate | undefined {
     spotPriceSource: table.spotSource,
     priceVerified: table.verified,
     cheapestRegions,
+    comparedPrice: spec.spot ? "spot" : "on demand",
     note: missing ? `${missing} ${extras}` : `${extras}${noSpot}`,
   };
 }

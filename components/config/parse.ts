@@ -28,6 +28,7 @@ import {
 import { isCloudTarget, TargetConfigInput, TargetRules, targetNames, targetRules } from "./targetRules";
 import { AUTH_GUARDS, weakeningOption } from "./appAuth";
 import { canonicalCidr, describeWide, exposureOf, ParsedCidr } from "./cidrs";
+import { documentationCidrs, documentationWarning, exposesApp, internetProblem, opensInternet } from "./reachability";
 import { AWS_REGIONS, awsPartition, controlCharacter, controlProblem, envNameProblem, isImageReference, keyPath, q, registryServerProblem } from "./grammar";
 import { isSecretEnvName } from "./secrets";
 import { resolveTimeZone } from "./timezones";
@@ -255,7 +256,6 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     });
   }
   const exposures = exposureOf(parsedCidrs);
-  const internet = describeWide(exposures, true);
   // Password logins (RDP, exposed apps) take at most a /16 of IPv4 and a /48 of IPv6.
   const tooWideForPasswords = describeWide(exposures, false);
   const rdp = r.bool("workbench.rdp", o.rdp, DEFAULTS.rdp);
@@ -266,9 +266,11 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
       "workbench.allowedCidrs",
       `${w.list} ${w.plural ? "are" : "is"} refused while rdp is on${w.reason}: RDP takes passwords; list your own addresses instead`,
     );
-  } else if (internet) {
-    r.warnings.push(`workbench.allowedCidrs: SSH is open to the whole internet (${internet.list}); keys only, but prefer your own addresses`);
+  } else if (opensInternet(allowedCidrs) && !exposesApp(o.apps)) {
+    r.fail("workbench.allowedCidrs", internetProblem(allowedCidrs));
   }
+  const documentation = documentationCidrs(allowedCidrs);
+  if (documentation.length > 0) r.warnings.push(documentationWarning(documentation));
 
   const users = readUsers(r, o.users);
   const apps = readApps(r, o.apps, { gpu, tooWideForPasswords, rdp });

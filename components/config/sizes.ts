@@ -63,7 +63,7 @@ export function closestNames(names: readonly string[], wanted: string, count = 3
     .map((x) => x.name);
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0];

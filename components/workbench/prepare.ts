@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { planAppBuilds } from "../apps/imageBuild";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
+import { documentationCidrs, documentationProblem } from "../config/reachability";
 import type { WorkbenchSpec } from "../config/spec";
 import { findTargetRules, targetRules, type UserDataLimit } from "../config/targetRules";
 import type { WorkbenchArgs } from "./args";
@@ -62,6 +63,9 @@ export function prepareWorkbench(args: WorkbenchArgs): PreparedWorkbench {
   if (problem) throw new WorkbenchConfigError([problem]);
   // The builds' project files (build.dockerfile, build.files) must exist inside the project.
   planAppBuilds(spec.apps, process.cwd());
+  // A deployment (not a preview or the plan) to documentation addresses would wait for SSH nobody can open.
+  const documentation = documentationCidrs(spec.allowedCidrs);
+  if (documentation.length > 0 && !pulumi.runtime.isDryRun()) throw new WorkbenchConfigError([documentationProblem(documentation)]);
   // A deployment (not a preview) needs the deployer's key: say so before anything is created.
   const privateKey = deployerPrivateKey(args.sshPrivateKeyPath, spec);
   for (const w of spec.warnings) pulumi.log.warn(w);

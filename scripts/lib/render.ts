@@ -2,6 +2,7 @@
 import * as crypto from "crypto";
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 import { redactUserData } from "../../components/bootstrap";
 import { cloudConfigOf } from "../../components/targets/softlayer/userdata";
 import type { TimeToReady } from "../../components/bootstrap/timeToReady";
@@ -158,7 +159,8 @@ export function renderText(plan: Plan): string {
     lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${userDataLimitNote(plan.target)}`);
   }
   const est = plan.outputs.estimate as WorkbenchEstimate | undefined;
-  if (est && typeof est === "object") lines.push("", ...estimateLines(est));
+  // A hint the config would refuse is no hint: say instead that the target has no daily stop.
+  if (est && typeof est === "object") lines.push("", ...estimateLines(est, findTargetRules(plan.target)?.refuses?.autoShutdown));
   if (est && typeof est === "object" && est.month) lines.push("", ...monthLines(est.month));
   const ready = plan.outputs.timeToReady as TimeToReady | undefined;
   if (ready && typeof ready === "object") lines.push("", ...readyLines(ready));
@@ -171,7 +173,7 @@ const hourly = (n: number) => `$${n.toFixed(4).replace(/0$/, "")}/h`;
 const range = (low: number, high: number, f: (n: number) => string) => (low === high ? f(low) : `${f(low).replace("/h", "")}-${f(high)}`);
 
 /** The estimate as the plan prints it: every month says what it assumes; a missing price says why. */
-export function estimateLines(est: CostEstimate): string[] {
+export function estimateLines(est: CostEstimate, noAutoShutdown?: string): string[] {
   const lines = [`Estimate for ${est.size} in ${est.region}:`];
   if (est.priced && est.pricePerHour !== undefined) {
     lines.push(`  on demand: ${hourly(est.pricePerHour)}; always on (730 h): ${usd(est.monthlyAlwaysOn!)}/month`);
@@ -180,7 +182,14 @@ export function estimateLines(est: CostEstimate): string[] {
         `  scheduled (autoShutdown; started at ${ASSUMED_START} on ${WEEKDAYS_PER_MONTH} weekdays): ${est.scheduledHoursPerMonth} h, ${usd(est.monthlyScheduled!)}/month`,
       );
     } else {
-      lines.push("  no autoShutdown: the VM bills until someone stops it (set workbench.autoShutdown to cap it)");
+      lines.push(
+        ...wrap(
+          noAutoShutdown === undefined
+            ? "  no autoShutdown: the VM bills until someone stops it (set workbench.autoShutdown to cap it)"
+            : `  no autoShutdown on this target (${noAutoShutdown.split(";")[0]}): the VM bills until pulumi destroy removes it`,
+          "    ",
+        ),
+      );
     }
     if (est.spotPricePerHourLow !== undefined && est.spotPricePerHourHigh !== undefined) {
       const by = est.spotPricePerHourLow === est.spotPricePerHourHigh ? "" : " (by availability zone)";
@@ -193,10 +202,10 @@ export function estimateLines(est: CostEstimate): string[] {
   }
   lines.push(`  ${est.note}`);
   const verified = est.priceVerified ? "read from the cloud's price list" : "unverified";
-  lines.push(`  Prices of ${est.priceDate} (${verified}): ${est.priceSource}.`);
-  if (est.spotPricePerHourLow !== undefined) lines.push(`  Spot prices: ${est.spotPriceSource}.`);
+  lines.push(...wrap(`  Prices of ${est.priceDate} (${verified}): ${est.priceSource}.`, "    "));
+  if (est.spotPricePerHourLow !== undefined) lines.push(...wrap(`  Spot prices: ${est.spotPriceSource}.`, "    "));
   if (est.cheapestRegions.length > 0) {
-    const basis = `${est.monthlySpotLow !== undefined ? "lowest spot price" : "on demand"}, ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} month`;
+    const basis = `${est.comparedPrice === "spot" ? "lowest spot price" : "on demand"}, ${est.scheduledHoursPerMonth !== undefined ? "scheduled" : "always-on"} month`;
     lines.push(`  Cheapest other priced regions for ${est.size} (${basis}):`);
     for (const o of est.cheapestRegions) {
       const saving =
@@ -221,7 +230,24 @@ function outputLines(key: string, v: unknown, pad: string): string[] {
     if (entries.length === 0) return [`${pad}${key}: {}`];
     return [`${pad}${key}:`, ...entries.flatMap(([k, x]) => outputLines(k, x, pad + "  "))];
   }
+  // Anything nested reads as YAML, strings with line breaks as blocks, instead of one escaped JSON line.
+  if (v && typeof v === "object") return [`${pad}${key}:`, indent(YAML.stringify(v, { lineWidth: 0 }).trimEnd(), pad + "  ")];
   return [`${pad}${key}: ${JSON.stringify(v)}`];
+}
+
+/** Wraps a long line at spaces to WRAP_WIDTH columns; the continuation lines get `pad`. */
+const WRAP_WIDTH = 110;
+export function wrap(line: string, pad: string): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > WRAP_WIDTH) {
+    const cut = rest.lastIndexOf(" ", WRAP_WIDTH);
+    if (cut <= pad.length) break;
+    out.push(rest.slice(0, cut));
+    rest = pad + rest.slice(cut + 1);
+  }
+  out.push(rest);
+  return out;
 }
 
 function indent(text: string, pad: string): string {

@@ -15,10 +15,25 @@ export interface StackConfig {
   plainValues: Record<string, unknown>;
 }
 
+/** A stack file that is not YAML or has no `config:` map: the message names the file, line and column. */
+export class StackFileError extends Error {}
+
+/** The YAML document of a stack file, or a StackFileError at the first problem's line and column. */
+function parseYaml(file: string): unknown {
+  const parsed = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
+  const error = parsed.errors[0];
+  if (error) {
+    const at = error.linePos?.[0];
+    // The first line of yaml's message is the problem; the rest repeats the source.
+    throw new StackFileError(`${file}${at ? `:${at.line}:${at.col}` : ""}: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+  }
+  return parsed.toJS();
+}
+
 export function readStackConfig(file: string, project = "gpu-workbench"): StackConfig {
-  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const doc = parseYaml(file) as { config?: Record<string, unknown> } | null;
   if (!doc || typeof doc !== "object" || typeof doc.config !== "object" || doc.config === null) {
-    throw new Error(`${file}: expected a top-level "config:" map`);
+    throw new StackFileError(`${file}: expected a top-level "config:" map`);
   }
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];

@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockRecorder, mockIp, Registration, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
-import { DANIEL_KEY, MINJI_KEY, rawConfig } from "../support/fixtures";
+import { DANIEL_KEY, deployableConfig, MINJI_KEY, rawConfig } from "../support/fixtures";
 
 let recorder: MockRecorder;
 let Workbench: typeof import("../../components/workbench/workbench").Workbench;
@@ -66,7 +66,7 @@ async function settle(): Promise<void> {
 }
 
 function awsConfig(over: Record<string, unknown> = {}) {
-  return rawConfig({ target: "aws", size: "g5.xlarge", ...over }) as never;
+  return deployableConfig({ target: "aws", size: "g5.xlarge", ...over }) as never;
 }
 
 async function build(name: string, over: Record<string, unknown> = {}) {
@@ -189,7 +189,7 @@ describe("default config (g5.xlarge, on-demand, no RDP, default VPC)", () => {
     expect(sg).toEqual({
       description: "gpu-workbench: SSH (and RDP or exposed apps when configured) from allowedCidrs only",
       vpcId: MOCK_VPC,
-      ingress: [sshRule(["203.0.113.7/32"])],
+      ingress: [sshRule(["100.64.0.7/32"])],
       egress: egressAll,
       tags: tagsOf("wb-host", "sg"),
     });
@@ -263,7 +263,7 @@ describe("spot", () => {
 describe("rdp", () => {
   let wb: InstanceType<typeof Workbench>;
   beforeAll(async () => {
-    wb = await build("rdp", { rdp: true, allowedCidrs: ["203.0.113.7/32", "2001:db8::/48"] });
+    wb = await build("rdp", { rdp: true, allowedCidrs: ["100.64.0.7/32", "fd00:7::/48"] });
   });
   test("a password per user; RDP opened to allowedCidrs only", async () => {
     expect(childrenOf("rdp")).toEqual([
@@ -275,7 +275,7 @@ describe("rdp", () => {
       "tls:index/privateKey:PrivateKey rdp-host-key",
     ]);
     expect(childrenOf("rdp-host")).toEqual(hostChildren("rdp-host", false));
-    const both = { cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: ["2001:db8::/48"] };
+    const both = { cidrBlocks: ["100.64.0.7/32"], ipv6CidrBlocks: ["fd00:7::/48"] };
     expect(plain("rdp-host-sg").ingress).toEqual([
       { description: "SSH from allowedCidrs", protocol: "tcp", fromPort: 22, toPort: 22, ...both },
       { description: "RDP (xrdp) from allowedCidrs", protocol: "tcp", fromPort: 3389, toPort: 3389, ...both },
@@ -301,13 +301,13 @@ describe("given subnet and an exposed app", () => {
     expect(plain("subnet-host-instance").subnetId).toBe(MOCK_SUBNET);
     expect(plain("subnet-host-data").availabilityZone).toBe("ap-northeast-2a");
     expect(plain("subnet-host-sg").ingress).toEqual([
-      sshRule(["203.0.113.7/32"]),
+      sshRule(["100.64.0.7/32"]),
       {
         description: "exposed app port 8890 from allowedCidrs",
         protocol: "tcp",
         fromPort: 8890,
         toPort: 8890,
-        cidrBlocks: ["203.0.113.7/32"],
+        cidrBlocks: ["100.64.0.7/32"],
         ipv6CidrBlocks: [],
       },
     ]);
@@ -417,7 +417,7 @@ describe("AwsGpuInstance on its own", () => {
       amiId: "ami-0123456789abcdef0",
       osDiskGb: 100,
       dataDiskGb: 64,
-      allowedCidrs: ["198.51.100.0/24"],
+      allowedCidrs: ["100.64.1.0/24"],
       userData: pulumi.secret("#cloud-config\n{}\n"),
     });
     await valueOf(pinned.publicIp);

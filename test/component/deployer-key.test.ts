@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockRecorder, SECRET_SIG, SECRET_SIG_KEY, valueOf } from "../../scripts/lib/mocks";
-import { rawConfig } from "../support/fixtures";
+import { deployableConfig } from "../support/fixtures";
 import { generateEd25519OpenSsh } from "../support/mockKeys";
 import type { Workbench as AzureWorkbenchT } from "../../components/workbench/workbench";
 
@@ -21,10 +21,27 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+test("a deployment to documentation addresses is refused before any resource, with how to find your own", () => {
+  expect(pulumi.runtime.isDryRun()).toBe(false);
+  for (const [cidrs, named] of [
+    [["203.0.113.7/32"], '"203.0.113.7/32" is a documentation address (RFC 5737)'],
+    [["100.64.0.7/32", "2001:db8::/48"], '"2001:db8::/48" is a documentation address (RFC 3849)'],
+    [["192.0.2.0/24", "198.51.100.7/32"], '"192.0.2.0/24", "198.51.100.7/32" are documentation addresses (RFC 5737)'],
+  ] as const) {
+    expect(() => new Workbench("wb", { config: deployableConfig({ allowedCidrs: cidrs }) as never, region: "koreacentral" })).toThrow(
+      new Error(
+        `workbench.allowedCidrs: ${named} that nobody has: nobody could reach the machine and pulumi up would wait for SSH until it times out; ` +
+          "find yours with `curl -s https://checkip.amazonaws.com` (add /32), or use your VPN's egress range",
+      ),
+    );
+  }
+  expect(rec.registrations).toEqual([]);
+});
+
 test("a missing key file is a config error, raised before any resource", () => {
   const missing = path.join(dir, "nope");
   expect(pulumi.runtime.isDryRun()).toBe(false);
-  expect(() => new Workbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: missing })).toThrow(
+  expect(() => new Workbench("wb", { config: deployableConfig() as never, region: "koreacentral", sshPrivateKeyPath: missing })).toThrow(
     `gpu-workbench:sshPrivateKeyPath: cannot read ${missing} (ENOENT: no such file or directory, open '${missing}'); point it at the private key of the first admin's sshPublicKey`,
   );
   expect(rec.registrations).toEqual([]);
@@ -33,7 +50,7 @@ test("a missing key file is a config error, raised before any resource", () => {
 test("a key that is not the first admin's is refused before any resource", () => {
   const keyFile = path.join(dir, "someone_else");
   fs.writeFileSync(keyFile, generateEd25519OpenSsh("someone else").privateKeyOpenssh, { mode: 0o600 });
-  expect(() => new Workbench("wb", { config: rawConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile })).toThrow(
+  expect(() => new Workbench("wb", { config: deployableConfig() as never, region: "koreacentral", sshPrivateKeyPath: keyFile })).toThrow(
     new Error(
       `gpu-workbench:sshPrivateKeyPath: ${keyFile} is not the private key of the first admin (daniel); use the key whose public half is that user's sshPublicKey`,
     ),
@@ -46,7 +63,7 @@ test("the key's content reaches the ready command, as a secret only", async () =
   const deployer = generateEd25519OpenSsh("deployer");
   const key = deployer.privateKeyOpenssh;
   fs.writeFileSync(keyFile, key, { mode: 0o600 });
-  const config = rawConfig({ users: [{ name: "daniel", sshPublicKey: `${deployer.publicKeyOpenssh.trim()} daniel@laptop`, admin: true }] });
+  const config = deployableConfig({ users: [{ name: "daniel", sshPublicKey: `${deployer.publicKeyOpenssh.trim()} daniel@laptop`, admin: true }] });
   const wb = new Workbench("wb", { config: config as never, region: "koreacentral", sshPrivateKeyPath: keyFile });
   await valueOf(wb.credentials);
   const ready = rec.registrations.find((r) => r.name === "wb-ready")!;

@@ -37,8 +37,8 @@ import { AnalysisApps, appCatalog, AppKind, parseWorkbenchConfig, renderCloudIni
 const users = [{ name: "daniel", sshPublicKey: "${KEY}", admin: true }];
 const apps = [{ kind: AppKind.JupyterPytorch }, { kind: AppKind.Rstudio }];
 
-const azure = new Workbench("az", { region: "koreacentral", config: { target: WorkbenchTarget.Azure, size: "Standard_NC4as_T4_v3", allowedCidrs: ["203.0.113.7/32"], users, apps } });
-const aws = new Workbench("aws", { region: "ap-northeast-2", config: { target: "aws", size: "g5.xlarge", allowedCidrs: ["203.0.113.7/32"], users, apps } });
+const azure = new Workbench("az", { region: "koreacentral", config: { target: WorkbenchTarget.Azure, size: "Standard_NC4as_T4_v3", allowedCidrs: ["100.64.0.7/32"], users, apps } });
+const aws = new Workbench("aws", { region: "ap-northeast-2", config: { target: "aws", size: "g5.xlarge", allowedCidrs: ["100.64.0.7/32"], users, apps } });
 const ssh = new Workbench("box", { config: { target: "ssh", ssh: { host: "gpu1.lab.example.com", hostPublicKey: "${KEY.replace(" daniel@laptop", "")}" }, hostGpu: true, users, apps } });
 const local = new Workbench("here", { config: { target: "local", users, apps: [{ kind: "jupyter" }] }, dataRoot: "/srv/lab" });
 

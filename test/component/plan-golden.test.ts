@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { expectedPlanStderr } from "../support/planWarnings";
 
 const ROOT = path.join(__dirname, "..", "..");
 const STACKS = fs
@@ -29,7 +30,7 @@ test.each(STACKS)(
       timeout: 90_000,
     });
     fs.closeSync(fd);
-    expect([r.status, r.stderr]).toEqual([0, ""]);
+    expect([r.status, r.stderr]).toEqual([0, expectedPlanStderr(stack)]);
     const plan = JSON.parse(fs.readFileSync(out, "utf8"));
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
     expect(plan).toMatchSnapshot();

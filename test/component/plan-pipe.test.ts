@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { expectedPlanStderr } from "../support/planWarnings";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PIPE_BUFFER = 65536;
@@ -59,7 +60,7 @@ test("the reader gives the plan a pipe as stdout", () => {
 
 test(`the JSON plan of the largest stack (${LARGEST_STACK}) reaches the reader whole through a pipe`, () => {
   const r = planThroughPipe(["--stack", LARGEST_STACK, "--json"]);
-  expect(r.stderr).toBe("");
+  expect(r.stderr).toBe(expectedPlanStderr(LARGEST_STACK));
   expect(r.code).toBe(0);
   // Larger than the pipe's buffer, or this test would prove nothing.
   expect(Buffer.byteLength(r.stdout)).toBeGreaterThan(PIPE_BUFFER);
@@ -87,5 +88,7 @@ test("a bad argument exits 2 through a pipe with the usage", () => {
   const r = planThroughPipe(["--stack", "ssh", "--bogus"]);
   expect(r.code).toBe(2);
   expect(r.stdout).toBe("");
-  expect(r.stderr).toBe("unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]]\n");
+  expect(r.stderr).toBe(
+    "unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]\n",
+  );
 });

@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { expectedPlanStderr } from "../support/planWarnings";
 
 const ROOT = path.join(__dirname, "..", "..");
 const ALL_STACKS = fs
@@ -48,7 +49,7 @@ describe.each(STACKS)("stack %s", (stack) => {
 
   beforeAll(() => {
     const r = plan("--stack", stack, "--json");
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(expectedPlanStderr(stack));
     expect(r.code).toBe(0);
     jsonText = r.stdout;
     json = JSON.parse(r.stdout);
@@ -96,7 +97,7 @@ describe.each(STACKS)("stack %s", (stack) => {
 
 test("the program type-checks and runs under ts-node, as `pulumi up` loads it (Pulumi.yaml typescript: true)", () => {
   const viaTsNode = planWith("ts-node/register", "--stack", "azure-t4", "--json");
-  expect(viaTsNode.stderr).toBe("");
+  expect(viaTsNode.stderr).toBe(expectedPlanStderr("azure-t4"));
   expect(viaTsNode.code).toBe(0);
   expect(JSON.parse(viaTsNode.stdout)).toEqual(JSON.parse(plan("--stack", "azure-t4", "--json").stdout));
 }, 90_000);
@@ -132,18 +133,55 @@ test("a secret nested in the workbench map (pulumi config set --secret --path) p
     stack.replace(/^( {4})users:/m, `$1registries:\n$1  - server: ghcr.io\n$1    username: acme\n$1    password:\n$1      secure: ${ciphertext}\n$1users:`),
   );
   const r = plan("--stack", "secret", "--config", file, "--json");
-  expect(r.stderr).toBe("");
+  expect(r.stderr).toBe(expectedPlanStderr("aws-g5"));
   expect(r.code).toBe(0);
   expect(r.stdout).not.toContain(ciphertext);
   const provider = JSON.parse(r.stdout).resources.find((x: { type: string }) => x.type === "pulumi:providers:docker");
   expect(provider.inputs.registryAuth).toBe("[secret]");
 });
 
-test("an unknown stack names the stacks there are", () => {
-  const r = plan("--stack", "nope");
-  expect(r.code).toBe(2);
-  expect(r.stderr).toContain("stacks: ");
-  for (const s of STACKS) expect(r.stderr).toContain(s);
+test("an unknown stack names the closest one and the stacks there are", () => {
+  const r = plan("--stack", "azure-t5");
+  expect([r.code, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe(`no stack azure-t5 in stacks/; did you mean azure-t4? stacks: ${[...STACKS].sort().join(", ")} (or pass --config <file>)\n`);
+  expect(plan("--stack", "lcoal").stderr).toMatch(/^no stack lcoal in stacks\/; did you mean local\? /);
+});
+
+test("--help prints the usage, the options and the exit codes to stdout, exit 0", () => {
+  const r = plan("--help");
+  expect([r.code, r.stderr]).toEqual([0, ""]);
+  expect(r.stdout.split("\n")[0]).toBe("usage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]");
+  expect(r.stdout).toContain(`  --stack <name>          the stack: stacks/Pulumi.<name>.yaml (${[...STACKS].sort().join(", ")})\n`);
+  expect(r.stdout).toContain("Exit: 0 planned, 1 the program failed, 2 an invalid stack config or arguments, 3 a mandatory policy violation.\n");
+  expect(plan("-h").stdout).toBe(r.stdout);
+});
+
+test("a YAML error in the stack file exits 2 with the file, line and column, and no stack trace", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-i23-"));
+  const file = path.join(dir, "indent.yaml");
+  fs.writeFileSync(file, "config:\n  aws:region: us-east-1\n  gpu-workbench:workbench:\n    target: aws\n   size: g5.xlarge\n");
+  const r = plan("--stack", "indent", "--config", file);
+  expect([r.code, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe(`Invalid stack file: ${file}:5:1: All mapping items must start at the same column\n`);
+  fs.writeFileSync(file, "workbench: {}\n");
+  expect(plan("--stack", "indent", "--config", file).stderr).toBe(`Invalid stack file: ${file}: expected a top-level "config:" map\n`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("npm run plan --stack x (no --): npm keeps the flag, and the plan says what to type instead", () => {
+  // What npm hands the script: the value as an argument, the flag as npm_config_stack.
+  const run = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    });
+  const r = run(["azure-t4"], { npm_config_stack: "true" });
+  expect([r.status, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe("npm kept --stack for itself (it passes on only what follows --): use npm run plan -- --stack azure-t4\n");
+  expect(run(["aws-g5"], { npm_config_stack: "true", npm_config_json: "true" }).stderr).toBe(
+    "npm kept --stack, --json for itself (it passes on only what follows --): use npm run plan -- --stack aws-g5 --json\n",
+  );
 });
 
 /** Issue 18 through the plan as users run it: refused configs exit 2, a failing program exits 1. */
@@ -167,7 +205,8 @@ describe("bad input and program errors (issue 18)", () => {
     [
       "RDP with the internet in two halves (class 2)",
       "azure-t4",
-      (t: string) => t.replace(/allowedCidrs:\n(\s+)- \S+/, "allowedCidrs:\n$1- 0.0.0.0/1\n$1- 128.0.0.0/1").replace(/^( {4})users:/m, "$1rdp: true\n$1users:"),
+      (t: string) =>
+        t.replace(/allowedCidrs:\n(?:\s+#.*\n)*(\s+)- \S+/, "allowedCidrs:\n$1- 0.0.0.0/1\n$1- 128.0.0.0/1").replace(/^( {4})users:/m, "$1rdp: true\n$1users:"),
       'workbench.allowedCidrs: "0.0.0.0/1", "128.0.0.0/1" are refused while rdp is on (together they cover every IPv4 address): RDP takes passwords; list your own addresses instead',
     ],
     [
@@ -228,7 +267,9 @@ describe("bad input and program errors (issue 18)", () => {
     );
     expect(r.stdout).toBe("");
     expect(r.status).toBe(1);
-    const lines = r.stderr.trimEnd().split("\n");
+    // The example's documentation address is warned about before the program fails.
+    expect(r.stderr.startsWith(expectedPlanStderr(stack))).toBe(true);
+    const lines = r.stderr.slice(expectedPlanStderr(stack).length).trimEnd().split("\n");
     expect(lines[0]).toBe(`The program failed (${path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`)}); no plan:`);
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines.slice(1)) expect(line.endsWith(error)).toBe(true);
@@ -239,7 +280,7 @@ describe("bad input and program errors (issue 18)", () => {
     ["aws-g5", (t: string) => t.replace(/aws:region: \S+/, "aws:region: eu-central-1"), "eu-central-1", "eu-central-1a"],
   ])("the mocks follow the stack's own region (%s): ARNs and zones say what `pulumi up` would send (class 7)", (stack, edit, region, zone) => {
     const r = plan("--stack", stack, "--config", write(`${stack}-region`, edit(stackText(stack))), "--json");
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(expectedPlanStderr(stack));
     const resources = JSON.parse(r.stdout).resources as { type: string; name: string; inputs: Record<string, unknown> }[];
     const text = JSON.stringify(resources);
     expect([...new Set(text.match(/\b[a-z]{2}-(?:gov-)?[a-z]+-\d/g))]).toEqual([region]);
@@ -247,4 +288,24 @@ describe("bad input and program errors (issue 18)", () => {
     const arns = text.match(/arn:aws:ec2:[^:]*:/g) ?? [];
     expect(new Set(arns)).toEqual(new Set([`arn:aws:ec2:${region}:`]));
   });
+});
+
+test("the text plan: nested outputs as YAML, no cloud figures for local, no hint the config would refuse, wrapped sources", () => {
+  const local = plan("--stack", "local");
+  expect(local.code).toBe(0);
+  const out = local.stdout.split("\n");
+  const at = out.indexOf("  devcontainers:");
+  expect(out.slice(at, at + 4)).toEqual(["  devcontainers:", "    jupyter:", "      containerName: wb-jupyter", "      devcontainerJson: |"]);
+  expect(local.stdout).not.toMatch(/driver installs|provision|\\n/);
+  const softlayer = plan("--stack", "softlayer-p100");
+  expect(softlayer.code).toBe(0);
+  expect(softlayer.stdout).not.toContain("set workbench.autoShutdown");
+  expect(softlayer.stdout).toContain(
+    "\n  no autoShutdown on this target (not available for target softlayer in this version): the VM bills until\n    pulumi destroy removes it\n",
+  );
+  // The 600-character price source is wrapped; only resource lines in the tree may run long.
+  const estimate = softlayer.stdout.slice(softlayer.stdout.indexOf("\nEstimate for"));
+  expect(
+    estimate.split("\n").filter((l) => l.length > 110 && !l.startsWith("  billed while stopped") && !l.startsWith("  model:") && !l.startsWith("  figures:")),
+  ).toEqual([]);
 });

@@ -44,7 +44,7 @@ describe("unknown keys in the gpu-workbench namespace (class 6)", () => {
       "a typo",
       { "gpu-workbench:workbnch": rawConfig() },
       [
-        "gpu-workbench:workbnch: unknown key; valid keys are workbench, sshPrivateKeyPath",
+        'gpu-workbench:workbnch: unknown key; did you mean "workbench"?',
         "workbench: not set; add the gpu-workbench:workbench key to the stack config (see stacks/ for examples)",
       ],
     ],
@@ -65,6 +65,11 @@ describe("unknown keys in the gpu-workbench namespace (class 6)", () => {
       "the key path's case",
       { [WB]: rawConfig(), "gpu-workbench:sshprivatekeypath": "~/.ssh/id_ed25519" },
       ['gpu-workbench:sshprivatekeypath: unknown key; did you mean "sshPrivateKeyPath"?'],
+    ],
+    [
+      "a typo in the key path's name",
+      { [WB]: rawConfig(), "gpu-workbench:sshPrivatKeyPth": "~/.ssh/id_ed25519" },
+      ['gpu-workbench:sshPrivatKeyPth: unknown key; did you mean "sshPrivateKeyPath"?'],
     ],
     [
       "a key with a space, quoted",

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { expectedPlanStderr } from "../support/planWarnings";
 
 const ROOT = path.join(__dirname, "..", "..");
 function plan(stack: string): string {
@@ -12,7 +13,7 @@ function plan(stack: string): string {
     encoding: "utf8",
     timeout: 90_000,
   });
-  expect([r.status, r.stderr]).toEqual([0, ""]);
+  expect([r.status, r.stderr]).toEqual([0, expectedPlanStderr(stack)]);
   return r.stdout;
 }
 const grants = (text: string) =>

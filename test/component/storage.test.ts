@@ -10,7 +10,7 @@ import { installMocks, MockRecorder, Registration, unwrapSecrets, valueOf } from
 import { redact } from "../../scripts/lib/render";
 import { regionFor } from "../support/badConfigs";
 import { badStorageConfigs } from "../support/badStorageConfigs";
-import { rawConfig } from "../support/fixtures";
+import { deployableConfig } from "../support/fixtures";
 
 let recorder: MockRecorder;
 let wbModule: typeof import("../../components/workbench");
@@ -81,7 +81,7 @@ describe("azure: a new filesystem and an existing read-only one", () => {
   beforeAll(async () => {
     wb = wbModule.createWorkbench("az", {
       region: "koreacentral",
-      config: rawConfig({
+      config: deployableConfig({
         storage: [
           { name: "lake", kind: "adls2", account: "acmelake", container: "raw" },
           {
@@ -207,7 +207,7 @@ describe("aws: a new bucket and an existing read-only one", () => {
   beforeAll(async () => {
     const wb = wbModule.createWorkbench("aw", {
       region: "ap-northeast-2",
-      config: rawConfig({
+      config: deployableConfig({
         target: "aws",
         size: "g5.xlarge",
         storage: [
@@ -300,7 +300,7 @@ describe("aws: a new bucket and an existing read-only one", () => {
 
 describe("ssh: an S3-compatible store with keys", () => {
   beforeAll(async () => {
-    const raw = rawConfig({
+    const raw = deployableConfig({
       target: "ssh",
       ssh: { host: "gpu1.example.com", hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI" },
       storage: [
@@ -326,7 +326,7 @@ describe("ssh: an S3-compatible store with keys", () => {
 
 describe("local: an S3-compatible store on this machine", () => {
   beforeAll(async () => {
-    const raw = rawConfig({
+    const raw = deployableConfig({
       target: "local",
       apps: [{ kind: "jupyter" }],
       storage: [

@@ -9,8 +9,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { expectedPlanStderr } from "../support/planWarnings";
 import * as YAML from "yaml";
-import { affectedStacks, COMMENT_MARKER, PlanRun, planSummary, StackInfo, workflowOutputs } from "../../scripts/lib/ci";
+import { affectedStacks, COMMENT_MARKER, PlanRun, planSummary, StackInfo, workflowOutputs } from "../../scripts/lib/gitops";
 import { toolAvailable } from "../support/bootstrap-fixtures";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -219,7 +220,7 @@ describe("the offline plan job, run as GitHub runs it", () => {
     expect([planStep.status, planStep.stdout]).toEqual([0, stackNames.map((s) => `${s}: exit 0\n`).join("")]);
     for (const s of stackNames) {
       expect(fs.readFileSync(path.join(runnerTemp, "plans", `${s}.exit`), "utf8")).toBe("0\n");
-      expect(fs.readFileSync(path.join(runnerTemp, "plans", `${s}.err`), "utf8")).toBe("");
+      expect(fs.readFileSync(path.join(runnerTemp, "plans", `${s}.err`), "utf8")).toBe(expectedPlanStderr(s));
       expect(JSON.parse(fs.readFileSync(path.join(runnerTemp, "plans", `${s}.json`), "utf8")).policy.failed).toBe(false);
     }
 

@@ -23,6 +23,11 @@ const local = (o: Record<string, unknown> = {}) => {
 const user = (o: Record<string, unknown>) => ({ name: "daniel", sshPublicKey: DANIEL_KEY, admin: true, ...o });
 const app = (o: Record<string, unknown>, extra: Record<string, unknown> = {}) => rawConfig({ apps: [o], ...extra });
 const ssh = (o: Record<string, unknown>) => local({ target: "ssh", ...o });
+/** The refusal of a list that admits the whole internet (config and policy pack give one answer). */
+const FIND_YOURS = "find yours with `curl -s https://checkip.amazonaws.com` (add /32), or use your VPN's egress range";
+const internetRefused = (list: string, plural: boolean) =>
+  `workbench.allowedCidrs: ${list} ${plural ? "are refused: together they admit" : "is refused: it admits"} the whole internet to SSH, ` +
+  `which the policy pack's no-internet-ingress refuses too; list the addresses that connect: ${FIND_YOURS}`;
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI root@gpu1";
 const RSA_1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 short@key";
 
@@ -175,6 +180,18 @@ export const badConfigs: BadConfig[] = [
     why: "world open with an exposed app",
     raw: rawConfig({ allowedCidrs: ["0.0.0.0/0"], apps: [{ kind: "rstudio", expose: true }] }),
     message: 'workbench.apps[0].expose: refused while allowedCidrs has "0.0.0.0/0": the app takes a password; list your own addresses in allowedCidrs',
+  },
+  { why: "world open for SSH", raw: rawConfig({ allowedCidrs: ["0.0.0.0/0"] }), message: internetRefused('"0.0.0.0/0"', false) },
+  { why: "IPv6 world open for SSH", raw: rawConfig({ allowedCidrs: ["203.0.113.7/32", "::/0"] }), message: internetRefused('"203.0.113.7/32", "::/0"', true) },
+  {
+    why: "the internet in two /1s for SSH",
+    raw: rawConfig({ allowedCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }),
+    message: internetRefused('"0.0.0.0/1", "128.0.0.0/1"', true),
+  },
+  {
+    why: "every public IPv4 address but private space, for SSH",
+    raw: rawConfig({ allowedCidrs: ["0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/1"] }),
+    message: internetRefused('"0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/1"', true),
   },
   { why: "allowedCidrs on local", raw: local({ allowedCidrs: ["203.0.113.7/32"] }), message: "workbench.allowedCidrs: not used by target local; remove it" },
   {

@@ -15,3 +15,14 @@ export function rawConfig(overrides: Record<string, unknown> = {}): Record<strin
     ...overrides,
   };
 }
+
+/**
+ * An address a deployment accepts (RFC 6598 shared space, as a VPN's egress range might be): the
+ * fixtures' 203.0.113.7/32 is a documentation address, which only a preview or the plan accepts.
+ */
+export const DEPLOYABLE_CIDR = "100.64.0.7/32";
+
+/** rawConfig as a deployment (`pulumi up`, not a preview) takes it: allowedCidrs a reachable address. */
+export function deployableConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return rawConfig({ allowedCidrs: [DEPLOYABLE_CIDR], ...overrides });
+}

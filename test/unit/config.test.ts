@@ -74,7 +74,11 @@ describe("a valid config", () => {
       region: "koreacentral",
       tags: {},
       settings: { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24" },
-      warnings: [],
+      // The fixture's address is a documentation one: a plan warns, a deployment refuses it.
+      warnings: [
+        'workbench.allowedCidrs: "203.0.113.7/32" is a documentation address (RFC 5737) that nobody has; fine for a plan or preview, refused by pulumi up; ' +
+          "find yours with `curl -s https://checkip.amazonaws.com` (add /32), or use your VPN's egress range",
+      ],
     });
   });
 
@@ -89,9 +93,19 @@ describe("a valid config", () => {
     expect(spec.users[0].sshPublicKey).toBe(DANIEL_KEY);
   });
 
-  test("0.0.0.0/0 for SSH alone is accepted with a warning", () => {
-    const spec = parseWorkbenchConfig(rawConfig({ allowedCidrs: ["0.0.0.0/0"] }), { region: "koreacentral" });
-    expect(spec.warnings).toEqual(['workbench.allowedCidrs: SSH is open to the whole internet ("0.0.0.0/0"); keys only, but prefer your own addresses']);
+  test("a documentation address is accepted with a warning that says pulumi up refuses it and how to find yours", () => {
+    const find = "find yours with `curl -s https://checkip.amazonaws.com` (add /32), or use your VPN's egress range";
+    const one = parseWorkbenchConfig(rawConfig({ allowedCidrs: ["203.0.113.7/32"] }), { region: "koreacentral" });
+    expect(one.warnings).toEqual([
+      `workbench.allowedCidrs: "203.0.113.7/32" is a documentation address (RFC 5737) that nobody has; fine for a plan or preview, refused by pulumi up; ${find}`,
+    ]);
+    const all = ["192.0.2.0/25", "198.51.100.9/32", "10.1.0.0/16", "2001:db8:1::/48", "203.0.112.0/24", "203.0.113.0/24"];
+    expect(parseWorkbenchConfig(rawConfig({ allowedCidrs: all }), { region: "koreacentral" }).warnings).toEqual([
+      `workbench.allowedCidrs: "192.0.2.0/25", "198.51.100.9/32", "2001:db8:1::/48", "203.0.113.0/24" are documentation addresses (RFC 5737, RFC 3849) that nobody has; fine for a plan or preview, refused by pulumi up; ${find}`,
+    ]);
+    // Neighbours of the ranges are ordinary addresses.
+    for (const cidr of ["203.0.112.255/32", "203.0.114.0/32", "198.51.101.0/24", "2001:db9::/32", "192.0.3.1/32"])
+      expect([cidr, parseWorkbenchConfig(rawConfig({ allowedCidrs: [cidr] }), { region: "koreacentral" }).warnings]).toEqual([cidr, []]);
   });
 
   test("the time zone is accepted as Windows id or IANA name and resolved to both", () => {

@@ -48,6 +48,7 @@ test("a region the table does not cover gets no price, only the covered regions'
       { region: "eastus2", pricePerHour: 0.526, monthly: 115.72, savingPerMonth: undefined },
       { region: "northcentralus", pricePerHour: 0.526, monthly: 115.72, savingPerMonth: undefined },
     ],
+    comparedPrice: "on demand",
     note:
       "no price for brazilsouth: the azure price table covers centralus, eastus, eastus2, japaneast, koreacentral, northcentralus, northeurope, " +
       "southcentralus, southeastasia, uksouth, westeurope, westus, westus2, westus3; " +
@@ -86,6 +87,12 @@ test("a spot stack in a region with no spot figure: on-demand shown, no spot mon
     { region: "northcentralus", pricePerHour: 0.05786, monthly: 42.24, savingPerMonth: undefined },
     { region: "westus3", pricePerHour: 0.05786, monthly: 42.24, savingPerMonth: undefined },
   ]);
+  expect(e.comparedPrice).toBe("spot");
+  // The other regions' prices are spot prices and the heading says so (it said "on demand" before).
+  expect(estimateLines(e).filter((l) => l.includes("Cheapest"))).toEqual([
+    "  Cheapest other priced regions for Standard_NC4as_T4_v3 (lowest spot price, always-on month):",
+  ]);
+  expect(estimate({}, "koreacentral").comparedPrice).toBe("on demand");
 });
 
 test("a spot stack: its region's on-demand, scheduled and spot months, and regions ranked by spot price", () => {
@@ -113,6 +120,7 @@ test("a spot stack: its region's on-demand, scheduled and spot months, and regio
       { region: "us-east-1", pricePerHour: 0.1845, monthly: 40.59, savingPerMonth: -1.45 },
       { region: "ap-northeast-2", pricePerHour: 0.2201, monthly: 48.42, savingPerMonth: -9.28 },
     ],
+    comparedPrice: "spot",
     note: "VM compute only: disks, IPs and traffic are extra.",
   });
 });

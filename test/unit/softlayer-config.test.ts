@@ -55,7 +55,10 @@ test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /d
     storage: [],
     tags: {},
     settings: {},
-    warnings: [],
+    warnings: [
+      'workbench.allowedCidrs: "203.0.113.7/32" is a documentation address (RFC 5737) that nobody has; fine for a plan or preview, refused by pulumi up; ' +
+        "find yours with `curl -s https://checkip.amazonaws.com` (add /32), or use your VPN's egress range",
+    ],
   });
 });
 

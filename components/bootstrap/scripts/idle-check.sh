@@ -1,6 +1,6 @@
 #!/bin/bash
 # gpu-workbench idle check (idleStop), run as root every 2 min by gpu-workbench-idle.timer. What
-# counts as busy and how it stops: README, "Idle stop". Logs: journalctl -u gpu-workbench-idle.
+# counts as busy and how it stops: docs/idle-stop-and-cost.md. Logs: journalctl -u gpu-workbench-idle.
 set -uo pipefail
 ARM_API=2024-11-01 # compute API version of the deallocate call
 cfg=${GW_IDLE_ENV:-/etc/gpu-workbench/bootstrap.env}

@@ -1,5 +1,5 @@
 /**
- * The GitOps workflows' helpers (.github/workflows/), run as `npm run --silent ci -- <command>`:
+ * The GitOps workflows' helpers (.github/workflows/), run as `npm run --silent gitops-plan -- <command>`:
  *
  *   stacks <base-commit> [--only <stack>]
  *                          the affected stacks since <base-commit>, as $GITHUB_OUTPUT lines (all
@@ -12,7 +12,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { affectedStacks, planSummary, PlanRun, StackInfo, workflowOutputs } from "./lib/ci";
+import { affectedStacks, planSummary, PlanRun, StackInfo, workflowOutputs } from "./lib/gitops";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -83,7 +83,7 @@ function main(argv: string[]): number {
     process.stdout.write(planSummary(readRuns(arg)));
     return 0;
   }
-  process.stderr.write("usage: npm run --silent ci -- stacks <base-commit> [--only <stack>] | summary <plans-dir>\n");
+  process.stderr.write("usage: npm run --silent gitops-plan -- stacks <base-commit> [--only <stack>] | summary <plans-dir>\n");
   return 2;
 }
 
