@@ -304,7 +304,7 @@ test("the text plan: nested outputs as YAML, no cloud figures for local, no hint
     "\n  no autoShutdown on this target (not available for target softlayer in this version): the VM bills until\n    pulumi destroy removes it\n",
   );
   // The 600-character price source is wrapped; only resource lines in the tree may run long.
-  const estimate = softlayer.stdout.slice(softlayer.stdout.indexOf("\nEstimate for"));
+  const estimate = softlayer.stdout.slice(softlayer.stdout.indexOf("\nEstimate for"), softlayer.stdout.indexOf("\nTime to ready"));
   expect(
     estimate.split("\n").filter((l) => l.length > 110 && !l.startsWith("  billed while stopped") && !l.startsWith("  model:") && !l.startsWith("  figures:")),
   ).toEqual([]);

@@ -43,10 +43,12 @@ test("the closed sets are enums: target, os, app kind, storage kind", () => {
     "gpu-workbench:index:OsImage": ["ubuntu-22.04", "ubuntu-24.04"],
     "gpu-workbench:index:AppKind": APP_KINDS,
     "gpu-workbench:index:StorageKind": ["adls2", "s3"],
+    "gpu-workbench:index:WorkbenchAccess": ["public", "private"],
   });
   const config = types["gpu-workbench:index:WorkbenchConfigArgs"] as unknown as { properties: Record<string, { $ref?: string }> };
-  expect([config.properties.target.$ref, config.properties.os.$ref]).toEqual([
+  expect([config.properties.target.$ref, config.properties.os.$ref, config.properties.access.$ref]).toEqual([
     "#/types/gpu-workbench:index:WorkbenchTarget",
     "#/types/gpu-workbench:index:OsImage",
+    "#/types/gpu-workbench:index:WorkbenchAccess",
   ]);
 });

@@ -57,7 +57,7 @@ func NewAnalysisApps(ctx *pulumi.Context,
 
 type analysisAppsArgs struct {
 	// The apps to run (from parseWorkbenchConfig): one container each.
-	Apps []AppSpec `pulumi:"apps"`
+	Apps []AnalysisApp `pulumi:"apps"`
 	// Where build contexts are written (one directory per content hash), handed to the Docker
 	// provider as is. Default ".gpu-workbench/builds": relative, so the same build has the same
 	// path on every machine (the provider runs in the project directory too).
@@ -77,7 +77,7 @@ type analysisAppsArgs struct {
 	// Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
 	ReadyToken *string `pulumi:"readyToken"`
 	// Private registries used for pulls. Passwords are wrapped as secrets here as well.
-	Registries []RegistrySpec `pulumi:"registries"`
+	Registries []AnalysisRegistry `pulumi:"registries"`
 	// The ssh_config Host alias users connect with; used in the tunnel commands.
 	SshAlias string `pulumi:"sshAlias"`
 	// Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode.
@@ -91,7 +91,7 @@ type analysisAppsArgs struct {
 // The set of arguments for constructing a AnalysisApps resource.
 type AnalysisAppsArgs struct {
 	// The apps to run (from parseWorkbenchConfig): one container each.
-	Apps []AppSpecArgs
+	Apps []AnalysisAppArgs
 	// Where build contexts are written (one directory per content hash), handed to the Docker
 	// provider as is. Default ".gpu-workbench/builds": relative, so the same build has the same
 	// path on every machine (the provider runs in the project directory too).
@@ -111,7 +111,7 @@ type AnalysisAppsArgs struct {
 	// Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
 	ReadyToken pulumi.StringPtrInput
 	// Private registries used for pulls. Passwords are wrapped as secrets here as well.
-	Registries []RegistrySpecArgs
+	Registries []AnalysisRegistryArgs
 	// The ssh_config Host alias users connect with; used in the tunnel commands.
 	SshAlias string
 	// Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode.

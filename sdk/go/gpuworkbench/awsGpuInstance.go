@@ -40,9 +40,9 @@ type AwsGpuInstance struct {
 	InstanceId pulumi.StringOutput `pulumi:"instanceId"`
 	// Private IP in the subnet.
 	PrivateIp pulumi.StringOutput `pulumi:"privateIp"`
-	// Public DNS name of the Elastic IP.
+	// Public DNS name of the Elastic IP. Empty with privateAccess.
 	PublicDns pulumi.StringOutput `pulumi:"publicDns"`
-	// The Elastic IP: the address users connect to; it stays when the instance is replaced.
+	// The Elastic IP: the address users connect to; it stays when the instance is replaced. Empty with privateAccess.
 	PublicIp pulumi.StringOutput `pulumi:"publicIp"`
 	// The instance role; grant storage access to it.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
@@ -98,6 +98,11 @@ type awsGpuInstanceArgs struct {
 	Os *string `pulumi:"os"`
 	// OS disk size, GB (Docker images live there).
 	OsDiskGb float64 `pulumi:"osDiskGb"`
+	// No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
+	// group without ingress; SSH goes through Session Manager (AWS-StartSSHSession). `allowedCidrs`,
+	// `rdp` and `exposedPorts` must then be empty. The instance role gets only Session Manager's
+	// actions instead of AmazonSSMManagedInstanceCore. Default false.
+	PrivateAccess *bool `pulumi:"privateAccess"`
 	// Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
 	Rdp *bool `pulumi:"rdp"`
 	// AWS region, e.g. "ap-northeast-2"; the default availability zone is "<region>a".
@@ -113,6 +118,8 @@ type awsGpuInstanceArgs struct {
 	// The #cloud-config document, plain text (encoded here as the cloud needs). Keep it secret: it
 	// carries the host key. A changed document replaces the VM, never the data disk. Required.
 	UserData *string `pulumi:"userData"`
+	// privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false.
+	VpcEndpoints *bool `pulumi:"vpcEndpoints"`
 }
 
 // The set of arguments for constructing a AwsGpuInstance resource.
@@ -139,6 +146,11 @@ type AwsGpuInstanceArgs struct {
 	Os *string
 	// OS disk size, GB (Docker images live there).
 	OsDiskGb float64
+	// No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
+	// group without ingress; SSH goes through Session Manager (AWS-StartSSHSession). `allowedCidrs`,
+	// `rdp` and `exposedPorts` must then be empty. The instance role gets only Session Manager's
+	// actions instead of AmazonSSMManagedInstanceCore. Default false.
+	PrivateAccess *bool
 	// Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
 	Rdp *bool
 	// AWS region, e.g. "ap-northeast-2"; the default availability zone is "<region>a".
@@ -154,6 +166,8 @@ type AwsGpuInstanceArgs struct {
 	// The #cloud-config document, plain text (encoded here as the cloud needs). Keep it secret: it
 	// carries the host key. A changed document replaces the VM, never the data disk. Required.
 	UserData pulumi.StringPtrInput
+	// privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false.
+	VpcEndpoints *bool
 }
 
 func (AwsGpuInstanceArgs) ElementType() reflect.Type {
@@ -233,12 +247,12 @@ func (o AwsGpuInstanceOutput) PrivateIp() pulumi.StringOutput {
 	return o.ApplyT(func(v *AwsGpuInstance) pulumi.StringOutput { return v.PrivateIp }).(pulumi.StringOutput)
 }
 
-// Public DNS name of the Elastic IP.
+// Public DNS name of the Elastic IP. Empty with privateAccess.
 func (o AwsGpuInstanceOutput) PublicDns() pulumi.StringOutput {
 	return o.ApplyT(func(v *AwsGpuInstance) pulumi.StringOutput { return v.PublicDns }).(pulumi.StringOutput)
 }
 
-// The Elastic IP: the address users connect to; it stays when the instance is replaced.
+// The Elastic IP: the address users connect to; it stays when the instance is replaced. Empty with privateAccess.
 func (o AwsGpuInstanceOutput) PublicIp() pulumi.StringOutput {
 	return o.ApplyT(func(v *AwsGpuInstance) pulumi.StringOutput { return v.PublicIp }).(pulumi.StringOutput)
 }

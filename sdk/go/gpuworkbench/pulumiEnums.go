@@ -523,6 +523,171 @@ func (in *storageKindPtr) ToStorageKindPtrOutputWithContext(ctx context.Context)
 	return pulumi.ToOutputWithContext(ctx, in).(StorageKindPtrOutput)
 }
 
+type WorkbenchAccess string
+
+const (
+	WorkbenchAccessPublic  = WorkbenchAccess("public")
+	WorkbenchAccessPrivate = WorkbenchAccess("private")
+)
+
+func (WorkbenchAccess) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAccess)(nil)).Elem()
+}
+
+func (e WorkbenchAccess) ToWorkbenchAccessOutput() WorkbenchAccessOutput {
+	return pulumi.ToOutput(e).(WorkbenchAccessOutput)
+}
+
+func (e WorkbenchAccess) ToWorkbenchAccessOutputWithContext(ctx context.Context) WorkbenchAccessOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(WorkbenchAccessOutput)
+}
+
+func (e WorkbenchAccess) ToWorkbenchAccessPtrOutput() WorkbenchAccessPtrOutput {
+	return e.ToWorkbenchAccessPtrOutputWithContext(context.Background())
+}
+
+func (e WorkbenchAccess) ToWorkbenchAccessPtrOutputWithContext(ctx context.Context) WorkbenchAccessPtrOutput {
+	return WorkbenchAccess(e).ToWorkbenchAccessOutputWithContext(ctx).ToWorkbenchAccessPtrOutputWithContext(ctx)
+}
+
+func (e WorkbenchAccess) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e WorkbenchAccess) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e WorkbenchAccess) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e WorkbenchAccess) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type WorkbenchAccessOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAccessOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAccess)(nil)).Elem()
+}
+
+func (o WorkbenchAccessOutput) ToWorkbenchAccessOutput() WorkbenchAccessOutput {
+	return o
+}
+
+func (o WorkbenchAccessOutput) ToWorkbenchAccessOutputWithContext(ctx context.Context) WorkbenchAccessOutput {
+	return o
+}
+
+func (o WorkbenchAccessOutput) ToWorkbenchAccessPtrOutput() WorkbenchAccessPtrOutput {
+	return o.ToWorkbenchAccessPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAccessOutput) ToWorkbenchAccessPtrOutputWithContext(ctx context.Context) WorkbenchAccessPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchAccess) *WorkbenchAccess {
+		return &v
+	}).(WorkbenchAccessPtrOutput)
+}
+
+func (o WorkbenchAccessOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAccessOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e WorkbenchAccess) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o WorkbenchAccessOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAccessOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e WorkbenchAccess) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type WorkbenchAccessPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAccessPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAccess)(nil)).Elem()
+}
+
+func (o WorkbenchAccessPtrOutput) ToWorkbenchAccessPtrOutput() WorkbenchAccessPtrOutput {
+	return o
+}
+
+func (o WorkbenchAccessPtrOutput) ToWorkbenchAccessPtrOutputWithContext(ctx context.Context) WorkbenchAccessPtrOutput {
+	return o
+}
+
+func (o WorkbenchAccessPtrOutput) Elem() WorkbenchAccessOutput {
+	return o.ApplyT(func(v *WorkbenchAccess) WorkbenchAccess {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchAccess
+		return ret
+	}).(WorkbenchAccessOutput)
+}
+
+func (o WorkbenchAccessPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAccessPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *WorkbenchAccess) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// WorkbenchAccessInput is an input type that accepts values of the WorkbenchAccess enum
+// A concrete instance of `WorkbenchAccessInput` can be one of the following:
+//
+//	WorkbenchAccessPublic
+//	WorkbenchAccessPrivate
+type WorkbenchAccessInput interface {
+	pulumi.Input
+
+	ToWorkbenchAccessOutput() WorkbenchAccessOutput
+	ToWorkbenchAccessOutputWithContext(context.Context) WorkbenchAccessOutput
+}
+
+var workbenchAccessPtrType = reflect.TypeOf((**WorkbenchAccess)(nil)).Elem()
+
+type WorkbenchAccessPtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchAccessPtrOutput() WorkbenchAccessPtrOutput
+	ToWorkbenchAccessPtrOutputWithContext(context.Context) WorkbenchAccessPtrOutput
+}
+
+type workbenchAccessPtr string
+
+func WorkbenchAccessPtr(v string) WorkbenchAccessPtrInput {
+	return (*workbenchAccessPtr)(&v)
+}
+
+func (*workbenchAccessPtr) ElementType() reflect.Type {
+	return workbenchAccessPtrType
+}
+
+func (in *workbenchAccessPtr) ToWorkbenchAccessPtrOutput() WorkbenchAccessPtrOutput {
+	return pulumi.ToOutput(in).(WorkbenchAccessPtrOutput)
+}
+
+func (in *workbenchAccessPtr) ToWorkbenchAccessPtrOutputWithContext(ctx context.Context) WorkbenchAccessPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(WorkbenchAccessPtrOutput)
+}
+
 type WorkbenchTarget string
 
 const (
@@ -701,6 +866,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*OsImagePtrInput)(nil)).Elem(), OsImage("ubuntu-22.04"))
 	pulumi.RegisterInputType(reflect.TypeOf((*StorageKindInput)(nil)).Elem(), StorageKind("adls2"))
 	pulumi.RegisterInputType(reflect.TypeOf((*StorageKindPtrInput)(nil)).Elem(), StorageKind("adls2"))
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAccessInput)(nil)).Elem(), WorkbenchAccess("public"))
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAccessPtrInput)(nil)).Elem(), WorkbenchAccess("public"))
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchTargetInput)(nil)).Elem(), WorkbenchTarget("azure"))
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchTargetPtrInput)(nil)).Elem(), WorkbenchTarget("azure"))
 	pulumi.RegisterOutputType(AppKindOutput{})
@@ -709,6 +876,8 @@ func init() {
 	pulumi.RegisterOutputType(OsImagePtrOutput{})
 	pulumi.RegisterOutputType(StorageKindOutput{})
 	pulumi.RegisterOutputType(StorageKindPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchAccessOutput{})
+	pulumi.RegisterOutputType(WorkbenchAccessPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchTargetOutput{})
 	pulumi.RegisterOutputType(WorkbenchTargetPtrOutput{})
 }

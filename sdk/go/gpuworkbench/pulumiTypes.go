@@ -13,6 +13,528 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+type AnalysisApp struct {
+	// Built on the host instead of pulled.
+	Build *AnalysisAppBuild `pulumi:"build"`
+	// Command override.
+	Command []string `pulumi:"command"`
+	// Port the app listens on inside the container.
+	ContainerPort float64 `pulumi:"containerPort"`
+	// Environment, merged over the catalog's.
+	Env map[string]string `pulumi:"env"`
+	// Publish on all interfaces instead of 127.0.0.1.
+	Expose bool `pulumi:"expose"`
+	// Gets `--gpus all`.
+	Gpu bool `pulumi:"gpu"`
+	// Port on the host (127.0.0.1 unless `expose`).
+	HostPort float64 `pulumi:"hostPort"`
+	// Full image reference with a pinned tag or digest; for a built app, its base image.
+	Image string  `pulumi:"image"`
+	Kind  AppKind `pulumi:"kind"`
+	// Unique per engine; names the container and the resources.
+	Name string `pulumi:"name"`
+}
+
+// AnalysisAppInput is an input type that accepts AnalysisAppArgs and AnalysisAppOutput values.
+// You can construct a concrete instance of `AnalysisAppInput` via:
+//
+//	AnalysisAppArgs{...}
+type AnalysisAppInput interface {
+	pulumi.Input
+
+	ToAnalysisAppOutput() AnalysisAppOutput
+	ToAnalysisAppOutputWithContext(context.Context) AnalysisAppOutput
+}
+
+type AnalysisAppArgs struct {
+	// Built on the host instead of pulled.
+	Build *AnalysisAppBuildArgs `pulumi:"build"`
+	// Command override.
+	Command []string `pulumi:"command"`
+	// Port the app listens on inside the container.
+	ContainerPort float64 `pulumi:"containerPort"`
+	// Environment, merged over the catalog's.
+	Env map[string]string `pulumi:"env"`
+	// Publish on all interfaces instead of 127.0.0.1.
+	Expose bool `pulumi:"expose"`
+	// Gets `--gpus all`.
+	Gpu bool `pulumi:"gpu"`
+	// Port on the host (127.0.0.1 unless `expose`).
+	HostPort float64 `pulumi:"hostPort"`
+	// Full image reference with a pinned tag or digest; for a built app, its base image.
+	Image string  `pulumi:"image"`
+	Kind  AppKind `pulumi:"kind"`
+	// Unique per engine; names the container and the resources.
+	Name string `pulumi:"name"`
+}
+
+func (AnalysisAppArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisApp)(nil)).Elem()
+}
+
+func (i AnalysisAppArgs) ToAnalysisAppOutput() AnalysisAppOutput {
+	return i.ToAnalysisAppOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppArgs) ToAnalysisAppOutputWithContext(ctx context.Context) AnalysisAppOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppOutput)
+}
+
+// AnalysisAppArrayInput is an input type that accepts AnalysisAppArray and AnalysisAppArrayOutput values.
+// You can construct a concrete instance of `AnalysisAppArrayInput` via:
+//
+//	AnalysisAppArray{ AnalysisAppArgs{...} }
+type AnalysisAppArrayInput interface {
+	pulumi.Input
+
+	ToAnalysisAppArrayOutput() AnalysisAppArrayOutput
+	ToAnalysisAppArrayOutputWithContext(context.Context) AnalysisAppArrayOutput
+}
+
+type AnalysisAppArray []AnalysisAppInput
+
+func (AnalysisAppArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisApp)(nil)).Elem()
+}
+
+func (i AnalysisAppArray) ToAnalysisAppArrayOutput() AnalysisAppArrayOutput {
+	return i.ToAnalysisAppArrayOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppArray) ToAnalysisAppArrayOutputWithContext(ctx context.Context) AnalysisAppArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppArrayOutput)
+}
+
+type AnalysisAppOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisApp)(nil)).Elem()
+}
+
+func (o AnalysisAppOutput) ToAnalysisAppOutput() AnalysisAppOutput {
+	return o
+}
+
+func (o AnalysisAppOutput) ToAnalysisAppOutputWithContext(ctx context.Context) AnalysisAppOutput {
+	return o
+}
+
+// Built on the host instead of pulled.
+func (o AnalysisAppOutput) Build() AnalysisAppBuildPtrOutput {
+	return o.ApplyT(func(v AnalysisApp) *AnalysisAppBuild { return v.Build }).(AnalysisAppBuildPtrOutput)
+}
+
+// Command override.
+func (o AnalysisAppOutput) Command() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AnalysisApp) []string { return v.Command }).(pulumi.StringArrayOutput)
+}
+
+// Port the app listens on inside the container.
+func (o AnalysisAppOutput) ContainerPort() pulumi.Float64Output {
+	return o.ApplyT(func(v AnalysisApp) float64 { return v.ContainerPort }).(pulumi.Float64Output)
+}
+
+// Environment, merged over the catalog's.
+func (o AnalysisAppOutput) Env() pulumi.StringMapOutput {
+	return o.ApplyT(func(v AnalysisApp) map[string]string { return v.Env }).(pulumi.StringMapOutput)
+}
+
+// Publish on all interfaces instead of 127.0.0.1.
+func (o AnalysisAppOutput) Expose() pulumi.BoolOutput {
+	return o.ApplyT(func(v AnalysisApp) bool { return v.Expose }).(pulumi.BoolOutput)
+}
+
+// Gets `--gpus all`.
+func (o AnalysisAppOutput) Gpu() pulumi.BoolOutput {
+	return o.ApplyT(func(v AnalysisApp) bool { return v.Gpu }).(pulumi.BoolOutput)
+}
+
+// Port on the host (127.0.0.1 unless `expose`).
+func (o AnalysisAppOutput) HostPort() pulumi.Float64Output {
+	return o.ApplyT(func(v AnalysisApp) float64 { return v.HostPort }).(pulumi.Float64Output)
+}
+
+// Full image reference with a pinned tag or digest; for a built app, its base image.
+func (o AnalysisAppOutput) Image() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisApp) string { return v.Image }).(pulumi.StringOutput)
+}
+
+func (o AnalysisAppOutput) Kind() AppKindOutput {
+	return o.ApplyT(func(v AnalysisApp) AppKind { return v.Kind }).(AppKindOutput)
+}
+
+// Unique per engine; names the container and the resources.
+func (o AnalysisAppOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisApp) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AnalysisAppArrayOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisApp)(nil)).Elem()
+}
+
+func (o AnalysisAppArrayOutput) ToAnalysisAppArrayOutput() AnalysisAppArrayOutput {
+	return o
+}
+
+func (o AnalysisAppArrayOutput) ToAnalysisAppArrayOutputWithContext(ctx context.Context) AnalysisAppArrayOutput {
+	return o
+}
+
+func (o AnalysisAppArrayOutput) Index(i pulumi.IntInput) AnalysisAppOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AnalysisApp {
+		return vs[0].([]AnalysisApp)[vs[1].(int)]
+	}).(AnalysisAppOutput)
+}
+
+type AnalysisAppBuild struct {
+	// Ubuntu/Debian packages, installed with apt-get first.
+	AptPackages []string `pulumi:"aptPackages"`
+	// The base image, handed over as the BASE_IMAGE build arg.
+	BaseImage string `pulumi:"baseImage"`
+	// The project's own Dockerfile (a path inside the project); undefined: generated.
+	Dockerfile *string `pulumi:"dockerfile"`
+	// Project files the Dockerfile COPYs.
+	Files []string `pulumi:"files"`
+	// The catalog kind whose image is the base.
+	From AppKind `pulumi:"from"`
+	// Python (pip) or R (CRAN) packages.
+	Packages []string `pulumi:"packages"`
+}
+
+// AnalysisAppBuildInput is an input type that accepts AnalysisAppBuildArgs and AnalysisAppBuildOutput values.
+// You can construct a concrete instance of `AnalysisAppBuildInput` via:
+//
+//	AnalysisAppBuildArgs{...}
+type AnalysisAppBuildInput interface {
+	pulumi.Input
+
+	ToAnalysisAppBuildOutput() AnalysisAppBuildOutput
+	ToAnalysisAppBuildOutputWithContext(context.Context) AnalysisAppBuildOutput
+}
+
+type AnalysisAppBuildArgs struct {
+	// Ubuntu/Debian packages, installed with apt-get first.
+	AptPackages []string `pulumi:"aptPackages"`
+	// The base image, handed over as the BASE_IMAGE build arg.
+	BaseImage string `pulumi:"baseImage"`
+	// The project's own Dockerfile (a path inside the project); undefined: generated.
+	Dockerfile *string `pulumi:"dockerfile"`
+	// Project files the Dockerfile COPYs.
+	Files []string `pulumi:"files"`
+	// The catalog kind whose image is the base.
+	From AppKind `pulumi:"from"`
+	// Python (pip) or R (CRAN) packages.
+	Packages []string `pulumi:"packages"`
+}
+
+func (AnalysisAppBuildArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppBuild)(nil)).Elem()
+}
+
+func (i AnalysisAppBuildArgs) ToAnalysisAppBuildOutput() AnalysisAppBuildOutput {
+	return i.ToAnalysisAppBuildOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppBuildArgs) ToAnalysisAppBuildOutputWithContext(ctx context.Context) AnalysisAppBuildOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppBuildOutput)
+}
+
+func (i AnalysisAppBuildArgs) ToAnalysisAppBuildPtrOutput() AnalysisAppBuildPtrOutput {
+	return i.ToAnalysisAppBuildPtrOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppBuildArgs) ToAnalysisAppBuildPtrOutputWithContext(ctx context.Context) AnalysisAppBuildPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppBuildOutput).ToAnalysisAppBuildPtrOutputWithContext(ctx)
+}
+
+// AnalysisAppBuildPtrInput is an input type that accepts AnalysisAppBuildArgs, AnalysisAppBuildPtr and AnalysisAppBuildPtrOutput values.
+// You can construct a concrete instance of `AnalysisAppBuildPtrInput` via:
+//
+//	        AnalysisAppBuildArgs{...}
+//
+//	or:
+//
+//	        nil
+type AnalysisAppBuildPtrInput interface {
+	pulumi.Input
+
+	ToAnalysisAppBuildPtrOutput() AnalysisAppBuildPtrOutput
+	ToAnalysisAppBuildPtrOutputWithContext(context.Context) AnalysisAppBuildPtrOutput
+}
+
+type analysisAppBuildPtrType AnalysisAppBuildArgs
+
+func AnalysisAppBuildPtr(v *AnalysisAppBuildArgs) AnalysisAppBuildPtrInput {
+	return (*analysisAppBuildPtrType)(v)
+}
+
+func (*analysisAppBuildPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppBuild)(nil)).Elem()
+}
+
+func (i *analysisAppBuildPtrType) ToAnalysisAppBuildPtrOutput() AnalysisAppBuildPtrOutput {
+	return i.ToAnalysisAppBuildPtrOutputWithContext(context.Background())
+}
+
+func (i *analysisAppBuildPtrType) ToAnalysisAppBuildPtrOutputWithContext(ctx context.Context) AnalysisAppBuildPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppBuildPtrOutput)
+}
+
+type AnalysisAppBuildOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppBuildOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppBuild)(nil)).Elem()
+}
+
+func (o AnalysisAppBuildOutput) ToAnalysisAppBuildOutput() AnalysisAppBuildOutput {
+	return o
+}
+
+func (o AnalysisAppBuildOutput) ToAnalysisAppBuildOutputWithContext(ctx context.Context) AnalysisAppBuildOutput {
+	return o
+}
+
+func (o AnalysisAppBuildOutput) ToAnalysisAppBuildPtrOutput() AnalysisAppBuildPtrOutput {
+	return o.ToAnalysisAppBuildPtrOutputWithContext(context.Background())
+}
+
+func (o AnalysisAppBuildOutput) ToAnalysisAppBuildPtrOutputWithContext(ctx context.Context) AnalysisAppBuildPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AnalysisAppBuild) *AnalysisAppBuild {
+		return &v
+	}).(AnalysisAppBuildPtrOutput)
+}
+
+// Ubuntu/Debian packages, installed with apt-get first.
+func (o AnalysisAppBuildOutput) AptPackages() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AnalysisAppBuild) []string { return v.AptPackages }).(pulumi.StringArrayOutput)
+}
+
+// The base image, handed over as the BASE_IMAGE build arg.
+func (o AnalysisAppBuildOutput) BaseImage() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppBuild) string { return v.BaseImage }).(pulumi.StringOutput)
+}
+
+// The project's own Dockerfile (a path inside the project); undefined: generated.
+func (o AnalysisAppBuildOutput) Dockerfile() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AnalysisAppBuild) *string { return v.Dockerfile }).(pulumi.StringPtrOutput)
+}
+
+// Project files the Dockerfile COPYs.
+func (o AnalysisAppBuildOutput) Files() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AnalysisAppBuild) []string { return v.Files }).(pulumi.StringArrayOutput)
+}
+
+// The catalog kind whose image is the base.
+func (o AnalysisAppBuildOutput) From() AppKindOutput {
+	return o.ApplyT(func(v AnalysisAppBuild) AppKind { return v.From }).(AppKindOutput)
+}
+
+// Python (pip) or R (CRAN) packages.
+func (o AnalysisAppBuildOutput) Packages() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AnalysisAppBuild) []string { return v.Packages }).(pulumi.StringArrayOutput)
+}
+
+type AnalysisAppBuildPtrOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppBuildPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppBuild)(nil)).Elem()
+}
+
+func (o AnalysisAppBuildPtrOutput) ToAnalysisAppBuildPtrOutput() AnalysisAppBuildPtrOutput {
+	return o
+}
+
+func (o AnalysisAppBuildPtrOutput) ToAnalysisAppBuildPtrOutputWithContext(ctx context.Context) AnalysisAppBuildPtrOutput {
+	return o
+}
+
+func (o AnalysisAppBuildPtrOutput) Elem() AnalysisAppBuildOutput {
+	return o.ApplyT(func(v *AnalysisAppBuild) AnalysisAppBuild {
+		if v != nil {
+			return *v
+		}
+		var ret AnalysisAppBuild
+		return ret
+	}).(AnalysisAppBuildOutput)
+}
+
+// Ubuntu/Debian packages, installed with apt-get first.
+func (o AnalysisAppBuildPtrOutput) AptPackages() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *AnalysisAppBuild) []string {
+		if v == nil {
+			return nil
+		}
+		return v.AptPackages
+	}).(pulumi.StringArrayOutput)
+}
+
+// The base image, handed over as the BASE_IMAGE build arg.
+func (o AnalysisAppBuildPtrOutput) BaseImage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppBuild) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.BaseImage
+	}).(pulumi.StringPtrOutput)
+}
+
+// The project's own Dockerfile (a path inside the project); undefined: generated.
+func (o AnalysisAppBuildPtrOutput) Dockerfile() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppBuild) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Dockerfile
+	}).(pulumi.StringPtrOutput)
+}
+
+// Project files the Dockerfile COPYs.
+func (o AnalysisAppBuildPtrOutput) Files() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *AnalysisAppBuild) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Files
+	}).(pulumi.StringArrayOutput)
+}
+
+// The catalog kind whose image is the base.
+func (o AnalysisAppBuildPtrOutput) From() AppKindPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppBuild) *AppKind {
+		if v == nil {
+			return nil
+		}
+		return &v.From
+	}).(AppKindPtrOutput)
+}
+
+// Python (pip) or R (CRAN) packages.
+func (o AnalysisAppBuildPtrOutput) Packages() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *AnalysisAppBuild) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Packages
+	}).(pulumi.StringArrayOutput)
+}
+
+type AnalysisRegistry struct {
+	// The password: wrapped as a secret here.
+	Password string `pulumi:"password"`
+	// Registry host, e.g. ghcr.io.
+	Server string `pulumi:"server"`
+	// The registry user.
+	Username string `pulumi:"username"`
+}
+
+// AnalysisRegistryInput is an input type that accepts AnalysisRegistryArgs and AnalysisRegistryOutput values.
+// You can construct a concrete instance of `AnalysisRegistryInput` via:
+//
+//	AnalysisRegistryArgs{...}
+type AnalysisRegistryInput interface {
+	pulumi.Input
+
+	ToAnalysisRegistryOutput() AnalysisRegistryOutput
+	ToAnalysisRegistryOutputWithContext(context.Context) AnalysisRegistryOutput
+}
+
+type AnalysisRegistryArgs struct {
+	// The password: wrapped as a secret here.
+	Password string `pulumi:"password"`
+	// Registry host, e.g. ghcr.io.
+	Server string `pulumi:"server"`
+	// The registry user.
+	Username string `pulumi:"username"`
+}
+
+func (AnalysisRegistryArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisRegistry)(nil)).Elem()
+}
+
+func (i AnalysisRegistryArgs) ToAnalysisRegistryOutput() AnalysisRegistryOutput {
+	return i.ToAnalysisRegistryOutputWithContext(context.Background())
+}
+
+func (i AnalysisRegistryArgs) ToAnalysisRegistryOutputWithContext(ctx context.Context) AnalysisRegistryOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisRegistryOutput)
+}
+
+// AnalysisRegistryArrayInput is an input type that accepts AnalysisRegistryArray and AnalysisRegistryArrayOutput values.
+// You can construct a concrete instance of `AnalysisRegistryArrayInput` via:
+//
+//	AnalysisRegistryArray{ AnalysisRegistryArgs{...} }
+type AnalysisRegistryArrayInput interface {
+	pulumi.Input
+
+	ToAnalysisRegistryArrayOutput() AnalysisRegistryArrayOutput
+	ToAnalysisRegistryArrayOutputWithContext(context.Context) AnalysisRegistryArrayOutput
+}
+
+type AnalysisRegistryArray []AnalysisRegistryInput
+
+func (AnalysisRegistryArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisRegistry)(nil)).Elem()
+}
+
+func (i AnalysisRegistryArray) ToAnalysisRegistryArrayOutput() AnalysisRegistryArrayOutput {
+	return i.ToAnalysisRegistryArrayOutputWithContext(context.Background())
+}
+
+func (i AnalysisRegistryArray) ToAnalysisRegistryArrayOutputWithContext(ctx context.Context) AnalysisRegistryArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisRegistryArrayOutput)
+}
+
+type AnalysisRegistryOutput struct{ *pulumi.OutputState }
+
+func (AnalysisRegistryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisRegistry)(nil)).Elem()
+}
+
+func (o AnalysisRegistryOutput) ToAnalysisRegistryOutput() AnalysisRegistryOutput {
+	return o
+}
+
+func (o AnalysisRegistryOutput) ToAnalysisRegistryOutputWithContext(ctx context.Context) AnalysisRegistryOutput {
+	return o
+}
+
+// The password: wrapped as a secret here.
+func (o AnalysisRegistryOutput) Password() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisRegistry) string { return v.Password }).(pulumi.StringOutput)
+}
+
+// Registry host, e.g. ghcr.io.
+func (o AnalysisRegistryOutput) Server() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisRegistry) string { return v.Server }).(pulumi.StringOutput)
+}
+
+// The registry user.
+func (o AnalysisRegistryOutput) Username() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisRegistry) string { return v.Username }).(pulumi.StringOutput)
+}
+
+type AnalysisRegistryArrayOutput struct{ *pulumi.OutputState }
+
+func (AnalysisRegistryArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisRegistry)(nil)).Elem()
+}
+
+func (o AnalysisRegistryArrayOutput) ToAnalysisRegistryArrayOutput() AnalysisRegistryArrayOutput {
+	return o
+}
+
+func (o AnalysisRegistryArrayOutput) ToAnalysisRegistryArrayOutputWithContext(ctx context.Context) AnalysisRegistryArrayOutput {
+	return o
+}
+
+func (o AnalysisRegistryArrayOutput) Index(i pulumi.IntInput) AnalysisRegistryOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AnalysisRegistry {
+		return vs[0].([]AnalysisRegistry)[vs[1].(int)]
+	}).(AnalysisRegistryOutput)
+}
+
 type AppCredential struct {
 	// App password (RStudio, code-server).
 	Password *string `pulumi:"password"`
@@ -144,416 +666,6 @@ func (o AppCredentialMapOutput) MapIndex(k pulumi.StringInput) AppCredentialOutp
 	return pulumi.All(o, k).ApplyT(func(vs []interface{}) AppCredential {
 		return vs[0].(map[string]AppCredential)[vs[1].(string)]
 	}).(AppCredentialOutput)
-}
-
-type AppSpec struct {
-	// Built on the host instead of pulled; undefined for a pulled image.
-	Build *BuildSpec `pulumi:"build"`
-	// Command override; `undefined` keeps the image's / catalog's.
-	Command []string `pulumi:"command"`
-	// Port the app listens on inside the container.
-	ContainerPort float64 `pulumi:"containerPort"`
-	// Extra environment, merged over the catalog's.
-	Env map[string]string `pulumi:"env"`
-	// Publish on all interfaces and open `hostPort` to `allowedCidrs`.
-	Expose bool `pulumi:"expose"`
-	// Gets `--gpus all`. Only on hosts with a GPU.
-	Gpu bool `pulumi:"gpu"`
-	// Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
-	HostPort float64 `pulumi:"hostPort"`
-	// Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
-	// image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
-	Image string  `pulumi:"image"`
-	Kind  AppKind `pulumi:"kind"`
-	// Unique per workbench; names the container and the resources. Defaults to the kind.
-	Name string `pulumi:"name"`
-}
-
-// AppSpecInput is an input type that accepts AppSpecArgs and AppSpecOutput values.
-// You can construct a concrete instance of `AppSpecInput` via:
-//
-//	AppSpecArgs{...}
-type AppSpecInput interface {
-	pulumi.Input
-
-	ToAppSpecOutput() AppSpecOutput
-	ToAppSpecOutputWithContext(context.Context) AppSpecOutput
-}
-
-type AppSpecArgs struct {
-	// Built on the host instead of pulled; undefined for a pulled image.
-	Build *BuildSpecArgs `pulumi:"build"`
-	// Command override; `undefined` keeps the image's / catalog's.
-	Command []string `pulumi:"command"`
-	// Port the app listens on inside the container.
-	ContainerPort float64 `pulumi:"containerPort"`
-	// Extra environment, merged over the catalog's.
-	Env map[string]string `pulumi:"env"`
-	// Publish on all interfaces and open `hostPort` to `allowedCidrs`.
-	Expose bool `pulumi:"expose"`
-	// Gets `--gpus all`. Only on hosts with a GPU.
-	Gpu bool `pulumi:"gpu"`
-	// Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
-	HostPort float64 `pulumi:"hostPort"`
-	// Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
-	// image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
-	Image string  `pulumi:"image"`
-	Kind  AppKind `pulumi:"kind"`
-	// Unique per workbench; names the container and the resources. Defaults to the kind.
-	Name string `pulumi:"name"`
-}
-
-func (AppSpecArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*AppSpec)(nil)).Elem()
-}
-
-func (i AppSpecArgs) ToAppSpecOutput() AppSpecOutput {
-	return i.ToAppSpecOutputWithContext(context.Background())
-}
-
-func (i AppSpecArgs) ToAppSpecOutputWithContext(ctx context.Context) AppSpecOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(AppSpecOutput)
-}
-
-// AppSpecArrayInput is an input type that accepts AppSpecArray and AppSpecArrayOutput values.
-// You can construct a concrete instance of `AppSpecArrayInput` via:
-//
-//	AppSpecArray{ AppSpecArgs{...} }
-type AppSpecArrayInput interface {
-	pulumi.Input
-
-	ToAppSpecArrayOutput() AppSpecArrayOutput
-	ToAppSpecArrayOutputWithContext(context.Context) AppSpecArrayOutput
-}
-
-type AppSpecArray []AppSpecInput
-
-func (AppSpecArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]AppSpec)(nil)).Elem()
-}
-
-func (i AppSpecArray) ToAppSpecArrayOutput() AppSpecArrayOutput {
-	return i.ToAppSpecArrayOutputWithContext(context.Background())
-}
-
-func (i AppSpecArray) ToAppSpecArrayOutputWithContext(ctx context.Context) AppSpecArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(AppSpecArrayOutput)
-}
-
-type AppSpecOutput struct{ *pulumi.OutputState }
-
-func (AppSpecOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*AppSpec)(nil)).Elem()
-}
-
-func (o AppSpecOutput) ToAppSpecOutput() AppSpecOutput {
-	return o
-}
-
-func (o AppSpecOutput) ToAppSpecOutputWithContext(ctx context.Context) AppSpecOutput {
-	return o
-}
-
-// Built on the host instead of pulled; undefined for a pulled image.
-func (o AppSpecOutput) Build() BuildSpecPtrOutput {
-	return o.ApplyT(func(v AppSpec) *BuildSpec { return v.Build }).(BuildSpecPtrOutput)
-}
-
-// Command override; `undefined` keeps the image's / catalog's.
-func (o AppSpecOutput) Command() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v AppSpec) []string { return v.Command }).(pulumi.StringArrayOutput)
-}
-
-// Port the app listens on inside the container.
-func (o AppSpecOutput) ContainerPort() pulumi.Float64Output {
-	return o.ApplyT(func(v AppSpec) float64 { return v.ContainerPort }).(pulumi.Float64Output)
-}
-
-// Extra environment, merged over the catalog's.
-func (o AppSpecOutput) Env() pulumi.StringMapOutput {
-	return o.ApplyT(func(v AppSpec) map[string]string { return v.Env }).(pulumi.StringMapOutput)
-}
-
-// Publish on all interfaces and open `hostPort` to `allowedCidrs`.
-func (o AppSpecOutput) Expose() pulumi.BoolOutput {
-	return o.ApplyT(func(v AppSpec) bool { return v.Expose }).(pulumi.BoolOutput)
-}
-
-// Gets `--gpus all`. Only on hosts with a GPU.
-func (o AppSpecOutput) Gpu() pulumi.BoolOutput {
-	return o.ApplyT(func(v AppSpec) bool { return v.Gpu }).(pulumi.BoolOutput)
-}
-
-// Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
-func (o AppSpecOutput) HostPort() pulumi.Float64Output {
-	return o.ApplyT(func(v AppSpec) float64 { return v.HostPort }).(pulumi.Float64Output)
-}
-
-// Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
-// image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
-func (o AppSpecOutput) Image() pulumi.StringOutput {
-	return o.ApplyT(func(v AppSpec) string { return v.Image }).(pulumi.StringOutput)
-}
-
-func (o AppSpecOutput) Kind() AppKindOutput {
-	return o.ApplyT(func(v AppSpec) AppKind { return v.Kind }).(AppKindOutput)
-}
-
-// Unique per workbench; names the container and the resources. Defaults to the kind.
-func (o AppSpecOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v AppSpec) string { return v.Name }).(pulumi.StringOutput)
-}
-
-type AppSpecArrayOutput struct{ *pulumi.OutputState }
-
-func (AppSpecArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]AppSpec)(nil)).Elem()
-}
-
-func (o AppSpecArrayOutput) ToAppSpecArrayOutput() AppSpecArrayOutput {
-	return o
-}
-
-func (o AppSpecArrayOutput) ToAppSpecArrayOutputWithContext(ctx context.Context) AppSpecArrayOutput {
-	return o
-}
-
-func (o AppSpecArrayOutput) Index(i pulumi.IntInput) AppSpecOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppSpec {
-		return vs[0].([]AppSpec)[vs[1].(int)]
-	}).(AppSpecOutput)
-}
-
-type BuildSpec struct {
-	// Ubuntu/Debian packages, installed with apt-get before `packages`.
-	AptPackages []string `pulumi:"aptPackages"`
-	// The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg.
-	BaseImage string `pulumi:"baseImage"`
-	// The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated.
-	Dockerfile *string `pulumi:"dockerfile"`
-	// Project files the Dockerfile COPYs, sent in the build context at the same relative paths.
-	Files []string `pulumi:"files"`
-	// The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`.
-	From AppKind `pulumi:"from"`
-	// Python (pip) or R (CRAN) packages, per the base's package manager, installed in order.
-	Packages []string `pulumi:"packages"`
-}
-
-// BuildSpecInput is an input type that accepts BuildSpecArgs and BuildSpecOutput values.
-// You can construct a concrete instance of `BuildSpecInput` via:
-//
-//	BuildSpecArgs{...}
-type BuildSpecInput interface {
-	pulumi.Input
-
-	ToBuildSpecOutput() BuildSpecOutput
-	ToBuildSpecOutputWithContext(context.Context) BuildSpecOutput
-}
-
-type BuildSpecArgs struct {
-	// Ubuntu/Debian packages, installed with apt-get before `packages`.
-	AptPackages []string `pulumi:"aptPackages"`
-	// The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg.
-	BaseImage string `pulumi:"baseImage"`
-	// The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated.
-	Dockerfile *string `pulumi:"dockerfile"`
-	// Project files the Dockerfile COPYs, sent in the build context at the same relative paths.
-	Files []string `pulumi:"files"`
-	// The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`.
-	From AppKind `pulumi:"from"`
-	// Python (pip) or R (CRAN) packages, per the base's package manager, installed in order.
-	Packages []string `pulumi:"packages"`
-}
-
-func (BuildSpecArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*BuildSpec)(nil)).Elem()
-}
-
-func (i BuildSpecArgs) ToBuildSpecOutput() BuildSpecOutput {
-	return i.ToBuildSpecOutputWithContext(context.Background())
-}
-
-func (i BuildSpecArgs) ToBuildSpecOutputWithContext(ctx context.Context) BuildSpecOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BuildSpecOutput)
-}
-
-func (i BuildSpecArgs) ToBuildSpecPtrOutput() BuildSpecPtrOutput {
-	return i.ToBuildSpecPtrOutputWithContext(context.Background())
-}
-
-func (i BuildSpecArgs) ToBuildSpecPtrOutputWithContext(ctx context.Context) BuildSpecPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BuildSpecOutput).ToBuildSpecPtrOutputWithContext(ctx)
-}
-
-// BuildSpecPtrInput is an input type that accepts BuildSpecArgs, BuildSpecPtr and BuildSpecPtrOutput values.
-// You can construct a concrete instance of `BuildSpecPtrInput` via:
-//
-//	        BuildSpecArgs{...}
-//
-//	or:
-//
-//	        nil
-type BuildSpecPtrInput interface {
-	pulumi.Input
-
-	ToBuildSpecPtrOutput() BuildSpecPtrOutput
-	ToBuildSpecPtrOutputWithContext(context.Context) BuildSpecPtrOutput
-}
-
-type buildSpecPtrType BuildSpecArgs
-
-func BuildSpecPtr(v *BuildSpecArgs) BuildSpecPtrInput {
-	return (*buildSpecPtrType)(v)
-}
-
-func (*buildSpecPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**BuildSpec)(nil)).Elem()
-}
-
-func (i *buildSpecPtrType) ToBuildSpecPtrOutput() BuildSpecPtrOutput {
-	return i.ToBuildSpecPtrOutputWithContext(context.Background())
-}
-
-func (i *buildSpecPtrType) ToBuildSpecPtrOutputWithContext(ctx context.Context) BuildSpecPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BuildSpecPtrOutput)
-}
-
-type BuildSpecOutput struct{ *pulumi.OutputState }
-
-func (BuildSpecOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*BuildSpec)(nil)).Elem()
-}
-
-func (o BuildSpecOutput) ToBuildSpecOutput() BuildSpecOutput {
-	return o
-}
-
-func (o BuildSpecOutput) ToBuildSpecOutputWithContext(ctx context.Context) BuildSpecOutput {
-	return o
-}
-
-func (o BuildSpecOutput) ToBuildSpecPtrOutput() BuildSpecPtrOutput {
-	return o.ToBuildSpecPtrOutputWithContext(context.Background())
-}
-
-func (o BuildSpecOutput) ToBuildSpecPtrOutputWithContext(ctx context.Context) BuildSpecPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v BuildSpec) *BuildSpec {
-		return &v
-	}).(BuildSpecPtrOutput)
-}
-
-// Ubuntu/Debian packages, installed with apt-get before `packages`.
-func (o BuildSpecOutput) AptPackages() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v BuildSpec) []string { return v.AptPackages }).(pulumi.StringArrayOutput)
-}
-
-// The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg.
-func (o BuildSpecOutput) BaseImage() pulumi.StringOutput {
-	return o.ApplyT(func(v BuildSpec) string { return v.BaseImage }).(pulumi.StringOutput)
-}
-
-// The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated.
-func (o BuildSpecOutput) Dockerfile() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v BuildSpec) *string { return v.Dockerfile }).(pulumi.StringPtrOutput)
-}
-
-// Project files the Dockerfile COPYs, sent in the build context at the same relative paths.
-func (o BuildSpecOutput) Files() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v BuildSpec) []string { return v.Files }).(pulumi.StringArrayOutput)
-}
-
-// The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`.
-func (o BuildSpecOutput) From() AppKindOutput {
-	return o.ApplyT(func(v BuildSpec) AppKind { return v.From }).(AppKindOutput)
-}
-
-// Python (pip) or R (CRAN) packages, per the base's package manager, installed in order.
-func (o BuildSpecOutput) Packages() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v BuildSpec) []string { return v.Packages }).(pulumi.StringArrayOutput)
-}
-
-type BuildSpecPtrOutput struct{ *pulumi.OutputState }
-
-func (BuildSpecPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**BuildSpec)(nil)).Elem()
-}
-
-func (o BuildSpecPtrOutput) ToBuildSpecPtrOutput() BuildSpecPtrOutput {
-	return o
-}
-
-func (o BuildSpecPtrOutput) ToBuildSpecPtrOutputWithContext(ctx context.Context) BuildSpecPtrOutput {
-	return o
-}
-
-func (o BuildSpecPtrOutput) Elem() BuildSpecOutput {
-	return o.ApplyT(func(v *BuildSpec) BuildSpec {
-		if v != nil {
-			return *v
-		}
-		var ret BuildSpec
-		return ret
-	}).(BuildSpecOutput)
-}
-
-// Ubuntu/Debian packages, installed with apt-get before `packages`.
-func (o BuildSpecPtrOutput) AptPackages() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *BuildSpec) []string {
-		if v == nil {
-			return nil
-		}
-		return v.AptPackages
-	}).(pulumi.StringArrayOutput)
-}
-
-// The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg.
-func (o BuildSpecPtrOutput) BaseImage() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *BuildSpec) *string {
-		if v == nil {
-			return nil
-		}
-		return &v.BaseImage
-	}).(pulumi.StringPtrOutput)
-}
-
-// The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated.
-func (o BuildSpecPtrOutput) Dockerfile() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *BuildSpec) *string {
-		if v == nil {
-			return nil
-		}
-		return v.Dockerfile
-	}).(pulumi.StringPtrOutput)
-}
-
-// Project files the Dockerfile COPYs, sent in the build context at the same relative paths.
-func (o BuildSpecPtrOutput) Files() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *BuildSpec) []string {
-		if v == nil {
-			return nil
-		}
-		return v.Files
-	}).(pulumi.StringArrayOutput)
-}
-
-// The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`.
-func (o BuildSpecPtrOutput) From() AppKindPtrOutput {
-	return o.ApplyT(func(v *BuildSpec) *AppKind {
-		if v == nil {
-			return nil
-		}
-		return &v.From
-	}).(AppKindPtrOutput)
-}
-
-// Python (pip) or R (CRAN) packages, per the base's package manager, installed in order.
-func (o BuildSpecPtrOutput) Packages() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *BuildSpec) []string {
-		if v == nil {
-			return nil
-		}
-		return v.Packages
-	}).(pulumi.StringArrayOutput)
 }
 
 type ContainerStorageMount struct {
@@ -1485,115 +1597,6 @@ func (o RegionOfferArrayOutput) Index(i pulumi.IntInput) RegionOfferOutput {
 	}).(RegionOfferOutput)
 }
 
-type RegistrySpec struct {
-	// Secret at run time: index.ts wraps it with pulumi.secret.
-	Password string `pulumi:"password"`
-	Server   string `pulumi:"server"`
-	Username string `pulumi:"username"`
-}
-
-// RegistrySpecInput is an input type that accepts RegistrySpecArgs and RegistrySpecOutput values.
-// You can construct a concrete instance of `RegistrySpecInput` via:
-//
-//	RegistrySpecArgs{...}
-type RegistrySpecInput interface {
-	pulumi.Input
-
-	ToRegistrySpecOutput() RegistrySpecOutput
-	ToRegistrySpecOutputWithContext(context.Context) RegistrySpecOutput
-}
-
-type RegistrySpecArgs struct {
-	// Secret at run time: index.ts wraps it with pulumi.secret.
-	Password string `pulumi:"password"`
-	Server   string `pulumi:"server"`
-	Username string `pulumi:"username"`
-}
-
-func (RegistrySpecArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*RegistrySpec)(nil)).Elem()
-}
-
-func (i RegistrySpecArgs) ToRegistrySpecOutput() RegistrySpecOutput {
-	return i.ToRegistrySpecOutputWithContext(context.Background())
-}
-
-func (i RegistrySpecArgs) ToRegistrySpecOutputWithContext(ctx context.Context) RegistrySpecOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RegistrySpecOutput)
-}
-
-// RegistrySpecArrayInput is an input type that accepts RegistrySpecArray and RegistrySpecArrayOutput values.
-// You can construct a concrete instance of `RegistrySpecArrayInput` via:
-//
-//	RegistrySpecArray{ RegistrySpecArgs{...} }
-type RegistrySpecArrayInput interface {
-	pulumi.Input
-
-	ToRegistrySpecArrayOutput() RegistrySpecArrayOutput
-	ToRegistrySpecArrayOutputWithContext(context.Context) RegistrySpecArrayOutput
-}
-
-type RegistrySpecArray []RegistrySpecInput
-
-func (RegistrySpecArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]RegistrySpec)(nil)).Elem()
-}
-
-func (i RegistrySpecArray) ToRegistrySpecArrayOutput() RegistrySpecArrayOutput {
-	return i.ToRegistrySpecArrayOutputWithContext(context.Background())
-}
-
-func (i RegistrySpecArray) ToRegistrySpecArrayOutputWithContext(ctx context.Context) RegistrySpecArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RegistrySpecArrayOutput)
-}
-
-type RegistrySpecOutput struct{ *pulumi.OutputState }
-
-func (RegistrySpecOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*RegistrySpec)(nil)).Elem()
-}
-
-func (o RegistrySpecOutput) ToRegistrySpecOutput() RegistrySpecOutput {
-	return o
-}
-
-func (o RegistrySpecOutput) ToRegistrySpecOutputWithContext(ctx context.Context) RegistrySpecOutput {
-	return o
-}
-
-// Secret at run time: index.ts wraps it with pulumi.secret.
-func (o RegistrySpecOutput) Password() pulumi.StringOutput {
-	return o.ApplyT(func(v RegistrySpec) string { return v.Password }).(pulumi.StringOutput)
-}
-
-func (o RegistrySpecOutput) Server() pulumi.StringOutput {
-	return o.ApplyT(func(v RegistrySpec) string { return v.Server }).(pulumi.StringOutput)
-}
-
-func (o RegistrySpecOutput) Username() pulumi.StringOutput {
-	return o.ApplyT(func(v RegistrySpec) string { return v.Username }).(pulumi.StringOutput)
-}
-
-type RegistrySpecArrayOutput struct{ *pulumi.OutputState }
-
-func (RegistrySpecArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]RegistrySpec)(nil)).Elem()
-}
-
-func (o RegistrySpecArrayOutput) ToRegistrySpecArrayOutput() RegistrySpecArrayOutput {
-	return o
-}
-
-func (o RegistrySpecArrayOutput) ToRegistrySpecArrayOutputWithContext(ctx context.Context) RegistrySpecArrayOutput {
-	return o
-}
-
-func (o RegistrySpecArrayOutput) Index(i pulumi.IntInput) RegistrySpecOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) RegistrySpec {
-		return vs[0].([]RegistrySpec)[vs[1].(int)]
-	}).(RegistrySpecOutput)
-}
-
 type StorageMountInfo struct {
 	// The host group that holds them.
 	Group string `pulumi:"group"`
@@ -1735,8 +1738,10 @@ func (o StorageMountInfoMapOutput) MapIndex(k pulumi.StringInput) StorageMountIn
 
 type TimeToReady struct {
 	// The figures, in words.
-	Assumptions []string        `pulumi:"assumptions"`
-	Steps       []ReadyStepTime `pulumi:"steps"`
+	Assumptions []string `pulumi:"assumptions"`
+	// Which image the size boots and what the bootstrap does with its driver: install or verify.
+	ImageMode string          `pulumi:"imageMode"`
+	Steps     []ReadyStepTime `pulumi:"steps"`
 	// Until the apps answer.
 	TotalMinutes float64 `pulumi:"totalMinutes"`
 }
@@ -1755,7 +1760,9 @@ type TimeToReadyInput interface {
 type TimeToReadyArgs struct {
 	// The figures, in words.
 	Assumptions pulumi.StringArrayInput `pulumi:"assumptions"`
-	Steps       ReadyStepTimeArrayInput `pulumi:"steps"`
+	// Which image the size boots and what the bootstrap does with its driver: install or verify.
+	ImageMode pulumi.StringInput      `pulumi:"imageMode"`
+	Steps     ReadyStepTimeArrayInput `pulumi:"steps"`
 	// Until the apps answer.
 	TotalMinutes pulumi.Float64Input `pulumi:"totalMinutes"`
 }
@@ -1789,6 +1796,11 @@ func (o TimeToReadyOutput) ToTimeToReadyOutputWithContext(ctx context.Context) T
 // The figures, in words.
 func (o TimeToReadyOutput) Assumptions() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v TimeToReady) []string { return v.Assumptions }).(pulumi.StringArrayOutput)
+}
+
+// Which image the size boots and what the bootstrap does with its driver: install or verify.
+func (o TimeToReadyOutput) ImageMode() pulumi.StringOutput {
+	return o.ApplyT(func(v TimeToReady) string { return v.ImageMode }).(pulumi.StringOutput)
 }
 
 func (o TimeToReadyOutput) Steps() ReadyStepTimeArrayOutput {
@@ -2352,6 +2364,8 @@ type WorkbenchAwsArgs struct {
 	AvailabilityZone *string `pulumi:"availabilityZone"`
 	// An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
 	SubnetId *string `pulumi:"subnetId"`
+	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+	VpcEndpoints *bool `pulumi:"vpcEndpoints"`
 }
 
 // WorkbenchAwsArgsInput is an input type that accepts WorkbenchAwsArgsArgs and WorkbenchAwsArgsOutput values.
@@ -2370,6 +2384,8 @@ type WorkbenchAwsArgsArgs struct {
 	AvailabilityZone *string `pulumi:"availabilityZone"`
 	// An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
 	SubnetId *string `pulumi:"subnetId"`
+	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+	VpcEndpoints *bool `pulumi:"vpcEndpoints"`
 }
 
 func (WorkbenchAwsArgsArgs) ElementType() reflect.Type {
@@ -2459,6 +2475,11 @@ func (o WorkbenchAwsArgsOutput) SubnetId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAwsArgs) *string { return v.SubnetId }).(pulumi.StringPtrOutput)
 }
 
+// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+func (o WorkbenchAwsArgsOutput) VpcEndpoints() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v WorkbenchAwsArgs) *bool { return v.VpcEndpoints }).(pulumi.BoolPtrOutput)
+}
+
 type WorkbenchAwsArgsPtrOutput struct{ *pulumi.OutputState }
 
 func (WorkbenchAwsArgsPtrOutput) ElementType() reflect.Type {
@@ -2501,6 +2522,16 @@ func (o WorkbenchAwsArgsPtrOutput) SubnetId() pulumi.StringPtrOutput {
 		}
 		return v.SubnetId
 	}).(pulumi.StringPtrOutput)
+}
+
+// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+func (o WorkbenchAwsArgsPtrOutput) VpcEndpoints() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAwsArgs) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.VpcEndpoints
+	}).(pulumi.BoolPtrOutput)
 }
 
 type WorkbenchAzureArgs struct {
@@ -2698,7 +2729,9 @@ func (o WorkbenchAzureArgsPtrOutput) VnetCidr() pulumi.StringPtrOutput {
 }
 
 type WorkbenchConfigArgs struct {
-	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets.
+	// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+	Access *WorkbenchAccess `pulumi:"access"`
+	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
 	// The analysis containers. Default: none.
 	Apps []WorkbenchAppArgs `pulumi:"apps"`
@@ -2752,7 +2785,9 @@ type WorkbenchConfigArgsInput interface {
 }
 
 type WorkbenchConfigArgsArgs struct {
-	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets.
+	// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+	Access *WorkbenchAccess `pulumi:"access"`
+	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
 	// The analysis containers. Default: none.
 	Apps []WorkbenchAppArgsArgs `pulumi:"apps"`
@@ -2820,7 +2855,12 @@ func (o WorkbenchConfigArgsOutput) ToWorkbenchConfigArgsOutputWithContext(ctx co
 	return o
 }
 
-// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets.
+// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+func (o WorkbenchConfigArgsOutput) Access() WorkbenchAccessPtrOutput {
+	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAccess { return v.Access }).(WorkbenchAccessPtrOutput)
+}
+
+// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
 func (o WorkbenchConfigArgsOutput) AllowedCidrs() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) []string { return v.AllowedCidrs }).(pulumi.StringArrayOutput)
 }
@@ -2984,6 +3024,8 @@ func (o WorkbenchCredentialsOutput) Rdp() pulumi.StringMapOutput {
 type WorkbenchEstimate struct {
 	// The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack).
 	CheapestRegions []RegionOffer `pulumi:"cheapestRegions"`
+	// Which price `cheapestRegions` compares: "spot" (the lowest zone's) for a spot stack, else "on demand".
+	ComparedPrice string `pulumi:"comparedPrice"`
 	// The reference team's month under the stack's stop settings, disks and IP included; undefined where unpriced.
 	Month *MonthEstimate `pulumi:"month"`
 	// Running all month (730 h).
@@ -3031,6 +3073,8 @@ type WorkbenchEstimateInput interface {
 type WorkbenchEstimateArgs struct {
 	// The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack).
 	CheapestRegions RegionOfferArrayInput `pulumi:"cheapestRegions"`
+	// Which price `cheapestRegions` compares: "spot" (the lowest zone's) for a spot stack, else "on demand".
+	ComparedPrice pulumi.StringInput `pulumi:"comparedPrice"`
 	// The reference team's month under the stack's stop settings, disks and IP included; undefined where unpriced.
 	Month MonthEstimatePtrInput `pulumi:"month"`
 	// Running all month (730 h).
@@ -3144,6 +3188,11 @@ func (o WorkbenchEstimateOutput) ToWorkbenchEstimatePtrOutputWithContext(ctx con
 // The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack).
 func (o WorkbenchEstimateOutput) CheapestRegions() RegionOfferArrayOutput {
 	return o.ApplyT(func(v WorkbenchEstimate) []RegionOffer { return v.CheapestRegions }).(RegionOfferArrayOutput)
+}
+
+// Which price `cheapestRegions` compares: "spot" (the lowest zone's) for a spot stack, else "on demand".
+func (o WorkbenchEstimateOutput) ComparedPrice() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchEstimate) string { return v.ComparedPrice }).(pulumi.StringOutput)
 }
 
 // The reference team's month under the stack's stop settings, disks and IP included; undefined where unpriced.
@@ -3266,6 +3315,16 @@ func (o WorkbenchEstimatePtrOutput) CheapestRegions() RegionOfferArrayOutput {
 		}
 		return v.CheapestRegions
 	}).(RegionOfferArrayOutput)
+}
+
+// Which price `cheapestRegions` compares: "spot" (the lowest zone's) for a spot stack, else "on demand".
+func (o WorkbenchEstimatePtrOutput) ComparedPrice() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchEstimate) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.ComparedPrice
+	}).(pulumi.StringPtrOutput)
 }
 
 // The reference team's month under the stack's stop settings, disks and IP included; undefined where unpriced.
@@ -3668,7 +3727,8 @@ type WorkbenchRegistryArgs struct {
 	// Keep it a Pulumi secret (`pulumi config set --secret`).
 	Password string `pulumi:"password"`
 	// Registry host, e.g. ghcr.io.
-	Server   string `pulumi:"server"`
+	Server string `pulumi:"server"`
+	// The registry user.
 	Username string `pulumi:"username"`
 }
 
@@ -3687,7 +3747,8 @@ type WorkbenchRegistryArgsArgs struct {
 	// Keep it a Pulumi secret (`pulumi config set --secret`).
 	Password string `pulumi:"password"`
 	// Registry host, e.g. ghcr.io.
-	Server   string `pulumi:"server"`
+	Server string `pulumi:"server"`
+	// The registry user.
 	Username string `pulumi:"username"`
 }
 
@@ -3752,6 +3813,7 @@ func (o WorkbenchRegistryArgsOutput) Server() pulumi.StringOutput {
 	return o.ApplyT(func(v WorkbenchRegistryArgs) string { return v.Server }).(pulumi.StringOutput)
 }
 
+// The registry user.
 func (o WorkbenchRegistryArgsOutput) Username() pulumi.StringOutput {
 	return o.ApplyT(func(v WorkbenchRegistryArgs) string { return v.Username }).(pulumi.StringOutput)
 }
@@ -4299,12 +4361,14 @@ func (o WorkbenchUserArgsArrayOutput) Index(i pulumi.IntInput) WorkbenchUserArgs
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppInput)(nil)).Elem(), AnalysisAppArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppArrayInput)(nil)).Elem(), AnalysisAppArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppBuildInput)(nil)).Elem(), AnalysisAppBuildArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppBuildPtrInput)(nil)).Elem(), AnalysisAppBuildArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryInput)(nil)).Elem(), AnalysisRegistryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryArrayInput)(nil)).Elem(), AnalysisRegistryArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppCredentialInput)(nil)).Elem(), AppCredentialArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppCredentialMapInput)(nil)).Elem(), AppCredentialMap{})
-	pulumi.RegisterInputType(reflect.TypeOf((*AppSpecInput)(nil)).Elem(), AppSpecArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*AppSpecArrayInput)(nil)).Elem(), AppSpecArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*BuildSpecInput)(nil)).Elem(), BuildSpecArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*BuildSpecPtrInput)(nil)).Elem(), BuildSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ContainerStorageMountInput)(nil)).Elem(), ContainerStorageMountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ContainerStorageMountArrayInput)(nil)).Elem(), ContainerStorageMountArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DevContainerAttachInput)(nil)).Elem(), DevContainerAttachArgs{})
@@ -4319,8 +4383,6 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ReadyStepTimeArrayInput)(nil)).Elem(), ReadyStepTimeArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionOfferInput)(nil)).Elem(), RegionOfferArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionOfferArrayInput)(nil)).Elem(), RegionOfferArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RegistrySpecInput)(nil)).Elem(), RegistrySpecArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RegistrySpecArrayInput)(nil)).Elem(), RegistrySpecArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*StorageMountInfoInput)(nil)).Elem(), StorageMountInfoArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*StorageMountInfoMapInput)(nil)).Elem(), StorageMountInfoMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TimeToReadyInput)(nil)).Elem(), TimeToReadyArgs{})
@@ -4348,12 +4410,14 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchStorageArgsArrayInput)(nil)).Elem(), WorkbenchStorageArgsArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchUserArgsInput)(nil)).Elem(), WorkbenchUserArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchUserArgsArrayInput)(nil)).Elem(), WorkbenchUserArgsArray{})
+	pulumi.RegisterOutputType(AnalysisAppOutput{})
+	pulumi.RegisterOutputType(AnalysisAppArrayOutput{})
+	pulumi.RegisterOutputType(AnalysisAppBuildOutput{})
+	pulumi.RegisterOutputType(AnalysisAppBuildPtrOutput{})
+	pulumi.RegisterOutputType(AnalysisRegistryOutput{})
+	pulumi.RegisterOutputType(AnalysisRegistryArrayOutput{})
 	pulumi.RegisterOutputType(AppCredentialOutput{})
 	pulumi.RegisterOutputType(AppCredentialMapOutput{})
-	pulumi.RegisterOutputType(AppSpecOutput{})
-	pulumi.RegisterOutputType(AppSpecArrayOutput{})
-	pulumi.RegisterOutputType(BuildSpecOutput{})
-	pulumi.RegisterOutputType(BuildSpecPtrOutput{})
 	pulumi.RegisterOutputType(ContainerStorageMountOutput{})
 	pulumi.RegisterOutputType(ContainerStorageMountArrayOutput{})
 	pulumi.RegisterOutputType(DevContainerAttachOutput{})
@@ -4368,8 +4432,6 @@ func init() {
 	pulumi.RegisterOutputType(ReadyStepTimeArrayOutput{})
 	pulumi.RegisterOutputType(RegionOfferOutput{})
 	pulumi.RegisterOutputType(RegionOfferArrayOutput{})
-	pulumi.RegisterOutputType(RegistrySpecOutput{})
-	pulumi.RegisterOutputType(RegistrySpecArrayOutput{})
 	pulumi.RegisterOutputType(StorageMountInfoOutput{})
 	pulumi.RegisterOutputType(StorageMountInfoMapOutput{})
 	pulumi.RegisterOutputType(TimeToReadyOutput{})

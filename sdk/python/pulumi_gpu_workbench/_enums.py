@@ -10,6 +10,7 @@ __all__ = [
     'AppKind',
     'OsImage',
     'StorageKind',
+    'WorkbenchAccess',
     'WorkbenchTarget',
 ]
 
@@ -39,6 +40,12 @@ class OsImage(_builtins.str, Enum):
 class StorageKind(_builtins.str, Enum):
     ADLS2 = "adls2"
     S3 = "s3"
+
+
+@pulumi.type_token("gpu-workbench:index:WorkbenchAccess")
+class WorkbenchAccess(_builtins.str, Enum):
+    PUBLIC = "public"
+    PRIVATE = "private"
 
 
 @pulumi.type_token("gpu-workbench:index:WorkbenchTarget")

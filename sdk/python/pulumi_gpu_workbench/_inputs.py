@@ -16,14 +16,14 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
-    'AppSpecArgs',
-    'AppSpecArgsDict',
-    'BuildSpecArgs',
-    'BuildSpecArgsDict',
+    'AnalysisAppArgs',
+    'AnalysisAppArgsDict',
+    'AnalysisAppBuildArgs',
+    'AnalysisAppBuildArgsDict',
+    'AnalysisRegistryArgs',
+    'AnalysisRegistryArgsDict',
     'ContainerStorageMountArgs',
     'ContainerStorageMountArgsDict',
-    'RegistrySpecArgs',
-    'RegistrySpecArgsDict',
     'WorkbenchAppArgsArgs',
     'WorkbenchAppArgsArgsDict',
     'WorkbenchAppBuildArgsArgs',
@@ -48,48 +48,47 @@ __all__ = [
     'WorkbenchUserArgsArgsDict',
 ]
 
-class AppSpecArgsDict(TypedDict):
+class AnalysisAppArgsDict(TypedDict):
     container_port: _builtins.float
     """
     Port the app listens on inside the container.
     """
     env: Mapping[str, _builtins.str]
     """
-    Extra environment, merged over the catalog's.
+    Environment, merged over the catalog's.
     """
     expose: _builtins.bool
     """
-    Publish on all interfaces and open `hostPort` to `allowedCidrs`.
+    Publish on all interfaces instead of 127.0.0.1.
     """
     gpu: _builtins.bool
     """
-    Gets `--gpus all`. Only on hosts with a GPU.
+    Gets `--gpus all`.
     """
     host_port: _builtins.float
     """
-    Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
+    Port on the host (127.0.0.1 unless `expose`).
     """
     image: _builtins.str
     """
-    Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
-    image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
+    Full image reference with a pinned tag or digest; for a built app, its base image.
     """
     kind: 'AppKind'
     name: _builtins.str
     """
-    Unique per workbench; names the container and the resources. Defaults to the kind.
+    Unique per engine; names the container and the resources.
     """
-    build: NotRequired['BuildSpecArgsDict']
+    build: NotRequired['AnalysisAppBuildArgsDict']
     """
-    Built on the host instead of pulled; undefined for a pulled image.
+    Built on the host instead of pulled.
     """
     command: NotRequired[Sequence[_builtins.str]]
     """
-    Command override; `undefined` keeps the image's / catalog's.
+    Command override.
     """
 
 @pulumi.input_type
-class AppSpecArgs:
+class AnalysisAppArgs:
     def __init__(__self__, *,
                  container_port: _builtins.float,
                  env: Mapping[str, _builtins.str],
@@ -99,19 +98,18 @@ class AppSpecArgs:
                  image: _builtins.str,
                  kind: 'AppKind',
                  name: _builtins.str,
-                 build: Optional['BuildSpecArgs'] = None,
+                 build: Optional['AnalysisAppBuildArgs'] = None,
                  command: Optional[Sequence[_builtins.str]] = None):
         """
         :param _builtins.float container_port: Port the app listens on inside the container.
-        :param Mapping[str, _builtins.str] env: Extra environment, merged over the catalog's.
-        :param _builtins.bool expose: Publish on all interfaces and open `hostPort` to `allowedCidrs`.
-        :param _builtins.bool gpu: Gets `--gpus all`. Only on hosts with a GPU.
-        :param _builtins.float host_port: Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
-        :param _builtins.str image: Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
-               image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
-        :param _builtins.str name: Unique per workbench; names the container and the resources. Defaults to the kind.
-        :param 'BuildSpecArgs' build: Built on the host instead of pulled; undefined for a pulled image.
-        :param Sequence[_builtins.str] command: Command override; `undefined` keeps the image's / catalog's.
+        :param Mapping[str, _builtins.str] env: Environment, merged over the catalog's.
+        :param _builtins.bool expose: Publish on all interfaces instead of 127.0.0.1.
+        :param _builtins.bool gpu: Gets `--gpus all`.
+        :param _builtins.float host_port: Port on the host (127.0.0.1 unless `expose`).
+        :param _builtins.str image: Full image reference with a pinned tag or digest; for a built app, its base image.
+        :param _builtins.str name: Unique per engine; names the container and the resources.
+        :param 'AnalysisAppBuildArgs' build: Built on the host instead of pulled.
+        :param Sequence[_builtins.str] command: Command override.
         """
         pulumi.set(__self__, "container_port", container_port)
         pulumi.set(__self__, "env", env)
@@ -142,7 +140,7 @@ class AppSpecArgs:
     @pulumi.getter
     def env(self) -> Mapping[str, _builtins.str]:
         """
-        Extra environment, merged over the catalog's.
+        Environment, merged over the catalog's.
         """
         return pulumi.get(self, "env")
 
@@ -154,7 +152,7 @@ class AppSpecArgs:
     @pulumi.getter
     def expose(self) -> _builtins.bool:
         """
-        Publish on all interfaces and open `hostPort` to `allowedCidrs`.
+        Publish on all interfaces instead of 127.0.0.1.
         """
         return pulumi.get(self, "expose")
 
@@ -166,7 +164,7 @@ class AppSpecArgs:
     @pulumi.getter
     def gpu(self) -> _builtins.bool:
         """
-        Gets `--gpus all`. Only on hosts with a GPU.
+        Gets `--gpus all`.
         """
         return pulumi.get(self, "gpu")
 
@@ -178,7 +176,7 @@ class AppSpecArgs:
     @pulumi.getter(name="hostPort")
     def host_port(self) -> _builtins.float:
         """
-        Port on the host (127.0.0.1 unless `expose`) and on the user's side of the tunnel.
+        Port on the host (127.0.0.1 unless `expose`).
         """
         return pulumi.get(self, "host_port")
 
@@ -190,8 +188,7 @@ class AppSpecArgs:
     @pulumi.getter
     def image(self) -> _builtins.str:
         """
-        Full image reference with a pinned tag or digest (never `latest`). For a built app, its base
-        image (pulled ahead during the bootstrap); the built image's tag comes from the build's content.
+        Full image reference with a pinned tag or digest; for a built app, its base image.
         """
         return pulumi.get(self, "image")
 
@@ -212,7 +209,7 @@ class AppSpecArgs:
     @pulumi.getter
     def name(self) -> _builtins.str:
         """
-        Unique per workbench; names the container and the resources. Defaults to the kind.
+        Unique per engine; names the container and the resources.
         """
         return pulumi.get(self, "name")
 
@@ -222,21 +219,21 @@ class AppSpecArgs:
 
     @_builtins.property
     @pulumi.getter
-    def build(self) -> Optional['BuildSpecArgs']:
+    def build(self) -> Optional['AnalysisAppBuildArgs']:
         """
-        Built on the host instead of pulled; undefined for a pulled image.
+        Built on the host instead of pulled.
         """
         return pulumi.get(self, "build")
 
     @build.setter
-    def build(self, value: Optional['BuildSpecArgs']):
+    def build(self, value: Optional['AnalysisAppBuildArgs']):
         pulumi.set(self, "build", value)
 
     @_builtins.property
     @pulumi.getter
     def command(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Command override; `undefined` keeps the image's / catalog's.
+        Command override.
         """
         return pulumi.get(self, "command")
 
@@ -245,34 +242,34 @@ class AppSpecArgs:
         pulumi.set(self, "command", value)
 
 
-class BuildSpecArgsDict(TypedDict):
+class AnalysisAppBuildArgsDict(TypedDict):
     apt_packages: Sequence[_builtins.str]
     """
-    Ubuntu/Debian packages, installed with apt-get before `packages`.
+    Ubuntu/Debian packages, installed with apt-get first.
     """
     base_image: _builtins.str
     """
-    The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg.
+    The base image, handed over as the BASE_IMAGE build arg.
     """
     files: Sequence[_builtins.str]
     """
-    Project files the Dockerfile COPYs, sent in the build context at the same relative paths.
+    Project files the Dockerfile COPYs.
     """
     from_: 'AppKind'
     """
-    The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`.
+    The catalog kind whose image is the base.
     """
     packages: Sequence[_builtins.str]
     """
-    Python (pip) or R (CRAN) packages, per the base's package manager, installed in order.
+    Python (pip) or R (CRAN) packages.
     """
     dockerfile: NotRequired[_builtins.str]
     """
-    The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated.
+    The project's own Dockerfile (a path inside the project); undefined: generated.
     """
 
 @pulumi.input_type
-class BuildSpecArgs:
+class AnalysisAppBuildArgs:
     def __init__(__self__, *,
                  apt_packages: Sequence[_builtins.str],
                  base_image: _builtins.str,
@@ -281,12 +278,12 @@ class BuildSpecArgs:
                  packages: Sequence[_builtins.str],
                  dockerfile: Optional[_builtins.str] = None):
         """
-        :param Sequence[_builtins.str] apt_packages: Ubuntu/Debian packages, installed with apt-get before `packages`.
-        :param _builtins.str base_image: The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg.
-        :param Sequence[_builtins.str] files: Project files the Dockerfile COPYs, sent in the build context at the same relative paths.
-        :param 'AppKind' from_: The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`.
-        :param Sequence[_builtins.str] packages: Python (pip) or R (CRAN) packages, per the base's package manager, installed in order.
-        :param _builtins.str dockerfile: The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated.
+        :param Sequence[_builtins.str] apt_packages: Ubuntu/Debian packages, installed with apt-get first.
+        :param _builtins.str base_image: The base image, handed over as the BASE_IMAGE build arg.
+        :param Sequence[_builtins.str] files: Project files the Dockerfile COPYs.
+        :param 'AppKind' from_: The catalog kind whose image is the base.
+        :param Sequence[_builtins.str] packages: Python (pip) or R (CRAN) packages.
+        :param _builtins.str dockerfile: The project's own Dockerfile (a path inside the project); undefined: generated.
         """
         pulumi.set(__self__, "apt_packages", apt_packages)
         pulumi.set(__self__, "base_image", base_image)
@@ -300,7 +297,7 @@ class BuildSpecArgs:
     @pulumi.getter(name="aptPackages")
     def apt_packages(self) -> Sequence[_builtins.str]:
         """
-        Ubuntu/Debian packages, installed with apt-get before `packages`.
+        Ubuntu/Debian packages, installed with apt-get first.
         """
         return pulumi.get(self, "apt_packages")
 
@@ -312,7 +309,7 @@ class BuildSpecArgs:
     @pulumi.getter(name="baseImage")
     def base_image(self) -> _builtins.str:
         """
-        The base image (the `from` kind's GPU or CPU image), handed over as the BASE_IMAGE build arg.
+        The base image, handed over as the BASE_IMAGE build arg.
         """
         return pulumi.get(self, "base_image")
 
@@ -324,7 +321,7 @@ class BuildSpecArgs:
     @pulumi.getter
     def files(self) -> Sequence[_builtins.str]:
         """
-        Project files the Dockerfile COPYs, sent in the build context at the same relative paths.
+        Project files the Dockerfile COPYs.
         """
         return pulumi.get(self, "files")
 
@@ -336,7 +333,7 @@ class BuildSpecArgs:
     @pulumi.getter(name="from")
     def from_(self) -> 'AppKind':
         """
-        The catalog kind whose image is the base (`BASE_IMAGE`); the app's kind unless `custom`.
+        The catalog kind whose image is the base.
         """
         return pulumi.get(self, "from_")
 
@@ -348,7 +345,7 @@ class BuildSpecArgs:
     @pulumi.getter
     def packages(self) -> Sequence[_builtins.str]:
         """
-        Python (pip) or R (CRAN) packages, per the base's package manager, installed in order.
+        Python (pip) or R (CRAN) packages.
         """
         return pulumi.get(self, "packages")
 
@@ -360,13 +357,79 @@ class BuildSpecArgs:
     @pulumi.getter
     def dockerfile(self) -> Optional[_builtins.str]:
         """
-        The project's own Dockerfile (a path inside the project, `/`-separated); undefined: generated.
+        The project's own Dockerfile (a path inside the project); undefined: generated.
         """
         return pulumi.get(self, "dockerfile")
 
     @dockerfile.setter
     def dockerfile(self, value: Optional[_builtins.str]):
         pulumi.set(self, "dockerfile", value)
+
+
+class AnalysisRegistryArgsDict(TypedDict):
+    password: _builtins.str
+    """
+    The password: wrapped as a secret here.
+    """
+    server: _builtins.str
+    """
+    Registry host, e.g. ghcr.io.
+    """
+    username: _builtins.str
+    """
+    The registry user.
+    """
+
+@pulumi.input_type
+class AnalysisRegistryArgs:
+    def __init__(__self__, *,
+                 password: _builtins.str,
+                 server: _builtins.str,
+                 username: _builtins.str):
+        """
+        :param _builtins.str password: The password: wrapped as a secret here.
+        :param _builtins.str server: Registry host, e.g. ghcr.io.
+        :param _builtins.str username: The registry user.
+        """
+        pulumi.set(__self__, "password", password)
+        pulumi.set(__self__, "server", server)
+        pulumi.set(__self__, "username", username)
+
+    @_builtins.property
+    @pulumi.getter
+    def password(self) -> _builtins.str:
+        """
+        The password: wrapped as a secret here.
+        """
+        return pulumi.get(self, "password")
+
+    @password.setter
+    def password(self, value: _builtins.str):
+        pulumi.set(self, "password", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def server(self) -> _builtins.str:
+        """
+        Registry host, e.g. ghcr.io.
+        """
+        return pulumi.get(self, "server")
+
+    @server.setter
+    def server(self, value: _builtins.str):
+        pulumi.set(self, "server", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def username(self) -> _builtins.str:
+        """
+        The registry user.
+        """
+        return pulumi.get(self, "username")
+
+    @username.setter
+    def username(self, value: _builtins.str):
+        pulumi.set(self, "username", value)
 
 
 class ContainerStorageMountArgsDict(TypedDict):
@@ -438,58 +501,6 @@ class ContainerStorageMountArgs:
     @read_only.setter
     def read_only(self, value: _builtins.bool):
         pulumi.set(self, "read_only", value)
-
-
-class RegistrySpecArgsDict(TypedDict):
-    password: _builtins.str
-    """
-    Secret at run time: index.ts wraps it with pulumi.secret.
-    """
-    server: _builtins.str
-    username: _builtins.str
-
-@pulumi.input_type
-class RegistrySpecArgs:
-    def __init__(__self__, *,
-                 password: _builtins.str,
-                 server: _builtins.str,
-                 username: _builtins.str):
-        """
-        :param _builtins.str password: Secret at run time: index.ts wraps it with pulumi.secret.
-        """
-        pulumi.set(__self__, "password", password)
-        pulumi.set(__self__, "server", server)
-        pulumi.set(__self__, "username", username)
-
-    @_builtins.property
-    @pulumi.getter
-    def password(self) -> _builtins.str:
-        """
-        Secret at run time: index.ts wraps it with pulumi.secret.
-        """
-        return pulumi.get(self, "password")
-
-    @password.setter
-    def password(self, value: _builtins.str):
-        pulumi.set(self, "password", value)
-
-    @_builtins.property
-    @pulumi.getter
-    def server(self) -> _builtins.str:
-        return pulumi.get(self, "server")
-
-    @server.setter
-    def server(self, value: _builtins.str):
-        pulumi.set(self, "server", value)
-
-    @_builtins.property
-    @pulumi.getter
-    def username(self) -> _builtins.str:
-        return pulumi.get(self, "username")
-
-    @username.setter
-    def username(self, value: _builtins.str):
-        pulumi.set(self, "username", value)
 
 
 class WorkbenchAppArgsArgsDict(TypedDict):
@@ -865,20 +876,28 @@ class WorkbenchAwsArgsArgsDict(TypedDict):
     """
     An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
     """
+    vpc_endpoints: NotRequired[_builtins.bool]
+    """
+    access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+    """
 
 @pulumi.input_type
 class WorkbenchAwsArgsArgs:
     def __init__(__self__, *,
                  availability_zone: Optional[_builtins.str] = None,
-                 subnet_id: Optional[_builtins.str] = None):
+                 subnet_id: Optional[_builtins.str] = None,
+                 vpc_endpoints: Optional[_builtins.bool] = None):
         """
         :param _builtins.str availability_zone: Default "<region>a".
         :param _builtins.str subnet_id: An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
+        :param _builtins.bool vpc_endpoints: access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
         """
         if availability_zone is not None:
             pulumi.set(__self__, "availability_zone", availability_zone)
         if subnet_id is not None:
             pulumi.set(__self__, "subnet_id", subnet_id)
+        if vpc_endpoints is not None:
+            pulumi.set(__self__, "vpc_endpoints", vpc_endpoints)
 
     @_builtins.property
     @pulumi.getter(name="availabilityZone")
@@ -903,6 +922,18 @@ class WorkbenchAwsArgsArgs:
     @subnet_id.setter
     def subnet_id(self, value: Optional[_builtins.str]):
         pulumi.set(self, "subnet_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vpcEndpoints")
+    def vpc_endpoints(self) -> Optional[_builtins.bool]:
+        """
+        access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+        """
+        return pulumi.get(self, "vpc_endpoints")
+
+    @vpc_endpoints.setter
+    def vpc_endpoints(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "vpc_endpoints", value)
 
 
 class WorkbenchAzureArgsArgsDict(TypedDict):
@@ -1003,9 +1034,13 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     The team: at least one user, at least one admin (the first admin is the deployer's login).
     """
+    access: NotRequired['WorkbenchAccess']
+    """
+    public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+    """
     allowed_cidrs: NotRequired[Sequence[_builtins.str]]
     """
-    Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets.
+    Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
     """
     apps: NotRequired[Sequence['WorkbenchAppArgsArgsDict']]
     """
@@ -1081,6 +1116,7 @@ class WorkbenchConfigArgsArgs:
     def __init__(__self__, *,
                  target: 'WorkbenchTarget',
                  users: Sequence['WorkbenchUserArgsArgs'],
+                 access: Optional['WorkbenchAccess'] = None,
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
                  apps: Optional[Sequence['WorkbenchAppArgsArgs']] = None,
                  auto_shutdown: Optional['WorkbenchAutoShutdownArgsArgs'] = None,
@@ -1102,7 +1138,8 @@ class WorkbenchConfigArgsArgs:
         """
         :param 'WorkbenchTarget' target: Where the workbench runs: azure | aws | softlayer | ssh | local.
         :param Sequence['WorkbenchUserArgsArgs'] users: The team: at least one user, at least one admin (the first admin is the deployer's login).
-        :param Sequence[_builtins.str] allowed_cidrs: Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets.
+        :param 'WorkbenchAccess' access: public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+        :param Sequence[_builtins.str] allowed_cidrs: Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
         :param Sequence['WorkbenchAppArgsArgs'] apps: The analysis containers. Default: none.
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
         :param 'WorkbenchAwsArgsArgs' aws: AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
@@ -1123,6 +1160,8 @@ class WorkbenchConfigArgsArgs:
         """
         pulumi.set(__self__, "target", target)
         pulumi.set(__self__, "users", users)
+        if access is not None:
+            pulumi.set(__self__, "access", access)
         if allowed_cidrs is not None:
             pulumi.set(__self__, "allowed_cidrs", allowed_cidrs)
         if apps is not None:
@@ -1185,10 +1224,22 @@ class WorkbenchConfigArgsArgs:
         pulumi.set(self, "users", value)
 
     @_builtins.property
+    @pulumi.getter
+    def access(self) -> Optional['WorkbenchAccess']:
+        """
+        public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+        """
+        return pulumi.get(self, "access")
+
+    @access.setter
+    def access(self, value: Optional['WorkbenchAccess']):
+        pulumi.set(self, "access", value)
+
+    @_builtins.property
     @pulumi.getter(name="allowedCidrs")
     def allowed_cidrs(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets.
+        Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
         """
         return pulumi.get(self, "allowed_cidrs")
 
@@ -1520,6 +1571,9 @@ class WorkbenchRegistryArgsArgsDict(TypedDict):
     Registry host, e.g. ghcr.io.
     """
     username: _builtins.str
+    """
+    The registry user.
+    """
 
 @pulumi.input_type
 class WorkbenchRegistryArgsArgs:
@@ -1530,6 +1584,7 @@ class WorkbenchRegistryArgsArgs:
         """
         :param _builtins.str password: Keep it a Pulumi secret (`pulumi config set --secret`).
         :param _builtins.str server: Registry host, e.g. ghcr.io.
+        :param _builtins.str username: The registry user.
         """
         pulumi.set(__self__, "password", password)
         pulumi.set(__self__, "server", server)
@@ -1562,6 +1617,9 @@ class WorkbenchRegistryArgsArgs:
     @_builtins.property
     @pulumi.getter
     def username(self) -> _builtins.str:
+        """
+        The registry user.
+        """
         return pulumi.get(self, "username")
 
     @username.setter

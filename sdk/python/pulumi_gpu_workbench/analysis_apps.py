@@ -22,11 +22,11 @@ __all__ = ['AnalysisAppsArgs', 'AnalysisApps']
 @pulumi.input_type
 class AnalysisAppsArgs:
     def __init__(__self__, *,
-                 apps: Sequence['AppSpecArgs'],
+                 apps: Sequence['AnalysisAppArgs'],
                  data_root: _builtins.str,
                  docker_host: pulumi.Input[_builtins.str],
                  host_gpu: _builtins.bool,
-                 registries: Sequence['RegistrySpecArgs'],
+                 registries: Sequence['AnalysisRegistryArgs'],
                  ssh_alias: _builtins.str,
                  build_context_root: Optional[_builtins.str] = None,
                  host_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -38,11 +38,11 @@ class AnalysisAppsArgs:
         """
         The set of arguments for constructing a AnalysisApps resource.
 
-        :param Sequence['AppSpecArgs'] apps: The apps to run (from parseWorkbenchConfig): one container each.
+        :param Sequence['AnalysisAppArgs'] apps: The apps to run (from parseWorkbenchConfig): one container each.
         :param _builtins.str data_root: Host directory under which each app's files live, as `<dataRoot>/<app name>` (e.g. "/data/apps").
         :param pulumi.Input[_builtins.str] docker_host: Docker host: "ssh://user@host:port" for a remote engine, or "unix:///var/run/docker.sock".
         :param _builtins.bool host_gpu: The host has an NVIDIA GPU and the NVIDIA Container Toolkit; a GPU app on a CPU host is an error.
-        :param Sequence['RegistrySpecArgs'] registries: Private registries used for pulls. Passwords are wrapped as secrets here as well.
+        :param Sequence['AnalysisRegistryArgs'] registries: Private registries used for pulls. Passwords are wrapped as secrets here as well.
         :param _builtins.str ssh_alias: The ssh_config Host alias users connect with; used in the tunnel commands.
         :param _builtins.str build_context_root: Where build contexts are written (one directory per content hash), handed to the Docker
                provider as is. Default ".gpu-workbench/builds": relative, so the same build has the same
@@ -79,14 +79,14 @@ class AnalysisAppsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def apps(self) -> Sequence['AppSpecArgs']:
+    def apps(self) -> Sequence['AnalysisAppArgs']:
         """
         The apps to run (from parseWorkbenchConfig): one container each.
         """
         return pulumi.get(self, "apps")
 
     @apps.setter
-    def apps(self, value: Sequence['AppSpecArgs']):
+    def apps(self, value: Sequence['AnalysisAppArgs']):
         pulumi.set(self, "apps", value)
 
     @_builtins.property
@@ -127,14 +127,14 @@ class AnalysisAppsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def registries(self) -> Sequence['RegistrySpecArgs']:
+    def registries(self) -> Sequence['AnalysisRegistryArgs']:
         """
         Private registries used for pulls. Passwords are wrapped as secrets here as well.
         """
         return pulumi.get(self, "registries")
 
     @registries.setter
-    def registries(self, value: Sequence['RegistrySpecArgs']):
+    def registries(self, value: Sequence['AnalysisRegistryArgs']):
         pulumi.set(self, "registries", value)
 
     @_builtins.property
@@ -244,7 +244,7 @@ class AnalysisApps(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 apps: Optional[Sequence[Union['AppSpecArgs', 'AppSpecArgsDict']]] = None,
+                 apps: Optional[Sequence[Union['AnalysisAppArgs', 'AnalysisAppArgsDict']]] = None,
                  build_context_root: Optional[_builtins.str] = None,
                  data_root: Optional[_builtins.str] = None,
                  docker_host: pulumi.Input[Optional[_builtins.str]] = None,
@@ -252,7 +252,7 @@ class AnalysisApps(pulumi.ComponentResource):
                  host_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_dir: Optional[_builtins.str] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
-                 registries: Optional[Sequence[Union['RegistrySpecArgs', 'RegistrySpecArgsDict']]] = None,
+                 registries: Optional[Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']]] = None,
                  ssh_alias: Optional[_builtins.str] = None,
                  ssh_opts: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  storage: Optional[Sequence[Union['ContainerStorageMountArgs', 'ContainerStorageMountArgsDict']]] = None,
@@ -265,7 +265,7 @@ class AnalysisApps(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param Sequence[Union['AppSpecArgs', 'AppSpecArgsDict']] apps: The apps to run (from parseWorkbenchConfig): one container each.
+        :param Sequence[Union['AnalysisAppArgs', 'AnalysisAppArgsDict']] apps: The apps to run (from parseWorkbenchConfig): one container each.
         :param _builtins.str build_context_root: Where build contexts are written (one directory per content hash), handed to the Docker
                provider as is. Default ".gpu-workbench/builds": relative, so the same build has the same
                path on every machine (the provider runs in the project directory too).
@@ -277,7 +277,7 @@ class AnalysisApps(pulumi.ComponentResource):
         :param _builtins.str project_dir: The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory).
         :param pulumi.Input[_builtins.str] ready_token: Any value produced by the host's ready command. The Docker provider's host waits for it, so
                Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
-        :param Sequence[Union['RegistrySpecArgs', 'RegistrySpecArgsDict']] registries: Private registries used for pulls. Passwords are wrapped as secrets here as well.
+        :param Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']] registries: Private registries used for pulls. Passwords are wrapped as secrets here as well.
         :param _builtins.str ssh_alias: The ssh_config Host alias users connect with; used in the tunnel commands.
         :param pulumi.Input[Sequence[_builtins.str]] ssh_opts: Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode.
         :param Sequence[Union['ContainerStorageMountArgs', 'ContainerStorageMountArgsDict']] storage: The host's storage mounts: every container binds each one (rslave) at the same path and joins its group. Default none.
@@ -309,7 +309,7 @@ class AnalysisApps(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 apps: Optional[Sequence[Union['AppSpecArgs', 'AppSpecArgsDict']]] = None,
+                 apps: Optional[Sequence[Union['AnalysisAppArgs', 'AnalysisAppArgsDict']]] = None,
                  build_context_root: Optional[_builtins.str] = None,
                  data_root: Optional[_builtins.str] = None,
                  docker_host: pulumi.Input[Optional[_builtins.str]] = None,
@@ -317,7 +317,7 @@ class AnalysisApps(pulumi.ComponentResource):
                  host_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_dir: Optional[_builtins.str] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
-                 registries: Optional[Sequence[Union['RegistrySpecArgs', 'RegistrySpecArgsDict']]] = None,
+                 registries: Optional[Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']]] = None,
                  ssh_alias: Optional[_builtins.str] = None,
                  ssh_opts: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  storage: Optional[Sequence[Union['ContainerStorageMountArgs', 'ContainerStorageMountArgsDict']]] = None,

@@ -30,12 +30,14 @@ class AwsGpuInstanceArgs:
                  availability_zone: Optional[_builtins.str] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  os: Optional[_builtins.str] = None,
+                 private_access: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
                  size: Optional[_builtins.str] = None,
                  spot: Optional[_builtins.bool] = None,
                  subnet_id: Optional[_builtins.str] = None,
                  tags: Optional[Mapping[str, _builtins.str]] = None,
-                 user_data: pulumi.Input[Optional[_builtins.str]] = None):
+                 user_data: pulumi.Input[Optional[_builtins.str]] = None,
+                 vpc_endpoints: Optional[_builtins.bool] = None):
         """
         The set of arguments for constructing a AwsGpuInstance resource.
 
@@ -52,6 +54,10 @@ class AwsGpuInstanceArgs:
         :param _builtins.str availability_zone: Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
+        :param _builtins.bool private_access: No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
+               group without ingress; SSH goes through Session Manager (AWS-StartSSHSession). `allowedCidrs`,
+               `rdp` and `exposedPorts` must then be empty. The instance role gets only Session Manager's
+               actions instead of AmazonSSMManagedInstanceCore. Default false.
         :param _builtins.bool rdp: Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
         :param _builtins.str size: The cloud's size name, e.g. "Standard_NC4as_T4_v3" or "g5.xlarge" (see components/targets/<cloud>/sizes.ts). Required.
         :param _builtins.bool spot: Spot capacity, evicted by deallocation/stop (never deleted). Default false.
@@ -59,6 +65,7 @@ class AwsGpuInstanceArgs:
         :param Mapping[str, _builtins.str] tags: Tags on every taggable resource.
         :param pulumi.Input[_builtins.str] user_data: The #cloud-config document, plain text (encoded here as the cloud needs). Keep it secret: it
                carries the host key. A changed document replaces the VM, never the data disk. Required.
+        :param _builtins.bool vpc_endpoints: privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false.
         """
         pulumi.set(__self__, "allowed_cidrs", allowed_cidrs)
         pulumi.set(__self__, "data_disk_gb", data_disk_gb)
@@ -77,6 +84,8 @@ class AwsGpuInstanceArgs:
             pulumi.set(__self__, "exposed_ports", exposed_ports)
         if os is not None:
             pulumi.set(__self__, "os", os)
+        if private_access is not None:
+            pulumi.set(__self__, "private_access", private_access)
         if rdp is not None:
             pulumi.set(__self__, "rdp", rdp)
         if size is not None:
@@ -89,6 +98,8 @@ class AwsGpuInstanceArgs:
             pulumi.set(__self__, "tags", tags)
         if user_data is not None:
             pulumi.set(__self__, "user_data", user_data)
+        if vpc_endpoints is not None:
+            pulumi.set(__self__, "vpc_endpoints", vpc_endpoints)
 
     @_builtins.property
     @pulumi.getter(name="allowedCidrs")
@@ -225,6 +236,21 @@ class AwsGpuInstanceArgs:
         pulumi.set(self, "os", value)
 
     @_builtins.property
+    @pulumi.getter(name="privateAccess")
+    def private_access(self) -> Optional[_builtins.bool]:
+        """
+        No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
+        group without ingress; SSH goes through Session Manager (AWS-StartSSHSession). `allowedCidrs`,
+        `rdp` and `exposedPorts` must then be empty. The instance role gets only Session Manager's
+        actions instead of AmazonSSMManagedInstanceCore. Default false.
+        """
+        return pulumi.get(self, "private_access")
+
+    @private_access.setter
+    def private_access(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "private_access", value)
+
+    @_builtins.property
     @pulumi.getter
     def rdp(self) -> Optional[_builtins.bool]:
         """
@@ -297,6 +323,18 @@ class AwsGpuInstanceArgs:
     def user_data(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "user_data", value)
 
+    @_builtins.property
+    @pulumi.getter(name="vpcEndpoints")
+    def vpc_endpoints(self) -> Optional[_builtins.bool]:
+        """
+        privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false.
+        """
+        return pulumi.get(self, "vpc_endpoints")
+
+    @vpc_endpoints.setter
+    def vpc_endpoints(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "vpc_endpoints", value)
+
 
 @pulumi.type_token("gpu-workbench:index:AwsGpuInstance")
 class AwsGpuInstance(pulumi.ComponentResource):
@@ -314,6 +352,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  gpu: Optional[_builtins.bool] = None,
                  os: Optional[_builtins.str] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
+                 private_access: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
                  region: Optional[_builtins.str] = None,
                  size: Optional[_builtins.str] = None,
@@ -321,6 +360,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  subnet_id: Optional[_builtins.str] = None,
                  tags: Optional[Mapping[str, _builtins.str]] = None,
                  user_data: pulumi.Input[Optional[_builtins.str]] = None,
+                 vpc_endpoints: Optional[_builtins.bool] = None,
                  __props__=None):
         """
         A GPU (or CPU) EC2 instance for the workbench.
@@ -347,6 +387,10 @@ class AwsGpuInstance(pulumi.ComponentResource):
                Docker and the NVIDIA Container Toolkit preinstalled). false boots Canonical's Ubuntu Server.
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
         :param _builtins.float os_disk_gb: OS disk size, GB (Docker images live there).
+        :param _builtins.bool private_access: No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
+               group without ingress; SSH goes through Session Manager (AWS-StartSSHSession). `allowedCidrs`,
+               `rdp` and `exposedPorts` must then be empty. The instance role gets only Session Manager's
+               actions instead of AmazonSSMManagedInstanceCore. Default false.
         :param _builtins.bool rdp: Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
         :param _builtins.str region: AWS region, e.g. "ap-northeast-2"; the default availability zone is "<region>a".
         :param _builtins.str size: The cloud's size name, e.g. "Standard_NC4as_T4_v3" or "g5.xlarge" (see components/targets/<cloud>/sizes.ts). Required.
@@ -355,6 +399,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
         :param Mapping[str, _builtins.str] tags: Tags on every taggable resource.
         :param pulumi.Input[_builtins.str] user_data: The #cloud-config document, plain text (encoded here as the cloud needs). Keep it secret: it
                carries the host key. A changed document replaces the VM, never the data disk. Required.
+        :param _builtins.bool vpc_endpoints: privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false.
         """
         ...
     @overload
@@ -398,6 +443,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  gpu: Optional[_builtins.bool] = None,
                  os: Optional[_builtins.str] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
+                 private_access: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
                  region: Optional[_builtins.str] = None,
                  size: Optional[_builtins.str] = None,
@@ -405,6 +451,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  subnet_id: Optional[_builtins.str] = None,
                  tags: Optional[Mapping[str, _builtins.str]] = None,
                  user_data: pulumi.Input[Optional[_builtins.str]] = None,
+                 vpc_endpoints: Optional[_builtins.bool] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -434,6 +481,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
             if os_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'os_disk_gb'")
             __props__.__dict__["os_disk_gb"] = os_disk_gb
+            __props__.__dict__["private_access"] = private_access
             __props__.__dict__["rdp"] = rdp
             if region is None and not opts.urn:
                 raise TypeError("Missing required property 'region'")
@@ -443,6 +491,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
             __props__.__dict__["subnet_id"] = subnet_id
             __props__.__dict__["tags"] = tags
             __props__.__dict__["user_data"] = user_data
+            __props__.__dict__["vpc_endpoints"] = vpc_endpoints
             __props__.__dict__["ami_parameter"] = None
             __props__.__dict__["auto_stop_schedule_arn"] = None
             __props__.__dict__["data_volume_id"] = None
@@ -530,7 +579,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
     @pulumi.getter(name="publicDns")
     def public_dns(self) -> pulumi.Output[_builtins.str]:
         """
-        Public DNS name of the Elastic IP.
+        Public DNS name of the Elastic IP. Empty with privateAccess.
         """
         return pulumi.get(self, "public_dns")
 
@@ -538,7 +587,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
     @pulumi.getter(name="publicIp")
     def public_ip(self) -> pulumi.Output[_builtins.str]:
         """
-        The Elastic IP: the address users connect to; it stays when the instance is replaced.
+        The Elastic IP: the address users connect to; it stays when the instance is replaced. Empty with privateAccess.
         """
         return pulumi.get(self, "public_ip")
 

@@ -576,7 +576,9 @@ class TimeToReady(dict):
     @staticmethod
     def __key_warning(key: str):
         suggest = None
-        if key == "totalMinutes":
+        if key == "imageMode":
+            suggest = "image_mode"
+        elif key == "totalMinutes":
             suggest = "total_minutes"
 
         if suggest:
@@ -592,13 +594,16 @@ class TimeToReady(dict):
 
     def __init__(__self__, *,
                  assumptions: Sequence[_builtins.str],
+                 image_mode: _builtins.str,
                  steps: Sequence['outputs.ReadyStepTime'],
                  total_minutes: _builtins.float):
         """
         :param Sequence[_builtins.str] assumptions: The figures, in words.
+        :param _builtins.str image_mode: Which image the size boots and what the bootstrap does with its driver: install or verify.
         :param _builtins.float total_minutes: Until the apps answer.
         """
         pulumi.set(__self__, "assumptions", assumptions)
+        pulumi.set(__self__, "image_mode", image_mode)
         pulumi.set(__self__, "steps", steps)
         pulumi.set(__self__, "total_minutes", total_minutes)
 
@@ -609,6 +614,14 @@ class TimeToReady(dict):
         The figures, in words.
         """
         return pulumi.get(self, "assumptions")
+
+    @_builtins.property
+    @pulumi.getter(name="imageMode")
+    def image_mode(self) -> _builtins.str:
+        """
+        Which image the size boots and what the bootstrap does with its driver: install or verify.
+        """
+        return pulumi.get(self, "image_mode")
 
     @_builtins.property
     @pulumi.getter
@@ -661,6 +674,8 @@ class WorkbenchEstimate(dict):
         suggest = None
         if key == "cheapestRegions":
             suggest = "cheapest_regions"
+        elif key == "comparedPrice":
+            suggest = "compared_price"
         elif key == "priceDate":
             suggest = "price_date"
         elif key == "priceRegion":
@@ -703,6 +718,7 @@ class WorkbenchEstimate(dict):
 
     def __init__(__self__, *,
                  cheapest_regions: Sequence['outputs.RegionOffer'],
+                 compared_price: _builtins.str,
                  note: _builtins.str,
                  price_date: _builtins.str,
                  price_region: _builtins.str,
@@ -724,6 +740,7 @@ class WorkbenchEstimate(dict):
                  spot_price_per_hour_low: Optional[_builtins.float] = None):
         """
         :param Sequence['RegionOffer'] cheapest_regions: The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack).
+        :param _builtins.str compared_price: Which price `cheapestRegions` compares: "spot" (the lowest zone's) for a spot stack, else "on demand".
         :param _builtins.str price_date: When the prices were read, and from where; `priceVerified` is false for hand-copied figures.
         :param _builtins.str price_region: The region whose prices are shown: always `region` (kept for older readers).
         :param _builtins.bool priced: True when the price table has this size in this region.
@@ -738,6 +755,7 @@ class WorkbenchEstimate(dict):
         :param _builtins.float spot_price_per_hour_low: Spot price per hour in `region`: lowest and highest of the source (AWS prices each zone).
         """
         pulumi.set(__self__, "cheapest_regions", cheapest_regions)
+        pulumi.set(__self__, "compared_price", compared_price)
         pulumi.set(__self__, "note", note)
         pulumi.set(__self__, "price_date", price_date)
         pulumi.set(__self__, "price_region", price_region)
@@ -775,6 +793,14 @@ class WorkbenchEstimate(dict):
         The cheapest other covered regions that offer the size, cheapest first (spot prices for a spot stack).
         """
         return pulumi.get(self, "cheapest_regions")
+
+    @_builtins.property
+    @pulumi.getter(name="comparedPrice")
+    def compared_price(self) -> _builtins.str:
+        """
+        Which price `cheapestRegions` compares: "spot" (the lowest zone's) for a spot stack, else "on demand".
+        """
+        return pulumi.get(self, "compared_price")
 
     @_builtins.property
     @pulumi.getter
