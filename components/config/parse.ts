@@ -518,7 +518,7 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
     if (kind !== "custom" && o.from !== kind) {
       return r.fail(
         `${path}.from`,
-        `"${o.from}" differs from the app's kind ${kind}, which decides how the app starts; remove from, or use kind: custom (with port and command) to run another base your own way`,
+        `${q(o.from)} differs from the app's kind ${kind}, which decides how the app starts; remove from, or use kind: custom (with port and command) to run another base your own way`,
       );
     }
     from = o.from as AppKind;
@@ -579,7 +579,7 @@ function readNameList(r: Reader, path: string, raw: unknown, problemOf: (s: stri
     if (s === undefined) return;
     const problem = problemOf(s);
     if (problem) return r.fail(`${path}[${i}]`, problem);
-    if (out.includes(s)) return r.fail(`${path}[${i}]`, `"${s}" is listed twice; remove one`);
+    if (out.includes(s)) return r.fail(`${path}[${i}]`, `${q(s)} is listed twice; remove one`);
     out.push(s);
   });
   return out;
@@ -699,9 +699,9 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     const problems = r.problems.length;
     const name = r.string(`${path}.name`, o.name);
     if (name !== undefined && !/^[a-z0-9][a-z0-9-]{0,23}$/.test(name)) {
-      r.fail(`${path}.name`, `"${name}" is not a valid storage name; use 1-24 lowercase letters, digits and "-", starting with a letter or digit`);
+      r.fail(`${path}.name`, `${q(name)} is not a valid storage name; use 1-24 lowercase letters, digits and "-", starting with a letter or digit`);
     } else if (name !== undefined && names.has(name)) {
-      r.fail(`${path}.name`, `"${name}" is already used by workbench.storage[${names.get(name)}]; storage names must be unique`);
+      r.fail(`${path}.name`, `${q(name)} is already used by workbench.storage[${names.get(name)}]; storage names must be unique`);
     } else if (name !== undefined) {
       names.set(name, i);
     }
@@ -804,7 +804,7 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
           o.region === undefined
             ? DEFAULTS.s3EndpointRegion
             : checkedBy("region", r.string(`${path}.region`, o.region), (v) =>
-                /^[a-z0-9][a-z0-9-]{0,31}$/.test(v) ? undefined : `"${v}" is not a region name; use lowercase letters, digits and "-", e.g. us-east-1`,
+                /^[a-z0-9][a-z0-9-]{0,31}$/.test(v) ? undefined : `${q(v)} is not a region name; use lowercase letters, digits and "-", e.g. us-east-1`,
               );
       }
     }
@@ -836,9 +836,12 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     if (mountPath !== undefined) {
       const clash = paths.find((p) => p.path === mountPath || mountPath.startsWith(`${p.path}/`) || p.path.startsWith(`${mountPath}/`));
       if (clash?.path === mountPath)
-        r.fail(`${path}.mountPath`, `"${mountPath}" is already used by workbench.storage[${clash.index}] (${clash.name}); give each mount its own path`);
+        r.fail(`${path}.mountPath`, `${q(mountPath)} is already used by workbench.storage[${clash.index}] (${clash.name}); give each mount its own path`);
       else if (clash)
-        r.fail(`${path}.mountPath`, `"${mountPath}" and workbench.storage[${clash.index}]'s "${clash.path}" nest; mount paths must not be inside one another`);
+        r.fail(
+          `${path}.mountPath`,
+          `${q(mountPath)} and workbench.storage[${clash.index}]'s ${q(clash.path)} nest; mount paths must not be inside one another`,
+        );
       else paths.push({ path: mountPath, index: i, name: name ?? "" });
     }
 
@@ -921,7 +924,7 @@ function readIdleStop(r: Reader, raw: unknown, target: Target): IdleStopSpec | u
     const text = r.string(`${path}.${key}`, v);
     if (text === undefined) return undefined;
     const seconds = parseDuration(text.trim());
-    if (seconds === undefined) return r.fail(`${path}.${key}`, `"${text}" is not a duration; use e.g. ${example}`);
+    if (seconds === undefined) return r.fail(`${path}.${key}`, `${q(text)} is not a duration; use e.g. ${example}`);
     if (seconds < bounds.min || seconds > bounds.max) {
       return r.fail(`${path}.${key}`, `${text} is out of range; use ${formatDuration(bounds.min)}-${formatDuration(bounds.max)}`);
     }
