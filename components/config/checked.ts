@@ -64,11 +64,6 @@ export function checkedAll<G extends Grammar>(grammar: G, values: readonly strin
   return values.map((v) => checked(grammar, v));
 }
 
-/** A map's keys and values. */
-export function checkedMap<K extends Grammar, V extends Grammar>(keys: K, values: V, map: Record<string, string>): Record<Checked<K>, Checked<V>> {
-  return Object.fromEntries(Object.entries(map).map(([k, v]) => [checked(keys, k), checked(values, v)])) as Record<Checked<K>, Checked<V>>;
-}
-
 /**
  * The keys of `T` (at any depth) whose values are a plain `string`: the type is `never` when every
  * string in `T` went through a grammar. `unknown` (a target's own settings, checked by its hook)

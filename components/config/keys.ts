@@ -43,6 +43,8 @@ export interface KeyDeclaration {
   secret?: true;
   /** The targets that read it; undefined: every target. */
   targets?: readonly string[];
+  /** A top-level key that belongs to one target (its `ownKeys`): known only while that target is registered. */
+  owner?: string;
   /** An example value, for the reference and the property test. */
   example?: string | number | boolean;
   /** The doc line (the Args type's JSDoc says the same; a test checks it). */
@@ -86,6 +88,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "datacenter",
+    owner: "softlayer",
     type: "string",
     pattern: "^[a-z]{3}[0-9]{2}$",
     targets: ["softlayer"],
@@ -397,7 +400,13 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   { path: "tags", type: "map", doc: "Tags on every taggable cloud resource." },
   { path: "tags.*", type: "string", pattern: PRINTABLE_LINE, example: "lab", doc: "One tag's value (the cloud's tag rules apply)." },
-  { path: "azure", type: "map", targets: ["azure"], doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network." },
+  {
+    path: "azure",
+    owner: "azure",
+    type: "map",
+    targets: ["azure"],
+    doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.",
+  },
   {
     path: "azure.resourceGroupName",
     type: "string",
@@ -432,7 +441,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     default: "10.42.1.0/24",
     doc: "The new subnet. Default 10.42.1.0/24.",
   },
-  { path: "aws", type: "map", targets: ["aws"], doc: "AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet." },
+  { path: "aws", owner: "aws", type: "map", targets: ["aws"], doc: "AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet." },
   {
     path: "aws.subnetId",
     type: "string",
@@ -457,7 +466,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     default: "true with access: private",
     doc: "access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.",
   },
-  { path: "ssh", type: "map", targets: ["ssh"], required: true, doc: "ssh target only: host, port (22), hostPublicKey (pinned)." },
+  { path: "ssh", owner: "ssh", type: "map", targets: ["ssh"], required: true, doc: "ssh target only: host, port (22), hostPublicKey (pinned)." },
   { path: "ssh.host", type: "string", required: true, pattern: "^[A-Za-z0-9.:-]+$", targets: ["ssh"], example: "gpu1.example.com", doc: "DNS name or IP." },
   { path: "ssh.port", type: "integer", min: 1, max: 65535, targets: ["ssh"], default: "22", doc: "Default 22." },
   {

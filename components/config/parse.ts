@@ -6,7 +6,7 @@
 import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 import { checked, checkedAll, checkedOrUndefined, type Checked } from "./checked";
-import { keysOf } from "./keys";
+import { keyDeclaration, keysOf } from "./keys";
 import { closestSizes } from "./sizes";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
@@ -57,13 +57,13 @@ export interface ParseContext {
   region?: string | undefined;
 }
 
-/** The top-level keys of every target, from the declarations; each target adds its own (`TargetRules.ownKeys`). */
-function coreKeys(owned: ReadonlySet<string>): string[] {
-  return keysOf("").filter((k) => !owned.has(k) && !BUILTIN_TARGET_KEYS.includes(k));
+/**
+ * The top-level keys of every target: the declared ones no target owns (keys.ts `owner`); each
+ * registered target adds its own (`TargetRules.ownKeys`), so an unregistered target's keys are unknown.
+ */
+function coreKeys(): string[] {
+  return keysOf("").filter((k) => keyDeclaration(k)?.owner === undefined);
 }
-
-/** The built-in targets' own top-level keys: declared in keys.ts, known only when their target is registered. */
-const BUILTIN_TARGET_KEYS = ["azure", "aws", "ssh", "datacenter"];
 
 type Raw = Record<string, unknown>;
 
@@ -173,7 +173,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const names = targetNames();
   const owners = new Map<string, string>();
   for (const n of names) for (const k of targetRules(n).ownKeys) if (!owners.has(k)) owners.set(k, n);
-  const o = r.object("workbench", raw, [...coreKeys(new Set(owners.keys())), ...owners.keys()]);
+  const o = r.object("workbench", raw, [...coreKeys(), ...owners.keys()]);
   if (!o) return undefined;
   if (o.target === undefined) {
     r.fail("workbench.target", `required; set one of ${names.join(", ")}`);
