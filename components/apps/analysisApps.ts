@@ -4,8 +4,10 @@ import { Provider } from "@pulumi/docker/provider";
 import { RemoteImage } from "@pulumi/docker/remoteImage";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import { isSecretEnvName } from "../config/secrets";
-import type { AppKind, AppSpec } from "../config/spec";
-import { checked, checkedAll, checkedOrUndefined } from "../config/checked";
+import type { AnalysisApp, AppSpec } from "../config/spec";
+import { checkedApp } from "../config/checked";
+
+export type { AnalysisApp, AnalysisAppBuild } from "../config/spec";
 import { appCatalog } from "../config/appCatalog";
 import { appAccess, containerSettings, ContainerSettings } from "./containers";
 import { ImageBuildPlan, planAppBuilds, writeBuildContext } from "./imageBuild";
@@ -13,45 +15,6 @@ import { ImageBuildPlan, planAppBuilds, writeBuildContext } from "./imageBuild";
 /** Where build contexts are written, relative to the project directory (the provider resolves it there too). */
 export const DEFAULT_BUILD_CONTEXT_ROOT = ".gpu-workbench/builds";
 import type { ContainerStorageMount } from "../storage/mounts";
-
-/** One app as AnalysisApps takes it: the shape of parseWorkbenchConfig's `spec.apps[i]`. */
-export interface AnalysisApp {
-  /** Unique per engine; names the container and the resources. */
-  name: string;
-  kind: AppKind;
-  /** Full image reference with a pinned tag or digest; for a built app, its base image. */
-  image: string;
-  /** Port the app listens on inside the container. */
-  containerPort: number;
-  /** Port on the host (127.0.0.1 unless `expose`). */
-  hostPort: number;
-  /** Gets `--gpus all`. */
-  gpu: boolean;
-  /** Publish on all interfaces instead of 127.0.0.1. */
-  expose: boolean;
-  /** Environment, merged over the catalog's. */
-  env: Record<string, string>;
-  /** Command override. */
-  command?: string[] | undefined;
-  /** Built on the host instead of pulled. */
-  build?: AnalysisAppBuild | undefined;
-}
-
-/** An image built on the host: the shape of parseWorkbenchConfig's `spec.apps[i].build`. */
-export interface AnalysisAppBuild {
-  /** The catalog kind whose image is the base. */
-  from: AppKind;
-  /** The base image, handed over as the BASE_IMAGE build arg. */
-  baseImage: string;
-  /** Python (pip) or R (CRAN) packages. */
-  packages: string[];
-  /** Ubuntu/Debian packages, installed with apt-get first. */
-  aptPackages: string[];
-  /** The project's own Dockerfile (a path inside the project); undefined: generated. */
-  dockerfile?: string | undefined;
-  /** Project files the Dockerfile COPYs. */
-  files: string[];
-}
 
 /** A private registry's credentials. */
 export interface AnalysisRegistry {
@@ -61,36 +24,6 @@ export interface AnalysisRegistry {
   username: string;
   /** The password: wrapped as a secret here. */
   password: string;
-}
-
-/**
- * An app of the public args through the grammars of config/checked.ts: what the renderers
- * (containers, Dockerfiles, build contexts) read only ever passed one. Throws on a value outside them.
- */
-function checkedApp(a: AnalysisApp): AppSpec {
-  const b = a.build;
-  return {
-    name: checked("name", a.name),
-    kind: a.kind,
-    image: checked("image", a.image),
-    containerPort: a.containerPort,
-    hostPort: a.hostPort,
-    gpu: a.gpu,
-    expose: a.expose,
-    env: Object.fromEntries(Object.entries(a.env).map(([k, v]) => [k, checked("line", v)])),
-    command: a.command === undefined ? undefined : checkedAll("arg", a.command),
-    build:
-      b === undefined
-        ? undefined
-        : {
-            from: b.from,
-            baseImage: checked("image", b.baseImage),
-            packages: checkedAll("requirement", b.packages),
-            aptPackages: checkedAll("token", b.aptPackages),
-            dockerfile: checkedOrUndefined("projectPath", b.dockerfile),
-            files: checkedAll("projectPath", b.files),
-          },
-  };
 }
 
 export interface AnalysisAppsArgs {

@@ -10,6 +10,7 @@
  * is the wall behind it, for a spec made by hand or a rule a future key forgets.
  */
 import { controlCharacter, q } from "./grammar";
+import type { AnalysisApp, AppSpec } from "./spec";
 
 declare const grammarBrand: unique symbol;
 
@@ -62,6 +63,42 @@ export function checkedOrUndefined<G extends Grammar>(grammar: G, value: string 
 /** Each item of a list. */
 export function checkedAll<G extends Grammar>(grammar: G, values: readonly string[]): Checked<G>[] {
   return values.map((v) => checked(grammar, v));
+}
+
+/** A map's values through the line grammar (its keys were checked by the caller's rule). */
+export function checkedValues(map: Record<string, string>): Record<string, Checked<"line">> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, checked("line", v)]));
+}
+
+/**
+ * An app through the grammars: what the renderers (containers, Dockerfiles, build contexts) read
+ * only ever passed one. The parser makes every AppSpec with it, and AnalysisApps puts its public
+ * args through it. Throws on a value outside them.
+ */
+export function checkedApp(a: AnalysisApp): AppSpec {
+  const b = a.build;
+  return {
+    name: checked("name", a.name),
+    kind: a.kind,
+    image: checked("image", a.image),
+    containerPort: a.containerPort,
+    hostPort: a.hostPort,
+    gpu: a.gpu,
+    expose: a.expose,
+    env: checkedValues(a.env),
+    command: a.command === undefined ? undefined : checkedAll("arg", a.command),
+    build:
+      b === undefined
+        ? undefined
+        : {
+            from: b.from,
+            baseImage: checked("image", b.baseImage),
+            packages: checkedAll("requirement", b.packages),
+            aptPackages: checkedAll("token", b.aptPackages),
+            dockerfile: checkedOrUndefined("projectPath", b.dockerfile),
+            files: checkedAll("projectPath", b.files),
+          },
+  };
 }
 
 /**

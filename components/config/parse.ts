@@ -5,7 +5,7 @@
  */
 import { appCatalog, APP_KINDS } from "./appCatalog";
 import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
-import { checked, checkedAll, checkedOrUndefined, type Checked } from "./checked";
+import { checked, checkedAll, checkedApp, checkedOrUndefined, checkedValues } from "./checked";
 import { keyDeclaration, keysOf } from "./keys";
 import { closestSizes } from "./sizes";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
@@ -13,7 +13,7 @@ import {
   AppKind,
   AppSpec,
   AutoShutdownSpec,
-  BuildSpec,
+  AnalysisAppBuild,
   GpuSpec,
   IdleStopSpec,
   OsImage,
@@ -433,7 +433,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     else if (gpu && !host.gpu) r.fail(`${path}.gpu`, "the host has no GPU; pick a GPU size or remove gpu: true");
 
     let image: string | undefined;
-    let build: BuildSpec | undefined;
+    let build: AnalysisAppBuild | undefined;
     if (o.build !== undefined && o.image !== undefined) {
       r.fail(`${path}.build`, `conflicts with ${path}.image: an app either runs a published image or builds one; remove image or build`);
     } else if (o.build !== undefined || (entry.shippedDockerfile && o.image === undefined)) {
@@ -484,18 +484,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     }
     // Only a problem-free app is made: its values go through the grammars of checked.ts.
     if (r.problems.length === before && image && containerPort !== undefined && hostPort !== undefined) {
-      apps.push({
-        name: checked("name", name),
-        kind,
-        image: checked("image", image),
-        containerPort,
-        hostPort,
-        gpu,
-        expose,
-        env: checkedValues({ ...entry.env, ...env }),
-        command: command === undefined ? undefined : checkedAll("arg", command),
-        build,
-      });
+      apps.push(checkedApp({ name, kind, image, containerPort, hostPort, gpu, expose, env: { ...entry.env, ...env }, command, build }));
     }
   });
   return apps;
@@ -505,7 +494,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
  * An app's `build`: the base kind (the app's own unless it is `custom`), packages per the base's
  * package manager, apt packages, and the project's own Dockerfile with the files it copies.
  */
-function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: boolean): BuildSpec | undefined {
+function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: boolean): AnalysisAppBuild | undefined {
   const before = r.problems.length;
   const o = r.object(path, raw, keysOf("apps[].build"));
   if (!o) return undefined;
@@ -560,14 +549,7 @@ function readBuild(r: Reader, path: string, raw: unknown, kind: AppKind, gpu: bo
   }
   const baseImage = gpu || !base.cpuImage ? base.image : base.cpuImage;
   if (r.problems.length > before || !baseImage) return undefined;
-  return {
-    from,
-    baseImage: checked("image", baseImage),
-    packages: checkedAll("requirement", packages),
-    aptPackages: checkedAll("token", aptPackages),
-    dockerfile: checkedOrUndefined("projectPath", dockerfile),
-    files: checkedAll("projectPath", files),
-  };
+  return { from, baseImage, packages, aptPackages, dockerfile, files };
 }
 
 /** A list of unique strings, each checked against its grammar. */
@@ -886,11 +868,6 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     });
   });
   return out;
-}
-
-/** A map's values through the line grammar (its keys were checked by the caller's rule). */
-function checkedValues(map: Record<string, string>): Record<string, Checked<"line">> {
-  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, checked("line", v)]));
 }
 
 /** Seconds of a duration such as "90s", "15m", "2h" or "1h30m"; undefined when it is not one. */

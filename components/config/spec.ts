@@ -125,6 +125,48 @@ export interface AppSpec {
   build: BuildSpec | undefined;
 }
 
+/**
+ * An app before its grammars: AppSpec with plain strings. AnalysisApps takes it (its public args);
+ * `checkedApp` (checked.ts) turns it into an AppSpec, for the parser and AnalysisApps alike.
+ */
+export interface AnalysisApp {
+  /** Unique per engine; names the container and the resources. */
+  name: string;
+  kind: AppKind;
+  /** Full image reference with a pinned tag or digest; for a built app, its base image. */
+  image: string;
+  /** Port the app listens on inside the container. */
+  containerPort: number;
+  /** Port on the host (127.0.0.1 unless `expose`). */
+  hostPort: number;
+  /** Gets `--gpus all`. */
+  gpu: boolean;
+  /** Publish on all interfaces instead of 127.0.0.1. */
+  expose: boolean;
+  /** Environment, merged over the catalog's. */
+  env: Record<string, string>;
+  /** Command override. */
+  command?: string[] | undefined;
+  /** Built on the host instead of pulled. */
+  build?: AnalysisAppBuild | undefined;
+}
+
+/** An image built on the host: the shape of parseWorkbenchConfig's `spec.apps[i].build`. */
+export interface AnalysisAppBuild {
+  /** The catalog kind whose image is the base. */
+  from: AppKind;
+  /** The base image, handed over as the BASE_IMAGE build arg. */
+  baseImage: string;
+  /** Python (pip) or R (CRAN) packages. */
+  packages: string[];
+  /** Ubuntu/Debian packages, installed with apt-get first. */
+  aptPackages: string[];
+  /** The project's own Dockerfile (a path inside the project); undefined: generated. */
+  dockerfile?: string | undefined;
+  /** Project files the Dockerfile COPYs. */
+  files: string[];
+}
+
 export interface RegistrySpec {
   server: Checked<"token">;
   username: Checked<"line">;
