@@ -66,7 +66,31 @@ export const REBOOT_PAUSE_SECONDS = 90;
  * are retried while the VM boots, waits for "ready". Without a reboot the second check returns at once.
  */
 export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs, dependsOn: pulumi.Resource[]): remote.Command | local.Command {
-  if (a.proxy) return waitForReadyThroughProxy(parent, name, a, a.proxy, dependsOn);
+  // A cloud VM's user data carries only the first steps: this session delivers the others, on
+  // either transport.
+  const deliver = isCloudTarget(a.spec.target);
+  const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
+  const check = a.proxy ? proxiedCheck(parent, name, a, a.proxy, customTimeouts) : directCheck(parent, name, a, customTimeouts);
+  const ready = readyCheckScript({ timeoutSeconds: a.timeoutSeconds, deliver });
+  if (!bootstrapMayReboot(a.spec)) return check("ready", ready, dependsOn);
+
+  const beforeReboot = check("ready-before-reboot", readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit", deliver }), dependsOn);
+  const pause = new local.Command(
+    `${name}-reboot-pause`,
+    {
+      create: `case "$GW_READY" in *'"status":"rebooting"'*) sleep ${REBOOT_PAUSE_SECONDS} ;; esac`,
+      environment: { GW_READY: beforeReboot.stdout },
+      triggers: a.triggers,
+    },
+    { parent, dependsOn: [beforeReboot] },
+  );
+  return check("ready", ready, [pause]);
+}
+
+type ReadyCheck = (suffix: string, script: string, deps: pulumi.Resource[]) => remote.Command | local.Command;
+
+/** One check over @pulumi/command's own SSH connection, host key pinned. */
+function directCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, customTimeouts: { create: string }): ReadyCheck {
   const connection: remote.CommandArgs["connection"] = {
     host: a.address,
     port: a.port,
@@ -79,59 +103,22 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
     dialErrorLimit: 120,
     perDialTimeout: 15,
   };
-  // A cloud VM's user data carries only the first steps: this session delivers the others.
-  const deliver = isCloudTarget(a.spec.target);
-  const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
-  const finalCheck = (deps: pulumi.Resource[]) =>
-    new remote.Command(
-      `${name}-ready`,
-      { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds, deliver }), triggers: a.triggers },
-      { parent, dependsOn: deps, customTimeouts },
-    );
-  if (!bootstrapMayReboot(a.spec)) return finalCheck(dependsOn);
-
-  const beforeReboot = new remote.Command(
-    `${name}-ready-before-reboot`,
-    { connection, create: readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit", deliver }), triggers: a.triggers },
-    { parent, dependsOn, customTimeouts },
-  );
-  const pause = new local.Command(
-    `${name}-reboot-pause`,
-    {
-      create: `case "$GW_READY" in *'"status":"rebooting"'*) sleep ${REBOOT_PAUSE_SECONDS} ;; esac`,
-      environment: { GW_READY: beforeReboot.stdout },
-      triggers: a.triggers,
-    },
-    { parent, dependsOn: [beforeReboot] },
-  );
-  return finalCheck([pause]);
+  return (suffix, script, deps) =>
+    new remote.Command(`${name}-${suffix}`, { connection, create: script, triggers: a.triggers }, { parent, dependsOn: deps, customTimeouts });
 }
 
-/** The same wait through the session proxy, with the system ssh (see ReadyArgs.proxy). */
-function waitForReadyThroughProxy(parent: pulumi.Resource, name: string, a: ReadyArgs, proxy: SessionProxy, dependsOn: pulumi.Resource[]): local.Command {
+/** One check through the session proxy, with the system ssh (see ReadyArgs.proxy). */
+function proxiedCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, proxy: SessionProxy, customTimeouts: { create: string }): ReadyCheck {
   const user = deployerUser(a.spec).name;
-  const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
   const create = pulumi
     .all([a.address, a.hostPublicKey])
     .apply(([host, key]) =>
       proxiedSshCommand(dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: knownHostsLine(host, a.port, key), proxy }), user, host, a.port),
     );
-  const check = (suffix: string, script: string, deps: pulumi.Resource[]) =>
+  return (suffix, script, deps) =>
     new local.Command(
       `${name}-${suffix}`,
       { create, environment: { GW_READY_SCRIPT: script }, triggers: a.triggers },
       { parent, dependsOn: deps, customTimeouts },
     );
-  if (!bootstrapMayReboot(a.spec)) return check("ready", readyCheckScript({ timeoutSeconds: a.timeoutSeconds }), dependsOn);
-  const beforeReboot = check("ready-before-reboot", readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit" }), dependsOn);
-  const pause = new local.Command(
-    `${name}-reboot-pause`,
-    {
-      create: `case "$GW_READY" in *'"status":"rebooting"'*) sleep ${REBOOT_PAUSE_SECONDS} ;; esac`,
-      environment: { GW_READY: beforeReboot.stdout },
-      triggers: a.triggers,
-    },
-    { parent, dependsOn: [beforeReboot] },
-  );
-  return check("ready", readyCheckScript({ timeoutSeconds: a.timeoutSeconds }), [pause]);
 }

@@ -3,6 +3,7 @@
  * zero public addresses and zero inbound rules on the workbench, counted over every resource, and
  * every way in rides the Session Manager ProxyCommand.
  */
+import { deliveredBundle } from "../../components/bootstrap/scripts";
 import { spawnSync } from "child_process";
 import * as path from "path";
 
@@ -109,6 +110,8 @@ describe("stack aws-private", () => {
     expect(ready[0].inputs.create).toContain(`'ProxyCommand=${proxy}'`);
     expect(ready[0].inputs.create).toContain(`'StrictHostKeyChecking=yes'`);
     expect(ready[0].inputs.create).toContain(`'daniel@${id}'`);
+    // The session delivers the bundle the user data leaves out, as the direct connection does.
+    expect(String((ready[0].inputs.environment as Record<string, unknown>).GW_READY_SCRIPT)).toContain(`GW_BUNDLE_SHA256=${deliveredBundle().sha256}\n`);
     // Docker's provider inputs wait on the ready check (unknown in a plan): its options are checked in test/unit/private-access.test.ts.
   });
 });
