@@ -3,7 +3,7 @@
  * No cloud, no Pulumi CLI, no credentials. Secrets print as [secret]. Exit 2 on an invalid config,
  * 1 when the program fails otherwise (an apply that throws), as `pulumi up` would.
  *
- *   npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]
+ *   npm run plan -- --stack <name> [--config <file>] [--json] [--plot <file.html>] [--policy [--policy-config <file>]] [--help]
  *
  * --policy also runs the policy pack's rules over the plan (scripts/lib/policy.ts): exit 3 on a
  * mandatory violation.
@@ -19,6 +19,9 @@ import { Plan, planInputs, renderText, resolveOutputs, userDataOf } from "./lib/
 import { WorkbenchConfigError } from "../components/config/parse";
 import { checkPolicy, POLICY_VIOLATION_EXIT, readPolicyConfig, renderPolicy } from "./lib/policy";
 import { lastMockRecorder } from "./lib/mocks";
+import { renderPlotPage } from "./lib/plot";
+import type { TimeToReady } from "../components/bootstrap/timeToReady";
+import type { WorkbenchEstimate } from "../components/config/usage";
 
 interface Options {
   stack: string;
@@ -26,9 +29,11 @@ interface Options {
   json: boolean;
   policy: boolean;
   policyConfig?: string;
+  /** Where to write the plot page (scripts/lib/plot.ts). */
+  plot?: string;
 }
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]";
+const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--json] [--plot <file.html>] [--policy [--policy-config <file>]] [--help]";
 
 export const HELP = `${USAGE}
 
@@ -38,6 +43,8 @@ No cloud, no Pulumi CLI, no credentials; secrets print as [secret].
   --stack <name>          the stack: stacks/Pulumi.<name>.yaml (${"${stacks}"})
   --config <file>         a config file of that format (a top-level config: map), wherever it is
   --json                  one JSON object (resources, outputs, userData) instead of text
+  --plot <file.html>      also write the reference month and the time-to-ready model as charts: one
+                          HTML page with inline SVG (no script, nothing fetched) to open in a browser
   --policy                also run the policy pack's rules over the plan
   --policy-config <file>  the pack's config (JSON), as pulumi preview --policy-pack-config takes it
   --help                  this text
@@ -61,7 +68,7 @@ export function knownStacks(): string[] {
  * ("x"). Say what to type instead of "unknown argument x".
  */
 export function npmKeptFlags(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
-  const kept = ["stack", "config", "json", "policy", "policy_config"].filter(
+  const kept = ["stack", "config", "json", "policy", "policy_config", "plot"].filter(
     (k) => env[`npm_config_${k}`] !== undefined && !argv.includes(`--${k.replace("_", "-")}`),
   );
   if (kept.length === 0) return undefined;
@@ -84,6 +91,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   let json = false;
   let policy = false;
   let policyConfig: string | undefined;
+  let plot: string | undefined;
   const npmHint = npmKeptFlags(argv, env);
   if (npmHint) throw new Error(npmHint);
   for (let i = 0; i < argv.length; i++) {
@@ -94,7 +102,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === "--json") json = true;
     else if (a === "--policy") policy = true;
     else if (a === "--policy-config") policyConfig = argv[++i];
-    else throw new Error(`unknown argument ${a}\n${USAGE}`);
+    else if (a === "--plot") {
+      plot = argv[++i];
+      if (plot === undefined || plot.startsWith("--")) throw new Error(`--plot needs a file name, e.g. --plot plan.html\n${USAGE}`);
+    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
   const file = configFile ?? path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
@@ -105,7 +116,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     throw new Error(`no stack ${stack} in stacks/; did you mean ${near}? stacks: ${known.join(", ")} (or pass --config <file>)`);
   }
   if (policyConfig !== undefined && !policy) throw new Error(`--policy-config needs --policy\n${USAGE}`);
-  return { stack, configFile: file, json, policy, policyConfig };
+  return { stack, configFile: file, json, policy, policyConfig, plot };
 }
 
 export async function runPlan(opts: Options): Promise<Plan> {
@@ -142,6 +153,18 @@ export async function runPlan(opts: Options): Promise<Plan> {
   };
 }
 
+/** The plot page of a plan: its estimate's month and its timeToReady output. */
+export function plotPage(plan: Plan): string {
+  const est = plan.outputs.estimate as WorkbenchEstimate | undefined;
+  const ready = plan.outputs.timeToReady as TimeToReady | undefined;
+  return renderPlotPage({
+    stack: plan.stack,
+    target: plan.target,
+    month: est && typeof est === "object" ? est.month : undefined,
+    ready: ready && typeof ready === "object" ? ready : undefined,
+  });
+}
+
 async function main(): Promise<number> {
   let opts: Options;
   try {
@@ -164,6 +187,10 @@ async function main(): Promise<number> {
   try {
     const plan = await runPlan(opts);
     const text = () => renderText(plan);
+    if (opts.plot !== undefined) {
+      fs.writeFileSync(opts.plot, plotPage(plan));
+      process.stderr.write(`Plot written to ${opts.plot} (open it in a browser)\n`);
+    }
     if (policyConfig === undefined) {
       process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : text());
       return 0;

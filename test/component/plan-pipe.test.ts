@@ -89,6 +89,6 @@ test("a bad argument exits 2 through a pipe with the usage", () => {
   expect(r.code).toBe(2);
   expect(r.stdout).toBe("");
   expect(r.stderr).toBe(
-    "unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]\n",
+    "unknown argument --bogus\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--plot <file.html>] [--policy [--policy-config <file>]] [--help]\n",
   );
 });

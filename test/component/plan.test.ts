@@ -150,10 +150,24 @@ test("an unknown stack names the closest one and the stacks there are", () => {
 test("--help prints the usage, the options and the exit codes to stdout, exit 0", () => {
   const r = plan("--help");
   expect([r.code, r.stderr]).toEqual([0, ""]);
-  expect(r.stdout.split("\n")[0]).toBe("usage: npm run plan -- --stack <name> [--config <file>] [--json] [--policy [--policy-config <file>]] [--help]");
+  expect(r.stdout.split("\n")[0]).toBe(
+    "usage: npm run plan -- --stack <name> [--config <file>] [--json] [--plot <file.html>] [--policy [--policy-config <file>]] [--help]",
+  );
   expect(r.stdout).toContain(`  --stack <name>          the stack: stacks/Pulumi.<name>.yaml (${[...STACKS].sort().join(", ")})\n`);
   expect(r.stdout).toContain("Exit: 0 planned, 1 the program failed, 2 an invalid stack config or arguments, 3 a mandatory policy violation.\n");
   expect(plan("-h").stdout).toBe(r.stdout);
+  expect(r.stdout).toContain(
+    "  --plot <file.html>      also write the reference month and the time-to-ready model as charts: one\n                          HTML page with inline SVG (no script, nothing fetched) to open in a browser\n",
+  );
+});
+
+test("--plot without a file name exits 2 and says what it takes", () => {
+  const r = plan("--stack", "local", "--plot");
+  expect([r.code, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe(
+    "--plot needs a file name, e.g. --plot plan.html\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--plot <file.html>] [--policy [--policy-config <file>]] [--help]\n",
+  );
+  expect(plan("--stack", "local", "--plot", "--json").code).toBe(2);
 });
 
 test("a YAML error in the stack file exits 2 with the file, line and column, and no stack trace", () => {
@@ -181,6 +195,9 @@ test("npm run plan --stack x (no --): npm keeps the flag, and the plan says what
   expect(r.stderr).toBe("npm kept --stack for itself (it passes on only what follows --): use npm run plan -- --stack azure-t4\n");
   expect(run(["aws-g5"], { npm_config_stack: "true", npm_config_json: "true" }).stderr).toBe(
     "npm kept --stack, --json for itself (it passes on only what follows --): use npm run plan -- --stack aws-g5 --json\n",
+  );
+  expect(run(["local", "p.html"], { npm_config_stack: "true", npm_config_plot: "true" }).stderr).toBe(
+    "npm kept --stack, --plot for itself (it passes on only what follows --): use npm run plan -- --stack local --plot p.html\n",
   );
 });
 
