@@ -8,6 +8,7 @@ import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 import { checked, checkedAll, checkedApp, checkedOrUndefined, checkedValues } from "./checked";
 import { keyDeclaration, keysOf } from "./keys";
 import { closestSizes } from "./sizes";
+import { closestName } from "./suggest";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
   AppKind,
@@ -89,7 +90,7 @@ class Reader {
     if (typeof v !== "object" || v === null || Array.isArray(v)) return this.fail(path, `expected a map, got ${describe(v)}`);
     for (const k of Object.keys(v)) {
       if (!keys.includes(k)) {
-        const near = keys.find((x) => x.toLowerCase() === k.toLowerCase());
+        const near = closestName(keys, k);
         this.fail(keyPath(path, k), near ? `unknown key; did you mean ${q(near)}?` : `unknown key; valid keys are ${keys.join(", ")}`);
       }
     }

@@ -10,6 +10,7 @@
 import * as zlib from "zlib";
 import { awsSizes } from "../targets/aws/sizes";
 import { azureSizes } from "../targets/azure/sizes";
+import { closestName } from "../config/suggest";
 import { internetExposure, isLoopback } from "./cidr";
 
 /** One resource as the rules see it. */
@@ -598,14 +599,19 @@ export function validatePolicyConfig(config: unknown): PolicyConfig {
   if (!c) throw new Error("policy config: expected a JSON object keyed by policy name");
   const names = policyNames();
   for (const [name, v] of Object.entries(c)) {
-    if (!names.includes(name)) throw new Error(`policy config: no policy "${name}"; the policies are ${names.join(", ")}`);
+    if (!names.includes(name)) {
+      const near = closestName(names, name);
+      throw new Error(`policy config: no policy "${name}"; ${near ? `did you mean "${near}"?` : `the policies are ${names.join(", ")}`}`);
+    }
     const level = typeof v === "string" ? v : obj(v)?.enforcementLevel;
     if (level !== undefined && !LEVELS.includes(level as string))
       throw new Error(`policy config: ${name}.enforcementLevel "${String(level)}" is not one of ${LEVELS.join(", ")}`);
     if (typeof v !== "string" && !obj(v)) throw new Error(`policy config: ${name}: expected a level or an object`);
     const keys = ["enforcementLevel", ...(name === "vm-size-allowed" ? ["allowedSizes"] : [])];
     for (const k of Object.keys(obj(v) ?? {})) {
-      if (!keys.includes(k)) throw new Error(`policy config: ${name}.${k}: not a setting of this policy (it takes ${keys.join(", ")})`);
+      if (keys.includes(k)) continue;
+      const near = closestName(keys, k);
+      throw new Error(`policy config: ${name}.${k}: not a setting of this policy (${near ? `did you mean "${near}"?` : `it takes ${keys.join(", ")}`})`);
     }
     const sizes = obj(v)?.allowedSizes;
     if (sizes !== undefined && (!Array.isArray(sizes) || !sizes.every((x) => typeof x === "string" && x !== ""))) {

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { controlProblem, q } from "../config/grammar";
 import { WorkbenchConfigError } from "../config/parse";
-import { editDistance } from "../config/sizes";
+import { closestName } from "../config/suggest";
 import { plainProviderSecretProblem, plainSecretProblems, SECRET_PROVIDER_KEYS } from "../config/secrets";
 import type { WorkbenchArgs } from "./args";
 import { validateWorkbenchArgs } from "./prepare";
@@ -40,10 +40,8 @@ export function programArgs(project: string = pulumi.getProject()): WorkbenchArg
     if (!full.startsWith(prefix)) continue;
     const key = full.slice(prefix.length);
     if (PROGRAM_CONFIG_KEYS.includes(key)) continue;
-    // The same key in another case, or one at most two edits away (a typo).
-    const near =
-      PROGRAM_CONFIG_KEYS.find((k) => k.toLowerCase() === key.toLowerCase()) ??
-      PROGRAM_CONFIG_KEYS.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+    // The same key in another case, or the closest one (config/suggest.ts).
+    const near = closestName(PROGRAM_CONFIG_KEYS, key);
     const path = `${project}:${/^[A-Za-z0-9_.-]+$/.test(key) ? key : q(key)}`;
     problems.push(`${path}: unknown key; ${near ? `did you mean ${q(near)}?` : `valid keys are ${PROGRAM_CONFIG_KEYS.join(", ")}`}`);
   }

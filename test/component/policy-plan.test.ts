@@ -111,7 +111,7 @@ test("a bad policy config, or --policy-config alone, exits 2 before planning", (
   const bad = tmpFile("bad.json", JSON.stringify({ "no-internet-ingres": "advisory" }));
   const r = plan("--stack", "aws-g5", "--policy", "--policy-config", bad);
   expect([r.code, r.stdout]).toEqual([2, ""]);
-  expect(r.stderr).toBe(`--policy-config ${bad}: policy config: no policy "no-internet-ingres"; the policies are ${policyNames().join(", ")}\n`);
+  expect(r.stderr).toBe(`--policy-config ${bad}: policy config: no policy "no-internet-ingres"; did you mean "no-internet-ingress"?\n`);
   const alone = plan("--stack", "aws-g5", "--policy-config", bad);
   expect([alone.code, alone.stdout]).toEqual([2, ""]);
   expect(alone.stderr.split("\n")[0]).toBe("--policy-config needs --policy");

@@ -125,9 +125,14 @@ export const badBuildConfigs: BadConfig[] = [
     message: "workbench.apps[0].build: nothing to build; list packages or aptPackages, or set dockerfile (or remove build to run the published image)",
   },
   {
-    why: "build: unknown key",
+    why: "build: unknown key, the closest suggested",
     raw: app({ kind: "jupyter", build: { pipPackages: ["x"] } }),
-    message: "workbench.apps[0].build.pipPackages: unknown key; valid keys are from, packages, aptPackages, dockerfile, files",
+    message: 'workbench.apps[0].build.pipPackages: unknown key; did you mean "packages"?',
+  },
+  {
+    why: "build: unknown key, nothing close",
+    raw: app({ kind: "jupyter", build: { conda: ["x"] } }),
+    message: "workbench.apps[0].build.conda: unknown key; valid keys are from, packages, aptPackages, dockerfile, files",
   },
   // Issue 22: what a build must never send, and what apt would read as an action.
   {

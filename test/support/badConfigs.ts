@@ -53,6 +53,11 @@ export const badConfigs: BadConfig[] = [
   },
   { why: "mis-cased key", raw: rawConfig({ allowedcidrs: ["203.0.113.7/32"] }), message: 'workbench.allowedcidrs: unknown key; did you mean "allowedCidrs"?' },
   {
+    why: "misspelt top-level key",
+    raw: rawConfig({ autoShutdwn: { time: "19:00" } }),
+    message: 'workbench.autoShutdwn: unknown key; did you mean "autoShutdown"?',
+  },
+  {
     why: "no users",
     raw: rawConfig({ users: undefined }),
     message: "workbench.users: required; list at least one user with name, sshPublicKey and admin: true",
@@ -365,6 +370,11 @@ export const badConfigs: BadConfig[] = [
     why: "unknown user key",
     raw: rawConfig({ users: [user({ sudo: true })] }),
     message: "workbench.users[0].sudo: unknown key; valid keys are name, sshPublicKey, admin, docker",
+  },
+  {
+    why: "misspelt user key: the closest declared key of users[], not the nearest by edits (docker)",
+    raw: rawConfig({ users: [user({ sshKeyz: "x" })] }),
+    message: 'workbench.users[0].sshKeyz: unknown key; did you mean "sshPublicKey"?',
   },
 
   // Issue 18, class by class. 1: every value in the grammar of where it lands (ssh_config,

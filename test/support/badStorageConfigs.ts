@@ -37,6 +37,11 @@ export const badStorageConfigs: BadConfig[] = [
     message:
       "workbench.storage[0].sas: unknown key; valid keys are name, kind, create, account, container, resourceGroupName, bucket, region, endpoint, accessKeyId, secretAccessKey, readOnly, users, cacheGb, mountPath",
   },
+  {
+    why: "misspelt storage key",
+    raw: azure([lake({ endpiont: "https://s3.example.com" })]),
+    message: 'workbench.storage[0].endpiont: unknown key; did you mean "endpoint"?',
+  },
   { why: "unknown kind", raw: azure([lake({ kind: "gcs" })]), message: 'workbench.storage[0].kind: "gcs" is not one of adls2, s3' },
   { why: "no kind", raw: azure([lake({ kind: undefined })]), message: "workbench.storage[0].kind: nothing is not one of adls2, s3" },
   {

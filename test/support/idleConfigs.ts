@@ -17,10 +17,11 @@ const idle = (v: unknown) => rawConfig({ idleStop: v });
 /** [why, raw config (azure unless said), message] */
 export const badIdleConfigs: [string, unknown, string][] = [
   ["not a map", idle(true), "workbench.idleStop: expected a map, got true"],
+  ["unknown key, the closest suggested", idle({ afterMinutes: 60 }), 'workbench.idleStop.afterMinutes: unknown key; did you mean "after"?'],
   [
-    "unknown key",
-    idle({ afterMinutes: 60 }),
-    "workbench.idleStop.afterMinutes: unknown key; valid keys are after, gpuBelowPercent, warnMinutes, preStopHook, hookTimeout",
+    "unknown key, nothing close",
+    idle({ schedule: "19:00" }),
+    "workbench.idleStop.schedule: unknown key; valid keys are after, gpuBelowPercent, warnMinutes, preStopHook, hookTimeout",
   ],
   ["mis-cased key", idle({ After: "60m" }), 'workbench.idleStop.After: unknown key; did you mean "after"?'],
   [

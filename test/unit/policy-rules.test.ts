@@ -385,7 +385,23 @@ describe("the pack's configuration", () => {
   });
 
   test("a config naming an unknown policy, level or setting is refused", () => {
-    expect(() => validatePolicyConfig({ "no-such": "advisory" })).toThrow(`policy config: no policy "no-such"; the policies are ${policyNames().join(", ")}`);
+    const message = (config: unknown) => {
+      try {
+        validatePolicyConfig(config);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "accepted";
+    };
+    expect(message({ "no-such": "advisory" })).toBe(`policy config: no policy "no-such"; the policies are ${policyNames().join(", ")}`);
+    // The closest policy name, where one is close.
+    expect(message({ "no-internet-ingres": "advisory" })).toBe('policy config: no policy "no-internet-ingres"; did you mean "no-internet-ingress"?');
+    expect(message({ imdsv2: "advisory" })).toBe('policy config: no policy "imdsv2"; did you mean "aws-imdsv2"?');
+    expect(message({ "data-retain": "advisory" })).toBe('policy config: no policy "data-retain"; did you mean "data-retained"?');
+    expect(message({ "vm-sizes-allowed": "advisory" })).toBe('policy config: no policy "vm-sizes-allowed"; did you mean "vm-size-allowed"?');
+    expect(message({ "vm-size-allowed": { allowedSize: ["g5.xlarge"] } })).toBe(
+      'policy config: vm-size-allowed.allowedSize: not a setting of this policy (did you mean "allowedSizes"?)',
+    );
     expect(() => validatePolicyConfig({ "aws-imdsv2": "off" })).toThrow(
       'policy config: aws-imdsv2.enforcementLevel "off" is not one of mandatory, advisory, disabled',
     );
