@@ -2,7 +2,7 @@
  * The shape of the `gpu-workbench:workbench` stack key, as a typed interface for programs that use
  * the components directly. Closed sets are string enums (`as const` objects: the component
  * analyzer makes them schema enums, so Python and Go get them too); everything is validated again
- * at run time. See docs/config.md for defaults. An optional enum is written `key?: Enum` (no
+ * at run time. See docs/config-reference.md for defaults. An optional enum is written `key?: Enum` (no
  * `| undefined`): the analyzer names an enum only from a plain type reference.
  */
 import type { AppKind, OsImage, StorageKind, WorkbenchAccess, WorkbenchTarget } from "./spec";

@@ -1,7 +1,7 @@
 import type { OsImage } from "./spec";
 
 /**
- * Every default of the stack-config contract, in one place (docs/config.md mirrors it);
+ * Every default of the stack-config contract, in one place (docs/config-reference.md prints it, from keys.ts);
  * the default size of each target is in its record (components/targets.ts).
  */
 export const DEFAULTS = {

@@ -100,6 +100,15 @@ export function stackFileSchema(): Schema {
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
+/**
+ * A key's anchor in the reference, for links from the guide (docs/config.md): the path without
+ * `[]` and `.*` (`users[].sshPublicKey` -> `users.sshPublicKey`); a list and its items share the
+ * list's row.
+ */
+export function keyAnchor(path: string): string {
+  return path.replace(/\[\]/g, "").replace(/\.\*$/, "");
+}
+
 /** The config reference (docs/config-reference.md): one row per declared key. */
 export function configReference(): string {
   const lines = [
@@ -116,7 +125,10 @@ export function configReference(): string {
     "| key | type | default | targets | description |",
     "| --- | --- | --- | --- | --- |",
   ];
+  const anchored = new Set<string>();
   for (const k of KEYS) {
+    const anchor = anchored.has(keyAnchor(k.path)) ? "" : `<a id="${keyAnchor(k.path)}"></a>`;
+    anchored.add(keyAnchor(k.path));
     const type =
       k.type === "enum"
         ? (k.values ?? []).map((v) => `\`${v}\``).join(" \\| ")
@@ -129,7 +141,9 @@ export function configReference(): string {
       .filter(Boolean)
       .join(", ");
     const targets = k.targets ? k.targets.join(", ") : "all";
-    lines.push(`| \`${k.path}\` | ${type}${flags ? ` (${flags})` : ""} | ${k.default !== undefined ? cell(k.default) : ""} | ${targets} | ${cell(k.doc)} |`);
+    lines.push(
+      `| \`${k.path}\` | ${type}${flags ? ` (${flags})` : ""} | ${k.default !== undefined ? cell(k.default) : ""} | ${targets} | ${anchor}${cell(k.doc)} |`,
+    );
   }
   lines.push(
     "",

@@ -9,6 +9,10 @@ import * as path from "path";
 import { appCatalog } from "../../components/config/appCatalog";
 import { azurePrices } from "../../components/targets/azure/prices";
 import { awsPrices } from "../../components/targets/aws/prices";
+import { KEYS, keysOf } from "../../components/config/keys";
+import { keyAnchor } from "../../components/config/jsonSchema";
+import { LIMITS } from "../../components/config/defaults";
+import { WIDEST_FOR_PASSWORDS } from "../../components/config/cidrs";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DOCS = fs
@@ -32,8 +36,10 @@ export function slug(heading: string): string {
     .replace(/ /g, "-");
 }
 
+/** A page's headings' anchors, and its `<a id="...">` anchors (the config reference's keys). */
 function anchors(file: string): Set<string> {
-  return new Set([...prose(read(file)).matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
+  const text = prose(read(file));
+  return new Set([...[...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])), ...[...text.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1])]);
 }
 
 function relativeLinks(text: string): string[] {
@@ -148,4 +154,49 @@ test("the region counts quoted for the price tables are the tables'", () => {
   expect(text).toContain(`**Azure**, ${azurePrices.regions.length} regions`);
   expect(text).toContain(`**AWS**, ${awsPrices.regions.length} regions`);
   expect(text).toContain(`\`${azurePrices.source.match(/at commit (\w+)/)![1]}\``);
+});
+
+describe("docs/config.md is the guide; each key's facts are the reference's (docs/config-reference.md)", () => {
+  const guide = read("docs/config.md");
+
+  test("it links every top-level key to its row in the reference", () => {
+    const missing = keysOf("").filter((k) => !guide.includes(`](config-reference.md#${keyAnchor(k)})`));
+    expect(missing).toEqual([]);
+    expect(read("docs/config-reference.md")).toContain('<a id="users.sshPublicKey"></a>');
+  });
+
+  /** Every default and bound a declaration owns that has a digit in it ("128", "60m", "ubuntu-22.04", "g4dn.xlarge"). */
+  const owned = new Map<string, string>();
+  for (const k of KEYS) {
+    for (const v of [k.default, k.min, k.max]) {
+      if (v === undefined) continue;
+      for (const token of String(v).split(/ \/ |\s+/)) if (/\d/.test(token)) owned.set(token, `${k.path}'s ${v === k.default ? "default" : "bound"}`);
+    }
+  }
+
+  /** The figures of `text` outside code blocks that a declaration owns, with the key they belong to. */
+  function quotedOwned(text: string): string[] {
+    const tokens = prose(text).match(/[A-Za-z0-9_./:-]*\d[A-Za-z0-9_./:-]*/g) ?? [];
+    return tokens
+      .map((t) => t.replace(/[.:]+$/, ""))
+      .filter((t) => owned.has(t))
+      .map((t) => `${t} (${owned.get(t)})`);
+  }
+
+  test("its prose quotes no default or bound the reference owns", () => {
+    expect(owned.get("128")).toBe("osDiskGb's default");
+    expect(owned.get("g4dn.xlarge")).toBe("size's default");
+    expect(quotedOwned(guide)).toEqual([]);
+    // The check sees a default quoted in prose or inline code.
+    expect(quotedOwned("`osDiskGb` defaults to `128`; `idleStop.after` to 60m.\n```\nosDiskGb: 128\n```\n")).toEqual([
+      "128 (osDiskGb's default)",
+      "60m (idleStop.after's default)",
+    ]);
+  });
+
+  test("the figures of its rules across keys are the code's", () => {
+    expect(guide).toContain(`${LIMITS.pullFactor} x their unpacked size + ${LIMITS.osDiskHeadroomGb} GB`);
+    expect(guide).toContain(`at most a /${WIDEST_FOR_PASSWORDS.v4Prefix} of IPv4\n  and a /${WIDEST_FOR_PASSWORDS.v6Prefix} of IPv6`);
+    expect(guide).toContain(`(${LIMITS.reservedHostPorts.join(", ")}, RDP's)`);
+  });
 });
