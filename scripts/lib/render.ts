@@ -156,7 +156,7 @@ export function renderText(plan: Plan): string {
     lines.push(...outputLines(k, v, "  "));
   }
   for (const u of plan.userData) {
-    lines.push("", `User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${userDataLimitNote(plan.target)}`);
+    lines.push("", ...wrap(`User data of ${u.resource}: ${u.bytes} bytes, ${u.gzipBytes} bytes gzipped${userDataLimitNote(plan.target)}`, "  "));
   }
   const est = plan.outputs.estimate as WorkbenchEstimate | undefined;
   // A hint the config would refuse is no hint: say instead that the target has no daily stop.
@@ -312,9 +312,9 @@ export function monthLines(month: MonthEstimate): string[] {
       `  ${s.name.padEnd(width)}  ${s.hours.toFixed(1).padStart(5)} h  $${s.compute.toFixed(2).padStart(8)} + $${s.fixed.toFixed(2)} = $${s.total.toFixed(2).padStart(8)}  ${s.percentOfAlwaysOn.toFixed(1).padStart(5)}%${s.chosen ? "  <- your settings" : ""}`,
     );
   }
-  lines.push(`  billed while stopped: ${month.fixedCosts.map((c) => `${c.label} $${c.monthly.toFixed(2)}`).join(", ")}`);
-  for (const m of month.model) lines.push(`  model: ${m}`);
-  for (const n of month.notes) lines.push(`  note: ${n}`);
+  lines.push(...wrap(`  billed while stopped: ${month.fixedCosts.map((c) => `${c.label} $${c.monthly.toFixed(2)}`).join(", ")}`, "    "));
+  for (const m of month.model) lines.push(...wrap(`  model: ${m}`, "    "));
+  for (const n of month.notes) lines.push(...wrap(`  note: ${n}`, "    "));
   return lines;
 }
 
@@ -322,10 +322,10 @@ export function monthLines(month: MonthEstimate): string[] {
 export function readyLines(ready: TimeToReady): string[] {
   const lines = [`Time to ready (modeled): about ${ready.totalMinutes} min`, `  image: ${ready.imageMode}`];
   for (const s of ready.steps) {
-    lines.push(
-      `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}  ${s.note}`,
-    );
+    const figures = `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}  `;
+    // A long note continues under itself.
+    lines.push(...wrap(figures + s.note, " ".repeat(figures.length)));
   }
-  for (const a of ready.assumptions) lines.push(`  figures: ${a}`);
+  for (const a of ready.assumptions) lines.push(...wrap(`  figures: ${a}`, "    "));
   return lines;
 }
