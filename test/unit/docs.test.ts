@@ -13,6 +13,10 @@ import { KEYS, keysOf } from "../../components/config/keys";
 import { keyAnchor } from "../../components/config/jsonSchema";
 import { LIMITS } from "../../components/config/defaults";
 import { WIDEST_FOR_PASSWORDS } from "../../components/config/cidrs";
+import * as YAML from "yaml";
+import "../../components/targets";
+import { parseWorkbenchConfig } from "../../components/config/parse";
+import { DANIEL_KEY } from "../support/fixtures";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DOCS = fs
@@ -192,6 +196,16 @@ describe("docs/config.md is the guide; each key's facts are the reference's (doc
       "128 (osDiskGb's default)",
       "60m (idleStop.after's default)",
     ]);
+  });
+
+  test("its complete example is a config the program accepts (with a real key for the placeholder)", () => {
+    const example = YAML.parse(guide.match(/```yaml\n([\s\S]*?)```/)![1]) as { config: Record<string, unknown> };
+    expect(Object.keys(example.config)).toEqual(["azure-native:location", "gpu-workbench:workbench"]);
+    const workbench = example.config["gpu-workbench:workbench"] as { users: { sshPublicKey: string }[] };
+    expect(workbench.users[0].sshPublicKey).toBe("ssh-ed25519 AAAA... daniel@laptop");
+    workbench.users[0].sshPublicKey = DANIEL_KEY;
+    const spec = parseWorkbenchConfig(workbench, { region: example.config["azure-native:location"] as string });
+    expect([spec.target, spec.users.map((u) => u.name), spec.apps.map((a) => a.kind)]).toEqual(["azure", ["daniel"], ["jupyter-pytorch"]]);
   });
 
   test("the figures of its rules across keys are the code's", () => {
