@@ -118,7 +118,8 @@ export function readySvg(ready: TimeToReady): string {
   const { endMinute, tick, pxPerMinute } = timelineScale(ready);
   const bars = stepBars(ready);
   const axisY = TIMELINE.top + bars.length * TIMELINE.rowHeight + 4;
-  const width = TIMELINE.left + TIMELINE.width + 40;
+  // Room on the right for the last steps' labels ("+5.12 min (background)").
+  const width = TIMELINE.left + TIMELINE.width + 150;
   const height = axisY + 40;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Time to ready">`,
@@ -181,7 +182,7 @@ export function renderPlotPage(input: PlotInput): string {
     "<head>",
     '<meta charset="utf-8">',
     `<title>${escapeXml(title)}</title>`,
-    "<style>body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:820px}svg{font-family:sans-serif;font-size:12px;display:block}li{font-size:13px}</style>",
+    "<style>body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:880px}svg{font-family:sans-serif;font-size:12px;display:block}li{font-size:13px}</style>",
     "</head>",
     "<body>",
     ...body,

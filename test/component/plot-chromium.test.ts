@@ -37,7 +37,7 @@ function screenshot(page: string): Buffer {
       "--hide-scrollbars",
       "--force-device-scale-factor=1",
       `--user-data-dir=${path.join(dir, "profile")}`,
-      "--window-size=860,1400",
+      "--window-size=960,1400",
       `--screenshot=${png}`,
       `file://${page}`,
     ],
@@ -58,7 +58,7 @@ withChromium(
     const outputs = (JSON.parse(json.stdout) as { outputs: { estimate: WorkbenchEstimate; timeToReady: TimeToReady } }).outputs;
 
     const img = readPng(screenshot(page));
-    expect([img.width, img.height]).toEqual([860, 1400]);
+    expect([img.width, img.height]).toEqual([960, 1400]);
     // Not blank (an empty page: 0). Measured: the page's text alone paints about 48000 pixels, text and charts about 88000.
     expect(countNot(img, "#ffffff")).toBeGreaterThan(30_000);
     // Each bar is barHeight px tall; the legend's compute square is 12 x 12. Anti-aliased edges
