@@ -21,7 +21,7 @@ export function writeAll(dir: string, prefix: string, texts: string[], suffix = 
 
 /** cloud-init 22.4's `cloud-init schema --config-file` for each file, in one Python process, and the document its YAML loader reads. */
 const CLOUD_INIT_BATCH = `
-import json, sys
+import contextlib, io, json, sys
 from cloudinit.config.schema import SchemaValidationError, get_schema, validate_cloudconfig_file
 from cloudinit import safeyaml
 from cloudinit.util import load_file
@@ -29,9 +29,10 @@ schema = get_schema()
 out = []
 for f in sys.argv[1:]:
     try:
-        validate_cloudconfig_file(f, schema)
+        with contextlib.redirect_stdout(io.StringIO()):
+            validate_cloudconfig_file(f, schema)
         out.append({"file": f, "valid": True, "doc": safeyaml.load(load_file(f, decode=False))})
-    except Exception as e:
+    except SchemaValidationError as e:
         out.append({"file": f, "valid": False, "error": str(e)})
 print(json.dumps(out))
 `;

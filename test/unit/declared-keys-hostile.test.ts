@@ -222,6 +222,45 @@ describe("what was accepted, read back by the real consumers", () => {
   const cloud = () => ACCEPTED.filter((a) => isCloudTarget(a.spec.target));
   const accepted = (key: string) => ACCEPTED.filter((a) => a.key === key).length;
 
+  (toolAvailable("cloud-init") && toolAvailable("systemd-analyze") && toolAvailable("ssh", ["-V"]) ? test : test.skip)(
+    "each read-back sees an injected line or option (the checks can fail), and the batch reads as the cloud-init CLI does",
+    () => {
+      const raw = base("azure");
+      carrier(
+        raw,
+        "azure",
+        KEYS.find((k) => k.path === "tags.*")!,
+      );
+      const spec = parseWorkbenchConfig(raw, { region: "koreacentral" });
+      const doc = renderCloudInit(spec, fakeSecrets(spec));
+      const [good, broken] = writeAll(
+        path.join(dir, "controls"),
+        "user-data-",
+        [doc, doc.replace("ssh_genkeytypes:\n  - ed25519\n", "ssh_genkeytypes: []\n")],
+        ".yaml",
+      );
+      expect(cloudInitRead([good, broken]).map((r) => r.valid)).toEqual([true, false]);
+      const cli = spawnSync("cloud-init", ["schema", "--config-file", good], { encoding: "utf8" });
+      expect([cli.status, `${cli.stdout}${cli.stderr}`.trim()]).toEqual([0, `Valid cloud-config: ${good}`]);
+
+      const [env] = writeAll(path.join(dir, "controls"), "env-", ["GW_A='x'\nGW_B=\"$(echo ran)\"\n"], ".env");
+      expect(bashSource([env])).toEqual([{ vars: { GW_A: "x", GW_B: "ran" }, stderr: "" }]);
+
+      const unit = mountUnit(spec.storage[0], mountLayouts(spec)[0]).replace("Restart=on-failure", "Restart=on-failure\nExecStartPre=/bin/id\nBogus=1");
+      expect(unitDirectives(unit).directives.filter(([, k]) => ["ExecStartPre", "Bogus"].includes(k))).toHaveLength(6);
+      const [unitFile] = writeAll(path.join(dir, "controls"), "gw-i22-control-", [unit], ".service");
+      expect(systemdVerify([unitFile]).some((l) => l.endsWith("Unknown key 'Bogus' in section [Service], ignoring."))).toBe(true);
+
+      const block = sshConfigBlock({ alias: "lab", host: "203.0.113.10", port: 22, user: "daniel", identityFile: "~/.ssh/id", knownHostsFile: "~/.ssh/kh" });
+      const home = path.join(dir, "home");
+      fs.mkdirSync(home, { recursive: true });
+      const [ssh] = sshG(writeAll(path.join(dir, "controls"), "ssh-", [`${block}  ProxyCommand id\n`]), "lab", home);
+      expect(ssh.proxycommand).toEqual(["id"]);
+      const kh = knownHostsKeys(writeAll(path.join(dir, "controls"), "kh-", [`h ${HOST_KEY}\nevil ${HOST_KEY}\n`]));
+      expect(kh[0]).toHaveLength(2);
+    },
+  );
+
   test("the cases accepted hostile values for the keys whose grammar lets them through (the read-backs have material)", () => {
     // Shell metacharacters in a root command line, a lookalike letter in names and paths, quotes in tag values.
     expect(accepted("idleStop.preStopHook")).toBeGreaterThanOrEqual(10);
