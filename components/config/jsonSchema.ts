@@ -1,76 +1,22 @@
 /**
  * The JSON Schema of a stack file (`Pulumi.<stack>.yaml`) and the config reference, both made from
- * the key declarations (keys.ts). `npm run config-schema` writes them to
+ * the key declarations (keys.ts); the schema is the validator's own TypeBox object (schema.ts). `npm run config-schema` writes them to
  * components/config/workbench.schema.json and docs/config-reference.md; a test fails when either
  * differs from what the declarations make.
  */
-import { KeyDeclaration, KEYS, keysOf } from "./keys";
+import { KEYS } from "./keys";
+import { workbenchSchema } from "./schema";
 
 type Schema = Record<string, unknown>;
 
 /** A `secure:` value, as `pulumi config set --secret` writes it. */
 const SECURE: Schema = { type: "object", properties: { secure: { type: "string" } }, required: ["secure"], additionalProperties: false };
 
-function leafSchema(k: KeyDeclaration, type: KeyDeclaration["type"]): Schema {
-  const base: Schema = { description: k.doc };
-  switch (type) {
-    case "string":
-      return k.secret ? { ...base, anyOf: [{ type: "string" }, SECURE] } : { ...base, type: "string", ...(k.pattern ? { pattern: k.pattern } : {}) };
-    case "integer":
-      return { ...base, type: "integer", ...(k.min !== undefined ? { minimum: k.min } : {}), ...(k.max !== undefined ? { maximum: k.max } : {}) };
-    case "boolean":
-      return { ...base, type: "boolean" };
-    case "enum":
-      return { ...base, type: "string", enum: [...(k.values ?? [])] };
-    default:
-      return base;
-  }
-}
-
-/** The schema of the value at `path` (a map's keys from its declarations, a list's items from `<path>[]`). */
-function schemaAt(path: string): Schema {
-  const k = KEYS.find((x) => x.path === path);
-  if (!k) throw new Error(`no declaration for ${path}`);
-  if (k.type === "list") {
-    const items = k.items === "map" ? mapSchema(`${path}[]`, "") : schemaOfItem(`${path}[]`, k.items ?? "string");
-    return { description: k.doc, type: "array", items };
-  }
-  if (k.type === "map") {
-    const children = keysOf(path);
-    if (children.length === 0) {
-      // A free-form map (env, tags): its values' declaration is `<path>.*`.
-      const values = KEYS.find((x) => x.path === `${path}.*`);
-      return { description: k.doc, type: "object", additionalProperties: values ? leafSchema(values, values.type) : { type: "string" } };
-    }
-    return mapSchema(path, k.doc);
-  }
-  return leafSchema(k, k.type);
-}
-
-function schemaOfItem(path: string, type: Exclude<KeyDeclaration["type"], "list">): Schema {
-  const k = KEYS.find((x) => x.path === path);
-  return k ? leafSchema(k, k.type) : { type };
-}
-
-function mapSchema(path: string, doc: string): Schema {
-  const children = keysOf(path);
-  const properties = Object.fromEntries(children.map((c) => [c, schemaAt(path === "" ? c : `${path}.${c}`)]));
-  const required = children.filter((c) => KEYS.find((x) => x.path === (path === "" ? c : `${path}.${c}`))?.required === true);
-  return {
-    ...(doc ? { description: doc } : {}),
-    type: "object",
-    properties,
-    ...(required.length > 0 ? { required } : {}),
-    additionalProperties: false,
-  };
-}
-
 /** The JSON Schema of a stack file: `config:` with the workbench map, the deployer's key and the providers' location keys. */
 export function stackFileSchema(): Schema {
-  const workbench = mapSchema("", "The workbench (see docs/config-reference.md); validated again, with every cross-key rule, by the program.");
-  // `ssh` is required on target ssh only: the schema cannot say "required for one target" without
-  // conditionals, so the editor check leaves it to the program's message.
-  (workbench.required as string[]) = ["target", "users"];
+  // The validator's own schema object (schema.ts), in its stack-file form: a secret may be `{ secure: ... }`.
+  // TypeBox's marks are symbols, which JSON leaves out.
+  const workbench = JSON.parse(JSON.stringify(workbenchSchema("stack"))) as Schema;
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     $id: "https://github.com/gpu-workbench/gpu-workbench/components/config/workbench.schema.json",

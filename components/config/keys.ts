@@ -1,8 +1,10 @@
 /**
  * One declaration per key of the `gpu-workbench:workbench` map: its type, bounds, grammar, default,
  * whether it is a secret, the targets it applies to, and its doc line. From it come:
- * - the validator's key sets (`keysOf`: unknown keys are refused against these) and its secret
- *   paths (`secretPaths` in secrets.ts: a secret key is refused in plain text);
+ * - the validator: one TypeBox schema (schema.ts) checks each key's type, enum, bounds, pattern,
+ *   required and unknown keys; the parser's readers word what it found (reader.ts), and a key
+ *   declared without a reader is checked and worded from its declaration alone;
+ * - the secret paths (`secretPaths` in secrets.ts: a secret key is refused in plain text);
  * - the JSON Schema of a stack file (`components/config/workbench.schema.json`, shipped; the
  *   example stacks name it in their `yaml-language-server` modeline) and the config reference
  *   (`docs/config-reference.md`), both written by `npm run config-schema`;
@@ -12,7 +14,7 @@
  *
  * Paths: `a.b` a nested key, `a[]` each list item, `a.*` each value of a free-form map.
  * The semantic rules across keys (a mount's users are team users, a port is not taken twice, ...)
- * stay in parse.ts; every grammar here is checked there too, with its own message.
+ * and the grammars a pattern cannot say (reserved names, known regions, key data) stay in code.
  */
 
 import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
@@ -35,10 +37,13 @@ export interface KeyDeclaration {
   min?: number;
   max?: number;
   /**
-   * A JSON Schema `pattern` for a string (editor hints; the validator's grammar is stricter and
-   * its message names the rule). Every string pattern refuses control characters.
+   * A JSON Schema `pattern` for a string: the validator (schema.ts) refuses what it does not match,
+   * and the editor checks it as you type. A reader's own rule may be stricter (and its message names
+   * the rule), never looser. Every string pattern refuses control characters.
    */
   pattern?: string;
+  /** The problem and fix when a value does not match `pattern`; `{value}` stands for the value, quoted. Default: the doc line. */
+  invalid?: string;
   /** A password, token or key: refused unless it comes from a Pulumi secret. */
   secret?: true;
   /** The targets that read it; undefined: every target. */
@@ -53,6 +58,12 @@ export interface KeyDeclaration {
 
 /** One printable line: no control characters, line separators or bidi overrides. */
 export const PRINTABLE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$";
+
+/** One printable line; whitespace around it is allowed (its reader trims it). */
+export const PRINTABLE_LINE_TRIMMED = "^\\s*[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*\\s*$";
+
+/** A word in any letter case, as a pattern (Azure resource ids are case-insensitive; JSON Schema patterns have no flags). */
+const caseless = (word: string) => word.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 
 const CLOUD = ["azure", "aws", "softlayer"] as const;
 const APP_KINDS = [
@@ -156,7 +167,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     type: "string",
     required: true,
     pattern:
-      "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f]*)?\\n?$",
+      "^ *(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) +[A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f]*)?\\r?\\n?$",
     example: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM5QR5F+DttOF50KU5EsNxHyI4xJYIjWL8jaJzzOtbYC daniel@laptop",
     doc: 'One OpenSSH public key line, e.g. "ssh-ed25519 AAAA... daniel@laptop".',
   },
@@ -175,11 +186,19 @@ export const KEYS: readonly KeyDeclaration[] = [
     required: true,
     doc: "The app: jupyter | jupyter-pytorch | jupyter-pyspark | kaggle-python | kaggle-r | kaggle-rstudio | rstudio | rstudio-verse | shiny | code-server | custom.",
   },
-  { path: "apps[].name", type: "string", pattern: "^[a-z][a-z0-9-]{0,30}$", example: "lab", default: "the kind", doc: "Unique app name; default: the kind." },
+  {
+    path: "apps[].name",
+    type: "string",
+    pattern: "^[a-z][a-z0-9-]{0,30}$",
+    invalid: '{value} is not a valid app name; use lowercase letters, digits and "-", starting with a letter',
+    example: "lab",
+    default: "the kind",
+    doc: "Unique app name; default: the kind.",
+  },
   {
     path: "apps[].image",
     type: "string",
-    pattern: "^[a-z0-9][a-z0-9._/:@-]*$",
+    pattern: "^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$",
     example: "ghcr.io/acme/lab:1.2",
     doc: "Image override with a pinned tag or digest; required for `custom`.",
   },
@@ -273,6 +292,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     type: "string",
     required: true,
     pattern: "^[a-z0-9][a-z0-9-]{0,23}$",
+    invalid: '{value} is not a valid storage name; use 1-24 lowercase letters, digits and "-", starting with a letter or digit',
     example: "lake",
     doc: 'Unique name: 1-24 lowercase letters, digits and "-". Names the mount\'s unit, group and resources.',
   },
@@ -341,6 +361,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     path: "storage[].accessKeyId",
     type: "string",
     pattern: "^[\\x21-\\x39\\x3b-\\x7e]+$",
+    invalid: 'not an access key id: printable characters only, no spaces or ":"',
     targets: ["ssh", "local"],
     example: "AKIAEXAMPLE",
     doc: "s3 on ssh/local only: the access key id.",
@@ -389,7 +410,15 @@ export const KEYS: readonly KeyDeclaration[] = [
     default: "never",
     doc: "Stop the VM every day at this time (cloud targets). Default: never.",
   },
-  { path: "autoShutdown.time", type: "string", required: true, pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$", example: "19:00", doc: '"HH:MM", 24-hour.' },
+  {
+    path: "autoShutdown.time",
+    type: "string",
+    required: true,
+    pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+    invalid: '{value} is not a 24-hour time; use "HH:MM", e.g. "19:00"',
+    example: "19:00",
+    doc: '"HH:MM", 24-hour.',
+  },
   {
     path: "autoShutdown.timeZone",
     type: "string",
@@ -410,7 +439,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "azure.resourceGroupName",
     type: "string",
-    pattern: "^[-\\w.()]{1,90}$",
+    pattern: "^[-\\w.()\\u00c0-\\u2027\\u2030-\\u2065\\u2070-\\uffff]{1,90}$",
     targets: ["azure"],
     example: "rg-lab",
     doc: "An existing resource group to create everything in; default: a new one.",
@@ -418,7 +447,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "azure.subnetId",
     type: "string",
-    pattern: "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/Microsoft\\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
+    pattern: `^/${caseless("subscriptions")}/[0-9a-fA-F-]{36}/${caseless("resourceGroups")}/[^/]+/${caseless("providers")}/${caseless("Microsoft")}\\.${caseless("Network")}/${caseless("virtualNetworks")}/[^/]+/${caseless("subnets")}/[^/]+$`,
     targets: ["azure"],
     example: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default",
     doc: "An existing subnet's resource id; default: a new virtual network and subnet.",
@@ -473,7 +502,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     path: "ssh.hostPublicKey",
     type: "string",
     required: true,
-    pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f]*)?\\n?$",
+    pattern: "^ *(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) +[A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f]*)?\\r?\\n?$",
     targets: ["ssh"],
     example: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI",
     doc: 'The host\'s own key ("ssh-ed25519 AAAA..."): pinned, never trusted on first use.',
@@ -495,7 +524,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "idleStop.after",
     type: "string",
-    pattern: "^([0-9]{1,4}h)?([0-9]{1,5}m)?([0-9]{1,6}s)?$",
+    pattern: "^\\s*([0-9]{1,4}h)?([0-9]{1,5}m)?([0-9]{1,6}s)?\\s*$",
     example: "60m",
     default: "60m",
     doc: 'Continuous idleness before the machine stops: "60m" (default), "90m", "2h", "1h30m"; 15m-24h.',
@@ -519,14 +548,14 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "idleStop.preStopHook",
     type: "string",
-    pattern: PRINTABLE_LINE,
+    pattern: PRINTABLE_LINE_TRIMMED,
     example: "rsync -a /data/ckpt /mnt/lake/ckpt",
     doc: "One shell command line run as root right before the stop (e.g. copy checkpoints to storage). Not a secret.",
   },
   {
     path: "idleStop.hookTimeout",
     type: "string",
-    pattern: "^([0-9]{1,4}h)?([0-9]{1,5}m)?([0-9]{1,6}s)?$",
+    pattern: "^\\s*([0-9]{1,4}h)?([0-9]{1,5}m)?([0-9]{1,6}s)?\\s*$",
     example: "5m",
     default: "5m",
     doc: 'How long the hook may run before it is killed: "5m" (default), "90s"; 10s-30m. The machine stops either way.',

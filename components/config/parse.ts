@@ -8,7 +8,6 @@ import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 import { checked, checkedAll, checkedApp, checkedOrUndefined, checkedValues } from "./checked";
 import { keyDeclaration, keysOf } from "./keys";
 import { closestSizes } from "./sizes";
-import { closestName } from "./suggest";
 import { aptPackageProblem, cranPackageProblem, pipRequirementProblem, projectPathProblem } from "./buildInputs";
 import {
   AppKind,
@@ -43,6 +42,8 @@ import {
   storageAccountNameProblem,
 } from "./storageNames";
 import { privateAccessProblems, readAccess } from "./access";
+import { describe, Reader } from "./reader";
+import { workbenchSchema } from "./schema";
 
 /** An invalid stack config. `problems` holds one "<key path>: <problem>; <fix>" line each. */
 export class WorkbenchConfigError extends Error {
@@ -66,94 +67,15 @@ function coreKeys(): string[] {
   return keysOf("").filter((k) => keyDeclaration(k)?.owner === undefined);
 }
 
-type Raw = Record<string, unknown>;
-
 /**
  * Validates the `gpu-workbench:workbench` stack config and fills every default.
  * Throws one WorkbenchConfigError listing every problem, each naming its key path and the fix.
  */
 export function parseWorkbenchConfig(raw: unknown, context: ParseContext = {}): WorkbenchSpec {
-  const r = new Reader();
+  const r = new Reader(workbenchSchema("program", { names: targetNames(), ownKeys: (n) => targetRules(n).ownKeys }), raw);
   const spec = readSpec(r, raw, context);
   if (r.problems.length > 0 || !spec) throw new WorkbenchConfigError(r.problems);
   return spec;
-}
-
-class Reader {
-  problems: string[] = [];
-  warnings: string[] = [];
-  fail(path: string, problem: string): undefined {
-    this.problems.push(`${path}: ${problem}`);
-    return undefined;
-  }
-  object(path: string, v: unknown, keys: string[]): Raw | undefined {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return this.fail(path, `expected a map, got ${describe(v)}`);
-    for (const k of Object.keys(v)) {
-      if (!keys.includes(k)) {
-        const near = closestName(keys, k);
-        this.fail(keyPath(path, k), near ? `unknown key; did you mean ${q(near)}?` : `unknown key; valid keys are ${keys.join(", ")}`);
-      }
-    }
-    return v as Raw;
-  }
-  string(path: string, v: unknown): string | undefined {
-    if (typeof v !== "string" || v.trim() === "") return this.fail(path, `expected a non-empty string, got ${describe(v)}`);
-    return v;
-  }
-  bool(path: string, v: unknown, dflt: boolean): boolean {
-    if (v === undefined) return dflt;
-    if (typeof v !== "boolean") {
-      this.fail(path, `expected true or false, got ${describe(v)}`);
-      return dflt;
-    }
-    return v;
-  }
-  int(path: string, v: unknown, dflt: number | undefined, min: number, max: number, unit = ""): number | undefined {
-    if (v === undefined) return dflt;
-    if (typeof v !== "number" || !Number.isInteger(v)) return this.fail(path, `expected a whole number, got ${describe(v)}`);
-    if (v < min || v > max) return this.fail(path, `${v}${unit} is out of range; use ${min}-${max}${unit}`);
-    return v;
-  }
-  list(path: string, v: unknown): unknown[] | undefined {
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) return this.fail(path, `expected a list, got ${describe(v)}`);
-    return v;
-  }
-  /** Like string(), but the value is a secret: a message never shows it. */
-  secretString(path: string, v: unknown): string | undefined {
-    if (typeof v === "string" && v.trim() !== "") return v;
-    const got = v === undefined ? "nothing" : typeof v === "string" ? "an empty string" : `a ${Array.isArray(v) ? "list" : v === null ? "null" : typeof v}`;
-    return this.fail(path, `expected a non-empty string, got ${got}`);
-  }
-  stringMap(path: string, v: unknown, secret: (key: string) => boolean = () => false): Record<string, string> {
-    if (v === undefined) return {};
-    if (typeof v !== "object" || v === null || Array.isArray(v)) {
-      this.fail(path, `expected a map of strings, got ${describe(v)}`);
-      return {};
-    }
-    const out: Record<string, string> = {};
-    for (const [k, val] of Object.entries(v)) {
-      if (typeof val !== "string") this.fail(keyPath(path, k), `expected a string, got ${secret(k) ? `a ${typeof val}` : describe(val)} (quote it in YAML)`);
-      else out[k] = val;
-    }
-    return out;
-  }
-  oneOf<T extends string>(path: string, v: unknown, choices: readonly T[], dflt?: T): T | undefined {
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== "string" || !choices.includes(v as T)) {
-      return this.fail(path, `${describe(v)} is not one of ${choices.join(", ")}`);
-    }
-    return v as T;
-  }
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return "nothing";
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a map";
-  if (typeof v === "string") return q(v);
-  return String(v);
 }
 
 /** The registered targets' names joined for a message: "ssh and local", "azure, aws and softlayer". */
@@ -343,6 +265,8 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     if (problem) r.fail(regionKey, problem);
   }
 
+  // What the schema found that no reader above asked about (a key with a declaration and no reader).
+  r.finish();
   if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined || access === undefined) return undefined;
   return {
     target: checked("name", target),
@@ -423,8 +347,7 @@ function readApps(r: Reader, raw: unknown, host: HostFacts): AppSpec[] {
     const entry = appCatalog[kind];
     const name = o.name === undefined ? kind : r.string(`${path}.name`, o.name);
     if (name === undefined) return;
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name))
-      return r.fail(`${path}.name`, `${q(name)} is not a valid app name; use lowercase letters, digits and "-", starting with a letter`);
+    if (r.pattern(`${path}.name`)) return;
     if (apps.some((x) => x.name === name)) {
       return r.fail(`${path}.name`, `${q(name)} is already used by another app; give one of them a different name`);
     }
@@ -643,9 +566,7 @@ function readAutoShutdown(r: Reader, raw: unknown, target: Target): AutoShutdown
   if (!o) return undefined;
   if (!isCloudTarget(target)) return r.fail("workbench.autoShutdown", `not available for target ${target}; remove it`);
   const time = r.string("workbench.autoShutdown.time", o.time);
-  if (time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) {
-    r.fail("workbench.autoShutdown.time", `${q(time)} is not a 24-hour time; use "HH:MM", e.g. "19:00"`);
-  }
+  if (time !== undefined) r.pattern("workbench.autoShutdown.time");
   const tzName = r.string("workbench.autoShutdown.timeZone", o.timeZone);
   const tz = tzName === undefined ? undefined : resolveTimeZone(tzName);
   if (tzName !== undefined && !tz) {
@@ -681,8 +602,8 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
     if (!o) return;
     const problems = r.problems.length;
     const name = r.string(`${path}.name`, o.name);
-    if (name !== undefined && !/^[a-z0-9][a-z0-9-]{0,23}$/.test(name)) {
-      r.fail(`${path}.name`, `${q(name)} is not a valid storage name; use 1-24 lowercase letters, digits and "-", starting with a letter or digit`);
+    if (name !== undefined && r.pattern(`${path}.name`)) {
+      // Worded from its declaration.
     } else if (name !== undefined && names.has(name)) {
       r.fail(`${path}.name`, `${q(name)} is already used by workbench.storage[${names.get(name)}]; storage names must be unique`);
     } else if (name !== undefined) {
@@ -774,10 +695,10 @@ function readStorage(r: Reader, raw: unknown, ctx: StorageContext): StorageSpec[
         const secretHint = (key: string) =>
           `required on target ${ctx.target}; set it as a secret: pulumi config set --secret --path 'gpu-workbench:workbench.storage[${i}].${key}' <value>`;
         if (o.accessKeyId === undefined) r.fail(`${path}.accessKeyId`, secretHint("accessKeyId"));
-        else
-          accessKeyId = checkedBy("accessKeyId", r.string(`${path}.accessKeyId`, o.accessKeyId), (v) =>
-            /^[\x21-\x39\x3b-\x7e]+$/.test(v) ? undefined : 'not an access key id: printable characters only, no spaces or ":"',
-          );
+        else {
+          accessKeyId = r.string(`${path}.accessKeyId`, o.accessKeyId);
+          if (accessKeyId !== undefined && r.pattern(`${path}.accessKeyId`)) accessKeyId = undefined;
+        }
         if (o.secretAccessKey === undefined) r.fail(`${path}.secretAccessKey`, secretHint("secretAccessKey"));
         else
           secretAccessKey = checkedBy("secretAccessKey", r.string(`${path}.secretAccessKey`, o.secretAccessKey), (v) =>
