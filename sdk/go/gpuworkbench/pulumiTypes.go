@@ -2535,6 +2535,8 @@ func (o WorkbenchAwsArgsPtrOutput) VpcEndpoints() pulumi.BoolPtrOutput {
 }
 
 type WorkbenchAzureArgs struct {
+	// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
 	// An existing resource group to create everything in; default: a new one.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
 	// The new subnet. Default 10.42.1.0/24.
@@ -2557,6 +2559,8 @@ type WorkbenchAzureArgsInput interface {
 }
 
 type WorkbenchAzureArgsArgs struct {
+	// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
 	// An existing resource group to create everything in; default: a new one.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
 	// The new subnet. Default 10.42.1.0/24.
@@ -2644,6 +2648,11 @@ func (o WorkbenchAzureArgsOutput) ToWorkbenchAzureArgsPtrOutputWithContext(ctx c
 	}).(WorkbenchAzureArgsPtrOutput)
 }
 
+// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+func (o WorkbenchAzureArgsOutput) BastionSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.BastionSubnetCidr }).(pulumi.StringPtrOutput)
+}
+
 // An existing resource group to create everything in; default: a new one.
 func (o WorkbenchAzureArgsOutput) ResourceGroupName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.ResourceGroupName }).(pulumi.StringPtrOutput)
@@ -2686,6 +2695,16 @@ func (o WorkbenchAzureArgsPtrOutput) Elem() WorkbenchAzureArgsOutput {
 		var ret WorkbenchAzureArgs
 		return ret
 	}).(WorkbenchAzureArgsOutput)
+}
+
+// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+func (o WorkbenchAzureArgsPtrOutput) BastionSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.BastionSubnetCidr
+	}).(pulumi.StringPtrOutput)
 }
 
 // An existing resource group to create everything in; default: a new one.
@@ -2739,7 +2758,7 @@ type WorkbenchConfigArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 	Azure *WorkbenchAzureArgs `pulumi:"azure"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -2795,7 +2814,7 @@ type WorkbenchConfigArgsArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgsArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 	Azure *WorkbenchAzureArgsArgs `pulumi:"azure"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -2880,7 +2899,7 @@ func (o WorkbenchConfigArgsOutput) Aws() WorkbenchAwsArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAwsArgs { return v.Aws }).(WorkbenchAwsArgsPtrOutput)
 }
 
-// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 func (o WorkbenchConfigArgsOutput) Azure() WorkbenchAzureArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAzureArgs { return v.Azure }).(WorkbenchAzureArgsPtrOutput)
 }
