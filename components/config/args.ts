@@ -178,7 +178,7 @@ export interface WorkbenchConfigArgs {
   osDiskGb?: number | undefined;
   /** Persistent data disk mounted at /data, GB; it outlives the VM. Default 256. */
   dataDiskGb?: number | undefined;
-  /** public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused). */
+  /** public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused. */
   access?: WorkbenchAccess;
   /** Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public. */
   allowedCidrs?: string[] | undefined;

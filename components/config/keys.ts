@@ -545,8 +545,8 @@ export const KEYS: readonly KeyDeclaration[] = [
     type: "enum",
     values: ["public", "private"],
     default: "public",
-    targets: ["aws"],
-    doc: "public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).",
+    targets: ["azure", "aws"],
+    doc: "public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.",
   },
 ];
 

@@ -2748,7 +2748,7 @@ func (o WorkbenchAzureArgsPtrOutput) VnetCidr() pulumi.StringPtrOutput {
 }
 
 type WorkbenchConfigArgs struct {
-	// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+	// public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
 	Access *WorkbenchAccess `pulumi:"access"`
 	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
@@ -2804,7 +2804,7 @@ type WorkbenchConfigArgsInput interface {
 }
 
 type WorkbenchConfigArgsArgs struct {
-	// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+	// public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
 	Access *WorkbenchAccess `pulumi:"access"`
 	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
@@ -2874,7 +2874,7 @@ func (o WorkbenchConfigArgsOutput) ToWorkbenchConfigArgsOutputWithContext(ctx co
 	return o
 }
 
-// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+// public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
 func (o WorkbenchConfigArgsOutput) Access() WorkbenchAccessPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAccess { return v.Access }).(WorkbenchAccessPtrOutput)
 }

@@ -1056,7 +1056,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     access: NotRequired['WorkbenchAccess']
     """
-    public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+    public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
     """
     allowed_cidrs: NotRequired[Sequence[_builtins.str]]
     """
@@ -1158,7 +1158,7 @@ class WorkbenchConfigArgsArgs:
         """
         :param 'WorkbenchTarget' target: Where the workbench runs: azure | aws | softlayer | ssh | local.
         :param Sequence['WorkbenchUserArgsArgs'] users: The team: at least one user, at least one admin (the first admin is the deployer's login).
-        :param 'WorkbenchAccess' access: public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+        :param 'WorkbenchAccess' access: public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
         :param Sequence[_builtins.str] allowed_cidrs: Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
         :param Sequence['WorkbenchAppArgsArgs'] apps: The analysis containers. Default: none.
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
@@ -1247,7 +1247,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def access(self) -> Optional['WorkbenchAccess']:
         """
-        public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+        public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
         """
         return pulumi.get(self, "access")
 
