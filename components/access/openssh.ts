@@ -33,15 +33,32 @@ function sshPort(port: number): number {
  * and `%p` (the port), and ssh speaks to the machine's sshd through its stdin and stdout, so the
  * host key is still checked end to end.
  */
-export interface SessionProxy {
+export type SessionProxy = AwsSsmProxy | CommandProxy;
+
+export interface AwsSsmProxy {
   /** `aws-ssm`: AWS Session Manager's AWS-StartSSHSession document (the Session Manager plugin beside the aws CLI). */
   kind: "aws-ssm";
   /** The region the instance runs in, e.g. "ap-northeast-2". */
   region: string;
 }
 
+/**
+ * A ProxyCommand a target renders itself (its facts stay in its folder, e.g. Azure Bastion's
+ * tunnel wrapper in components/targets/azure/bastion.ts); here it is only checked to be one line.
+ */
+export interface CommandProxy {
+  kind: "command";
+  /** The whole ProxyCommand: one line, no control character, no `#` (a comment in some ssh_config parsers). */
+  command: string;
+}
+
 /** The ProxyCommand for a session proxy, every word checked (one ssh_config line, no quote or comment inside a word). */
 export function proxyCommand(p: SessionProxy): string {
+  if (p.kind === "command") {
+    lineSafe("ProxyCommand", p.command);
+    if (p.command.trim() === "" || p.command.includes("#")) throw new Error(`ProxyCommand: ${q(p.command)} is empty or has a "#"; refusing to render it`);
+    return p.command;
+  }
   const region = sshWord("ProxyCommand region", p.region);
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) throw new Error(`ProxyCommand region: ${q(region)} is not an AWS region name; refusing to render it`);
   return `sh -c "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region ${region}"`;

@@ -139,6 +139,8 @@ export interface WorkbenchAzureArgs {
   vnetCidr?: string | undefined;
   /** The new subnet. Default 10.42.1.0/24. */
   subnetCidr?: string | undefined;
+  /** access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26. */
+  bastionSubnetCidr?: string | undefined;
 }
 
 /** AWS only. */
@@ -176,7 +178,7 @@ export interface WorkbenchConfigArgs {
   osDiskGb?: number | undefined;
   /** Persistent data disk mounted at /data, GB; it outlives the VM. Default 256. */
   dataDiskGb?: number | undefined;
-  /** public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused). */
+  /** public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused. */
   access?: WorkbenchAccess;
   /** Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public. */
   allowedCidrs?: string[] | undefined;
@@ -196,7 +198,7 @@ export interface WorkbenchConfigArgs {
   idleStop?: WorkbenchIdleStopArgs | undefined;
   /** Tags on every taggable cloud resource. */
   tags?: Record<string, string> | undefined;
-  /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network. */
+  /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private. */
   azure?: WorkbenchAzureArgs | undefined;
   /** AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet. */
   aws?: WorkbenchAwsArgs | undefined;

@@ -434,7 +434,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     owner: "azure",
     type: "map",
     targets: ["azure"],
-    doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.",
+    doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.",
   },
   {
     path: "azure.resourceGroupName",
@@ -469,6 +469,15 @@ export const KEYS: readonly KeyDeclaration[] = [
     example: "10.42.1.0/24",
     default: "10.42.1.0/24",
     doc: "The new subnet. Default 10.42.1.0/24.",
+  },
+  {
+    path: "azure.bastionSubnetCidr",
+    type: "string",
+    pattern: "^[0-9A-Fa-f.:/]+$",
+    targets: ["azure"],
+    example: "10.42.2.0/26",
+    default: "10.42.2.0/26 with access: private",
+    doc: "access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.",
   },
   { path: "aws", owner: "aws", type: "map", targets: ["aws"], doc: "AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet." },
   {
@@ -565,8 +574,8 @@ export const KEYS: readonly KeyDeclaration[] = [
     type: "enum",
     values: ["public", "private"],
     default: "public",
-    targets: ["aws"],
-    doc: "public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).",
+    targets: ["azure", "aws"],
+    doc: "public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.",
   },
 ];
 

@@ -215,7 +215,7 @@ const noPublicIpOnVm: PolicyRule = {
   name: "no-public-ip-on-workbench-vm",
   description:
     "No workbench VM has a public address: no Elastic IP on an instance, associatePublicIpAddress false, no public IP on a network interface or VM (like AWS's ec2-instance-no-public-ip). Advisory by default.",
-  remediation: "Set workbench.access: private (SSH through AWS Session Manager; no public address, no inbound rule).",
+  remediation: "Set workbench.access: private (SSH through AWS Session Manager or Azure Bastion; no public address on the VM, no inbound rule).",
   types: [T.awsInstance, T.awsEip, T.azureNic, T.azureVm],
   defaultLevel: "advisory",
   check(r) {

@@ -21,7 +21,7 @@ function credentialsOf(apps: AnalysisApps, rdpPasswords: Record<string, random.R
 export function remoteOutputs(
   name: string,
   spec: WorkbenchSpec,
-  host: { address: pulumi.Input<string>; port: number; hostPublicKey: pulumi.Input<string>; proxy?: SessionProxy | undefined },
+  host: { address: pulumi.Input<string>; port: number; hostPublicKey: pulumi.Input<string>; proxy?: pulumi.Input<SessionProxy> | undefined },
   apps: AnalysisApps,
   rdpPasswords: Record<string, random.RandomPassword>,
 ): WorkbenchOutputs {
@@ -29,11 +29,19 @@ export function remoteOutputs(
   const address = pulumi.output(host.address);
   return {
     address,
-    sshConfig: address.apply((h) =>
+    sshConfig: pulumi.all([address, host.proxy]).apply(([h, proxy]) =>
       Object.fromEntries(
         spec.users.map((u) => [
           u.name,
-          sshConfigBlock({ alias: name, host: h, port: host.port, user: u.name, identityFile: "~/.ssh/id_ed25519", knownHostsFile, proxy: host.proxy }),
+          sshConfigBlock({
+            alias: name,
+            host: h,
+            port: host.port,
+            user: u.name,
+            identityFile: "~/.ssh/id_ed25519",
+            knownHostsFile,
+            proxy: proxy as SessionProxy | undefined,
+          }),
         ]),
       ),
     ),

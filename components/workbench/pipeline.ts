@@ -43,9 +43,10 @@ export interface HostEndpoint {
   /**
    * The session service that carries SSH when the host has no inbound port (access: private):
    * `address` is then the machine's id, and the ready check, Docker and the users' ssh_config all
-   * go through the same ProxyCommand. Undefined: dial `address` directly.
+   * go through the same ProxyCommand. Undefined: dial `address` directly. An output where the
+   * proxy names resources the deployment creates (Azure Bastion and the VM's resource id).
    */
-  proxy?: SessionProxy | undefined;
+  proxy?: pulumi.Input<SessionProxy> | undefined;
 }
 
 export interface PipelineArgs extends PreparedWorkbench {
@@ -98,7 +99,9 @@ function deployApps(
       dataRoot: REMOTE_APP_DATA_ROOT,
       storage: containerStorageMounts(spec),
       dockerHost: pulumi.output(host.address).apply((h) => dockerSshHost(user, h, host.port)),
-      sshOpts: knownHosts.apply((line) => dockerSshOpts({ identityFile: sshPrivateKeyPath, knownHostsLine: line, proxy: host.proxy })),
+      sshOpts: pulumi
+        .all([knownHosts, host.proxy])
+        .apply(([line, proxy]) => dockerSshOpts({ identityFile: sshPrivateKeyPath, knownHostsLine: line, proxy: proxy as SessionProxy | undefined })),
       sshAlias: name,
       readyToken: ready.stdout,
       hostId: host.hostId,

@@ -417,3 +417,60 @@ describe("Workbench, invalid input", () => {
     );
   });
 });
+
+describe("AzureGpuVm with privateAccess, used directly", () => {
+  const base = {
+    location: "koreacentral",
+    size: "Standard_NC4as_T4_v3",
+    osDiskGb: 128,
+    dataDiskGb: 256,
+    allowedCidrs: [] as string[],
+    driverInstall: "none",
+    adminUsername: "daniel",
+    adminSshPublicKey: DANIEL_KEY,
+    userData: "#cloud-config\n",
+    privateAccess: true,
+  };
+
+  it("refuses what would open a port or skip the Bastion's network, before registering anything", async () => {
+    const { AzureGpuVm } = await import("../../components/targets/azure/vm");
+    const before = rec.registrations.length;
+    const subnetId =
+      "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-lab/subnets/snet-wb";
+    expect(() => new AzureGpuVm("pv1", { ...base, subnetId })).toThrow(
+      "AzureGpuVm: privateAccess needs a created network (the AzureBastionSubnet goes in its VNet); remove subnetId",
+    );
+    for (const extra of [{ allowedCidrs: ["203.0.113.7/32"] }, { rdp: true }, { exposedPorts: [8787] }]) {
+      expect(() => new AzureGpuVm("pv2", { ...base, ...extra })).toThrow(
+        "AzureGpuVm: privateAccess opens no inbound port; remove allowedCidrs, rdp and exposedPorts",
+      );
+    }
+    expect(rec.registrations.length).toBe(before);
+  });
+
+  it("has no public IP and an NSG without rules; the Bastion is Standard with tunneling, in its own subnet", async () => {
+    const { AzureGpuVm } = await import("../../components/targets/azure/vm");
+    const vm = new AzureGpuVm("pv3", { ...base, bastionSubnetCidr: "10.42.3.0/26" });
+    expect(await valueOf(vm.publicIp)).toBe("");
+    expect(await valueOf(vm.fqdn)).toBe("");
+    expect(await valueOf(vm.bastionName)).toBe("pv3-bastion");
+    expect(children("pv3")).toEqual(
+      hostChildren("pv3", [
+        "azure-native:network:BastionHost pv3-bastion",
+        "azure-native:network:NatGateway pv3-nat",
+        "azure-native:network:PublicIPAddress pv3-bastion-ip",
+        "azure-native:network:PublicIPAddress pv3-nat-ip",
+        "azure-native:network:Subnet pv3-bastion-subnet",
+        "azure-native:network:Subnet pv3-subnet",
+        "azure-native:network:VirtualNetwork pv3-vnet",
+        "azure-native:resources:ResourceGroup pv3-rg",
+      ]).filter((c) => c !== "azure-native:network:PublicIPAddress pv3-ip"),
+    );
+    expect(inputs("pv3-nsg").securityRules).toEqual([]);
+    expect(inputs("pv3-nic").ipConfigurations).toEqual([
+      { name: "primary", primary: true, privateIPAllocationMethod: "Dynamic", subnet: { id: expect.stringMatching(/\/pv3-subnet$/) } },
+    ]);
+    expect(inputs("pv3-bastion-subnet")).toMatchObject({ subnetName: "AzureBastionSubnet", addressPrefix: "10.42.3.0/26" });
+    expect(inputs("pv3-bastion")).toMatchObject({ bastionHostName: "pv3-bastion", sku: { name: "Standard" }, enableTunneling: true });
+  });
+});

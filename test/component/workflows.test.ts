@@ -110,6 +110,14 @@ describe("the contract", () => {
     // The offline gate runs before any cloud login.
     const names = up.steps.map((s) => s.name ?? s.uses);
     expect(names.indexOf("Offline plan and policy gate")).toBeLessThan(names.indexOf("Azure login (OIDC)"));
+    // An Azure stack with access: private deploys through the Bastion ProxyCommand: its az extension and nc, after the login, before `up`.
+    const tools = up.steps.find((s) => s.name === "Azure Bastion tunnel tools")!;
+    expect([tools.if, tools.run]).toEqual([
+      "matrix.target == 'azure'",
+      "az extension add --name bastion --upgrade --only-show-errors\ncommand -v nc >/dev/null || { sudo apt-get update -qq && sudo apt-get install -y -qq netcat-openbsd; }\n",
+    ]);
+    expect(names.indexOf("Azure login (OIDC)")).toBeLessThan(names.indexOf("Azure Bastion tunnel tools"));
+    expect(names.indexOf("Azure Bastion tunnel tools")).toBeLessThan(names.indexOf("pulumi up"));
   });
 
   test("cloud logins are OIDC federation: id-token write, client/tenant/subscription ids, a role to assume; no long-lived keys", () => {
@@ -242,6 +250,7 @@ describe("the offline plan job, run as GitHub runs it", () => {
     // instance that may get an address on aws, the NIC's public IP on azure); nothing mandatory anywhere.
     for (const r of rows) expect(r).toMatch(/^\| [a-z0-9-]+ \| (azure|aws|softlayer|ssh|local) \| \d+ \| .+ \| .+ \| (pass|0 mandatory, [12] advisory) \|$/);
     expect(rows.find((r) => r.startsWith("| aws-private |"))).toMatch(/ \| pass \|$/);
+    expect(rows.find((r) => r.startsWith("| azure-private |"))).toMatch(/ \| pass \|$/);
     expect(rows.find((r) => r.startsWith("| softlayer-p100 |"))).toMatch(/ \| pass \|$/);
     expect(rows.find((r) => r.startsWith("| local |"))).toMatch(/^\| local \| local \| \d+ \| n\/a \| none \| pass \|$/);
     // koreacentral's own price, not another region's.

@@ -15,7 +15,11 @@ import { generateEd25519OpenSsh, OpenSshKeyPair } from "./mockKeys";
 import { run, RunResult } from "./testhost";
 
 export class Workspace {
-  readonly dir = mkdtempSync(join(tmpdir(), "gwb-e2e-"));
+  readonly dir: string;
+  /** `prefix` names the temporary folder (a run's own name keeps parallel runs apart when they look). */
+  constructor(prefix = "gwb-e2e-") {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
+  }
   /** Writes a file (0600 unless given) and returns its path. */
   file(name: string, content: string, mode = 0o600): string {
     const p = join(this.dir, name);

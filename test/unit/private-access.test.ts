@@ -92,11 +92,6 @@ describe("workbench.access", () => {
       { target: "local", size: undefined },
       "workbench.access: private is not available for target local: this machine is reached without SSH; remove access",
     ],
-    [
-      "azure",
-      {},
-      "workbench.access: private is not available for target azure in this version (SSH through Azure Bastion's native-client tunnel is not built yet); use access: public",
-    ],
   ])("%s refuses private with the reason", (_t, overrides, message) => {
     const raw = rawConfig({ access: "private", apps: [], ...overrides });
     delete raw.allowedCidrs;

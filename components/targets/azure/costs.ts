@@ -1,5 +1,8 @@
-/** What an Azure workbench bills while stopped: Premium SSD disks by tier, and the static IP. */
+/** What an Azure workbench bills while stopped: Premium SSD disks by tier, the static IP, and with access: private the Bastion and the NAT gateway. */
 import { FixedCost, publicIpCost } from "../../config/costs";
+import { HOURS_PER_MONTH } from "../../config/sizes";
+import type { WorkbenchSpec } from "../../config/spec";
+import { AZURE_BASTION_STANDARD_PRICE, AZURE_NAT_GATEWAY_PER_HOUR } from "./bastion";
 
 /** Azure Premium SSD (v1, LRS) is billed by tier: the disk's size rounded up to the next tier. */
 const AZURE_PREMIUM_SSD_TIERS: readonly { tier: string; maxGb: number; monthly: number }[] = [
@@ -18,7 +21,7 @@ const AZURE_PREMIUM_SSD_TIERS: readonly { tier: string; maxGb: number; monthly: 
 export const AZURE_STOPPED_COST_SOURCE = {
   priceDate: "2026-11-25",
   source:
-    "Azure managed disks, Premium SSD LRS, eastus pay-as-you-go (P10, P20, P30 cross-checked against a third-party copy of the price list; the other tiers unverified here); Standard static public IPv4 USD 0.005/h",
+    "Azure managed disks, Premium SSD LRS, eastus pay-as-you-go (P10, P20, P30 cross-checked against a third-party copy of the price list; the other tiers unverified here); Standard static public IPv4 USD 0.005/h; with access: private, Azure Bastion Standard USD 0.29/h (read 2026-12-06, US list price, unverified per region) and a NAT gateway USD 0.045/h (eastus)",
   region: "eastus",
 };
 
@@ -28,7 +31,24 @@ function azureDisk(label: string, gb: number): FixedCost {
   return { label: `${label} ${gb} GB (Premium SSD ${t.tier})`, monthly: t.monthly };
 }
 
-/** The OS disk, the data disk and the IP of an Azure workbench, by the month. */
-export function azureStoppedCosts(osDiskGb: number, dataDiskGb: number): FixedCost[] {
-  return [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb), publicIpCost()];
+function hourly(label: string, perHour: number): FixedCost {
+  return { label: `${label}: USD ${perHour.toFixed(3).replace(/0$/, "")}/h`, monthly: Math.round(perHour * HOURS_PER_MONTH * 100) / 100 };
+}
+
+/**
+ * The OS disk, the data disk and the IP of an Azure workbench, by the month. With access: private
+ * the VM has no IP; the Bastion (Standard) and the NAT gateway bill every hour, each with its own
+ * public IPv4 address.
+ */
+export function azureStoppedCosts(osDiskGb: number, dataDiskGb: number, spec?: WorkbenchSpec): FixedCost[] {
+  const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb)];
+  if (spec?.access !== "private") return [...disks, publicIpCost()];
+  const ip = publicIpCost();
+  return [
+    ...disks,
+    hourly(`Azure Bastion Standard (native-client tunneling; ${AZURE_BASTION_STANDARD_PRICE.region} list price)`, AZURE_BASTION_STANDARD_PRICE.perHour),
+    { label: `${ip.label} of the Bastion`, monthly: ip.monthly },
+    hourly("NAT gateway (the VM's way out; data processed not modeled)", AZURE_NAT_GATEWAY_PER_HOUR),
+    { label: `${ip.label} of the NAT gateway`, monthly: ip.monthly },
+  ];
 }

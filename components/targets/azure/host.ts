@@ -7,6 +7,8 @@ import { AzureGpuVm, AzureGpuVmArgs } from "./vm";
 import { AdlsGen2Storage } from "../../storage/adls";
 import { azureResumeCommand, azureVmName } from "./rules";
 import { azureSettings } from "./settings";
+import { bastionProxyCommand } from "./bastion";
+import type { SessionProxy } from "../../access/openssh";
 import { deployerUser, WorkbenchSpec } from "../../config/spec";
 import type { TargetHostOutputs, WorkbenchArgs } from "../../workbench/args";
 import { createHostAccess, userDataHash } from "../../workbench/hostAccess";
@@ -36,6 +38,8 @@ export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulu
     subnetId: azureSettings(spec).subnetId,
     vnetCidr: azureSettings(spec).vnetCidr,
     subnetCidr: azureSettings(spec).subnetCidr,
+    privateAccess: spec.access === "private",
+    bastionSubnetCidr: azureSettings(spec).bastionSubnetCidr,
     driverInstall: spec.driverInstall,
     adminUsername: admin.name,
     adminSshPublicKey: admin.sshPublicKey,
@@ -51,6 +55,14 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
   const { spec } = prepared;
   const access = createHostAccess(parent, name, spec);
   const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData), { parent });
+  const isPrivate = spec.access === "private";
+  // Private: ssh's HostName is the VM's name (no address); the ProxyCommand names the Bastion and the VM's resource id.
+  const proxy = isPrivate
+    ? pulumi.all([host.bastionName, host.resourceGroupName, host.vmResourceId]).apply(([bastionName, resourceGroup, targetResourceId]): SessionProxy => ({
+        kind: "command",
+        command: bastionProxyCommand({ bastionName, resourceGroup, targetResourceId }),
+      }))
+    : undefined;
   // Each mount's filesystem and the grant to the VM's identity (a new account goes into the VM's group).
   const storage = spec.storage.map(
     (s) =>
@@ -75,7 +87,8 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
       name,
       { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords },
       {
-        address: host.publicIp,
+        address: isPrivate ? host.vmName : host.publicIp,
+        proxy,
         port: 22,
         hostPublicKey: access.hostPublicKey,
         hostId: host.vmId,

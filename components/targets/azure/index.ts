@@ -41,10 +41,6 @@ export const azureTarget: TargetDefinition = {
       },
     },
     ownKeys: ["azure"],
-    refuses: {
-      privateAccess:
-        "private is not available for target azure in this version (SSH through Azure Bastion's native-client tunnel is not built yet); use access: public",
-    },
     storage: { adls2: "identity" },
     tagProblems: (key, value) => tagProblems("azure", key, value),
     validate: validateAzure,

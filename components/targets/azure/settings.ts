@@ -8,6 +8,7 @@ import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 import { parseCidr } from "../../config/validate";
 import { azureAdminNameProblem } from "./rules";
+import { AZURE_BASTION_SUBNET_MAX_PREFIX, DEFAULT_AZURE_BASTION_SUBNET_CIDR } from "./bastion";
 
 export interface AzureSettings {
   /** Existing resource group name; undefined creates one. */
@@ -17,6 +18,8 @@ export interface AzureSettings {
   /** Address space of the created virtual network. */
   vnetCidr: Checked<"token">;
   subnetCidr: Checked<"token">;
+  /** access: private only: the AzureBastionSubnet's range (/26 or larger, inside vnetCidr); undefined otherwise. */
+  bastionSubnetCidr: Checked<"token"> | undefined;
 }
 
 /** The Azure settings of a spec whose target is azure. */
@@ -53,6 +56,36 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
   if (subnetId === undefined && vnet && subnet && !cidrContains(vnet, subnet)) {
     input.fail("workbench.azure.subnetCidr", `${q(subnetCidr)} is not inside vnetCidr ${q(vnetCidr)}; pick a range within it`);
   }
+  // The core has read workbench.access already (an invalid value is its problem, not ours).
+  const isPrivate = input.raw.access === "private";
+  if (isPrivate && subnetId !== undefined) {
+    input.fail(
+      "workbench.azure.subnetId",
+      "not available with access: private in this version: the workbench creates the network with its AzureBastionSubnet and NAT gateway; remove subnetId (and set vnetCidr/subnetCidr if 10.42.0.0/16 collides)",
+    );
+  }
+  let bastionSubnetCidr: string | undefined;
+  if (raw.bastionSubnetCidr !== undefined && !isPrivate) {
+    input.fail("workbench.azure.bastionSubnetCidr", "only with access: private (a public VM has no Bastion); remove it");
+  } else if (isPrivate) {
+    const [cidr, bastion] = cidrOr("workbench.azure.bastionSubnetCidr", raw.bastionSubnetCidr, DEFAULT_AZURE_BASTION_SUBNET_CIDR);
+    bastionSubnetCidr = cidr;
+    if (bastion && bastion.v6) {
+      input.fail(
+        "workbench.azure.bastionSubnetCidr",
+        `${q(cidr)} is not an IPv4 range; Azure Bastion's subnet is IPv4, e.g. ${DEFAULT_AZURE_BASTION_SUBNET_CIDR}`,
+      );
+    } else if (bastion && bastion.prefix > AZURE_BASTION_SUBNET_MAX_PREFIX) {
+      input.fail(
+        "workbench.azure.bastionSubnetCidr",
+        `${q(cidr)} is smaller than Azure Bastion's minimum /${AZURE_BASTION_SUBNET_MAX_PREFIX}; give a /26 or larger`,
+      );
+    } else if (bastion && vnet && !cidrContains(vnet, bastion)) {
+      input.fail("workbench.azure.bastionSubnetCidr", `${q(cidr)} is not inside vnetCidr ${q(vnetCidr)}; pick a range within it`);
+    } else if (bastion && subnet && (cidrContains(bastion, subnet) || cidrContains(subnet, bastion))) {
+      input.fail("workbench.azure.bastionSubnetCidr", `${q(cidr)} overlaps subnetCidr ${q(subnetCidr)}; pick a range apart from it`);
+    }
+  }
   // The first admin is the VM's admin user: Azure refuses a few names for it.
   const admin = input.users.find((u) => u.admin);
   const adminProblem = admin && azureAdminNameProblem(admin.name);
@@ -63,6 +96,7 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
     subnetId: checkedOrUndefined("line", subnetId),
     vnetCidr: checked("token", vnetCidr),
     subnetCidr: checked("token", subnetCidr),
+    bastionSubnetCidr: checkedOrUndefined("token", bastionSubnetCidr),
   };
   return { settings: { ...settings } };
 }

@@ -2,6 +2,10 @@
  * AzureGpuVm: one Linux GPU VM and only what it needs: resource group, network, NSG, static
  * public IP with a DNS label, NIC, a separate data disk that outlives the VM, the NVIDIA driver
  * extension where it applies, and the auto-shutdown schedule.
+ *
+ * With `privateAccess` the VM gets no public IP and its NSG no inbound rule; SSH comes through an
+ * Azure Bastion (Standard SKU, native-client tunneling) in the VNet's AzureBastionSubnet, and the
+ * VM's way out (packages, images) is a NAT gateway on its subnet.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
@@ -21,6 +25,7 @@ import {
   shutdownTime,
 } from "./rules";
 import { AzureVmSelfDeallocate } from "./deallocate";
+import { AZURE_BASTION_SUBNET_NAME, bastionHostName, DEFAULT_AZURE_BASTION_SUBNET_CIDR } from "./bastion";
 import { CloudHostArgs, scheduleTimeZone } from "../hostArgs";
 
 export interface AzureGpuVmArgs extends CloudHostArgs {
@@ -54,14 +59,25 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
    * VM's scope. Default false.
    */
   selfDeallocate?: boolean | undefined;
+  /**
+   * No inbound port (workbench `access: private`): no public IP on the VM, no inbound NSG rule; an
+   * Azure Bastion (Standard, tunneling on) with its own public IP in an AzureBastionSubnet of the
+   * created VNet, and a NAT gateway for the VM's outbound traffic. Needs a created network (no
+   * subnetId), no allowedCidrs, rdp or exposedPorts. Default false.
+   */
+  privateAccess?: boolean | undefined;
+  /** With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26". */
+  bastionSubnetCidr?: string | undefined;
 }
 
 /** The Linux GPU VM and its network, data disk, driver extension and shutdown schedule. */
 export class AzureGpuVm extends pulumi.ComponentResource {
-  /** The static public IP. */
+  /** The static public IP ("" with privateAccess: the VM has none). */
   public readonly publicIp: pulumi.Output<string>;
-  /** `<dnsLabel>.<location>.cloudapp.azure.com`. */
+  /** `<dnsLabel>.<location>.cloudapp.azure.com` ("" with privateAccess). */
   public readonly fqdn: pulumi.Output<string>;
+  /** The Azure Bastion host's name with privateAccess, "" otherwise. */
+  public readonly bastionName: pulumi.Output<string>;
   /** The resource group that holds the VM (created or given). */
   public readonly resourceGroupName: pulumi.Output<string>;
   /** The VM's name in Azure. */
@@ -92,7 +108,16 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     if (!(AZURE_DRIVER_INSTALLS as readonly string[]).includes(args.driverInstall)) {
       throw new Error(`AzureGpuVm: driverInstall ${JSON.stringify(args.driverInstall)} is not one of ${AZURE_DRIVER_INSTALLS.join(", ")}`);
     }
-    const rules = nsgRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] });
+    const privateAccess = args.privateAccess ?? false;
+    if (privateAccess) {
+      if (args.subnetId !== undefined)
+        throw new Error("AzureGpuVm: privateAccess needs a created network (the AzureBastionSubnet goes in its VNet); remove subnetId");
+      if (args.allowedCidrs.length > 0 || args.rdp || (args.exposedPorts ?? []).length > 0) {
+        throw new Error("AzureGpuVm: privateAccess opens no inbound port; remove allowedCidrs, rdp and exposedPorts");
+      }
+    }
+    // Private: no inbound rule at all (Azure's default rules still let the VNet, so the Bastion, in).
+    const rules = privateAccess ? [] : nsgRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] });
     const shutdown = args.autoShutdownTime === undefined ? undefined : shutdownTime(args.autoShutdownTime);
     const vmName = azureVmName(args.vmName ?? name);
     const dnsLabel = args.dnsLabel ?? dnsLabelFor(vmName, `${pulumi.getProject()}/${pulumi.getStack()}/${name}`);
@@ -110,6 +135,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
           new resources.ResourceGroup(`${name}-rg`, { location, tags }, { ...parent, retainOnDelete: true }).name;
 
     let subnetId: pulumi.Input<string>;
+    let bastionName: pulumi.Output<string> = pulumi.output("");
     if (args.subnetId !== undefined) {
       subnetId = args.subnetId;
     } else {
@@ -124,33 +150,52 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         },
         parent,
       );
-      subnetId = new network.Subnet(
+      // Private: the VM's only way out is a NAT gateway (outbound only; new VNets get no default outbound access).
+      const nat = privateAccess ? natGateway(name, resourceGroupName, location, tags, this) : undefined;
+      const subnet = new network.Subnet(
         `${name}-subnet`,
         {
           resourceGroupName,
           virtualNetworkName: vnet.name,
           addressPrefix: args.subnetCidr ?? "10.42.1.0/24",
+          ...(nat ? { natGateway: { id: nat.id } } : {}),
         },
         parent,
-      ).id;
+      );
+      subnetId = subnet.id;
+      if (privateAccess) {
+        bastionName = azureBastion(
+          name,
+          vmName,
+          resourceGroupName,
+          location,
+          tags,
+          vnet.name,
+          args.bastionSubnetCidr ?? DEFAULT_AZURE_BASTION_SUBNET_CIDR,
+          subnet,
+          this,
+        );
+      }
     }
 
     // Rules inline (no separate SecurityRule resources): the NSG is the whole truth.
     const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName, location, securityRules: rules, tags }, parent);
 
-    const ip = new network.PublicIPAddress(
-      `${name}-ip`,
-      {
-        resourceGroupName,
-        location,
-        sku: { name: "Standard", tier: "Regional" },
-        publicIPAllocationMethod: "Static",
-        publicIPAddressVersion: "IPv4",
-        dnsSettings: { domainNameLabel: dnsLabel },
-        tags,
-      },
-      parent,
-    );
+    const ip = privateAccess
+      ? undefined
+      : new network.PublicIPAddress(
+          `${name}-ip`,
+          {
+            resourceGroupName,
+            location,
+            sku: { name: "Standard", tier: "Regional" },
+            publicIPAllocationMethod: "Static",
+            publicIPAddressVersion: "IPv4",
+            dnsSettings: { domainNameLabel: dnsLabel },
+            tags,
+          },
+          parent,
+        );
 
     const nic = new network.NetworkInterface(
       `${name}-nic`,
@@ -164,7 +209,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
             primary: true,
             privateIPAllocationMethod: "Dynamic",
             subnet: { id: subnetId },
-            publicIPAddress: { id: ip.id },
+            ...(ip ? { publicIPAddress: { id: ip.id } } : {}),
           },
         ],
         tags,
@@ -300,8 +345,9 @@ export class AzureGpuVm extends pulumi.ComponentResource {
       );
     }
 
-    this.publicIp = ip.ipAddress.apply((a) => a ?? "");
-    this.fqdn = ip.dnsSettings.apply((d) => d?.fqdn ?? "");
+    this.publicIp = ip ? ip.ipAddress.apply((a) => a ?? "") : pulumi.output("");
+    this.fqdn = ip ? ip.dnsSettings.apply((d) => d?.fqdn ?? "") : pulumi.output("");
+    this.bastionName = bastionName;
     this.resourceGroupName = resourceGroupName;
     this.vmName = pulumi.output(vmName);
     this.vmResourceId = vm.id;
@@ -313,6 +359,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     this.registerOutputs({
       publicIp: this.publicIp,
       fqdn: this.fqdn,
+      bastionName: this.bastionName,
       resourceGroupName: this.resourceGroupName,
       vmName: this.vmName,
       vmResourceId: this.vmResourceId,
@@ -323,4 +370,77 @@ export class AzureGpuVm extends pulumi.ComponentResource {
       driverInstall: this.driverInstall,
     });
   }
+}
+
+/** A Standard static public IPv4 address (no DNS label): the Bastion's and the NAT gateway's. */
+function standardIp(
+  name: string,
+  resourceGroupName: pulumi.Input<string>,
+  location: pulumi.Input<string>,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+) {
+  return new network.PublicIPAddress(
+    name,
+    { resourceGroupName, location, sku: { name: "Standard", tier: "Regional" }, publicIPAllocationMethod: "Static", publicIPAddressVersion: "IPv4", tags },
+    { parent },
+  );
+}
+
+/** The NAT gateway (and its outbound-only public IP) for a private VM's subnet. */
+function natGateway(
+  name: string,
+  resourceGroupName: pulumi.Input<string>,
+  location: pulumi.Input<string>,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+) {
+  const ip = standardIp(`${name}-nat-ip`, resourceGroupName, location, tags, parent);
+  return new network.NatGateway(
+    `${name}-nat`,
+    { resourceGroupName, location, sku: { name: "Standard" }, publicIpAddresses: [{ id: ip.id }], idleTimeoutInMinutes: 4, tags },
+    { parent },
+  );
+}
+
+/**
+ * Azure Bastion, Standard SKU with native-client tunneling (`az network bastion tunnel`; the free
+ * Developer SKU and Basic have no CLI access), in the VNet's AzureBastionSubnet. A Standard Bastion
+ * needs its own Standard public IP: users' az CLI reaches it over HTTPS; the VM has no public IP.
+ * Returns the Bastion's name.
+ */
+function azureBastion(
+  name: string,
+  vmName: string,
+  resourceGroupName: pulumi.Input<string>,
+  location: pulumi.Input<string>,
+  tags: Record<string, string>,
+  virtualNetworkName: pulumi.Input<string>,
+  addressPrefix: string,
+  after: pulumi.Resource,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  // After the workbench subnet: Azure refuses two subnet writes on one VNet at a time.
+  const subnet = new network.Subnet(
+    `${name}-bastion-subnet`,
+    { resourceGroupName, virtualNetworkName, subnetName: AZURE_BASTION_SUBNET_NAME, addressPrefix },
+    { parent, dependsOn: [after] },
+  );
+  const ip = standardIp(`${name}-bastion-ip`, resourceGroupName, location, tags, parent);
+  const hostName = bastionHostName(vmName);
+  const bastion = new network.BastionHost(
+    `${name}-bastion`,
+    {
+      resourceGroupName,
+      location,
+      bastionHostName: hostName,
+      sku: { name: "Standard" },
+      enableTunneling: true,
+      ipConfigurations: [{ name: "bastion", subnet: { id: subnet.id }, publicIPAddress: { id: ip.id } }],
+      tags,
+    },
+    { parent },
+  );
+  // The name from its id, so whoever uses it waits for the Bastion to exist.
+  return bastion.id.apply(() => hostName);
 }

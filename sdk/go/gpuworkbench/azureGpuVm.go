@@ -16,17 +16,19 @@ import (
 type AzureGpuVm struct {
 	pulumi.ResourceState
 
+	// The Azure Bastion host's name with privateAccess, "" otherwise.
+	BastionName pulumi.StringOutput `pulumi:"bastionName"`
 	// The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete).
 	DataDiskId pulumi.StringOutput `pulumi:"dataDiskId"`
 	// The driver strategy this VM was built for.
 	DriverInstall pulumi.StringOutput `pulumi:"driverInstall"`
-	// `<dnsLabel>.<location>.cloudapp.azure.com`.
+	// `<dnsLabel>.<location>.cloudapp.azure.com` ("" with privateAccess).
 	Fqdn pulumi.StringOutput `pulumi:"fqdn"`
 	// The network security group's resource id.
 	NetworkSecurityGroupId pulumi.StringOutput `pulumi:"networkSecurityGroupId"`
 	// Principal id of the VM's system-assigned managed identity (for storage role assignments).
 	PrincipalId pulumi.StringOutput `pulumi:"principalId"`
-	// The static public IP.
+	// The static public IP ("" with privateAccess: the VM has none).
 	PublicIp pulumi.StringOutput `pulumi:"publicIp"`
 	// The resource group that holds the VM (created or given).
 	ResourceGroupName pulumi.StringOutput `pulumi:"resourceGroupName"`
@@ -71,6 +73,8 @@ type azureGpuVmArgs struct {
 	AutoShutdownTime *string `pulumi:"autoShutdownTime"`
 	// Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
 	AutoShutdownTimeZone *string `pulumi:"autoShutdownTimeZone"`
+	// With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
+	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64 `pulumi:"dataDiskGb"`
 	// Public IP DNS label. Default: the VM name plus a short stable hash.
@@ -87,6 +91,11 @@ type azureGpuVmArgs struct {
 	Os *string `pulumi:"os"`
 	// OS disk size, GB (Docker images live there).
 	OsDiskGb float64 `pulumi:"osDiskGb"`
+	// No inbound port (workbench `access: private`): no public IP on the VM, no inbound NSG rule; an
+	// Azure Bastion (Standard, tunneling on) with its own public IP in an AzureBastionSubnet of the
+	// created VNet, and a NAT gateway for the VM's outbound traffic. Needs a created network (no
+	// subnetId), no allowedCidrs, rdp or exposedPorts. Default false.
+	PrivateAccess *bool `pulumi:"privateAccess"`
 	// Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
 	Rdp *bool `pulumi:"rdp"`
 	// Existing resource group name; unset creates one.
@@ -126,6 +135,8 @@ type AzureGpuVmArgs struct {
 	AutoShutdownTime *string
 	// Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
 	AutoShutdownTimeZone *string
+	// With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
+	BastionSubnetCidr *string
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64
 	// Public IP DNS label. Default: the VM name plus a short stable hash.
@@ -142,6 +153,11 @@ type AzureGpuVmArgs struct {
 	Os *string
 	// OS disk size, GB (Docker images live there).
 	OsDiskGb float64
+	// No inbound port (workbench `access: private`): no public IP on the VM, no inbound NSG rule; an
+	// Azure Bastion (Standard, tunneling on) with its own public IP in an AzureBastionSubnet of the
+	// created VNet, and a NAT gateway for the VM's outbound traffic. Needs a created network (no
+	// subnetId), no allowedCidrs, rdp or exposedPorts. Default false.
+	PrivateAccess *bool
 	// Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
 	Rdp *bool
 	// Existing resource group name; unset creates one.
@@ -206,6 +222,11 @@ func (o AzureGpuVmOutput) ToAzureGpuVmOutputWithContext(ctx context.Context) Azu
 	return o
 }
 
+// The Azure Bastion host's name with privateAccess, "" otherwise.
+func (o AzureGpuVmOutput) BastionName() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.BastionName }).(pulumi.StringOutput)
+}
+
 // The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete).
 func (o AzureGpuVmOutput) DataDiskId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.DataDiskId }).(pulumi.StringOutput)
@@ -216,7 +237,7 @@ func (o AzureGpuVmOutput) DriverInstall() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.DriverInstall }).(pulumi.StringOutput)
 }
 
-// `<dnsLabel>.<location>.cloudapp.azure.com`.
+// `<dnsLabel>.<location>.cloudapp.azure.com` ("" with privateAccess).
 func (o AzureGpuVmOutput) Fqdn() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.Fqdn }).(pulumi.StringOutput)
 }
@@ -231,7 +252,7 @@ func (o AzureGpuVmOutput) PrincipalId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.PrincipalId }).(pulumi.StringOutput)
 }
 
-// The static public IP.
+// The static public IP ("" with privateAccess: the VM has none).
 func (o AzureGpuVmOutput) PublicIp() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.PublicIp }).(pulumi.StringOutput)
 }

@@ -2535,6 +2535,8 @@ func (o WorkbenchAwsArgsPtrOutput) VpcEndpoints() pulumi.BoolPtrOutput {
 }
 
 type WorkbenchAzureArgs struct {
+	// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
 	// An existing resource group to create everything in; default: a new one.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
 	// The new subnet. Default 10.42.1.0/24.
@@ -2557,6 +2559,8 @@ type WorkbenchAzureArgsInput interface {
 }
 
 type WorkbenchAzureArgsArgs struct {
+	// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
 	// An existing resource group to create everything in; default: a new one.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
 	// The new subnet. Default 10.42.1.0/24.
@@ -2644,6 +2648,11 @@ func (o WorkbenchAzureArgsOutput) ToWorkbenchAzureArgsPtrOutputWithContext(ctx c
 	}).(WorkbenchAzureArgsPtrOutput)
 }
 
+// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+func (o WorkbenchAzureArgsOutput) BastionSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.BastionSubnetCidr }).(pulumi.StringPtrOutput)
+}
+
 // An existing resource group to create everything in; default: a new one.
 func (o WorkbenchAzureArgsOutput) ResourceGroupName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.ResourceGroupName }).(pulumi.StringPtrOutput)
@@ -2688,6 +2697,16 @@ func (o WorkbenchAzureArgsPtrOutput) Elem() WorkbenchAzureArgsOutput {
 	}).(WorkbenchAzureArgsOutput)
 }
 
+// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+func (o WorkbenchAzureArgsPtrOutput) BastionSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.BastionSubnetCidr
+	}).(pulumi.StringPtrOutput)
+}
+
 // An existing resource group to create everything in; default: a new one.
 func (o WorkbenchAzureArgsPtrOutput) ResourceGroupName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *WorkbenchAzureArgs) *string {
@@ -2729,7 +2748,7 @@ func (o WorkbenchAzureArgsPtrOutput) VnetCidr() pulumi.StringPtrOutput {
 }
 
 type WorkbenchConfigArgs struct {
-	// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+	// public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
 	Access *WorkbenchAccess `pulumi:"access"`
 	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
@@ -2739,7 +2758,7 @@ type WorkbenchConfigArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 	Azure *WorkbenchAzureArgs `pulumi:"azure"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -2785,7 +2804,7 @@ type WorkbenchConfigArgsInput interface {
 }
 
 type WorkbenchConfigArgsArgs struct {
-	// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+	// public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
 	Access *WorkbenchAccess `pulumi:"access"`
 	// Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
@@ -2795,7 +2814,7 @@ type WorkbenchConfigArgsArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgsArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 	Azure *WorkbenchAzureArgsArgs `pulumi:"azure"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -2855,7 +2874,7 @@ func (o WorkbenchConfigArgsOutput) ToWorkbenchConfigArgsOutputWithContext(ctx co
 	return o
 }
 
-// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+// public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
 func (o WorkbenchConfigArgsOutput) Access() WorkbenchAccessPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAccess { return v.Access }).(WorkbenchAccessPtrOutput)
 }
@@ -2880,7 +2899,7 @@ func (o WorkbenchConfigArgsOutput) Aws() WorkbenchAwsArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAwsArgs { return v.Aws }).(WorkbenchAwsArgsPtrOutput)
 }
 
-// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 func (o WorkbenchConfigArgsOutput) Azure() WorkbenchAzureArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAzureArgs { return v.Azure }).(WorkbenchAzureArgsPtrOutput)
 }

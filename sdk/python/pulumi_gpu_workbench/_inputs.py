@@ -937,6 +937,10 @@ class WorkbenchAwsArgsArgs:
 
 
 class WorkbenchAzureArgsArgsDict(TypedDict):
+    bastion_subnet_cidr: NotRequired[_builtins.str]
+    """
+    access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+    """
     resource_group_name: NotRequired[_builtins.str]
     """
     An existing resource group to create everything in; default: a new one.
@@ -957,16 +961,20 @@ class WorkbenchAzureArgsArgsDict(TypedDict):
 @pulumi.input_type
 class WorkbenchAzureArgsArgs:
     def __init__(__self__, *,
+                 bastion_subnet_cidr: Optional[_builtins.str] = None,
                  resource_group_name: Optional[_builtins.str] = None,
                  subnet_cidr: Optional[_builtins.str] = None,
                  subnet_id: Optional[_builtins.str] = None,
                  vnet_cidr: Optional[_builtins.str] = None):
         """
+        :param _builtins.str bastion_subnet_cidr: access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
         :param _builtins.str resource_group_name: An existing resource group to create everything in; default: a new one.
         :param _builtins.str subnet_cidr: The new subnet. Default 10.42.1.0/24.
         :param _builtins.str subnet_id: An existing subnet's resource id; default: a new virtual network and subnet.
         :param _builtins.str vnet_cidr: Address space of the new virtual network. Default 10.42.0.0/16.
         """
+        if bastion_subnet_cidr is not None:
+            pulumi.set(__self__, "bastion_subnet_cidr", bastion_subnet_cidr)
         if resource_group_name is not None:
             pulumi.set(__self__, "resource_group_name", resource_group_name)
         if subnet_cidr is not None:
@@ -975,6 +983,18 @@ class WorkbenchAzureArgsArgs:
             pulumi.set(__self__, "subnet_id", subnet_id)
         if vnet_cidr is not None:
             pulumi.set(__self__, "vnet_cidr", vnet_cidr)
+
+    @_builtins.property
+    @pulumi.getter(name="bastionSubnetCidr")
+    def bastion_subnet_cidr(self) -> Optional[_builtins.str]:
+        """
+        access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+        """
+        return pulumi.get(self, "bastion_subnet_cidr")
+
+    @bastion_subnet_cidr.setter
+    def bastion_subnet_cidr(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "bastion_subnet_cidr", value)
 
     @_builtins.property
     @pulumi.getter(name="resourceGroupName")
@@ -1036,7 +1056,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     access: NotRequired['WorkbenchAccess']
     """
-    public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+    public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
     """
     allowed_cidrs: NotRequired[Sequence[_builtins.str]]
     """
@@ -1056,7 +1076,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     azure: NotRequired['WorkbenchAzureArgsArgsDict']
     """
-    Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+    Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
     """
     data_disk_gb: NotRequired[_builtins.float]
     """
@@ -1138,12 +1158,12 @@ class WorkbenchConfigArgsArgs:
         """
         :param 'WorkbenchTarget' target: Where the workbench runs: azure | aws | softlayer | ssh | local.
         :param Sequence['WorkbenchUserArgsArgs'] users: The team: at least one user, at least one admin (the first admin is the deployer's login).
-        :param 'WorkbenchAccess' access: public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+        :param 'WorkbenchAccess' access: public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
         :param Sequence[_builtins.str] allowed_cidrs: Addresses allowed to reach SSH (and RDP/exposed apps). Required for cloud targets with access: public.
         :param Sequence['WorkbenchAppArgsArgs'] apps: The analysis containers. Default: none.
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
         :param 'WorkbenchAwsArgsArgs' aws: AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
-        :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+        :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
         :param _builtins.float data_disk_gb: Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
@@ -1227,7 +1247,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def access(self) -> Optional['WorkbenchAccess']:
         """
-        public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
+        public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
         """
         return pulumi.get(self, "access")
 
@@ -1287,7 +1307,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def azure(self) -> Optional['WorkbenchAzureArgsArgs']:
         """
-        Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+        Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
         """
         return pulumi.get(self, "azure")
 

@@ -28,9 +28,11 @@ class AzureGpuVmArgs:
                  os_disk_gb: _builtins.float,
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
+                 bastion_subnet_cidr: Optional[_builtins.str] = None,
                  dns_label: Optional[_builtins.str] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  os: Optional[_builtins.str] = None,
+                 private_access: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
                  resource_group_name: Optional[_builtins.str] = None,
                  self_deallocate: Optional[_builtins.bool] = None,
@@ -56,9 +58,14 @@ class AzureGpuVmArgs:
         :param _builtins.float os_disk_gb: OS disk size, GB (Docker images live there).
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
+        :param _builtins.str bastion_subnet_cidr: With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
         :param _builtins.str dns_label: Public IP DNS label. Default: the VM name plus a short stable hash.
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
+        :param _builtins.bool private_access: No inbound port (workbench `access: private`): no public IP on the VM, no inbound NSG rule; an
+               Azure Bastion (Standard, tunneling on) with its own public IP in an AzureBastionSubnet of the
+               created VNet, and a NAT gateway for the VM's outbound traffic. Needs a created network (no
+               subnetId), no allowedCidrs, rdp or exposedPorts. Default false.
         :param _builtins.bool rdp: Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
         :param _builtins.str resource_group_name: Existing resource group name; unset creates one.
         :param _builtins.bool self_deallocate: Let the VM deallocate itself (idleStop): a custom role that allows only
@@ -85,12 +92,16 @@ class AzureGpuVmArgs:
             pulumi.set(__self__, "auto_shutdown_time", auto_shutdown_time)
         if auto_shutdown_time_zone is not None:
             pulumi.set(__self__, "auto_shutdown_time_zone", auto_shutdown_time_zone)
+        if bastion_subnet_cidr is not None:
+            pulumi.set(__self__, "bastion_subnet_cidr", bastion_subnet_cidr)
         if dns_label is not None:
             pulumi.set(__self__, "dns_label", dns_label)
         if exposed_ports is not None:
             pulumi.set(__self__, "exposed_ports", exposed_ports)
         if os is not None:
             pulumi.set(__self__, "os", os)
+        if private_access is not None:
+            pulumi.set(__self__, "private_access", private_access)
         if rdp is not None:
             pulumi.set(__self__, "rdp", rdp)
         if resource_group_name is not None:
@@ -225,6 +236,18 @@ class AzureGpuVmArgs:
         pulumi.set(self, "auto_shutdown_time_zone", value)
 
     @_builtins.property
+    @pulumi.getter(name="bastionSubnetCidr")
+    def bastion_subnet_cidr(self) -> Optional[_builtins.str]:
+        """
+        With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
+        """
+        return pulumi.get(self, "bastion_subnet_cidr")
+
+    @bastion_subnet_cidr.setter
+    def bastion_subnet_cidr(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "bastion_subnet_cidr", value)
+
+    @_builtins.property
     @pulumi.getter(name="dnsLabel")
     def dns_label(self) -> Optional[_builtins.str]:
         """
@@ -259,6 +282,21 @@ class AzureGpuVmArgs:
     @os.setter
     def os(self, value: Optional[_builtins.str]):
         pulumi.set(self, "os", value)
+
+    @_builtins.property
+    @pulumi.getter(name="privateAccess")
+    def private_access(self) -> Optional[_builtins.bool]:
+        """
+        No inbound port (workbench `access: private`): no public IP on the VM, no inbound NSG rule; an
+        Azure Bastion (Standard, tunneling on) with its own public IP in an AzureBastionSubnet of the
+        created VNet, and a NAT gateway for the VM's outbound traffic. Needs a created network (no
+        subnetId), no allowedCidrs, rdp or exposedPorts. Default false.
+        """
+        return pulumi.get(self, "private_access")
+
+    @private_access.setter
+    def private_access(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "private_access", value)
 
     @_builtins.property
     @pulumi.getter
@@ -407,6 +445,7 @@ class AzureGpuVm(pulumi.ComponentResource):
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
+                 bastion_subnet_cidr: Optional[_builtins.str] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  dns_label: Optional[_builtins.str] = None,
                  driver_install: Optional[_builtins.str] = None,
@@ -414,6 +453,7 @@ class AzureGpuVm(pulumi.ComponentResource):
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  os: Optional[_builtins.str] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
+                 private_access: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
                  resource_group_name: Optional[_builtins.str] = None,
                  self_deallocate: Optional[_builtins.bool] = None,
@@ -436,6 +476,7 @@ class AzureGpuVm(pulumi.ComponentResource):
         :param Sequence[_builtins.str] allowed_cidrs: Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed apps. Required and non-empty.
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
+        :param _builtins.str bastion_subnet_cidr: With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
         :param _builtins.float data_disk_gb: Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
         :param _builtins.str dns_label: Public IP DNS label. Default: the VM name plus a short stable hash.
         :param _builtins.str driver_install: Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
@@ -445,6 +486,10 @@ class AzureGpuVm(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] location: Azure location of every resource, e.g. "koreacentral".
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
         :param _builtins.float os_disk_gb: OS disk size, GB (Docker images live there).
+        :param _builtins.bool private_access: No inbound port (workbench `access: private`): no public IP on the VM, no inbound NSG rule; an
+               Azure Bastion (Standard, tunneling on) with its own public IP in an AzureBastionSubnet of the
+               created VNet, and a NAT gateway for the VM's outbound traffic. Needs a created network (no
+               subnetId), no allowedCidrs, rdp or exposedPorts. Default false.
         :param _builtins.bool rdp: Open 3389/tcp (xrdp) to `allowedCidrs`. Default false.
         :param _builtins.str resource_group_name: Existing resource group name; unset creates one.
         :param _builtins.bool self_deallocate: Let the VM deallocate itself (idleStop): a custom role that allows only
@@ -489,6 +534,7 @@ class AzureGpuVm(pulumi.ComponentResource):
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
+                 bastion_subnet_cidr: Optional[_builtins.str] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  dns_label: Optional[_builtins.str] = None,
                  driver_install: Optional[_builtins.str] = None,
@@ -496,6 +542,7 @@ class AzureGpuVm(pulumi.ComponentResource):
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  os: Optional[_builtins.str] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
+                 private_access: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
                  resource_group_name: Optional[_builtins.str] = None,
                  self_deallocate: Optional[_builtins.bool] = None,
@@ -529,6 +576,7 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__.__dict__["allowed_cidrs"] = allowed_cidrs
             __props__.__dict__["auto_shutdown_time"] = auto_shutdown_time
             __props__.__dict__["auto_shutdown_time_zone"] = auto_shutdown_time_zone
+            __props__.__dict__["bastion_subnet_cidr"] = bastion_subnet_cidr
             if data_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'data_disk_gb'")
             __props__.__dict__["data_disk_gb"] = data_disk_gb
@@ -544,6 +592,7 @@ class AzureGpuVm(pulumi.ComponentResource):
             if os_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'os_disk_gb'")
             __props__.__dict__["os_disk_gb"] = os_disk_gb
+            __props__.__dict__["private_access"] = private_access
             __props__.__dict__["rdp"] = rdp
             __props__.__dict__["resource_group_name"] = resource_group_name
             __props__.__dict__["self_deallocate"] = self_deallocate
@@ -555,6 +604,7 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__.__dict__["user_data"] = user_data
             __props__.__dict__["vm_name"] = vm_name
             __props__.__dict__["vnet_cidr"] = vnet_cidr
+            __props__.__dict__["bastion_name"] = None
             __props__.__dict__["data_disk_id"] = None
             __props__.__dict__["fqdn"] = None
             __props__.__dict__["network_security_group_id"] = None
@@ -568,6 +618,14 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__,
             opts,
             remote=True)
+
+    @_builtins.property
+    @pulumi.getter(name="bastionName")
+    def bastion_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        The Azure Bastion host's name with privateAccess, "" otherwise.
+        """
+        return pulumi.get(self, "bastion_name")
 
     @_builtins.property
     @pulumi.getter(name="dataDiskId")
@@ -589,7 +647,7 @@ class AzureGpuVm(pulumi.ComponentResource):
     @pulumi.getter
     def fqdn(self) -> pulumi.Output[_builtins.str]:
         """
-        `<dnsLabel>.<location>.cloudapp.azure.com`.
+        `<dnsLabel>.<location>.cloudapp.azure.com` ("" with privateAccess).
         """
         return pulumi.get(self, "fqdn")
 
@@ -613,7 +671,7 @@ class AzureGpuVm(pulumi.ComponentResource):
     @pulumi.getter(name="publicIp")
     def public_ip(self) -> pulumi.Output[_builtins.str]:
         """
-        The static public IP.
+        The static public IP ("" with privateAccess: the VM has none).
         """
         return pulumi.get(self, "public_ip")
 
