@@ -323,7 +323,7 @@ export function readyLines(ready: TimeToReady): string[] {
   const lines = [`Time to ready (modeled): about ${ready.totalMinutes} min`, `  image: ${ready.imageMode}`];
   for (const s of ready.steps) {
     lines.push(
-      `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}  ${s.note}`,
+      `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}${s.image ? ` [${s.image}]` : ""}  ${s.note}`,
     );
   }
   for (const a of ready.assumptions) lines.push(`  figures: ${a}`);

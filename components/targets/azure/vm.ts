@@ -8,9 +8,9 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
+import { azureVmImage } from "./images";
 import {
   AZURE_DRIVER_INSTALLS,
-  AZURE_IMAGES,
   azureVmName,
   dataDiskCaching,
   dnsLabelFor,
@@ -44,6 +44,13 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
   adminUsername: string;
   /** The admin's OpenSSH public key; password login is disabled. */
   adminSshPublicKey: string;
+  /**
+   * The image: stock (default; the `os` Ubuntu) | gpu-ready (NVIDIA's GPU-optimized VMI on a GPU
+   * size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
+   */
+  image?: string | undefined;
+  /** The baked image version's resource id (image: baked). */
+  bakedImageId?: pulumi.Input<string> | undefined;
   /** VM and computer (host) name. Default: derived from the component name. */
   vmName?: string | undefined;
   /** Public IP DNS label. Default: the VM name plus a short stable hash. */
@@ -84,8 +91,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     const size = args.size;
     if (size === undefined) throw new Error("AzureGpuVm: size is required");
     const osImage = args.os ?? "ubuntu-22.04";
-    const image = AZURE_IMAGES[osImage];
-    if (!image) throw new Error(`AzureGpuVm: os ${JSON.stringify(osImage)} is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
+    const imageMode = args.image ?? "stock";
+    const gpuSize = args.driverInstall !== "none";
+    // Checked now, with a stand-in id: the real one is an output.
+    azureVmImage({ image: imageMode, os: osImage, gpu: gpuSize, bakedImageId: args.bakedImageId === undefined ? undefined : "id" });
     const userData = args.userData;
     if (userData === undefined) throw new Error("AzureGpuVm: userData is required");
     const shutdownTimeZone = scheduleTimeZone("AzureGpuVm", args.autoShutdownTimeZone, "windows");
@@ -190,6 +199,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     // Secret in, secret out: customData carries the host's private key.
     const customData = pulumi.secret(pulumi.output(userData).apply(encodeCustomData));
 
+    const image = pulumi
+      .output(args.bakedImageId)
+      .apply((bakedImageId) => azureVmImage({ image: imageMode, os: osImage, gpu: gpuSize, bakedImageId: bakedImageId ?? undefined }));
+
     const vm = new compute.VirtualMachine(
       `${name}-vm`,
       {
@@ -197,8 +210,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         location,
         vmName,
         hardwareProfile: { vmSize: size },
+        // A marketplace image's VM names its plan (the GPU-ready image, and a baked image made from it).
+        ...(azureVmImage({ image: imageMode, os: osImage, gpu: gpuSize, bakedImageId: "id" }).plan ? { plan: image.apply((i) => i.plan!) } : {}),
         storageProfile: {
-          imageReference: image,
+          imageReference: image.apply((i) => i.imageReference),
           osDisk: {
             createOption: "FromImage",
             diskSizeGB: args.osDiskGb,
@@ -242,7 +257,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         parent: this,
         // customData is immutable in Azure: a new one means a new VM. The old VM must go first, as
         // the NIC and the data disk can be attached to one VM at a time.
-        replaceOnChanges: ["osProfile.customData"],
+        replaceOnChanges: ["osProfile.customData", "storageProfile.imageReference", "plan"],
         deleteBeforeReplace: true,
       },
     );
