@@ -219,7 +219,7 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
     assumptions: [
       `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes)${cloud ? `; provision ${figures.provisionMinutes} min on ${spec.target}` : ""}`,
       // The driver figures only where a driver is installed (not on local, ssh or a CPU size).
-      ...(steps.some((s) => s.step === "driver")
+      ...(steps.some((s) => s.step === "driver" && s.image !== "baked")
         ? [
             `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
           ]

@@ -11,7 +11,7 @@ import { inboundPorts } from "../hostArgs";
 export { AZURE_IMAGES } from "./images";
 
 /** The driver strategies an Azure VM can be given (see components/config/spec.ts DriverInstall). */
-export const AZURE_DRIVER_INSTALLS = ["azure-extension", "azure-grid", "bootstrap-ubuntu-drivers", "bootstrap-r580", "none"] as const;
+export const AZURE_DRIVER_INSTALLS = ["azure-extension", "azure-grid", "bootstrap-ubuntu-drivers", "bootstrap-r580", "preinstalled", "none"] as const;
 
 /** Azure's NVIDIA GPU driver extension for Linux (CUDA driver for NC T4 v3 / NC A100 v4 on Ubuntu 22.04). */
 export const NVIDIA_EXTENSION = {

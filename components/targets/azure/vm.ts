@@ -37,7 +37,7 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
   /**
    * Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
    * azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
-   * bootstrap-r580 | none. Decides the extension and Secure Boot.
+   * bootstrap-r580 | preinstalled (the image has it: gpu-ready, baked) | none. Decides the extension and Secure Boot.
    */
   driverInstall: string;
   /** The VM's admin user (the deployer; the first admin of the workbench). */
@@ -49,6 +49,8 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
    * size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
    */
   image?: string | undefined;
+  /** Create and attach the data disk (default true; a bake's build VM has none). */
+  dataDisk?: boolean | undefined;
   /** The baked image version's resource id (image: baked). */
   bakedImageId?: pulumi.Input<string> | undefined;
   /** VM and computer (host) name. Default: derived from the component name. */
@@ -81,6 +83,8 @@ export class AzureGpuVm extends pulumi.ComponentResource {
   public readonly principalId: pulumi.Output<string>;
   /** The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete). */
   public readonly dataDiskId: pulumi.Output<string>;
+  /** The OS disk's resource id (a bake captures it). */
+  public readonly osDiskId: pulumi.Output<string>;
   /** The network security group's resource id. */
   public readonly networkSecurityGroupId: pulumi.Output<string>;
   /** The driver strategy this VM was built for. */
@@ -183,18 +187,21 @@ export class AzureGpuVm extends pulumi.ComponentResource {
 
     // The data disk is its own resource: nothing here depends on customData, so a new cloud-init
     // (which replaces the VM) leaves it alone; retainOnDelete keeps it even on `pulumi destroy`.
-    const dataDisk = new compute.Disk(
-      `${name}-data`,
-      {
-        resourceGroupName,
-        location,
-        sku: { name: "Premium_LRS" },
-        diskSizeGB: args.dataDiskGb,
-        creationData: { createOption: "Empty" },
-        tags: { ...tags, "gpu-workbench-role": "data" },
-      },
-      { parent: this, retainOnDelete: true },
-    );
+    const dataDisk =
+      args.dataDisk === false
+        ? undefined
+        : new compute.Disk(
+            `${name}-data`,
+            {
+              resourceGroupName,
+              location,
+              sku: { name: "Premium_LRS" },
+              diskSizeGB: args.dataDiskGb,
+              creationData: { createOption: "Empty" },
+              tags: { ...tags, "gpu-workbench-role": "data" },
+            },
+            { parent: this, retainOnDelete: true },
+          );
 
     // Secret in, secret out: customData carries the host's private key.
     const customData = pulumi.secret(pulumi.output(userData).apply(encodeCustomData));
@@ -222,15 +229,17 @@ export class AzureGpuVm extends pulumi.ComponentResource {
             deleteOption: "Delete",
           },
           // Attach the existing disk at LUN 0 (/dev/disk/azure/scsi1/lun0); Detach on VM delete.
-          dataDisks: [
-            {
-              lun: 0,
-              createOption: "Attach",
-              managedDisk: { id: dataDisk.id },
-              caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
-              deleteOption: "Detach",
-            },
-          ],
+          dataDisks: dataDisk
+            ? [
+                {
+                  lun: 0,
+                  createOption: "Attach",
+                  managedDisk: { id: dataDisk.id },
+                  caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
+                  deleteOption: "Detach",
+                },
+              ]
+            : [],
         },
         osProfile: {
           computerName: vmName,
@@ -322,7 +331,12 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     this.vmResourceId = vm.id;
     this.vmId = vm.vmId;
     this.principalId = vm.identity.apply((i) => i?.principalId ?? "");
-    this.dataDiskId = dataDisk.id;
+    this.dataDiskId = dataDisk ? dataDisk.id : pulumi.output("");
+    this.osDiskId = vm.storageProfile.apply((p) => {
+      const id = p?.osDisk?.managedDisk?.id;
+      if (!id) throw new Error(`AzureGpuVm: Azure returned no OS disk id for ${vmName}`);
+      return id;
+    });
     this.networkSecurityGroupId = nsg.id;
     this.driverInstall = pulumi.output(args.driverInstall);
     this.registerOutputs({
@@ -334,6 +348,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
       vmId: this.vmId,
       principalId: this.principalId,
       dataDiskId: this.dataDiskId,
+      osDiskId: this.osDiskId,
       networkSecurityGroupId: this.networkSecurityGroupId,
       driverInstall: this.driverInstall,
     });
