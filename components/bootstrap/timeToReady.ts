@@ -69,7 +69,7 @@ export interface ReadyStepTime {
    * For the steps an image may hold (docker, prepull/pull, driver, toolkit): install (stock image),
    * verify (the GPU-ready image has it) or baked (the team's image holds it: not shipped, not run).
    */
-  image?: "install" | "verify" | "baked" | undefined;
+  image?: string | undefined;
   /** Minutes after `pulumi up` started. */
   startMinute: number;
   minutes: number;
@@ -130,7 +130,7 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
   let pullEnds = 0;
   // The image's part in each step that installs: install on a stock image, verify on a GPU-ready one.
   const imageHasDocker = spec.image !== "stock" && spec.gpu !== undefined;
-  const stepImage = cloud ? (imageHasDocker ? "verify" : "install") : undefined;
+  const stepImage: string | undefined = cloud ? (imageHasDocker ? "verify" : "install") : undefined;
   const add = (step: string, minutes: number, note: string, image?: ReadyStepTime["image"]) => {
     steps.push({ step, startMinute: round2(t), minutes: round2(minutes), background: false, note, ...(image ? { image } : {}) });
     t += minutes;
@@ -180,7 +180,7 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
             minutes: round2(pullMinutes),
             background: true,
             note: `${imagesGb(spec)} GB of images at ${f.pullMegabytesPerSecond} MB/s`,
-            ...(cloud ? { image: "install" as const } : {}),
+            ...(cloud ? { image: "install" } : {}),
           });
           pullEnds = t + pullMinutes;
           break;
