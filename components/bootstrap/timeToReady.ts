@@ -101,7 +101,9 @@ export function imageMode(spec: WorkbenchSpec): string {
       if (spec.gpu) return "GPU image: the driver, Docker and the toolkit come with the image; the bootstrap verifies them";
       return "stock image, no GPU: no driver";
     default:
-      return spec.driverInstall === "none" ? "stock image, no GPU: no driver" : `stock image: the driver is installed at boot (${spec.driverInstall}), then verified`;
+      return spec.driverInstall === "none"
+        ? "stock image, no GPU: no driver"
+        : `stock image: the driver is installed at boot (${spec.driverInstall}), then verified`;
   }
 }
 

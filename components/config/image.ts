@@ -32,7 +32,8 @@ export function readImage(i: ImageInput): WorkbenchImage | undefined {
   if (!cloud) return i.fail("workbench.image", `not used by target ${i.rules.name}; the existing host keeps its own system; remove it`);
   if (image === WorkbenchImage.Stock) return image;
   // A baked image starts from the GPU-ready one for a GPU size (the build verifies, it does not install).
-  if (image === WorkbenchImage.Baked && !i.rules.bakes) return i.fail("workbench.image", `target ${i.rules.name} cannot bake an image in this version; use image: gpu-ready or stock`);
+  if (image === WorkbenchImage.Baked && !i.rules.bakes)
+    return i.fail("workbench.image", `target ${i.rules.name} cannot bake an image in this version; use image: gpu-ready or stock`);
   if (i.gpu !== undefined) {
     const gpuReady = i.rules.gpuReadyImage?.(i.size, i.gpu, i.os);
     if (gpuReady === undefined) return i.fail("workbench.image", `target ${i.rules.name} has no GPU-ready image in this version; use image: stock`);

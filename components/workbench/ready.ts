@@ -74,7 +74,11 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
   const ready = readyCheckScript({ timeoutSeconds: a.timeoutSeconds, deliver, image: a.spec.image });
   if (!bootstrapMayReboot(a.spec)) return check("ready", ready, dependsOn);
 
-  const beforeReboot = check("ready-before-reboot", readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit", deliver, image: a.spec.image }), dependsOn);
+  const beforeReboot = check(
+    "ready-before-reboot",
+    readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit", deliver, image: a.spec.image }),
+    dependsOn,
+  );
   const pause = new local.Command(
     `${name}-reboot-pause`,
     {

@@ -70,7 +70,9 @@ describe("Azure images: stock, gpu-ready, baked", () => {
 
   it("baked: the VM boots the gallery image version and names the VMI's plan; the image's resources are exactly these", () => {
     // The mocks' id of the version: /subscriptions/<sub>/resourceGroups/<group>/providers/Mock/GalleryImageVersion/wb-image-version.
-    expect(imageOf(baked)).toEqual({ id: expect.stringMatching(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Mock\/GalleryImageVersion\/wb-image-version$/) });
+    expect(imageOf(baked)).toEqual({
+      id: expect.stringMatching(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Mock\/GalleryImageVersion\/wb-image-version$/),
+    });
     expect(vm(baked).plan).toEqual(NVIDIA_VMI_PLAN);
     expect(baked.names).not.toContain("wb-host-nvidia");
     const image = baked.rec.registrations.filter((r) => r.name.startsWith("wb-image")).map((r) => `${r.type} ${r.name}`);

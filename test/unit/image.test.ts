@@ -83,7 +83,9 @@ describe("which path each Azure size takes", () => {
       plan: NVIDIA_VMI_PLAN,
     });
     expect(azureVmImage({ image: "baked", os: "ubuntu-22.04", gpu: false, bakedImageId: "/x" }).plan).toBeUndefined();
-    expect(() => azureVmImage({ image: "baked", os: "ubuntu-22.04", gpu: true })).toThrow("AzureGpuVm: image baked needs bakedImageId (the gallery image version)");
+    expect(() => azureVmImage({ image: "baked", os: "ubuntu-22.04", gpu: true })).toThrow(
+      "AzureGpuVm: image baked needs bakedImageId (the gallery image version)",
+    );
   });
 });
 
@@ -95,14 +97,16 @@ describe("the image key on other targets", () => {
     expect(problems(aws({ image: "stock" }), "ap-northeast-2")).toEqual([
       "workbench.image: stock is not available for AWS GPU sizes in this version: g5.xlarge boots the Deep Learning Base AMI (gpu-ready); remove image",
     ]);
-    expect(problems(aws({ image: "baked" }), "ap-northeast-2")).toEqual(["workbench.image: target aws cannot bake an image in this version; use image: gpu-ready or stock"]);
+    expect(problems(aws({ image: "baked" }), "ap-northeast-2")).toEqual([
+      "workbench.image: target aws cannot bake an image in this version; use image: gpu-ready or stock",
+    ]);
   });
 
   test("an existing host keeps its own system; a bad value names the choices", () => {
     expect(problems({ ...rawConfig({ target: "ssh", host: "203.0.113.9", image: "baked" }), size: undefined, allowedCidrs: undefined })).toContain(
       "workbench.image: not used by target ssh; the existing host keeps its own system; remove it",
     );
-    expect(problems(rawConfig({ image: "golden" }))).toEqual(["workbench.image: \"golden\" is not one of stock, gpu-ready, baked"]);
+    expect(problems(rawConfig({ image: "golden" }))).toEqual(['workbench.image: "golden" is not one of stock, gpu-ready, baked']);
     expect(problems(rawConfig({ image: ["baked"] }))).toEqual(["workbench.image: a list is not one of stock, gpu-ready, baked"]);
   });
 });
@@ -177,7 +181,8 @@ describe("steps that verify instead of install, run for real", () => {
       marker: {
         status: "failed",
         step: "toolkit",
-        message: "the NVIDIA Container Toolkit is not on this machine, but its gpu-ready image should hold it: the VM booted another image than the workbench names",
+        message:
+          "the NVIDIA Container Toolkit is not on this machine, but its gpu-ready image should hold it: the VM booted another image than the workbench names",
       },
     });
     // Stock: past the check, to the install (which fails here on the missing apt tooling, not on the check).
@@ -191,16 +196,16 @@ describe("the baked image's content", () => {
   test("the build spec: the deployer alone, no storage, RDP, idle stop, schedule or data disk, on the GPU-ready image", () => {
     const spec = azure({ image: "baked", idleStop: {}, rdp: true, autoShutdown: { time: "19:00", timeZone: "UTC" } });
     const build = bakeBuildSpec(spec);
-    expect([build.users.map((u) => u.name), build.storage, build.rdp, build.idleStop, build.autoShutdown, build.dataDiskGb, build.image, build.driverInstall]).toEqual([
-      ["daniel"],
-      [],
-      false,
-      undefined,
-      undefined,
-      0,
-      "gpu-ready",
-      "preinstalled",
-    ]);
+    expect([
+      build.users.map((u) => u.name),
+      build.storage,
+      build.rdp,
+      build.idleStop,
+      build.autoShutdown,
+      build.dataDiskGb,
+      build.image,
+      build.driverInstall,
+    ]).toEqual([["daniel"], [], false, undefined, undefined, 0, "gpu-ready", "preinstalled"]);
     expect(stepsFor(build, "cloud-init")).toEqual(["datadisk", "users", "docker", "prepull", "driver", "toolkit", "ready"]);
     expect(bakedImages(spec)).toEqual(["quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18", "rocker/rstudio:4.5.1"]);
   });
@@ -220,9 +225,13 @@ describe("the baked image's content", () => {
   test("the bake command: one sudo runs bake-clean.sh, then bake-stop.sh for the target", () => {
     const cmd = bakeCommand("azure");
     expect(cmd.startsWith("#!/bin/sh\nset -eu\nGW_BAKE_CLEAN='#!/bin/bash\n")).toBe(true);
-    expect(cmd.endsWith(`sudo -n bash -c 'bash -c "$1" bake-clean && GW_TARGET="$3" bash -c "$2" bake-stop' bake "$GW_BAKE_CLEAN" "$GW_BAKE_STOP" 'azure'\n`)).toBe(true);
+    expect(
+      cmd.endsWith(`sudo -n bash -c 'bash -c "$1" bake-clean && GW_TARGET="$3" bash -c "$2" bake-stop' bake "$GW_BAKE_CLEAN" "$GW_BAKE_STOP" 'azure'\n`),
+    ).toBe(true);
     // sh reads back the exact scripts.
-    const r = spawnSync("sh", ["-c", cmd.replace(/sudo -n .*\n$/, 'printf "%s" "$GW_BAKE_CLEAN" | sha256sum; printf "%s" "$GW_BAKE_STOP" | sha256sum\n')], { encoding: "utf8" });
+    const r = spawnSync("sh", ["-c", cmd.replace(/sudo -n .*\n$/, 'printf "%s" "$GW_BAKE_CLEAN" | sha256sum; printf "%s" "$GW_BAKE_STOP" | sha256sum\n')], {
+      encoding: "utf8",
+    });
     const sha = (name: string) =>
       spawnSync("sha256sum", [path.join(__dirname, "../../components/bootstrap/scripts", name)], { encoding: "utf8" }).stdout.split(" ")[0];
     expect(r.stdout.split("\n").map((l) => l.split(" ")[0])).toEqual([sha("bake-clean.sh"), sha("bake-stop.sh"), ""]);
@@ -244,9 +253,7 @@ describe("the model per image mode", () => {
       ["apps", 2.13, 0.5, ""],
     ]);
     expect(t.totalMinutes).toBe(3);
-    expect(t.imageMode).toBe(
-      "baked team image: the driver, Docker, the toolkit and the apps' images come with the team's image; the bootstrap verifies them",
-    );
+    expect(t.imageMode).toBe("baked team image: the driver, Docker, the toolkit and the apps' images come with the team's image; the bootstrap verifies them");
   });
 
   test("the same team on the GPU-ready image verifies the driver and the toolkit, and waits for its pulls", () => {
@@ -261,7 +268,11 @@ describe("the model per image mode", () => {
     // The pull (5.97 min from minute 2.26) is the long pole: the apps start at 8.23.
     expect(t.totalMinutes).toBe(9);
     expect(t.imageMode).toBe("GPU image: the driver, Docker and the toolkit come with the image; the bootstrap verifies them");
-    expect(timeToReady(azure()).steps.filter((s) => s.image).map((s) => s.image)).toEqual(["install", "install", "install", "install", "install"]);
+    expect(
+      timeToReady(azure())
+        .steps.filter((s) => s.image)
+        .map((s) => s.image),
+    ).toEqual(["install", "install", "install", "install", "install"]);
   });
 
   test("Azure's data disk step is the VM suite's (the disk is attached in the create call), within 20%", () => {

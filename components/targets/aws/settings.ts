@@ -35,7 +35,10 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
   if (azProblem) input.fail("workbench.aws.availabilityZone", azProblem);
   // The instance boots the Deep Learning Base AMI on a GPU size: there is no stock-Ubuntu install path here.
   if (input.raw.image === "stock" && awsSizes.sizes[input.size]?.gpu) {
-    input.fail("workbench.image", `stock is not available for AWS GPU sizes in this version: ${input.size} boots the Deep Learning Base AMI (gpu-ready); remove image`);
+    input.fail(
+      "workbench.image",
+      `stock is not available for AWS GPU sizes in this version: ${input.size} boots the Deep Learning Base AMI (gpu-ready); remove image`,
+    );
   }
   // The core has read workbench.access already (an invalid value is its problem, not ours).
   const isPrivate = input.raw.access === "private";

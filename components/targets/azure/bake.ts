@@ -47,7 +47,7 @@ export function azureGalleryName(name: string): string {
 export function haltWaitScript(graceSeconds = BAKE_HALT_GRACE_SECONDS): string {
   return [
     "i=0",
-    'while timeout 5 bash -c \': </dev/tcp/"$GW_HOST"/22\' 2>/dev/null; do',
+    "while timeout 5 bash -c ': </dev/tcp/\"$GW_HOST\"/22' 2>/dev/null; do",
     "  i=$((i+1))",
     '  if [ "$i" -ge 60 ]; then echo "the build VM still answers on port 22 after 5 min: it did not stop" >&2; exit 1; fi',
     "  sleep 5",
@@ -149,7 +149,15 @@ export class AzureBakedImage extends pulumi.ComponentResource {
     const clean = new remote.Command(
       `${name}-clean`,
       {
-        connection: { host: vm.publicIp, port: 22, user: admin.name, privateKey: args.privateKey, hostKey: access.hostPublicKey, dialErrorLimit: 20, perDialTimeout: 15 },
+        connection: {
+          host: vm.publicIp,
+          port: 22,
+          user: admin.name,
+          privateKey: args.privateKey,
+          hostKey: access.hostPublicKey,
+          dialErrorLimit: 20,
+          perDialTimeout: 15,
+        },
         create: bakeCommand("azure"),
         triggers,
       },
