@@ -5,7 +5,7 @@
  * The cloud's image engine (targets/<name>/bake.ts) makes the resources.
  */
 import * as crypto from "crypto";
-import type { WorkbenchSpec } from "../config/spec";
+import { deployerUser, WorkbenchSpec } from "../config/spec";
 import { checked } from "../config/checked";
 import { HELD_BY_BAKED_IMAGE, scriptText } from "./scripts";
 
@@ -15,7 +15,7 @@ import { HELD_BY_BAKED_IMAGE, scriptText } from "./scripts";
  * GPU size, so the build verifies the driver, Docker and the toolkit and pulls the apps' images.
  */
 export function bakeBuildSpec(spec: WorkbenchSpec): WorkbenchSpec {
-  const deployer = spec.users.find((u) => u.admin)!;
+  const deployer = deployerUser(spec);
   return {
     ...spec,
     image: spec.gpu ? "gpu-ready" : "stock",

@@ -4,7 +4,8 @@
  * delivered scripts, exactly), the steps that verify instead of install (run for real), the
  * image's content hash, and the modeled time to ready per image mode.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import * as net from "net";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,7 +18,7 @@ import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components/con
 import { targetRules } from "../../components/config/targetRules";
 import { azureSizes } from "../../components/targets/azure/sizes";
 import { azureVmImage, NVIDIA_VMI, NVIDIA_VMI_PLAN, NVIDIA_VMI_TERMS_WARNING } from "../../components/targets/azure/images";
-import { azureBakeBase, azureGalleryName } from "../../components/targets/azure/bake";
+import { azureBakeBase, azureGalleryName, haltWaitScript } from "../../components/targets/azure/bake";
 import { rawConfig } from "../support/fixtures";
 
 const azure = (o: Record<string, unknown> = {}) => parseWorkbenchConfig(rawConfig(o), { region: "koreacentral" });
@@ -281,4 +282,40 @@ describe("the model per image mode", () => {
     expect(Math.abs(targetRules("azure").readyFigures!.datadiskMinutes * 60 - measured)).toBeLessThanOrEqual(0.2 * measured);
     expect(READY_FIGURES.ready).toBe(0.025);
   });
+});
+
+describe("the bake's halt wait, run by bash against a real port", () => {
+  const runWait = (port: number, attempts: number) =>
+    new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = spawn("/bin/bash", ["-c", haltWaitScript(0, attempts)], { env: { ...process.env, GW_HOST: "127.0.0.1", GW_PORT: String(port) } });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += String(d)));
+      child.on("close", (code) => resolve({ code, stderr, ms: Date.now() - started }));
+    });
+  const listen = () =>
+    new Promise<net.Server>((resolve) => {
+      const server = net.createServer((s) => s.destroy());
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    });
+  const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
+
+  test("it waits while the port answers and ends once it stops", async () => {
+    const server = await listen();
+    const port = portOf(server);
+    const done = runWait(port, 10);
+    await new Promise((r) => setTimeout(r, 3000));
+    server.close();
+    const r = await done;
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.ms).toBeGreaterThanOrEqual(3000);
+  }, 30_000);
+
+  test("a machine that never stops fails the wait, naming the port", async () => {
+    const server = await listen();
+    const port = portOf(server);
+    const r = await runWait(port, 2);
+    server.close();
+    expect([r.code, r.stderr]).toEqual([1, `the build VM still answers on port ${port} after 2 probes: it did not stop\n`]);
+  }, 30_000);
 });

@@ -42,14 +42,27 @@ export function azureGalleryName(name: string): string {
 
 /**
  * The deployer-side wait after the clean: the VM deallocates itself; once its SSH port stops
- * answering, a grace for the guest to halt. bash's /dev/tcp: no tool beyond bash.
+ * answering (a probe gets 5 s: a deallocated VM's address drops the connection rather than refuse
+ * it), a grace for the guest to halt. bash alone (its /dev/tcp, no timeout(1) or nc), so it runs on
+ * a macOS deployer too. GW_HOST, GW_PORT (default 22).
  */
-export function haltWaitScript(graceSeconds = BAKE_HALT_GRACE_SECONDS): string {
+export function haltWaitScript(graceSeconds = BAKE_HALT_GRACE_SECONDS, attempts = 60): string {
   return [
+    "probe() {",
+    '  bash -c \': </dev/tcp/"$GW_HOST"/"${GW_PORT:-22}"\' 2>/dev/null &',
+    "  p=$!",
+    "  for _ in 1 2 3 4 5; do",
+    "    sleep 1",
+    '    kill -0 "$p" 2>/dev/null || { wait "$p"; return; }',
+    "  done",
+    '  kill "$p" 2>/dev/null',
+    '  wait "$p" 2>/dev/null',
+    "  return 1",
+    "}",
     "i=0",
-    "while timeout 5 bash -c ': </dev/tcp/\"$GW_HOST\"/22' 2>/dev/null; do",
+    "while probe; do",
     "  i=$((i+1))",
-    '  if [ "$i" -ge 60 ]; then echo "the build VM still answers on port 22 after 5 min: it did not stop" >&2; exit 1; fi',
+    `  if [ "$i" -ge ${attempts} ]; then echo "the build VM still answers on port \${GW_PORT:-22} after ${attempts} probes: it did not stop" >&2; exit 1; fi`,
     "  sleep 5",
     "done",
     `sleep ${graceSeconds}`,
