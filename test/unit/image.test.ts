@@ -220,7 +220,7 @@ describe("the baked image's content", () => {
     expect(bakeContentHash(azure({ image: "baked", size: "Standard_NC8as_T4_v3" }), base)).toBe(hash);
     expect(bakeContentHash(azure({ image: "baked", apps: [{ kind: "jupyter-pytorch" }] }), base)).not.toBe(hash);
     expect(bakeContentHash(azure({ image: "baked" }), "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest")).not.toBe(hash);
-    expect(azureGalleryName("azure-t4-baked-image")).toBe("gw_azure_t4_baked_image");
+    expect(azureGalleryName("azure-baked-image")).toBe("gw_azure_baked_image");
   });
 
   test("the bake command: one sudo runs bake-clean.sh, then bake-stop.sh for the target", () => {

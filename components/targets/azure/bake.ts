@@ -189,7 +189,16 @@ export class AzureBakedImage extends pulumi.ComponentResource {
         galleryName: gallery.name,
         galleryImageName: definition.name,
         galleryImageVersionName: "1.0.0",
-        storageProfile: { osDiskImage: { source: { id: vm.osDiskId } } },
+        storageProfile: {
+          osDiskImage: {
+            source: {
+              id: vm.osDiskId.apply((id) => {
+                if (!id) throw new Error(`AzureBakedImage: Azure returned no OS disk id for the build VM of ${name}; nothing to capture`);
+                return id;
+              }),
+            },
+          },
+        },
         publishingProfile: { targetRegions: [{ name: location, regionalReplicaCount: 1 }], replicaCount: 1 },
         safetyProfile: { allowDeletionOfReplicatedLocations: true },
         tags,
