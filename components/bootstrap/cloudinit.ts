@@ -28,7 +28,7 @@ export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets):
   checkHostKey(secrets);
   const steps = stepsFor(spec, "cloud-init");
   // The user data names the scripts the deployment's SSH session delivers (deliver.sh checks it).
-  const env = configFile(spec, steps, { GW_BUNDLE_SHA256: deliveredBundle().sha256 });
+  const env = configFile(spec, steps, { GW_BUNDLE_SHA256: deliveredBundle(spec.image).sha256 });
   const files: Record<string, unknown>[] = [{ path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: env }];
   if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
   // Only what runs before the deployer can log in, without comments (EC2 takes 16 KB); the rest

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { lineSafe, q } from "../config/grammar";
-import type { WorkbenchSpec } from "../config/spec";
+import type { WorkbenchImage, WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../config/targetRules";
 import { blobfuse2Config, mountLayouts, mountUnit } from "../storage/mounts";
 import { metadataGuardFor } from "./metadata";
@@ -96,12 +96,27 @@ export const EARLY_STEPS: readonly StepName[] = ["datadisk", "metadata", "users"
 /** The scripts the deployment's SSH session delivers: the same for every workbench of this package version. */
 export const DELIVERED_SCRIPTS = ["docker", "driver", "idle", "idle-check", "prepull", "rdp", "ready", "storage", "toolkit"].map((n) => `${n}.sh`);
 
-let bundle: { base64: string; sha256: string } | undefined;
-/** DELIVERED_SCRIPTS as a gzipped tar (base64) and its SHA-256, which the user data names. */
-export function deliveredBundle(): { base64: string; sha256: string } {
+/**
+ * The steps a baked image already holds (the build machine ran them, and bake-clean.sh kept what
+ * they made): a workbench booted from it neither runs nor receives them; ready.sh verifies.
+ */
+export const HELD_BY_BAKED_IMAGE: readonly StepName[] = ["docker", "prepull", "driver", "toolkit"];
+
+/** The scripts the deployment's SSH session delivers for an image mode: a baked image gets none of the steps it holds. */
+export function deliveredScripts(image: WorkbenchImage = "stock"): string[] {
+  return image === "baked" ? DELIVERED_SCRIPTS.filter((n) => !HELD_BY_BAKED_IMAGE.includes(n.replace(/\.sh$/, "") as StepName)) : DELIVERED_SCRIPTS;
+}
+
+const bundles = new Map<string, { base64: string; sha256: string }>();
+/** The delivered scripts as a gzipped tar (base64) and its SHA-256, which the user data names. */
+export function deliveredBundle(image: WorkbenchImage = "stock"): { base64: string; sha256: string } {
+  const names = deliveredScripts(image);
+  const key = names.join(" ");
+  let bundle = bundles.get(key);
   if (!bundle) {
-    const tgz = zlib.gzipSync(ustar(DELIVERED_SCRIPTS.map((n) => ({ name: n, content: Buffer.from(scriptText(n), "utf8") }))), { level: 9 });
+    const tgz = zlib.gzipSync(ustar(names.map((n) => ({ name: n, content: Buffer.from(scriptText(n), "utf8") }))), { level: 9 });
     bundle = { base64: tgz.toString("base64"), sha256: crypto.createHash("sha256").update(tgz).digest("hex") };
+    bundles.set(key, bundle);
   }
   return bundle;
 }
@@ -147,9 +162,12 @@ export function stepsFor(spec: WorkbenchSpec, mode: "cloud-init" | "ssh"): StepN
   steps.push("users");
   // After the users (the mount groups list them); the caches live on the data disk.
   if (spec.storage.length > 0) steps.push("storage");
-  steps.push("docker");
-  if (appImages(spec).length > 0) steps.push("prepull");
-  if (spec.gpu) steps.push("driver", "toolkit");
+  // A baked image holds Docker, the apps' images, the driver and the toolkit: ready.sh verifies them.
+  if (spec.image !== "baked") {
+    steps.push("docker");
+    if (appImages(spec).length > 0) steps.push("prepull");
+    if (spec.gpu) steps.push("driver", "toolkit");
+  }
   if (spec.rdp) steps.push("rdp");
   // The idle check's script is written by cloud-init; a cloud VM bootstrapped over SSH has no idle step.
   if (spec.idleStop && mode === "cloud-init") steps.push("idle");
@@ -207,6 +225,8 @@ function baseConfigVars(spec: WorkbenchSpec, steps: StepName[]): Record<string, 
     GW_APP_DIRS: spec.apps.map((a) => `${listWord("app name", a.name)}:${appCatalog[a.kind].uid}`).join(" "),
     GW_PIN_HOST_KEY: pinsHostKey(spec) ? "1" : "0",
     GW_DRIVER_INSTALL: spec.driverInstall,
+    // An image that holds Docker and the toolkit: their steps verify and never install (no silent fallback).
+    ...(spec.image !== "stock" ? { GW_IMAGE: spec.image } : {}),
     GW_GPU_COUNT: String(spec.gpu?.count ?? 0),
     GW_IMAGES: appImages(spec)
       .map((i) => listWord("image", i))
@@ -361,7 +381,9 @@ export function usersScript(spec: WorkbenchSpec): string {
  * `onPendingReboot: "exit"` also exits 0 (printing the "rebooting" marker) when the bootstrap is
  * about to reboot this boot, so the deployer's session ends before the reboot would cut it.
  */
-export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: string; onPendingReboot?: "wait" | "exit"; deliver?: boolean } = {}): string {
+export function readyCheckScript(
+  opts: { timeoutSeconds?: number; markerPath?: string; onPendingReboot?: "wait" | "exit"; deliver?: boolean; image?: WorkbenchImage } = {},
+): string {
   const timeout = opts.timeoutSeconds ?? 2400;
   if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`readyCheckScript: timeoutSeconds must be a positive whole number, got ${timeout}`);
   const body = scriptText("ready-check.sh").replace(/^#!.*\n/, "");
@@ -370,7 +392,7 @@ export function readyCheckScript(opts: { timeoutSeconds?: number; markerPath?: s
   let deliver = "";
   if (opts.deliver) {
     // The static scripts the user data leaves out, installed as root first (scripts/deliver.sh).
-    const { base64, sha256 } = deliveredBundle();
+    const { base64, sha256 } = deliveredBundle(opts.image);
     deliver =
       "# shellcheck disable=SC2016 # data: the script sudo runs, and the bundle it installs\n" +
       assignments({ GW_DELIVER: scriptText("deliver.sh"), GW_BUNDLE_SHA256: sha256, GW_BUNDLE: base64 }) +

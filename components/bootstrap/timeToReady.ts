@@ -7,7 +7,7 @@
 import { appCatalog } from "../config/appCatalog";
 import type { WorkbenchSpec } from "../config/spec";
 import { targetRules } from "../config/targetRules";
-import { StepName, stepsFor } from "./scripts";
+import { HELD_BY_BAKED_IMAGE, StepName, stepsFor } from "./scripts";
 
 /**
  * Step times the VM suite measured (`npm run test:vm`, run of 2026-12-06 00:40 UTC: "starts at ... takes"
@@ -65,6 +65,11 @@ export const READY_FIGURES = {
 export interface ReadyStepTime {
   /** A bootstrap step, or "provision" / "apps". */
   step: string;
+  /**
+   * For the steps an image may hold (docker, prepull/pull, driver, toolkit): install (stock image),
+   * verify (the GPU-ready image has it) or baked (the team's image holds it: not shipped, not run).
+   */
+  image?: string | undefined;
   /** Minutes after `pulumi up` started. */
   startMinute: number;
   minutes: number;
@@ -86,16 +91,19 @@ export interface TimeToReady {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** The image mode of a spec's size, from its driver route. */
+/** The image mode of a spec's size, in words: what the bootstrap installs and what it verifies. */
 export function imageMode(spec: WorkbenchSpec): string {
   if (targetRules(spec.target).kind !== "cloud") return spec.gpu ? "the host's own system and driver, verified" : "the host's own system, no GPU";
-  switch (spec.driverInstall) {
-    case "preinstalled":
-      return "GPU image: the driver, Docker and the toolkit come with the image; the bootstrap verifies them";
-    case "none":
+  switch (spec.image) {
+    case "baked":
+      return "baked team image: the driver, Docker, the toolkit and the apps' images come with the team's image; the bootstrap verifies them";
+    case "gpu-ready":
+      if (spec.gpu) return "GPU image: the driver, Docker and the toolkit come with the image; the bootstrap verifies them";
       return "stock image, no GPU: no driver";
     default:
-      return `stock image: the driver is installed at boot (${spec.driverInstall}), then verified`;
+      return spec.driverInstall === "none"
+        ? "stock image, no GPU: no driver"
+        : `stock image: the driver is installed at boot (${spec.driverInstall}), then verified`;
   }
 }
 
@@ -117,16 +125,18 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
   const rules = targetRules(spec.target);
   const cloud = rules.kind === "cloud";
   // A cloud target without figures of its own takes 3 min to boot and 0.5 min for /data.
-  const figures = rules.readyFigures ?? { provisionMinutes: 3, datadiskMinutes: 0.5, gpuImageHasDocker: false };
+  const figures = rules.readyFigures ?? { provisionMinutes: 3, datadiskMinutes: 0.5 };
   const pullMinutes = (imagesGb(spec) * 1024) / f.pullMegabytesPerSecond / 60;
   const steps: ReadyStepTime[] = [];
   let t = 0;
   let pullEnds = 0;
-  const add = (step: string, minutes: number, note: string) => {
-    steps.push({ step, startMinute: round2(t), minutes: round2(minutes), background: false, note });
+  // The image's part in each step that installs: install on a stock image, verify on a GPU-ready one.
+  const imageHasDocker = spec.image !== "stock" && spec.gpu !== undefined;
+  const stepImage: string | undefined = cloud ? (imageHasDocker ? "verify" : "install") : undefined;
+  const add = (step: string, minutes: number, note: string, image?: ReadyStepTime["image"]) => {
+    steps.push({ step, startMinute: round2(t), minutes: round2(minutes), background: false, note, ...(image ? { image } : {}) });
     t += minutes;
   };
-  const gpuImageHasDocker = figures.gpuImageHasDocker && spec.gpu !== undefined;
 
   if (rules.kind === "local") {
     steps.push({ step: "pull", startMinute: 0, minutes: round2(pullMinutes), background: false, note: `${imagesGb(spec)} GB of images` });
@@ -148,35 +158,45 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           break;
         case "users":
           add(step, f.users, `${spec.users.length} user(s); ${vmSuite("users")}`);
+          // The steps a baked image holds: shown, never shipped or run (ready.sh verifies what they made).
+          if (spec.image === "baked") {
+            const held = HELD_BY_BAKED_IMAGE.filter((h) => (h === "prepull" ? spec.apps.length > 0 : h === "docker" || spec.gpu !== undefined));
+            for (const h of held) {
+              add(h, 0, h === "prepull" ? "the apps' images are in the baked image" : "held by the baked image: not shipped, not run", "baked");
+            }
+          }
           break;
         case "docker":
           add(
             step,
-            gpuImageHasDocker || !cloud ? f.dockerPresent : f.dockerInstall,
-            gpuImageHasDocker || !cloud ? `Docker already on the host; ${vmSuite("dockerPresent")}` : "Docker Engine from Docker's apt repository",
+            imageHasDocker || !cloud ? f.dockerPresent : f.dockerInstall,
+            imageHasDocker || !cloud ? `Docker already on the host; ${vmSuite("dockerPresent")}` : "Docker Engine from Docker's apt repository",
+            stepImage,
           );
           break;
         case "prepull":
-          add(step, f.prepull, `starts the pulls in the background; ${vmSuite("prepull")}`);
+          add(step, f.prepull, `starts the pulls in the background; ${vmSuite("prepull")}`, cloud ? "install" : undefined);
           steps.push({
             step: "pull",
             startMinute: round2(t),
             minutes: round2(pullMinutes),
             background: true,
             note: `${imagesGb(spec)} GB of images at ${f.pullMegabytesPerSecond} MB/s`,
+            ...(cloud ? { image: "install" } : {}),
           });
           pullEnds = t + pullMinutes;
           break;
         case "driver": {
           const reboot = ["bootstrap-ubuntu-drivers", "bootstrap-r580", "azure-grid"].includes(spec.driverInstall);
-          add(step, (f.driver[spec.driverInstall] ?? 0) + (reboot ? f.reboot : 0), `${spec.driverInstall}${reboot ? ", and one reboot" : ""}`);
+          add(step, (f.driver[spec.driverInstall] ?? 0) + (reboot ? f.reboot : 0), `${spec.driverInstall}${reboot ? ", and one reboot" : ""}`, stepImage);
           break;
         }
         case "toolkit":
           add(
             step,
-            gpuImageHasDocker || !cloud ? f.toolkitPresent : f.toolkitInstall,
-            gpuImageHasDocker || !cloud ? "toolkit present; the GPU container check" : "NVIDIA Container Toolkit, and the GPU container check",
+            imageHasDocker || !cloud ? f.toolkitPresent : f.toolkitInstall,
+            imageHasDocker || !cloud ? "toolkit present; the GPU container check" : "NVIDIA Container Toolkit, and the GPU container check",
+            stepImage,
           );
           break;
         case "rdp":
@@ -201,7 +221,7 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
     assumptions: [
       `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes)${cloud ? `; provision ${figures.provisionMinutes} min on ${spec.target}` : ""}`,
       // The driver figures only where a driver is installed (not on local, ssh or a CPU size).
-      ...(steps.some((s) => s.step === "driver")
+      ...(steps.some((s) => s.step === "driver" && s.image !== "baked")
         ? [
             `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
           ]

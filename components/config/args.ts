@@ -5,7 +5,7 @@
  * at run time. See docs/config-reference.md for defaults. An optional enum is written `key?: Enum` (no
  * `| undefined`): the analyzer names an enum only from a plain type reference.
  */
-import type { AppKind, OsImage, StorageKind, WorkbenchAccess, WorkbenchTarget } from "./spec";
+import type { AppKind, OsImage, StorageKind, WorkbenchAccess, WorkbenchImage, WorkbenchTarget } from "./spec";
 
 export interface WorkbenchUserArgs {
   /** Linux login name: lowercase, 1-32 characters, not a system name. */
@@ -172,6 +172,8 @@ export interface WorkbenchConfigArgs {
   datacenter?: string | undefined;
   /** ubuntu-22.04 (default) | ubuntu-24.04. */
   os?: OsImage;
+  /** stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere). */
+  image?: WorkbenchImage;
   /** Spot capacity (evicted/stopped when the cloud needs it back). Default false. */
   spot?: boolean | undefined;
   /** OS disk, GB. Default 128. */

@@ -115,6 +115,13 @@ export const KEYS: readonly KeyDeclaration[] = [
     doc: "ubuntu-22.04 (default) | ubuntu-24.04.",
   },
   {
+    path: "image",
+    type: "enum",
+    values: ["stock", "gpu-ready", "baked"],
+    targets: ["azure", "aws"],
+    doc: "stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).",
+  },
+  {
     path: "spot",
     type: "boolean",
     targets: ["azure", "aws"],

@@ -44,6 +44,7 @@ import {
 import { privateAccessProblems, readAccess } from "./access";
 import { describe, Reader } from "./reader";
 import { workbenchSchema } from "./schema";
+import { driverInstallFor, readImage } from "./image";
 
 /** An invalid stack config. `problems` holds one "<key path>: <problem>; <fix>" line each. */
 export class WorkbenchConfigError extends Error {
@@ -130,6 +131,8 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
 
   const os = r.oneOf<OsImage>("workbench.os", o.os, ["ubuntu-22.04", "ubuntu-24.04"], DEFAULTS.os) ?? DEFAULTS.os;
   if (!cloud && o.os !== undefined) r.fail("workbench.os", `not used by target ${target}; the existing host keeps its OS`);
+
+  const image = readImage({ raw: o, rules, size, gpu, os, fail: (path, problem) => r.fail(path, problem), warn: (m) => r.warnings.push(m) });
 
   const spot = r.bool("workbench.spot", o.spot, DEFAULTS.spot);
   if (spot && !cloud) r.fail("workbench.spot", `target ${target} has no spot capacity; remove spot or set it to false`);
@@ -267,12 +270,13 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
 
   // What the schema found that no reader above asked about (a key with a declaration and no reader).
   r.finish();
-  if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined || access === undefined) return undefined;
+  if (r.problems.length > 0 || osDiskGb === undefined || dataDiskGb === undefined || access === undefined || image === undefined) return undefined;
   return {
     target: checked("name", target),
     size: checked("name", size),
     gpu,
-    driverInstall: gpu ? rules.driverInstall(size, gpu, os) : "none",
+    driverInstall: driverInstallFor(rules, image, size, gpu, os),
+    image,
     os,
     spot,
     osDiskGb: cloud ? osDiskGb : 0,

@@ -29,6 +29,14 @@ export type Target = string;
 export const WorkbenchAccess = { Public: "public", Private: "private" } as const;
 export type WorkbenchAccess = (typeof WorkbenchAccess)[keyof typeof WorkbenchAccess];
 
+/**
+ * The image a cloud VM boots: `stock` (the cloud's plain Ubuntu; the bootstrap installs the driver,
+ * Docker and the toolkit), `gpu-ready` (the cloud's GPU image holds them; the bootstrap verifies),
+ * `baked` (the team's own image, built once from the GPU-ready one with the apps' images pulled).
+ */
+export const WorkbenchImage = { Stock: "stock", GpuReady: "gpu-ready", Baked: "baked" } as const;
+export type WorkbenchImage = (typeof WorkbenchImage)[keyof typeof WorkbenchImage];
+
 /** The Ubuntu release a new VM boots. */
 export const OsImage = { Ubuntu2204: "ubuntu-22.04", Ubuntu2404: "ubuntu-24.04" } as const;
 export type OsImage = (typeof OsImage)[keyof typeof OsImage];
@@ -242,6 +250,8 @@ export interface WorkbenchSpec {
   /** Set for sizes with a GPU, and for ssh/local hosts declared with `hostGpu`. */
   gpu: GpuSpec | undefined;
   driverInstall: DriverInstall;
+  /** The image mode: stock (install), gpu-ready (verify) or baked (the team's image; verify). Ssh/local hosts: stock. */
+  image: WorkbenchImage;
   os: OsImage;
   spot: boolean;
   osDiskGb: number;

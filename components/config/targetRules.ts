@@ -7,7 +7,7 @@
  */
 import type { FixedCost } from "./costs";
 import type { SizeCatalog } from "./sizes";
-import type { DriverInstall, GpuSpec, OsImage, StorageKind, UserSpec, WorkbenchSpec } from "./spec";
+import type { DriverInstall, GpuSpec, OsImage, StorageKind, UserSpec, WorkbenchImage, WorkbenchSpec } from "./spec";
 
 /**
  * `cloud`: the workbench creates a VM that boots its cloud-init (allowedCidrs required, host key
@@ -68,10 +68,8 @@ export interface TargetConfigOutput {
 export interface TargetReadyFigures {
   /** The VM created and booted until cloud-init starts. */
   provisionMinutes: number;
-  /** Formatting a blank data disk and mounting /data. */
+  /** Formatting a blank data disk and mounting /data (and waiting for its attachment where that comes after boot). */
   datadiskMinutes: number;
-  /** The GPU image already holds Docker and the NVIDIA Container Toolkit (AWS's Deep Learning AMI). */
-  gpuImageHasDocker: boolean;
 }
 
 export interface TargetRules {
@@ -92,6 +90,16 @@ export interface TargetRules {
   defaultSize?: string | undefined;
   /** Who installs the NVIDIA driver for a GPU size on this target (CPU sizes: always "none"). */
   driverInstall(size: string, gpu: GpuSpec, os: OsImage): DriverInstall;
+  /** The image a size boots when the config names none (cloud targets); undefined: stock. */
+  defaultImage?(size: string, gpu: GpuSpec | undefined, os: OsImage): WorkbenchImage;
+  /**
+   * The cloud's GPU-ready image for a GPU size (the driver, Docker and the toolkit in it): a
+   * problem when this size or OS has none, a warning the plan prints (a marketplace agreement).
+   * Undefined: the target has no GPU-ready image.
+   */
+  gpuReadyImage?(size: string, gpu: GpuSpec, os: OsImage): { problem?: string | undefined; warning?: string | undefined };
+  /** The target builds the team's image (`image: baked`: its deploy hook makes the image engine's resources). */
+  bakes?: boolean | undefined;
   /** The cloud's user-data limit; undefined where no user data is sent. */
   userDataLimit?: UserDataLimit | undefined;
   /** Top-level keys of the workbench map that only this target reads (its validate hook does). */

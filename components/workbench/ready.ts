@@ -71,10 +71,14 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
   const deliver = isCloudTarget(a.spec.target);
   const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
   const check = a.proxy ? proxiedCheck(parent, name, a, a.proxy, customTimeouts) : directCheck(parent, name, a, customTimeouts);
-  const ready = readyCheckScript({ timeoutSeconds: a.timeoutSeconds, deliver });
+  const ready = readyCheckScript({ timeoutSeconds: a.timeoutSeconds, deliver, image: a.spec.image });
   if (!bootstrapMayReboot(a.spec)) return check("ready", ready, dependsOn);
 
-  const beforeReboot = check("ready-before-reboot", readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit", deliver }), dependsOn);
+  const beforeReboot = check(
+    "ready-before-reboot",
+    readyCheckScript({ timeoutSeconds: a.timeoutSeconds, onPendingReboot: "exit", deliver, image: a.spec.image }),
+    dependsOn,
+  );
   const pause = new local.Command(
     `${name}-reboot-pause`,
     {

@@ -32,6 +32,10 @@ export interface Registration {
   retainOnDelete: boolean;
   /** Per input, the URNs of the resources its value came from. */
   propertyDependencies: Record<string, string[]>;
+  /** The URNs of its `dependsOn` (and of its inputs' resources), as sent. */
+  dependencies: string[];
+  /** The `replaceOnChanges` option. */
+  replaceOnChanges: string[];
   /** The aliases sent with it (alias specs: a former type or name), e.g. `[{ type: "gpu-workbench:index:AzureWorkbench" }]`. */
   aliases: { type?: string; name?: string }[];
 }
@@ -95,8 +99,10 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
       dnsSettings: label ? { ...(inputs.dnsSettings as object), fqdn: `${label}.${String(inputs.location)}.cloudapp.azure.com` } : undefined,
     };
   },
-  "azure-native:compute:VirtualMachine": (name) => ({
+  "azure-native:compute:VirtualMachine": (name, inputs) => ({
     vmId: `${hex(name, 8)}-0000-4000-8000-${hex(name + "vm", 12)}`,
+    // Azure names the OS disk and returns its id (a bake captures it).
+    storageProfile: withOsDiskId(inputs.storageProfile, `${mockId("azure-native:compute:Disk", `${name}-osdisk`, inputs)}`),
     identity: {
       type: "SystemAssigned",
       principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`,
@@ -139,6 +145,13 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "pulumi-nodejs:dynamic/softlayer:SshKey": (name) => ({ sshKeyId: 2000000 + hashInt(name, 99999), fingerprint: `aa:bb:${hex(name, 2)}`, adopted: false }),
   "pulumi-nodejs:dynamic/softlayer:PortableStorage": (name) => ({ diskImageId: 40000000 + hashInt(name, 999999), orderId: 70000000 + hashInt(name, 999999) }),
 };
+
+/** A VM's storageProfile as Azure returns it: the OS disk's managed disk id filled in. */
+function withOsDiskId(profile: unknown, id: string): Record<string, unknown> {
+  const p = (profile ?? {}) as Record<string, unknown>;
+  const osDisk = (p.osDisk ?? {}) as Record<string, unknown>;
+  return { ...p, osDisk: { ...osDisk, managedDisk: { ...((osDisk.managedDisk ?? {}) as Record<string, unknown>), id } } };
+}
 
 /** Mock ids per type, shaped like the cloud's. */
 function mockId(type: string, name: string, inputs: Record<string, unknown>): string {
@@ -243,6 +256,8 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete() === true,
       propertyDependencies: Object.fromEntries([...req.getPropertydependenciesMap().entries()].map(([k, v]) => [k, v.getUrnsList()] as [string, string[]])),
+      dependencies: req.getDependenciesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
       aliases: req.getAliasesList().map((a) => {
         const spec = a.getSpec();
         return spec ? { ...(spec.getType() ? { type: spec.getType() } : {}), ...(spec.getName() ? { name: spec.getName() } : {}) } : {};
@@ -271,6 +286,8 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> };
+  getDependenciesList(): string[];
+  getReplaceonchangesList(): string[];
   getParent(): string;
   getType(): string;
   getName(): string;

@@ -322,7 +322,7 @@ export function monthLines(month: MonthEstimate): string[] {
 export function readyLines(ready: TimeToReady): string[] {
   const lines = [`Time to ready (modeled): about ${ready.totalMinutes} min`, `  image: ${ready.imageMode}`];
   for (const s of ready.steps) {
-    const figures = `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}  `;
+    const figures = `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}${s.image ? ` [${s.image}]` : ""}  `;
     // A long note continues under itself.
     lines.push(...wrap(figures + s.note, " ".repeat(figures.length)));
   }

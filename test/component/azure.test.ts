@@ -183,7 +183,11 @@ describe("Workbench, default config (NC4as_T4_v3, Ubuntu 22.04)", () => {
     expect(vm.priority).toBeUndefined();
     expect(vm.evictionPolicy).toBeUndefined();
     expect(vm.billingProfile).toBeUndefined();
-    expect(options.get("wb-host-vm")).toEqual({ retainOnDelete: false, deleteBeforeReplace: true, replaceOnChanges: ["osProfile.customData"] });
+    expect(options.get("wb-host-vm")).toEqual({
+      retainOnDelete: false,
+      deleteBeforeReplace: true,
+      replaceOnChanges: ["osProfile.customData", "storageProfile.imageReference", "plan"],
+    });
   });
 
   it("keeps customData secret, and it is the base64 cloud-config", () => {

@@ -44,6 +44,7 @@ test("the closed sets are enums: target, os, app kind, storage kind", () => {
     "gpu-workbench:index:AppKind": APP_KINDS,
     "gpu-workbench:index:StorageKind": ["adls2", "s3"],
     "gpu-workbench:index:WorkbenchAccess": ["public", "private"],
+    "gpu-workbench:index:WorkbenchImage": ["stock", "gpu-ready", "baked"],
   });
   const config = types["gpu-workbench:index:WorkbenchConfigArgs"] as unknown as { properties: Record<string, { $ref?: string }> };
   expect([config.properties.target.$ref, config.properties.os.$ref, config.properties.access.$ref]).toEqual([

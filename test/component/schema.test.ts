@@ -78,6 +78,7 @@ test("the config type documents every key, and app kinds are an enum", () => {
     "datacenter",
     "hostGpu",
     "idleStop",
+    "image",
     "os",
     "osDiskGb",
     "rdp",
@@ -95,6 +96,7 @@ test("the config type documents every key, and app kinds are an enum", () => {
   }
   expect(schema.typeDefinitions.AppKind.enum?.map((e) => e.value)).toEqual(APP_KINDS);
   expect(schema.typeDefinitions.WorkbenchAccess.enum?.map((e) => e.value)).toEqual(["public", "private"]);
+  expect(schema.typeDefinitions.WorkbenchImage.enum?.map((e) => e.value)).toEqual(["stock", "gpu-ready", "baked"]);
 });
 
 test("the storage components: plain args with documented inputs and outputs", () => {

@@ -33,6 +33,7 @@ describe("a valid config", () => {
       size: "Standard_NC4as_T4_v3",
       gpu: { model: "NVIDIA T4", count: 1, memoryGb: 16, family: "turing" },
       driverInstall: "azure-extension",
+      image: "stock",
       os: "ubuntu-22.04",
       spot: false,
       osDiskGb: 128,

@@ -40,6 +40,7 @@ test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /d
     gpu: { model: "NVIDIA Tesla P100", memoryGb: 16, family: "pascal", count: 1 },
     driverInstall: "bootstrap-r580",
     idleStop: undefined,
+    image: "stock",
     os: "ubuntu-22.04",
     spot: false,
     osDiskGb: 100,

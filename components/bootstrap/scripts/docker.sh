@@ -37,6 +37,9 @@ changed=$(merge_daemon_json)
 if have dockerd; then
   log "Docker is already installed: $(dockerd --version)"
   if [ "$changed" = changed ] && have_systemd && systemctl is-active -q docker; then systemctl restart docker; fi
+elif [ "${GW_IMAGE:-stock}" != stock ]; then
+  # A GPU-ready or baked image holds Docker: verify, never install over a wrong image.
+  die "Docker is not on this machine, but its ${GW_IMAGE} image should hold it: the VM booted another image than the workbench names"
 else
   apt_install ca-certificates curl
   # shellcheck source=/dev/null

@@ -9,6 +9,10 @@ if [ "${GW_GPU_COUNT:-0}" = 0 ]; then
   log "no GPU: skipped"
   exit 0
 fi
+if ! have nvidia-ctk && [ "${GW_IMAGE:-stock}" != stock ]; then
+  # A GPU-ready or baked image holds the toolkit: verify, never install over a wrong image.
+  die "the NVIDIA Container Toolkit is not on this machine, but its ${GW_IMAGE} image should hold it: the VM booted another image than the workbench names"
+fi
 if ! have nvidia-ctk; then
   # shellcheck disable=SC2016 # $(ARCH) is apt's, not the shell's
   apt_repo nvidia-container-toolkit https://nvidia.github.io/libnvidia-container/gpgkey \

@@ -23,6 +23,8 @@ export const awsTarget: TargetDefinition = {
     defaultSize: "g4dn.xlarge",
     // The Deep Learning Base OSS NVIDIA Driver AMI ships the driver (R580 for V100), Docker and the toolkit.
     driverInstall: () => "preinstalled",
+    defaultImage: (_size, gpu) => (gpu ? "gpu-ready" : "stock"),
+    gpuReadyImage: () => ({}),
     // EC2: 16 KB, counted before base64; always sent gzipped.
     userDataLimit: { maxBytes: AWS_USER_DATA_LIMIT_BYTES, encoding: "gzip", name: "EC2's user-data limit", sentBytes: (text) => gzipUserData(text).length },
     ownKeys: ["aws"],
@@ -31,7 +33,8 @@ export const awsTarget: TargetDefinition = {
     validate: validateAws,
     // AWS images run EC2 Instance Connect's key lookup as this account; it reads the metadata endpoint.
     metadataAllow: ["ec2-instance-connect"],
-    readyFigures: { provisionMinutes: 2, datadiskMinutes: 1, gpuImageHasDocker: true },
+    // The EBS data volume attaches after the instance runs: the step waits for it.
+    readyFigures: { provisionMinutes: 2, datadiskMinutes: 1 },
     stoppedCosts: awsStoppedCosts,
     stoppedCostRegion: AWS_STOPPED_COST_SOURCE.region,
   },

@@ -4,6 +4,7 @@ import { checkedOrUndefined, type Checked } from "../../config/checked";
 import { keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
+import { awsSizes } from "./sizes";
 
 export interface AwsSettings {
   /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
@@ -32,6 +33,13 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
   const availabilityZone = raw.availabilityZone === undefined ? undefined : input.string("workbench.aws.availabilityZone", raw.availabilityZone);
   const azProblem = availabilityZone !== undefined && input.region ? availabilityZoneProblem(availabilityZone, input.region) : undefined;
   if (azProblem) input.fail("workbench.aws.availabilityZone", azProblem);
+  // The instance boots the Deep Learning Base AMI on a GPU size: there is no stock-Ubuntu install path here.
+  if (input.raw.image === "stock" && awsSizes.sizes[input.size]?.gpu) {
+    input.fail(
+      "workbench.image",
+      `stock is not available for AWS GPU sizes in this version: ${input.size} boots the Deep Learning Base AMI (gpu-ready); remove image`,
+    );
+  }
   // The core has read workbench.access already (an invalid value is its problem, not ours).
   const isPrivate = input.raw.access === "private";
   if (isPrivate && subnetId === undefined) {

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AzureGpuVm, AzureGpuVmArgs } from "./vm";
+import { AzureBakedImage } from "./bake";
 import { AdlsGen2Storage } from "../../storage/adls";
 import { azureResumeCommand, azureVmName } from "./rules";
 import { azureSettings } from "./settings";
@@ -19,12 +20,14 @@ import type { PreparedWorkbench } from "../../workbench/prepare";
 const READY_TIMEOUT_SECONDS = 2700;
 
 /** AzureGpuVm's arguments from a parsed spec (its location set: the parser requires it) and the rendered user data. */
-export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulumi.Input<string>): AzureGpuVmArgs {
+export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulumi.Input<string>, bakedImageId?: pulumi.Input<string>): AzureGpuVmArgs {
   const admin = deployerUser(spec);
   return {
     location: spec.region!,
     size: spec.size,
     os: spec.os,
+    image: spec.image,
+    bakedImageId,
     spot: spec.spot,
     osDiskGb: spec.osDiskGb,
     dataDiskGb: spec.dataDiskGb,
@@ -54,7 +57,9 @@ export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulu
 export function deployAzure(parent: pulumi.ComponentResource, name: string, prepared: PreparedWorkbench, args: WorkbenchArgs): TargetHostOutputs {
   const { spec } = prepared;
   const access = createHostAccess(parent, name, spec);
-  const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData), { parent });
+  // The team's image, built once per content hash; the VM boots it and the bootstrap verifies.
+  const baked = spec.image === "baked" ? new AzureBakedImage(`${name}-image`, { spec, privateKey: prepared.privateKey }, { parent }) : undefined;
+  const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData, baked?.imageVersionId), { parent });
   const isPrivate = spec.access === "private";
   // Private: ssh's HostName is the VM's name (no address); the ProxyCommand names the Bastion and the VM's resource id.
   const proxy = isPrivate

@@ -7,15 +7,11 @@ import * as zlib from "zlib";
 import { assertNever } from "../../config/never";
 import { inboundPorts } from "../hostArgs";
 
-/** The OS images a workbench VM boots (`os` in the workbench config). */
-export const AZURE_IMAGES: Readonly<Record<string, { publisher: string; offer: string; sku: string; version: string }>> = {
-  // Gen2 image: every GPU size in the catalog is Gen2-capable, and Trusted Launch needs Gen2.
-  "ubuntu-22.04": { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" },
-  "ubuntu-24.04": { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
-};
+/** The OS images a workbench VM boots (`os` in the workbench config): see images.ts. */
+export { AZURE_IMAGES } from "./images";
 
 /** The driver strategies an Azure VM can be given (see components/config/spec.ts DriverInstall). */
-export const AZURE_DRIVER_INSTALLS = ["azure-extension", "azure-grid", "bootstrap-ubuntu-drivers", "bootstrap-r580", "none"] as const;
+export const AZURE_DRIVER_INSTALLS = ["azure-extension", "azure-grid", "bootstrap-ubuntu-drivers", "bootstrap-r580", "preinstalled", "none"] as const;
 
 /** Azure's NVIDIA GPU driver extension for Linux (CUDA driver for NC T4 v3 / NC A100 v4 on Ubuntu 22.04). */
 export const NVIDIA_EXTENSION = {

@@ -12,9 +12,9 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
+import { azureVmImage } from "./images";
 import {
   AZURE_DRIVER_INSTALLS,
-  AZURE_IMAGES,
   azureVmName,
   dataDiskCaching,
   dnsLabelFor,
@@ -42,13 +42,22 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
   /**
    * Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
    * azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
-   * bootstrap-r580 | none. Decides the extension and Secure Boot.
+   * bootstrap-r580 | preinstalled (the image has it: gpu-ready, baked) | none. Decides the extension and Secure Boot.
    */
   driverInstall: string;
   /** The VM's admin user (the deployer; the first admin of the workbench). */
   adminUsername: string;
   /** The admin's OpenSSH public key; password login is disabled. */
   adminSshPublicKey: string;
+  /**
+   * The image: stock (default; the `os` Ubuntu) | gpu-ready (NVIDIA's GPU-optimized VMI on a GPU
+   * size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
+   */
+  image?: string | undefined;
+  /** Create and attach the data disk (default true; a bake's build VM has none). */
+  dataDisk?: boolean | undefined;
+  /** The baked image version's resource id (image: baked). */
+  bakedImageId?: pulumi.Input<string> | undefined;
   /** VM and computer (host) name. Default: derived from the component name. */
   vmName?: string | undefined;
   /** Public IP DNS label. Default: the VM name plus a short stable hash. */
@@ -90,6 +99,8 @@ export class AzureGpuVm extends pulumi.ComponentResource {
   public readonly principalId: pulumi.Output<string>;
   /** The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete). */
   public readonly dataDiskId: pulumi.Output<string>;
+  /** The OS disk's resource id (a bake captures it). */
+  public readonly osDiskId: pulumi.Output<string>;
   /** The network security group's resource id. */
   public readonly networkSecurityGroupId: pulumi.Output<string>;
   /** The driver strategy this VM was built for. */
@@ -100,8 +111,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     const size = args.size;
     if (size === undefined) throw new Error("AzureGpuVm: size is required");
     const osImage = args.os ?? "ubuntu-22.04";
-    const image = AZURE_IMAGES[osImage];
-    if (!image) throw new Error(`AzureGpuVm: os ${JSON.stringify(osImage)} is not one of ${Object.keys(AZURE_IMAGES).join(", ")}`);
+    const imageMode = args.image ?? "stock";
+    const gpuSize = args.driverInstall !== "none";
+    // Checked now, with a stand-in id: the real one is an output.
+    azureVmImage({ image: imageMode, os: osImage, gpu: gpuSize, bakedImageId: args.bakedImageId === undefined ? undefined : "id" });
     const userData = args.userData;
     if (userData === undefined) throw new Error("AzureGpuVm: userData is required");
     const shutdownTimeZone = scheduleTimeZone("AzureGpuVm", args.autoShutdownTimeZone, "windows");
@@ -219,21 +232,28 @@ export class AzureGpuVm extends pulumi.ComponentResource {
 
     // The data disk is its own resource: nothing here depends on customData, so a new cloud-init
     // (which replaces the VM) leaves it alone; retainOnDelete keeps it even on `pulumi destroy`.
-    const dataDisk = new compute.Disk(
-      `${name}-data`,
-      {
-        resourceGroupName,
-        location,
-        sku: { name: "Premium_LRS" },
-        diskSizeGB: args.dataDiskGb,
-        creationData: { createOption: "Empty" },
-        tags: { ...tags, "gpu-workbench-role": "data" },
-      },
-      { parent: this, retainOnDelete: true },
-    );
+    const dataDisk =
+      args.dataDisk === false
+        ? undefined
+        : new compute.Disk(
+            `${name}-data`,
+            {
+              resourceGroupName,
+              location,
+              sku: { name: "Premium_LRS" },
+              diskSizeGB: args.dataDiskGb,
+              creationData: { createOption: "Empty" },
+              tags: { ...tags, "gpu-workbench-role": "data" },
+            },
+            { parent: this, retainOnDelete: true },
+          );
 
     // Secret in, secret out: customData carries the host's private key.
     const customData = pulumi.secret(pulumi.output(userData).apply(encodeCustomData));
+
+    const image = pulumi
+      .output(args.bakedImageId)
+      .apply((bakedImageId) => azureVmImage({ image: imageMode, os: osImage, gpu: gpuSize, bakedImageId: bakedImageId ?? undefined }));
 
     const vm = new compute.VirtualMachine(
       `${name}-vm`,
@@ -242,8 +262,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         location,
         vmName,
         hardwareProfile: { vmSize: size },
+        // A marketplace image's VM names its plan (the GPU-ready image, and a baked image made from it).
+        ...(azureVmImage({ image: imageMode, os: osImage, gpu: gpuSize, bakedImageId: "id" }).plan ? { plan: image.apply((i) => i.plan!) } : {}),
         storageProfile: {
-          imageReference: image,
+          imageReference: image.apply((i) => i.imageReference),
           osDisk: {
             createOption: "FromImage",
             diskSizeGB: args.osDiskGb,
@@ -252,15 +274,17 @@ export class AzureGpuVm extends pulumi.ComponentResource {
             deleteOption: "Delete",
           },
           // Attach the existing disk at LUN 0 (/dev/disk/azure/scsi1/lun0); Detach on VM delete.
-          dataDisks: [
-            {
-              lun: 0,
-              createOption: "Attach",
-              managedDisk: { id: dataDisk.id },
-              caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
-              deleteOption: "Detach",
-            },
-          ],
+          dataDisks: dataDisk
+            ? [
+                {
+                  lun: 0,
+                  createOption: "Attach",
+                  managedDisk: { id: dataDisk.id },
+                  caching: dataDiskCaching(args.dataDiskGb) === "None" ? compute.CachingTypes.None : compute.CachingTypes.ReadOnly,
+                  deleteOption: "Detach",
+                },
+              ]
+            : [],
         },
         osProfile: {
           computerName: vmName,
@@ -287,7 +311,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         parent: this,
         // customData is immutable in Azure: a new one means a new VM. The old VM must go first, as
         // the NIC and the data disk can be attached to one VM at a time.
-        replaceOnChanges: ["osProfile.customData"],
+        replaceOnChanges: ["osProfile.customData", "storageProfile.imageReference", "plan"],
         deleteBeforeReplace: true,
       },
     );
@@ -353,7 +377,9 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     this.vmResourceId = vm.id;
     this.vmId = vm.vmId;
     this.principalId = vm.identity.apply((i) => i?.principalId ?? "");
-    this.dataDiskId = dataDisk.id;
+    this.dataDiskId = dataDisk ? dataDisk.id : pulumi.output("");
+    // Empty where none is known (a consumer's own mocks); the bake refuses an empty one.
+    this.osDiskId = vm.storageProfile.apply((p) => p?.osDisk?.managedDisk?.id ?? "");
     this.networkSecurityGroupId = nsg.id;
     this.driverInstall = pulumi.output(args.driverInstall);
     this.registerOutputs({
@@ -366,6 +392,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
       vmId: this.vmId,
       principalId: this.principalId,
       dataDiskId: this.dataDiskId,
+      osDiskId: this.osDiskId,
       networkSecurityGroupId: this.networkSecurityGroupId,
       driverInstall: this.driverInstall,
     });

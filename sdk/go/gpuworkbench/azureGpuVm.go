@@ -26,6 +26,8 @@ type AzureGpuVm struct {
 	Fqdn pulumi.StringOutput `pulumi:"fqdn"`
 	// The network security group's resource id.
 	NetworkSecurityGroupId pulumi.StringOutput `pulumi:"networkSecurityGroupId"`
+	// The OS disk's resource id (a bake captures it).
+	OsDiskId pulumi.StringOutput `pulumi:"osDiskId"`
 	// Principal id of the VM's system-assigned managed identity (for storage role assignments).
 	PrincipalId pulumi.StringOutput `pulumi:"principalId"`
 	// The static public IP ("" with privateAccess: the VM has none).
@@ -73,18 +75,25 @@ type azureGpuVmArgs struct {
 	AutoShutdownTime *string `pulumi:"autoShutdownTime"`
 	// Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
 	AutoShutdownTimeZone *string `pulumi:"autoShutdownTimeZone"`
+	// The baked image version's resource id (image: baked).
+	BakedImageId *string `pulumi:"bakedImageId"`
 	// With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
 	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
+	// Create and attach the data disk (default true; a bake's build VM has none).
+	DataDisk *bool `pulumi:"dataDisk"`
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64 `pulumi:"dataDiskGb"`
 	// Public IP DNS label. Default: the VM name plus a short stable hash.
 	DnsLabel *string `pulumi:"dnsLabel"`
 	// Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
 	// azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
-	// bootstrap-r580 | none. Decides the extension and Secure Boot.
+	// bootstrap-r580 | preinstalled (the image has it: gpu-ready, baked) | none. Decides the extension and Secure Boot.
 	DriverInstall string `pulumi:"driverInstall"`
 	// Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
 	ExposedPorts []float64 `pulumi:"exposedPorts"`
+	// The image: stock (default; the `os` Ubuntu) | gpu-ready (NVIDIA's GPU-optimized VMI on a GPU
+	// size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
+	Image *string `pulumi:"image"`
 	// Azure location of every resource, e.g. "koreacentral".
 	Location string `pulumi:"location"`
 	// ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
@@ -135,18 +144,25 @@ type AzureGpuVmArgs struct {
 	AutoShutdownTime *string
 	// Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
 	AutoShutdownTimeZone *string
+	// The baked image version's resource id (image: baked).
+	BakedImageId pulumi.StringPtrInput
 	// With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
 	BastionSubnetCidr *string
+	// Create and attach the data disk (default true; a bake's build VM has none).
+	DataDisk *bool
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64
 	// Public IP DNS label. Default: the VM name plus a short stable hash.
 	DnsLabel *string
 	// Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
 	// azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
-	// bootstrap-r580 | none. Decides the extension and Secure Boot.
+	// bootstrap-r580 | preinstalled (the image has it: gpu-ready, baked) | none. Decides the extension and Secure Boot.
 	DriverInstall string
 	// Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
 	ExposedPorts []float64
+	// The image: stock (default; the `os` Ubuntu) | gpu-ready (NVIDIA's GPU-optimized VMI on a GPU
+	// size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
+	Image *string
 	// Azure location of every resource, e.g. "koreacentral".
 	Location pulumi.StringInput
 	// ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
@@ -245,6 +261,11 @@ func (o AzureGpuVmOutput) Fqdn() pulumi.StringOutput {
 // The network security group's resource id.
 func (o AzureGpuVmOutput) NetworkSecurityGroupId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.NetworkSecurityGroupId }).(pulumi.StringOutput)
+}
+
+// The OS disk's resource id (a bake captures it).
+func (o AzureGpuVmOutput) OsDiskId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.OsDiskId }).(pulumi.StringOutput)
 }
 
 // Principal id of the VM's system-assigned managed identity (for storage role assignments).

@@ -688,6 +688,173 @@ func (in *workbenchAccessPtr) ToWorkbenchAccessPtrOutputWithContext(ctx context.
 	return pulumi.ToOutputWithContext(ctx, in).(WorkbenchAccessPtrOutput)
 }
 
+type WorkbenchImage string
+
+const (
+	WorkbenchImageStock    = WorkbenchImage("stock")
+	WorkbenchImageGpuReady = WorkbenchImage("gpu-ready")
+	WorkbenchImageBaked    = WorkbenchImage("baked")
+)
+
+func (WorkbenchImage) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchImage)(nil)).Elem()
+}
+
+func (e WorkbenchImage) ToWorkbenchImageOutput() WorkbenchImageOutput {
+	return pulumi.ToOutput(e).(WorkbenchImageOutput)
+}
+
+func (e WorkbenchImage) ToWorkbenchImageOutputWithContext(ctx context.Context) WorkbenchImageOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(WorkbenchImageOutput)
+}
+
+func (e WorkbenchImage) ToWorkbenchImagePtrOutput() WorkbenchImagePtrOutput {
+	return e.ToWorkbenchImagePtrOutputWithContext(context.Background())
+}
+
+func (e WorkbenchImage) ToWorkbenchImagePtrOutputWithContext(ctx context.Context) WorkbenchImagePtrOutput {
+	return WorkbenchImage(e).ToWorkbenchImageOutputWithContext(ctx).ToWorkbenchImagePtrOutputWithContext(ctx)
+}
+
+func (e WorkbenchImage) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e WorkbenchImage) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e WorkbenchImage) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e WorkbenchImage) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type WorkbenchImageOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchImageOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchImage)(nil)).Elem()
+}
+
+func (o WorkbenchImageOutput) ToWorkbenchImageOutput() WorkbenchImageOutput {
+	return o
+}
+
+func (o WorkbenchImageOutput) ToWorkbenchImageOutputWithContext(ctx context.Context) WorkbenchImageOutput {
+	return o
+}
+
+func (o WorkbenchImageOutput) ToWorkbenchImagePtrOutput() WorkbenchImagePtrOutput {
+	return o.ToWorkbenchImagePtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchImageOutput) ToWorkbenchImagePtrOutputWithContext(ctx context.Context) WorkbenchImagePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchImage) *WorkbenchImage {
+		return &v
+	}).(WorkbenchImagePtrOutput)
+}
+
+func (o WorkbenchImageOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o WorkbenchImageOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e WorkbenchImage) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o WorkbenchImageOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchImageOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e WorkbenchImage) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type WorkbenchImagePtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchImagePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchImage)(nil)).Elem()
+}
+
+func (o WorkbenchImagePtrOutput) ToWorkbenchImagePtrOutput() WorkbenchImagePtrOutput {
+	return o
+}
+
+func (o WorkbenchImagePtrOutput) ToWorkbenchImagePtrOutputWithContext(ctx context.Context) WorkbenchImagePtrOutput {
+	return o
+}
+
+func (o WorkbenchImagePtrOutput) Elem() WorkbenchImageOutput {
+	return o.ApplyT(func(v *WorkbenchImage) WorkbenchImage {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchImage
+		return ret
+	}).(WorkbenchImageOutput)
+}
+
+func (o WorkbenchImagePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchImagePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *WorkbenchImage) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// WorkbenchImageInput is an input type that accepts values of the WorkbenchImage enum
+// A concrete instance of `WorkbenchImageInput` can be one of the following:
+//
+//	WorkbenchImageStock
+//	WorkbenchImageGpuReady
+//	WorkbenchImageBaked
+type WorkbenchImageInput interface {
+	pulumi.Input
+
+	ToWorkbenchImageOutput() WorkbenchImageOutput
+	ToWorkbenchImageOutputWithContext(context.Context) WorkbenchImageOutput
+}
+
+var workbenchImagePtrType = reflect.TypeOf((**WorkbenchImage)(nil)).Elem()
+
+type WorkbenchImagePtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchImagePtrOutput() WorkbenchImagePtrOutput
+	ToWorkbenchImagePtrOutputWithContext(context.Context) WorkbenchImagePtrOutput
+}
+
+type workbenchImagePtr string
+
+func WorkbenchImagePtr(v string) WorkbenchImagePtrInput {
+	return (*workbenchImagePtr)(&v)
+}
+
+func (*workbenchImagePtr) ElementType() reflect.Type {
+	return workbenchImagePtrType
+}
+
+func (in *workbenchImagePtr) ToWorkbenchImagePtrOutput() WorkbenchImagePtrOutput {
+	return pulumi.ToOutput(in).(WorkbenchImagePtrOutput)
+}
+
+func (in *workbenchImagePtr) ToWorkbenchImagePtrOutputWithContext(ctx context.Context) WorkbenchImagePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(WorkbenchImagePtrOutput)
+}
+
 type WorkbenchTarget string
 
 const (
@@ -868,6 +1035,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*StorageKindPtrInput)(nil)).Elem(), StorageKind("adls2"))
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAccessInput)(nil)).Elem(), WorkbenchAccess("public"))
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAccessPtrInput)(nil)).Elem(), WorkbenchAccess("public"))
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchImageInput)(nil)).Elem(), WorkbenchImage("stock"))
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchImagePtrInput)(nil)).Elem(), WorkbenchImage("stock"))
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchTargetInput)(nil)).Elem(), WorkbenchTarget("azure"))
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchTargetPtrInput)(nil)).Elem(), WorkbenchTarget("azure"))
 	pulumi.RegisterOutputType(AppKindOutput{})
@@ -878,6 +1047,8 @@ func init() {
 	pulumi.RegisterOutputType(StorageKindPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchAccessOutput{})
 	pulumi.RegisterOutputType(WorkbenchAccessPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchImageOutput{})
+	pulumi.RegisterOutputType(WorkbenchImagePtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchTargetOutput{})
 	pulumi.RegisterOutputType(WorkbenchTargetPtrOutput{})
 }

@@ -1348,8 +1348,11 @@ func (o MonthScenarioArrayOutput) Index(i pulumi.IntInput) MonthScenarioOutput {
 
 type ReadyStepTime struct {
 	// Runs beside the other steps (the image pre-pull).
-	Background bool    `pulumi:"background"`
-	Minutes    float64 `pulumi:"minutes"`
+	Background bool `pulumi:"background"`
+	// For the steps an image may hold (docker, prepull/pull, driver, toolkit): install (stock image),
+	// verify (the GPU-ready image has it) or baked (the team's image holds it: not shipped, not run).
+	Image   *string `pulumi:"image"`
+	Minutes float64 `pulumi:"minutes"`
 	// What the figure covers.
 	Note string `pulumi:"note"`
 	// Minutes after `pulumi up` started.
@@ -1371,8 +1374,11 @@ type ReadyStepTimeInput interface {
 
 type ReadyStepTimeArgs struct {
 	// Runs beside the other steps (the image pre-pull).
-	Background pulumi.BoolInput    `pulumi:"background"`
-	Minutes    pulumi.Float64Input `pulumi:"minutes"`
+	Background pulumi.BoolInput `pulumi:"background"`
+	// For the steps an image may hold (docker, prepull/pull, driver, toolkit): install (stock image),
+	// verify (the GPU-ready image has it) or baked (the team's image holds it: not shipped, not run).
+	Image   pulumi.StringPtrInput `pulumi:"image"`
+	Minutes pulumi.Float64Input   `pulumi:"minutes"`
 	// What the figure covers.
 	Note pulumi.StringInput `pulumi:"note"`
 	// Minutes after `pulumi up` started.
@@ -1435,6 +1441,12 @@ func (o ReadyStepTimeOutput) ToReadyStepTimeOutputWithContext(ctx context.Contex
 // Runs beside the other steps (the image pre-pull).
 func (o ReadyStepTimeOutput) Background() pulumi.BoolOutput {
 	return o.ApplyT(func(v ReadyStepTime) bool { return v.Background }).(pulumi.BoolOutput)
+}
+
+// For the steps an image may hold (docker, prepull/pull, driver, toolkit): install (stock image),
+// verify (the GPU-ready image has it) or baked (the team's image holds it: not shipped, not run).
+func (o ReadyStepTimeOutput) Image() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ReadyStepTime) *string { return v.Image }).(pulumi.StringPtrOutput)
 }
 
 func (o ReadyStepTimeOutput) Minutes() pulumi.Float64Output {
@@ -2768,6 +2780,8 @@ type WorkbenchConfigArgs struct {
 	HostGpu *bool `pulumi:"hostGpu"`
 	// Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
 	IdleStop *WorkbenchIdleStopArgs `pulumi:"idleStop"`
+	// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+	Image *WorkbenchImage `pulumi:"image"`
 	// ubuntu-22.04 (default) | ubuntu-24.04.
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
@@ -2824,6 +2838,8 @@ type WorkbenchConfigArgsArgs struct {
 	HostGpu *bool `pulumi:"hostGpu"`
 	// Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
 	IdleStop *WorkbenchIdleStopArgsArgs `pulumi:"idleStop"`
+	// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+	Image *WorkbenchImage `pulumi:"image"`
 	// ubuntu-22.04 (default) | ubuntu-24.04.
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
@@ -2922,6 +2938,11 @@ func (o WorkbenchConfigArgsOutput) HostGpu() pulumi.BoolPtrOutput {
 // Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
 func (o WorkbenchConfigArgsOutput) IdleStop() WorkbenchIdleStopArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchIdleStopArgs { return v.IdleStop }).(WorkbenchIdleStopArgsPtrOutput)
+}
+
+// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+func (o WorkbenchConfigArgsOutput) Image() WorkbenchImagePtrOutput {
+	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchImage { return v.Image }).(WorkbenchImagePtrOutput)
 }
 
 // ubuntu-22.04 (default) | ubuntu-24.04.

@@ -11,6 +11,7 @@ __all__ = [
     'OsImage',
     'StorageKind',
     'WorkbenchAccess',
+    'WorkbenchImage',
     'WorkbenchTarget',
 ]
 
@@ -46,6 +47,13 @@ class StorageKind(_builtins.str, Enum):
 class WorkbenchAccess(_builtins.str, Enum):
     PUBLIC = "public"
     PRIVATE = "private"
+
+
+@pulumi.type_token("gpu-workbench:index:WorkbenchImage")
+class WorkbenchImage(_builtins.str, Enum):
+    STOCK = "stock"
+    GPU_READY = "gpu-ready"
+    BAKED = "baked"
 
 
 @pulumi.type_token("gpu-workbench:index:WorkbenchTarget")

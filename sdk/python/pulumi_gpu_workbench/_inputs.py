@@ -1094,6 +1094,10 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
     """
+    image: NotRequired['WorkbenchImage']
+    """
+    stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+    """
     os: NotRequired['OsImage']
     """
     ubuntu-22.04 (default) | ubuntu-24.04.
@@ -1146,6 +1150,7 @@ class WorkbenchConfigArgsArgs:
                  datacenter: Optional[_builtins.str] = None,
                  host_gpu: Optional[_builtins.bool] = None,
                  idle_stop: Optional['WorkbenchIdleStopArgsArgs'] = None,
+                 image: Optional['WorkbenchImage'] = None,
                  os: Optional['OsImage'] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
                  rdp: Optional[_builtins.bool] = None,
@@ -1168,6 +1173,7 @@ class WorkbenchConfigArgsArgs:
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
         :param 'WorkbenchIdleStopArgsArgs' idle_stop: Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
+        :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
         :param 'OsImage' os: ubuntu-22.04 (default) | ubuntu-24.04.
         :param _builtins.float os_disk_gb: OS disk, GB. Default 128.
         :param _builtins.bool rdp: xrdp with xfce, a generated password per user. Default false.
@@ -1200,6 +1206,8 @@ class WorkbenchConfigArgsArgs:
             pulumi.set(__self__, "host_gpu", host_gpu)
         if idle_stop is not None:
             pulumi.set(__self__, "idle_stop", idle_stop)
+        if image is not None:
+            pulumi.set(__self__, "image", image)
         if os is not None:
             pulumi.set(__self__, "os", os)
         if os_disk_gb is not None:
@@ -1362,6 +1370,18 @@ class WorkbenchConfigArgsArgs:
     @idle_stop.setter
     def idle_stop(self, value: Optional['WorkbenchIdleStopArgsArgs']):
         pulumi.set(self, "idle_stop", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def image(self) -> Optional['WorkbenchImage']:
+        """
+        stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+        """
+        return pulumi.get(self, "image")
+
+    @image.setter
+    def image(self, value: Optional['WorkbenchImage']):
+        pulumi.set(self, "image", value)
 
     @_builtins.property
     @pulumi.getter

@@ -28,9 +28,12 @@ class AzureGpuVmArgs:
                  os_disk_gb: _builtins.float,
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
+                 baked_image_id: pulumi.Input[Optional[_builtins.str]] = None,
                  bastion_subnet_cidr: Optional[_builtins.str] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  dns_label: Optional[_builtins.str] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
+                 image: Optional[_builtins.str] = None,
                  os: Optional[_builtins.str] = None,
                  private_access: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
@@ -53,14 +56,18 @@ class AzureGpuVmArgs:
         :param _builtins.float data_disk_gb: Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
         :param _builtins.str driver_install: Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
                azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
-               bootstrap-r580 | none. Decides the extension and Secure Boot.
+               bootstrap-r580 | preinstalled (the image has it: gpu-ready, baked) | none. Decides the extension and Secure Boot.
         :param pulumi.Input[_builtins.str] location: Azure location of every resource, e.g. "koreacentral".
         :param _builtins.float os_disk_gb: OS disk size, GB (Docker images live there).
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
+        :param pulumi.Input[_builtins.str] baked_image_id: The baked image version's resource id (image: baked).
         :param _builtins.str bastion_subnet_cidr: With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
+        :param _builtins.bool data_disk: Create and attach the data disk (default true; a bake's build VM has none).
         :param _builtins.str dns_label: Public IP DNS label. Default: the VM name plus a short stable hash.
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
+        :param _builtins.str image: The image: stock (default; the `os` Ubuntu) | gpu-ready (NVIDIA's GPU-optimized VMI on a GPU
+               size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
         :param _builtins.bool private_access: No inbound port (workbench `access: private`): no public IP on the VM, no inbound NSG rule; an
                Azure Bastion (Standard, tunneling on) with its own public IP in an AzureBastionSubnet of the
@@ -92,12 +99,18 @@ class AzureGpuVmArgs:
             pulumi.set(__self__, "auto_shutdown_time", auto_shutdown_time)
         if auto_shutdown_time_zone is not None:
             pulumi.set(__self__, "auto_shutdown_time_zone", auto_shutdown_time_zone)
+        if baked_image_id is not None:
+            pulumi.set(__self__, "baked_image_id", baked_image_id)
         if bastion_subnet_cidr is not None:
             pulumi.set(__self__, "bastion_subnet_cidr", bastion_subnet_cidr)
+        if data_disk is not None:
+            pulumi.set(__self__, "data_disk", data_disk)
         if dns_label is not None:
             pulumi.set(__self__, "dns_label", dns_label)
         if exposed_ports is not None:
             pulumi.set(__self__, "exposed_ports", exposed_ports)
+        if image is not None:
+            pulumi.set(__self__, "image", image)
         if os is not None:
             pulumi.set(__self__, "os", os)
         if private_access is not None:
@@ -179,7 +192,7 @@ class AzureGpuVmArgs:
         """
         Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
         azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
-        bootstrap-r580 | none. Decides the extension and Secure Boot.
+        bootstrap-r580 | preinstalled (the image has it: gpu-ready, baked) | none. Decides the extension and Secure Boot.
         """
         return pulumi.get(self, "driver_install")
 
@@ -236,6 +249,18 @@ class AzureGpuVmArgs:
         pulumi.set(self, "auto_shutdown_time_zone", value)
 
     @_builtins.property
+    @pulumi.getter(name="bakedImageId")
+    def baked_image_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The baked image version's resource id (image: baked).
+        """
+        return pulumi.get(self, "baked_image_id")
+
+    @baked_image_id.setter
+    def baked_image_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "baked_image_id", value)
+
+    @_builtins.property
     @pulumi.getter(name="bastionSubnetCidr")
     def bastion_subnet_cidr(self) -> Optional[_builtins.str]:
         """
@@ -246,6 +271,18 @@ class AzureGpuVmArgs:
     @bastion_subnet_cidr.setter
     def bastion_subnet_cidr(self, value: Optional[_builtins.str]):
         pulumi.set(self, "bastion_subnet_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dataDisk")
+    def data_disk(self) -> Optional[_builtins.bool]:
+        """
+        Create and attach the data disk (default true; a bake's build VM has none).
+        """
+        return pulumi.get(self, "data_disk")
+
+    @data_disk.setter
+    def data_disk(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "data_disk", value)
 
     @_builtins.property
     @pulumi.getter(name="dnsLabel")
@@ -270,6 +307,19 @@ class AzureGpuVmArgs:
     @exposed_ports.setter
     def exposed_ports(self, value: Optional[Sequence[_builtins.float]]):
         pulumi.set(self, "exposed_ports", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def image(self) -> Optional[_builtins.str]:
+        """
+        The image: stock (default; the `os` Ubuntu) | gpu-ready (NVIDIA's GPU-optimized VMI on a GPU
+        size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
+        """
+        return pulumi.get(self, "image")
+
+    @image.setter
+    def image(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "image", value)
 
     @_builtins.property
     @pulumi.getter
@@ -445,11 +495,14 @@ class AzureGpuVm(pulumi.ComponentResource):
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
+                 baked_image_id: pulumi.Input[Optional[_builtins.str]] = None,
                  bastion_subnet_cidr: Optional[_builtins.str] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  dns_label: Optional[_builtins.str] = None,
                  driver_install: Optional[_builtins.str] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
+                 image: Optional[_builtins.str] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  os: Optional[_builtins.str] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
@@ -476,13 +529,17 @@ class AzureGpuVm(pulumi.ComponentResource):
         :param Sequence[_builtins.str] allowed_cidrs: Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed apps. Required and non-empty.
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
+        :param pulumi.Input[_builtins.str] baked_image_id: The baked image version's resource id (image: baked).
         :param _builtins.str bastion_subnet_cidr: With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
+        :param _builtins.bool data_disk: Create and attach the data disk (default true; a bake's build VM has none).
         :param _builtins.float data_disk_gb: Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
         :param _builtins.str dns_label: Public IP DNS label. Default: the VM name plus a short stable hash.
         :param _builtins.str driver_install: Who installs the NVIDIA driver: azure-extension (the NvidiaGpuDriverLinux VM extension) |
                azure-grid (GRID driver, installed by the bootstrap) | bootstrap-ubuntu-drivers |
-               bootstrap-r580 | none. Decides the extension and Secure Boot.
+               bootstrap-r580 | preinstalled (the image has it: gpu-ready, baked) | none. Decides the extension and Secure Boot.
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
+        :param _builtins.str image: The image: stock (default; the `os` Ubuntu) | gpu-ready (NVIDIA's GPU-optimized VMI on a GPU
+               size, with its marketplace plan) | baked (the team's gallery image version, bakedImageId).
         :param pulumi.Input[_builtins.str] location: Azure location of every resource, e.g. "koreacentral".
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
         :param _builtins.float os_disk_gb: OS disk size, GB (Docker images live there).
@@ -534,11 +591,14 @@ class AzureGpuVm(pulumi.ComponentResource):
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
+                 baked_image_id: pulumi.Input[Optional[_builtins.str]] = None,
                  bastion_subnet_cidr: Optional[_builtins.str] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  dns_label: Optional[_builtins.str] = None,
                  driver_install: Optional[_builtins.str] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
+                 image: Optional[_builtins.str] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  os: Optional[_builtins.str] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
@@ -576,7 +636,9 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__.__dict__["allowed_cidrs"] = allowed_cidrs
             __props__.__dict__["auto_shutdown_time"] = auto_shutdown_time
             __props__.__dict__["auto_shutdown_time_zone"] = auto_shutdown_time_zone
+            __props__.__dict__["baked_image_id"] = baked_image_id
             __props__.__dict__["bastion_subnet_cidr"] = bastion_subnet_cidr
+            __props__.__dict__["data_disk"] = data_disk
             if data_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'data_disk_gb'")
             __props__.__dict__["data_disk_gb"] = data_disk_gb
@@ -585,6 +647,7 @@ class AzureGpuVm(pulumi.ComponentResource):
                 raise TypeError("Missing required property 'driver_install'")
             __props__.__dict__["driver_install"] = driver_install
             __props__.__dict__["exposed_ports"] = exposed_ports
+            __props__.__dict__["image"] = image
             if location is None and not opts.urn:
                 raise TypeError("Missing required property 'location'")
             __props__.__dict__["location"] = location
@@ -608,6 +671,7 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__.__dict__["data_disk_id"] = None
             __props__.__dict__["fqdn"] = None
             __props__.__dict__["network_security_group_id"] = None
+            __props__.__dict__["os_disk_id"] = None
             __props__.__dict__["principal_id"] = None
             __props__.__dict__["public_ip"] = None
             __props__.__dict__["vm_id"] = None
@@ -658,6 +722,14 @@ class AzureGpuVm(pulumi.ComponentResource):
         The network security group's resource id.
         """
         return pulumi.get(self, "network_security_group_id")
+
+    @_builtins.property
+    @pulumi.getter(name="osDiskId")
+    def os_disk_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        The OS disk's resource id (a bake captures it).
+        """
+        return pulumi.get(self, "os_disk_id")
 
     @_builtins.property
     @pulumi.getter(name="principalId")

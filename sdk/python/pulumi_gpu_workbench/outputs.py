@@ -367,18 +367,23 @@ class ReadyStepTime(dict):
                  minutes: _builtins.float,
                  note: _builtins.str,
                  start_minute: _builtins.float,
-                 step: _builtins.str):
+                 step: _builtins.str,
+                 image: Optional[_builtins.str] = None):
         """
         :param _builtins.bool background: Runs beside the other steps (the image pre-pull).
         :param _builtins.str note: What the figure covers.
         :param _builtins.float start_minute: Minutes after `pulumi up` started.
         :param _builtins.str step: A bootstrap step, or "provision" / "apps".
+        :param _builtins.str image: For the steps an image may hold (docker, prepull/pull, driver, toolkit): install (stock image),
+               verify (the GPU-ready image has it) or baked (the team's image holds it: not shipped, not run).
         """
         pulumi.set(__self__, "background", background)
         pulumi.set(__self__, "minutes", minutes)
         pulumi.set(__self__, "note", note)
         pulumi.set(__self__, "start_minute", start_minute)
         pulumi.set(__self__, "step", step)
+        if image is not None:
+            pulumi.set(__self__, "image", image)
 
     @_builtins.property
     @pulumi.getter
@@ -416,6 +421,15 @@ class ReadyStepTime(dict):
         A bootstrap step, or "provision" / "apps".
         """
         return pulumi.get(self, "step")
+
+    @_builtins.property
+    @pulumi.getter
+    def image(self) -> Optional[_builtins.str]:
+        """
+        For the steps an image may hold (docker, prepull/pull, driver, toolkit): install (stock image),
+        verify (the GPU-ready image has it) or baked (the team's image holds it: not shipped, not run).
+        """
+        return pulumi.get(self, "image")
 
 
 @pulumi.output_type

@@ -1,0 +1,321 @@
+/**
+ * workbench.image: which path each size takes (install, the GPU-ready image, the team's baked
+ * image), the refusals word for word, the bootstrap a GPU-ready or baked image gets (its steps and
+ * delivered scripts, exactly), the steps that verify instead of install (run for real), the
+ * image's content hash, and the modeled time to ready per image mode.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as net from "net";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { generateEd25519OpenSsh } from "../../components/access/keys";
+import { renderCloudInit } from "../../components/bootstrap";
+import { bakeBuildSpec, bakeCommand, bakeContentHash, bakedImages } from "../../components/bootstrap/bake";
+import { deliveredBundle, deliveredScripts, DELIVERED_SCRIPTS, stepsFor } from "../../components/bootstrap/scripts";
+import { READY_FIGURES, timeToReady, VM_SUITE_SECONDS } from "../../components/bootstrap/timeToReady";
+import { parseWorkbenchConfig, WorkbenchConfigError } from "../../components/config/parse";
+import { targetRules } from "../../components/config/targetRules";
+import { azureSizes } from "../../components/targets/azure/sizes";
+import { azureVmImage, NVIDIA_VMI, NVIDIA_VMI_PLAN, NVIDIA_VMI_TERMS_WARNING } from "../../components/targets/azure/images";
+import { azureBakeBase, azureGalleryName, haltWaitScript } from "../../components/targets/azure/bake";
+import { rawConfig } from "../support/fixtures";
+
+const azure = (o: Record<string, unknown> = {}) => parseWorkbenchConfig(rawConfig(o), { region: "koreacentral" });
+const problems = (raw: Record<string, unknown>, region: string | undefined = "koreacentral") => {
+  try {
+    parseWorkbenchConfig(raw, { region });
+  } catch (e) {
+    return (e as WorkbenchConfigError).problems;
+  }
+  return [];
+};
+
+describe("which path each Azure size takes", () => {
+  test("every catalog size, default (stock) and gpu-ready: the driver route, or why the GPU-ready image does not serve it", () => {
+    const paths = Object.keys(azureSizes.sizes).map((size) => {
+      const stock = azure({ size });
+      const ready = problems(rawConfig({ size, image: "gpu-ready" }));
+      return [size, stock.image, stock.driverInstall, ready.length === 0 ? azure({ size, image: "gpu-ready" }).driverInstall : ready[0]];
+    });
+    const notServed = (size: string, model: string) =>
+      `workbench.image: ${size} (${model}) is not served by NVIDIA's GPU-optimized VMI in this version (T4, A100 and H100 sizes are); use image: stock for this size`;
+    const slice = (size: string) =>
+      `workbench.image: ${size} is an A10 partition that only Microsoft's GRID driver drives; NVIDIA's GPU-optimized VMI carries the datacenter driver; use image: stock for this size`;
+    expect(paths).toEqual([
+      ["Standard_NC4as_T4_v3", "stock", "azure-extension", "preinstalled"],
+      ["Standard_NC8as_T4_v3", "stock", "azure-extension", "preinstalled"],
+      ["Standard_NC16as_T4_v3", "stock", "azure-extension", "preinstalled"],
+      ["Standard_NC64as_T4_v3", "stock", "azure-extension", "preinstalled"],
+      ["Standard_NC6s_v3", "stock", "bootstrap-r580", notServed("Standard_NC6s_v3", "NVIDIA V100")],
+      ["Standard_NC12s_v3", "stock", "bootstrap-r580", notServed("Standard_NC12s_v3", "NVIDIA V100")],
+      ["Standard_NC24s_v3", "stock", "bootstrap-r580", notServed("Standard_NC24s_v3", "NVIDIA V100")],
+      ["Standard_NC24ads_A100_v4", "stock", "azure-extension", "preinstalled"],
+      ["Standard_NC48ads_A100_v4", "stock", "azure-extension", "preinstalled"],
+      ["Standard_NC96ads_A100_v4", "stock", "azure-extension", "preinstalled"],
+      ["Standard_NV6ads_A10_v5", "stock", "azure-grid", slice("Standard_NV6ads_A10_v5")],
+      ["Standard_NV12ads_A10_v5", "stock", "azure-grid", slice("Standard_NV12ads_A10_v5")],
+      ["Standard_NV18ads_A10_v5", "stock", "azure-grid", slice("Standard_NV18ads_A10_v5")],
+      ["Standard_NV36ads_A10_v5", "stock", "azure-grid", slice("Standard_NV36ads_A10_v5")],
+      ["Standard_NC40ads_H100_v5", "stock", "bootstrap-ubuntu-drivers", "preinstalled"],
+      ["Standard_D4s_v5", "stock", "none", "none"],
+      ["Standard_D8s_v5", "stock", "none", "none"],
+    ]);
+  });
+
+  test("the GPU-ready image is Ubuntu 22.04: another os is refused; the plan warns about the marketplace terms", () => {
+    expect(problems(rawConfig({ image: "gpu-ready", os: "ubuntu-24.04" }))).toEqual([
+      "workbench.image: NVIDIA's GPU-optimized VMI is Ubuntu 22.04; with os: ubuntu-24.04 the bootstrap installs the driver; use image: stock for this size",
+    ]);
+    expect(azure({ image: "gpu-ready" }).warnings).toContain(NVIDIA_VMI_TERMS_WARNING);
+    expect(NVIDIA_VMI_TERMS_WARNING).toBe(
+      "workbench.image: NVIDIA's GPU-optimized VMI is a marketplace image: accept its terms once per subscription before the first deployment (az vm image terms accept --urn nvidia:ngc_azure_17_11:ngc-base-version-24_03_4_gen2:latest); no azure-native resource does it",
+    );
+    expect(azure().warnings).not.toContain(NVIDIA_VMI_TERMS_WARNING);
+  });
+
+  test("the VM's image reference and plan per mode", () => {
+    const stock = { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
+    expect(azureVmImage({ image: "stock", os: "ubuntu-22.04", gpu: true })).toEqual({ imageReference: stock, plan: undefined });
+    expect(azureVmImage({ image: "gpu-ready", os: "ubuntu-22.04", gpu: true })).toEqual({ imageReference: NVIDIA_VMI, plan: NVIDIA_VMI_PLAN });
+    expect(azureVmImage({ image: "gpu-ready", os: "ubuntu-22.04", gpu: false })).toEqual({ imageReference: stock, plan: undefined });
+    expect(azureVmImage({ image: "baked", os: "ubuntu-22.04", gpu: true, bakedImageId: "/x/versions/1.0.0" })).toEqual({
+      imageReference: { id: "/x/versions/1.0.0" },
+      plan: NVIDIA_VMI_PLAN,
+    });
+    expect(azureVmImage({ image: "baked", os: "ubuntu-22.04", gpu: false, bakedImageId: "/x" }).plan).toBeUndefined();
+    expect(() => azureVmImage({ image: "baked", os: "ubuntu-22.04", gpu: true })).toThrow(
+      "AzureGpuVm: image baked needs bakedImageId (the gallery image version)",
+    );
+  });
+});
+
+describe("the image key on other targets", () => {
+  test("AWS: gpu-ready by default on a GPU size (its Deep Learning AMI); stock is refused there, baked is not built yet", () => {
+    const aws = (o: Record<string, unknown>) => ({ ...rawConfig({ target: "aws", size: "g5.xlarge" }), ...o });
+    expect(parseWorkbenchConfig(aws({}), { region: "ap-northeast-2" }).image).toBe("gpu-ready");
+    expect(parseWorkbenchConfig(aws({ size: "m6i.xlarge" }), { region: "ap-northeast-2" }).image).toBe("stock");
+    expect(problems(aws({ image: "stock" }), "ap-northeast-2")).toEqual([
+      "workbench.image: stock is not available for AWS GPU sizes in this version: g5.xlarge boots the Deep Learning Base AMI (gpu-ready); remove image",
+    ]);
+    expect(problems(aws({ image: "baked" }), "ap-northeast-2")).toEqual([
+      "workbench.image: target aws cannot bake an image in this version; use image: gpu-ready or stock",
+    ]);
+  });
+
+  test("an existing host keeps its own system; a bad value names the choices", () => {
+    expect(problems({ ...rawConfig({ target: "ssh", host: "203.0.113.9", image: "baked" }), size: undefined, allowedCidrs: undefined })).toContain(
+      "workbench.image: not used by target ssh; the existing host keeps its own system; remove it",
+    );
+    expect(problems(rawConfig({ image: "golden" }))).toEqual(['workbench.image: "golden" is not one of stock, gpu-ready, baked']);
+    expect(problems(rawConfig({ image: ["baked"] }))).toEqual(["workbench.image: a list is not one of stock, gpu-ready, baked"]);
+  });
+});
+
+describe("the bootstrap a GPU-ready or baked image gets", () => {
+  const cloudConfig = (o: Record<string, unknown>) => renderCloudInit(azure(o), { hostKey: generateEd25519OpenSsh("image-host"), rdpPasswordHashes: {} });
+
+  test("the step lists, exactly: a baked image runs none of the steps it holds", () => {
+    expect(stepsFor(azure(), "cloud-init")).toEqual(["datadisk", "users", "docker", "prepull", "driver", "toolkit", "ready"]);
+    expect(stepsFor(azure({ image: "gpu-ready" }), "cloud-init")).toEqual(["datadisk", "users", "docker", "prepull", "driver", "toolkit", "ready"]);
+    expect(stepsFor(azure({ image: "baked" }), "cloud-init")).toEqual(["datadisk", "users", "ready"]);
+    expect(stepsFor(azure({ image: "baked", idleStop: {}, rdp: true }), "cloud-init")).toEqual(["datadisk", "metadata", "users", "rdp", "idle", "ready"]);
+  });
+
+  test("the delivered bundle of a baked image holds none of those scripts, and the user data names that bundle", () => {
+    expect(deliveredScripts("baked")).toEqual(["idle.sh", "idle-check.sh", "rdp.sh", "ready.sh", "storage.sh"]);
+    expect(deliveredScripts("gpu-ready")).toEqual(DELIVERED_SCRIPTS);
+    expect(deliveredBundle("baked").sha256).not.toBe(deliveredBundle().sha256);
+    expect(cloudConfig({ image: "baked" })).toContain(`GW_BUNDLE_SHA256=${deliveredBundle("baked").sha256}\n`);
+    expect(cloudConfig({ image: "gpu-ready" })).toContain(`GW_BUNDLE_SHA256=${deliveredBundle().sha256}\n`);
+  });
+
+  test("GW_IMAGE tells the steps to verify; a stock image's config has no such line", () => {
+    expect(cloudConfig({ image: "gpu-ready" })).toMatch(/\n +GW_DRIVER_INSTALL=preinstalled\n +GW_IMAGE=gpu-ready\n/);
+    expect(cloudConfig({ image: "baked" })).toContain("GW_IMAGE=baked\n");
+    expect(cloudConfig({})).not.toContain("GW_IMAGE=");
+  });
+});
+
+describe("steps that verify instead of install, run for real", () => {
+  const SCRIPTS = path.join(__dirname, "../../components/bootstrap/scripts");
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-i24-image-"))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  /** A PATH of the few tools the steps use before their check: no dockerd, no nvidia-ctk, no apt. */
+  const bin = () => {
+    const b = path.join(dir, "bin");
+    if (fs.existsSync(b)) return b;
+    fs.mkdirSync(b);
+    for (const tool of ["bash", "python3", "mkdir", "chmod", "mv", "dirname", "date", "tr", "sed", "cat"]) {
+      // The system's own tools (a version manager's shims need more than this PATH).
+      const found = ["/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((f) => fs.existsSync(f))!;
+      fs.symlinkSync(found, path.join(b, tool));
+    }
+    return b;
+  };
+  const run = (step: string, env: Record<string, string>) => {
+    const r = spawnSync(path.join(bin(), "bash"), [path.join(SCRIPTS, `${step}.sh`)], {
+      encoding: "utf8",
+      env: { PATH: path.join(dir, "bin"), GW_TARGET: "azure", GW_MARKER: path.join(dir, "ready.json"), GW_DAEMON_JSON: path.join(dir, "daemon.json"), ...env },
+      timeout: 20000,
+    });
+    return { status: r.status, marker: JSON.parse(fs.readFileSync(path.join(dir, "ready.json"), "utf8")) };
+  };
+
+  test("docker.sh on a GPU-ready or baked image without Docker fails, naming the image, and installs nothing", () => {
+    for (const image of ["gpu-ready", "baked"]) {
+      expect(run("docker", { GW_IMAGE: image })).toEqual({
+        status: 1,
+        marker: {
+          status: "failed",
+          step: "docker",
+          message: `Docker is not on this machine, but its ${image} image should hold it: the VM booted another image than the workbench names`,
+        },
+      });
+    }
+  });
+
+  test("toolkit.sh on a GPU-ready image without the toolkit fails the same way; a stock image would go on to install it", () => {
+    expect(run("toolkit", { GW_IMAGE: "gpu-ready", GW_GPU_COUNT: "1" })).toEqual({
+      status: 1,
+      marker: {
+        status: "failed",
+        step: "toolkit",
+        message:
+          "the NVIDIA Container Toolkit is not on this machine, but its gpu-ready image should hold it: the VM booted another image than the workbench names",
+      },
+    });
+    // Stock: past the check, to the install (which fails here on the missing apt tooling, not on the check).
+    const stock = run("toolkit", { GW_GPU_COUNT: "1" });
+    expect(stock.status).not.toBe(0);
+    expect(stock.marker.message).not.toMatch(/image should hold it/);
+  });
+});
+
+describe("the baked image's content", () => {
+  test("the build spec: the deployer alone, no storage, RDP, idle stop, schedule or data disk, on the GPU-ready image", () => {
+    const spec = azure({ image: "baked", idleStop: {}, rdp: true, autoShutdown: { time: "19:00", timeZone: "UTC" } });
+    const build = bakeBuildSpec(spec);
+    expect([
+      build.users.map((u) => u.name),
+      build.storage,
+      build.rdp,
+      build.idleStop,
+      build.autoShutdown,
+      build.dataDiskGb,
+      build.image,
+      build.driverInstall,
+    ]).toEqual([["daniel"], [], false, undefined, undefined, 0, "gpu-ready", "preinstalled"]);
+    expect(stepsFor(build, "cloud-init")).toEqual(["datadisk", "users", "docker", "prepull", "driver", "toolkit", "ready"]);
+    expect(bakedImages(spec)).toEqual(["quay.io/jupyter/pytorch-notebook:cuda12-2025-08-18", "rocker/rstudio:4.5.1"]);
+  });
+
+  test("the content hash: the same for another team or size of the same family, new with another app set or base", () => {
+    const base = azureBakeBase(azure({ image: "baked" }));
+    expect(base).toBe("nvidia:ngc_azure_17_11:ngc-base-version-24_03_4_gen2:latest");
+    const hash = bakeContentHash(azure({ image: "baked" }), base);
+    expect(hash).toMatch(/^[0-9a-f]{12}$/);
+    expect(bakeContentHash(azure({ image: "baked", users: [rawConfig().users![0 as never]] }), base)).toBe(hash);
+    expect(bakeContentHash(azure({ image: "baked", size: "Standard_NC8as_T4_v3" }), base)).toBe(hash);
+    expect(bakeContentHash(azure({ image: "baked", apps: [{ kind: "jupyter-pytorch" }] }), base)).not.toBe(hash);
+    expect(bakeContentHash(azure({ image: "baked" }), "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest")).not.toBe(hash);
+    expect(azureGalleryName("azure-baked-image")).toBe("gw_azure_baked_image");
+  });
+
+  test("the bake command: one sudo runs bake-clean.sh, then bake-stop.sh for the target", () => {
+    const cmd = bakeCommand("azure");
+    expect(cmd.startsWith("#!/bin/sh\nset -eu\nGW_BAKE_CLEAN='#!/bin/bash\n")).toBe(true);
+    expect(
+      cmd.endsWith(`sudo -n bash -c 'bash -c "$1" bake-clean && GW_TARGET="$3" bash -c "$2" bake-stop' bake "$GW_BAKE_CLEAN" "$GW_BAKE_STOP" 'azure'\n`),
+    ).toBe(true);
+    // sh reads back the exact scripts.
+    const r = spawnSync("sh", ["-c", cmd.replace(/sudo -n .*\n$/, 'printf "%s" "$GW_BAKE_CLEAN" | sha256sum; printf "%s" "$GW_BAKE_STOP" | sha256sum\n')], {
+      encoding: "utf8",
+    });
+    const sha = (name: string) =>
+      spawnSync("sha256sum", [path.join(__dirname, "../../components/bootstrap/scripts", name)], { encoding: "utf8" }).stdout.split(" ")[0];
+    expect(r.stdout.split("\n").map((l) => l.split(" ")[0])).toEqual([sha("bake-clean.sh"), sha("bake-stop.sh"), ""]);
+  });
+});
+
+describe("the model per image mode", () => {
+  test("the reference Azure T4 + Jupyter + RStudio team on its baked image: at most 3 min, the held steps shown as baked", () => {
+    const t = timeToReady(azure({ image: "baked" }));
+    expect(t.steps.map((s) => [s.step, s.startMinute, s.minutes, s.image ?? ""])).toEqual([
+      ["provision", 0, 2, ""],
+      ["datadisk", 2, 0.07, ""],
+      ["users", 2.07, 0.04, ""],
+      ["docker", 2.11, 0, "baked"],
+      ["prepull", 2.11, 0, "baked"],
+      ["driver", 2.11, 0, "baked"],
+      ["toolkit", 2.11, 0, "baked"],
+      ["ready", 2.11, 0.03, ""],
+      ["apps", 2.13, 0.5, ""],
+    ]);
+    expect(t.totalMinutes).toBe(3);
+    expect(t.imageMode).toBe("baked team image: the driver, Docker, the toolkit and the apps' images come with the team's image; the bootstrap verifies them");
+  });
+
+  test("the same team on the GPU-ready image verifies the driver and the toolkit, and waits for its pulls", () => {
+    const t = timeToReady(azure({ image: "gpu-ready" }));
+    expect(t.steps.filter((s) => s.image).map((s) => [s.step, s.minutes, s.image])).toEqual([
+      ["docker", 0.14, "verify"],
+      ["prepull", 0.01, "install"],
+      ["pull", 5.97, "install"],
+      ["driver", 0.2, "verify"],
+      ["toolkit", 0.5, "verify"],
+    ]);
+    // The pull (5.97 min from minute 2.26) is the long pole: the apps start at 8.23.
+    expect(t.totalMinutes).toBe(9);
+    expect(t.imageMode).toBe("GPU image: the driver, Docker and the toolkit come with the image; the bootstrap verifies them");
+    expect(
+      timeToReady(azure())
+        .steps.filter((s) => s.image)
+        .map((s) => s.image),
+    ).toEqual(["install", "install", "install", "install", "install"]);
+  });
+
+  test("Azure's data disk step is the VM suite's (the disk is attached in the create call), within 20%", () => {
+    const [lo, hi] = VM_SUITE_SECONDS.datadisk;
+    const measured = (lo + hi) / 2;
+    expect(Math.abs(targetRules("azure").readyFigures!.datadiskMinutes * 60 - measured)).toBeLessThanOrEqual(0.2 * measured);
+    expect(READY_FIGURES.ready).toBe(0.025);
+  });
+});
+
+describe("the bake's halt wait, run by bash against a real port", () => {
+  const runWait = (port: number, attempts: number) =>
+    new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = spawn("/bin/bash", ["-c", haltWaitScript(0, attempts)], { env: { ...process.env, GW_HOST: "127.0.0.1", GW_PORT: String(port) } });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += String(d)));
+      child.on("close", (code) => resolve({ code, stderr, ms: Date.now() - started }));
+    });
+  const listen = () =>
+    new Promise<net.Server>((resolve) => {
+      const server = net.createServer((s) => s.destroy());
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    });
+  const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
+
+  test("it waits while the port answers and ends once it stops", async () => {
+    const server = await listen();
+    const port = portOf(server);
+    const done = runWait(port, 10);
+    await new Promise((r) => setTimeout(r, 3000));
+    server.close();
+    const r = await done;
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.ms).toBeGreaterThanOrEqual(3000);
+  }, 30_000);
+
+  test("a machine that never stops fails the wait, naming the port", async () => {
+    const server = await listen();
+    const port = portOf(server);
+    const r = await runWait(port, 2);
+    server.close();
+    expect([r.code, r.stderr]).toEqual([1, `the build VM still answers on port ${port} after 2 probes: it did not stop\n`]);
+  }, 30_000);
+});
