@@ -352,6 +352,7 @@ describe("validated by the real tools", () => {
       .filter((f) => f.endsWith(".sh"))
       .sort();
     expect(all).toEqual([
+      "bake-clean.sh",
       "datadisk.sh",
       "deliver.sh",
       "docker.sh",

@@ -1,0 +1,147 @@
+#!/bin/bash
+# bake-clean: clears everything that belongs to one machine before its disk is captured as an
+# image (a baked team image), and keeps what every machine of the team needs: the NVIDIA driver,
+# Docker, the container toolkit, the pulled app images, the metadata guard and the sshd hardening.
+# Run as root on a workbench whose bootstrap is ready, as the last thing before the power-off the
+# capture needs (it neither powers off nor captures). Standalone: it sources nothing.
+#
+# Cleared: the SSH host keys (each machine gets its pinned one from its own user data), the
+# machine-id (emptied, not deleted, so systemd makes a new one at the next boot), the accounts of
+# the team, of cloud-init and of the cloud's agent (every uid in login.defs' UID_MIN..UID_MAX) with
+# their homes, keys, sudoers drop-ins, crontabs and mail, every password hash left, what the
+# bootstrap wrote for this machine (its config and secrets, storage credentials and units, the idle
+# timer, the ready marker, its scripts, which the next machine's user data names), the data disk's
+# mounts, cloud-init's instance state and the user data it kept (which holds the host's private
+# key), the Azure agent's state (its copy of the custom data, certificates), the app containers
+# and registry credentials, shell histories, DHCP leases, the random seed, logs and temp files.
+#   GW_BAKE_KEEP_USERS   accounts in the UID range to keep (their passwords are locked all the same)
+#   GW_BAKE_PULL_WAIT    seconds to wait for the background pre-pull to finish (default 1800)
+set -euo pipefail
+
+conf=/etc/gpu-workbench
+marker=/var/lib/gpu-workbench/ready.json
+mnt=/data
+# A caller's session may be gone by the end (its account is removed): logging never fails the run.
+log() { printf 'gpu-workbench[bake-clean]: %s\n' "$*" >&2 || true; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+have_systemd() { [ -d /run/systemd/system ]; }
+
+[ "$(id -u)" = 0 ] || die "run it as root"
+if [ -f "$marker" ] && ! grep -q '"status":"ready"' "$marker"; then
+  die "the bootstrap is not ready ($(head -c 200 "$marker")); bake a machine whose bootstrap finished"
+fi
+
+# What this machine's bootstrap was told (the images to keep, the mounts to take apart).
+GW_IMAGES="" GW_STORAGE="" GW_DATA_MOUNT=""
+if [ -r "$conf/bootstrap.env" ]; then
+  # shellcheck source=/dev/null
+  . "$conf/bootstrap.env"
+fi
+mnt=${GW_DATA_MOUNT:-$mnt}
+
+# 1. The image keeps the app images: the pre-pull must be over and every image there.
+if have_systemd && systemctl is-active -q gpu-workbench-prepull.service; then
+  log "waiting for the pre-pull of the app images"
+  deadline=$(($(date +%s) + ${GW_BAKE_PULL_WAIT:-1800}))
+  while systemctl is-active -q gpu-workbench-prepull.service; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "the pre-pull still runs after ${GW_BAKE_PULL_WAIT:-1800} s (journalctl -u gpu-workbench-prepull)"
+    sleep 5
+  done
+fi
+for image in $GW_IMAGES; do
+  docker image inspect "$image" >/dev/null 2>&1 || die "the app image $image is not pulled; an image without it would pull it at every boot"
+done
+
+# 2. Units written for this machine's config: the idle check, the storage mounts, the pre-pull.
+if have_systemd; then
+  for unit in gpu-workbench-idle.timer gpu-workbench-idle.service gpu-workbench-prepull.service /etc/systemd/system/gpu-workbench-storage-*.service; do
+    [ -e "$unit" ] || [ "${unit#/}" = "$unit" ] || continue
+    systemctl stop "${unit##*/}" >/dev/null 2>&1 || true
+    systemctl disable "${unit##*/}" >/dev/null 2>&1 || true
+  done
+fi
+rm -f /etc/systemd/system/gpu-workbench-idle.timer /etc/systemd/system/gpu-workbench-idle.service /etc/systemd/system/gpu-workbench-storage-*.service
+while read -r _ _ _ _ _ _ _ config passwd _; do
+  if [ -n "${config:-}" ] && [ "$config" != - ]; then rm -f "$config"; fi
+  if [ -n "${passwd:-}" ] && [ "$passwd" != - ]; then rm -f "$passwd"; fi
+done <<<"$GW_STORAGE"
+while IFS=: read -r group _; do groupdel "$group"; done < <(getent group | grep '^gw-mnt-' || true)
+
+# 3. Containers carry their config (tokens, passwords) and state; their images stay.
+if have docker && docker info >/dev/null 2>&1; then
+  containers=$(docker ps -aq)
+  # shellcheck disable=SC2086 # one word per container id
+  if [ -n "$containers" ]; then docker rm -f $containers >/dev/null; fi
+elif [ -n "$(ls -A /var/lib/docker/containers 2>/dev/null)" ]; then
+  die "Docker does not answer and /var/lib/docker/containers is not empty: start Docker so its containers can be removed"
+fi
+rm -rf /root/.docker /etc/docker/key.json
+
+# 4. The data disk stays with its machine: its mounts and fstab lines go (lazily: a caller's shell
+# may sit in its home). Homes made after the bind exist only there; the rest are removed below.
+for point in /home "$mnt"; do
+  if mountpoint -q "$point"; then umount -l "$point"; fi
+done
+awk -v m="$mnt" '$2 != m && $1 != m "/home"' /etc/fstab >/etc/fstab.gw
+chmod 0644 /etc/fstab.gw
+mv -f /etc/fstab.gw /etc/fstab
+if have_systemd; then systemctl daemon-reload; fi
+
+# 5. Accounts: the team's, cloud-init's default user, the cloud agent's admin (all are made again
+# by the next machine's provisioning), with their homes, keys, sudoers drop-ins, crontabs, mail.
+uid_min=$(awk '$1 == "UID_MIN" {print $2}' /etc/login.defs)
+uid_max=$(awk '$1 == "UID_MAX" {print $2}' /etc/login.defs)
+keep=" ${GW_BAKE_KEEP_USERS:-} "
+accounts=$(getent passwd)
+while IFS=: read -r name _ uid _ _ home _; do
+  if [ "$uid" -lt "${uid_min:-1000}" ] || [ "$uid" -gt "${uid_max:-60000}" ]; then continue; fi
+  case $keep in *" $name "*) continue ;; esac
+  # Forced: the caller's own session may belong to one of them (its processes end at the power-off).
+  userdel -f -r "$name" >/dev/null 2>&1 || true
+  if getent passwd "$name" >/dev/null; then die "could not remove the account $name (userdel -f -r $name)"; fi
+  case $home in /home/?*) rm -rf "$home" ;; esac
+  rm -f "/var/spool/cron/crontabs/$name" "/var/mail/$name"
+  log "removed the account $name"
+done <<<"$accounts"
+if getent group gpu-workbench >/dev/null; then groupdel gpu-workbench; fi
+rm -rf /etc/ssh/authorized_keys.d /root/.ssh/authorized_keys
+rm -f /etc/sudoers.d/90-gpu-workbench /etc/sudoers.d/90-cloud-init-users /etc/sudoers.d/waagent
+# No password hash leaves with the image, whatever account holds one (root's included).
+while IFS=: read -r name hash _; do
+  case $hash in *'$'*) usermod -p '*' "$name" && log "removed the password of $name" ;; esac
+done </etc/shadow
+
+# 6. What the bootstrap wrote for this machine. Its scripts go too: the next machine's user data
+# names the scripts it runs (deliver.sh checks them), so a baked copy must not stand in for them.
+rm -rf "$conf" /var/lib/gpu-workbench /usr/local/lib/gpu-workbench /var/log/gpu-workbench*.log /var/lib/cloud/scripts/per-boot/gpu-workbench-resume
+
+# 7. Identity: host keys (the next machine's user data pins its own), machine-id, random seed.
+rm -f /etc/ssh/ssh_host_*
+truncate -s 0 /etc/machine-id
+if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then rm -f /var/lib/dbus/machine-id; fi
+rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
+
+# 8. cloud-init's instance state, its logs and its copy of the user data; the Azure agent's state
+# (ovf-env.xml and CustomData hold the custom data, *.prv the machine's certificates).
+if have cloud-init; then cloud-init clean --logs --seed; fi
+rm -rf /var/lib/cloud/instances /var/lib/cloud/instance /var/lib/cloud/data /var/lib/cloud/sem
+if [ -d /var/lib/waagent ]; then find /var/lib/waagent -mindepth 1 -delete; fi
+
+# 9. Leases, histories, logs and temp files.
+rm -f /var/lib/dhcp/*.leases /var/lib/dhclient/*.lease* /var/lib/NetworkManager/*.lease /var/lib/systemd/network/*.lease
+find /root /home -maxdepth 2 \( -name .bash_history -o -name .python_history -o -name .lesshst -o -name .viminfo -o -name .wget-hsts \) -type f -delete 2>/dev/null || true
+if have journalctl; then
+  journalctl --rotate >/dev/null 2>&1 || true
+  journalctl --vacuum-time=1s >/dev/null 2>&1 || true
+fi
+find /var/log -type f \( -name '*.gz' -o -name '*.[0-9]' -o -name '*.old' -o -name '*.journal~' \) -delete
+# The journal's live files are journald's: rotated and vacuumed above, never truncated under it.
+find /var/log -type f -not -path '/var/log/journal/*' -exec truncate -s 0 {} +
+find /tmp /var/tmp -mindepth 1 -delete 2>/dev/null || true
+
+sync
+log "done: power the machine off and capture its disk"
