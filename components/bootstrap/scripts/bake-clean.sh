@@ -170,10 +170,18 @@ find /tmp /var/tmp -mindepth 1 -delete 2>/dev/null || true
 # where it takes discards (fstrim), so the zeros cost the image nothing.
 sync
 if [ "${GW_BAKE_ZERO_FREE:-1}" = 1 ]; then
+  # ext4 keeps a pool of free clusters no file may take (reserved_clusters): lent to the fill.
+  resv=/sys/fs/ext4/$(basename "$(findmnt -no SOURCE /)")/reserved_clusters
+  held=""
+  if [ -w "$resv" ]; then
+    held=$(cat "$resv")
+    echo 0 >"$resv" || held=""
+  fi
   dd if=/dev/zero of=/var/tmp/gw-bake-zero bs=1M status=none 2>/dev/null || true
   sync
   rm -f /var/tmp/gw-bake-zero
   sync
+  if [ -n "$held" ]; then echo "$held" >"$resv"; fi
 fi
 if have fstrim; then fstrim -v / >&2 || log "fstrim: the root disk does not take discards"; fi
 sync
