@@ -9,6 +9,10 @@
  *   rule names /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<serial> as on Nitro (so the
  *   bootstrap must tell the root volume from the data volume, as on EC2).
  *
+ * The root disk takes discards and turns written zeros into them (discard=unmap,
+ * detect-zeroes=unmap), as a cloud disk that supports TRIM does: what bake-clean.sh frees and
+ * zeroes leaves the qcow2, so a scan of the file sees what an image capture would carry.
+ *
  * Networking is QEMU's user mode with `restrict=on`: the guest reaches nothing but what is
  * forwarded, sshd on a free 127.0.0.1 port of this machine (hostfwd), and the test's registry,
  * seen by the guest at 10.0.2.100:5000 (guestfwd, one `busybox nc` per connection). The console
@@ -144,7 +148,7 @@ export class Vm {
       o.layout === "azure"
         ? [
             "-drive",
-            `file=${o.rootDisk},format=qcow2,if=none,id=root`,
+            `file=${o.rootDisk},format=qcow2,if=none,id=root,discard=unmap,detect-zeroes=unmap`,
             "-device",
             "virtio-blk-pci,drive=root",
             "-device",
@@ -156,7 +160,7 @@ export class Vm {
           ]
         : [
             "-drive",
-            `file=${o.rootDisk},format=qcow2,if=none,id=root`,
+            `file=${o.rootDisk},format=qcow2,if=none,id=root,discard=unmap,detect-zeroes=unmap`,
             "-device",
             "nvme,drive=root,serial=vol0a1b2c3d4e5f60001",
             "-drive",

@@ -12,6 +12,8 @@ import { gzipUserData, renderCloudInit } from "../../components/bootstrap";
 import { parseWorkbenchConfig } from "../../components/config/parse";
 import type { WorkbenchSpec } from "../../components/config/spec";
 import { targetRules } from "../../components/config/targetRules";
+import { userDataStandIn } from "../../components/workbench/hostAccess";
+import { userDataLimitProblem } from "../../components/workbench/prepare";
 import { SIX_APPS } from "../support/bootstrap-fixtures";
 
 const REGION: Record<string, string | undefined> = { azure: "koreacentral", aws: "ap-northeast-2", softlayer: undefined };
@@ -73,4 +75,19 @@ describe("the user data's budget", () => {
     console.log(`${target}, 30 users: ${sent} of ${limit.maxBytes} bytes`);
     expect(sent).toBeLessThanOrEqual(limit.maxBytes);
   });
+
+  test.each(["azure", "aws", "softlayer"])(
+    "%s: a 30-user team still plans (the plan's own check passes it); a team far past it does not, with the users' share named",
+    (target) => {
+      const limit = targetRules(target).userDataLimit!;
+      const check = (users: number) => {
+        const spec = teamSpec(target, users);
+        return userDataLimitProblem(userDataStandIn(spec), limit, userDataStandIn({ ...spec, users: spec.users.slice(0, 1) }));
+      };
+      expect(check(30)).toBeUndefined();
+      expect(check(target === "azure" ? 3000 : 300)).toMatch(
+        /^workbench\.users: the cloud-init document would be about \d+ bytes( gzipped)?(, in base64)? \(the users take about \d+ bytes of it, the rest \d+\), over /,
+      );
+    },
+  );
 });

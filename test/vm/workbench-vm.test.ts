@@ -16,11 +16,12 @@
  * console log and cloud-init's logs are printed.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { get } from "http";
 import { join } from "path";
 import { dockerSshHost, dockerSshOpts, knownHostsLine, sshConfigBlock, tunnelCommand } from "../../components/access/openssh";
 import { containerSettings, dockerRunArgs } from "../../components/apps/containers";
+import { scriptText } from "../../components/bootstrap/scripts";
 import { DOCKER_CLI, startDockerd, importBusyboxImage } from "../support/dockerd";
 import { generateEd25519OpenSsh } from "../support/mockKeys";
 import {
@@ -126,6 +127,8 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
     vm: Vm;
     wb: PlannedWorkbench;
     port: number;
+    /** The admin the test logs in as (daniel unless another team's workbench). */
+    as?: TeamMember;
   }
 
   async function boot(wb: PlannedWorkbench, layout: DiskLayout, rootDisk: string, dataDisk: string, seed: string, name: string): Promise<Boot> {
@@ -140,22 +143,22 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
    * admin with the pinned host key, as @pulumi/command would, retrying while the login fails (the
    * VM still boots, or the account does not exist yet) as the provider's dial retries do.
    */
-  async function readyCommand(b: Boot): Promise<{ result: RunResult; startedAt: number }> {
+  async function readyCommand(b: Boot, as: TeamMember = b.as ?? daniel, pauseMs = 2000): Promise<{ result: RunResult; startedAt: number }> {
     const deadline = Date.now() + READY_WITHIN_MS;
     let last: RunResult | undefined;
     while (Date.now() < deadline) {
       if (!b.vm.running()) throw new Error("the VM stopped while the ready command waited for it");
       const startedAt = Date.now();
-      const result = await runAsync("ssh", [...pinnedSshArgs(daniel, b.port, b.wb.hostPublicKey), b.wb.readyCommand], { timeoutMs: deadline - startedAt });
+      const result = await runAsync("ssh", [...pinnedSshArgs(as, b.port, b.wb.hostPublicKey), b.wb.readyCommand], { timeoutMs: deadline - startedAt });
       if (result.code !== 255) return { result, startedAt };
       last = result;
-      await sleep(2000);
+      await sleep(pauseMs);
     }
-    throw new Error(`no SSH session as ${daniel.name} within ${READY_WITHIN_MS / 1000} s: ${last?.stderr}`);
+    throw new Error(`no SSH session as ${as.name} within ${READY_WITHIN_MS / 1000} s: ${last?.stderr}`);
   }
 
-  async function admin(b: Boot, command: string, timeoutMs = 120000): Promise<string> {
-    const r = await sshAs(daniel, b.port, b.wb.hostPublicKey, command, { timeoutMs });
+  async function admin(b: Boot, command: string, timeoutMs = 120000, as: TeamMember = b.as ?? daniel): Promise<string> {
+    const r = await sshAs(as, b.port, b.wb.hostPublicKey, command, { timeoutMs });
     if (r.code !== 0) throw new Error(`on the VM (${r.code}): ${command}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   }
@@ -176,7 +179,7 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
       const parts = [`==== console of the VM (${b.vm.o.consoleLog})`, b.vm.console()];
       if (b.vm.running()) {
         const r = await sshAs(
-          daniel,
+          b.as ?? daniel,
           b.port,
           b.wb.hostPublicKey,
           'sudo sh -c \'for f in /var/log/cloud-init-output.log /var/log/gpu-workbench.log /var/lib/gpu-workbench/ready.json; do echo "==== $f"; cat $f; done; echo "==== cloud-init status"; cloud-init status --long; echo "==== /var/log/cloud-init.log (last 300 lines)"; tail -n 300 /var/log/cloud-init.log\'',
@@ -770,6 +773,291 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
     afterAll(async () => {
       await b?.vm.kill();
       killForwarders(registry.port);
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // 4. A baked image: one workbench booted to ready, cleared by bake-clean.sh and powered off; its
+  //    disk is the image. Another team's workbench boots from it; then a deallocation and a start.
+
+  describe("Baked image (Azure, Standard_D4s_v5): bake once, boot another team's workbench from it", () => {
+    let bakeWb: PlannedWorkbench;
+    let wb: PlannedWorkbench;
+    let b: Boot;
+    let teamB: TeamMember[];
+    let ada: TeamMember;
+    let bakedDisk: string;
+    let rootDisk: string;
+    let dataDisk: string;
+    let seed: string;
+    let bakeMachineId: string;
+    let cleanOutput: string;
+    let readyAfterMs: number;
+    let bakedReadyMs: number | undefined;
+    let resumeAppMs: number | undefined;
+
+    /** Lines of the bake's host private key and its team's public keys: none may be left on the image. */
+    const bakeSecrets = () => [
+      // The body's first line is the same for every ed25519 key (the format's header): the next three are this key's.
+      ...bakeWb.hostKey.privateKeyOpenssh.trim().split("\n").slice(2, 5),
+      ...team.map((u) => u.keys.publicKeyOpenssh.trim().split(" ")[1]),
+    ];
+
+    /** How many of `needles` the file holds, bytes as they are (a qcow2 disk: freed blocks included). */
+    const occurrences = (file: string, needles: string[]) => {
+      const r = spawnSync("grep", ["-a", "-c", "-F", ...needles.flatMap((n) => ["-e", n]), file], { encoding: "utf8", timeout: 5 * MIN });
+      if (r.status !== 0 && r.status !== 1) throw new Error(`grep ${file} failed: ${r.stderr}`);
+      return Number(r.stdout.trim());
+    };
+
+    describe("the bake", () => {
+      beforeAll(
+        () =>
+          step(
+            () => b,
+            async () => {
+              // The bake: the suite's team and config, booted to ready, its app pulled and a container running.
+              const bakeConfig = workbench("azure", "Standard_D4s_v5", team);
+              bakeWb = planWorkbench(
+                "vm-bake",
+                writeStackFile(ws, "vm-bake", "azure-native:location", "koreacentral", bakeConfig, daniel.keyFile),
+                bakeConfig,
+                "koreacentral",
+              );
+              bakedDisk = freshRootDisk(image, join(ws.dir, "bake-root.qcow2"));
+              const bakeSeed = seedDisk(ws.dir, "bake", {
+                userData: bakeWb.userData,
+                instanceId: "vm-bake-1",
+                hostname: "vm-bake",
+                vendorData: azureVendorData(bakeWb.spec.users[0]),
+              });
+              b = await boot(bakeWb, "azure", bakedDisk, blankDataDisk(join(ws.dir, "bake-data.img"), DATA_DISK_GB), bakeSeed, "bake");
+              const { result } = await readyCommand(b);
+              if (result.code !== 0) throw new Error(`the bake VM's ready command failed: ${result.stderr}`);
+              await printTimeline(b, "Bake VM first boot");
+              bakeMachineId = (await admin(b, "cat /etc/machine-id")).trim();
+              await admin(b, `sudo docker run -d --name bake-app -e APP_TOKEN=bake-token --restart unless-stopped ${APP_IMAGE} sleep 100000`, 5 * MIN);
+              // bake-clean.sh as an image engine runs it: as root, then the power-off the capture needs.
+              await sshAs(daniel, b.port, bakeWb.hostPublicKey, "sudo install -m 0700 /dev/stdin /run/gw-bake-clean.sh", {
+                input: scriptText("bake-clean.sh"),
+              });
+              const clean = await sshAs(
+                daniel,
+                b.port,
+                bakeWb.hostPublicKey,
+                "sudo sh -c 'bash /run/gw-bake-clean.sh 2>&1; rc=$?; if [ $rc = 0 ]; then systemd-run --quiet --on-active=3 systemctl poweroff; fi; exit $rc'",
+                { timeoutMs: 10 * MIN },
+              );
+              cleanOutput = clean.stdout;
+              if (clean.code !== 0) throw new Error(`bake-clean.sh failed (${clean.code}):\n${clean.stdout}\n${clean.stderr}`);
+              if (!(await b.vm.waitExit(3 * MIN))) throw new Error("the bake VM did not power off");
+            },
+          ),
+        15 * MIN,
+      );
+
+      test("bake-clean.sh cleared the bake VM and powered it off", () => {
+        expect(cleanOutput.split("\n").filter((l) => l.includes("removed the account"))).toEqual([
+          "gpu-workbench[bake-clean]: removed the account daniel",
+          "gpu-workbench[bake-clean]: removed the account minji",
+        ]);
+        expect(cleanOutput).toContain("gpu-workbench[bake-clean]: done: power the machine off and capture its disk\n");
+      });
+
+      test("the baked disk holds no line of the bake's host private key nor its team's keys, freed blocks included", () => {
+        // The scan can find what is there: the sshd drop-in the image keeps.
+        expect(occurrences(bakedDisk, ["AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/authorized_keys.d/%u"])).toBeGreaterThan(0);
+        const left = occurrences(bakedDisk, bakeSecrets());
+        if (left > 0) {
+          // Where they are: the printable bytes around each, to name the file they came from.
+          const disk = readFileSync(bakedDisk);
+          for (const needle of bakeSecrets()) {
+            for (let at = disk.indexOf(needle); at >= 0; at = disk.indexOf(needle, at + 1)) {
+              console.log(
+                `on the baked disk at ${at}: ${disk
+                  .subarray(Math.max(0, at - 400), at + 100)
+                  .toString("latin1")
+                  .replace(/[^\x20-\x7e\n]/g, ".")}`,
+              );
+            }
+          }
+        }
+        expect(left).toBe(0);
+      });
+    });
+
+    describe("another team's workbench booted from the baked disk", () => {
+      beforeAll(
+        () =>
+          step(
+            () => b,
+            async () => {
+              // The image: a disk whose backing file is the baked one, as a cloud's image is to its VMs.
+              rootDisk = join(ws.dir, "baked-root.qcow2");
+              const created = spawnSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", bakedDisk, "-F", "qcow2", rootDisk], { encoding: "utf8" });
+              if (created.status !== 0) throw new Error(`qemu-img create failed: ${created.stderr}`);
+              teamB = makeTeam(ws, [{ name: "ada", admin: true }, { name: "bo" }]);
+              ada = teamB[0];
+              const config = workbench("azure", "Standard_D4s_v5", teamB);
+              wb = planWorkbench(
+                "vm-baked",
+                writeStackFile(ws, "vm-baked", "azure-native:location", "koreacentral", config, ada.keyFile),
+                config,
+                "koreacentral",
+              );
+              dataDisk = blankDataDisk(join(ws.dir, "baked-data.img"), DATA_DISK_GB);
+              seed = seedDisk(ws.dir, "baked", {
+                userData: wb.userData,
+                instanceId: "vm-baked-1",
+                hostname: "vm-baked",
+                vendorData: azureVendorData(wb.spec.users[0]),
+              });
+              b = { ...(await boot(wb, "azure", rootDisk, dataDisk, seed, "baked")), as: ada };
+              const ready = await readyCommand(b, ada, 500);
+              readyAfterMs = Date.now() - b.vm.startedAt;
+              if (ready.result.code !== 0) throw new Error(`the baked VM's ready command failed: ${ready.result.stderr}`);
+              await printTimeline(b, "Baked image, another team's first boot");
+            },
+          ),
+        20 * MIN,
+      );
+
+      test("another team's workbench from the baked image is ready: the steps its own user data names; timed", () =>
+        step(
+          () => b,
+          async () => {
+            const marker = JSON.parse(await admin(b, `cat ${MARKER}`)) as { status: string; finishedAt: string; steps: string[] };
+            expect({ status: marker.status, steps: marker.steps }).toEqual({ status: "ready", steps: ["datadisk", "users", "docker", "prepull", "ready"] });
+            bakedReadyMs = Date.parse(marker.finishedAt) - b.vm.startedAt;
+            const text = `Baked image: power-on -> ready marker ${Math.round(bakedReadyMs / 1000)} s, -> the ready command's success ${Math.round(readyAfterMs / 1000)} s (the issue's ceiling: 40 s)`;
+            timings.push(text);
+            console.log(text);
+          },
+        ));
+
+      // Known gap (docs/fast-to-ready.md): under TCG the first boot of any image spends ~33 s (a calm
+      // machine) in the boot and cloud-init before the bootstrap's first step, so 40 s is out of reach;
+      // the bake saves installs and pulls, which the VM suite does not make. When it is met, this fails.
+      test.failing("known unmet: ready within 40 s of power-on under TCG", () => {
+        expect(bakedReadyMs).toBeGreaterThan(0);
+        expect(bakedReadyMs).toBeLessThanOrEqual(40000);
+      });
+
+      test("its host key is its own pinned one, not the bake VM's; its machine-id is new", () =>
+        step(
+          () => b,
+          async () => {
+            expect(wb.hostPublicKey).not.toBe(bakeWb.hostPublicKey);
+            const scan = spawnSync("ssh-keyscan", ["-T", "60", "-t", "rsa,ecdsa,ed25519", "-p", String(b.port), "127.0.0.1"], {
+              encoding: "utf8",
+              timeout: 120000,
+            });
+            expect(scan.stdout).toBe(`[127.0.0.1]:${b.port} ${wb.hostPublicKey}\n`);
+            const machineId = (await admin(b, "cat /etc/machine-id")).trim();
+            expect(bakeMachineId).toMatch(/^[0-9a-f]{32}$/);
+            expect(machineId).toMatch(/^[0-9a-f]{32}$/);
+            expect(machineId).not.toBe(bakeMachineId);
+          },
+        ));
+
+      test("none of the bake VM's accounts, keys, passwords, containers or secrets; its app image kept", () =>
+        step(
+          () => b,
+          async () => {
+            expect(
+              await admin(
+                b,
+                "getent passwd daniel minji; echo rc=$?; ls /home; sudo ls /etc/ssh/authorized_keys.d; getent group gpu-workbench | cut -d: -f1,4",
+              ),
+            ).toBe("rc=2\nada\nbo\nada\nbo\ngpu-workbench:ada,bo\n");
+            expect(await admin(b, "sudo cat /etc/sudoers.d/90-gpu-workbench; sudo awk -F: '$2 ~ /[$]/ {print $1}' /etc/shadow")).toBe(
+              "# Managed by gpu-workbench: the configured admins.\nada ALL=(ALL) NOPASSWD:ALL\n",
+            );
+            const login = await sshAs(daniel, b.port, wb.hostPublicKey, "true");
+            expect(login.code).toBe(255);
+            expect(login.stderr).toContain("daniel@127.0.0.1: Permission denied (publickey).");
+            // No file anywhere on the root filesystem holds the bake's host key or its team's keys.
+            // The needles go on stdin: sudo logs its command line (in the journal), which would hold them.
+            const found = await sshAs(
+              ada,
+              b.port,
+              wb.hostPublicKey,
+              "sudo grep -rlsF -f /dev/stdin /etc /home /root /var /usr/local /opt /srv /tmp; echo rc=$?",
+              {
+                input: bakeSecrets().join("\n") + "\n",
+                timeoutMs: 5 * MIN,
+              },
+            );
+            expect(found.stdout).toBe("rc=1\n");
+            expect(await admin(b, "sudo docker ps -a --format '{{.Names}}'; sudo docker images --format '{{.Repository}}:{{.Tag}}' " + APP_IMAGE)).toBe(
+              `${APP_IMAGE}\n`,
+            );
+          },
+        ));
+
+      test(
+        "resume after a deallocation (power-off, then a boot of the same disks): no step redone; the app answers; timed",
+        () =>
+          step(
+            () => b,
+            async () => {
+              // The app as the deployment runs it (restart: unless-stopped), answering before the stop.
+              const settings = containerSettings(wb.spec.apps[0], { hostGpu: false, dataRoot: "/data/apps" });
+              await admin(
+                b,
+                `sudo docker ${dockerRunArgs(settings)
+                  .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+                  .join(" ")} >/dev/null`,
+                5 * MIN,
+              );
+              await admin(b, "echo 'hello after resume' | sudo tee /data/apps/hello/index.html >/dev/null");
+              const logBefore = await admin(b, "cat /var/log/gpu-workbench.log");
+              const markerBefore = await admin(b, `cat ${MARKER}`);
+              await sshAs(ada, b.port, wb.hostPublicKey, "sudo systemctl poweroff", { timeoutMs: 30000 });
+              expect(await b.vm.waitExit(3 * MIN)).toBe(true);
+
+              b = { ...(await boot(wb, "azure", rootDisk, dataDisk, seed, "baked-resume")), as: ada };
+              const { result } = await readyCommand(b, ada, 500);
+              const readyMs = Date.now() - b.vm.startedAt;
+              expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: markerBefore });
+              let appMs: number | undefined;
+              for (const deadline = Date.now() + 3 * MIN; appMs === undefined && Date.now() < deadline;) {
+                const up = await sshAs(ada, b.port, wb.hostPublicKey, "curl -sS --max-time 2 http://127.0.0.1:8000/");
+                if (up.code === 0 && up.stdout === "hello after resume\n") appMs = Date.now() - b.vm.startedAt;
+                else await sleep(500);
+              }
+              const bootTimes = await admin(
+                b,
+                "systemd-analyze time | head -n1; systemd-analyze blame | head -n 8; systemd-analyze critical-chain ssh.service | tail -n +2",
+              );
+              const text = [
+                `Resume after a deallocation: power-on -> the ready command's success ${Math.round(readyMs / 1000)} s, -> the app answering ${appMs === undefined ? "never" : `${Math.round(appMs / 1000)} s`} (no step ran)`,
+                ...bootTimes
+                  .trimEnd()
+                  .split("\n")
+                  .map((l) => `  ${l}`),
+              ].join("\n");
+              timings.push(text);
+              console.log(text);
+              expect(await admin(b, "cat /var/log/gpu-workbench.log")).toBe(logBefore);
+              expect(await admin(b, "ls /var/lib/cloud/scripts/per-boot/; findmnt -no SOURCE /home")).toBe("/dev/sda[/home]\n");
+              resumeAppMs = appMs;
+              expect(appMs).toBeDefined();
+            },
+          ),
+        12 * MIN,
+      );
+
+      // Known gap (docs/fast-to-ready.md): every boot under TCG runs cloud-init's four stages and
+      // Docker's start before the app answers; "in a minute" is for a cloud's VM. When met, this fails.
+      test.failing("known unmet: after a deallocation the app answers within 60 s of power-on under TCG", () => {
+        expect(resumeAppMs).toBeGreaterThan(0);
+        expect(resumeAppMs).toBeLessThanOrEqual(60000);
+      });
+    });
+
+    afterAll(async () => {
+      await b?.vm.kill();
     });
   });
 

@@ -13,9 +13,11 @@
 # timer, the ready marker, its scripts, which the next machine's user data names), the data disk's
 # mounts, cloud-init's instance state and the user data it kept (which holds the host's private
 # key), the Azure agent's state (its copy of the custom data, certificates), the app containers
-# and registry credentials, shell histories, DHCP leases, the random seed, logs and temp files.
+# and registry credentials, shell histories, DHCP leases, the random seed, logs and temp files;
+# then the free space is zeroed, so no deleted byte travels with the image.
 #   GW_BAKE_KEEP_USERS   accounts in the UID range to keep (their passwords are locked all the same)
 #   GW_BAKE_PULL_WAIT    seconds to wait for the background pre-pull to finish (default 1800)
+#   GW_BAKE_ZERO_FREE    0: do not overwrite the root filesystem's free space with zeros (default 1)
 set -euo pipefail
 
 conf=/etc/gpu-workbench
@@ -67,7 +69,7 @@ fi
 rm -f /etc/systemd/system/gpu-workbench-idle.timer /etc/systemd/system/gpu-workbench-idle.service /etc/systemd/system/gpu-workbench-storage-*.service
 while read -r _ _ _ _ _ _ _ config passwd _; do
   if [ -n "${config:-}" ] && [ "$config" != - ]; then rm -f "$config"; fi
-  if [ -n "${passwd:-}" ] && [ "$passwd" != - ]; then rm -f "$passwd"; fi
+  if [ -n "${passwd:-}" ] && [ "$passwd" != - ] && [ -f "$passwd" ]; then shred -u "$passwd"; fi
 done <<<"$GW_STORAGE"
 while IFS=: read -r group _; do groupdel "$group"; done < <(getent group | grep '^gw-mnt-' || true)
 
@@ -115,11 +117,26 @@ while IFS=: read -r name hash _; do
   case $hash in *'$'*) usermod -p '*' "$name" && log "removed the password of $name" ;; esac
 done </etc/shadow
 
+# Files that hold a secret are overwritten before they go: a captured disk carries its freed
+# blocks too (see also the fstrim at the end).
+scrub() {
+  local f
+  for f in "$@"; do
+    if [ -d "$f" ]; then
+      find "$f" -type f -exec shred -u {} + 2>/dev/null || true
+    elif [ -f "$f" ]; then
+      shred -u "$f" || true
+    fi
+  done
+}
+
 # 6. What the bootstrap wrote for this machine. Its scripts go too: the next machine's user data
 # names the scripts it runs (deliver.sh checks them), so a baked copy must not stand in for them.
+scrub "$conf"
 rm -rf "$conf" /var/lib/gpu-workbench /usr/local/lib/gpu-workbench /var/log/gpu-workbench*.log /var/lib/cloud/scripts/per-boot/gpu-workbench-resume
 
 # 7. Identity: host keys (the next machine's user data pins its own), machine-id, random seed.
+scrub /etc/ssh/ssh_host_*
 rm -f /etc/ssh/ssh_host_*
 truncate -s 0 /etc/machine-id
 if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then rm -f /var/lib/dbus/machine-id; fi
@@ -127,7 +144,11 @@ rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
 
 # 8. cloud-init's instance state, its logs and its copy of the user data; the Azure agent's state
 # (ovf-env.xml and CustomData hold the custom data, *.prv the machine's certificates).
+scrub /var/lib/cloud/instances /var/lib/waagent/ovf-env.xml /var/lib/waagent/CustomData /var/lib/waagent/*.prv
 if have cloud-init; then cloud-init clean --logs --seed; fi
+# The next machine is provisioned by cloud-init from its own user data, even where this one ran
+# with cloud-init disabled after its bootstrap (or an image, e.g. ubuntu-hpc, disabled it).
+rm -f /etc/cloud/cloud-init.disabled
 rm -rf /var/lib/cloud/instances /var/lib/cloud/instance /var/lib/cloud/data /var/lib/cloud/sem
 if [ -d /var/lib/waagent ]; then find /var/lib/waagent -mindepth 1 -delete; fi
 
@@ -143,5 +164,25 @@ find /var/log -type f \( -name '*.gz' -o -name '*.[0-9]' -o -name '*.old' -o -na
 find /var/log -type f -not -path '/var/log/journal/*' -exec truncate -s 0 {} +
 find /tmp /var/tmp -mindepth 1 -delete 2>/dev/null || true
 
+# 10. Freed blocks: a capture copies them too, and they still hold what was deleted above (old
+# versions of files cloud-init rewrote, the bootstrap's temp files, the homes). They are written
+# with zeros (GW_BAKE_ZERO_FREE=0 skips it: minutes on a large disk), then handed back to the disk
+# where it takes discards (fstrim), so the zeros cost the image nothing.
+sync
+if [ "${GW_BAKE_ZERO_FREE:-1}" = 1 ]; then
+  # ext4 keeps a pool of free clusters no file may take (reserved_clusters): lent to the fill.
+  resv=/sys/fs/ext4/$(basename "$(findmnt -no SOURCE /)")/reserved_clusters
+  held=""
+  if [ -w "$resv" ]; then
+    held=$(cat "$resv")
+    echo 0 >"$resv" || held=""
+  fi
+  dd if=/dev/zero of=/var/tmp/gw-bake-zero bs=1M status=none 2>/dev/null || true
+  sync
+  rm -f /var/tmp/gw-bake-zero
+  sync
+  if [ -n "$held" ]; then echo "$held" >"$resv"; fi
+fi
+if have fstrim; then fstrim -v / >&2 || log "fstrim: the root disk does not take discards"; fi
 sync
 log "done: power the machine off and capture its disk"
