@@ -15,7 +15,7 @@
  * stay in parse.ts; every grammar here is checked there too, with its own message.
  */
 
-import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
+import { CLUSTER_WORKERS, DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 
 export type KeyType = "string" | "integer" | "boolean" | "enum" | "list" | "map";
 
@@ -530,6 +530,44 @@ export const KEYS: readonly KeyDeclaration[] = [
     example: "5m",
     default: "5m",
     doc: 'How long the hook may run before it is killed: "5m" (default), "90s"; 10s-30m. The machine stops either way.',
+  },
+  {
+    path: "cluster",
+    type: "map",
+    targets: ["azure", "aws"],
+    default: "none",
+    doc: "A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.",
+  },
+  {
+    path: "cluster.engine",
+    // One engine in this version: a string with one accepted value (a one-value enum is no enum to Pulumi's analyzer).
+    type: "string",
+    pattern: "^spark$",
+    example: "spark",
+    default: "spark",
+    doc: "The cluster manager: spark (Spark's own standalone master and workers). Default spark.",
+  },
+  {
+    path: "cluster.workers",
+    type: "integer",
+    min: CLUSTER_WORKERS.min,
+    max: CLUSTER_WORKERS.max,
+    default: String(CLUSTER_WORKERS.default),
+    doc: "Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.",
+  },
+  {
+    path: "cluster.size",
+    type: "string",
+    pattern: "^[A-Za-z0-9_.]+$",
+    example: "g4dn.xlarge",
+    default: "the head's size",
+    doc: "The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.",
+  },
+  {
+    path: "cluster.rapids",
+    type: "boolean",
+    default: "false",
+    doc: "The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.",
   },
   {
     path: "access",

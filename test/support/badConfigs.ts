@@ -28,6 +28,8 @@ const FIND_YOURS = "find yours with `curl -s https://checkip.amazonaws.com` (add
 const internetRefused = (list: string, plural: boolean) =>
   `workbench.allowedCidrs: ${list} ${plural ? "are refused: together they admit" : "is refused: it admits"} the whole internet to SSH, ` +
   `which the policy pack's no-internet-ingress refuses too; list the addresses that connect: ${FIND_YOURS}`;
+/** An azure workbench with a Spark cluster (the jupyter-pyspark app is its driver). */
+const spark = (cluster: unknown, o: Record<string, unknown> = {}) => rawConfig({ apps: [{ kind: "jupyter-pyspark" }], cluster, ...o });
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI root@gpu1";
 const RSA_1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 short@key";
 
@@ -49,7 +51,7 @@ export const badConfigs: BadConfig[] = [
     why: "unknown top-level key",
     raw: rawConfig({ gpuCount: 2 }),
     message:
-      "workbench.gpuCount: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, access, azure, aws, datacenter, ssh",
+      "workbench.gpuCount: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh",
   },
   { why: "mis-cased key", raw: rawConfig({ allowedcidrs: ["203.0.113.7/32"] }), message: 'workbench.allowedcidrs: unknown key; did you mean "allowedCidrs"?' },
   {
@@ -759,7 +761,7 @@ export const badConfigs: BadConfig[] = [
     why: "unknown key with a newline, quoted in the path",
     raw: rawConfig({ "gpu\nCount": 2 }),
     message:
-      'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, access, azure, aws, datacenter, ssh',
+      'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh',
   },
 
   ...badBuildConfigs,
@@ -784,6 +786,65 @@ export const badConfigs: BadConfig[] = [
     raw: rawConfig({ idleStop: { preStopHook: "echo safe \u202e;hr- mr" } }),
     message:
       'workbench.idleStop.preStopHook: has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data',
+  },
+  {
+    why: "a cluster on softlayer",
+    raw: { target: "softlayer", datacenter: "dal10", allowedCidrs: ["198.51.100.7/32"], users: [user({})], cluster: { workers: 2 } },
+    message:
+      "workbench.cluster: not available for target softlayer in this version: its guests have no machine identity to read a data lake with and no idle stop to bound the cost of the workers; remove cluster (or use target azure or aws)",
+  },
+  {
+    why: "a cluster on ssh",
+    raw: ssh({ ssh: { host: "gpu1.lab.example.com", hostPublicKey: HOST_KEY }, cluster: { workers: 2 } }),
+    message:
+      "workbench.cluster: not available for target ssh: the workbench does not create hosts there, so it has no workers to add or a private network to put them in; remove cluster (or use target azure or aws)",
+  },
+  {
+    why: "a cluster on local",
+    raw: local({ cluster: {} }),
+    message: "workbench.cluster: not available for target local: one machine has no workers to add; remove cluster (or use target azure or aws)",
+  },
+  { why: "a cluster of no workers", raw: spark({ workers: 0 }), message: "workbench.cluster.workers: 0 is out of range; use 1-16" },
+  { why: "a cluster of 17 workers", raw: spark({ workers: 17 }), message: "workbench.cluster.workers: 17 is out of range; use 1-16" },
+  { why: "a worker count as text", raw: spark({ workers: "3" }), message: 'workbench.cluster.workers: expected a whole number, got "3"' },
+  {
+    why: "a worker size the catalog lacks",
+    raw: spark({ size: "Standard_NC4as_T4" }),
+    message:
+      'workbench.cluster.size: "Standard_NC4as_T4" is not a size this version knows for target azure; closest: Standard_NC4as_T4_v3, Standard_NC12s_v3, Standard_NC24s_v3',
+  },
+  {
+    why: "RAPIDS on CPU workers",
+    raw: spark({ size: "Standard_D4s_v5", rapids: true }),
+    message: "workbench.cluster.rapids: the RAPIDS accelerator runs on GPUs and Standard_D4s_v5 has none; pick a GPU size in cluster.size or remove rapids",
+  },
+  { why: "an engine that is not spark", raw: spark({ engine: "ray" }), message: 'workbench.cluster.engine: "ray" is not one of spark; use spark' },
+  {
+    why: "a cluster without its driver app",
+    raw: rawConfig({ cluster: { workers: 2 } }),
+    message: "workbench.cluster: needs a jupyter-pyspark app on the head: it is the cluster's driver; add { kind: jupyter-pyspark } to apps",
+  },
+  {
+    why: "a cluster with access: private",
+    raw: aws({
+      allowedCidrs: undefined,
+      access: "private",
+      aws: { subnetId: "subnet-0123456789abcdef0" },
+      apps: [{ kind: "jupyter-pyspark" }],
+      cluster: { workers: 2 },
+    }),
+    message:
+      "workbench.cluster: not with access: private in this version: the workers are reached through the head's SSH; use access: public or remove cluster",
+  },
+  {
+    why: "a cluster with autoShutdown",
+    raw: spark({ workers: 2 }, { autoShutdown: { time: "19:00", timeZone: "Korea Standard Time" } }),
+    message: "workbench.autoShutdown: does not stop the cluster's workers in this version; use idleStop (it stops the workers first) or remove cluster",
+  },
+  {
+    why: "an unknown cluster key",
+    raw: spark({ nodes: 3 }),
+    message: "workbench.cluster.nodes: unknown key; valid keys are engine, workers, size, rapids",
   },
   {
     why: "a SoftLayer tag replacing the workbench's own",

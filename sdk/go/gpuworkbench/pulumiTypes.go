@@ -2728,6 +2728,200 @@ func (o WorkbenchAzureArgsPtrOutput) VnetCidr() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+type WorkbenchClusterArgs struct {
+	// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+	Engine *string `pulumi:"engine"`
+	// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+	Rapids *bool `pulumi:"rapids"`
+	// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+	Size *string `pulumi:"size"`
+	// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+	Workers *float64 `pulumi:"workers"`
+}
+
+// WorkbenchClusterArgsInput is an input type that accepts WorkbenchClusterArgsArgs and WorkbenchClusterArgsOutput values.
+// You can construct a concrete instance of `WorkbenchClusterArgsInput` via:
+//
+//	WorkbenchClusterArgsArgs{...}
+type WorkbenchClusterArgsInput interface {
+	pulumi.Input
+
+	ToWorkbenchClusterArgsOutput() WorkbenchClusterArgsOutput
+	ToWorkbenchClusterArgsOutputWithContext(context.Context) WorkbenchClusterArgsOutput
+}
+
+type WorkbenchClusterArgsArgs struct {
+	// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+	Engine *string `pulumi:"engine"`
+	// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+	Rapids *bool `pulumi:"rapids"`
+	// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+	Size *string `pulumi:"size"`
+	// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+	Workers *float64 `pulumi:"workers"`
+}
+
+func (WorkbenchClusterArgsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsOutput() WorkbenchClusterArgsOutput {
+	return i.ToWorkbenchClusterArgsOutputWithContext(context.Background())
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsOutputWithContext(ctx context.Context) WorkbenchClusterArgsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchClusterArgsOutput)
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return i.ToWorkbenchClusterArgsPtrOutputWithContext(context.Background())
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchClusterArgsOutput).ToWorkbenchClusterArgsPtrOutputWithContext(ctx)
+}
+
+// WorkbenchClusterArgsPtrInput is an input type that accepts WorkbenchClusterArgsArgs, WorkbenchClusterArgsPtr and WorkbenchClusterArgsPtrOutput values.
+// You can construct a concrete instance of `WorkbenchClusterArgsPtrInput` via:
+//
+//	        WorkbenchClusterArgsArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkbenchClusterArgsPtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput
+	ToWorkbenchClusterArgsPtrOutputWithContext(context.Context) WorkbenchClusterArgsPtrOutput
+}
+
+type workbenchClusterArgsPtrType WorkbenchClusterArgsArgs
+
+func WorkbenchClusterArgsPtr(v *WorkbenchClusterArgsArgs) WorkbenchClusterArgsPtrInput {
+	return (*workbenchClusterArgsPtrType)(v)
+}
+
+func (*workbenchClusterArgsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (i *workbenchClusterArgsPtrType) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return i.ToWorkbenchClusterArgsPtrOutputWithContext(context.Background())
+}
+
+func (i *workbenchClusterArgsPtrType) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchClusterArgsPtrOutput)
+}
+
+type WorkbenchClusterArgsOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchClusterArgsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsOutput() WorkbenchClusterArgsOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsOutputWithContext(ctx context.Context) WorkbenchClusterArgsOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return o.ToWorkbenchClusterArgsPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchClusterArgs) *WorkbenchClusterArgs {
+		return &v
+	}).(WorkbenchClusterArgsPtrOutput)
+}
+
+// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+func (o WorkbenchClusterArgsOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *string { return v.Engine }).(pulumi.StringPtrOutput)
+}
+
+// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+func (o WorkbenchClusterArgsOutput) Rapids() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *bool { return v.Rapids }).(pulumi.BoolPtrOutput)
+}
+
+// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+func (o WorkbenchClusterArgsOutput) Size() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *string { return v.Size }).(pulumi.StringPtrOutput)
+}
+
+// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+func (o WorkbenchClusterArgsOutput) Workers() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *float64 { return v.Workers }).(pulumi.Float64PtrOutput)
+}
+
+type WorkbenchClusterArgsPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchClusterArgsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (o WorkbenchClusterArgsPtrOutput) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsPtrOutput) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsPtrOutput) Elem() WorkbenchClusterArgsOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) WorkbenchClusterArgs {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchClusterArgs
+		return ret
+	}).(WorkbenchClusterArgsOutput)
+}
+
+// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+func (o WorkbenchClusterArgsPtrOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Engine
+	}).(pulumi.StringPtrOutput)
+}
+
+// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+func (o WorkbenchClusterArgsPtrOutput) Rapids() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Rapids
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+func (o WorkbenchClusterArgsPtrOutput) Size() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Size
+	}).(pulumi.StringPtrOutput)
+}
+
+// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+func (o WorkbenchClusterArgsPtrOutput) Workers() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.Workers
+	}).(pulumi.Float64PtrOutput)
+}
+
 type WorkbenchConfigArgs struct {
 	// public (default): SSH on a public address open to allowedCidrs. private: no public address and no inbound rule; SSH through AWS Session Manager (target aws in this version; allowedCidrs, rdp and exposed apps are refused).
 	Access *WorkbenchAccess `pulumi:"access"`
@@ -2741,6 +2935,8 @@ type WorkbenchConfigArgs struct {
 	Aws *WorkbenchAwsArgs `pulumi:"aws"`
 	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
 	Azure *WorkbenchAzureArgs `pulumi:"azure"`
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+	Cluster *WorkbenchClusterArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
 	// softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
@@ -2797,6 +2993,8 @@ type WorkbenchConfigArgsArgs struct {
 	Aws *WorkbenchAwsArgsArgs `pulumi:"aws"`
 	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
 	Azure *WorkbenchAzureArgsArgs `pulumi:"azure"`
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+	Cluster *WorkbenchClusterArgsArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
 	// softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
@@ -2883,6 +3081,11 @@ func (o WorkbenchConfigArgsOutput) Aws() WorkbenchAwsArgsPtrOutput {
 // Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
 func (o WorkbenchConfigArgsOutput) Azure() WorkbenchAzureArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAzureArgs { return v.Azure }).(WorkbenchAzureArgsPtrOutput)
+}
+
+// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+func (o WorkbenchConfigArgsOutput) Cluster() WorkbenchClusterArgsPtrOutput {
+	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchClusterArgs { return v.Cluster }).(WorkbenchClusterArgsPtrOutput)
 }
 
 // Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
@@ -4396,6 +4599,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAwsArgsPtrInput)(nil)).Elem(), WorkbenchAwsArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsPtrInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchClusterArgsInput)(nil)).Elem(), WorkbenchClusterArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchClusterArgsPtrInput)(nil)).Elem(), WorkbenchClusterArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchConfigArgsInput)(nil)).Elem(), WorkbenchConfigArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchCredentialsInput)(nil)).Elem(), WorkbenchCredentialsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchEstimateInput)(nil)).Elem(), WorkbenchEstimateArgs{})
@@ -4445,6 +4650,8 @@ func init() {
 	pulumi.RegisterOutputType(WorkbenchAwsArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchClusterArgsOutput{})
+	pulumi.RegisterOutputType(WorkbenchClusterArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchConfigArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchCredentialsOutput{})
 	pulumi.RegisterOutputType(WorkbenchEstimateOutput{})

@@ -34,6 +34,8 @@ __all__ = [
     'WorkbenchAwsArgsArgsDict',
     'WorkbenchAzureArgsArgs',
     'WorkbenchAzureArgsArgsDict',
+    'WorkbenchClusterArgsArgs',
+    'WorkbenchClusterArgsArgsDict',
     'WorkbenchConfigArgsArgs',
     'WorkbenchConfigArgsArgsDict',
     'WorkbenchIdleStopArgsArgs',
@@ -1025,6 +1027,95 @@ class WorkbenchAzureArgsArgs:
         pulumi.set(self, "vnet_cidr", value)
 
 
+class WorkbenchClusterArgsArgsDict(TypedDict):
+    engine: NotRequired[_builtins.str]
+    """
+    The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+    """
+    rapids: NotRequired[_builtins.bool]
+    """
+    The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+    """
+    size: NotRequired[_builtins.str]
+    """
+    The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+    """
+    workers: NotRequired[_builtins.float]
+    """
+    Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+    """
+
+@pulumi.input_type
+class WorkbenchClusterArgsArgs:
+    def __init__(__self__, *,
+                 engine: Optional[_builtins.str] = None,
+                 rapids: Optional[_builtins.bool] = None,
+                 size: Optional[_builtins.str] = None,
+                 workers: Optional[_builtins.float] = None):
+        """
+        :param _builtins.str engine: The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+        :param _builtins.bool rapids: The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+        :param _builtins.str size: The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+        :param _builtins.float workers: Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+        """
+        if engine is not None:
+            pulumi.set(__self__, "engine", engine)
+        if rapids is not None:
+            pulumi.set(__self__, "rapids", rapids)
+        if size is not None:
+            pulumi.set(__self__, "size", size)
+        if workers is not None:
+            pulumi.set(__self__, "workers", workers)
+
+    @_builtins.property
+    @pulumi.getter
+    def engine(self) -> Optional[_builtins.str]:
+        """
+        The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+        """
+        return pulumi.get(self, "engine")
+
+    @engine.setter
+    def engine(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "engine", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def rapids(self) -> Optional[_builtins.bool]:
+        """
+        The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+        """
+        return pulumi.get(self, "rapids")
+
+    @rapids.setter
+    def rapids(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "rapids", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def size(self) -> Optional[_builtins.str]:
+        """
+        The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+        """
+        return pulumi.get(self, "size")
+
+    @size.setter
+    def size(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "size", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def workers(self) -> Optional[_builtins.float]:
+        """
+        Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+        """
+        return pulumi.get(self, "workers")
+
+    @workers.setter
+    def workers(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "workers", value)
+
+
 class WorkbenchConfigArgsArgsDict(TypedDict):
     target: 'WorkbenchTarget'
     """
@@ -1057,6 +1148,10 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     azure: NotRequired['WorkbenchAzureArgsArgsDict']
     """
     Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+    """
+    cluster: NotRequired['WorkbenchClusterArgsArgsDict']
+    """
+    A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
     """
     data_disk_gb: NotRequired[_builtins.float]
     """
@@ -1122,6 +1217,7 @@ class WorkbenchConfigArgsArgs:
                  auto_shutdown: Optional['WorkbenchAutoShutdownArgsArgs'] = None,
                  aws: Optional['WorkbenchAwsArgsArgs'] = None,
                  azure: Optional['WorkbenchAzureArgsArgs'] = None,
+                 cluster: Optional['WorkbenchClusterArgsArgs'] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  datacenter: Optional[_builtins.str] = None,
                  host_gpu: Optional[_builtins.bool] = None,
@@ -1144,6 +1240,7 @@ class WorkbenchConfigArgsArgs:
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
         :param 'WorkbenchAwsArgsArgs' aws: AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
         :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
+        :param 'WorkbenchClusterArgsArgs' cluster: A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
         :param _builtins.float data_disk_gb: Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
@@ -1172,6 +1269,8 @@ class WorkbenchConfigArgsArgs:
             pulumi.set(__self__, "aws", aws)
         if azure is not None:
             pulumi.set(__self__, "azure", azure)
+        if cluster is not None:
+            pulumi.set(__self__, "cluster", cluster)
         if data_disk_gb is not None:
             pulumi.set(__self__, "data_disk_gb", data_disk_gb)
         if datacenter is not None:
@@ -1294,6 +1393,18 @@ class WorkbenchConfigArgsArgs:
     @azure.setter
     def azure(self, value: Optional['WorkbenchAzureArgsArgs']):
         pulumi.set(self, "azure", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def cluster(self) -> Optional['WorkbenchClusterArgsArgs']:
+        """
+        A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+        """
+        return pulumi.get(self, "cluster")
+
+    @cluster.setter
+    def cluster(self, value: Optional['WorkbenchClusterArgsArgs']):
+        pulumi.set(self, "cluster", value)
 
     @_builtins.property
     @pulumi.getter(name="dataDiskGb")
