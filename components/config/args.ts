@@ -161,6 +161,8 @@ export interface WorkbenchAwsArgs {
   availabilityZone?: string | undefined;
   /** access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true. */
   vpcEndpoints?: boolean | undefined;
+  /** cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster. */
+  workerSubnetId?: string | undefined;
 }
 
 /** An existing host (target ssh). */
@@ -206,7 +208,7 @@ export interface WorkbenchConfigArgs {
   autoShutdown?: WorkbenchAutoShutdownArgs | undefined;
   /** Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never. */
   idleStop?: WorkbenchIdleStopArgs | undefined;
-  /** A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none. */
+  /** A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none. */
   cluster?: WorkbenchClusterArgs | undefined;
   /** Tags on every taggable cloud resource. */
   tags?: Record<string, string> | undefined;

@@ -466,6 +466,14 @@ export const KEYS: readonly KeyDeclaration[] = [
     default: "true with access: private",
     doc: "access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.",
   },
+  {
+    path: "aws.workerSubnetId",
+    type: "string",
+    pattern: "^subnet-[0-9a-f]{8,17}$",
+    targets: ["aws"],
+    example: "subnet-0fedcba9876543210",
+    doc: "cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.",
+  },
   { path: "ssh", owner: "ssh", type: "map", targets: ["ssh"], required: true, doc: "ssh target only: host, port (22), hostPublicKey (pinned)." },
   { path: "ssh.host", type: "string", required: true, pattern: "^[A-Za-z0-9.:-]+$", targets: ["ssh"], example: "gpu1.example.com", doc: "DNS name or IP." },
   { path: "ssh.port", type: "integer", min: 1, max: 65535, targets: ["ssh"], default: "22", doc: "Default 22." },
@@ -534,9 +542,9 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "cluster",
     type: "map",
-    targets: ["azure", "aws"],
+    targets: ["aws"],
     default: "none",
-    doc: "A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.",
+    doc: "A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.",
   },
   {
     path: "cluster.engine",

@@ -28,8 +28,9 @@ const FIND_YOURS = "find yours with `curl -s https://checkip.amazonaws.com` (add
 const internetRefused = (list: string, plural: boolean) =>
   `workbench.allowedCidrs: ${list} ${plural ? "are refused: together they admit" : "is refused: it admits"} the whole internet to SSH, ` +
   `which the policy pack's no-internet-ingress refuses too; list the addresses that connect: ${FIND_YOURS}`;
-/** An azure workbench with a Spark cluster (the jupyter-pyspark app is its driver). */
-const spark = (cluster: unknown, o: Record<string, unknown> = {}) => rawConfig({ apps: [{ kind: "jupyter-pyspark" }], cluster, ...o });
+/** An aws workbench with a Spark cluster (the jupyter-pyspark app is its driver). */
+const WORKER_SUBNET = { workerSubnetId: "subnet-0fedcba9876543210" };
+const spark = (cluster: unknown, o: Record<string, unknown> = {}) => aws({ apps: [{ kind: "jupyter-pyspark" }], aws: WORKER_SUBNET, cluster, ...o });
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI root@gpu1";
 const RSA_1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 short@key";
 
@@ -809,19 +810,18 @@ export const badConfigs: BadConfig[] = [
   { why: "a worker count as text", raw: spark({ workers: "3" }), message: 'workbench.cluster.workers: expected a whole number, got "3"' },
   {
     why: "a worker size the catalog lacks",
-    raw: spark({ size: "Standard_NC4as_T4" }),
-    message:
-      'workbench.cluster.size: "Standard_NC4as_T4" is not a size this version knows for target azure; closest: Standard_NC4as_T4_v3, Standard_NC12s_v3, Standard_NC24s_v3',
+    raw: spark({ size: "g4dn.xlarg" }),
+    message: 'workbench.cluster.size: "g4dn.xlarg" is not a size this version knows for target aws; closest: g4dn.xlarge, g4dn.2xlarge, g4dn.4xlarge',
   },
   {
     why: "RAPIDS on CPU workers",
-    raw: spark({ size: "Standard_D4s_v5", rapids: true }),
-    message: "workbench.cluster.rapids: the RAPIDS accelerator runs on GPUs and Standard_D4s_v5 has none; pick a GPU size in cluster.size or remove rapids",
+    raw: spark({ size: "m6i.xlarge", rapids: true }),
+    message: "workbench.cluster.rapids: the RAPIDS accelerator runs on GPUs and m6i.xlarge has none; pick a GPU size in cluster.size or remove rapids",
   },
   { why: "an engine that is not spark", raw: spark({ engine: "ray" }), message: 'workbench.cluster.engine: "ray" is not one of spark; use spark' },
   {
     why: "a cluster without its driver app",
-    raw: rawConfig({ cluster: { workers: 2 } }),
+    raw: aws({ aws: WORKER_SUBNET, cluster: { workers: 2 } }),
     message: "workbench.cluster: needs a jupyter-pyspark app on the head: it is the cluster's driver; add { kind: jupyter-pyspark } to apps",
   },
   {
@@ -829,7 +829,7 @@ export const badConfigs: BadConfig[] = [
     raw: aws({
       allowedCidrs: undefined,
       access: "private",
-      aws: { subnetId: "subnet-0123456789abcdef0" },
+      aws: { subnetId: "subnet-0123456789abcdef0", ...WORKER_SUBNET },
       apps: [{ kind: "jupyter-pyspark" }],
       cluster: { workers: 2 },
     }),
@@ -841,6 +841,19 @@ export const badConfigs: BadConfig[] = [
     raw: spark({ workers: 2 }, { autoShutdown: { time: "19:00", timeZone: "Korea Standard Time" } }),
     message: "workbench.autoShutdown: does not stop the cluster's workers in this version; use idleStop (it stops the workers first) or remove cluster",
   },
+  {
+    why: "a cluster on azure (not built yet)",
+    raw: rawConfig({ apps: [{ kind: "jupyter-pyspark" }], cluster: { workers: 2 } }),
+    message:
+      "workbench.cluster: not available for target azure in this version: its workers need a NAT gateway for their bootstrap and an idle stop that deallocates them, which are not built yet; use target aws, or remove cluster",
+  },
+  {
+    why: "a cluster on aws without the workers' subnet",
+    raw: aws({ apps: [{ kind: "jupyter-pyspark" }], cluster: { workers: 2 } }),
+    message:
+      "workbench.aws.workerSubnetId: required with cluster: the workers have no public address, so they reach the internet (packages, images, Maven Central) only through a NAT; give a private subnet in the head's VPC whose route table has a NAT gateway",
+  },
+  { why: "a worker subnet without a cluster", raw: aws({ aws: WORKER_SUBNET }), message: "workbench.aws.workerSubnetId: only with cluster; remove it" },
   {
     why: "an unknown cluster key",
     raw: spark({ nodes: 3 }),

@@ -42,6 +42,8 @@ export const azureTarget: TargetDefinition = {
     },
     ownKeys: ["azure"],
     refuses: {
+      cluster:
+        "not available for target azure in this version: its workers need a NAT gateway for their bootstrap and an idle stop that deallocates them, which are not built yet; use target aws, or remove cluster",
       privateAccess:
         "private is not available for target azure in this version (SSH through Azure Bastion's native-client tunnel is not built yet); use access: public",
     },

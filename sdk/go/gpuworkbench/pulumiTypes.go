@@ -2366,6 +2366,8 @@ type WorkbenchAwsArgs struct {
 	SubnetId *string `pulumi:"subnetId"`
 	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
 	VpcEndpoints *bool `pulumi:"vpcEndpoints"`
+	// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+	WorkerSubnetId *string `pulumi:"workerSubnetId"`
 }
 
 // WorkbenchAwsArgsInput is an input type that accepts WorkbenchAwsArgsArgs and WorkbenchAwsArgsOutput values.
@@ -2386,6 +2388,8 @@ type WorkbenchAwsArgsArgs struct {
 	SubnetId *string `pulumi:"subnetId"`
 	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
 	VpcEndpoints *bool `pulumi:"vpcEndpoints"`
+	// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+	WorkerSubnetId *string `pulumi:"workerSubnetId"`
 }
 
 func (WorkbenchAwsArgsArgs) ElementType() reflect.Type {
@@ -2480,6 +2484,11 @@ func (o WorkbenchAwsArgsOutput) VpcEndpoints() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v WorkbenchAwsArgs) *bool { return v.VpcEndpoints }).(pulumi.BoolPtrOutput)
 }
 
+// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+func (o WorkbenchAwsArgsOutput) WorkerSubnetId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchAwsArgs) *string { return v.WorkerSubnetId }).(pulumi.StringPtrOutput)
+}
+
 type WorkbenchAwsArgsPtrOutput struct{ *pulumi.OutputState }
 
 func (WorkbenchAwsArgsPtrOutput) ElementType() reflect.Type {
@@ -2532,6 +2541,16 @@ func (o WorkbenchAwsArgsPtrOutput) VpcEndpoints() pulumi.BoolPtrOutput {
 		}
 		return v.VpcEndpoints
 	}).(pulumi.BoolPtrOutput)
+}
+
+// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+func (o WorkbenchAwsArgsPtrOutput) WorkerSubnetId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAwsArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.WorkerSubnetId
+	}).(pulumi.StringPtrOutput)
 }
 
 type WorkbenchAzureArgs struct {
@@ -2935,7 +2954,7 @@ type WorkbenchConfigArgs struct {
 	Aws *WorkbenchAwsArgs `pulumi:"aws"`
 	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
 	Azure *WorkbenchAzureArgs `pulumi:"azure"`
-	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
 	Cluster *WorkbenchClusterArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -2993,7 +3012,7 @@ type WorkbenchConfigArgsArgs struct {
 	Aws *WorkbenchAwsArgsArgs `pulumi:"aws"`
 	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
 	Azure *WorkbenchAzureArgsArgs `pulumi:"azure"`
-	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
 	Cluster *WorkbenchClusterArgsArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -3083,7 +3102,7 @@ func (o WorkbenchConfigArgsOutput) Azure() WorkbenchAzureArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAzureArgs { return v.Azure }).(WorkbenchAzureArgsPtrOutput)
 }
 
-// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
 func (o WorkbenchConfigArgsOutput) Cluster() WorkbenchClusterArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchClusterArgs { return v.Cluster }).(WorkbenchClusterArgsPtrOutput)
 }

@@ -882,17 +882,23 @@ class WorkbenchAwsArgsArgsDict(TypedDict):
     """
     access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
     """
+    worker_subnet_id: NotRequired[_builtins.str]
+    """
+    cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+    """
 
 @pulumi.input_type
 class WorkbenchAwsArgsArgs:
     def __init__(__self__, *,
                  availability_zone: Optional[_builtins.str] = None,
                  subnet_id: Optional[_builtins.str] = None,
-                 vpc_endpoints: Optional[_builtins.bool] = None):
+                 vpc_endpoints: Optional[_builtins.bool] = None,
+                 worker_subnet_id: Optional[_builtins.str] = None):
         """
         :param _builtins.str availability_zone: Default "<region>a".
         :param _builtins.str subnet_id: An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
         :param _builtins.bool vpc_endpoints: access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+        :param _builtins.str worker_subnet_id: cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
         """
         if availability_zone is not None:
             pulumi.set(__self__, "availability_zone", availability_zone)
@@ -900,6 +906,8 @@ class WorkbenchAwsArgsArgs:
             pulumi.set(__self__, "subnet_id", subnet_id)
         if vpc_endpoints is not None:
             pulumi.set(__self__, "vpc_endpoints", vpc_endpoints)
+        if worker_subnet_id is not None:
+            pulumi.set(__self__, "worker_subnet_id", worker_subnet_id)
 
     @_builtins.property
     @pulumi.getter(name="availabilityZone")
@@ -936,6 +944,18 @@ class WorkbenchAwsArgsArgs:
     @vpc_endpoints.setter
     def vpc_endpoints(self, value: Optional[_builtins.bool]):
         pulumi.set(self, "vpc_endpoints", value)
+
+    @_builtins.property
+    @pulumi.getter(name="workerSubnetId")
+    def worker_subnet_id(self) -> Optional[_builtins.str]:
+        """
+        cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+        """
+        return pulumi.get(self, "worker_subnet_id")
+
+    @worker_subnet_id.setter
+    def worker_subnet_id(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "worker_subnet_id", value)
 
 
 class WorkbenchAzureArgsArgsDict(TypedDict):
@@ -1151,7 +1171,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     cluster: NotRequired['WorkbenchClusterArgsArgsDict']
     """
-    A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+    A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
     """
     data_disk_gb: NotRequired[_builtins.float]
     """
@@ -1240,7 +1260,7 @@ class WorkbenchConfigArgsArgs:
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
         :param 'WorkbenchAwsArgsArgs' aws: AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
         :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network.
-        :param 'WorkbenchClusterArgsArgs' cluster: A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+        :param 'WorkbenchClusterArgsArgs' cluster: A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
         :param _builtins.float data_disk_gb: Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
@@ -1398,7 +1418,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def cluster(self) -> Optional['WorkbenchClusterArgsArgs']:
         """
-        A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address. Default: none.
+        A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
         """
         return pulumi.get(self, "cluster")
 
