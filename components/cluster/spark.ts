@@ -137,9 +137,8 @@ export type SparkLake =
       /** The bucket's region. */
       region: string;
       /**
-       * An S3-compatible endpoint (tests, MinIO); undefined: AWS S3 with the instance profile's
-       * credentials. With an endpoint the credentials come from the environment
-       * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` given to the containers by whoever runs them).
+       * Where S3 is when it is not AWS's regional endpoint (a VPC endpoint, an S3-compatible store,
+       * a test's s3rver); the credentials still come from the instance profile through IMDS.
        */
       endpoint?: string | undefined;
     }
@@ -213,19 +212,18 @@ export function propertiesFile(props: Record<string, string>): string {
 function lakeConf(lake: SparkLake | undefined): Record<string, string> {
   if (!lake) return {};
   if (lake.kind === "s3a") {
-    if (lake.endpoint === undefined) {
-      return {
-        // Hadoop 3.4's own IMDS provider (AWS SDK v2): the instance profile, never a key.
-        "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
-        "spark.hadoop.fs.s3a.endpoint.region": lake.region,
-      };
-    }
     return {
-      "spark.hadoop.fs.s3a.aws.credentials.provider": "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
-      "spark.hadoop.fs.s3a.endpoint": lake.endpoint,
+      // Hadoop 3.4's own IMDS provider (AWS SDK v2): the instance profile, never a key. An endpoint
+      // says where S3 is (a VPC endpoint, an S3-compatible store), not who calls it.
+      "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
+      ...(lake.endpoint === undefined
+        ? {}
+        : {
+            "spark.hadoop.fs.s3a.endpoint": lake.endpoint,
+            "spark.hadoop.fs.s3a.path.style.access": "true",
+            "spark.hadoop.fs.s3a.connection.ssl.enabled": String(lake.endpoint.startsWith("https://")),
+          }),
       "spark.hadoop.fs.s3a.endpoint.region": lake.region,
-      "spark.hadoop.fs.s3a.path.style.access": "true",
-      "spark.hadoop.fs.s3a.connection.ssl.enabled": String(lake.endpoint.startsWith("https://")),
     };
   }
   const host = `${lake.account}.dfs.core.windows.net`;

@@ -180,15 +180,15 @@ describe("sparkCluster: GPU workers, RAPIDS, the lake", () => {
     });
     expect(c.jars.map((j) => j.file)).toEqual(["hadoop-azure-3.4.1.jar", "wildfly-openssl-1.1.3.Final.jar"]);
   });
-  it("points s3a at an S3-compatible endpoint with path-style access (tests, MinIO)", () => {
+  it("points s3a at an S3-compatible endpoint with path-style access, still with the instance profile (tests, MinIO)", () => {
     const c = sparkCluster({ ...base, lake: { kind: "s3a", region: "us-east-1", endpoint: "http://10.0.1.1:4569" } });
     const lake = Object.fromEntries(Object.entries(c.driverConf).filter(([k]) => k.startsWith("spark.hadoop.")));
     expect(lake).toEqual({
-      "spark.hadoop.fs.s3a.aws.credentials.provider": "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+      "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider",
       "spark.hadoop.fs.s3a.endpoint": "http://10.0.1.1:4569",
-      "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
       "spark.hadoop.fs.s3a.path.style.access": "true",
       "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
+      "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
     });
   });
   it("names the jars' Maven Central URLs", () => {
