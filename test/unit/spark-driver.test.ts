@@ -48,13 +48,13 @@ describe("the jupyter-pyspark app as the Spark cluster's driver", () => {
   });
   it("renders the docker run arguments B's proof runs", () => {
     const args = dockerRunArgs(s, "tok");
-    expect(args.filter((a, i) => args[i - 1] === "--publish")).toEqual([
+    expect(args.filter((_, i) => args[i - 1] === "--publish")).toEqual([
       "127.0.0.1:8888:8888/tcp",
       "127.0.0.1:4040:4040/tcp",
       "10.0.1.4:7079:7079/tcp",
       "10.0.1.4:7080:7080/tcp",
     ]);
-    expect(args.filter((a, i) => args[i - 1] === "--mount")).toEqual([
+    expect(args.filter((_, i) => args[i - 1] === "--mount")).toEqual([
       "type=bind,source=/opt/workbench/spark/conf/spark-defaults.conf,target=/usr/local/spark/conf/spark-defaults.conf,readonly,bind-propagation=rprivate",
       "type=bind,source=/opt/workbench/spark/jars,target=/opt/workbench/spark/jars,readonly,bind-propagation=rprivate",
     ]);
