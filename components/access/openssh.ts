@@ -33,15 +33,74 @@ function sshPort(port: number): number {
  * and `%p` (the port), and ssh speaks to the machine's sshd through its stdin and stdout, so the
  * host key is still checked end to end.
  */
-export interface SessionProxy {
+export type SessionProxy = SsmProxy | JumpProxy;
+
+export interface SsmProxy {
   /** `aws-ssm`: AWS Session Manager's AWS-StartSSHSession document (the Session Manager plugin beside the aws CLI). */
   kind: "aws-ssm";
   /** The region the instance runs in, e.g. "ap-northeast-2". */
   region: string;
 }
 
+/**
+ * `jump`: a machine without a public address reached through one with one (a Spark cluster's
+ * workers through its head): the ProxyCommand runs `ssh -W %h:%p` to the jump host with that
+ * host's key pinned the same way (only that key trusted, keys only, never a prompt), and the outer
+ * ssh checks the target's own pinned key end to end.
+ */
+export interface JumpProxy {
+  kind: "jump";
+  host: string;
+  port: number;
+  user: string;
+  /** The jump host's pinned key as a known_hosts line (see knownHostsLine). */
+  knownHostsLine: string;
+  /** The deployer's private key file; undefined: the ssh agent. */
+  identityFile?: string | undefined;
+}
+
+/** One word for the shell that runs a ProxyCommand: single-quoted (ssh hands the line to sh -c). */
+function shWord(value: string): string {
+  lineSafe("ProxyCommand word", value);
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The ProxyCommand for a session proxy, every word checked (one ssh_config line, no quote or comment inside a word). */
 export function proxyCommand(p: SessionProxy): string {
+  if (p.kind === "jump") {
+    // ssh expands % tokens in the ProxyCommand (and the inner KnownHostsCommand): none may come from a value.
+    if (p.knownHostsLine.includes("%")) throw new Error(`known_hosts line: ${q(p.knownHostsLine)} must not contain %`);
+    knownHostsPattern(p.host, p.port);
+    // The command runs in sh: the host and user are plain names, no shell character at all.
+    if (!/^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(p.host)) throw new Error(`ProxyCommand host: ${q(p.host)} is not a host name or address; refusing to render it`);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(p.user)) throw new Error(`ProxyCommand user: ${q(p.user)} is not a user name; refusing to render it`);
+    const words = [
+      "ssh",
+      ...(p.identityFile ? ["-i", shWord(p.identityFile), "-o", "IdentitiesOnly=yes"] : []),
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "GlobalKnownHostsFile=/dev/null",
+      "-o",
+      shWord(`KnownHostsCommand=/bin/echo ${lineSafe("known_hosts line", p.knownHostsLine)}`),
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "HostKeyAlgorithms=ssh-ed25519",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=20",
+      "-W",
+      "%h:%p",
+      "-p",
+      String(sshPort(p.port)),
+      "--",
+      `${sshWord("ProxyCommand user", p.user)}@${sshWord("ProxyCommand host", p.host)}`,
+    ];
+    if (p.identityFile?.includes("%")) throw new Error(`ssh identity file: ${q(p.identityFile)} must not contain %`);
+    return words.join(" ");
+  }
   const region = sshWord("ProxyCommand region", p.region);
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) throw new Error(`ProxyCommand region: ${q(region)} is not an AWS region name; refusing to render it`);
   return `sh -c "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region ${region}"`;

@@ -26,7 +26,7 @@ export interface ReadyArgs {
    * dials TCP itself (its `proxy` is an SSH jump host, not a command), so it cannot ride a
    * ProxyCommand: with a proxy the check runs the system ssh through local.Command instead.
    */
-  proxy?: SessionProxy | undefined;
+  proxy?: pulumi.Input<SessionProxy> | undefined;
   /** The deployer's key file for the system ssh (proxy only; undefined: the ssh agent). */
   sshPrivateKeyPath?: string | undefined;
 }
@@ -108,11 +108,17 @@ function directCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, custom
 }
 
 /** One check through the session proxy, with the system ssh (see ReadyArgs.proxy). */
-function proxiedCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, proxy: SessionProxy, customTimeouts: { create: string }): ReadyCheck {
+function proxiedCheck(
+  parent: pulumi.Resource,
+  name: string,
+  a: ReadyArgs,
+  proxyInput: pulumi.Input<SessionProxy>,
+  customTimeouts: { create: string },
+): ReadyCheck {
   const user = deployerUser(a.spec).name;
   const create = pulumi
-    .all([a.address, a.hostPublicKey])
-    .apply(([host, key]) =>
+    .all([a.address, a.hostPublicKey, pulumi.output(proxyInput) as pulumi.Output<SessionProxy>])
+    .apply(([host, key, proxy]) =>
       proxiedSshCommand(dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: knownHostsLine(host, a.port, key), proxy }), user, host, a.port),
     );
   return (suffix, script, deps) =>
