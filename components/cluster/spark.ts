@@ -358,3 +358,33 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
     masterUrl,
   };
 }
+
+/**
+ * The shell script (run as the deployer, with sudo) that prepares one node before its containers
+ * start: the node's files, and the jars downloaded from Maven Central and checked against their
+ * sha1 (a jar already there and intact is kept). Values reach the shell only base64-encoded or as
+ * checked literals.
+ */
+export function nodeSetupScript(node: string, cluster: SparkCluster): string {
+  const lines = ["set -eu", `sudo install -d -m 0755 ${SPARK_CONF_DIR} ${SPARK_JARS_DIR}`];
+  for (const f of cluster.files.filter((x) => x.node === node)) {
+    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(f.path)) throw new Error(`spark host file ${JSON.stringify(f.path)}: not a plain absolute path`);
+    const b64 = Buffer.from(f.content, "utf8").toString("base64");
+    lines.push(`printf '%s' '${b64}' | base64 -d | sudo install -m ${f.mode.toString(8).padStart(4, "0")} /dev/stdin ${f.path}`);
+  }
+  for (const j of cluster.jars) {
+    if (!/^[0-9a-f]{40}$/.test(j.sha1) || !/^[A-Za-z0-9._-]+\.jar$/.test(j.file) || !/^https:\/\/repo1\.maven\.org\/maven2\/[A-Za-z0-9._/-]+$/.test(j.url)) {
+      throw new Error(`spark jar ${JSON.stringify(j.coordinates)}: not a Maven Central jar with a sha1`);
+    }
+    const path = `${SPARK_JARS_DIR}/${j.file}`;
+    lines.push(
+      `if ! echo '${j.sha1}  ${path}' | sha1sum -c --status 2>/dev/null; then`,
+      `  sudo curl -fsSL --retry 5 -o ${path}.part '${j.url}'`,
+      `  echo '${j.sha1}  ${path}.part' | sha1sum -c --status || { echo "${j.file}: sha1 mismatch" >&2; sudo rm -f ${path}.part; exit 1; }`,
+      `  sudo mv ${path}.part ${path}`,
+      "fi",
+    );
+  }
+  lines.push("echo spark-node-ready");
+  return `${lines.join("\n")}\n`;
+}

@@ -86,12 +86,17 @@ describe.each(STACKS)("stack %s", (stack) => {
       expect(json.userData).toEqual([]);
       return;
     }
-    expect(json.userData).toHaveLength(1);
-    const u = json.userData[0];
-    expect(u.cloudConfig.startsWith("#cloud-config\n")).toBe(true);
-    expect(u.gzipBytes).toBeLessThan(16384);
-    expect(u.bytes).toBeGreaterThan(u.gzipBytes);
-    expect(u.cloudConfig).toContain("[secret]");
+    // A Spark cluster's workers boot user data of their own, one each.
+    const workers = (json.resources as { type: string; name: string }[]).filter(
+      (r) => r.type === "aws:ec2/instance:Instance" && !r.name.endsWith("-host-instance"),
+    ).length;
+    expect(json.userData).toHaveLength(1 + workers);
+    for (const u of json.userData) {
+      expect(u.cloudConfig.startsWith("#cloud-config\n")).toBe(true);
+      expect(u.gzipBytes).toBeLessThan(16384);
+      expect(u.bytes).toBeGreaterThan(u.gzipBytes);
+      expect(u.cloudConfig).toContain("[secret]");
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   gpuDiscoveryScript,
+  nodeSetupScript,
   propertiesFile,
   SPARK_CONNECTOR_JARS,
   SPARK_PORT_LIST,
@@ -260,5 +261,44 @@ describe("the GPU discovery script", () => {
   });
   it("passes shellcheck", () => {
     expect(() => execFileSync("shellcheck", ["-s", "sh", script])).not.toThrow();
+  });
+});
+
+describe("nodeSetupScript", () => {
+  const c = sparkCluster({ ...base, workerGpus: 1, lake: { kind: "s3a", region: "us-east-1" } });
+  it("writes the node's files (base64) and fetches the jars with their sha1 checked, exactly", () => {
+    const script = nodeSetupScript("worker-1", c);
+    const conf = Buffer.from(c.files[0].content).toString("base64");
+    const discovery = Buffer.from(gpuDiscoveryScript()).toString("base64");
+    expect(script.split("\n").slice(0, 4)).toEqual([
+      "set -eu",
+      "sudo install -d -m 0755 /opt/workbench/spark/conf /opt/workbench/spark/jars",
+      `printf '%s' '${conf}' | base64 -d | sudo install -m 0644 /dev/stdin /opt/workbench/spark/conf/spark-worker.conf`,
+      `printf '%s' '${discovery}' | base64 -d | sudo install -m 0755 /dev/stdin /opt/workbench/spark/conf/gpu-discovery.sh`,
+    ]);
+    expect(script).toContain(
+      "  sudo curl -fsSL --retry 5 -o /opt/workbench/spark/jars/hadoop-aws-3.4.1.jar.part 'https://repo1.maven.org/maven2/org/apache/hadoop/hadoop-aws/3.4.1/hadoop-aws-3.4.1.jar'\n",
+    );
+    expect(script.match(/sha1sum -c/g)).toHaveLength(4);
+    expect(script.endsWith("echo spark-node-ready\n")).toBe(true);
+    expect(() => execFileSync("shellcheck", ["-s", "sh", "-"], { input: script })).not.toThrow();
+  });
+  it("refuses a file path that is not plain", () => {
+    expect(() => nodeSetupScript("head", { ...c, files: [{ node: "head", path: "/etc/x y", mode: 0o644, content: "" }] })).toThrow(
+      'spark host file "/etc/x y": not a plain absolute path',
+    );
+  });
+  it("really checks the sha1: a corrupted jar is fetched again, a wrong download fails", () => {
+    const dir = mkdtempSync(join(tmpdir(), "i25-setup-"));
+    try {
+      const jar = join(dir, "a.jar");
+      writeFileSync(jar, "jar");
+      const good = execFileSync("sha1sum", [jar], { encoding: "utf8" }).split(" ")[0];
+      const check = (sha1: string) => spawnSync("/bin/sh", ["-c", `echo '${sha1}  ${jar}' | sha1sum -c --status`]).status;
+      expect(check(good)).toBe(0);
+      expect(check("0".repeat(40))).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -420,6 +420,296 @@ func (o AnalysisAppBuildPtrOutput) Packages() pulumi.StringArrayOutput {
 	}).(pulumi.StringArrayOutput)
 }
 
+type AnalysisAppsSparkDriver struct {
+	// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+	Address string `pulumi:"address"`
+	// The driver's RPC and block-manager ports.
+	Ports []float64 `pulumi:"ports"`
+	// The spark-defaults file and the connector jars.
+	Volumes []AnalysisAppsSparkMount `pulumi:"volumes"`
+}
+
+// AnalysisAppsSparkDriverInput is an input type that accepts AnalysisAppsSparkDriverArgs and AnalysisAppsSparkDriverOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkDriverInput` via:
+//
+//	AnalysisAppsSparkDriverArgs{...}
+type AnalysisAppsSparkDriverInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkDriverOutput() AnalysisAppsSparkDriverOutput
+	ToAnalysisAppsSparkDriverOutputWithContext(context.Context) AnalysisAppsSparkDriverOutput
+}
+
+type AnalysisAppsSparkDriverArgs struct {
+	// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+	Address pulumi.StringInput `pulumi:"address"`
+	// The driver's RPC and block-manager ports.
+	Ports []float64 `pulumi:"ports"`
+	// The spark-defaults file and the connector jars.
+	Volumes []AnalysisAppsSparkMountArgs `pulumi:"volumes"`
+}
+
+func (AnalysisAppsSparkDriverArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverOutput() AnalysisAppsSparkDriverOutput {
+	return i.ToAnalysisAppsSparkDriverOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkDriverOutput)
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return i.ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkDriverOutput).ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx)
+}
+
+// AnalysisAppsSparkDriverPtrInput is an input type that accepts AnalysisAppsSparkDriverArgs, AnalysisAppsSparkDriverPtr and AnalysisAppsSparkDriverPtrOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkDriverPtrInput` via:
+//
+//	        AnalysisAppsSparkDriverArgs{...}
+//
+//	or:
+//
+//	        nil
+type AnalysisAppsSparkDriverPtrInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput
+	ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Context) AnalysisAppsSparkDriverPtrOutput
+}
+
+type analysisAppsSparkDriverPtrType AnalysisAppsSparkDriverArgs
+
+func AnalysisAppsSparkDriverPtr(v *AnalysisAppsSparkDriverArgs) AnalysisAppsSparkDriverPtrInput {
+	return (*analysisAppsSparkDriverPtrType)(v)
+}
+
+func (*analysisAppsSparkDriverPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (i *analysisAppsSparkDriverPtrType) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return i.ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Background())
+}
+
+func (i *analysisAppsSparkDriverPtrType) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkDriverPtrOutput)
+}
+
+type AnalysisAppsSparkDriverOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkDriverOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverOutput() AnalysisAppsSparkDriverOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return o.ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Background())
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AnalysisAppsSparkDriver) *AnalysisAppsSparkDriver {
+		return &v
+	}).(AnalysisAppsSparkDriverPtrOutput)
+}
+
+// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+func (o AnalysisAppsSparkDriverOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// The driver's RPC and block-manager ports.
+func (o AnalysisAppsSparkDriverOutput) Ports() pulumi.Float64ArrayOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) []float64 { return v.Ports }).(pulumi.Float64ArrayOutput)
+}
+
+// The spark-defaults file and the connector jars.
+func (o AnalysisAppsSparkDriverOutput) Volumes() AnalysisAppsSparkMountArrayOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) []AnalysisAppsSparkMount { return v.Volumes }).(AnalysisAppsSparkMountArrayOutput)
+}
+
+type AnalysisAppsSparkDriverPtrOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkDriverPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkDriverPtrOutput) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverPtrOutput) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverPtrOutput) Elem() AnalysisAppsSparkDriverOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) AnalysisAppsSparkDriver {
+		if v != nil {
+			return *v
+		}
+		var ret AnalysisAppsSparkDriver
+		return ret
+	}).(AnalysisAppsSparkDriverOutput)
+}
+
+// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+func (o AnalysisAppsSparkDriverPtrOutput) Address() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Address
+	}).(pulumi.StringPtrOutput)
+}
+
+// The driver's RPC and block-manager ports.
+func (o AnalysisAppsSparkDriverPtrOutput) Ports() pulumi.Float64ArrayOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) []float64 {
+		if v == nil {
+			return nil
+		}
+		return v.Ports
+	}).(pulumi.Float64ArrayOutput)
+}
+
+// The spark-defaults file and the connector jars.
+func (o AnalysisAppsSparkDriverPtrOutput) Volumes() AnalysisAppsSparkMountArrayOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) []AnalysisAppsSparkMount {
+		if v == nil {
+			return nil
+		}
+		return v.Volumes
+	}).(AnalysisAppsSparkMountArrayOutput)
+}
+
+type AnalysisAppsSparkMount struct {
+	// The path in the container.
+	Container string `pulumi:"container"`
+	// The path on the host.
+	Host string `pulumi:"host"`
+	// Mounted read-only.
+	ReadOnly bool `pulumi:"readOnly"`
+}
+
+// AnalysisAppsSparkMountInput is an input type that accepts AnalysisAppsSparkMountArgs and AnalysisAppsSparkMountOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkMountInput` via:
+//
+//	AnalysisAppsSparkMountArgs{...}
+type AnalysisAppsSparkMountInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkMountOutput() AnalysisAppsSparkMountOutput
+	ToAnalysisAppsSparkMountOutputWithContext(context.Context) AnalysisAppsSparkMountOutput
+}
+
+type AnalysisAppsSparkMountArgs struct {
+	// The path in the container.
+	Container string `pulumi:"container"`
+	// The path on the host.
+	Host string `pulumi:"host"`
+	// Mounted read-only.
+	ReadOnly bool `pulumi:"readOnly"`
+}
+
+func (AnalysisAppsSparkMountArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (i AnalysisAppsSparkMountArgs) ToAnalysisAppsSparkMountOutput() AnalysisAppsSparkMountOutput {
+	return i.ToAnalysisAppsSparkMountOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkMountArgs) ToAnalysisAppsSparkMountOutputWithContext(ctx context.Context) AnalysisAppsSparkMountOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkMountOutput)
+}
+
+// AnalysisAppsSparkMountArrayInput is an input type that accepts AnalysisAppsSparkMountArray and AnalysisAppsSparkMountArrayOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkMountArrayInput` via:
+//
+//	AnalysisAppsSparkMountArray{ AnalysisAppsSparkMountArgs{...} }
+type AnalysisAppsSparkMountArrayInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkMountArrayOutput() AnalysisAppsSparkMountArrayOutput
+	ToAnalysisAppsSparkMountArrayOutputWithContext(context.Context) AnalysisAppsSparkMountArrayOutput
+}
+
+type AnalysisAppsSparkMountArray []AnalysisAppsSparkMountInput
+
+func (AnalysisAppsSparkMountArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (i AnalysisAppsSparkMountArray) ToAnalysisAppsSparkMountArrayOutput() AnalysisAppsSparkMountArrayOutput {
+	return i.ToAnalysisAppsSparkMountArrayOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkMountArray) ToAnalysisAppsSparkMountArrayOutputWithContext(ctx context.Context) AnalysisAppsSparkMountArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkMountArrayOutput)
+}
+
+type AnalysisAppsSparkMountOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkMountOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkMountOutput) ToAnalysisAppsSparkMountOutput() AnalysisAppsSparkMountOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkMountOutput) ToAnalysisAppsSparkMountOutputWithContext(ctx context.Context) AnalysisAppsSparkMountOutput {
+	return o
+}
+
+// The path in the container.
+func (o AnalysisAppsSparkMountOutput) Container() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkMount) string { return v.Container }).(pulumi.StringOutput)
+}
+
+// The path on the host.
+func (o AnalysisAppsSparkMountOutput) Host() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkMount) string { return v.Host }).(pulumi.StringOutput)
+}
+
+// Mounted read-only.
+func (o AnalysisAppsSparkMountOutput) ReadOnly() pulumi.BoolOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkMount) bool { return v.ReadOnly }).(pulumi.BoolOutput)
+}
+
+type AnalysisAppsSparkMountArrayOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkMountArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkMountArrayOutput) ToAnalysisAppsSparkMountArrayOutput() AnalysisAppsSparkMountArrayOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkMountArrayOutput) ToAnalysisAppsSparkMountArrayOutputWithContext(ctx context.Context) AnalysisAppsSparkMountArrayOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkMountArrayOutput) Index(i pulumi.IntInput) AnalysisAppsSparkMountOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AnalysisAppsSparkMount {
+		return vs[0].([]AnalysisAppsSparkMount)[vs[1].(int)]
+	}).(AnalysisAppsSparkMountOutput)
+}
+
 type AnalysisRegistry struct {
 	// The password: wrapped as a secret here.
 	Password string `pulumi:"password"`
@@ -4587,6 +4877,10 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppArrayInput)(nil)).Elem(), AnalysisAppArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppBuildInput)(nil)).Elem(), AnalysisAppBuildArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppBuildPtrInput)(nil)).Elem(), AnalysisAppBuildArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkDriverInput)(nil)).Elem(), AnalysisAppsSparkDriverArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkDriverPtrInput)(nil)).Elem(), AnalysisAppsSparkDriverArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountInput)(nil)).Elem(), AnalysisAppsSparkMountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountArrayInput)(nil)).Elem(), AnalysisAppsSparkMountArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryInput)(nil)).Elem(), AnalysisRegistryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryArrayInput)(nil)).Elem(), AnalysisRegistryArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppCredentialInput)(nil)).Elem(), AppCredentialArgs{})
@@ -4638,6 +4932,10 @@ func init() {
 	pulumi.RegisterOutputType(AnalysisAppArrayOutput{})
 	pulumi.RegisterOutputType(AnalysisAppBuildOutput{})
 	pulumi.RegisterOutputType(AnalysisAppBuildPtrOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkDriverOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkDriverPtrOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkMountOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkMountArrayOutput{})
 	pulumi.RegisterOutputType(AnalysisRegistryOutput{})
 	pulumi.RegisterOutputType(AnalysisRegistryArrayOutput{})
 	pulumi.RegisterOutputType(AppCredentialOutput{})

@@ -20,6 +20,10 @@ __all__ = [
     'AnalysisAppArgsDict',
     'AnalysisAppBuildArgs',
     'AnalysisAppBuildArgsDict',
+    'AnalysisAppsSparkDriverArgs',
+    'AnalysisAppsSparkDriverArgsDict',
+    'AnalysisAppsSparkMountArgs',
+    'AnalysisAppsSparkMountArgsDict',
     'AnalysisRegistryArgs',
     'AnalysisRegistryArgsDict',
     'ContainerStorageMountArgs',
@@ -366,6 +370,138 @@ class AnalysisAppBuildArgs:
     @dockerfile.setter
     def dockerfile(self, value: Optional[_builtins.str]):
         pulumi.set(self, "dockerfile", value)
+
+
+class AnalysisAppsSparkDriverArgsDict(TypedDict):
+    address: pulumi.Input[_builtins.str]
+    """
+    The head's private IPv4 address: the driver's ports are published there, never on a public one.
+    """
+    ports: Sequence[_builtins.float]
+    """
+    The driver's RPC and block-manager ports.
+    """
+    volumes: Sequence['AnalysisAppsSparkMountArgsDict']
+    """
+    The spark-defaults file and the connector jars.
+    """
+
+@pulumi.input_type
+class AnalysisAppsSparkDriverArgs:
+    def __init__(__self__, *,
+                 address: pulumi.Input[_builtins.str],
+                 ports: Sequence[_builtins.float],
+                 volumes: Sequence['AnalysisAppsSparkMountArgs']):
+        """
+        :param pulumi.Input[_builtins.str] address: The head's private IPv4 address: the driver's ports are published there, never on a public one.
+        :param Sequence[_builtins.float] ports: The driver's RPC and block-manager ports.
+        :param Sequence['AnalysisAppsSparkMountArgs'] volumes: The spark-defaults file and the connector jars.
+        """
+        pulumi.set(__self__, "address", address)
+        pulumi.set(__self__, "ports", ports)
+        pulumi.set(__self__, "volumes", volumes)
+
+    @_builtins.property
+    @pulumi.getter
+    def address(self) -> pulumi.Input[_builtins.str]:
+        """
+        The head's private IPv4 address: the driver's ports are published there, never on a public one.
+        """
+        return pulumi.get(self, "address")
+
+    @address.setter
+    def address(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "address", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def ports(self) -> Sequence[_builtins.float]:
+        """
+        The driver's RPC and block-manager ports.
+        """
+        return pulumi.get(self, "ports")
+
+    @ports.setter
+    def ports(self, value: Sequence[_builtins.float]):
+        pulumi.set(self, "ports", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def volumes(self) -> Sequence['AnalysisAppsSparkMountArgs']:
+        """
+        The spark-defaults file and the connector jars.
+        """
+        return pulumi.get(self, "volumes")
+
+    @volumes.setter
+    def volumes(self, value: Sequence['AnalysisAppsSparkMountArgs']):
+        pulumi.set(self, "volumes", value)
+
+
+class AnalysisAppsSparkMountArgsDict(TypedDict):
+    container: _builtins.str
+    """
+    The path in the container.
+    """
+    host: _builtins.str
+    """
+    The path on the host.
+    """
+    read_only: _builtins.bool
+    """
+    Mounted read-only.
+    """
+
+@pulumi.input_type
+class AnalysisAppsSparkMountArgs:
+    def __init__(__self__, *,
+                 container: _builtins.str,
+                 host: _builtins.str,
+                 read_only: _builtins.bool):
+        """
+        :param _builtins.str container: The path in the container.
+        :param _builtins.str host: The path on the host.
+        :param _builtins.bool read_only: Mounted read-only.
+        """
+        pulumi.set(__self__, "container", container)
+        pulumi.set(__self__, "host", host)
+        pulumi.set(__self__, "read_only", read_only)
+
+    @_builtins.property
+    @pulumi.getter
+    def container(self) -> _builtins.str:
+        """
+        The path in the container.
+        """
+        return pulumi.get(self, "container")
+
+    @container.setter
+    def container(self, value: _builtins.str):
+        pulumi.set(self, "container", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> _builtins.str:
+        """
+        The path on the host.
+        """
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: _builtins.str):
+        pulumi.set(self, "host", value)
+
+    @_builtins.property
+    @pulumi.getter(name="readOnly")
+    def read_only(self) -> _builtins.bool:
+        """
+        Mounted read-only.
+        """
+        return pulumi.get(self, "read_only")
+
+    @read_only.setter
+    def read_only(self, value: _builtins.bool):
+        pulumi.set(self, "read_only", value)
 
 
 class AnalysisRegistryArgsDict(TypedDict):
