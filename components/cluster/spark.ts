@@ -65,6 +65,55 @@ export const WORKER_PROPERTIES = `${SPARK_CONF_DIR}/spark-worker.conf`;
 /** The driver's spark-defaults.conf on the head; the jupyter-pyspark app mounts it at `${SPARK_HOME}/conf/spark-defaults.conf`. */
 export const DRIVER_DEFAULTS = `${SPARK_CONF_DIR}/spark-defaults.conf`;
 
+/** A worker powers itself off after its head's master has not answered for this long (the head stopped). */
+export const FOLLOW_HEAD_SECONDS = 600;
+
+/** The worker's script, service and timer that make it stop with the head. */
+export const FOLLOW_HEAD_SCRIPT = `${SPARK_CONF_DIR}/follow-head.sh`;
+export const FOLLOW_HEAD_SERVICE = "/etc/systemd/system/gw-follow-head.service";
+export const FOLLOW_HEAD_TIMER = "/etc/systemd/system/gw-follow-head.timer";
+
+/**
+ * Stops the worker with its head, with no permission over any other machine: every minute it
+ * tries the master's port; once nothing has answered for FOLLOW_HEAD_SECONDS it powers the
+ * machine off (an EC2 instance then stops: instanceInitiatedShutdownBehavior "stop"). The
+ * resume command starts head and workers together; the state lives in /run, so a boot starts afresh.
+ */
+export function followHeadScript(headAddress: string): string {
+  if (!IPV4.test(headAddress)) throw new Error(`follow-head: ${JSON.stringify(headAddress)} is not an IPv4 address`);
+  return [
+    "#!/bin/bash",
+    "# Powers this Spark worker off when its head's master has not answered for a while (the head stopped).",
+    "set -u",
+    'state="${GW_FOLLOW_HEAD_STATE:-/run/gw-follow-head.since}"',
+    "# shellcheck disable=SC2016 # $0 and $1 expand in the inner bash, on purpose",
+    `if timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${headAddress} ${SPARK_PORTS.masterRpc} 2>/dev/null; then rm -f "$state"; exit 0; fi`,
+    "now=$(date +%s)",
+    '[ -f "$state" ] || echo "$now" > "$state"',
+    'since=$(cat "$state")',
+    `if [ $((now - since)) -ge ${FOLLOW_HEAD_SECONDS} ]; then logger -t gw-follow-head "the head's master has not answered for ${FOLLOW_HEAD_SECONDS} s; powering off"; systemctl poweroff; fi`,
+    "",
+  ].join("\n");
+}
+
+const FOLLOW_HEAD_UNIT = `[Unit]
+Description=gpu-workbench: stop this Spark worker when its head has stopped
+
+[Service]
+Type=oneshot
+ExecStart=${FOLLOW_HEAD_SCRIPT}
+`;
+const FOLLOW_HEAD_TIMER_UNIT = `[Unit]
+Description=gpu-workbench: check the Spark head every minute
+
+[Timer]
+OnBootSec=10min
+OnUnitActiveSec=1min
+
+[Install]
+WantedBy=timers.target
+`;
+
 /** The uid the image runs as (jovyan); the cluster's scratch directories are owned by it. */
 export const SPARK_UID = 1000;
 
@@ -164,6 +213,8 @@ export interface SparkClusterInput {
   rapids: boolean;
   /** Where the data lake is; undefined: no lake settings. */
   lake: SparkLake | undefined;
+  /** Workers power themselves off when the head's master stops answering (cloud workers). Default false. */
+  followHead?: boolean | undefined;
 }
 
 export interface SparkCluster {
@@ -324,6 +375,13 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
   const files: HostFile[] = workers.flatMap((w) => [
     { node: w.name, path: WORKER_PROPERTIES, mode: 0o644, content: propertiesFile(workerProps) },
     ...(gpu ? [{ node: w.name, path: GPU_DISCOVERY_SCRIPT, mode: 0o755, content: gpuDiscoveryScript() }] : []),
+    ...(input.followHead
+      ? [
+          { node: w.name, path: FOLLOW_HEAD_SCRIPT, mode: 0o755, content: followHeadScript(head.address) },
+          { node: w.name, path: FOLLOW_HEAD_SERVICE, mode: 0o644, content: FOLLOW_HEAD_UNIT },
+          { node: w.name, path: FOLLOW_HEAD_TIMER, mode: 0o644, content: FOLLOW_HEAD_TIMER_UNIT },
+        ]
+      : []),
   ]);
 
   const driverConf: Record<string, string> = {
@@ -384,6 +442,9 @@ export function nodeSetupScript(node: string, cluster: SparkCluster): string {
       `  sudo mv ${path}.part ${path}`,
       "fi",
     );
+  }
+  if (cluster.files.some((f) => f.node === node && f.path === FOLLOW_HEAD_TIMER)) {
+    lines.push("sudo systemctl daemon-reload", "sudo systemctl enable --now gw-follow-head.timer");
   }
   lines.push("echo spark-node-ready");
   return `${lines.join("\n")}\n`;

@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   gpuDiscoveryScript,
   nodeSetupScript,
+  followHeadScript,
   propertiesFile,
   SPARK_CONNECTOR_JARS,
   SPARK_PORT_LIST,
@@ -298,6 +299,59 @@ describe("nodeSetupScript", () => {
       expect(check(good)).toBe(0);
       expect(check("0".repeat(40))).not.toBe(0);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the worker follows its head (stops when the head's master is gone)", () => {
+  it("is installed on every worker with its timer, and enabled by the setup script", () => {
+    const c = sparkCluster({ ...base, followHead: true });
+    expect(c.files.filter((f) => f.node === "worker-2").map((f) => [f.path, f.mode])).toEqual([
+      ["/opt/workbench/spark/conf/spark-worker.conf", 0o644],
+      ["/opt/workbench/spark/conf/follow-head.sh", 0o755],
+      ["/etc/systemd/system/gw-follow-head.service", 0o644],
+      ["/etc/systemd/system/gw-follow-head.timer", 0o644],
+    ]);
+    expect(nodeSetupScript("worker-2", c)).toContain("sudo systemctl daemon-reload\nsudo systemctl enable --now gw-follow-head.timer\n");
+    expect(nodeSetupScript("head", c)).not.toContain("gw-follow-head");
+    expect(sparkCluster(base).files.some((f) => f.path.includes("follow-head"))).toBe(false);
+  });
+  it("powers off only after the master has been silent for 10 minutes, and forgets once it answers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "i25-follow-head-"));
+    const net = await import("node:net");
+    const server = net.createServer((s) => s.destroy());
+    try {
+      // A free port stands in for the master's: the script's address and port are the only values in it.
+      await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+      const port = (server.address() as { port: number }).port;
+      const script = join(dir, "follow-head.sh");
+      writeFileSync(script, followHeadScript("127.0.0.1").replace(" 127.0.0.1 7077 ", ` 127.0.0.1 ${port} `));
+      writeFileSync(join(dir, "systemctl"), `#!/bin/sh\necho "$*" >> ${dir}/calls\n`);
+      writeFileSync(join(dir, "logger"), "#!/bin/sh\n");
+      chmodSync(join(dir, "systemctl"), 0o755);
+      chmodSync(join(dir, "logger"), 0o755);
+      const state = join(dir, "since");
+      const env = { PATH: `${dir}:/usr/bin:/bin`, GW_FOLLOW_HEAD_STATE: state };
+      const run = () => spawnSync("/bin/bash", [script], { env, encoding: "utf8" }).status;
+      const calls = () => (existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8") : "");
+      // The master answers: nothing happens.
+      expect(run()).toBe(0);
+      expect(existsSync(state)).toBe(false);
+      await new Promise<void>((ok) => server.close(() => ok()));
+      // Silent: the first miss is remembered, no power-off yet.
+      expect(run()).toBe(0);
+      expect(calls()).toBe("");
+      // 599 s of silence: still on; 600 s: off.
+      writeFileSync(state, String(Math.floor(Date.now() / 1000) - 590));
+      run();
+      expect(calls()).toBe("");
+      writeFileSync(state, String(Math.floor(Date.now() / 1000) - 601));
+      run();
+      expect(calls()).toBe("poweroff\n");
+      expect(() => execFileSync("shellcheck", [script])).not.toThrow();
+    } finally {
+      server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -162,6 +162,7 @@ function deployAwsCluster(
       workerVcpus: c.vcpus,
       rapids: c.rapids,
       lake: lakeBucket ? { kind: "s3a", region: lakeBucket.region ?? spec.region! } : undefined,
+      followHead: true,
     }),
   );
   const workerReady = names.map((n, i) =>
