@@ -162,6 +162,12 @@ export function tunnelCommand(alias: string, localPort: number, remotePort: numb
   return `ssh -N -L ${sshPort(localPort)}:127.0.0.1:${sshPort(remotePort)} ${sshWord("tunnel alias", alias)}`;
 }
 
+/** `ssh -N -L <port>:<private address>:<port> <alias>`: a service on the host's private address only (a Spark master's UI). */
+export function privateTunnelCommand(alias: string, address: string, port: number): string {
+  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(address)) throw new Error(`tunnel address: ${q(address)} is not an IPv4 address; refusing to render it`);
+  return `ssh -N -L ${sshPort(port)}:${address}:${sshPort(port)} ${sshWord("tunnel alias", alias)}`;
+}
+
 export interface DeployerSsh {
   /** The deployer's private key file; undefined uses the ssh agent. */
   identityFile: string | undefined;

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { dockerSshOpts, knownHostsLine, proxyCommand } from "../../components/access/openssh";
+import { dockerSshOpts, knownHostsLine, privateTunnelCommand, proxyCommand } from "../../components/access/openssh";
 
 const HEAD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI";
 const jump = { kind: "jump" as const, host: "198.51.100.7", port: 22, user: "daniel", knownHostsLine: knownHostsLine("198.51.100.7", 22, HEAD_KEY) };
@@ -34,5 +34,16 @@ describe("the jump proxy (a cluster's workers through its head)", () => {
     [{ ...jump, identityFile: "/k\nProxyCommand x" }, "contains the control character"],
   ])("refuses a value that would change the command (%#)", (p, message) => {
     expect(() => proxyCommand(p)).toThrow(message);
+  });
+});
+
+describe("privateTunnelCommand (the Spark master's UI on the head's private address)", () => {
+  it("forwards to the private address, exactly", () => {
+    expect(privateTunnelCommand("aws-spark", "10.0.1.110", 8090)).toBe("ssh -N -L 8090:10.0.1.110:8090 aws-spark");
+  });
+  it("refuses anything but an IPv4 address", () => {
+    expect(() => privateTunnelCommand("aws-spark", "head -oProxyCommand=x", 8090)).toThrow(
+      'tunnel address: "head -oProxyCommand=x" is not an IPv4 address; refusing to render it',
+    );
   });
 });

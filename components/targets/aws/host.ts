@@ -13,8 +13,8 @@ import { remotePipeline } from "../../workbench/pipeline";
 import type { PreparedWorkbench } from "../../workbench/prepare";
 import { deployerUser, type WorkbenchSpec } from "../../config/spec";
 import { appCatalog } from "../../config/appCatalog";
-import { dockerSshHost, dockerSshOpts, knownHostsLine, type JumpProxy } from "../../access/openssh";
-import { sparkCluster, type SparkCluster } from "../../cluster/spark";
+import { dockerSshHost, dockerSshOpts, knownHostsLine, privateTunnelCommand, type JumpProxy } from "../../access/openssh";
+import { SPARK_PORTS, sparkCluster, type SparkCluster } from "../../cluster/spark";
 import { SparkDeployment } from "../../cluster/sparkDeployment";
 import { workerNames, workerSpec } from "../../cluster/workers";
 import { waitForReady } from "../../workbench/ready";
@@ -67,30 +67,37 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
       ),
   );
   const cluster = network ? deployAwsCluster(parent, name, prepared, args, host, access.hostPublicKey, network, storage) : undefined;
+  const pipeline = remotePipeline(
+    parent,
+    name,
+    {
+      ...prepared,
+      sshPrivateKeyPath: args.sshPrivateKeyPath,
+      rdpPasswords: access.rdpPasswords,
+      sparkDriver: cluster?.driver,
+      beforeApps: cluster?.deploy,
+    },
+    {
+      // Private: ssh's HostName is the instance id, which the ProxyCommand hands to Session Manager.
+      address: spec.access === "private" ? host.instanceId : host.publicIp,
+      proxy: spec.access === "private" ? { kind: "aws-ssm", region: spec.region! } : undefined,
+      port: 22,
+      hostPublicKey: access.hostPublicKey,
+      hostId: host.instanceId,
+      bootstrapTriggers: [userDataHash(access.userData)],
+      // The instance and its role, and the bucket policies the bootstrap's mounts need.
+      dependsOn: [host, ...storage],
+      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+    },
+  );
   return {
-    ...remotePipeline(
-      parent,
-      name,
-      {
-        ...prepared,
-        sshPrivateKeyPath: args.sshPrivateKeyPath,
-        rdpPasswords: access.rdpPasswords,
-        sparkDriver: cluster?.driver,
-        beforeApps: cluster?.deploy,
-      },
-      {
-        // Private: ssh's HostName is the instance id, which the ProxyCommand hands to Session Manager.
-        address: spec.access === "private" ? host.instanceId : host.publicIp,
-        proxy: spec.access === "private" ? { kind: "aws-ssm", region: spec.region! } : undefined,
-        port: 22,
-        hostPublicKey: access.hostPublicKey,
-        hostId: host.instanceId,
-        bootstrapTriggers: [userDataHash(access.userData)],
-        // The instance and its role, and the bucket policies the bootstrap's mounts need.
-        dependsOn: [host, ...storage],
-        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-      },
-    ),
+    ...pipeline,
+    // The Spark master's UI listens on the head's private address: its tunnel joins the apps'.
+    tunnels: cluster
+      ? pulumi
+          .all([pipeline.tunnels, host.privateIp])
+          .apply(([t, ip]): Record<string, string> => ({ ...t, "spark-master": privateTunnelCommand(name, ip, SPARK_PORTS.masterUi) }))
+      : pipeline.tunnels,
     driverInstall: pulumi.output(spec.driverInstall),
     machineId: host.instanceId,
     dataDiskId: host.dataVolumeId,
