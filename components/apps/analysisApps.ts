@@ -247,17 +247,15 @@ export class AnalysisApps extends pulumi.ComponentResource {
           restart: s.restart,
           ports:
             args.sparkDriver && app.kind === "jupyter-pyspark"
-              ? pulumi
-                  .output(args.sparkDriver.address)
-                  .apply(
-                    (address) =>
-                      containerSettings(app, {
-                        hostGpu: args.hostGpu,
-                        dataRoot: args.dataRoot,
-                        storage: args.storage,
-                        sparkDriver: { ...args.sparkDriver!, address },
-                      }).ports,
-                  )
+              ? pulumi.output(args.sparkDriver.address).apply(
+                  (address) =>
+                    containerSettings(app, {
+                      hostGpu: args.hostGpu,
+                      dataRoot: args.dataRoot,
+                      storage: args.storage,
+                      sparkDriver: { ...args.sparkDriver!, address },
+                    }).ports,
+                )
               : s.ports,
           gpus: s.gpus,
           volumes: s.volumes,
