@@ -548,6 +548,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "cluster.engine",
+    targets: ["aws"],
     // One engine in this version: a string with one accepted value (a one-value enum is no enum to Pulumi's analyzer).
     type: "string",
     pattern: "^spark$",
@@ -557,6 +558,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "cluster.workers",
+    targets: ["aws"],
     type: "integer",
     min: CLUSTER_WORKERS.min,
     max: CLUSTER_WORKERS.max,
@@ -565,6 +567,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "cluster.size",
+    targets: ["aws"],
     type: "string",
     pattern: "^[A-Za-z0-9_.]+$",
     example: "g4dn.xlarge",
@@ -573,6 +576,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "cluster.rapids",
+    targets: ["aws"],
     type: "boolean",
     default: "false",
     doc: "The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.",
