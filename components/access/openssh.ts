@@ -33,7 +33,7 @@ function sshPort(port: number): number {
  * and `%p` (the port), and ssh speaks to the machine's sshd through its stdin and stdout, so the
  * host key is still checked end to end.
  */
-export type SessionProxy = AwsSsmProxy | CommandProxy;
+export type SessionProxy = AwsSsmProxy | CommandProxy | JumpProxy;
 
 export interface AwsSsmProxy {
   /** `aws-ssm`: AWS Session Manager's AWS-StartSSHSession document (the Session Manager plugin beside the aws CLI). */
@@ -52,12 +52,69 @@ export interface CommandProxy {
   command: string;
 }
 
+/**
+ * `jump`: a machine without a public address reached through one with one (a Spark cluster's
+ * workers through its head): the ProxyCommand runs `ssh -W %h:%p` to the jump host with that
+ * host's key pinned the same way (only that key trusted, keys only, never a prompt), and the outer
+ * ssh checks the target's own pinned key end to end.
+ */
+export interface JumpProxy {
+  kind: "jump";
+  host: string;
+  port: number;
+  user: string;
+  /** The jump host's pinned key as a known_hosts line (see knownHostsLine). */
+  knownHostsLine: string;
+  /** The deployer's private key file; undefined: the ssh agent. */
+  identityFile?: string | undefined;
+}
+
+/** One word for the shell that runs a ProxyCommand: single-quoted (ssh hands the line to sh -c). */
+function shWord(value: string): string {
+  lineSafe("ProxyCommand word", value);
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The ProxyCommand for a session proxy, every word checked (one ssh_config line, no quote or comment inside a word). */
 export function proxyCommand(p: SessionProxy): string {
   if (p.kind === "command") {
     lineSafe("ProxyCommand", p.command);
     if (p.command.trim() === "" || p.command.includes("#")) throw new Error(`ProxyCommand: ${q(p.command)} is empty or has a "#"; refusing to render it`);
     return p.command;
+  }
+  if (p.kind === "jump") {
+    // ssh expands % tokens in the ProxyCommand (and the inner KnownHostsCommand): none may come from a value.
+    if (p.knownHostsLine.includes("%")) throw new Error(`known_hosts line: ${q(p.knownHostsLine)} must not contain %`);
+    knownHostsPattern(p.host, p.port);
+    // The command runs in sh: the host and user are plain names, no shell character at all.
+    if (!/^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(p.host)) throw new Error(`ProxyCommand host: ${q(p.host)} is not a host name or address; refusing to render it`);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(p.user)) throw new Error(`ProxyCommand user: ${q(p.user)} is not a user name; refusing to render it`);
+    const words = [
+      "ssh",
+      ...(p.identityFile ? ["-i", shWord(p.identityFile), "-o", "IdentitiesOnly=yes"] : []),
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "GlobalKnownHostsFile=/dev/null",
+      "-o",
+      shWord(`KnownHostsCommand=/bin/echo ${lineSafe("known_hosts line", p.knownHostsLine)}`),
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "HostKeyAlgorithms=ssh-ed25519",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=20",
+      "-W",
+      "%h:%p",
+      "-p",
+      String(sshPort(p.port)),
+      "--",
+      `${sshWord("ProxyCommand user", p.user)}@${sshWord("ProxyCommand host", p.host)}`,
+    ];
+    if (p.identityFile?.includes("%")) throw new Error(`ssh identity file: ${q(p.identityFile)} must not contain %`);
+    return words.join(" ");
   }
   const region = sshWord("ProxyCommand region", p.region);
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) throw new Error(`ProxyCommand region: ${q(region)} is not an AWS region name; refusing to render it`);
@@ -118,6 +175,12 @@ export function sshConfigBlock(e: SshEndpoint): string {
 /** `ssh -N -L <local>:127.0.0.1:<remote> <alias>`: the app stays on the host's loopback. */
 export function tunnelCommand(alias: string, localPort: number, remotePort: number): string {
   return `ssh -N -L ${sshPort(localPort)}:127.0.0.1:${sshPort(remotePort)} ${sshWord("tunnel alias", alias)}`;
+}
+
+/** `ssh -N -L <port>:<private address>:<port> <alias>`: a service on the host's private address only (a Spark master's UI). */
+export function privateTunnelCommand(alias: string, address: string, port: number): string {
+  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(address)) throw new Error(`tunnel address: ${q(address)} is not an IPv4 address; refusing to render it`);
+  return `ssh -N -L ${sshPort(port)}:${address}:${sshPort(port)} ${sshWord("tunnel alias", alias)}`;
 }
 
 export interface DeployerSsh {

@@ -26,6 +26,26 @@ export interface AnalysisRegistry {
   password: string;
 }
 
+/** A bind mount of a host file or directory into the Spark driver's container. */
+export interface AnalysisAppsSparkMount {
+  /** The path on the host. */
+  host: string;
+  /** The path in the container. */
+  container: string;
+  /** Mounted read-only. */
+  readOnly: boolean;
+}
+
+/** What the jupyter-pyspark app needs to be a Spark cluster's driver (components/cluster/spark.ts). */
+export interface AnalysisAppsSparkDriver {
+  /** The head's private IPv4 address: the driver's ports are published there, never on a public one. */
+  address: pulumi.Input<string>;
+  /** The driver's RPC and block-manager ports. */
+  ports: number[];
+  /** The spark-defaults file and the connector jars. */
+  volumes: AnalysisAppsSparkMount[];
+}
+
 export interface AnalysisAppsArgs {
   /** The apps to run (from parseWorkbenchConfig): one container each. */
   apps: AnalysisApp[];
@@ -55,6 +75,11 @@ export interface AnalysisAppsArgs {
   hostId?: pulumi.Input<string> | undefined;
   /** The team's user names: each gets an account and a password of their own in apps that sign users in (kaggle-rstudio). */
   users?: string[] | undefined;
+  /**
+   * The head of a Spark cluster: the jupyter-pyspark app is the driver (containers.ts
+   * SparkDriverSettings); `address` is the head's private IPv4 address. Default: no cluster.
+   */
+  sparkDriver?: AnalysisAppsSparkDriver | undefined;
   /** The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory). */
   projectDir?: string | undefined;
   /**
@@ -109,7 +134,9 @@ export class AnalysisApps extends pulumi.ComponentResource {
     const apps = args.apps.map(checkedApp);
     const settings = new Map<string, ContainerSettings>();
     for (const app of apps) {
-      settings.set(app.name, containerSettings(app, { hostGpu: args.hostGpu, dataRoot: args.dataRoot, storage: args.storage }));
+      // The driver's address is known at deploy time; a stand-in private address checks the rest now.
+      const driver = args.sparkDriver ? { ...args.sparkDriver, address: "10.0.0.1" } : undefined;
+      settings.set(app.name, containerSettings(app, { hostGpu: args.hostGpu, dataRoot: args.dataRoot, storage: args.storage, sparkDriver: driver }));
       if (appCatalog[app.kind].auth === "user-passwords" && (args.users ?? []).length === 0) {
         throw new Error(`app "${app.name}": ${app.kind} signs in the team's users; pass users`);
       }
@@ -218,7 +245,18 @@ export class AnalysisApps extends pulumi.ComponentResource {
           name: s.name,
           image: imageOf(app).imageId,
           restart: s.restart,
-          ports: s.ports,
+          ports:
+            args.sparkDriver && app.kind === "jupyter-pyspark"
+              ? pulumi.output(args.sparkDriver.address).apply(
+                  (address) =>
+                    containerSettings(app, {
+                      hostGpu: args.hostGpu,
+                      dataRoot: args.dataRoot,
+                      storage: args.storage,
+                      sparkDriver: { ...args.sparkDriver!, address },
+                    }).ports,
+                )
+              : s.ports,
           gpus: s.gpus,
           volumes: s.volumes,
           // Only when there are any: the plan of a workbench without storage stays as it was.

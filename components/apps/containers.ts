@@ -33,7 +33,8 @@ export interface BindMountSettings {
   source: string;
   target: string;
   readOnly: boolean;
-  bindOptions: { propagation: "rslave" };
+  /** rslave for the storage mounts (their gates come and go); rprivate for fixed files (the Spark driver's). */
+  bindOptions: { propagation: "rslave" | "rprivate" };
 }
 
 export interface HealthcheckSettings {
@@ -84,6 +85,21 @@ export interface ContainerOptions {
   dataRoot: string;
   /** The workbench's storage mounts; every app sees each one at the same path. Default none. */
   storage?: ContainerStorageMount[] | undefined;
+  /**
+   * The head of a Spark cluster: the jupyter-pyspark app is its driver (components/cluster/spark.ts
+   * `sparkCluster`'s driverPorts and driverVolumes). Its RPC and block-manager ports are published on
+   * the head's private address (executors connect back to them); the defaults file and the jars are
+   * mounted read-only. Undefined: no cluster.
+   */
+  sparkDriver?: SparkDriverSettings | undefined;
+}
+
+/** What the jupyter-pyspark app needs to be a Spark cluster's driver. */
+export interface SparkDriverSettings {
+  /** The head's private IPv4 address: the driver's ports are published there, never on a public one. */
+  address: string;
+  ports: number[];
+  volumes: { host: string; container: string; readOnly: boolean }[];
 }
 
 /** Kinds whose web UI is Jupyter (token in the URL). */
@@ -131,6 +147,13 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
     // Side ports (Spark UI) are for the tunnel only, even when the app itself is exposed.
     ...entry.extraPorts.map((p): PortSettings => ({ internal: p, external: p, ip: "127.0.0.1", protocol: "tcp" })),
   ];
+  const driver = app.kind === "jupyter-pyspark" ? opts.sparkDriver : undefined;
+  if (driver) {
+    if (!/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)(\d{1,3}\.){1,2}\d{1,3}$/.test(driver.address) || driver.address.split(".").length !== 4) {
+      throw new Error(`spark driver: ${JSON.stringify(driver.address)} is not a private (RFC 1918) IPv4 address`);
+    }
+    for (const p of driver.ports) ports.push({ internal: p, external: p, ip: driver.address, protocol: "tcp" });
+  }
   const dataPath = dataDirPath(app, opts.dataRoot);
   let healthcheck: HealthcheckSettings | undefined;
   if (entry.healthCheck) {
@@ -152,13 +175,22 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
     ports,
     gpus: app.gpu ? "all" : undefined,
     volumes: [{ hostPath: dataPath, containerPath: entry.workDir }],
-    mounts: (opts.storage ?? []).map((m): BindMountSettings => ({
-      type: "bind",
-      source: m.hostPath,
-      target: m.containerPath,
-      readOnly: m.readOnly,
-      bindOptions: { propagation: "rslave" },
-    })),
+    mounts: [
+      ...(opts.storage ?? []).map((m): BindMountSettings => ({
+        type: "bind",
+        source: m.hostPath,
+        target: m.containerPath,
+        readOnly: m.readOnly,
+        bindOptions: { propagation: "rslave" },
+      })),
+      ...(driver?.volumes ?? []).map((v): BindMountSettings => ({
+        type: "bind",
+        source: v.host,
+        target: v.container,
+        readOnly: v.readOnly,
+        bindOptions: { propagation: "rprivate" },
+      })),
+    ],
     groupAdds: (opts.storage ?? []).map((m) => String(m.gid)),
     user: undefined,
     envs: envLines(env),
@@ -170,6 +202,8 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
       { label: "gpu-workbench.kind", value: app.kind },
       // The policy pack's apps-loopback rule admits a port off loopback only with this label.
       ...(app.expose ? [{ label: "gpu-workbench.expose", value: "true" }] : []),
+      // The policy pack's apps-loopback rule admits the driver's ports on a private address with this label.
+      ...(driver ? [{ label: "gpu-workbench.spark-driver", value: "true" }] : []),
     ],
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "3" },

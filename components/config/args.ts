@@ -129,6 +129,18 @@ export interface WorkbenchIdleStopArgs {
   hookTimeout?: string | undefined;
 }
 
+/** A Spark standalone cluster: the master on the head, one worker per worker VM (azure, aws). */
+export interface WorkbenchClusterArgs {
+  /** The cluster manager: spark (Spark's own standalone master and workers). Default spark. */
+  engine?: string | undefined;
+  /** Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only. */
+  workers?: number | undefined;
+  /** The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size. */
+  size?: string | undefined;
+  /** The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false. */
+  rapids?: boolean | undefined;
+}
+
 /** Azure only. */
 export interface WorkbenchAzureArgs {
   /** An existing resource group to create everything in; default: a new one. */
@@ -151,6 +163,8 @@ export interface WorkbenchAwsArgs {
   availabilityZone?: string | undefined;
   /** access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true. */
   vpcEndpoints?: boolean | undefined;
+  /** cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster. */
+  workerSubnetId?: string | undefined;
 }
 
 /** An existing host (target ssh). */
@@ -198,6 +212,8 @@ export interface WorkbenchConfigArgs {
   autoShutdown?: WorkbenchAutoShutdownArgs | undefined;
   /** Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never. */
   idleStop?: WorkbenchIdleStopArgs | undefined;
+  /** A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none. */
+  cluster?: WorkbenchClusterArgs | undefined;
   /** Tags on every taggable cloud resource. */
   tags?: Record<string, string> | undefined;
   /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private. */

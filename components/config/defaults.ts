@@ -37,6 +37,9 @@ export const LIMITS = {
 };
 
 /** idleStop's defaults and bounds, in seconds (config durations: "60m", "2h", "90s"). */
+/** A Spark cluster's workers (besides the head): at least one, at most 16 in this version. */
+export const CLUSTER_WORKERS = { default: 2, min: 1, max: 16 } as const;
+
 export const IDLE_STOP = {
   after: { default: 3600, min: 15 * 60, max: 24 * 3600 },
   gpuBelowPercent: { default: 5, min: 1, max: 100 },

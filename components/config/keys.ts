@@ -17,7 +17,7 @@
  * and the grammars a pattern cannot say (reserved names, known regions, key data) stay in code.
  */
 
-import { DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
+import { CLUSTER_WORKERS, DEFAULTS, IDLE_STOP, LIMITS } from "./defaults";
 
 export type KeyType = "string" | "integer" | "boolean" | "enum" | "list" | "map";
 
@@ -511,6 +511,14 @@ export const KEYS: readonly KeyDeclaration[] = [
     default: "true with access: private",
     doc: "access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.",
   },
+  {
+    path: "aws.workerSubnetId",
+    type: "string",
+    pattern: "^subnet-[0-9a-f]{8,17}$",
+    targets: ["aws"],
+    example: "subnet-0fedcba9876543210",
+    doc: "cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.",
+  },
   { path: "ssh", owner: "ssh", type: "map", targets: ["ssh"], required: true, doc: "ssh target only: host, port (22), hostPublicKey (pinned)." },
   { path: "ssh.host", type: "string", required: true, pattern: "^[A-Za-z0-9.:-]+$", targets: ["ssh"], example: "gpu1.example.com", doc: "DNS name or IP." },
   { path: "ssh.port", type: "integer", min: 1, max: 65535, targets: ["ssh"], default: "22", doc: "Default 22." },
@@ -575,6 +583,48 @@ export const KEYS: readonly KeyDeclaration[] = [
     example: "5m",
     default: "5m",
     doc: 'How long the hook may run before it is killed: "5m" (default), "90s"; 10s-30m. The machine stops either way.',
+  },
+  {
+    path: "cluster",
+    type: "map",
+    targets: ["aws"],
+    default: "none",
+    doc: "A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.",
+  },
+  {
+    path: "cluster.engine",
+    targets: ["aws"],
+    // One engine in this version: a string with one accepted value (a one-value enum is no enum to Pulumi's analyzer).
+    type: "string",
+    pattern: "^spark$",
+    example: "spark",
+    default: "spark",
+    doc: "The cluster manager: spark (Spark's own standalone master and workers). Default spark.",
+  },
+  {
+    path: "cluster.workers",
+    targets: ["aws"],
+    type: "integer",
+    min: CLUSTER_WORKERS.min,
+    max: CLUSTER_WORKERS.max,
+    default: String(CLUSTER_WORKERS.default),
+    doc: "Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.",
+  },
+  {
+    path: "cluster.size",
+    targets: ["aws"],
+    type: "string",
+    pattern: "^[A-Za-z0-9_.]+$",
+    example: "g4dn.xlarge",
+    default: "the head's size",
+    doc: "The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.",
+  },
+  {
+    path: "cluster.rapids",
+    targets: ["aws"],
+    type: "boolean",
+    default: "false",
+    doc: "The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.",
   },
   {
     path: "access",

@@ -45,6 +45,7 @@ import { privateAccessProblems, readAccess } from "./access";
 import { describe, Reader } from "./reader";
 import { workbenchSchema } from "./schema";
 import { driverInstallFor, readImage } from "./image";
+import { readCluster } from "./cluster";
 
 /** An invalid stack config. `problems` holds one "<key path>: <problem>; <fix>" line each. */
 export class WorkbenchConfigError extends Error {
@@ -229,6 +230,19 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const autoShutdown = readAutoShutdown(r, o.autoShutdown, target);
   const idleStop = readIdleStop(r, o.idleStop, target);
   if (autoShutdown && rules.refuses?.autoShutdown) r.fail("workbench.autoShutdown", rules.refuses.autoShutdown);
+  const cluster = readCluster({
+    raw: o,
+    rules,
+    headSize: size,
+    os,
+    access,
+    appKinds: apps.map((a) => a.kind),
+    fail: (path, problem) => r.fail(path, problem),
+    object: (path, v, keys) => r.object(path, v, keys),
+    string: (path, v) => r.string(path, v),
+    int: (path, v, dflt, min, max) => r.int(path, v, dflt, min, max),
+    bool: (path, v, dflt) => r.bool(path, v, dflt),
+  });
 
   // Another target's own keys: name their owner (and where this target's location comes from).
   for (const [key, owner] of owners) {
@@ -290,6 +304,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     storage,
     autoShutdown,
     idleStop,
+    cluster,
     region: checkedOrUndefined("name", regionKey ? ctx.region : own.region),
     tags: checkedValues(tags),
     settings: own.settings ?? {},

@@ -243,6 +243,29 @@ export interface StorageSpec {
   mountPath: Checked<"absolutePath">;
 }
 
+/** The cluster managers a `cluster` block can ask for (an `as const` object, so other languages see an enum). */
+export const ClusterEngine = { Spark: "spark" } as const;
+export type ClusterEngine = (typeof ClusterEngine)[keyof typeof ClusterEngine];
+
+/** A Spark standalone cluster: the master on the head, one worker per worker VM (components/cluster/spark.ts). */
+export interface ClusterSpec {
+  engine: ClusterEngine;
+  /** Worker VMs beside the head. */
+  workers: number;
+  /** The workers' size (catalog key). */
+  size: Checked<"name">;
+  /** The workers' GPU; undefined for a CPU size. */
+  gpu: GpuSpec | undefined;
+  /** vCPUs per worker (the GPU share of one task). */
+  vcpus: number;
+  /** The workers' image mode: their size's default on the target (never the head's baked image). */
+  image: WorkbenchImage;
+  /** Who installs the workers' NVIDIA driver ("none" for a CPU size). */
+  driverInstall: DriverInstall;
+  /** The RAPIDS accelerator (GPU sizes only). */
+  rapids: boolean;
+}
+
 export interface WorkbenchSpec {
   target: Checked<"name">;
   /** Cloud size name (catalog key); "local"/"existing" for targets without one. */
@@ -269,6 +292,8 @@ export interface WorkbenchSpec {
   autoShutdown: AutoShutdownSpec | undefined;
   /** Idle stop (cloud targets); undefined: off. */
   idleStop: IdleStopSpec | undefined;
+  /** A Spark cluster around this machine (azure, aws); undefined: none. */
+  cluster: ClusterSpec | undefined;
   /**
    * From the provider config (`azure-native:location`, `aws:region`); for softlayer the classic
    * datacenter (`workbench.datacenter`, e.g. "dal10"); undefined for ssh/local.

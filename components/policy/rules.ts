@@ -488,19 +488,28 @@ const vmSizeAllowed: PolicyRule = {
 
 /** The label that marks a container as deliberately exposed (AnalysisApps sets it for `expose: true`). */
 export const EXPOSE_LABEL = "gpu-workbench.expose";
+/** The label of a Spark cluster's driver (the head's jupyter-pyspark app): its RPC and block-manager ports sit on the head's private address. */
+export const SPARK_DRIVER_LABEL = "gpu-workbench.spark-driver";
+
+/** An RFC 1918 address: reachable inside the network only (its firewall decides who). */
+function isPrivateIpv4(ip: string): boolean {
+  return /^10\./.test(ip) || /^192\.168\./.test(ip) || /^172\.(1[6-9]|2\d|3[01])\./.test(ip);
+}
 
 const appsLoopback: PolicyRule = {
   name: "apps-loopback",
-  description: `App containers publish their ports on 127.0.0.1 only (reached through SSH tunnels), unless labelled ${EXPOSE_LABEL}=true (the app's expose: true).`,
+  description: `App containers publish their ports on 127.0.0.1 only (reached through SSH tunnels), unless labelled ${EXPOSE_LABEL}=true (the app's expose: true); a Spark driver (${SPARK_DRIVER_LABEL}=true) may also publish on a private (RFC 1918) address.`,
   remediation: "Publish on ip 127.0.0.1, or set expose: true on the app so it is exposed on purpose (and only to allowedCidrs).",
   types: [T.dockerContainer],
   check(r) {
     const labels = list(r.props.labels).map((l) => obj(l) ?? {});
     if (labels.some((l) => l.label === EXPOSE_LABEL && l.value === "true")) return [];
+    const driver = labels.some((l) => l.label === SPARK_DRIVER_LABEL && l.value === "true");
     return list(r.props.ports).flatMap((x) => {
       const port = obj(x) ?? {};
       const ip = typeof port.ip === "string" ? port.ip : "";
       if (ip !== "" && isLoopback(ip)) return [];
+      if (driver && isPrivateIpv4(ip)) return [];
       return [
         {
           message: `${r.name}: port ${String(port.external ?? port.internal)} is published on ${ip === "" ? "every interface (no ip)" : ip}; bind it to 127.0.0.1 or expose the app on purpose`,

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type * as local from "@pulumi/command/local";
 import type * as remote from "@pulumi/command/remote";
-import { AnalysisApps } from "../apps/analysisApps";
+import { AnalysisApps, type AnalysisAppsArgs } from "../apps/analysisApps";
 import { dockerSshHost, dockerSshOpts, knownHostsLine, SessionProxy } from "../access/openssh";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
 import { containerStorageMounts } from "../storage/mounts";
@@ -54,6 +54,13 @@ export interface PipelineArgs extends PreparedWorkbench {
   sshPrivateKeyPath: string | undefined;
   /** Per user, when rdp is on: their passwords join the credentials output. */
   rdpPasswords?: Record<string, random.RandomPassword> | undefined;
+  /** A Spark cluster's head: the jupyter-pyspark app is its driver (see AnalysisAppsArgs.sparkDriver). */
+  sparkDriver?: AnalysisAppsArgs["sparkDriver"];
+  /**
+   * Called with the ready check before the apps are made: what it returns (e.g. the head's Spark
+   * setup, whose files the driver mounts) the apps start after.
+   */
+  beforeApps?: ((ready: remote.Command | local.Command) => pulumi.Resource[]) | undefined;
 }
 
 /** ready -> apps -> outputs, on a host that exists (or is being created) as `host` describes. */
@@ -75,7 +82,8 @@ export function remotePipeline(parent: pulumi.Resource, name: string, a: Pipelin
     },
     host.dependsOn,
   );
-  const apps = deployApps(parent, name, a.spec, host, a.sshPrivateKeyPath, ready);
+  const extra = a.beforeApps?.(ready) ?? [];
+  const apps = deployApps(parent, name, a.spec, host, a.sshPrivateKeyPath, ready, extra, a.sparkDriver);
   return remoteOutputs(name, a.spec, host, apps, a.rdpPasswords ?? {});
 }
 
@@ -87,6 +95,8 @@ function deployApps(
   host: HostEndpoint,
   sshPrivateKeyPath: string | undefined,
   ready: remote.Command | local.Command,
+  after: pulumi.Resource[],
+  sparkDriver: AnalysisAppsArgs["sparkDriver"],
 ): AnalysisApps {
   const user = deployerUser(spec).name;
   const knownHosts = pulumi.all([host.address, host.hostPublicKey]).apply(([h, k]) => knownHostsLine(h, host.port, k));
@@ -106,7 +116,8 @@ function deployApps(
       readyToken: ready.stdout,
       hostId: host.hostId,
       users: spec.users.map((u) => u.name),
+      sparkDriver,
     },
-    { parent, dependsOn: [ready] },
+    { parent, dependsOn: [ready, ...after] },
   );
 }

@@ -112,17 +112,18 @@ function directCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, custom
 }
 
 /** One check through the session proxy, with the system ssh (see ReadyArgs.proxy). */
-function proxiedCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, proxy: pulumi.Input<SessionProxy>, customTimeouts: { create: string }): ReadyCheck {
+function proxiedCheck(
+  parent: pulumi.Resource,
+  name: string,
+  a: ReadyArgs,
+  proxyInput: pulumi.Input<SessionProxy>,
+  customTimeouts: { create: string },
+): ReadyCheck {
   const user = deployerUser(a.spec).name;
   const create = pulumi
-    .all([a.address, a.hostPublicKey, proxy])
-    .apply(([host, key, p]) =>
-      proxiedSshCommand(
-        dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: knownHostsLine(host, a.port, key), proxy: p as SessionProxy }),
-        user,
-        host,
-        a.port,
-      ),
+    .all([a.address, a.hostPublicKey, pulumi.output(proxyInput) as pulumi.Output<SessionProxy>])
+    .apply(([host, key, proxy]) =>
+      proxiedSshCommand(dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: knownHostsLine(host, a.port, key), proxy }), user, host, a.port),
     );
   return (suffix, script, deps) =>
     new local.Command(

@@ -28,6 +28,9 @@ const FIND_YOURS = "find yours with `curl -s https://checkip.amazonaws.com` (add
 const internetRefused = (list: string, plural: boolean) =>
   `workbench.allowedCidrs: ${list} ${plural ? "are refused: together they admit" : "is refused: it admits"} the whole internet to SSH, ` +
   `which the policy pack's no-internet-ingress refuses too; list the addresses that connect: ${FIND_YOURS}`;
+/** An aws workbench with a Spark cluster (the jupyter-pyspark app is its driver). */
+const WORKER_SUBNET = { workerSubnetId: "subnet-0fedcba9876543210" };
+const spark = (cluster: unknown, o: Record<string, unknown> = {}) => aws({ apps: [{ kind: "jupyter-pyspark" }], aws: WORKER_SUBNET, cluster, ...o });
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI root@gpu1";
 const RSA_1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 short@key";
 
@@ -49,7 +52,7 @@ export const badConfigs: BadConfig[] = [
     why: "unknown top-level key",
     raw: rawConfig({ gpuCount: 2 }),
     message:
-      "workbench.gpuCount: unknown key; valid keys are target, size, os, image, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, access, azure, aws, datacenter, ssh",
+      "workbench.gpuCount: unknown key; valid keys are target, size, os, image, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh",
   },
   { why: "mis-cased key", raw: rawConfig({ allowedcidrs: ["203.0.113.7/32"] }), message: 'workbench.allowedcidrs: unknown key; did you mean "allowedCidrs"?' },
   {
@@ -769,7 +772,7 @@ export const badConfigs: BadConfig[] = [
     why: "unknown key with a newline, quoted in the path",
     raw: rawConfig({ "gpu\nCount": 2 }),
     message:
-      'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, image, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, access, azure, aws, datacenter, ssh',
+      'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, image, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh',
   },
 
   ...badBuildConfigs,
@@ -794,6 +797,77 @@ export const badConfigs: BadConfig[] = [
     raw: rawConfig({ idleStop: { preStopHook: "echo safe \u202e;hr- mr" } }),
     message:
       'workbench.idleStop.preStopHook: has a line break or another control character; write one command line (join commands with "&&" or ";") or call a script on /data',
+  },
+  {
+    why: "a cluster on softlayer",
+    raw: { target: "softlayer", datacenter: "dal10", allowedCidrs: ["198.51.100.7/32"], users: [user({})], cluster: { workers: 2 } },
+    message:
+      "workbench.cluster: not available for target softlayer in this version: its guests have no machine identity to read a data lake with and no idle stop to bound the cost of the workers; remove cluster (or use target azure or aws)",
+  },
+  {
+    why: "a cluster on ssh",
+    raw: ssh({ ssh: { host: "gpu1.lab.example.com", hostPublicKey: HOST_KEY }, cluster: { workers: 2 } }),
+    message:
+      "workbench.cluster: not available for target ssh: the workbench does not create hosts there, so it has no workers to add or a private network to put them in; remove cluster (or use target azure or aws)",
+  },
+  {
+    why: "a cluster on local",
+    raw: local({ cluster: {} }),
+    message: "workbench.cluster: not available for target local: one machine has no workers to add; remove cluster (or use target azure or aws)",
+  },
+  { why: "a cluster of no workers", raw: spark({ workers: 0 }), message: "workbench.cluster.workers: 0 is out of range; use 1-16" },
+  { why: "a cluster of 17 workers", raw: spark({ workers: 17 }), message: "workbench.cluster.workers: 17 is out of range; use 1-16" },
+  { why: "a worker count as text", raw: spark({ workers: "3" }), message: 'workbench.cluster.workers: expected a whole number, got "3"' },
+  {
+    why: "a worker size the catalog lacks",
+    raw: spark({ size: "g4dn.xlarg" }),
+    message: 'workbench.cluster.size: "g4dn.xlarg" is not a size this version knows for target aws; closest: g4dn.xlarge, g4dn.2xlarge, g4dn.4xlarge',
+  },
+  {
+    why: "RAPIDS on CPU workers",
+    raw: spark({ size: "m6i.xlarge", rapids: true }),
+    message: "workbench.cluster.rapids: the RAPIDS accelerator runs on GPUs and m6i.xlarge has none; pick a GPU size in cluster.size or remove rapids",
+  },
+  { why: "an engine that is not spark", raw: spark({ engine: "ray" }), message: 'workbench.cluster.engine: "ray" is not one of spark; use spark' },
+  {
+    why: "a cluster without its driver app",
+    raw: aws({ aws: WORKER_SUBNET, cluster: { workers: 2 } }),
+    message: "workbench.cluster: needs a jupyter-pyspark app on the head: it is the cluster's driver; add { kind: jupyter-pyspark } to apps",
+  },
+  {
+    why: "a cluster with access: private",
+    raw: aws({
+      allowedCidrs: undefined,
+      access: "private",
+      aws: { subnetId: "subnet-0123456789abcdef0", ...WORKER_SUBNET },
+      apps: [{ kind: "jupyter-pyspark" }],
+      cluster: { workers: 2 },
+    }),
+    message:
+      "workbench.cluster: not with access: private in this version: the workers are reached through the head's SSH; use access: public or remove cluster",
+  },
+  {
+    why: "a cluster with autoShutdown",
+    raw: spark({ workers: 2 }, { autoShutdown: { time: "19:00", timeZone: "Korea Standard Time" } }),
+    message: "workbench.autoShutdown: does not stop the cluster's workers in this version; use idleStop (it stops the workers first) or remove cluster",
+  },
+  {
+    why: "a cluster on azure (not built yet)",
+    raw: rawConfig({ apps: [{ kind: "jupyter-pyspark" }], cluster: { workers: 2 } }),
+    message:
+      "workbench.cluster: not available for target azure in this version: its workers need a NAT gateway for their bootstrap and an idle stop that deallocates them, which are not built yet; use target aws, or remove cluster",
+  },
+  {
+    why: "a cluster on aws without the workers' subnet",
+    raw: aws({ apps: [{ kind: "jupyter-pyspark" }], cluster: { workers: 2 } }),
+    message:
+      "workbench.aws.workerSubnetId: required with cluster: the workers have no public address, so they reach the internet (packages, images, Maven Central) only through a NAT; give a private subnet in the head's VPC whose route table has a NAT gateway",
+  },
+  { why: "a worker subnet without a cluster", raw: aws({ aws: WORKER_SUBNET }), message: "workbench.aws.workerSubnetId: only with cluster; remove it" },
+  {
+    why: "an unknown cluster key",
+    raw: spark({ nodes: 3 }),
+    message: "workbench.cluster.nodes: unknown key; valid keys are engine, workers, size, rapids",
   },
   {
     why: "a SoftLayer tag replacing the workbench's own",

@@ -328,6 +328,18 @@ describe("apps-loopback", () => {
     ).toEqual([]);
   });
 
+  test("a Spark driver may publish on a private address, never on a public one or without its label", () => {
+    const driver = [{ label: "gpu-workbench.spark-driver", value: "true" }];
+    const on = (ip: string, labels = driver) => check("apps-loopback", subject(C, { ports: [{ internal: 7079, external: 7079, ip }], labels }));
+    expect(on("10.0.1.4")).toEqual([]);
+    expect(on("172.31.20.9")).toEqual([]);
+    expect(on("192.168.7.2")).toEqual([]);
+    expect(on("0.0.0.0")).toEqual(["r: port 7079 is published on 0.0.0.0; bind it to 127.0.0.1 or expose the app on purpose"]);
+    expect(on("203.0.113.7")).toEqual(["r: port 7079 is published on 203.0.113.7; bind it to 127.0.0.1 or expose the app on purpose"]);
+    expect(on("172.32.0.1")).toEqual(["r: port 7079 is published on 172.32.0.1; bind it to 127.0.0.1 or expose the app on purpose"]);
+    expect(on("10.0.1.4", [])).toEqual(["r: port 7079 is published on 10.0.1.4; bind it to 127.0.0.1 or expose the app on purpose"]);
+  });
+
   test("all interfaces, or no ip at all, fail", () => {
     expect(
       check(

@@ -193,6 +193,6 @@ export function checkUserDataSize(gzipBytes: number): void {
 }
 
 /** `aws ec2 start-instances` for the instance: what brings it back after an idle stop or the schedule. */
-export function awsResumeCommand(region: string, instanceId: string): string {
-  return `aws ec2 start-instances --region ${region} --instance-ids ${instanceId}`;
+export function awsResumeCommand(region: string, instanceId: string, workerIds: readonly string[] = []): string {
+  return `aws ec2 start-instances --region ${region} --instance-ids ${[instanceId, ...workerIds].join(" ")}`;
 }

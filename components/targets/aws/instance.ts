@@ -58,6 +58,8 @@ export interface AwsGpuInstanceArgs extends CloudHostArgs {
   privateAccess?: boolean | undefined;
   /** privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false. */
   vpcEndpoints?: boolean | undefined;
+  /** A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none. */
+  clusterSecurityGroupId?: pulumi.Input<string> | undefined;
 }
 
 /**
@@ -214,7 +216,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
         ami,
         instanceType,
         subnetId: subnet.id,
-        vpcSecurityGroupIds: [sg.id],
+        vpcSecurityGroupIds: args.clusterSecurityGroupId === undefined ? [sg.id] : [sg.id, args.clusterSecurityGroupId],
         iamInstanceProfile: profile.id,
         // A default-for-AZ subnet would give the instance a public address of its own.
         associatePublicIpAddress: privateAccess ? false : undefined,

@@ -16,6 +16,8 @@ export interface AwsSettings {
    * subnet, so Session Manager works without a NAT. Default true with access: private.
    */
   vpcEndpoints: boolean;
+  /** cluster only: the workers' private subnet (NAT for their bootstrap), in the head's VPC. */
+  workerSubnetId: Checked<"name"> | undefined;
 }
 
 /** The AWS settings of a spec whose target is aws. */
@@ -55,11 +57,24 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
       input.fail("workbench.aws.vpcEndpoints", "only with access: private (a public instance reaches Systems Manager over the internet); remove it");
     else vpcEndpoints = raw.vpcEndpoints;
   }
+  const workerSubnetId = raw.workerSubnetId === undefined ? undefined : input.string("workbench.aws.workerSubnetId", raw.workerSubnetId);
+  if (workerSubnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(workerSubnetId)) {
+    input.fail("workbench.aws.workerSubnetId", `${q(workerSubnetId)} is not a subnet id; expected subnet-0123456789abcdef0`);
+  }
+  const cluster = input.raw.cluster !== undefined;
+  if (cluster && raw.workerSubnetId === undefined) {
+    input.fail(
+      "workbench.aws.workerSubnetId",
+      "required with cluster: the workers have no public address, so they reach the internet (packages, images, Maven Central) only through a NAT; give a private subnet in the head's VPC whose route table has a NAT gateway",
+    );
+  }
+  if (!cluster && raw.workerSubnetId !== undefined) input.fail("workbench.aws.workerSubnetId", "only with cluster; remove it");
   if (problemsBefore < input.problemCount()) return {};
   const settings: AwsSettings = {
     subnetId: checkedOrUndefined("name", subnetId),
     availabilityZone: checkedOrUndefined("name", availabilityZone),
     vpcEndpoints,
+    workerSubnetId: checkedOrUndefined("name", workerSubnetId),
   };
   return { settings: { ...settings } };
 }

@@ -9,7 +9,10 @@ export const localTarget: TargetDefinition = {
     kind: "local",
     driverInstall: () => "preinstalled",
     ownKeys: [],
-    refuses: { privateAccess: "private is not available for target local: this machine is reached without SSH; remove access" },
+    refuses: {
+      privateAccess: "private is not available for target local: this machine is reached without SSH; remove access",
+      cluster: "not available for target local: one machine has no workers to add; remove cluster (or use target azure or aws)",
+    },
     storage: { s3: "endpoint" },
   },
   deploy: deployLocal,

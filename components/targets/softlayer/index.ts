@@ -38,6 +38,8 @@ export const softLayerTarget: TargetDefinition = {
       idleStop:
         "not available for target softlayer in this version: a powered-off hourly GPU guest is still billed, so only cancelling it (pulumi destroy; /data stays) stops the cost; remove idleStop",
       storage: "target softlayer has no storage mounts in this version; remove it",
+      cluster:
+        "not available for target softlayer in this version: its guests have no machine identity to read a data lake with and no idle stop to bound the cost of the workers; remove cluster (or use target azure or aws)",
       privateAccess:
         "private is not available for target softlayer: IBM Cloud classic has no SSH session service (like AWS Session Manager or Azure Bastion) for a guest without a public address; use access: public",
     },

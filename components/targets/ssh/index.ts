@@ -14,6 +14,8 @@ export const sshTarget: TargetDefinition = {
     refuses: {
       privateAccess:
         "private is not available for target ssh: the workbench does not create the host or its network; reach it as it is (a jump host in your own ssh_config) and remove access",
+      cluster:
+        "not available for target ssh: the workbench does not create hosts there, so it has no workers to add or a private network to put them in; remove cluster (or use target azure or aws)",
     },
     storage: { s3: "endpoint" },
     validate: validateSsh,

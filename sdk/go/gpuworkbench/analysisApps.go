@@ -78,6 +78,9 @@ type analysisAppsArgs struct {
 	ReadyToken *string `pulumi:"readyToken"`
 	// Private registries used for pulls. Passwords are wrapped as secrets here as well.
 	Registries []AnalysisRegistry `pulumi:"registries"`
+	// The head of a Spark cluster: the jupyter-pyspark app is the driver (containers.ts
+	// SparkDriverSettings); `address` is the head's private IPv4 address. Default: no cluster.
+	SparkDriver *AnalysisAppsSparkDriver `pulumi:"sparkDriver"`
 	// The ssh_config Host alias users connect with; used in the tunnel commands.
 	SshAlias string `pulumi:"sshAlias"`
 	// Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode.
@@ -112,6 +115,9 @@ type AnalysisAppsArgs struct {
 	ReadyToken pulumi.StringPtrInput
 	// Private registries used for pulls. Passwords are wrapped as secrets here as well.
 	Registries []AnalysisRegistryArgs
+	// The head of a Spark cluster: the jupyter-pyspark app is the driver (containers.ts
+	// SparkDriverSettings); `address` is the head's private IPv4 address. Default: no cluster.
+	SparkDriver *AnalysisAppsSparkDriverArgs
 	// The ssh_config Host alias users connect with; used in the tunnel commands.
 	SshAlias string
 	// Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode.

@@ -87,6 +87,8 @@ type awsGpuInstanceArgs struct {
 	AutoShutdownTimeZone *string `pulumi:"autoShutdownTimeZone"`
 	// Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
 	AvailabilityZone *string `pulumi:"availabilityZone"`
+	// A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
+	ClusterSecurityGroupId *string `pulumi:"clusterSecurityGroupId"`
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64 `pulumi:"dataDiskGb"`
 	// Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
@@ -135,6 +137,8 @@ type AwsGpuInstanceArgs struct {
 	AutoShutdownTimeZone *string
 	// Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
 	AvailabilityZone *string
+	// A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
+	ClusterSecurityGroupId pulumi.StringPtrInput
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64
 	// Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.

@@ -420,6 +420,296 @@ func (o AnalysisAppBuildPtrOutput) Packages() pulumi.StringArrayOutput {
 	}).(pulumi.StringArrayOutput)
 }
 
+type AnalysisAppsSparkDriver struct {
+	// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+	Address string `pulumi:"address"`
+	// The driver's RPC and block-manager ports.
+	Ports []float64 `pulumi:"ports"`
+	// The spark-defaults file and the connector jars.
+	Volumes []AnalysisAppsSparkMount `pulumi:"volumes"`
+}
+
+// AnalysisAppsSparkDriverInput is an input type that accepts AnalysisAppsSparkDriverArgs and AnalysisAppsSparkDriverOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkDriverInput` via:
+//
+//	AnalysisAppsSparkDriverArgs{...}
+type AnalysisAppsSparkDriverInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkDriverOutput() AnalysisAppsSparkDriverOutput
+	ToAnalysisAppsSparkDriverOutputWithContext(context.Context) AnalysisAppsSparkDriverOutput
+}
+
+type AnalysisAppsSparkDriverArgs struct {
+	// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+	Address pulumi.StringInput `pulumi:"address"`
+	// The driver's RPC and block-manager ports.
+	Ports []float64 `pulumi:"ports"`
+	// The spark-defaults file and the connector jars.
+	Volumes []AnalysisAppsSparkMountArgs `pulumi:"volumes"`
+}
+
+func (AnalysisAppsSparkDriverArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverOutput() AnalysisAppsSparkDriverOutput {
+	return i.ToAnalysisAppsSparkDriverOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkDriverOutput)
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return i.ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkDriverArgs) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkDriverOutput).ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx)
+}
+
+// AnalysisAppsSparkDriverPtrInput is an input type that accepts AnalysisAppsSparkDriverArgs, AnalysisAppsSparkDriverPtr and AnalysisAppsSparkDriverPtrOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkDriverPtrInput` via:
+//
+//	        AnalysisAppsSparkDriverArgs{...}
+//
+//	or:
+//
+//	        nil
+type AnalysisAppsSparkDriverPtrInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput
+	ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Context) AnalysisAppsSparkDriverPtrOutput
+}
+
+type analysisAppsSparkDriverPtrType AnalysisAppsSparkDriverArgs
+
+func AnalysisAppsSparkDriverPtr(v *AnalysisAppsSparkDriverArgs) AnalysisAppsSparkDriverPtrInput {
+	return (*analysisAppsSparkDriverPtrType)(v)
+}
+
+func (*analysisAppsSparkDriverPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (i *analysisAppsSparkDriverPtrType) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return i.ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Background())
+}
+
+func (i *analysisAppsSparkDriverPtrType) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkDriverPtrOutput)
+}
+
+type AnalysisAppsSparkDriverOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkDriverOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverOutput() AnalysisAppsSparkDriverOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return o.ToAnalysisAppsSparkDriverPtrOutputWithContext(context.Background())
+}
+
+func (o AnalysisAppsSparkDriverOutput) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AnalysisAppsSparkDriver) *AnalysisAppsSparkDriver {
+		return &v
+	}).(AnalysisAppsSparkDriverPtrOutput)
+}
+
+// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+func (o AnalysisAppsSparkDriverOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// The driver's RPC and block-manager ports.
+func (o AnalysisAppsSparkDriverOutput) Ports() pulumi.Float64ArrayOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) []float64 { return v.Ports }).(pulumi.Float64ArrayOutput)
+}
+
+// The spark-defaults file and the connector jars.
+func (o AnalysisAppsSparkDriverOutput) Volumes() AnalysisAppsSparkMountArrayOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) []AnalysisAppsSparkMount { return v.Volumes }).(AnalysisAppsSparkMountArrayOutput)
+}
+
+type AnalysisAppsSparkDriverPtrOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkDriverPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppsSparkDriver)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkDriverPtrOutput) ToAnalysisAppsSparkDriverPtrOutput() AnalysisAppsSparkDriverPtrOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverPtrOutput) ToAnalysisAppsSparkDriverPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkDriverPtrOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkDriverPtrOutput) Elem() AnalysisAppsSparkDriverOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) AnalysisAppsSparkDriver {
+		if v != nil {
+			return *v
+		}
+		var ret AnalysisAppsSparkDriver
+		return ret
+	}).(AnalysisAppsSparkDriverOutput)
+}
+
+// The head's private IPv4 address: the driver's ports are published there, never on a public one.
+func (o AnalysisAppsSparkDriverPtrOutput) Address() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Address
+	}).(pulumi.StringPtrOutput)
+}
+
+// The driver's RPC and block-manager ports.
+func (o AnalysisAppsSparkDriverPtrOutput) Ports() pulumi.Float64ArrayOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) []float64 {
+		if v == nil {
+			return nil
+		}
+		return v.Ports
+	}).(pulumi.Float64ArrayOutput)
+}
+
+// The spark-defaults file and the connector jars.
+func (o AnalysisAppsSparkDriverPtrOutput) Volumes() AnalysisAppsSparkMountArrayOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) []AnalysisAppsSparkMount {
+		if v == nil {
+			return nil
+		}
+		return v.Volumes
+	}).(AnalysisAppsSparkMountArrayOutput)
+}
+
+type AnalysisAppsSparkMount struct {
+	// The path in the container.
+	Container string `pulumi:"container"`
+	// The path on the host.
+	Host string `pulumi:"host"`
+	// Mounted read-only.
+	ReadOnly bool `pulumi:"readOnly"`
+}
+
+// AnalysisAppsSparkMountInput is an input type that accepts AnalysisAppsSparkMountArgs and AnalysisAppsSparkMountOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkMountInput` via:
+//
+//	AnalysisAppsSparkMountArgs{...}
+type AnalysisAppsSparkMountInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkMountOutput() AnalysisAppsSparkMountOutput
+	ToAnalysisAppsSparkMountOutputWithContext(context.Context) AnalysisAppsSparkMountOutput
+}
+
+type AnalysisAppsSparkMountArgs struct {
+	// The path in the container.
+	Container string `pulumi:"container"`
+	// The path on the host.
+	Host string `pulumi:"host"`
+	// Mounted read-only.
+	ReadOnly bool `pulumi:"readOnly"`
+}
+
+func (AnalysisAppsSparkMountArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (i AnalysisAppsSparkMountArgs) ToAnalysisAppsSparkMountOutput() AnalysisAppsSparkMountOutput {
+	return i.ToAnalysisAppsSparkMountOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkMountArgs) ToAnalysisAppsSparkMountOutputWithContext(ctx context.Context) AnalysisAppsSparkMountOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkMountOutput)
+}
+
+// AnalysisAppsSparkMountArrayInput is an input type that accepts AnalysisAppsSparkMountArray and AnalysisAppsSparkMountArrayOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkMountArrayInput` via:
+//
+//	AnalysisAppsSparkMountArray{ AnalysisAppsSparkMountArgs{...} }
+type AnalysisAppsSparkMountArrayInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkMountArrayOutput() AnalysisAppsSparkMountArrayOutput
+	ToAnalysisAppsSparkMountArrayOutputWithContext(context.Context) AnalysisAppsSparkMountArrayOutput
+}
+
+type AnalysisAppsSparkMountArray []AnalysisAppsSparkMountInput
+
+func (AnalysisAppsSparkMountArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (i AnalysisAppsSparkMountArray) ToAnalysisAppsSparkMountArrayOutput() AnalysisAppsSparkMountArrayOutput {
+	return i.ToAnalysisAppsSparkMountArrayOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkMountArray) ToAnalysisAppsSparkMountArrayOutputWithContext(ctx context.Context) AnalysisAppsSparkMountArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkMountArrayOutput)
+}
+
+type AnalysisAppsSparkMountOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkMountOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkMountOutput) ToAnalysisAppsSparkMountOutput() AnalysisAppsSparkMountOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkMountOutput) ToAnalysisAppsSparkMountOutputWithContext(ctx context.Context) AnalysisAppsSparkMountOutput {
+	return o
+}
+
+// The path in the container.
+func (o AnalysisAppsSparkMountOutput) Container() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkMount) string { return v.Container }).(pulumi.StringOutput)
+}
+
+// The path on the host.
+func (o AnalysisAppsSparkMountOutput) Host() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkMount) string { return v.Host }).(pulumi.StringOutput)
+}
+
+// Mounted read-only.
+func (o AnalysisAppsSparkMountOutput) ReadOnly() pulumi.BoolOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkMount) bool { return v.ReadOnly }).(pulumi.BoolOutput)
+}
+
+type AnalysisAppsSparkMountArrayOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkMountArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AnalysisAppsSparkMount)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkMountArrayOutput) ToAnalysisAppsSparkMountArrayOutput() AnalysisAppsSparkMountArrayOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkMountArrayOutput) ToAnalysisAppsSparkMountArrayOutputWithContext(ctx context.Context) AnalysisAppsSparkMountArrayOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkMountArrayOutput) Index(i pulumi.IntInput) AnalysisAppsSparkMountOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AnalysisAppsSparkMount {
+		return vs[0].([]AnalysisAppsSparkMount)[vs[1].(int)]
+	}).(AnalysisAppsSparkMountOutput)
+}
+
 type AnalysisRegistry struct {
 	// The password: wrapped as a secret here.
 	Password string `pulumi:"password"`
@@ -2378,6 +2668,8 @@ type WorkbenchAwsArgs struct {
 	SubnetId *string `pulumi:"subnetId"`
 	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
 	VpcEndpoints *bool `pulumi:"vpcEndpoints"`
+	// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+	WorkerSubnetId *string `pulumi:"workerSubnetId"`
 }
 
 // WorkbenchAwsArgsInput is an input type that accepts WorkbenchAwsArgsArgs and WorkbenchAwsArgsOutput values.
@@ -2398,6 +2690,8 @@ type WorkbenchAwsArgsArgs struct {
 	SubnetId *string `pulumi:"subnetId"`
 	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
 	VpcEndpoints *bool `pulumi:"vpcEndpoints"`
+	// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+	WorkerSubnetId *string `pulumi:"workerSubnetId"`
 }
 
 func (WorkbenchAwsArgsArgs) ElementType() reflect.Type {
@@ -2492,6 +2786,11 @@ func (o WorkbenchAwsArgsOutput) VpcEndpoints() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v WorkbenchAwsArgs) *bool { return v.VpcEndpoints }).(pulumi.BoolPtrOutput)
 }
 
+// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+func (o WorkbenchAwsArgsOutput) WorkerSubnetId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchAwsArgs) *string { return v.WorkerSubnetId }).(pulumi.StringPtrOutput)
+}
+
 type WorkbenchAwsArgsPtrOutput struct{ *pulumi.OutputState }
 
 func (WorkbenchAwsArgsPtrOutput) ElementType() reflect.Type {
@@ -2544,6 +2843,16 @@ func (o WorkbenchAwsArgsPtrOutput) VpcEndpoints() pulumi.BoolPtrOutput {
 		}
 		return v.VpcEndpoints
 	}).(pulumi.BoolPtrOutput)
+}
+
+// cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+func (o WorkbenchAwsArgsPtrOutput) WorkerSubnetId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAwsArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.WorkerSubnetId
+	}).(pulumi.StringPtrOutput)
 }
 
 type WorkbenchAzureArgs struct {
@@ -2759,6 +3068,200 @@ func (o WorkbenchAzureArgsPtrOutput) VnetCidr() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+type WorkbenchClusterArgs struct {
+	// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+	Engine *string `pulumi:"engine"`
+	// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+	Rapids *bool `pulumi:"rapids"`
+	// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+	Size *string `pulumi:"size"`
+	// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+	Workers *float64 `pulumi:"workers"`
+}
+
+// WorkbenchClusterArgsInput is an input type that accepts WorkbenchClusterArgsArgs and WorkbenchClusterArgsOutput values.
+// You can construct a concrete instance of `WorkbenchClusterArgsInput` via:
+//
+//	WorkbenchClusterArgsArgs{...}
+type WorkbenchClusterArgsInput interface {
+	pulumi.Input
+
+	ToWorkbenchClusterArgsOutput() WorkbenchClusterArgsOutput
+	ToWorkbenchClusterArgsOutputWithContext(context.Context) WorkbenchClusterArgsOutput
+}
+
+type WorkbenchClusterArgsArgs struct {
+	// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+	Engine *string `pulumi:"engine"`
+	// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+	Rapids *bool `pulumi:"rapids"`
+	// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+	Size *string `pulumi:"size"`
+	// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+	Workers *float64 `pulumi:"workers"`
+}
+
+func (WorkbenchClusterArgsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsOutput() WorkbenchClusterArgsOutput {
+	return i.ToWorkbenchClusterArgsOutputWithContext(context.Background())
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsOutputWithContext(ctx context.Context) WorkbenchClusterArgsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchClusterArgsOutput)
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return i.ToWorkbenchClusterArgsPtrOutputWithContext(context.Background())
+}
+
+func (i WorkbenchClusterArgsArgs) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchClusterArgsOutput).ToWorkbenchClusterArgsPtrOutputWithContext(ctx)
+}
+
+// WorkbenchClusterArgsPtrInput is an input type that accepts WorkbenchClusterArgsArgs, WorkbenchClusterArgsPtr and WorkbenchClusterArgsPtrOutput values.
+// You can construct a concrete instance of `WorkbenchClusterArgsPtrInput` via:
+//
+//	        WorkbenchClusterArgsArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkbenchClusterArgsPtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput
+	ToWorkbenchClusterArgsPtrOutputWithContext(context.Context) WorkbenchClusterArgsPtrOutput
+}
+
+type workbenchClusterArgsPtrType WorkbenchClusterArgsArgs
+
+func WorkbenchClusterArgsPtr(v *WorkbenchClusterArgsArgs) WorkbenchClusterArgsPtrInput {
+	return (*workbenchClusterArgsPtrType)(v)
+}
+
+func (*workbenchClusterArgsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (i *workbenchClusterArgsPtrType) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return i.ToWorkbenchClusterArgsPtrOutputWithContext(context.Background())
+}
+
+func (i *workbenchClusterArgsPtrType) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchClusterArgsPtrOutput)
+}
+
+type WorkbenchClusterArgsOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchClusterArgsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsOutput() WorkbenchClusterArgsOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsOutputWithContext(ctx context.Context) WorkbenchClusterArgsOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return o.ToWorkbenchClusterArgsPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchClusterArgsOutput) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchClusterArgs) *WorkbenchClusterArgs {
+		return &v
+	}).(WorkbenchClusterArgsPtrOutput)
+}
+
+// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+func (o WorkbenchClusterArgsOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *string { return v.Engine }).(pulumi.StringPtrOutput)
+}
+
+// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+func (o WorkbenchClusterArgsOutput) Rapids() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *bool { return v.Rapids }).(pulumi.BoolPtrOutput)
+}
+
+// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+func (o WorkbenchClusterArgsOutput) Size() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *string { return v.Size }).(pulumi.StringPtrOutput)
+}
+
+// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+func (o WorkbenchClusterArgsOutput) Workers() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v WorkbenchClusterArgs) *float64 { return v.Workers }).(pulumi.Float64PtrOutput)
+}
+
+type WorkbenchClusterArgsPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchClusterArgsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchClusterArgs)(nil)).Elem()
+}
+
+func (o WorkbenchClusterArgsPtrOutput) ToWorkbenchClusterArgsPtrOutput() WorkbenchClusterArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsPtrOutput) ToWorkbenchClusterArgsPtrOutputWithContext(ctx context.Context) WorkbenchClusterArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchClusterArgsPtrOutput) Elem() WorkbenchClusterArgsOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) WorkbenchClusterArgs {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchClusterArgs
+		return ret
+	}).(WorkbenchClusterArgsOutput)
+}
+
+// The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+func (o WorkbenchClusterArgsPtrOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Engine
+	}).(pulumi.StringPtrOutput)
+}
+
+// The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+func (o WorkbenchClusterArgsPtrOutput) Rapids() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Rapids
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+func (o WorkbenchClusterArgsPtrOutput) Size() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Size
+	}).(pulumi.StringPtrOutput)
+}
+
+// Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+func (o WorkbenchClusterArgsPtrOutput) Workers() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *WorkbenchClusterArgs) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.Workers
+	}).(pulumi.Float64PtrOutput)
+}
+
 type WorkbenchConfigArgs struct {
 	// public (default): SSH on a public address open to allowedCidrs. private: no public address on the machine and no inbound rule; SSH through AWS Session Manager (aws) or Azure Bastion (azure); allowedCidrs, rdp and exposed apps are refused.
 	Access *WorkbenchAccess `pulumi:"access"`
@@ -2772,6 +3275,8 @@ type WorkbenchConfigArgs struct {
 	Aws *WorkbenchAwsArgs `pulumi:"aws"`
 	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 	Azure *WorkbenchAzureArgs `pulumi:"azure"`
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+	Cluster *WorkbenchClusterArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
 	// softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
@@ -2830,6 +3335,8 @@ type WorkbenchConfigArgsArgs struct {
 	Aws *WorkbenchAwsArgsArgs `pulumi:"aws"`
 	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 	Azure *WorkbenchAzureArgsArgs `pulumi:"azure"`
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+	Cluster *WorkbenchClusterArgsArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
 	// softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
@@ -2918,6 +3425,11 @@ func (o WorkbenchConfigArgsOutput) Aws() WorkbenchAwsArgsPtrOutput {
 // Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
 func (o WorkbenchConfigArgsOutput) Azure() WorkbenchAzureArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAzureArgs { return v.Azure }).(WorkbenchAzureArgsPtrOutput)
+}
+
+// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+func (o WorkbenchConfigArgsOutput) Cluster() WorkbenchClusterArgsPtrOutput {
+	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchClusterArgs { return v.Cluster }).(WorkbenchClusterArgsPtrOutput)
 }
 
 // Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
@@ -4405,6 +4917,10 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppArrayInput)(nil)).Elem(), AnalysisAppArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppBuildInput)(nil)).Elem(), AnalysisAppBuildArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppBuildPtrInput)(nil)).Elem(), AnalysisAppBuildArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkDriverInput)(nil)).Elem(), AnalysisAppsSparkDriverArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkDriverPtrInput)(nil)).Elem(), AnalysisAppsSparkDriverArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountInput)(nil)).Elem(), AnalysisAppsSparkMountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountArrayInput)(nil)).Elem(), AnalysisAppsSparkMountArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryInput)(nil)).Elem(), AnalysisRegistryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryArrayInput)(nil)).Elem(), AnalysisRegistryArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppCredentialInput)(nil)).Elem(), AppCredentialArgs{})
@@ -4436,6 +4952,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAwsArgsPtrInput)(nil)).Elem(), WorkbenchAwsArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsPtrInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchClusterArgsInput)(nil)).Elem(), WorkbenchClusterArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchClusterArgsPtrInput)(nil)).Elem(), WorkbenchClusterArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchConfigArgsInput)(nil)).Elem(), WorkbenchConfigArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchCredentialsInput)(nil)).Elem(), WorkbenchCredentialsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchEstimateInput)(nil)).Elem(), WorkbenchEstimateArgs{})
@@ -4454,6 +4972,10 @@ func init() {
 	pulumi.RegisterOutputType(AnalysisAppArrayOutput{})
 	pulumi.RegisterOutputType(AnalysisAppBuildOutput{})
 	pulumi.RegisterOutputType(AnalysisAppBuildPtrOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkDriverOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkDriverPtrOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkMountOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkMountArrayOutput{})
 	pulumi.RegisterOutputType(AnalysisRegistryOutput{})
 	pulumi.RegisterOutputType(AnalysisRegistryArrayOutput{})
 	pulumi.RegisterOutputType(AppCredentialOutput{})
@@ -4485,6 +5007,8 @@ func init() {
 	pulumi.RegisterOutputType(WorkbenchAwsArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchClusterArgsOutput{})
+	pulumi.RegisterOutputType(WorkbenchClusterArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchConfigArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchCredentialsOutput{})
 	pulumi.RegisterOutputType(WorkbenchEstimateOutput{})

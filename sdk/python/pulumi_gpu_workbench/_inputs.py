@@ -20,6 +20,10 @@ __all__ = [
     'AnalysisAppArgsDict',
     'AnalysisAppBuildArgs',
     'AnalysisAppBuildArgsDict',
+    'AnalysisAppsSparkDriverArgs',
+    'AnalysisAppsSparkDriverArgsDict',
+    'AnalysisAppsSparkMountArgs',
+    'AnalysisAppsSparkMountArgsDict',
     'AnalysisRegistryArgs',
     'AnalysisRegistryArgsDict',
     'ContainerStorageMountArgs',
@@ -34,6 +38,8 @@ __all__ = [
     'WorkbenchAwsArgsArgsDict',
     'WorkbenchAzureArgsArgs',
     'WorkbenchAzureArgsArgsDict',
+    'WorkbenchClusterArgsArgs',
+    'WorkbenchClusterArgsArgsDict',
     'WorkbenchConfigArgsArgs',
     'WorkbenchConfigArgsArgsDict',
     'WorkbenchIdleStopArgsArgs',
@@ -364,6 +370,138 @@ class AnalysisAppBuildArgs:
     @dockerfile.setter
     def dockerfile(self, value: Optional[_builtins.str]):
         pulumi.set(self, "dockerfile", value)
+
+
+class AnalysisAppsSparkDriverArgsDict(TypedDict):
+    address: pulumi.Input[_builtins.str]
+    """
+    The head's private IPv4 address: the driver's ports are published there, never on a public one.
+    """
+    ports: Sequence[_builtins.float]
+    """
+    The driver's RPC and block-manager ports.
+    """
+    volumes: Sequence['AnalysisAppsSparkMountArgsDict']
+    """
+    The spark-defaults file and the connector jars.
+    """
+
+@pulumi.input_type
+class AnalysisAppsSparkDriverArgs:
+    def __init__(__self__, *,
+                 address: pulumi.Input[_builtins.str],
+                 ports: Sequence[_builtins.float],
+                 volumes: Sequence['AnalysisAppsSparkMountArgs']):
+        """
+        :param pulumi.Input[_builtins.str] address: The head's private IPv4 address: the driver's ports are published there, never on a public one.
+        :param Sequence[_builtins.float] ports: The driver's RPC and block-manager ports.
+        :param Sequence['AnalysisAppsSparkMountArgs'] volumes: The spark-defaults file and the connector jars.
+        """
+        pulumi.set(__self__, "address", address)
+        pulumi.set(__self__, "ports", ports)
+        pulumi.set(__self__, "volumes", volumes)
+
+    @_builtins.property
+    @pulumi.getter
+    def address(self) -> pulumi.Input[_builtins.str]:
+        """
+        The head's private IPv4 address: the driver's ports are published there, never on a public one.
+        """
+        return pulumi.get(self, "address")
+
+    @address.setter
+    def address(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "address", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def ports(self) -> Sequence[_builtins.float]:
+        """
+        The driver's RPC and block-manager ports.
+        """
+        return pulumi.get(self, "ports")
+
+    @ports.setter
+    def ports(self, value: Sequence[_builtins.float]):
+        pulumi.set(self, "ports", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def volumes(self) -> Sequence['AnalysisAppsSparkMountArgs']:
+        """
+        The spark-defaults file and the connector jars.
+        """
+        return pulumi.get(self, "volumes")
+
+    @volumes.setter
+    def volumes(self, value: Sequence['AnalysisAppsSparkMountArgs']):
+        pulumi.set(self, "volumes", value)
+
+
+class AnalysisAppsSparkMountArgsDict(TypedDict):
+    container: _builtins.str
+    """
+    The path in the container.
+    """
+    host: _builtins.str
+    """
+    The path on the host.
+    """
+    read_only: _builtins.bool
+    """
+    Mounted read-only.
+    """
+
+@pulumi.input_type
+class AnalysisAppsSparkMountArgs:
+    def __init__(__self__, *,
+                 container: _builtins.str,
+                 host: _builtins.str,
+                 read_only: _builtins.bool):
+        """
+        :param _builtins.str container: The path in the container.
+        :param _builtins.str host: The path on the host.
+        :param _builtins.bool read_only: Mounted read-only.
+        """
+        pulumi.set(__self__, "container", container)
+        pulumi.set(__self__, "host", host)
+        pulumi.set(__self__, "read_only", read_only)
+
+    @_builtins.property
+    @pulumi.getter
+    def container(self) -> _builtins.str:
+        """
+        The path in the container.
+        """
+        return pulumi.get(self, "container")
+
+    @container.setter
+    def container(self, value: _builtins.str):
+        pulumi.set(self, "container", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> _builtins.str:
+        """
+        The path on the host.
+        """
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: _builtins.str):
+        pulumi.set(self, "host", value)
+
+    @_builtins.property
+    @pulumi.getter(name="readOnly")
+    def read_only(self) -> _builtins.bool:
+        """
+        Mounted read-only.
+        """
+        return pulumi.get(self, "read_only")
+
+    @read_only.setter
+    def read_only(self, value: _builtins.bool):
+        pulumi.set(self, "read_only", value)
 
 
 class AnalysisRegistryArgsDict(TypedDict):
@@ -880,17 +1018,23 @@ class WorkbenchAwsArgsArgsDict(TypedDict):
     """
     access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
     """
+    worker_subnet_id: NotRequired[_builtins.str]
+    """
+    cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+    """
 
 @pulumi.input_type
 class WorkbenchAwsArgsArgs:
     def __init__(__self__, *,
                  availability_zone: Optional[_builtins.str] = None,
                  subnet_id: Optional[_builtins.str] = None,
-                 vpc_endpoints: Optional[_builtins.bool] = None):
+                 vpc_endpoints: Optional[_builtins.bool] = None,
+                 worker_subnet_id: Optional[_builtins.str] = None):
         """
         :param _builtins.str availability_zone: Default "<region>a".
         :param _builtins.str subnet_id: An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
         :param _builtins.bool vpc_endpoints: access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
+        :param _builtins.str worker_subnet_id: cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
         """
         if availability_zone is not None:
             pulumi.set(__self__, "availability_zone", availability_zone)
@@ -898,6 +1042,8 @@ class WorkbenchAwsArgsArgs:
             pulumi.set(__self__, "subnet_id", subnet_id)
         if vpc_endpoints is not None:
             pulumi.set(__self__, "vpc_endpoints", vpc_endpoints)
+        if worker_subnet_id is not None:
+            pulumi.set(__self__, "worker_subnet_id", worker_subnet_id)
 
     @_builtins.property
     @pulumi.getter(name="availabilityZone")
@@ -934,6 +1080,18 @@ class WorkbenchAwsArgsArgs:
     @vpc_endpoints.setter
     def vpc_endpoints(self, value: Optional[_builtins.bool]):
         pulumi.set(self, "vpc_endpoints", value)
+
+    @_builtins.property
+    @pulumi.getter(name="workerSubnetId")
+    def worker_subnet_id(self) -> Optional[_builtins.str]:
+        """
+        cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
+        """
+        return pulumi.get(self, "worker_subnet_id")
+
+    @worker_subnet_id.setter
+    def worker_subnet_id(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "worker_subnet_id", value)
 
 
 class WorkbenchAzureArgsArgsDict(TypedDict):
@@ -1045,6 +1203,95 @@ class WorkbenchAzureArgsArgs:
         pulumi.set(self, "vnet_cidr", value)
 
 
+class WorkbenchClusterArgsArgsDict(TypedDict):
+    engine: NotRequired[_builtins.str]
+    """
+    The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+    """
+    rapids: NotRequired[_builtins.bool]
+    """
+    The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+    """
+    size: NotRequired[_builtins.str]
+    """
+    The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+    """
+    workers: NotRequired[_builtins.float]
+    """
+    Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+    """
+
+@pulumi.input_type
+class WorkbenchClusterArgsArgs:
+    def __init__(__self__, *,
+                 engine: Optional[_builtins.str] = None,
+                 rapids: Optional[_builtins.bool] = None,
+                 size: Optional[_builtins.str] = None,
+                 workers: Optional[_builtins.float] = None):
+        """
+        :param _builtins.str engine: The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+        :param _builtins.bool rapids: The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+        :param _builtins.str size: The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+        :param _builtins.float workers: Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+        """
+        if engine is not None:
+            pulumi.set(__self__, "engine", engine)
+        if rapids is not None:
+            pulumi.set(__self__, "rapids", rapids)
+        if size is not None:
+            pulumi.set(__self__, "size", size)
+        if workers is not None:
+            pulumi.set(__self__, "workers", workers)
+
+    @_builtins.property
+    @pulumi.getter
+    def engine(self) -> Optional[_builtins.str]:
+        """
+        The cluster manager: spark (Spark's own standalone master and workers). Default spark.
+        """
+        return pulumi.get(self, "engine")
+
+    @engine.setter
+    def engine(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "engine", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def rapids(self) -> Optional[_builtins.bool]:
+        """
+        The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.
+        """
+        return pulumi.get(self, "rapids")
+
+    @rapids.setter
+    def rapids(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "rapids", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def size(self) -> Optional[_builtins.str]:
+        """
+        The workers' size (a GPU or CPU size of the target's catalog). Default: the head's size.
+        """
+        return pulumi.get(self, "size")
+
+    @size.setter
+    def size(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "size", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def workers(self) -> Optional[_builtins.float]:
+        """
+        Worker VMs beside the head, one Spark worker each. Default 2; 1-16. Changing it adds or removes workers only.
+        """
+        return pulumi.get(self, "workers")
+
+    @workers.setter
+    def workers(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "workers", value)
+
+
 class WorkbenchConfigArgsArgsDict(TypedDict):
     target: 'WorkbenchTarget'
     """
@@ -1077,6 +1324,10 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     azure: NotRequired['WorkbenchAzureArgsArgsDict']
     """
     Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
+    """
+    cluster: NotRequired['WorkbenchClusterArgsArgsDict']
+    """
+    A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
     """
     data_disk_gb: NotRequired[_builtins.float]
     """
@@ -1146,6 +1397,7 @@ class WorkbenchConfigArgsArgs:
                  auto_shutdown: Optional['WorkbenchAutoShutdownArgsArgs'] = None,
                  aws: Optional['WorkbenchAwsArgsArgs'] = None,
                  azure: Optional['WorkbenchAzureArgsArgs'] = None,
+                 cluster: Optional['WorkbenchClusterArgsArgs'] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  datacenter: Optional[_builtins.str] = None,
                  host_gpu: Optional[_builtins.bool] = None,
@@ -1169,6 +1421,7 @@ class WorkbenchConfigArgsArgs:
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
         :param 'WorkbenchAwsArgsArgs' aws: AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
         :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
+        :param 'WorkbenchClusterArgsArgs' cluster: A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
         :param _builtins.float data_disk_gb: Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
@@ -1198,6 +1451,8 @@ class WorkbenchConfigArgsArgs:
             pulumi.set(__self__, "aws", aws)
         if azure is not None:
             pulumi.set(__self__, "azure", azure)
+        if cluster is not None:
+            pulumi.set(__self__, "cluster", cluster)
         if data_disk_gb is not None:
             pulumi.set(__self__, "data_disk_gb", data_disk_gb)
         if datacenter is not None:
@@ -1322,6 +1577,18 @@ class WorkbenchConfigArgsArgs:
     @azure.setter
     def azure(self, value: Optional['WorkbenchAzureArgsArgs']):
         pulumi.set(self, "azure", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def cluster(self) -> Optional['WorkbenchClusterArgsArgs']:
+        """
+        A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+        """
+        return pulumi.get(self, "cluster")
+
+    @cluster.setter
+    def cluster(self, value: Optional['WorkbenchClusterArgsArgs']):
+        pulumi.set(self, "cluster", value)
 
     @_builtins.property
     @pulumi.getter(name="dataDiskGb")

@@ -32,6 +32,7 @@ class AnalysisAppsArgs:
                  host_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_dir: Optional[_builtins.str] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 spark_driver: Optional['AnalysisAppsSparkDriverArgs'] = None,
                  ssh_opts: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  storage: Optional[Sequence['ContainerStorageMountArgs']] = None,
                  users: Optional[Sequence[_builtins.str]] = None):
@@ -52,6 +53,8 @@ class AnalysisAppsArgs:
         :param _builtins.str project_dir: The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory).
         :param pulumi.Input[_builtins.str] ready_token: Any value produced by the host's ready command. The Docker provider's host waits for it, so
                Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
+        :param 'AnalysisAppsSparkDriverArgs' spark_driver: The head of a Spark cluster: the jupyter-pyspark app is the driver (containers.ts
+               SparkDriverSettings); `address` is the head's private IPv4 address. Default: no cluster.
         :param pulumi.Input[Sequence[_builtins.str]] ssh_opts: Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode.
         :param Sequence['ContainerStorageMountArgs'] storage: The host's storage mounts: every container binds each one (rslave) at the same path and joins its group. Default none.
         :param Sequence[_builtins.str] users: The team's user names: each gets an account and a password of their own in apps that sign users in (kaggle-rstudio).
@@ -70,6 +73,8 @@ class AnalysisAppsArgs:
             pulumi.set(__self__, "project_dir", project_dir)
         if ready_token is not None:
             pulumi.set(__self__, "ready_token", ready_token)
+        if spark_driver is not None:
+            pulumi.set(__self__, "spark_driver", spark_driver)
         if ssh_opts is not None:
             pulumi.set(__self__, "ssh_opts", ssh_opts)
         if storage is not None:
@@ -202,6 +207,19 @@ class AnalysisAppsArgs:
         pulumi.set(self, "ready_token", value)
 
     @_builtins.property
+    @pulumi.getter(name="sparkDriver")
+    def spark_driver(self) -> Optional['AnalysisAppsSparkDriverArgs']:
+        """
+        The head of a Spark cluster: the jupyter-pyspark app is the driver (containers.ts
+        SparkDriverSettings); `address` is the head's private IPv4 address. Default: no cluster.
+        """
+        return pulumi.get(self, "spark_driver")
+
+    @spark_driver.setter
+    def spark_driver(self, value: Optional['AnalysisAppsSparkDriverArgs']):
+        pulumi.set(self, "spark_driver", value)
+
+    @_builtins.property
     @pulumi.getter(name="sshOpts")
     def ssh_opts(self) -> pulumi.Input[Optional[Sequence[_builtins.str]]]:
         """
@@ -253,6 +271,7 @@ class AnalysisApps(pulumi.ComponentResource):
                  project_dir: Optional[_builtins.str] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
                  registries: Optional[Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']]] = None,
+                 spark_driver: Optional[Union['AnalysisAppsSparkDriverArgs', 'AnalysisAppsSparkDriverArgsDict']] = None,
                  ssh_alias: Optional[_builtins.str] = None,
                  ssh_opts: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  storage: Optional[Sequence[Union['ContainerStorageMountArgs', 'ContainerStorageMountArgsDict']]] = None,
@@ -278,6 +297,8 @@ class AnalysisApps(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] ready_token: Any value produced by the host's ready command. The Docker provider's host waits for it, so
                Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
         :param Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']] registries: Private registries used for pulls. Passwords are wrapped as secrets here as well.
+        :param Union['AnalysisAppsSparkDriverArgs', 'AnalysisAppsSparkDriverArgsDict'] spark_driver: The head of a Spark cluster: the jupyter-pyspark app is the driver (containers.ts
+               SparkDriverSettings); `address` is the head's private IPv4 address. Default: no cluster.
         :param _builtins.str ssh_alias: The ssh_config Host alias users connect with; used in the tunnel commands.
         :param pulumi.Input[Sequence[_builtins.str]] ssh_opts: Options for the system ssh Docker runs for ssh:// hosts: key file, pinned known_hosts, BatchMode.
         :param Sequence[Union['ContainerStorageMountArgs', 'ContainerStorageMountArgsDict']] storage: The host's storage mounts: every container binds each one (rslave) at the same path and joins its group. Default none.
@@ -318,6 +339,7 @@ class AnalysisApps(pulumi.ComponentResource):
                  project_dir: Optional[_builtins.str] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
                  registries: Optional[Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']]] = None,
+                 spark_driver: Optional[Union['AnalysisAppsSparkDriverArgs', 'AnalysisAppsSparkDriverArgsDict']] = None,
                  ssh_alias: Optional[_builtins.str] = None,
                  ssh_opts: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  storage: Optional[Sequence[Union['ContainerStorageMountArgs', 'ContainerStorageMountArgsDict']]] = None,
@@ -352,6 +374,7 @@ class AnalysisApps(pulumi.ComponentResource):
             if registries is None and not opts.urn:
                 raise TypeError("Missing required property 'registries'")
             __props__.__dict__["registries"] = registries
+            __props__.__dict__["spark_driver"] = spark_driver
             if ssh_alias is None and not opts.urn:
                 raise TypeError("Missing required property 'ssh_alias'")
             __props__.__dict__["ssh_alias"] = ssh_alias

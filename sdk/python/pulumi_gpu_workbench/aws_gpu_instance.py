@@ -28,6 +28,7 @@ class AwsGpuInstanceArgs:
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  availability_zone: Optional[_builtins.str] = None,
+                 cluster_security_group_id: pulumi.Input[Optional[_builtins.str]] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  os: Optional[_builtins.str] = None,
                  private_access: Optional[_builtins.bool] = None,
@@ -52,6 +53,7 @@ class AwsGpuInstanceArgs:
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
         :param _builtins.str availability_zone: Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
+        :param pulumi.Input[_builtins.str] cluster_security_group_id: A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
         :param _builtins.bool private_access: No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
@@ -80,6 +82,8 @@ class AwsGpuInstanceArgs:
             pulumi.set(__self__, "auto_shutdown_time_zone", auto_shutdown_time_zone)
         if availability_zone is not None:
             pulumi.set(__self__, "availability_zone", availability_zone)
+        if cluster_security_group_id is not None:
+            pulumi.set(__self__, "cluster_security_group_id", cluster_security_group_id)
         if exposed_ports is not None:
             pulumi.set(__self__, "exposed_ports", exposed_ports)
         if os is not None:
@@ -210,6 +214,18 @@ class AwsGpuInstanceArgs:
     @availability_zone.setter
     def availability_zone(self, value: Optional[_builtins.str]):
         pulumi.set(self, "availability_zone", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clusterSecurityGroupId")
+    def cluster_security_group_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
+        """
+        return pulumi.get(self, "cluster_security_group_id")
+
+    @cluster_security_group_id.setter
+    def cluster_security_group_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "cluster_security_group_id", value)
 
     @_builtins.property
     @pulumi.getter(name="exposedPorts")
@@ -347,6 +363,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  availability_zone: Optional[_builtins.str] = None,
+                 cluster_security_group_id: pulumi.Input[Optional[_builtins.str]] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  gpu: Optional[_builtins.bool] = None,
@@ -381,6 +398,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
         :param _builtins.str availability_zone: Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
+        :param pulumi.Input[_builtins.str] cluster_security_group_id: A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
         :param _builtins.float data_disk_gb: Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
         :param _builtins.bool gpu: The type has an NVIDIA GPU: boot the AWS Deep Learning Base OSS NVIDIA Driver GPU AMI (driver,
@@ -438,6 +456,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  availability_zone: Optional[_builtins.str] = None,
+                 cluster_security_group_id: pulumi.Input[Optional[_builtins.str]] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  gpu: Optional[_builtins.bool] = None,
@@ -470,6 +489,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
             __props__.__dict__["auto_shutdown_time"] = auto_shutdown_time
             __props__.__dict__["auto_shutdown_time_zone"] = auto_shutdown_time_zone
             __props__.__dict__["availability_zone"] = availability_zone
+            __props__.__dict__["cluster_security_group_id"] = cluster_security_group_id
             if data_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'data_disk_gb'")
             __props__.__dict__["data_disk_gb"] = data_disk_gb
