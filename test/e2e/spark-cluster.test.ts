@@ -3,10 +3,12 @@
  * with private addresses on one bridge, each with its own dockerd; test/support/sparkHosts.ts)
  * run exactly what the components render (components/cluster/spark.ts): the host files written,
  * every container started as given (`docker run -d --network host`, its env, command, volumes).
- * The image is the catalog's jupyter-pyspark reference, built locally from Debian's Java,
- * PySpark from PyPI and hadoop-aws from Maven Central (scripts/spark-image.sh). The head's
- * notebook container gets the rendered driver settings as spark-defaults.conf and runs a PySpark
- * job the way a notebook does. The job reads a CSV from the lake (s3rver) through s3a:// with the
+ * The image is the catalog's jupyter-pyspark reference, built locally from Debian's Java and
+ * PySpark from PyPI (scripts/spark-image.sh); the connector jars the components list come from
+ * Maven Central, checked against the rendered sha1. The head's notebook container is the
+ * jupyter-pyspark app as the apps component renders it for the cluster (its driver ports on the
+ * head's address, the rendered spark-defaults.conf and the jars mounted) and runs a PySpark job
+ * the way a notebook does. The job reads a CSV from the lake (s3rver) through s3a:// with the
  * machine's identity (the instance profile provider, answered by a metadata stand-in on
  * 169.254.169.254) and writes its result back. Checked: the master's JSON API lists both workers;
  * the driver's REST API lists executors on both worker addresses; the result in the bucket, byte
@@ -17,7 +19,7 @@ import { containerSettings } from "../../components/apps/containers";
 import { appCatalog } from "../../components/config/appCatalog";
 import { SPARK_JARS_DIR, SPARK_PORTS, sparkCluster, SparkCluster } from "../../components/cluster/spark";
 import { expectedCsv, inputCsv, JOB_PY } from "../support/sparkJob";
-import { LAKE_KEY_ID, LAKE_ROLE, LAKE_SECRET, LAKE_SESSION_TOKEN } from "../support/sparkLake";
+import { ImdsRequest, LAKE_KEY_ID, LAKE_ROLE, LAKE_SECRET, LAKE_SESSION_TOKEN } from "../support/sparkLake";
 import {
   docker,
   ensureSparkImage,
@@ -177,18 +179,27 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
       ["10.25.0.12", true, true],
     ]);
     expect(written(lakeObjects(env, "out/"))).toEqual({ "out/_SUCCESS": "", "out/part-00000.csv": expectedCsv(ROWS) });
-    // Every machine took the role's credentials from the metadata service, IMDSv2 style.
+    // Every machine (the driver on the head, the executors on the workers) took the role's
+    // credentials from the metadata service, IMDSv2 style: a token first, then the role with it.
     const imds = readFileSync(env.imdsLog, "utf8")
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(imds).toContainEqual({ method: "PUT", path: "/latest/api/token", withToken: false });
-    expect(imds).toContainEqual({ method: "GET", path: `/latest/meta-data/iam/security-credentials/${LAKE_ROLE}`, withToken: true });
+      .map((l) => JSON.parse(l) as ImdsRequest);
+    const callers = (method: string, path: string, withToken: boolean) =>
+      [...new Set(imds.filter((r) => r.method === method && r.path === path && r.withToken === withToken).map((r) => r.from))].sort();
+    const machines = MACHINES.map((m) => m.address);
+    expect(callers("PUT", "/latest/api/token", false)).toEqual(machines);
+    expect(callers("GET", `/latest/meta-data/iam/security-credentials/${LAKE_ROLE}`, true)).toEqual(machines);
     expect(masterJson().completedapps.map((a) => [a.name, a.state])).toContainEqual(["gw25-totals", "FINISHED"]);
   }, 300000);
 
   test("killing a worker mid-job: the job still completes with the same result", async () => {
     const job = submit("gw25-totals-kill", "out-kill", 3);
+    let finished = false;
+    void job.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
     // Kill worker-2 once its executor has finished a task of this job (the driver's REST API).
     const deadline = Date.now() + 180000;
     let killed = false;
@@ -203,6 +214,7 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
       if (ex.some((e) => e.hostPort.startsWith("10.25.0.12:") && e.completedTasks > 0)) {
         const worker = rendered.containers.find((c) => c.node === "worker-2")!;
         expect(docker(machine(env, "worker-2"), ["kill", worker.name]).code).toBe(0);
+        expect(finished).toBe(false); // mid-job
         killed = true;
       }
     }

@@ -54,9 +54,16 @@ spark = (
 sc = spark.sparkContext
 
 def executors():
-    # The driver's REST API, on the notebook container's own loopback.
+    # The driver's REST API, on the notebook container's own loopback (retried: on a loaded
+    # machine the UI can be slow to answer).
     url = f"http://127.0.0.1:{sc.getConf().get('spark.ui.port')}/api/v1/applications/{sc.applicationId}/allexecutors"
-    return [e for e in json.load(urllib.request.urlopen(url, timeout=10)) if e["id"] != "driver"]
+    for attempt in range(5):
+        try:
+            return [e for e in json.load(urllib.request.urlopen(url, timeout=30)) if e["id"] != "driver"]
+        except OSError:
+            if attempt == 4:
+                raise
+            time.sleep(2)
 
 deadline = time.time() + 120
 while sum(1 for e in executors() if e["isActive"]) < want:

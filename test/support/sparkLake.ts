@@ -13,8 +13,8 @@
  *   for the session token, then the role name and the role's temporary credentials, both only
  *   with that token.
  *
- * Every metadata request is appended to the log file as a JSON line (method, path, whether it
- * carried the token). Run:
+ * Every metadata request is appended to the log file as a JSON line (the caller's address, method,
+ * path, whether it carried the token); every refused S3 request to <log>.refused. Run:
  *   node --require @swc-node/register test/support/sparkLake.ts <lakeAddress> <port> <dir> <bucket> <log.jsonl>
  * It prints "listening" once both answer, and exits on SIGTERM or after fifteen minutes.
  */
@@ -32,6 +32,8 @@ export const IMDS_ADDRESS = "169.254.169.254";
 export const LAKE_SESSION_TOKEN = "gw25-session-token";
 
 export interface ImdsRequest {
+  /** The caller's address: which machine asked. */
+  from: string;
   method: string;
   path: string;
   withToken: boolean;
@@ -136,7 +138,10 @@ function main(): void {
   const imds = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const withToken = req.headers["x-aws-ec2-metadata-token"] === token;
-    fs.appendFileSync(logFile, JSON.stringify({ method: req.method ?? "", path, withToken } satisfies ImdsRequest) + "\n");
+    fs.appendFileSync(
+      logFile,
+      JSON.stringify({ from: req.socket.remoteAddress ?? "", method: req.method ?? "", path, withToken } satisfies ImdsRequest) + "\n",
+    );
     const send = (status: number, body: string) => {
       res.writeHead(status, { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(body) });
       res.end(body);
