@@ -179,8 +179,8 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
       ["10.25.0.12", true, true],
     ]);
     expect(written(lakeObjects(env, "out/"))).toEqual({ "out/_SUCCESS": "", "out/part-00000.csv": expectedCsv(ROWS) });
-    // Every machine (the driver on the head, the executors on the workers) took the role's
-    // credentials from the metadata service, IMDSv2 style: a token first, then the role with it.
+    // Every machine (the driver on the head, the executors on the workers: each reads a split)
+    // took the role's credentials from the metadata service, IMDSv2 style: a token, then the role.
     const imds = readFileSync(env.imdsLog, "utf8")
       .trim()
       .split("\n")
@@ -205,12 +205,14 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     let killed = false;
     while (!killed && Date.now() < deadline) {
       await sleep(500);
-      const apps = inNs(head().ns, ["curl", "-sf", "--max-time", "5", `http://127.0.0.1:${SPARK_PORTS.driverUi}/api/v1/applications`]);
+      const apps = inNs(head().ns, ["curl", "-sf", "--max-time", "30", `http://127.0.0.1:${SPARK_PORTS.driverUi}/api/v1/applications`]);
       // "Spark is starting up" (not JSON) until the UI is ready.
       if (apps.code !== 0 || !apps.stdout.startsWith("[")) continue;
       const app = (JSON.parse(apps.stdout) as { id: string; name: string }[]).find((a) => a.name === "gw25-totals-kill");
       if (!app) continue;
-      const ex = JSON.parse(get(`http://127.0.0.1:${SPARK_PORTS.driverUi}/api/v1/applications/${app.id}/executors`)) as Executor[];
+      const exr = inNs(head().ns, ["curl", "-sf", "--max-time", "30", `http://127.0.0.1:${SPARK_PORTS.driverUi}/api/v1/applications/${app.id}/executors`]);
+      if (exr.code !== 0) continue; // a loaded machine: ask again
+      const ex = JSON.parse(exr.stdout) as Executor[];
       if (ex.some((e) => e.hostPort.startsWith("10.25.0.12:") && e.completedTasks > 0)) {
         const worker = rendered.containers.find((c) => c.node === "worker-2")!;
         expect(docker(machine(env, "worker-2"), ["kill", worker.name]).code).toBe(0);

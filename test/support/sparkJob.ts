@@ -6,6 +6,8 @@
 
 import type { AppSpec } from "../../components/config/spec";
 import { parseWorkbenchConfig } from "../../components/config/parse";
+// The built-in targets (the config names one), as the package entry registers them.
+import "../../components/targets";
 import { DANIEL_KEY } from "./fixtures";
 
 /** The jupyter-pyspark app as a workbench config gives it (the driver of the cluster). */
@@ -49,6 +51,8 @@ spark = (
     .config("spark.executor.memory", "512m")
     .config("spark.executor.cores", "1")
     .config("spark.cores.max", str(want))
+    # Read the small CSV in several splits, so that every executor reads the lake itself.
+    .config("spark.sql.files.maxPartitionBytes", "8k")
     .getOrCreate()
 )
 sc = spark.sparkContext
