@@ -191,7 +191,7 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     expect(callers("PUT", "/latest/api/token", false)).toEqual(machines);
     expect(callers("GET", `/latest/meta-data/iam/security-credentials/${LAKE_ROLE}`, true)).toEqual(machines);
     expect(masterJson().completedapps.map((a) => [a.name, a.state])).toContainEqual(["gw25-totals", "FINISHED"]);
-  }, 300000);
+  }, 480000);
 
   test("killing a worker mid-job: the job still completes with the same result", async () => {
     const job = submit("gw25-totals-kill", "out-kill", 3);
@@ -228,5 +228,5 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     expect(seen.filter((e) => e.startsWith("10.25.0.12 "))).toEqual(["10.25.0.12 dead ran tasks"]);
     expect(seen).toContain("10.25.0.11 alive ran tasks");
     expect(written(lakeObjects(env, "out-kill/"))).toEqual({ "out-kill/_SUCCESS": "", "out-kill/part-00000.csv": expectedCsv(ROWS) });
-  }, 300000);
+  }, 480000);
 });
