@@ -79,6 +79,8 @@ export async function startDockerd(
     prefix?: string[];
     /** Docker's default bridge network with its iptables rules (needs a network namespace of its own). Default: none. */
     bridge?: boolean;
+    /** Docker's storage driver. Default vfs (works everywhere); overlay2 where the kernel mounts overlays, for big images. */
+    storageDriver?: "vfs" | "overlay2";
   } = {},
 ): Promise<Dockerd> {
   const root = opts.root ?? mkdtempSync(join(tmpdir(), "gwb-dockerd-"));
@@ -89,7 +91,7 @@ export async function startDockerd(
   const host = `unix://${socketPath}`;
   const ns = `gwb-${process.pid}-${Date.now()}`;
   const args = [
-    "--storage-driver=vfs",
+    `--storage-driver=${opts.storageDriver ?? "vfs"}`,
     ...(opts.bridge ? [] : ["--iptables=false", "--ip-masq=false", "--bridge=none"]),
     `--data-root=${join(root, "data")}`,
     `--exec-root=${join(root, "exec")}`,
