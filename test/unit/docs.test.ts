@@ -176,7 +176,8 @@ describe("docs/config.md is the guide; each key's facts are the reference's (doc
     for (const v of [k.default, k.min, k.max]) {
       if (v === undefined) continue;
       // A lone digit ("exit 2", "2 users") says nothing about a key: only figures with more to them.
-      for (const token of String(v).split(/ \/ |\s+/)) if (/\d/.test(token) && !/^\d$/.test(token)) owned.set(token, `${k.path}'s ${v === k.default ? "default" : "bound"}`);
+      for (const token of String(v).split(/ \/ |\s+/))
+        if (/\d/.test(token) && !/^\d$/.test(token)) owned.set(token, `${k.path}'s ${v === k.default ? "default" : "bound"}`);
     }
   }
 
