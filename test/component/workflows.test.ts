@@ -118,6 +118,14 @@ describe("the contract", () => {
     ]);
     expect(names.indexOf("Azure login (OIDC)")).toBeLessThan(names.indexOf("Azure Bastion tunnel tools"));
     expect(names.indexOf("Azure Bastion tunnel tools")).toBeLessThan(names.indexOf("pulumi up"));
+    // An AWS stack with access: private: the Session Manager plugin the ProxyCommand's `aws ssm start-session` needs, after the login, before `up`.
+    const plugin = up.steps.find((s) => s.name === "AWS Session Manager plugin")!;
+    expect(plugin.if).toBe("matrix.target == 'aws'");
+    expect(plugin.run).toContain('"https://s3.amazonaws.com/session-manager-downloads/plugin/1.2.764.0/$deb/session-manager-plugin.deb"');
+    expect(plugin.run!.trim().split("\n").at(-1)).toBe("session-manager-plugin --version");
+    expect(spawnSync("bash", ["-n"], { input: plugin.run }).status).toBe(0);
+    expect(names.indexOf("AWS login (OIDC)")).toBeLessThan(names.indexOf("AWS Session Manager plugin"));
+    expect(names.indexOf("AWS Session Manager plugin")).toBeLessThan(names.indexOf("pulumi up"));
   });
 
   test("cloud logins are OIDC federation: id-token write, client/tenant/subscription ids, a role to assume; no long-lived keys", () => {
