@@ -215,14 +215,31 @@ export function monthForSpec(spec: WorkbenchSpec): MonthEstimate | undefined {
   const rules = targetRules(spec.target);
   const fixedCosts = rules.stoppedCosts?.(spec.osDiskGb, spec.dataDiskGb, spec);
   if (!estimate || estimate.pricePerHour === undefined || !fixedCosts) return undefined;
+  // A cluster's workers run while the head runs (they follow it) at their own size's price, on the
+  // same market (spot or not); their OS disks bill while stopped. No data disk, no public address.
+  const cluster = spec.cluster;
+  const worker = cluster && estimateCost({ ...spec, size: cluster.size, gpu: cluster.gpu, cluster: undefined });
+  if (cluster && worker?.pricePerHour === undefined) return undefined;
+  const n = cluster?.workers ?? 0;
+  const workerOsDisk = cluster && rules.stoppedCosts?.(spec.osDiskGb, 0, spec)?.find((c) => c.label.startsWith("OS disk"));
+  if (cluster && !workerOsDisk) throw new Error(`monthForSpec: target ${spec.target}'s stopped costs name no OS disk for the cluster's workers`);
+  const spotLow =
+    estimate.spotPricePerHourLow === undefined || (worker && worker.spotPricePerHourLow === undefined)
+      ? undefined
+      : estimate.spotPricePerHourLow + n * (worker?.spotPricePerHourLow ?? 0);
   const month = estimateMonth({
-    pricePerHour: estimate.pricePerHour,
-    spotPricePerHour: estimate.spotPricePerHourLow,
+    pricePerHour: estimate.pricePerHour + n * (worker?.pricePerHour ?? 0),
+    spotPricePerHour: cluster ? spotLow : estimate.spotPricePerHourLow,
     spot: spec.spot,
-    fixedCosts,
+    fixedCosts: workerOsDisk ? [...fixedCosts, { label: `${n} workers' ${workerOsDisk.label}`, monthly: round2(n * workerOsDisk.monthly) }] : fixedCosts,
     autoShutdownTime: spec.autoShutdown?.time,
     idleStopAfterSeconds: spec.idleStop?.afterSeconds,
   });
+  if (cluster && worker?.pricePerHour !== undefined) {
+    month.model.push(
+      `the cluster's ${n} workers (${cluster.size}, $${worker.pricePerHour.toFixed(4)}/h each) run while the head runs; each stops by itself about 10 min after the head (not in the hours)`,
+    );
+  }
   const diskRegion = rules.stoppedCostRegion;
   if (diskRegion !== undefined && diskRegion !== spec.region) {
     month.notes.push(`the disk and IP prices are ${diskRegion}'s list prices (there is no per-region disk table yet); ${spec.region}'s may differ`);
