@@ -18,6 +18,7 @@ import { chmodSync, chownSync, createReadStream, existsSync, linkSync, mkdirSync
 import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { ContainerSettings, dockerRunArgs } from "../../components/apps/containers";
+import type { HostFile, SparkContainer } from "../../components/cluster/spark";
 import { DOCKER_CLI, Dockerd, removeTree, startDockerd } from "./dockerd";
 import { run, RunResult } from "./testhost";
 
@@ -194,23 +195,6 @@ export async function startSparkHosts(opts: {
   }
 }
 
-/** The contract's container and host file (components/cluster/spark.ts), as the test runs them. */
-export interface RenderedContainer {
-  node: string;
-  name: string;
-  image: string;
-  command: string[];
-  env: Record<string, string>;
-  gpus: boolean;
-  volumes: { host: string; container: string; readOnly: boolean }[];
-}
-export interface RenderedFile {
-  node: string;
-  path: string;
-  mode: number;
-  content: string;
-}
-
 export function machine(env: SparkHosts, name: string): SparkHost {
   const h = env.hosts.find((x) => x.name === name);
   if (!h) throw new Error(`no test machine named ${name} (have ${env.hosts.map((x) => x.name).join(", ")})`);
@@ -218,7 +202,7 @@ export function machine(env: SparkHosts, name: string): SparkHost {
 }
 
 /** Writes a rendered host file on its machine. */
-export function writeHostFile(env: SparkHosts, f: RenderedFile): void {
+export function writeHostFile(env: SparkHosts, f: HostFile): void {
   const path = hostPath(machine(env, f.node), f.path);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, f.content);
@@ -226,7 +210,7 @@ export function writeHostFile(env: SparkHosts, f: RenderedFile): void {
 }
 
 /** Starts a rendered container on its machine exactly as given: `docker run -d --network host`, its env, volumes, command. */
-export function runContainer(env: SparkHosts, c: RenderedContainer): void {
+export function runContainer(env: SparkHosts, c: SparkContainer): void {
   const h = machine(env, c.node);
   if (c.gpus) throw new Error(`${c.node}/${c.name}: GPUs asked for; the test machines have none`);
   const args = ["run", "-d", "--name", c.name, "--network", "host"];
