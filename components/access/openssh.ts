@@ -89,23 +89,15 @@ export function proxyCommand(p: SessionProxy): string {
     // The command runs in sh: the host and user are plain names, no shell character at all.
     if (!/^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(p.host)) throw new Error(`ProxyCommand host: ${q(p.host)} is not a host name or address; refusing to render it`);
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(p.user)) throw new Error(`ProxyCommand user: ${q(p.user)} is not a user name; refusing to render it`);
+    if (p.identityFile?.includes("%")) throw new Error(`ssh identity file: ${q(p.identityFile)} must not contain %`);
+    // The same pinned-key options as every other ssh of the deployment (one list: dockerSshOpts),
+    // each a single-quoted word where it is more than a plain option.
+    const options = dockerSshOpts({ identityFile: p.identityFile, knownHostsLine: p.knownHostsLine }).map((w) =>
+      /^[A-Za-z0-9=./_-]+$/.test(w) ? w : shWord(w),
+    );
     const words = [
       "ssh",
-      ...(p.identityFile ? ["-i", shWord(p.identityFile), "-o", "IdentitiesOnly=yes"] : []),
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "GlobalKnownHostsFile=/dev/null",
-      "-o",
-      shWord(`KnownHostsCommand=/bin/echo ${lineSafe("known_hosts line", p.knownHostsLine)}`),
-      "-o",
-      "StrictHostKeyChecking=yes",
-      "-o",
-      "HostKeyAlgorithms=ssh-ed25519",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "ConnectTimeout=20",
+      ...options,
       "-W",
       "%h:%p",
       "-p",
@@ -113,7 +105,6 @@ export function proxyCommand(p: SessionProxy): string {
       "--",
       `${sshWord("ProxyCommand user", p.user)}@${sshWord("ProxyCommand host", p.host)}`,
     ];
-    if (p.identityFile?.includes("%")) throw new Error(`ssh identity file: ${q(p.identityFile)} must not contain %`);
     return words.join(" ");
   }
   const region = sshWord("ProxyCommand region", p.region);

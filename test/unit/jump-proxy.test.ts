@@ -9,7 +9,7 @@ describe("the jump proxy (a cluster's workers through its head)", () => {
     expect(proxyCommand({ ...jump, identityFile: "/home/ci/.ssh/deploy key" })).toBe(
       "ssh -i '/home/ci/.ssh/deploy key' -o IdentitiesOnly=yes -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null " +
         `-o 'KnownHostsCommand=/bin/echo 198.51.100.7 ${HEAD_KEY}' -o StrictHostKeyChecking=yes -o HostKeyAlgorithms=ssh-ed25519 -o BatchMode=yes ` +
-        "-o ConnectTimeout=20 -W %h:%p -p 22 -- daniel@198.51.100.7",
+        "-o PreferredAuthentications=publickey -o ConnectTimeout=20 -o ServerAliveInterval=30 -W %h:%p -p 22 -- daniel@198.51.100.7",
     );
   });
   it("reads back through OpenSSH's own parser (ssh -G) as one ProxyCommand, the target's key still pinned", () => {
@@ -19,7 +19,7 @@ describe("the jump proxy (a cluster's workers through its head)", () => {
     expect(lines.filter((l) => l.startsWith("proxycommand "))).toEqual([
       "proxycommand ssh -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null " +
         `-o 'KnownHostsCommand=/bin/echo 198.51.100.7 ${HEAD_KEY}' -o StrictHostKeyChecking=yes -o HostKeyAlgorithms=ssh-ed25519 -o BatchMode=yes ` +
-        "-o ConnectTimeout=20 -W %h:%p -p 22 -- daniel@198.51.100.7",
+        "-o PreferredAuthentications=publickey -o ConnectTimeout=20 -o ServerAliveInterval=30 -W %h:%p -p 22 -- daniel@198.51.100.7",
     ]);
     expect(lines).toContain("stricthostkeychecking true");
     expect(lines).toContain(`knownhostscommand /bin/echo 10.0.2.5 ${HEAD_KEY}`);
