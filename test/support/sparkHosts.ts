@@ -18,7 +18,7 @@ import { chmodSync, chownSync, createReadStream, existsSync, linkSync, mkdirSync
 import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { ContainerSettings, dockerRunArgs } from "../../components/apps/containers";
-import type { HostFile, SparkContainer } from "../../components/cluster/spark";
+import { SPARK_CONNECTOR_JARS, type HostFile, type SparkContainer } from "../../components/cluster/spark";
 import { DOCKER_CLI, Dockerd, removeTree, startDockerd } from "./dockerd";
 import { run, RunResult } from "./testhost";
 
@@ -260,11 +260,13 @@ function sha1(path: string): Promise<string> {
 }
 
 /**
- * Puts the rendered jars into `dir` on every machine, as the bootstrap does: each downloaded once
- * from its Maven Central URL (kept in the download cache) and checked against the rendered sha1.
+ * Downloads each jar once from its Maven Central URL into the download cache and checks it against
+ * the rendered sha1; returns the cached paths. `.ci/run` calls it ahead of the tests
+ * (`main` below), so the test only reads the cache.
  */
-export async function installJars(env: SparkHosts, dir: string, jars: { file: string; url: string; sha1: string }[]): Promise<void> {
+export async function fetchSparkJars(jars: readonly { file: string; url: string; sha1: string }[]): Promise<string[]> {
   mkdirSync(DOWNLOADS, { recursive: true });
+  const paths: string[] = [];
   for (const jar of jars) {
     const cached = join(DOWNLOADS, jar.file);
     if (!existsSync(cached)) {
@@ -274,11 +276,20 @@ export async function installJars(env: SparkHosts, dir: string, jars: { file: st
     }
     const got = await sha1(cached);
     if (got !== jar.sha1) throw new Error(`${jar.file}: sha1 ${got}, the components say ${jar.sha1}`);
+    paths.push(cached);
+  }
+  return paths;
+}
+
+/** Puts the rendered jars into `dir` on every machine, as the bootstrap does (see fetchSparkJars). */
+export async function installJars(env: SparkHosts, dir: string, jars: { file: string; url: string; sha1: string }[]): Promise<void> {
+  const cached = await fetchSparkJars(jars);
+  jars.forEach((jar, k) => {
     for (const h of env.hosts) {
       mkdirSync(hostPath(h, dir), { recursive: true });
-      linkSync(cached, join(hostPath(h, dir), jar.file));
+      linkSync(cached[k], join(hostPath(h, dir), jar.file));
     }
-  }
+  });
 }
 
 /** Runs `python3 /home/jovyan/work/job.py <args>` in the notebook container; resolves with its `RESULT <json>` line. */
@@ -318,4 +329,16 @@ export function lakeObjects(env: SparkHosts, prefix: string): Record<string, str
   };
   const keys = [...get(`?prefix=${encodeURIComponent(prefix)}`).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
   return Object.fromEntries(keys.map((k) => [k, get(`/${k}`)]));
+}
+
+// `node --require @swc-node/register test/support/sparkHosts.ts fetch-jars`: the s3a connector jars
+// the components list (SPARK_CONNECTOR_JARS.s3a), fetched into the cache before the tests run.
+if (require.main === module && process.argv[2] === "fetch-jars") {
+  fetchSparkJars(SPARK_CONNECTOR_JARS.s3a).then(
+    (paths) => console.log(`spark jars: ${paths.length} in ${DOWNLOADS}`),
+    (e: Error) => {
+      console.error(e.message);
+      process.exit(1);
+    },
+  );
 }
