@@ -50,6 +50,15 @@ export interface MockRecorder {
   invocations: Invocation[];
 }
 
+/** Resolves once no resource has registered for 50 ms (children register from outputs' callbacks). */
+export async function registrationsSettled(rec: MockRecorder): Promise<void> {
+  let n = -1;
+  while (n !== rec.registrations.length) {
+    n = rec.registrations.length;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function hashInt(text: string, modulo: number): number {
   return crypto.createHash("sha256").update(text).digest().readUInt32BE(0) % modulo;
 }

@@ -4,7 +4,7 @@
  * and the data disk with identical ones.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import { installMocks, MockRecorder, registrationsSettled, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { MINJI_KEY, rawConfig } from "../support/fixtures";
 
 const JUN_KEY = MINJI_KEY.replace("minji@desk", "jun@lab");
@@ -20,11 +20,7 @@ async function run(users: Record<string, unknown>[]): Promise<Run> {
   const { Workbench } = await import("../../components/workbench/workbench");
   const wb = new Workbench("wb", { config: rawConfig({ users }) as never, region: "koreacentral" });
   await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
-  let n = -1;
-  while (n !== rec.registrations.length) {
-    n = rec.registrations.length;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await registrationsSettled(rec);
   const one = (name: string) => {
     const found = rec.registrations.filter((r) => r.name === name);
     expect(found).toHaveLength(1);

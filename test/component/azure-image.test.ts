@@ -6,7 +6,7 @@
  * inputs do not (changing the image replaces the VM, never the data).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import { installMocks, MockRecorder, registrationsSettled, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { rawConfig } from "../support/fixtures";
 import { NVIDIA_VMI, NVIDIA_VMI_PLAN } from "../../components/targets/azure/images";
 import { bakeCommand } from "../../components/bootstrap/bake";
@@ -24,11 +24,7 @@ async function run(image: string | undefined): Promise<Run> {
   const { Workbench } = await import("../../components/workbench/workbench");
   const wb = new Workbench("wb", { config: rawConfig(image === undefined ? {} : { image }) as never, region: "koreacentral" });
   await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
-  let n = -1;
-  while (n !== rec.registrations.length) {
-    n = rec.registrations.length;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await registrationsSettled(rec);
   const one = (name: string) => {
     const found = rec.registrations.filter((r) => r.name === name);
     expect(found).toHaveLength(1);

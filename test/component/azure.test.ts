@@ -4,7 +4,7 @@
  * to the internet by default.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, Registration, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import { installMocks, MockRecorder, registrationsSettled, Registration, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { DANIEL_KEY, rawConfig } from "../support/fixtures";
 import type { Workbench as AzureWorkbenchT } from "../../components/workbench/workbench";
 
@@ -38,11 +38,7 @@ interface OptionsRequest {
 /** Waits until every output resolved and no registration arrives any more. */
 async function settle(wb: AzureWorkbenchT): Promise<void> {
   await Promise.all([wb.address, wb.credentials, wb.appUrls, wb.dataDiskId, wb.identity].map((o) => valueOf(o as pulumi.Output<unknown>)));
-  let n = -1;
-  while (n !== rec.registrations.length) {
-    n = rec.registrations.length;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await registrationsSettled(rec);
 }
 
 async function create(name: string, overrides: Record<string, unknown>): Promise<AzureWorkbenchT> {

@@ -5,7 +5,7 @@
  * register nothing at all.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, Registration, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import { installMocks, MockRecorder, registrationsSettled, Registration, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { rawConfig } from "../support/fixtures";
 import { badIdleConfigs } from "../support/idleConfigs";
 
@@ -22,11 +22,7 @@ beforeAll(async () => {
 /** Waits until no registration arrives any more. */
 async function settle(wb: { address: pulumi.Output<string> }): Promise<void> {
   await valueOf(wb.address);
-  let n = -1;
-  while (n !== rec.registrations.length) {
-    n = rec.registrations.length;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await registrationsSettled(rec);
 }
 
 const children = (parent: string) =>
