@@ -277,7 +277,9 @@ describeE2e("the idle check on a real host (e2e)", () => {
     });
 
     test("a Jupyter kernel active within `after`", () => {
-      fakes.control({ ...control, kernels: [...OLD_KERNELS, { state: "idle", lastActivitySecondsAgo: 20 }] });
+      // 25 s before the request: the check reads its clock before it asks Jupyter, so a slow
+      // machine makes the idle time it reports a little shorter than the kernel's age (19 s seen with 20).
+      fakes.control({ ...control, kernels: [...OLD_KERNELS, { state: "idle", lastActivitySecondsAgo: 25 }] });
       idleAndWarned();
       const out = check();
       expectKeptUp(out, "activity after the warning (jupyter jupyter: last kernel activity): the stop is called off\n");
