@@ -15,6 +15,7 @@ import { installMocks } from "./lib/mocks";
 import { captureProgramErrors, ProgramFailedError } from "./lib/programErrors";
 import { plainSecretProblemsInFile, readStackConfig, StackFileError } from "./lib/stackConfig";
 import { closestNames } from "../components/config/sizes";
+import { closestName } from "../components/config/suggest";
 import { Plan, planInputs, renderText, resolveOutputs, userDataOf } from "./lib/render";
 import { WorkbenchConfigError } from "../components/config/parse";
 import { checkPolicy, POLICY_VIOLATION_EXIT, readPolicyConfig, renderPolicy } from "./lib/policy";
@@ -82,6 +83,9 @@ export function npmKeptFlags(argv: string[], env: NodeJS.ProcessEnv): string | u
   return `npm kept ${kept.map((k) => `--${k.replace("_", "-")}`).join(", ")} for itself (it passes on only what follows --): use npm run plan -- ${flags.join(" ")}`;
 }
 
+/** Every flag parseArgs takes: a mistyped one gets the closest (--stak: did you mean --stack?). */
+export const PLAN_FLAGS = ["--stack", "--config", "--json", "--plot", "--policy", "--policy-config", "--help"] as const;
+
 /** Thrown for --help: the text goes to stdout and the exit is 0. */
 export class HelpRequested extends Error {}
 
@@ -105,7 +109,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === "--plot") {
       plot = argv[++i];
       if (plot === undefined || plot.startsWith("--")) throw new Error(`--plot needs a file name, e.g. --plot plan.html\n${USAGE}`);
-    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
+    } else {
+      const near = a.startsWith("-") ? closestName(PLAN_FLAGS, a.replace(/^-+/, "--")) : undefined;
+      throw new Error(`unknown argument ${a}${near ? `; did you mean ${near}?` : ""}\n${USAGE}`);
+    }
   }
   if (!stack) throw new Error(`--stack is required\n${USAGE}`);
   const file = configFile ?? path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expectedPlanStderr } from "../support/planWarnings";
+import { parseArgs, PLAN_FLAGS } from "../../scripts/plan";
 
 const ROOT = path.join(__dirname, "..", "..");
 const ALL_STACKS = fs
@@ -176,6 +177,35 @@ test("--plot without a file name exits 2 and says what it takes", () => {
     "--plot needs a file name, e.g. --plot plan.html\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--plot <file.html>] [--policy [--policy-config <file>]] [--help]\n",
   );
   expect(plan("--stack", "local", "--plot", "--json").code).toBe(2);
+});
+
+test("a mistyped flag names the closest flag parseArgs takes, and an unrelated one only the usage", () => {
+  const r = plan("--stak", "local");
+  expect([r.code, r.stdout]).toEqual([2, ""]);
+  expect(r.stderr).toBe(
+    "unknown argument --stak; did you mean --stack?\nusage: npm run plan -- --stack <name> [--config <file>] [--json] [--plot <file.html>] [--policy [--policy-config <file>]] [--help]\n",
+  );
+  const firstLine = (...argv: string[]) => {
+    try {
+      parseArgs(argv, {});
+    } catch (e) {
+      return (e as Error).message.split("\n")[0];
+    }
+    return "accepted";
+  };
+  expect(["--jsno", "-stack", "--polcy", "--policy-conf", "--plto", "--confg", "--bogus", "x"].map((a) => firstLine(a, "v"))).toEqual([
+    "unknown argument --jsno; did you mean --json?",
+    "unknown argument -stack; did you mean --stack?",
+    "unknown argument --polcy; did you mean --policy?",
+    "unknown argument --policy-conf; did you mean --policy-config?",
+    "unknown argument --plto; did you mean --plot?",
+    "unknown argument --confg; did you mean --config?",
+    "unknown argument --bogus",
+    "unknown argument x",
+  ]);
+  // Every suggested flag is one parseArgs takes (a suggestion it would refuse again is worse than none).
+  const takesValue = new Set(["--stack", "--config", "--plot", "--policy-config"]);
+  for (const flag of PLAN_FLAGS) expect(firstLine("--stack", "local", flag, ...(takesValue.has(flag) ? ["plan.html"] : []))).not.toMatch(/^unknown argument/);
 });
 
 test("a YAML error in the stack file exits 2 with the file, line and column, and no stack trace", () => {
