@@ -208,10 +208,10 @@ function hhmm(minutes: number): string {
 /**
  * The month for a parsed spec, from its size's price in the stack's own region (the estimate's;
  * undefined where that region is not priced, never another region's) and its disks; undefined for
- * ssh/local. A spot stack uses the region's lowest spot price when the table has one.
+ * ssh/local. A spot stack uses the region's lowest spot price when the table has one. `estimate`:
+ * the spec's own estimateCost, when the caller has it already.
  */
-export function monthForSpec(spec: WorkbenchSpec): MonthEstimate | undefined {
-  const estimate = estimateCost(spec);
+export function monthForSpec(spec: WorkbenchSpec, estimate: CostEstimate | undefined = estimateCost(spec)): MonthEstimate | undefined {
   const rules = targetRules(spec.target);
   const fixedCosts = rules.stoppedCosts?.(spec.osDiskGb, spec.dataDiskGb, spec);
   if (!estimate || estimate.pricePerHour === undefined || !fixedCosts) return undefined;
@@ -256,5 +256,5 @@ export interface WorkbenchEstimate extends CostEstimate {
 /** The estimate of a parsed spec: undefined for targets without a size catalog (ssh, local). */
 export function workbenchEstimate(spec: WorkbenchSpec): WorkbenchEstimate | undefined {
   const estimate = estimateCost(spec);
-  return estimate && { ...estimate, month: monthForSpec(spec) };
+  return estimate && { ...estimate, month: monthForSpec(spec, estimate) };
 }
