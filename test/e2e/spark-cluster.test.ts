@@ -10,7 +10,10 @@
  * head's address, the rendered spark-defaults.conf and the jars mounted) and runs a PySpark job
  * the way a notebook does. The job reads a CSV from the lake (s3rver) through s3a:// with the
  * machine's identity (the instance profile provider, answered by a metadata stand-in on
- * 169.254.169.254) and writes its result back. Checked: the master's JSON API lists both workers;
+ * 169.254.169.254) and writes its result back. The head is a real head in its identity: a role of
+ * its own (the lake refuses it), the bootstrap's metadata guard and a hop limit of 1, so the driver
+ * lists the input prefix and infers its schema with the workers' role, handed to its container
+ * alone by the driver's credentials service (components/cluster/driverCredentials.ts). Checked: the master's JSON API lists both workers;
  * the driver's REST API lists executors on both worker addresses; the result in the bucket, byte
  * for byte; and with one worker killed mid-job, the job still completes with the same result.
  */
