@@ -42,8 +42,10 @@ export interface AnalysisAppsSparkDriver {
   address: pulumi.Input<string>;
   /** The driver's RPC and block-manager ports. */
   ports: number[];
-  /** The spark-defaults file and the connector jars. */
+  /** The spark-defaults file, the connector jars and the driver's credentials token. */
   volumes: AnalysisAppsSparkMount[];
+  /** The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts). */
+  env?: Record<string, string> | undefined;
 }
 
 export interface AnalysisAppsArgs {

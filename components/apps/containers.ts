@@ -100,6 +100,8 @@ export interface SparkDriverSettings {
   address: string;
   ports: number[];
   volumes: { host: string; container: string; readOnly: boolean }[];
+  /** The driver's environment (where its lake client finds the driver's credentials); default none. */
+  env?: Record<string, string> | undefined;
 }
 
 /** Kinds whose web UI is Jupyter (token in the URL). */
@@ -166,7 +168,7 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
   }
   // parse.ts already merged the catalog env under the config's; merging again keeps this
   // builder correct for hand-made AppSpecs too.
-  const env = { ...entry.env, ...app.env };
+  const env = { ...entry.env, ...app.env, ...(driver?.env ?? {}) };
   if (entry.credentialEnv) delete env[entry.credentialEnv];
   return {
     name: `wb-${app.name}`,

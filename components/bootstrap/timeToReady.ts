@@ -5,6 +5,8 @@
  * planning figures, since no cloud or registry is reachable where this is developed. Pure.
  */
 import { appCatalog } from "../config/appCatalog";
+import { SPARK_CONNECTOR_JARS } from "../cluster/spark";
+import { workerSpec } from "../cluster/workers";
 import type { WorkbenchSpec } from "../config/spec";
 import { targetRules } from "../config/targetRules";
 import { HELD_BY_BAKED_IMAGE, StepName, stepsFor } from "./scripts";
@@ -60,6 +62,12 @@ export const READY_FIGURES = {
   ready: 0.025,
   /** Creating the containers once the images are there. */
   apps: 0.5,
+  /** A cluster worker has no data disk: the step only makes the directories. */
+  datadiskNone: 0.01,
+  /** Downloading the Spark connector jars from Maven Central onto a node, MB a second. */
+  jarMegabytesPerSecond: 40,
+  /** A Spark daemon's container started, its JVM up and (a worker) registered with the master. */
+  sparkStart: 0.5,
 };
 
 export interface ReadyStepTime {
@@ -79,11 +87,27 @@ export interface ReadyStepTime {
   note: string;
 }
 
+/** A Spark cluster's workers: every worker boots the same steps, beside the head, so one lane stands for all. */
+export interface WorkersTimeToReady {
+  /** How many workers boot this lane at once. */
+  count: number;
+  /** The workers' size. */
+  size: string;
+  /** The workers' own image mode (their size's default on the target). */
+  imageMode: string;
+  /** One worker's steps, from `pulumi up`: its VM and bootstrap, then its Spark node (after the head's ready). */
+  steps: ReadyStepTime[];
+  /** Minutes until every worker's Spark daemon has joined the master. */
+  readyMinute: number;
+}
+
 export interface TimeToReady {
   /** Which image the size boots and what the bootstrap does with its driver: install or verify. */
   imageMode: string;
   steps: ReadyStepTime[];
-  /** Until the apps answer. */
+  /** A Spark cluster's workers (their lane runs beside the head's steps); undefined without a cluster. */
+  workers?: WorkersTimeToReady | undefined;
+  /** Until the apps answer (with a cluster: and every worker's Spark daemon has joined the master). */
   totalMinutes: number;
   /** The figures, in words. */
   assumptions: string[];
@@ -150,11 +174,14 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
           add(step, f.hostkey, "the pinned host key");
           break;
         case "datadisk":
-          add(
-            step,
-            cloud ? figures.datadiskMinutes : 0.1,
-            cloud ? `attach, format (a blank disk) and mount /data; ${vmSuite("datadisk")} to format and mount` : "the host's own /data",
-          );
+          if (cloud && spec.dataDiskGb === 0) add(step, f.datadiskNone, "no data disk: /data's directories on the OS disk");
+          else {
+            add(
+              step,
+              cloud ? figures.datadiskMinutes : 0.1,
+              cloud ? `attach, format (a blank disk) and mount /data; ${vmSuite("datadisk")} to format and mount` : "the host's own /data",
+            );
+          }
           break;
         case "users":
           add(step, f.users, `${spec.users.length} user(s); ${vmSuite("users")}`);
@@ -211,13 +238,21 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
       }
     }
   }
+  const headReady = t;
+  const lake = sparkLakeJars(spec);
+  if (spec.cluster) {
+    // The head's Spark node (the apps start after it: the driver mounts its files).
+    add("spark", lake.megabytes / f.jarMegabytesPerSecond / 60, `the cluster's files and ${lake.words} from Maven Central at ${f.jarMegabytesPerSecond} MB/s`);
+  }
   // The apps need their images: they wait for the background pull when it is still running.
   t = Math.max(t, pullEnds);
-  if (spec.apps.length > 0) add("apps", f.apps, `${spec.apps.length} container(s) started`);
+  if (spec.apps.length > 0) add("apps", f.apps, `${spec.apps.length} container(s) started${spec.cluster ? ", and the Spark master" : ""}`);
+  const workers = spec.cluster ? workersTimeToReady(spec, headReady, lake) : undefined;
   return {
     imageMode: imageMode(spec),
     steps,
-    totalMinutes: Math.ceil(t),
+    ...(workers ? { workers } : {}),
+    totalMinutes: Math.ceil(Math.max(t, workers?.readyMinute ?? 0)),
     assumptions: [
       `image pulls at ${f.pullMegabytesPerSecond} MB/s of unpacked image (the catalog's sizes)${cloud ? `; provision ${figures.provisionMinutes} min on ${spec.target}` : ""}`,
       // The driver figures only where a driver is installed (not on local, ssh or a CPU size).
@@ -226,7 +261,44 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
             `driver installs: Azure's extension ${f.driver["azure-extension"]} min, ubuntu-drivers or R580 ${f.driver["bootstrap-ubuntu-drivers"]} min, GRID ${f.driver["azure-grid"]} min, each bootstrap install plus a ${f.reboot} min reboot`,
           ]
         : []),
+      ...(spec.cluster
+        ? [
+            `Spark: ${f.jarMegabytesPerSecond} MB/s from Maven Central for the connector jars, ${f.sparkStart} min for a Spark daemon's container to start and join; the workers pull the ${appCatalog["jupyter-pyspark"].approxImageGb} GB image at ${f.pullMegabytesPerSecond} MB/s once their Spark setup is done`,
+          ]
+        : []),
       "users, docker (present), prepull and ready: the VM suite's measured times (QEMU, TCG); the rest are planning figures: no cloud or registry is reachable where this is developed",
     ],
   };
+}
+
+/** The connector jars a cluster's nodes download: its lake's (s3a for S3, abfss for ADLS Gen2) and RAPIDS when asked for. */
+function sparkLakeJars(spec: WorkbenchSpec): { megabytes: number; words: string } {
+  const kinds = new Set(spec.storage.map((s) => s.kind));
+  const lake = kinds.has("s3") ? SPARK_CONNECTOR_JARS.s3a : kinds.has("adls2") ? SPARK_CONNECTOR_JARS.abfss : [];
+  const jars = [...lake, ...(spec.cluster?.rapids ? SPARK_CONNECTOR_JARS.rapids : [])];
+  const megabytes = Math.round(jars.reduce((n, j) => n + j.bytes, 0) / 1e6);
+  return { megabytes, words: jars.length === 0 ? "no connector jar" : `${jars.length} connector jar(s), ${megabytes} MB` };
+}
+
+/**
+ * One worker's lane: its VM and bootstrap (the worker's spec: its own size and image mode, no data
+ * disk, no apps), from `pulumi up` like the head's; then, once the head is ready too (the worker
+ * joins its master), its Spark node: the files and jars, the image pull (a worker pre-pulls
+ * nothing: it has no apps) and the worker's container.
+ */
+function workersTimeToReady(spec: WorkbenchSpec, headReady: number, lake: { megabytes: number; words: string }): WorkersTimeToReady {
+  const f = READY_FIGURES;
+  const own = timeToReady(workerSpec(spec));
+  const steps = [...own.steps];
+  const last = steps[steps.length - 1];
+  let t = Math.max(last.startMinute + last.minutes, headReady);
+  const add = (step: string, minutes: number, note: string, image?: string) => {
+    steps.push({ step, startMinute: round2(t), minutes: round2(minutes), background: false, note, ...(image ? { image } : {}) });
+    t += minutes;
+  };
+  add("spark", lake.megabytes / f.jarMegabytesPerSecond / 60, `after the head's ready: the worker's files and ${lake.words}`);
+  const gb = appCatalog["jupyter-pyspark"].approxImageGb;
+  add("pull", (gb * 1024) / f.pullMegabytesPerSecond / 60, `the Spark image, ${gb} GB at ${f.pullMegabytesPerSecond} MB/s`, "install");
+  add("worker", f.sparkStart, "the Spark worker's container started and joined the master");
+  return { count: spec.cluster!.workers, size: spec.cluster!.size, imageMode: own.imageMode, steps, readyMinute: round2(t) };
 }

@@ -25,6 +25,19 @@
  * one the firewall drops. A standalone application takes every core by default, so one application
  * (one notebook's SparkSession) uses the cluster at a time; stop it (`spark.stop()`) before the next.
  */
+import {
+  DRIVER_CREDENTIALS_CONFIG,
+  DRIVER_CREDENTIALS_DIR,
+  DRIVER_CREDENTIALS_SCRIPT,
+  DRIVER_CREDENTIALS_SERVICE,
+  DRIVER_CREDENTIALS_TOKEN,
+  DRIVER_TOKEN_IN_CONTAINER,
+  driverCredentialsConfig,
+  driverCredentialsEnv,
+  driverCredentialsScript,
+  driverCredentialsUnit,
+  type DriverCredentialSource,
+} from "./driverCredentials";
 
 /** The ports Spark uses, each fixed. The head's and the workers' firewall open exactly these between them. */
 export const SPARK_PORTS = {
@@ -215,6 +228,12 @@ export interface SparkClusterInput {
   lake: SparkLake | undefined;
   /** Workers power themselves off when the head's master stops answering (cloud workers). Default false. */
   followHead?: boolean | undefined;
+  /**
+   * How the head obtains the workers' identity for the driver's own lake reads (listing a prefix,
+   * inferring a schema): see driverCredentials.ts. Undefined: the driver has no lake credentials of
+   * its own (a test cluster without a metadata guard, or no lake).
+   */
+  driverCredentials?: DriverCredentialSource | undefined;
 }
 
 export interface SparkCluster {
@@ -222,8 +241,10 @@ export interface SparkCluster {
   files: HostFile[];
   /** spark-defaults for the head's jupyter-pyspark app: it is the driver, pointed at the master. */
   driverConf: Record<string, string>;
-  /** The mounts the driver's container needs (the defaults file and the jars). */
+  /** The mounts the driver's container needs (the defaults file, the jars, the credentials token). */
   driverVolumes: { host: string; container: string; readOnly: boolean }[];
+  /** The driver container's environment: where its lake client finds the driver's credentials (driverCredentials.ts). */
+  driverEnv: Record<string, string>;
   /** The ports the driver's container publishes on the head's private address (its RPC and block manager). */
   driverPorts: number[];
   /** The jars every node downloads into SPARK_JARS_DIR before the containers start. */
@@ -405,12 +426,26 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
     ...lakeConf(input.lake),
   };
   files.push({ node: head.name, path: DRIVER_DEFAULTS, mode: 0o644, content: propertiesFile(driverConf) });
+  const creds = input.lake ? input.driverCredentials : undefined;
+  if (creds?.kind === "aws-assume-role" && input.lake?.kind !== "s3a") throw new Error("spark driver credentials: an AWS role serves an s3a lake only");
+  if (creds) {
+    files.push(
+      { node: head.name, path: DRIVER_CREDENTIALS_SCRIPT, mode: 0o700, content: driverCredentialsScript() },
+      { node: head.name, path: DRIVER_CREDENTIALS_CONFIG, mode: 0o600, content: driverCredentialsConfig(creds) },
+      { node: head.name, path: DRIVER_CREDENTIALS_SERVICE, mode: 0o644, content: driverCredentialsUnit() },
+    );
+  }
 
   return {
     containers: [master, ...workerContainers],
     files,
     driverConf,
-    driverVolumes: [{ host: DRIVER_DEFAULTS, container: `${SPARK_HOME}/conf/spark-defaults.conf`, readOnly: true }, jarsMount],
+    driverVolumes: [
+      { host: DRIVER_DEFAULTS, container: `${SPARK_HOME}/conf/spark-defaults.conf`, readOnly: true },
+      jarsMount,
+      ...(creds ? [{ host: DRIVER_CREDENTIALS_TOKEN, container: DRIVER_TOKEN_IN_CONTAINER, readOnly: true }] : []),
+    ],
+    driverEnv: creds ? driverCredentialsEnv(creds) : {},
     driverPorts: [SPARK_PORTS.driverRpc, SPARK_PORTS.blockManager],
     jars,
     masterUrl,
@@ -425,6 +460,9 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
  */
 export function nodeSetupScript(node: string, cluster: SparkCluster): string {
   const lines = ["set -eu", `sudo install -d -m 0755 ${SPARK_CONF_DIR} ${SPARK_JARS_DIR}`];
+  const credentials = cluster.files.some((f) => f.node === node && f.path === DRIVER_CREDENTIALS_SERVICE);
+  // Root-only: the driver's credentials token lives here (driverCredentials.ts).
+  if (credentials) lines.push(`sudo install -d -m 0700 ${DRIVER_CREDENTIALS_DIR}`);
   for (const f of cluster.files.filter((x) => x.node === node)) {
     if (!/^(\/[A-Za-z0-9._-]+)+$/.test(f.path)) throw new Error(`spark host file ${JSON.stringify(f.path)}: not a plain absolute path`);
     const b64 = Buffer.from(f.content, "utf8").toString("base64");
@@ -445,6 +483,14 @@ export function nodeSetupScript(node: string, cluster: SparkCluster): string {
   }
   if (cluster.files.some((f) => f.node === node && f.path === FOLLOW_HEAD_TIMER)) {
     lines.push("sudo systemctl daemon-reload", "sudo systemctl enable --now gw-follow-head.timer");
+  }
+  if (credentials) {
+    // Restart: a changed script or config applies; the token (ExecStartPre) exists once this returns, before the driver's container mounts it.
+    lines.push(
+      "sudo systemctl daemon-reload",
+      "sudo systemctl enable gw-spark-driver-credentials.service",
+      "sudo systemctl restart gw-spark-driver-credentials.service",
+    );
   }
   lines.push("echo spark-node-ready");
   return `${lines.join("\n")}\n`;

@@ -83,9 +83,17 @@ export function monthSvg(month: MonthEstimate): string {
 /** The timeline: one row a step, minutes on the x axis; the page's scale fits the last step's end. */
 export const TIMELINE = { left: 90, width: 600, rowHeight: 22, top: 28, barHeight: 14 };
 
+/** The rows: the head's steps, then a Spark cluster's worker lane ("w <step>": the label column is narrow; each bar's title says "a worker's"). */
+export function timelineSteps(ready: TimeToReady): TimeToReady["steps"] {
+  return [
+    ...ready.steps,
+    ...(ready.workers?.steps ?? []).map((s) => ({ ...s, step: `w ${s.step}`, note: `a worker's (each of ${ready.workers!.count}): ${s.note}` })),
+  ];
+}
+
 /** The axis' end: the last step's end rounded up to the tick step; ticks every 1, 5 or 15 min. */
 export function timelineScale(ready: TimeToReady): { endMinute: number; tick: number; pxPerMinute: number } {
-  const last = Math.max(ready.totalMinutes, ...ready.steps.map((s) => s.startMinute + s.minutes));
+  const last = Math.max(ready.totalMinutes, ...timelineSteps(ready).map((s) => s.startMinute + s.minutes));
   const tick = last <= 10 ? 1 : last <= 60 ? 5 : 15;
   const endMinute = Math.max(tick, Math.ceil(last / tick) * tick);
   return { endMinute, tick, pxPerMinute: TIMELINE.width / endMinute };
@@ -105,7 +113,7 @@ export const MIN_STEP_PX = 2;
 export function stepBars(ready: TimeToReady): StepBar[] {
   const { pxPerMinute } = timelineScale(ready);
   const r2 = (n: number) => Math.round(n * 100) / 100;
-  return ready.steps.map((s) => ({
+  return timelineSteps(ready).map((s) => ({
     step: s.step,
     x: r2(TIMELINE.left + s.startMinute * pxPerMinute),
     width: Math.max(MIN_STEP_PX, r2(s.minutes * pxPerMinute)),
@@ -117,6 +125,7 @@ export function stepBars(ready: TimeToReady): StepBar[] {
 export function readySvg(ready: TimeToReady): string {
   const { endMinute, tick, pxPerMinute } = timelineScale(ready);
   const bars = stepBars(ready);
+  const steps = timelineSteps(ready);
   const axisY = TIMELINE.top + bars.length * TIMELINE.rowHeight + 4;
   // Room on the right for the last steps' labels ("+5.12 min (background)").
   const width = TIMELINE.left + TIMELINE.width + 150;
@@ -126,7 +135,7 @@ export function readySvg(ready: TimeToReady): string {
   ];
   bars.forEach((b, i) => {
     const y = TIMELINE.top + i * TIMELINE.rowHeight;
-    const minutes = ready.steps[i].minutes;
+    const minutes = steps[i].minutes;
     out.push(
       `<text x="${TIMELINE.left - 8}" y="${y + 12}" text-anchor="end">${escapeXml(b.step)}</text>`,
       `<rect class="step" x="${num(b.x)}" y="${y}" width="${num(b.width)}" height="${TIMELINE.barHeight}" fill="${b.background ? COLORS.background : COLORS.step}"><title>${escapeXml(`${b.step}: ${minutes.toFixed(2)} min${b.background ? " (background)" : ""}; ${b.note}`)}</title></rect>`,

@@ -320,11 +320,24 @@ export function monthLines(month: MonthEstimate): string[] {
 
 /** The modeled time to ready (the timeToReady output), one line a step. */
 export function readyLines(ready: TimeToReady): string[] {
-  const lines = [`Time to ready (modeled): about ${ready.totalMinutes} min`, `  image: ${ready.imageMode}`];
-  for (const s of ready.steps) {
-    const figures = `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}${s.image ? ` [${s.image}]` : ""}  `;
-    // A long note continues under itself.
-    lines.push(...wrap(figures + s.note, " ".repeat(figures.length)));
+  const w = ready.workers;
+  const lines = [
+    `Time to ready (modeled): about ${ready.totalMinutes} min${w ? ` (the head and its ${w.count} worker(s))` : ""}`,
+    `  image: ${ready.imageMode}`,
+  ];
+  const stepLines = (steps: TimeToReady["steps"]) => {
+    for (const s of steps) {
+      const figures = `  ${s.step.padEnd(9)} ${s.startMinute.toFixed(1).padStart(5)} min  +${s.minutes.toFixed(2)} min${s.background ? " (background)" : ""}${s.image ? ` [${s.image}]` : ""}  `;
+      // A long note continues under itself.
+      lines.push(...wrap(figures + s.note, " ".repeat(figures.length)));
+    }
+  };
+  stepLines(ready.steps);
+  if (w) {
+    lines.push(
+      ...wrap(`  workers: ${w.count} x ${w.size}, each booting beside the head, all ready at ${w.readyMinute.toFixed(1)} min; image: ${w.imageMode}`, "    "),
+    );
+    stepLines(w.steps);
   }
   for (const a of ready.assumptions) lines.push(...wrap(`  figures: ${a}`, "    "));
   return lines;

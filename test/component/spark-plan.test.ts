@@ -107,3 +107,75 @@ test("the workers' role reads the lake through the same bucket policy as the hea
   expect(String(two.outputs.resumeCommand).split(" ").length).toBe(3 + 3 + 3);
   expect(String(three.outputs.resumeCommand).split(" ").length).toBe(3 + 3 + 4);
 });
+
+test("the driver's lake credentials: the head's role may assume the workers' role and nothing more; the head keeps hop limit 1", () => {
+  const inputs = (name: string) => two.resources.find((r) => r.name === name)!.inputs;
+  expect(JSON.parse(String(inputs("aws-spark-workers-role").assumeRolePolicy))).toEqual({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+      { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/aws-spark-host-role" }, Action: "sts:AssumeRole" },
+    ],
+  });
+  expect(inputs("aws-spark-workers-head-assume")).toEqual({
+    role: "aws-spark-host-role-id",
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/aws-spark-workers-role" }],
+    }),
+  });
+  expect(inputs("aws-spark-host-instance").metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+  // The driver's container: the token file alone, read-only.
+  const mounts = inputs("aws-spark-apps-jupyter-pyspark").mounts as { source: string; target: string; readOnly: boolean }[];
+  expect(mounts.filter((m) => m.source.includes("driver-credentials")).map((m) => [m.source, m.target, m.readOnly])).toEqual([
+    ["/opt/workbench/spark/driver-credentials/token", "/run/gpu-workbench/spark-driver-token", true],
+  ]);
+});
+
+test("the plan's time to ready has the workers' lane: every worker, its own image mode, the cluster's ready", () => {
+  const ready = (p: Plan) =>
+    p.outputs.timeToReady as {
+      totalMinutes: number;
+      workers: { count: number; size: string; imageMode: string; readyMinute: number; steps: { step: string }[] };
+    };
+  expect([ready(two).workers.count, ready(three).workers.count]).toEqual([2, 3]);
+  expect(ready(two).workers.size).toBe("g4dn.xlarge");
+  expect(ready(two).workers.steps.map((s) => s.step)).toEqual([
+    "provision",
+    "datadisk",
+    "users",
+    "docker",
+    "driver",
+    "toolkit",
+    "ready",
+    "spark",
+    "pull",
+    "worker",
+  ]);
+  // The workers boot beside the head: one more worker, the same wait.
+  expect(ready(three).workers.readyMinute).toBe(ready(two).workers.readyMinute);
+  expect(ready(two).totalMinutes).toBe(8);
+  const text = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", "aws-spark"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const lines = text.stdout.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("Time to ready"));
+  expect(lines[at]).toBe("Time to ready (modeled): about 8 min (the head and its 2 worker(s))");
+  const w = lines.findIndex((l) => l.startsWith("  workers:"));
+  expect(lines.slice(w, w + 12)).toEqual([
+    "  workers: 2 x g4dn.xlarge, each booting beside the head, all ready at 7.3 min; image: GPU image: the driver,",
+    "    Docker and the toolkit come with the image; the bootstrap verifies them",
+    "  provision   0.0 min  +2.00 min  the VM created and booted until cloud-init starts the bootstrap",
+    "  datadisk    2.0 min  +0.01 min  no data disk: /data's directories on the OS disk",
+    "  users       2.0 min  +0.04 min  1 user(s); VM suite: 2-3 s",
+    "  docker      2.0 min  +0.14 min [verify]  Docker already on the host; VM suite: 8-9 s",
+    "  driver      2.2 min  +0.20 min [verify]  preinstalled",
+    "  toolkit     2.4 min  +0.50 min [verify]  toolkit present; the GPU container check",
+    "  ready       2.9 min  +0.03 min  the ready marker; VM suite: 1-2 s",
+    "  spark       4.0 min  +0.23 min  after the head's ready: the worker's files and 2 connector jar(s), 559 MB",
+    "  pull        4.3 min  +2.56 min [install]  the Spark image, 6 GB at 40 MB/s",
+    "  worker      6.8 min  +0.50 min  the Spark worker's container started and joined the master",
+  ]);
+}, 120_000);

@@ -10,19 +10,45 @@
  * head's address, the rendered spark-defaults.conf and the jars mounted) and runs a PySpark job
  * the way a notebook does. The job reads a CSV from the lake (s3rver) through s3a:// with the
  * machine's identity (the instance profile provider, answered by a metadata stand-in on
- * 169.254.169.254) and writes its result back. Checked: the master's JSON API lists both workers;
+ * 169.254.169.254) and writes its result back. The head is a real head in its identity: a role of
+ * its own (the lake refuses it), the bootstrap's metadata guard and a hop limit of 1, so the driver
+ * lists the input prefix and infers its schema with the workers' role, handed to its container
+ * alone by the driver's credentials service (components/cluster/driverCredentials.ts). Checked: the master's JSON API lists both workers;
  * the driver's REST API lists executors on both worker addresses; the result in the bucket, byte
  * for byte; and with one worker killed mid-job, the job still completes with the same result.
  */
-import { readFileSync } from "fs";
+import { readFileSync, statSync } from "fs";
 import { containerSettings } from "../../components/apps/containers";
 import { appCatalog } from "../../components/config/appCatalog";
 import { SPARK_JARS_DIR, SPARK_PORTS, sparkCluster, SparkCluster } from "../../components/cluster/spark";
+import {
+  DRIVER_CREDENTIALS_ADDRESS,
+  DRIVER_CREDENTIALS_CONFIG,
+  DRIVER_CREDENTIALS_DIR,
+  DRIVER_CREDENTIALS_PATH,
+  DRIVER_CREDENTIALS_SCRIPT,
+  DRIVER_CREDENTIALS_TOKEN,
+  DRIVER_TOKEN_IN_CONTAINER,
+} from "../../components/cluster/driverCredentials";
 import { expectedCsv, inputCsv, JOB_PY } from "../support/sparkJob";
-import { ImdsRequest, LAKE_KEY_ID, LAKE_ROLE, LAKE_SECRET, LAKE_SESSION_TOKEN } from "../support/sparkLake";
+import {
+  HEAD_KEY_ID,
+  HEAD_ROLE,
+  HEAD_SECRET,
+  HEAD_SESSION_TOKEN,
+  ImdsRequest,
+  LAKE_KEY_ID,
+  LAKE_ROLE,
+  LAKE_ROLE_ARN,
+  LAKE_SECRET,
+  LAKE_SESSION_TOKEN,
+  LAKE_STS_PORT,
+  StsRequest,
+} from "../support/sparkLake";
 import {
   docker,
   ensureSparkImage,
+  hostPath,
   inNs,
   LAKE_ADDRESS,
   LAKE_BUCKET,
@@ -33,6 +59,7 @@ import {
   machine,
   runContainer,
   SparkHosts,
+  startDriverCredentials,
   startNotebook,
   startSparkHosts,
   submitJob,
@@ -49,6 +76,8 @@ const MACHINES = [
 ];
 const ROWS = 3000;
 const LAKE = `http://${LAKE_ADDRESS}:${LAKE_PORT}`;
+/** The input: one object under a prefix, which the driver lists. */
+const INPUT = "in/trips.csv";
 /** The jupyter-pyspark app's container name, as rendered. */
 let NOTEBOOK = "";
 
@@ -63,6 +92,7 @@ interface JobResult {
   app: string;
   executors: Executor[];
   seconds: number;
+  schema: string;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -77,6 +107,7 @@ function written(objects: Record<string, string>): Record<string, string> {
 describeE2e("a Spark cluster on three machines (e2e)", () => {
   let env: SparkHosts;
   let rendered: SparkCluster;
+  let credentialsLog = "";
   const head = () => machine(env, "head");
   const get = (url: string): string => {
     const r = inNs(head().ns, ["curl", "-sSf", "--max-time", "10", url]);
@@ -93,13 +124,14 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     submitJob<JobResult>(env, {
       node: "head",
       name: NOTEBOOK,
-      args: [name, `s3a://${LAKE_BUCKET}/in.csv`, `s3a://${LAKE_BUCKET}/${out}`, "2", String(delay), "8"],
+      args: [name, `s3a://${LAKE_BUCKET}/in/`, `s3a://${LAKE_BUCKET}/${out}`, "2", String(delay), "8"],
     });
 
   beforeAll(async () => {
     const tarball = ensureSparkImage();
-    env = await startSparkHosts({ prefix: "gw25", machines: MACHINES, tag: IMAGE, tarball, bridged: ["head"] });
-    lakePut(env, "in.csv", inputCsv(ROWS));
+    // The head as on a cloud: its own role, the metadata hop limit of 1 and the bootstrap's metadata guard.
+    env = await startSparkHosts({ prefix: "gw25", machines: MACHINES, tag: IMAGE, tarball, bridged: ["head"], realHead: "head" });
+    lakePut(env, INPUT, inputCsv(ROWS));
     rendered = sparkCluster({
       image: IMAGE,
       head: MACHINES[0],
@@ -108,14 +140,17 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
       workerVcpus: 2,
       rapids: false,
       lake: { kind: "s3a", region: "us-east-1", endpoint: LAKE },
+      driverCredentials: { kind: "aws-assume-role", roleArn: LAKE_ROLE_ARN, region: "us-east-1", stsEndpoint: `http://${LAKE_ADDRESS}:${LAKE_STS_PORT}` },
     });
     await installJars(env, SPARK_JARS_DIR, rendered.jars);
     rendered.files.forEach((f) => writeHostFile(env, f));
     rendered.containers.forEach((c) => runContainer(env, c));
+    credentialsLog = `${env.imdsLog}.driver-credentials`;
+    await startDriverCredentials(env, "head", { script: DRIVER_CREDENTIALS_SCRIPT, config: DRIVER_CREDENTIALS_CONFIG, log: credentialsLog });
     const notebook = containerSettings(pysparkApp(), {
       hostGpu: false,
       dataRoot: "/data/apps",
-      sparkDriver: { address: MACHINES[0].address, ports: rendered.driverPorts, volumes: rendered.driverVolumes },
+      sparkDriver: { address: MACHINES[0].address, ports: rendered.driverPorts, volumes: rendered.driverVolumes, env: rendered.driverEnv },
     });
     NOTEBOOK = notebook.name;
     startNotebook(env, "head", notebook, JOB_PY);
@@ -136,7 +171,7 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     const as = (user: string, token: string) => {
       const r = inNs(env.lakeNs, [
         ...["curl", "-sS", "-w", "\\n%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", user],
-        ...["-H", `x-amz-security-token: ${token}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", `${LAKE}/${LAKE_BUCKET}/in.csv`],
+        ...["-H", `x-amz-security-token: ${token}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", `${LAKE}/${LAKE_BUCKET}/${INPUT}`],
       ]);
       const at = r.stdout.lastIndexOf("\n");
       const body = r.stdout.slice(0, at);
@@ -146,9 +181,46 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     expect(as(`${LAKE_KEY_ID}:not-the-secret`, LAKE_SESSION_TOKEN)).toBe("403 the signature does not match the role's secret");
     expect(as(`${LAKE_KEY_ID}:${LAKE_SECRET}`, "a-token-of-elsewhere")).toBe("403 no session token from the metadata service");
     expect(as(`AKIAOTHERKEY:${LAKE_SECRET}`, LAKE_SESSION_TOKEN)).toBe("403 key id AKIAOTHERKEY is not the role's");
+    // The head's own role is not the lake's: the driver must read with the workers' role.
+    expect(as(`${HEAD_KEY_ID}:${HEAD_SECRET}`, HEAD_SESSION_TOKEN)).toBe(`403 key id ${HEAD_KEY_ID} is not the role's`);
     // A machine's unsigned request.
-    const anonymous = inNs(head().ns, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", `${LAKE}/${LAKE_BUCKET}/in.csv`]);
+    const anonymous = inNs(head().ns, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", `${LAKE}/${LAKE_BUCKET}/${INPUT}`]);
     expect(anonymous.stdout).toBe("403");
+  });
+
+  test("the driver's container reaches the workers' role through its endpoint alone, never the metadata service", () => {
+    // From the notebook container: the metadata service is shut (the guard; the hop limit), the
+    // endpoint answers only with the mounted token, and then with the workers' role's credentials.
+    const py = (code: string) => {
+      const r = docker(head(), ["exec", NOTEBOOK, "python3", "-c", `import urllib.request as u\n${code}`]);
+      return `${r.stdout.trim()}${r.code === 0 ? "" : ` exit ${r.code}`}`;
+    };
+    const tryUrl = (req: string) =>
+      py(
+        `try:\n  r = u.urlopen(${req}, timeout=5); print(r.status, r.read().decode())\nexcept OSError as e:\n  print(getattr(e, "code", None) or type(e).__name__)`,
+      );
+    expect(tryUrl(`u.Request("http://169.254.169.254/latest/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})`)).toMatch(
+      /^(URLError|ConnectionRefusedError|TimeoutError)$/,
+    );
+    const endpoint = `http://${DRIVER_CREDENTIALS_ADDRESS}${DRIVER_CREDENTIALS_PATH}`;
+    expect(tryUrl(`"${endpoint}"`)).toBe("401");
+    expect(tryUrl(`u.Request("${endpoint}", headers={"Authorization": "0" * 64})`)).toBe("401");
+    expect(tryUrl(`"http://${DRIVER_CREDENTIALS_ADDRESS}/latest/meta-data/"`)).toBe("404");
+    const got = py(
+      `r = u.urlopen(u.Request("${endpoint}", headers={"Authorization": open("${DRIVER_TOKEN_IN_CONTAINER}").read()}), timeout=10)\nprint(r.read().decode())`,
+    );
+    const creds = JSON.parse(got) as Record<string, string>;
+    expect([creds.AccessKeyId, creds.SecretAccessKey, creds.Token]).toEqual([LAKE_KEY_ID, LAKE_SECRET, LAKE_SESSION_TOKEN]);
+    // On the head, the token is root's alone (its directory 0700) and the notebook user's in the container (the file 0400, uid 1000).
+    const dir = statSync(hostPath(head(), DRIVER_CREDENTIALS_DIR));
+    const token = statSync(hostPath(head(), DRIVER_CREDENTIALS_TOKEN));
+    expect([dir.mode & 0o7777, dir.uid, token.mode & 0o7777, token.uid, token.gid, token.size]).toEqual([0o700, 0, 0o400, 1000, 100, 64]);
+    // The head took them with its own role: AssumeRole of the workers' role, signed with the head role's credentials.
+    const sts = readFileSync(`${env.imdsLog}.sts`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as StsRequest);
+    expect(sts).toEqual([{ from: MACHINES[0].address, action: "AssumeRole", roleArn: LAKE_ROLE_ARN, signature: "ok", status: 200 }]);
   });
 
   test("the master lists both workers, alive, at their machines' addresses", async () => {
@@ -171,16 +243,19 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     ]);
   }, 150000);
 
-  test("a PySpark job from the notebook runs executors on both workers, reads s3a:// and writes its result back", async () => {
+  test("a PySpark job from the notebook lists the prefix and infers its schema on the driver, runs executors on both workers, reads s3a:// and writes its result back", async () => {
     const result = await submit("gw25-totals", "out", 0.2);
+    expect(result.schema).toBe("struct<region:string,amount:int>");
     const executors = result.executors.map((e) => [e.hostPort.split(":")[0], e.isActive, e.totalTasks > 0]).sort();
     expect(executors).toEqual([
       ["10.25.0.11", true, true],
       ["10.25.0.12", true, true],
     ]);
     expect(written(lakeObjects(env, "out/"))).toEqual({ "out/_SUCCESS": "", "out/part-00000.csv": expectedCsv(ROWS) });
-    // Every machine (the driver on the head, the executors on the workers: each reads a split)
-    // took the role's credentials from the metadata service, IMDSv2 style: a token, then the role.
+    // The executors on the workers took the workers' role from the metadata service, IMDSv2 style
+    // (a token, then the role); on the head only the driver's credentials service asked it, for
+    // the head's own role; the driver had the workers' role from that service (its log: the
+    // credentials handed out to the notebook container, from Docker's bridge).
     const imds = readFileSync(env.imdsLog, "utf8")
       .trim()
       .split("\n")
@@ -189,7 +264,14 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
       [...new Set(imds.filter((r) => r.method === method && r.path === path && r.withToken === withToken).map((r) => r.from))].sort();
     const machines = MACHINES.map((m) => m.address);
     expect(callers("PUT", "/latest/api/token", false)).toEqual(machines);
-    expect(callers("GET", `/latest/meta-data/iam/security-credentials/${LAKE_ROLE}`, true)).toEqual(machines);
+    expect(callers("GET", `/latest/meta-data/iam/security-credentials/${LAKE_ROLE}`, true)).toEqual(machines.slice(1));
+    expect(callers("GET", `/latest/meta-data/iam/security-credentials/${HEAD_ROLE}`, true)).toEqual([MACHINES[0].address]);
+    const served = readFileSync(credentialsLog, "utf8")
+      .split("\n")
+      .filter((l) => l.includes(`"GET ${DRIVER_CREDENTIALS_PATH} HTTP/1.1" 200`))
+      .map((l) => l.split(" ")[0]);
+    expect(served.length).toBeGreaterThanOrEqual(2); // the check above, then the driver's own SDK
+    expect(served.every((a) => /^172\.17\.0\.\d+$/.test(a))).toBe(true);
     expect(masterJson().completedapps.map((a) => [a.name, a.state])).toContainEqual(["gw25-totals", "FINISHED"]);
   }, 480000);
 

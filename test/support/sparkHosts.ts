@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync, ChildProcess } from "child_process";
 import { createHash } from "crypto";
-import { chmodSync, chownSync, createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from "fs";
+import { chmodSync, chownSync, createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { ContainerSettings, dockerRunArgs } from "../../components/apps/containers";
@@ -45,8 +45,10 @@ export interface SparkHosts {
   lakeNs: string;
   /** s3rver's directory (objects under <dir>/<bucket>/...). */
   lakeDir: string;
-  /** The metadata stand-in's request log (JSON lines). */
+  /** The metadata stand-in's request log (JSON lines); the STS stand-in's is `<imdsLog>.sts`. */
   imdsLog: string;
+  /** Processes started on the machines (the driver's credentials service); stopped with the hosts. */
+  processes: ChildProcess[];
   stop(): Promise<void>;
 }
 
@@ -110,6 +112,13 @@ export async function startSparkHosts(opts: {
   tarball: string;
   /** Machines whose dockerd has Docker's default bridge and its iptables rules (for containers that publish ports). */
   bridged: string[];
+  /**
+   * The machine that is a real head in its identity: the metadata service hands it a role of its
+   * own (which the lake refuses; it may assume the workers' role through the STS stand-in), the
+   * metadata service answers with a hop limit of 1 (its replies leave with TTL 1, so a bridged
+   * container never gets one), and the bootstrap's metadata guard runs on it once its dockerd is up.
+   */
+  realHead?: string | undefined;
 }): Promise<SparkHosts> {
   const { prefix } = opts;
   const base = mkdtempSync(join(tmpdir(), `${prefix}-spark-`));
@@ -121,7 +130,9 @@ export async function startSparkHosts(opts: {
   const lakeDir = join(base, "s3");
   const imdsLog = join(base, "imds.jsonl");
 
+  const processes: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
+    for (const p of processes) p.kill("SIGTERM");
     await Promise.all(hosts.map((h) => h.dockerd.stop().catch(() => undefined)));
     lake?.kill("SIGTERM");
     for (const ns of made.reverse()) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
@@ -151,6 +162,31 @@ export async function startSparkHosts(opts: {
       must("ip", ["-n", ns, "route", "add", "169.254.169.254/32", "via", LAKE_ADDRESS]);
     }
 
+    const head = opts.realHead === undefined ? undefined : opts.machines.find((m) => m.name === opts.realHead);
+    if (opts.realHead !== undefined && !head) throw new Error(`realHead ${opts.realHead}: no such machine`);
+    // EC2's hop limit of 1 (httpPutResponseHopLimit): the metadata replies leave with TTL 1, so a
+    // machine takes them and forwards none into a bridged container.
+    if (head)
+      must("ip", [
+        "netns",
+        "exec",
+        lakeNs,
+        "iptables",
+        "-t",
+        "mangle",
+        "-A",
+        "OUTPUT",
+        "-s",
+        "169.254.169.254",
+        "-p",
+        "tcp",
+        "--sport",
+        "80",
+        "-j",
+        "TTL",
+        "--ttl-set",
+        "1",
+      ]);
     mkdirSync(lakeDir);
     lake = spawn(
       "ip",
@@ -167,6 +203,7 @@ export async function startSparkHosts(opts: {
         lakeDir,
         LAKE_BUCKET,
         imdsLog,
+        ...(head ? [head.address] : []),
       ],
       { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -186,12 +223,53 @@ export async function startSparkHosts(opts: {
         bridge: opts.bridged.includes(m.name),
       });
       hosts.push({ name: m.name, address: m.address, ns, root, dockerd });
+      if (m.name === opts.realHead) applyMetadataGuard(ns, root);
     }
     await Promise.all(hosts.map((h) => importImage(h, opts.tarball, opts.tag)));
-    return { hosts, lakeNs, lakeDir, imdsLog, stop };
+    return { hosts, lakeNs, lakeDir, imdsLog, processes, stop };
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/**
+ * The bootstrap's metadata guard (components/bootstrap/scripts/metadata.sh, the script it installs)
+ * run as is in the machine's namespace, after its dockerd made Docker's chains. The guard names the
+ * gw-metadata group, which this machine lacks: the script runs in a mount namespace of its own whose
+ * /etc/group has that group added, so nothing on this machine changes.
+ */
+function applyMetadataGuard(ns: string, root: string): void {
+  const step = readFileSync(join(REPO, "components/bootstrap/scripts/metadata.sh"), "utf8");
+  const guard = /<<'GUARD'\n([\s\S]*?)\nGUARD\n/.exec(step)?.[1];
+  if (!guard) throw new Error("metadata.sh: no guard script between <<'GUARD' and GUARD");
+  const guardPath = join(root, "metadata-guard.sh");
+  const groupPath = join(root, "group");
+  writeFileSync(guardPath, `${guard}\n`);
+  writeFileSync(groupPath, `${readFileSync("/etc/group", "utf8")}gw-metadata:x:64999:\n`);
+  must("ip", ["netns", "exec", ns, "unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/group && sh "$1"', groupPath, guardPath]);
+}
+
+/**
+ * Starts the driver's credentials service the way its systemd unit does (components/cluster/
+ * driverCredentials.ts: `--prepare` as ExecStartPre, then the server, both as root) from the
+ * rendered files already written on the machine. The config's token path is taken under the
+ * machine's root, like every host path. Resolves once it listens; its log goes to `log`.
+ */
+export async function startDriverCredentials(env: SparkHosts, node: string, o: { script: string; config: string; log: string }): Promise<void> {
+  const h = machine(env, node);
+  const conf = JSON.parse(readFileSync(hostPath(h, o.config), "utf8")) as { tokenFile: string };
+  const local = join(h.root, "driver-credentials.json");
+  writeFileSync(local, JSON.stringify({ ...conf, tokenFile: hostPath(h, conf.tokenFile) }));
+  const py = ["ip", "netns", "exec", h.ns, "/usr/bin/python3", hostPath(h, o.script), local];
+  must(py[0], [...py.slice(1), "--prepare"]);
+  const out = openSync(o.log, "a");
+  const p = spawn(py[0], py.slice(1), { stdio: ["ignore", out, out] });
+  env.processes.push(p);
+  const deadline = Date.now() + 30000;
+  while (!readFileSync(o.log, "utf8").includes("serving the Spark driver's credentials")) {
+    if (p.exitCode !== null || Date.now() > deadline) throw new Error(`the driver's credentials service on ${node}: ${readFileSync(o.log, "utf8")}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -37,8 +37,8 @@ export function expectedCsv(rows: number): string {
 /**
  * argv: app name, input URL, output URL, executors to wait for, seconds each task sleeps (so a
  * worker can be killed mid-job), partitions. Prints one line `RESULT <json>`: the app id, the
- * driver's executors as Spark's REST API lists them (`allexecutors`: dead ones too), and the
- * job's seconds (from the first read to the written output).
+ * driver's executors as Spark's REST API lists them (`allexecutors`: dead ones too), the job's
+ * seconds (from the first read to the written output) and the schema the driver inferred.
  */
 export const JOB_PY = `
 import json, sys, time, urllib.request
@@ -80,11 +80,13 @@ def slow(rows):
     return rows
 
 start = time.time()
-df = spark.read.option("header", True).schema("region STRING, amount INT").csv(src)
+# As a user's first cell does: the driver lists the input (a prefix or a file) and infers the schema.
+df = spark.read.option("header", True).option("inferSchema", True).csv(src)
+schema = df.schema.simpleString()
 totals = df.rdd.repartition(parts).mapPartitions(slow).map(lambda r: (r.region, r.amount)).reduceByKey(lambda a, b: a + b, parts).collect()
 out = spark.createDataFrame(sorted(totals), "region STRING, total INT").coalesce(1)
 out.write.mode("overwrite").option("header", True).csv(dst)
 seconds = time.time() - start
-print("RESULT " + json.dumps({"app": sc.applicationId, "executors": executors(), "seconds": seconds}), flush=True)
+print("RESULT " + json.dumps({"app": sc.applicationId, "executors": executors(), "seconds": seconds, "schema": schema}), flush=True)
 spark.stop()
 `;

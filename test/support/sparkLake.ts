@@ -13,9 +13,16 @@
  *   for the session token, then the role name and the role's temporary credentials, both only
  *   with that token.
  *
+ * - Given the head's address (the sixth argument), the metadata stand-in hands the head its own
+ *   role instead (HEAD_ROLE, a key pair the lake refuses), and an STS stand-in on
+ *   <lakeAddress>:LAKE_STS_PORT answers AssumeRole of the workers' role (LAKE_ROLE_ARN) only when
+ *   SigV4-signed with the head role's credentials, with the workers' role's credentials: what a real
+ *   head's driver-credentials service does (components/cluster/driverCredentials.ts). Each STS
+ *   request is appended to <log>.sts as a JSON line (caller, action, role, signed by which key, result).
+ *
  * Every metadata request is appended to the log file as a JSON line (the caller's address, method,
  * path, whether it carried the token); every refused S3 request to <log>.refused. Run:
- *   node --require @swc-node/register test/support/sparkLake.ts <lakeAddress> <port> <dir> <bucket> <log.jsonl>
+ *   node --require @swc-node/register test/support/sparkLake.ts <lakeAddress> <port> <dir> <bucket> <log.jsonl> [<headAddress>]
  * It prints "listening" once both answer, and exits on SIGTERM or after fifteen minutes.
  */
 import { createHash, createHmac } from "crypto";
@@ -30,6 +37,24 @@ export const LAKE_SECRET = "S3RVER";
 export const IMDS_ADDRESS = "169.254.169.254";
 /** The session token of the role's temporary credentials. */
 export const LAKE_SESSION_TOKEN = "gw25-session-token";
+/** The workers' role as the head assumes it (AWS account of the docs' examples). */
+export const LAKE_ROLE_ARN = `arn:aws:iam::123456789012:role/${LAKE_ROLE}`;
+/** The head's own role: its key pair is not the lake's (the lake refuses it), it may only assume LAKE_ROLE_ARN. */
+export const HEAD_ROLE = "gw25-spark-head";
+export const HEAD_KEY_ID = "HEADROLEKEY";
+export const HEAD_SECRET = "head-role-secret";
+export const HEAD_SESSION_TOKEN = "gw25-head-session-token";
+/** The STS stand-in's port on the lake's address. */
+export const LAKE_STS_PORT = 9001;
+
+export interface StsRequest {
+  from: string;
+  action: string;
+  roleArn: string;
+  /** Why the signature failed, or "ok". */
+  signature: string;
+  status: number;
+}
 
 export interface ImdsRequest {
   /** The caller's address: which machine asked. */
@@ -96,7 +121,8 @@ export function checkSigV4(method: string, url: string, headers: http.IncomingHt
           .replace(/\s+/g, " ")}\n`,
     )
     .join("");
-  const payload = String(headers["x-amz-content-sha256"] ?? "UNSIGNED-PAYLOAD");
+  // S3 names the payload's hash in a header; other services (STS) sign the hash of the body, empty for a GET.
+  const payload = String(headers["x-amz-content-sha256"] ?? createHash("sha256").update("").digest("hex"));
   const canonical = [method, path, query, canonicalHeaders, signed, payload].join("\n");
   const date = String(headers["x-amz-date"] ?? "");
   const scope = `${day}/${region}/${service}/aws4_request`;
@@ -106,8 +132,13 @@ export function checkSigV4(method: string, url: string, headers: http.IncomingHt
   return createHmac("sha256", key).update(toSign).digest("hex") === signature ? undefined : "the signature does not match the role's secret";
 }
 
+/** ISO 8601 to the second, as AWS writes it. */
+function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
 function main(): void {
-  const [address, port, dir, bucket, logFile] = process.argv.slice(2);
+  const [address, port, dir, bucket, logFile, headAddress] = process.argv.slice(2);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require("s3rver");
   const s3 = new S3rver({ address, port: Number(port), silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
@@ -151,29 +182,56 @@ function main(): void {
       return send(200, token);
     }
     if (!withToken) return send(401, "");
-    if (req.method === "GET" && path === "/latest/meta-data/iam/security-credentials/") return send(200, LAKE_ROLE);
-    if (req.method === "GET" && path === `/latest/meta-data/iam/security-credentials/${LAKE_ROLE}`) {
+    // The head (when named) has its own role; every other machine the workers' role.
+    const isHead = headAddress !== undefined && req.socket.remoteAddress === headAddress;
+    const [role, keyId, secret, session] = isHead
+      ? [HEAD_ROLE, HEAD_KEY_ID, HEAD_SECRET, HEAD_SESSION_TOKEN]
+      : [LAKE_ROLE, LAKE_KEY_ID, LAKE_SECRET, LAKE_SESSION_TOKEN];
+    if (req.method === "GET" && path === "/latest/meta-data/iam/security-credentials/") return send(200, role);
+    if (req.method === "GET" && path === `/latest/meta-data/iam/security-credentials/${role}`) {
       const now = new Date();
       return send(
         200,
         JSON.stringify({
           Code: "Success",
-          LastUpdated: now.toISOString().replace(/\.\d+Z$/, "Z"),
+          LastUpdated: isoSeconds(now),
           Type: "AWS-HMAC",
-          AccessKeyId: LAKE_KEY_ID,
-          SecretAccessKey: LAKE_SECRET,
-          Token: LAKE_SESSION_TOKEN,
-          Expiration: new Date(now.getTime() + 6 * 3600_000).toISOString().replace(/\.\d+Z$/, "Z"),
+          AccessKeyId: keyId,
+          SecretAccessKey: secret,
+          Token: session,
+          Expiration: isoSeconds(new Date(now.getTime() + 6 * 3600_000)),
         }),
       );
     }
     return send(404, "");
   });
 
+  // STS: AssumeRole of the workers' role, signed with the head role's credentials, nothing else.
+  const sts = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://sts");
+    const action = url.searchParams.get("Action") ?? "";
+    const roleArn = url.searchParams.get("RoleArn") ?? "";
+    const signature = checkSigV4(req.method ?? "", req.url ?? "/", req.headers, HEAD_KEY_ID, HEAD_SECRET, HEAD_SESSION_TOKEN) ?? "ok";
+    const ok = req.method === "GET" && signature === "ok" && action === "AssumeRole" && roleArn === LAKE_ROLE_ARN;
+    const status = ok ? 200 : 403;
+    fs.appendFileSync(
+      `${logFile}.sts`,
+      JSON.stringify({ from: req.socket.remoteAddress ?? "", action, roleArn, signature, status } satisfies StsRequest) + "\n",
+    );
+    const body = ok
+      ? `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
+        `<AccessKeyId>${LAKE_KEY_ID}</AccessKeyId><SecretAccessKey>${LAKE_SECRET}</SecretAccessKey><SessionToken>${LAKE_SESSION_TOKEN}</SessionToken>` +
+        `<Expiration>${isoSeconds(new Date(Date.now() + 3600_000))}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`
+      : `<ErrorResponse><Error><Code>AccessDenied</Code><Message>${signature === "ok" ? "not an AssumeRole of the workers' role" : signature}</Message></Error></ErrorResponse>`;
+    res.writeHead(status, { "Content-Type": "text/xml", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+
   let up = 0;
-  const ready = () => ++up === 2 && process.stdout.write("listening\n");
+  const ready = () => ++up === 3 && process.stdout.write("listening\n");
   s3.run().then(ready);
   imds.listen(80, IMDS_ADDRESS, ready);
+  sts.listen(LAKE_STS_PORT, address, ready);
   const stop = () => process.exit(0);
   process.on("SIGTERM", stop);
   setTimeout(stop, 900_000).unref();

@@ -187,3 +187,24 @@ test("the PNG reader undoes the row filters (none, sub, up, average, Paeth)", ()
   expect(countColor(img, "#2f6db5")).toBe(2);
   expect(countNot(img, "#ffffff")).toBe(9);
 });
+
+test("a Spark cluster's timeline: the worker lane's rows follow the head's, labelled `w <step>`, on the same scale", () => {
+  const ready = {
+    ...READY_FIXTURE,
+    workers: { count: 2, size: "g4dn.xlarge", imageMode: "GPU image", readyMinute: 16, steps: [step("provision", 0, 3), step("worker", 15.5, 0.5)] },
+    totalMinutes: 16,
+  };
+  // The axis covers the last worker (16 min): ticks of 5 up to 20, 30 px a minute.
+  expect(timelineScale(ready)).toEqual({ endMinute: 20, tick: 5, pxPerMinute: 30 });
+  expect(stepBars(ready).map((b) => [b.step, b.x, b.width])).toEqual([
+    ["provision", 90, 90],
+    ["datadisk", 180, 15],
+    ["prepull", 195, 2],
+    ["pull", 195, 180],
+    ["driver", 195, 300],
+    ["apps", 495, 15],
+    ["w provision", 90, 90],
+    ["w worker", 555, 15],
+  ]);
+  expect(readySvg(ready)).toContain("<title>w worker: 0.50 min; a worker&#39;s (each of 2): worker note</title>");
+});

@@ -144,6 +144,8 @@ function deployAwsCluster(
       vpcId: network.vpcId,
       clusterSecurityGroupId: network.securityGroupId,
       headSecurityGroupId: head.securityGroupId,
+      headRoleArn: head.roleArn,
+      headRoleName: head.roleName,
       buckets: storage.map((s, i) => ({ arn: s.bucketArn, readOnly: spec.storage[i].readOnly })),
       tags: { ...spec.tags },
     },
@@ -160,7 +162,7 @@ function deployAwsCluster(
     identityFile: args.sshPrivateKeyPath,
   }));
   const lakeBucket = spec.storage.find((s) => s.kind === "s3");
-  const rendered: pulumi.Output<SparkCluster> = pulumi.all([head.privateIp, workers.privateIps]).apply(([headIp, ips]) =>
+  const rendered: pulumi.Output<SparkCluster> = pulumi.all([head.privateIp, workers.privateIps, workers.roleArn]).apply(([headIp, ips, workerRole]) =>
     sparkCluster({
       image,
       head: { name: "head", address: headIp },
@@ -170,6 +172,8 @@ function deployAwsCluster(
       rapids: c.rapids,
       lake: lakeBucket ? { kind: "s3a", region: lakeBucket.region ?? spec.region! } : undefined,
       followHead: true,
+      // The driver's own lake reads, with the workers' role (docs/security.md).
+      driverCredentials: { kind: "aws-assume-role", roleArn: workerRole, region: spec.region! },
     }),
   );
   const workerReady = names.map((n, i) =>
@@ -228,7 +232,12 @@ function deployAwsCluster(
     );
     return [deployment.setups.head];
   };
-  const driver = { address: head.privateIp, ports: [] as number[], volumes: [] as { host: string; container: string; readOnly: boolean }[] };
+  const driver = {
+    address: head.privateIp,
+    ports: [] as number[],
+    volumes: [] as { host: string; container: string; readOnly: boolean }[],
+    env: {} as Record<string, string>,
+  };
   const probe = sparkCluster({
     image,
     head: { name: "head", address: "10.0.0.1" },
@@ -237,8 +246,11 @@ function deployAwsCluster(
     workerVcpus: c.vcpus,
     rapids: c.rapids,
     lake: lakeBucket ? { kind: "s3a", region: lakeBucket.region ?? spec.region! } : undefined,
+    // A stand-in role: the driver's mounts and environment do not depend on it.
+    driverCredentials: { kind: "aws-assume-role", roleArn: "arn:aws:iam::000000000000:role/probe", region: spec.region! },
   });
   driver.ports = probe.driverPorts;
   driver.volumes = probe.driverVolumes;
+  driver.env = probe.driverEnv;
   return { workers, driver, deploy };
 }

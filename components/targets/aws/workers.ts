@@ -25,6 +25,23 @@ export function clusterIngress(): { description: string; protocol: string; fromP
   }));
 }
 
+/**
+ * The workers' trust policy: EC2 (their instance profile) and the head's role, which assumes it to
+ * hand the Spark driver the executors' rights and no more (components/cluster/driverCredentials.ts).
+ */
+export function workerAssumeRolePolicy(headRoleArn: string): string {
+  const ec2Trust = JSON.parse(ec2AssumeRolePolicy()) as { Version: string; Statement: object[] };
+  return JSON.stringify({
+    Version: ec2Trust.Version,
+    Statement: [...ec2Trust.Statement, { Effect: "Allow", Principal: { AWS: headRoleArn }, Action: "sts:AssumeRole" }],
+  });
+}
+
+/** The head role's policy: assume the workers' role, that role only. */
+export function headAssumePolicy(workerRoleArn: string): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: workerRoleArn }] });
+}
+
 export interface AwsClusterNetworkArgs {
   /** The workers' private subnet (in the head's VPC). */
   workerSubnetId: string;
@@ -74,6 +91,12 @@ export interface AwsClusterWorkersArgs {
   clusterSecurityGroupId: pulumi.Input<string>;
   /** The head's own group: the only source of SSH to the workers. */
   headSecurityGroupId: pulumi.Input<string>;
+  /**
+   * The head's role: it may assume the workers' role, and nothing else through it, to hand the
+   * Spark driver the executors' rights (components/cluster/driverCredentials.ts).
+   */
+  headRoleArn: pulumi.Input<string>;
+  headRoleName: pulumi.Input<string>;
   /** The lake's buckets the workers read (and write unless read-only), granted to their role. */
   buckets: { arn: pulumi.Input<string>; readOnly: boolean }[];
   tags: Record<string, string>;
@@ -84,6 +107,8 @@ export class AwsClusterWorkers extends pulumi.ComponentResource {
   public readonly instanceIds: pulumi.Output<string[]>;
   public readonly privateIps: pulumi.Output<string[]>;
   public readonly roleName: pulumi.Output<string>;
+  /** The workers' role: the head assumes it for the Spark driver. */
+  public readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: AwsClusterWorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-workbench:index:AwsClusterWorkers", name, {}, opts);
@@ -101,9 +126,15 @@ export class AwsClusterWorkers extends pulumi.ComponentResource {
     );
     const role = new iam.Role(
       `${name}-role`,
-      { description: `gpu-workbench worker role of ${name}`, assumeRolePolicy: ec2AssumeRolePolicy(), tags: tags("role") },
+      {
+        description: `gpu-workbench worker role of ${name}`,
+        assumeRolePolicy: pulumi.output(args.headRoleArn).apply((arn) => workerAssumeRolePolicy(arn)),
+        tags: tags("role"),
+      },
       { parent: this },
     );
+    // The head's role may assume this one (the Spark driver's lake reads): sts:AssumeRole on this role only.
+    new iam.RolePolicy(`${name}-head-assume`, { role: args.headRoleName, policy: role.arn.apply((arn) => headAssumePolicy(arn)) }, { parent: this });
     args.buckets.forEach(
       (b, i) =>
         new iam.RolePolicy(
@@ -149,6 +180,7 @@ export class AwsClusterWorkers extends pulumi.ComponentResource {
     this.instanceIds = pulumi.all(instances.map((i) => i.id));
     this.privateIps = pulumi.all(instances.map((i) => i.privateIp));
     this.roleName = role.id;
-    this.registerOutputs({ instanceIds: this.instanceIds, privateIps: this.privateIps, roleName: this.roleName });
+    this.roleArn = role.arn;
+    this.registerOutputs({ instanceIds: this.instanceIds, privateIps: this.privateIps, roleName: this.roleName, roleArn: this.roleArn });
   }
 }

@@ -423,9 +423,11 @@ func (o AnalysisAppBuildPtrOutput) Packages() pulumi.StringArrayOutput {
 type AnalysisAppsSparkDriver struct {
 	// The head's private IPv4 address: the driver's ports are published there, never on a public one.
 	Address string `pulumi:"address"`
+	// The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
+	Env map[string]string `pulumi:"env"`
 	// The driver's RPC and block-manager ports.
 	Ports []float64 `pulumi:"ports"`
-	// The spark-defaults file and the connector jars.
+	// The spark-defaults file, the connector jars and the driver's credentials token.
 	Volumes []AnalysisAppsSparkMount `pulumi:"volumes"`
 }
 
@@ -443,9 +445,11 @@ type AnalysisAppsSparkDriverInput interface {
 type AnalysisAppsSparkDriverArgs struct {
 	// The head's private IPv4 address: the driver's ports are published there, never on a public one.
 	Address pulumi.StringInput `pulumi:"address"`
+	// The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
+	Env map[string]string `pulumi:"env"`
 	// The driver's RPC and block-manager ports.
 	Ports []float64 `pulumi:"ports"`
-	// The spark-defaults file and the connector jars.
+	// The spark-defaults file, the connector jars and the driver's credentials token.
 	Volumes []AnalysisAppsSparkMountArgs `pulumi:"volumes"`
 }
 
@@ -531,12 +535,17 @@ func (o AnalysisAppsSparkDriverOutput) Address() pulumi.StringOutput {
 	return o.ApplyT(func(v AnalysisAppsSparkDriver) string { return v.Address }).(pulumi.StringOutput)
 }
 
+// The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
+func (o AnalysisAppsSparkDriverOutput) Env() pulumi.StringMapOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) map[string]string { return v.Env }).(pulumi.StringMapOutput)
+}
+
 // The driver's RPC and block-manager ports.
 func (o AnalysisAppsSparkDriverOutput) Ports() pulumi.Float64ArrayOutput {
 	return o.ApplyT(func(v AnalysisAppsSparkDriver) []float64 { return v.Ports }).(pulumi.Float64ArrayOutput)
 }
 
-// The spark-defaults file and the connector jars.
+// The spark-defaults file, the connector jars and the driver's credentials token.
 func (o AnalysisAppsSparkDriverOutput) Volumes() AnalysisAppsSparkMountArrayOutput {
 	return o.ApplyT(func(v AnalysisAppsSparkDriver) []AnalysisAppsSparkMount { return v.Volumes }).(AnalysisAppsSparkMountArrayOutput)
 }
@@ -575,6 +584,16 @@ func (o AnalysisAppsSparkDriverPtrOutput) Address() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
+func (o AnalysisAppsSparkDriverPtrOutput) Env() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.Env
+	}).(pulumi.StringMapOutput)
+}
+
 // The driver's RPC and block-manager ports.
 func (o AnalysisAppsSparkDriverPtrOutput) Ports() pulumi.Float64ArrayOutput {
 	return o.ApplyT(func(v *AnalysisAppsSparkDriver) []float64 {
@@ -585,7 +604,7 @@ func (o AnalysisAppsSparkDriverPtrOutput) Ports() pulumi.Float64ArrayOutput {
 	}).(pulumi.Float64ArrayOutput)
 }
 
-// The spark-defaults file and the connector jars.
+// The spark-defaults file, the connector jars and the driver's credentials token.
 func (o AnalysisAppsSparkDriverPtrOutput) Volumes() AnalysisAppsSparkMountArrayOutput {
 	return o.ApplyT(func(v *AnalysisAppsSparkDriver) []AnalysisAppsSparkMount {
 		if v == nil {
@@ -2044,8 +2063,10 @@ type TimeToReady struct {
 	// Which image the size boots and what the bootstrap does with its driver: install or verify.
 	ImageMode string          `pulumi:"imageMode"`
 	Steps     []ReadyStepTime `pulumi:"steps"`
-	// Until the apps answer.
+	// Until the apps answer (with a cluster: and every worker's Spark daemon has joined the master).
 	TotalMinutes float64 `pulumi:"totalMinutes"`
+	// A Spark cluster's workers (their lane runs beside the head's steps); undefined without a cluster.
+	Workers *WorkersTimeToReady `pulumi:"workers"`
 }
 
 // TimeToReadyInput is an input type that accepts TimeToReadyArgs and TimeToReadyOutput values.
@@ -2065,8 +2086,10 @@ type TimeToReadyArgs struct {
 	// Which image the size boots and what the bootstrap does with its driver: install or verify.
 	ImageMode pulumi.StringInput      `pulumi:"imageMode"`
 	Steps     ReadyStepTimeArrayInput `pulumi:"steps"`
-	// Until the apps answer.
+	// Until the apps answer (with a cluster: and every worker's Spark daemon has joined the master).
 	TotalMinutes pulumi.Float64Input `pulumi:"totalMinutes"`
+	// A Spark cluster's workers (their lane runs beside the head's steps); undefined without a cluster.
+	Workers WorkersTimeToReadyPtrInput `pulumi:"workers"`
 }
 
 func (TimeToReadyArgs) ElementType() reflect.Type {
@@ -2109,9 +2132,14 @@ func (o TimeToReadyOutput) Steps() ReadyStepTimeArrayOutput {
 	return o.ApplyT(func(v TimeToReady) []ReadyStepTime { return v.Steps }).(ReadyStepTimeArrayOutput)
 }
 
-// Until the apps answer.
+// Until the apps answer (with a cluster: and every worker's Spark daemon has joined the master).
 func (o TimeToReadyOutput) TotalMinutes() pulumi.Float64Output {
 	return o.ApplyT(func(v TimeToReady) float64 { return v.TotalMinutes }).(pulumi.Float64Output)
+}
+
+// A Spark cluster's workers (their lane runs beside the head's steps); undefined without a cluster.
+func (o TimeToReadyOutput) Workers() WorkersTimeToReadyPtrOutput {
+	return o.ApplyT(func(v TimeToReady) *WorkersTimeToReady { return v.Workers }).(WorkersTimeToReadyPtrOutput)
 }
 
 type WorkbenchAppArgs struct {
@@ -4912,6 +4940,219 @@ func (o WorkbenchUserArgsArrayOutput) Index(i pulumi.IntInput) WorkbenchUserArgs
 	}).(WorkbenchUserArgsOutput)
 }
 
+type WorkersTimeToReady struct {
+	// How many workers boot this lane at once.
+	Count float64 `pulumi:"count"`
+	// The workers' own image mode (their size's default on the target).
+	ImageMode string `pulumi:"imageMode"`
+	// Minutes until every worker's Spark daemon has joined the master.
+	ReadyMinute float64 `pulumi:"readyMinute"`
+	// The workers' size.
+	Size string `pulumi:"size"`
+	// One worker's steps, from `pulumi up`: its VM and bootstrap, then its Spark node (after the head's ready).
+	Steps []ReadyStepTime `pulumi:"steps"`
+}
+
+// WorkersTimeToReadyInput is an input type that accepts WorkersTimeToReadyArgs and WorkersTimeToReadyOutput values.
+// You can construct a concrete instance of `WorkersTimeToReadyInput` via:
+//
+//	WorkersTimeToReadyArgs{...}
+type WorkersTimeToReadyInput interface {
+	pulumi.Input
+
+	ToWorkersTimeToReadyOutput() WorkersTimeToReadyOutput
+	ToWorkersTimeToReadyOutputWithContext(context.Context) WorkersTimeToReadyOutput
+}
+
+type WorkersTimeToReadyArgs struct {
+	// How many workers boot this lane at once.
+	Count pulumi.Float64Input `pulumi:"count"`
+	// The workers' own image mode (their size's default on the target).
+	ImageMode pulumi.StringInput `pulumi:"imageMode"`
+	// Minutes until every worker's Spark daemon has joined the master.
+	ReadyMinute pulumi.Float64Input `pulumi:"readyMinute"`
+	// The workers' size.
+	Size pulumi.StringInput `pulumi:"size"`
+	// One worker's steps, from `pulumi up`: its VM and bootstrap, then its Spark node (after the head's ready).
+	Steps ReadyStepTimeArrayInput `pulumi:"steps"`
+}
+
+func (WorkersTimeToReadyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkersTimeToReady)(nil)).Elem()
+}
+
+func (i WorkersTimeToReadyArgs) ToWorkersTimeToReadyOutput() WorkersTimeToReadyOutput {
+	return i.ToWorkersTimeToReadyOutputWithContext(context.Background())
+}
+
+func (i WorkersTimeToReadyArgs) ToWorkersTimeToReadyOutputWithContext(ctx context.Context) WorkersTimeToReadyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkersTimeToReadyOutput)
+}
+
+func (i WorkersTimeToReadyArgs) ToWorkersTimeToReadyPtrOutput() WorkersTimeToReadyPtrOutput {
+	return i.ToWorkersTimeToReadyPtrOutputWithContext(context.Background())
+}
+
+func (i WorkersTimeToReadyArgs) ToWorkersTimeToReadyPtrOutputWithContext(ctx context.Context) WorkersTimeToReadyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkersTimeToReadyOutput).ToWorkersTimeToReadyPtrOutputWithContext(ctx)
+}
+
+// WorkersTimeToReadyPtrInput is an input type that accepts WorkersTimeToReadyArgs, WorkersTimeToReadyPtr and WorkersTimeToReadyPtrOutput values.
+// You can construct a concrete instance of `WorkersTimeToReadyPtrInput` via:
+//
+//	        WorkersTimeToReadyArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkersTimeToReadyPtrInput interface {
+	pulumi.Input
+
+	ToWorkersTimeToReadyPtrOutput() WorkersTimeToReadyPtrOutput
+	ToWorkersTimeToReadyPtrOutputWithContext(context.Context) WorkersTimeToReadyPtrOutput
+}
+
+type workersTimeToReadyPtrType WorkersTimeToReadyArgs
+
+func WorkersTimeToReadyPtr(v *WorkersTimeToReadyArgs) WorkersTimeToReadyPtrInput {
+	return (*workersTimeToReadyPtrType)(v)
+}
+
+func (*workersTimeToReadyPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkersTimeToReady)(nil)).Elem()
+}
+
+func (i *workersTimeToReadyPtrType) ToWorkersTimeToReadyPtrOutput() WorkersTimeToReadyPtrOutput {
+	return i.ToWorkersTimeToReadyPtrOutputWithContext(context.Background())
+}
+
+func (i *workersTimeToReadyPtrType) ToWorkersTimeToReadyPtrOutputWithContext(ctx context.Context) WorkersTimeToReadyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkersTimeToReadyPtrOutput)
+}
+
+type WorkersTimeToReadyOutput struct{ *pulumi.OutputState }
+
+func (WorkersTimeToReadyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkersTimeToReady)(nil)).Elem()
+}
+
+func (o WorkersTimeToReadyOutput) ToWorkersTimeToReadyOutput() WorkersTimeToReadyOutput {
+	return o
+}
+
+func (o WorkersTimeToReadyOutput) ToWorkersTimeToReadyOutputWithContext(ctx context.Context) WorkersTimeToReadyOutput {
+	return o
+}
+
+func (o WorkersTimeToReadyOutput) ToWorkersTimeToReadyPtrOutput() WorkersTimeToReadyPtrOutput {
+	return o.ToWorkersTimeToReadyPtrOutputWithContext(context.Background())
+}
+
+func (o WorkersTimeToReadyOutput) ToWorkersTimeToReadyPtrOutputWithContext(ctx context.Context) WorkersTimeToReadyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkersTimeToReady) *WorkersTimeToReady {
+		return &v
+	}).(WorkersTimeToReadyPtrOutput)
+}
+
+// How many workers boot this lane at once.
+func (o WorkersTimeToReadyOutput) Count() pulumi.Float64Output {
+	return o.ApplyT(func(v WorkersTimeToReady) float64 { return v.Count }).(pulumi.Float64Output)
+}
+
+// The workers' own image mode (their size's default on the target).
+func (o WorkersTimeToReadyOutput) ImageMode() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkersTimeToReady) string { return v.ImageMode }).(pulumi.StringOutput)
+}
+
+// Minutes until every worker's Spark daemon has joined the master.
+func (o WorkersTimeToReadyOutput) ReadyMinute() pulumi.Float64Output {
+	return o.ApplyT(func(v WorkersTimeToReady) float64 { return v.ReadyMinute }).(pulumi.Float64Output)
+}
+
+// The workers' size.
+func (o WorkersTimeToReadyOutput) Size() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkersTimeToReady) string { return v.Size }).(pulumi.StringOutput)
+}
+
+// One worker's steps, from `pulumi up`: its VM and bootstrap, then its Spark node (after the head's ready).
+func (o WorkersTimeToReadyOutput) Steps() ReadyStepTimeArrayOutput {
+	return o.ApplyT(func(v WorkersTimeToReady) []ReadyStepTime { return v.Steps }).(ReadyStepTimeArrayOutput)
+}
+
+type WorkersTimeToReadyPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkersTimeToReadyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkersTimeToReady)(nil)).Elem()
+}
+
+func (o WorkersTimeToReadyPtrOutput) ToWorkersTimeToReadyPtrOutput() WorkersTimeToReadyPtrOutput {
+	return o
+}
+
+func (o WorkersTimeToReadyPtrOutput) ToWorkersTimeToReadyPtrOutputWithContext(ctx context.Context) WorkersTimeToReadyPtrOutput {
+	return o
+}
+
+func (o WorkersTimeToReadyPtrOutput) Elem() WorkersTimeToReadyOutput {
+	return o.ApplyT(func(v *WorkersTimeToReady) WorkersTimeToReady {
+		if v != nil {
+			return *v
+		}
+		var ret WorkersTimeToReady
+		return ret
+	}).(WorkersTimeToReadyOutput)
+}
+
+// How many workers boot this lane at once.
+func (o WorkersTimeToReadyPtrOutput) Count() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *WorkersTimeToReady) *float64 {
+		if v == nil {
+			return nil
+		}
+		return &v.Count
+	}).(pulumi.Float64PtrOutput)
+}
+
+// The workers' own image mode (their size's default on the target).
+func (o WorkersTimeToReadyPtrOutput) ImageMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkersTimeToReady) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.ImageMode
+	}).(pulumi.StringPtrOutput)
+}
+
+// Minutes until every worker's Spark daemon has joined the master.
+func (o WorkersTimeToReadyPtrOutput) ReadyMinute() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *WorkersTimeToReady) *float64 {
+		if v == nil {
+			return nil
+		}
+		return &v.ReadyMinute
+	}).(pulumi.Float64PtrOutput)
+}
+
+// The workers' size.
+func (o WorkersTimeToReadyPtrOutput) Size() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkersTimeToReady) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Size
+	}).(pulumi.StringPtrOutput)
+}
+
+// One worker's steps, from `pulumi up`: its VM and bootstrap, then its Spark node (after the head's ready).
+func (o WorkersTimeToReadyPtrOutput) Steps() ReadyStepTimeArrayOutput {
+	return o.ApplyT(func(v *WorkersTimeToReady) []ReadyStepTime {
+		if v == nil {
+			return nil
+		}
+		return v.Steps
+	}).(ReadyStepTimeArrayOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppInput)(nil)).Elem(), AnalysisAppArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppArrayInput)(nil)).Elem(), AnalysisAppArray{})
@@ -4968,6 +5209,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchStorageArgsArrayInput)(nil)).Elem(), WorkbenchStorageArgsArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchUserArgsInput)(nil)).Elem(), WorkbenchUserArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchUserArgsArrayInput)(nil)).Elem(), WorkbenchUserArgsArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkersTimeToReadyInput)(nil)).Elem(), WorkersTimeToReadyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkersTimeToReadyPtrInput)(nil)).Elem(), WorkersTimeToReadyArgs{})
 	pulumi.RegisterOutputType(AnalysisAppOutput{})
 	pulumi.RegisterOutputType(AnalysisAppArrayOutput{})
 	pulumi.RegisterOutputType(AnalysisAppBuildOutput{})
@@ -5023,4 +5266,6 @@ func init() {
 	pulumi.RegisterOutputType(WorkbenchStorageArgsArrayOutput{})
 	pulumi.RegisterOutputType(WorkbenchUserArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchUserArgsArrayOutput{})
+	pulumi.RegisterOutputType(WorkersTimeToReadyOutput{})
+	pulumi.RegisterOutputType(WorkersTimeToReadyPtrOutput{})
 }

@@ -383,7 +383,11 @@ class AnalysisAppsSparkDriverArgsDict(TypedDict):
     """
     volumes: Sequence['AnalysisAppsSparkMountArgsDict']
     """
-    The spark-defaults file and the connector jars.
+    The spark-defaults file, the connector jars and the driver's credentials token.
+    """
+    env: NotRequired[Mapping[str, _builtins.str]]
+    """
+    The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
     """
 
 @pulumi.input_type
@@ -391,15 +395,19 @@ class AnalysisAppsSparkDriverArgs:
     def __init__(__self__, *,
                  address: pulumi.Input[_builtins.str],
                  ports: Sequence[_builtins.float],
-                 volumes: Sequence['AnalysisAppsSparkMountArgs']):
+                 volumes: Sequence['AnalysisAppsSparkMountArgs'],
+                 env: Optional[Mapping[str, _builtins.str]] = None):
         """
         :param pulumi.Input[_builtins.str] address: The head's private IPv4 address: the driver's ports are published there, never on a public one.
         :param Sequence[_builtins.float] ports: The driver's RPC and block-manager ports.
-        :param Sequence['AnalysisAppsSparkMountArgs'] volumes: The spark-defaults file and the connector jars.
+        :param Sequence['AnalysisAppsSparkMountArgs'] volumes: The spark-defaults file, the connector jars and the driver's credentials token.
+        :param Mapping[str, _builtins.str] env: The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
         """
         pulumi.set(__self__, "address", address)
         pulumi.set(__self__, "ports", ports)
         pulumi.set(__self__, "volumes", volumes)
+        if env is not None:
+            pulumi.set(__self__, "env", env)
 
     @_builtins.property
     @pulumi.getter
@@ -429,13 +437,25 @@ class AnalysisAppsSparkDriverArgs:
     @pulumi.getter
     def volumes(self) -> Sequence['AnalysisAppsSparkMountArgs']:
         """
-        The spark-defaults file and the connector jars.
+        The spark-defaults file, the connector jars and the driver's credentials token.
         """
         return pulumi.get(self, "volumes")
 
     @volumes.setter
     def volumes(self, value: Sequence['AnalysisAppsSparkMountArgs']):
         pulumi.set(self, "volumes", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def env(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
+        """
+        return pulumi.get(self, "env")
+
+    @env.setter
+    def env(self, value: Optional[Mapping[str, _builtins.str]]):
+        pulumi.set(self, "env", value)
 
 
 class AnalysisAppsSparkMountArgsDict(TypedDict):

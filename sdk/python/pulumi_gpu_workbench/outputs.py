@@ -28,6 +28,7 @@ __all__ = [
     'TimeToReady',
     'WorkbenchCredentials',
     'WorkbenchEstimate',
+    'WorkersTimeToReady',
 ]
 
 @pulumi.output_type
@@ -610,16 +611,20 @@ class TimeToReady(dict):
                  assumptions: Sequence[_builtins.str],
                  image_mode: _builtins.str,
                  steps: Sequence['outputs.ReadyStepTime'],
-                 total_minutes: _builtins.float):
+                 total_minutes: _builtins.float,
+                 workers: Optional['outputs.WorkersTimeToReady'] = None):
         """
         :param Sequence[_builtins.str] assumptions: The figures, in words.
         :param _builtins.str image_mode: Which image the size boots and what the bootstrap does with its driver: install or verify.
-        :param _builtins.float total_minutes: Until the apps answer.
+        :param _builtins.float total_minutes: Until the apps answer (with a cluster: and every worker's Spark daemon has joined the master).
+        :param 'WorkersTimeToReady' workers: A Spark cluster's workers (their lane runs beside the head's steps); undefined without a cluster.
         """
         pulumi.set(__self__, "assumptions", assumptions)
         pulumi.set(__self__, "image_mode", image_mode)
         pulumi.set(__self__, "steps", steps)
         pulumi.set(__self__, "total_minutes", total_minutes)
+        if workers is not None:
+            pulumi.set(__self__, "workers", workers)
 
     @_builtins.property
     @pulumi.getter
@@ -646,9 +651,17 @@ class TimeToReady(dict):
     @pulumi.getter(name="totalMinutes")
     def total_minutes(self) -> _builtins.float:
         """
-        Until the apps answer.
+        Until the apps answer (with a cluster: and every worker's Spark daemon has joined the master).
         """
         return pulumi.get(self, "total_minutes")
+
+    @_builtins.property
+    @pulumi.getter
+    def workers(self) -> Optional['outputs.WorkersTimeToReady']:
+        """
+        A Spark cluster's workers (their lane runs beside the head's steps); undefined without a cluster.
+        """
+        return pulumi.get(self, "workers")
 
 
 @pulumi.output_type
@@ -946,5 +959,86 @@ class WorkbenchEstimate(dict):
         Spot price per hour in `region`: lowest and highest of the source (AWS prices each zone).
         """
         return pulumi.get(self, "spot_price_per_hour_low")
+
+
+@pulumi.output_type
+class WorkersTimeToReady(dict):
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "imageMode":
+            suggest = "image_mode"
+        elif key == "readyMinute":
+            suggest = "ready_minute"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in WorkersTimeToReady. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        WorkersTimeToReady.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        WorkersTimeToReady.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 count: _builtins.float,
+                 image_mode: _builtins.str,
+                 ready_minute: _builtins.float,
+                 size: _builtins.str,
+                 steps: Sequence['outputs.ReadyStepTime']):
+        """
+        :param _builtins.float count: How many workers boot this lane at once.
+        :param _builtins.str image_mode: The workers' own image mode (their size's default on the target).
+        :param _builtins.float ready_minute: Minutes until every worker's Spark daemon has joined the master.
+        :param _builtins.str size: The workers' size.
+        :param Sequence['ReadyStepTime'] steps: One worker's steps, from `pulumi up`: its VM and bootstrap, then its Spark node (after the head's ready).
+        """
+        pulumi.set(__self__, "count", count)
+        pulumi.set(__self__, "image_mode", image_mode)
+        pulumi.set(__self__, "ready_minute", ready_minute)
+        pulumi.set(__self__, "size", size)
+        pulumi.set(__self__, "steps", steps)
+
+    @_builtins.property
+    @pulumi.getter
+    def count(self) -> _builtins.float:
+        """
+        How many workers boot this lane at once.
+        """
+        return pulumi.get(self, "count")
+
+    @_builtins.property
+    @pulumi.getter(name="imageMode")
+    def image_mode(self) -> _builtins.str:
+        """
+        The workers' own image mode (their size's default on the target).
+        """
+        return pulumi.get(self, "image_mode")
+
+    @_builtins.property
+    @pulumi.getter(name="readyMinute")
+    def ready_minute(self) -> _builtins.float:
+        """
+        Minutes until every worker's Spark daemon has joined the master.
+        """
+        return pulumi.get(self, "ready_minute")
+
+    @_builtins.property
+    @pulumi.getter
+    def size(self) -> _builtins.str:
+        """
+        The workers' size.
+        """
+        return pulumi.get(self, "size")
+
+    @_builtins.property
+    @pulumi.getter
+    def steps(self) -> Sequence['outputs.ReadyStepTime']:
+        """
+        One worker's steps, from `pulumi up`: its VM and bootstrap, then its Spark node (after the head's ready).
+        """
+        return pulumi.get(self, "steps")
 
 
