@@ -111,8 +111,3 @@ export function azureFollowHeadStop(): string[] {
     'case $code in 200 | 202) logger -t gw-follow-head "deallocate: requested for $vm (HTTP $code)" ;; *) logger -t gw-follow-head "deallocate: refused (HTTP ${code:0:100}); trying again at the next check"; exit 1 ;; esac',
   ];
 }
-
-/** `az vm start` for the head and every worker: what brings the cluster back after an idle stop. */
-export function azureClusterResumeCommand(vmResourceIds: readonly string[]): string {
-  return `az vm start --ids ${vmResourceIds.join(" ")}`;
-}

@@ -116,8 +116,9 @@ export class AzureGpuVm extends pulumi.ComponentResource {
   public readonly privateIp: pulumi.Output<string>;
   /** The created VNet's name once the VM's subnet exists ("" with subnetId). */
   public readonly virtualNetworkName: pulumi.Output<string>;
-  /** With clusterHead: the cluster members' and the head's application security groups ("" otherwise). */
+  /** With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise). */
   public readonly clusterAsgId: pulumi.Output<string>;
+  /** With clusterHead: the application security group of the head alone, the workers' SSH source ("" otherwise). */
   public readonly headAsgId: pulumi.Output<string>;
 
   constructor(name: string, args: AzureGpuVmArgs, opts?: pulumi.ComponentResourceOptions) {
