@@ -177,11 +177,13 @@ describe("azure-spark", () => {
       "azure-spark-workers-nat-ip",
     ]);
     const subnet = byName(azTwo, "azure-spark-workers-subnet").inputs;
-    expect([subnet.addressPrefix, subnet.defaultOutboundAccess, String((subnet.natGateway as { id: string }).id).split("/").pop()]).toEqual([
-      "10.42.3.0/24",
-      false,
-      "azure-spark-workers-nat",
-    ]);
+    expect([
+      subnet.addressPrefix,
+      subnet.defaultOutboundAccess,
+      String((subnet.natGateway as { id: string }).id)
+        .split("/")
+        .pop(),
+    ]).toEqual(["10.42.3.0/24", false, "azure-spark-workers-nat"]);
     // The head's subnet has no NAT gateway: its outbound address stays its own IP.
     expect(byName(azTwo, "azure-spark-host-subnet").inputs.natGateway).toBeUndefined();
   });

@@ -856,7 +856,9 @@ export const badConfigs: BadConfig[] = [
   {
     why: "a cluster on azure in an existing subnet",
     raw: azureSpark({
-      azure: { subnetId: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default" },
+      azure: {
+        subnetId: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default",
+      },
     }),
     message:
       "workbench.azure.subnetId: not available with cluster in this version: the workers' subnet and its NAT gateway go into the network the workbench creates; remove subnetId (and set vnetCidr/subnetCidr/workerSubnetCidr if 10.42.0.0/16 collides)",
