@@ -76,8 +76,10 @@ export const FOLLOW_HEAD_TIMER = "/etc/systemd/system/gw-follow-head.timer";
 /**
  * Stops the worker with its head, with no permission over any other machine: every minute it
  * tries the master's port; once nothing has answered for FOLLOW_HEAD_SECONDS it powers the
- * machine off (an EC2 instance then stops: instanceInitiatedShutdownBehavior "stop"). The
- * resume command starts head and workers together; the state lives in /run, so a boot starts afresh.
+ * machine off (an EC2 instance then stops: instanceInitiatedShutdownBehavior "stop"), or runs the
+ * target's own `stop` (an Azure VM deallocates itself through its identity: targets/azure/clusterRules.ts);
+ * a failed stop exits non-zero and is tried again at the next check. The resume command starts
+ * head and workers together; the state lives in /run, so a boot starts afresh.
  */
 export function followHeadScript(headAddress: string, stop?: FollowHeadStop): string {
   if (!IPV4.test(headAddress)) throw new Error(`follow-head: ${JSON.stringify(headAddress)} is not an IPv4 address`);
