@@ -89,14 +89,20 @@ export const FOLLOW_HEAD_TIMER = "/etc/systemd/system/gw-follow-head.timer";
 /**
  * Stops the worker with its head, with no permission over any other machine: every minute it
  * tries the master's port; once nothing has answered for FOLLOW_HEAD_SECONDS it powers the
- * machine off (an EC2 instance then stops: instanceInitiatedShutdownBehavior "stop"). The
- * resume command starts head and workers together; the state lives in /run, so a boot starts afresh.
+ * machine off (an EC2 instance then stops: instanceInitiatedShutdownBehavior "stop"), or runs the
+ * target's own `stop` (an Azure VM deallocates itself through its identity: targets/azure/clusterRules.ts);
+ * a failed stop exits non-zero and is tried again at the next check. The resume command starts
+ * head and workers together; the state lives in /run, so a boot starts afresh.
  */
-export function followHeadScript(headAddress: string): string {
+export function followHeadScript(headAddress: string, stop?: FollowHeadStop): string {
   if (!IPV4.test(headAddress)) throw new Error(`follow-head: ${JSON.stringify(headAddress)} is not an IPv4 address`);
+  if (stop && !/^[A-Za-z0-9 ,.()-]+$/.test(stop.what)) throw new Error(`follow-head: ${JSON.stringify(stop.what)} is not plain words`);
+  const silent = `the head's master has not answered for ${FOLLOW_HEAD_SECONDS} s`;
   return [
     "#!/bin/bash",
-    "# Powers this Spark worker off when its head's master has not answered for a while (the head stopped).",
+    stop
+      ? `# Stops this Spark worker (${stop.what}) when its head's master has not answered for a while (the head stopped).`
+      : "# Powers this Spark worker off when its head's master has not answered for a while (the head stopped).",
     "set -u",
     'state="${GW_FOLLOW_HEAD_STATE:-/run/gw-follow-head.since}"',
     "# shellcheck disable=SC2016 # $0 and $1 expand in the inner bash, on purpose",
@@ -104,9 +110,21 @@ export function followHeadScript(headAddress: string): string {
     "now=$(date +%s)",
     '[ -f "$state" ] || echo "$now" > "$state"',
     'since=$(cat "$state")',
-    `if [ $((now - since)) -ge ${FOLLOW_HEAD_SECONDS} ]; then logger -t gw-follow-head "the head's master has not answered for ${FOLLOW_HEAD_SECONDS} s; powering off"; systemctl poweroff; fi`,
+    ...(stop
+      ? [`[ $((now - since)) -ge ${FOLLOW_HEAD_SECONDS} ] || exit 0`, `logger -t gw-follow-head "${silent}; stopping (${stop.what})"`, ...stop.lines]
+      : [`if [ $((now - since)) -ge ${FOLLOW_HEAD_SECONDS} ]; then logger -t gw-follow-head "${silent}; powering off"; systemctl poweroff; fi`]),
     "",
   ].join("\n");
+}
+
+/**
+ * How a worker stops itself when its head is gone, where powering off is not enough (an Azure VM
+ * powered off from inside stays allocated and billed): bash lines run as root, and a few words for the log.
+ */
+export interface FollowHeadStop {
+  /** For the script's comment and log, e.g. "it deallocates itself". No quotes or `$`. */
+  what: string;
+  lines: readonly string[];
 }
 
 const FOLLOW_HEAD_UNIT = `[Unit]
@@ -206,11 +224,12 @@ export type SparkLake =
     }
   | {
       kind: "abfss";
-      /** The storage account's name (`<account>.dfs.core.windows.net`). */
-      account: string;
       /** The user-assigned managed identity's client id; undefined: the VM's system-assigned identity. */
       clientId?: string | undefined;
     };
+
+/** The Azure instance metadata service's token endpoint (hadoop-azure 3.4.1's default for the MSI flow, rendered so it is seen). */
+export const AZURE_IMDS_TOKEN_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token";
 
 /** What the builder needs: the validated cluster, its machines, the image and the lake. */
 export interface SparkClusterInput {
@@ -226,8 +245,11 @@ export interface SparkClusterInput {
   rapids: boolean;
   /** Where the data lake is; undefined: no lake settings. */
   lake: SparkLake | undefined;
-  /** Workers power themselves off when the head's master stops answering (cloud workers). Default false. */
-  followHead?: boolean | undefined;
+  /**
+   * Workers stop themselves when the head's master stops answering (cloud workers): true powers
+   * them off (an EC2 instance then stops); a FollowHeadStop runs the target's own stop. Default false.
+   */
+  followHead?: boolean | FollowHeadStop | undefined;
   /**
    * How the head obtains the workers' identity for the driver's own lake reads (listing a prefix,
    * inferring a schema): see driverCredentials.ts. Undefined: the driver has no lake credentials of
@@ -298,13 +320,20 @@ function lakeConf(lake: SparkLake | undefined): Record<string, string> {
       "spark.hadoop.fs.s3a.endpoint.region": lake.region,
     };
   }
-  const host = `${lake.account}.dfs.core.windows.net`;
+  // hadoop-azure 3.4.1 (ConfigurationKeys, AbfsConfiguration.getTokenProvider): OAuth for every
+  // account, with the machine's managed identity through IMDS (MsiTokenProvider): no secret, no key;
+  // an account the identity holds no grant on answers 403. No tenant (msi.tenant): with one,
+  // hadoop-azure adds an authority to the IMDS query, which the VM's own identity does not need; no
+  // client id (oauth2.client.id) for the system-assigned identity: IMDS then answers for it.
   const conf: Record<string, string> = {
-    [`spark.hadoop.fs.azure.account.auth.type.${host}`]: "OAuth",
-    // The VM's managed identity through IMDS: no secret, no key.
-    [`spark.hadoop.fs.azure.account.oauth.provider.type.${host}`]: "org.apache.hadoop.fs.azurebfs.oauth2.MsiTokenProvider",
+    "spark.hadoop.fs.azure.account.auth.type": "OAuth",
+    "spark.hadoop.fs.azure.account.oauth.provider.type": "org.apache.hadoop.fs.azurebfs.oauth2.MsiTokenProvider",
+    "spark.hadoop.fs.azure.account.oauth2.msi.endpoint": AZURE_IMDS_TOKEN_ENDPOINT,
   };
-  if (lake.clientId !== undefined) conf[`spark.hadoop.fs.azure.account.oauth2.client.id.${host}`] = lake.clientId;
+  if (lake.clientId !== undefined) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(lake.clientId)) throw new Error("spark lake: the client id is not a GUID");
+    conf["spark.hadoop.fs.azure.account.oauth2.client.id"] = lake.clientId;
+  }
   return conf;
 }
 
@@ -398,7 +427,12 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
     ...(gpu ? [{ node: w.name, path: GPU_DISCOVERY_SCRIPT, mode: 0o755, content: gpuDiscoveryScript() }] : []),
     ...(input.followHead
       ? [
-          { node: w.name, path: FOLLOW_HEAD_SCRIPT, mode: 0o755, content: followHeadScript(head.address) },
+          {
+            node: w.name,
+            path: FOLLOW_HEAD_SCRIPT,
+            mode: 0o755,
+            content: followHeadScript(head.address, input.followHead === true ? undefined : input.followHead),
+          },
           { node: w.name, path: FOLLOW_HEAD_SERVICE, mode: 0o644, content: FOLLOW_HEAD_UNIT },
           { node: w.name, path: FOLLOW_HEAD_TIMER, mode: 0o644, content: FOLLOW_HEAD_TIMER_UNIT },
         ]

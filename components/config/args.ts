@@ -153,6 +153,8 @@ export interface WorkbenchAzureArgs {
   subnetCidr?: string | undefined;
   /** access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26. */
   bastionSubnetCidr?: string | undefined;
+  /** cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24. */
+  workerSubnetCidr?: string | undefined;
 }
 
 /** AWS only. */
@@ -212,11 +214,11 @@ export interface WorkbenchConfigArgs {
   autoShutdown?: WorkbenchAutoShutdownArgs | undefined;
   /** Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never. */
   idleStop?: WorkbenchIdleStopArgs | undefined;
-  /** A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none. */
+  /** A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none. */
   cluster?: WorkbenchClusterArgs | undefined;
   /** Tags on every taggable cloud resource. */
   tags?: Record<string, string> | undefined;
-  /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private. */
+  /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster. */
   azure?: WorkbenchAzureArgs | undefined;
   /** AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet. */
   aws?: WorkbenchAwsArgs | undefined;

@@ -441,7 +441,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     owner: "azure",
     type: "map",
     targets: ["azure"],
-    doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.",
+    doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.",
   },
   {
     path: "azure.resourceGroupName",
@@ -485,6 +485,15 @@ export const KEYS: readonly KeyDeclaration[] = [
     example: "10.42.2.0/26",
     default: "10.42.2.0/26 with access: private",
     doc: "access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.",
+  },
+  {
+    path: "azure.workerSubnetCidr",
+    type: "string",
+    pattern: "^[0-9A-Fa-f.:/]+$",
+    targets: ["azure"],
+    example: "10.42.3.0/24",
+    default: "10.42.3.0/24 with cluster",
+    doc: "cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.",
   },
   { path: "aws", owner: "aws", type: "map", targets: ["aws"], doc: "AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet." },
   {
@@ -587,13 +596,13 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "cluster",
     type: "map",
-    targets: ["aws"],
+    targets: ["azure", "aws"],
     default: "none",
-    doc: "A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.",
+    doc: "A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.",
   },
   {
     path: "cluster.engine",
-    targets: ["aws"],
+    targets: ["azure", "aws"],
     // One engine in this version: a string with one accepted value (a one-value enum is no enum to Pulumi's analyzer).
     type: "string",
     pattern: "^spark$",
@@ -603,7 +612,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "cluster.workers",
-    targets: ["aws"],
+    targets: ["azure", "aws"],
     type: "integer",
     min: CLUSTER_WORKERS.min,
     max: CLUSTER_WORKERS.max,
@@ -612,7 +621,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "cluster.size",
-    targets: ["aws"],
+    targets: ["azure", "aws"],
     type: "string",
     pattern: "^[A-Za-z0-9_.]+$",
     example: "g4dn.xlarge",
@@ -621,7 +630,7 @@ export const KEYS: readonly KeyDeclaration[] = [
   },
   {
     path: "cluster.rapids",
-    targets: ["aws"],
+    targets: ["azure", "aws"],
     type: "boolean",
     default: "false",
     doc: "The RAPIDS accelerator for Spark SQL on the workers' GPUs (spark.plugins=com.nvidia.spark.SQLPlugin); needs a GPU size. Default false.",

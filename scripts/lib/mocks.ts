@@ -123,7 +123,14 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "azure-native:network:VirtualNetwork": (name, inputs) => ({ name: inputs.virtualNetworkName ?? `${name}${hex(name, 8)}` }),
   "azure-native:network:Subnet": (name, inputs) => ({ name: inputs.subnetName ?? `${name}${hex(name, 8)}` }),
   "azure-native:network:NetworkSecurityGroup": (name, inputs) => ({ name: inputs.networkSecurityGroupName ?? `${name}${hex(name, 8)}` }),
-  "azure-native:network:NetworkInterface": (name, inputs) => ({ name: inputs.networkInterfaceName ?? `${name}${hex(name, 8)}` }),
+  "azure-native:network:NetworkInterface": (name, inputs) => ({
+    name: inputs.networkInterfaceName ?? `${name}${hex(name, 8)}`,
+    // Azure's first free address of the subnet's default range (a cluster's workers: 10.42.3.0/24), from .4 on.
+    ipConfigurations: ((inputs.ipConfigurations ?? []) as Record<string, unknown>[]).map((c) => ({
+      ...c,
+      privateIPAddress: `10.42.${/workers-subnet/.test(JSON.stringify(c.subnet ?? "")) ? 3 : 1}.${4 + hashInt(name, 200)}`,
+    })),
+  }),
   "azure-native:compute:Disk": (name, inputs) => ({ name: inputs.diskName ?? `${name}${hex(name, 8)}` }),
   "aws:ec2/eip:Eip": (name) => ({
     publicIp: mockIp(name),

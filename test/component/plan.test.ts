@@ -91,7 +91,9 @@ describe.each(STACKS)("stack %s", (stack) => {
     // cluster's workers too, one each.
     const baked = /^\s*image: baked$/m.test(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8"));
     const workers = (json.resources as { type: string; name: string }[]).filter(
-      (r) => r.type === "aws:ec2/instance:Instance" && !r.name.endsWith("-host-instance"),
+      (r) =>
+        (r.type === "aws:ec2/instance:Instance" && !r.name.endsWith("-host-instance")) ||
+        (r.type === "azure-native:compute:VirtualMachine" && /-worker-\d+$/.test(r.name)),
     ).length;
     if (baked) expect(json.userData.map((u: { resource: string }) => u.resource)).toEqual([`${stack}-image-build-vm`, `${stack}-host-vm`]);
     else expect(json.userData).toHaveLength(1 + workers);

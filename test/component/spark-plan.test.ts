@@ -1,9 +1,9 @@
 /**
- * The Spark cluster's plan (stacks/Pulumi.aws-spark.yaml), whole, as `npm run plan -- --json`
- * prints it: changing `cluster.workers` from 2 to 3 leaves every head resource exactly as it was
- * (URN names and inputs) and adds exactly one worker's resources; the workers have no public
- * address and are reachable on exactly Spark's ports from the cluster's own group and on SSH from
- * the head's group only.
+ * The Spark cluster's plans (stacks/Pulumi.aws-spark.yaml, stacks/Pulumi.azure-spark.yaml), whole,
+ * as `npm run plan -- --json` prints them: changing `cluster.workers` from 2 to 3 leaves every head
+ * resource exactly as it was (URN names and inputs) and adds exactly one worker's resources; the
+ * workers have no public address and are reachable on exactly Spark's ports from the cluster's own
+ * group and on SSH from the head's group only.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -19,16 +19,16 @@ interface Plan {
   outputs: Record<string, unknown>;
 }
 
-function planWith(workers: number): Plan {
-  const stack = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.aws-spark.yaml"), "utf8")) as {
+function planWith(workers: number, stackName = "aws-spark"): Plan {
+  const stack = parse(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stackName}.yaml`), "utf8")) as {
     config: Record<string, { cluster: { workers: number } }>;
   };
   stack.config["gpu-workbench:workbench"].cluster.workers = workers;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "i25-spark-plan-"));
-  const file = path.join(dir, "Pulumi.aws-spark.yaml");
+  const file = path.join(dir, `Pulumi.${stackName}.yaml`);
   fs.writeFileSync(file, stringify(stack));
   try {
-    const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", "aws-spark", "--config", file, "--json"], {
+    const r = spawnSync(process.execPath, ["--require", "@swc-node/register", "scripts/plan.ts", "--stack", stackName, "--config", file, "--json"], {
       cwd: ROOT,
       encoding: "utf8",
       timeout: 120_000,
@@ -46,10 +46,14 @@ const WORKER = /-worker-\d+(-|$)/;
 
 let two: Plan;
 let three: Plan;
+let azTwo: Plan;
+let azThree: Plan;
 beforeAll(() => {
   two = planWith(2);
   three = planWith(3);
-}, 240_000);
+  azTwo = planWith(2, "azure-spark");
+  azThree = planWith(3, "azure-spark");
+}, 480_000);
 
 test("workers: 2 -> 3 leaves every head resource exactly as it was", () => {
   const head = (p: Plan) => p.resources.filter((r) => !WORKER.test(r.name)).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }));
@@ -179,3 +183,128 @@ test("the plan's time to ready has the workers' lane: every worker, its own imag
     "  worker      6.8 min  +0.50 min  the Spark worker's container started and joined the master",
   ]);
 }, 120_000);
+
+describe("azure-spark", () => {
+  const byName = (p: Plan, name: string) => {
+    const found = p.resources.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource ${name}`);
+    return found;
+  };
+
+  test("workers: 2 -> 3 leaves every head resource exactly as it was", () => {
+    const head = (p: Plan) => p.resources.filter((r) => !WORKER.test(r.name)).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }));
+    expect(head(azThree)).toEqual(head(azTwo));
+    const names = head(azTwo).map((r) => r.name);
+    for (const n of [
+      "azure-spark-host-vm",
+      "azure-spark-host-data",
+      "azure-spark-host-nic",
+      "azure-spark-host-nsg",
+      "azure-spark-storage-lake-account",
+      "azure-spark-storage-lake-grant",
+      "azure-spark-apps-jupyter-pyspark",
+      "azure-spark-workers-subnet",
+      "azure-spark-workers-nat",
+    ]) {
+      expect(names).toContain(n);
+    }
+  });
+
+  test("workers: 2 -> 3 adds exactly the third worker's resources", () => {
+    const names = (p: Plan) => new Set(p.resources.map((r) => `${r.type} ${r.name}`));
+    const before = names(azTwo);
+    const added = [...names(azThree)].filter((n) => !before.has(n)).sort();
+    expect(added).toEqual(
+      [
+        "azure-native:authorization:RoleAssignment azure-spark-worker-3-lake-1",
+        "azure-native:authorization:RoleAssignment azure-spark-worker-3-self-deallocate-assignment",
+        "azure-native:authorization:RoleDefinition azure-spark-worker-3-self-deallocate-role",
+        "azure-native:compute:VirtualMachine azure-spark-worker-3",
+        "azure-native:compute:VirtualMachineExtension azure-spark-worker-3-nvidia",
+        "azure-native:network:NetworkInterface azure-spark-worker-3-nic",
+        "command:local:Command azure-spark-spark-worker-3-setup",
+        "command:local:Command azure-spark-worker-3-ready",
+        "docker:index/container:Container azure-spark-spark-worker-3",
+        "docker:index/remoteImage:RemoteImage azure-spark-spark-worker-3-image",
+        "gpu-workbench:index:AzureVmSelfDeallocate azure-spark-worker-3-self-deallocate",
+        "pulumi:providers:docker azure-spark-spark-worker-3-docker",
+        "tls:index/privateKey:PrivateKey azure-spark-worker-3-host-key",
+      ].sort(),
+    );
+    expect([...before].filter((n) => !names(azThree).has(n))).toEqual([]);
+  });
+
+  test("the workers: no public IP, their own subnet behind a NAT gateway, one public IP besides the head's (the NAT's)", () => {
+    const nics = azTwo.resources.filter((r) => r.type === "azure-native:network:NetworkInterface" && WORKER.test(r.name));
+    expect(nics.map((n) => n.name)).toEqual(["azure-spark-worker-1-nic", "azure-spark-worker-2-nic"]);
+    for (const nic of nics) {
+      const configs = nic.inputs.ipConfigurations as Record<string, unknown>[];
+      expect(configs.length).toBe(1);
+      expect(configs[0].publicIPAddress).toBeUndefined();
+      expect(String((configs[0].subnet as { id: string }).id)).toMatch(/\/azure-spark-workers-subnet$/);
+      expect((configs[0].applicationSecurityGroups as { id: string }[]).map((a) => a.id.split("/").pop())).toEqual(["azure-spark-host-cluster-asg"]);
+    }
+    expect(azTwo.resources.filter((r) => r.type === "azure-native:network:PublicIPAddress").map((r) => r.name)).toEqual([
+      "azure-spark-host-ip",
+      "azure-spark-workers-nat-ip",
+    ]);
+    const subnet = byName(azTwo, "azure-spark-workers-subnet").inputs;
+    expect([
+      subnet.addressPrefix,
+      subnet.defaultOutboundAccess,
+      String((subnet.natGateway as { id: string }).id)
+        .split("/")
+        .pop(),
+    ]).toEqual(["10.42.3.0/24", false, "azure-spark-workers-nat"]);
+    // The head's subnet has no NAT gateway: its outbound address stays its own IP.
+    expect(byName(azTwo, "azure-spark-host-subnet").inputs.natGateway).toBeUndefined();
+  });
+
+  test("the NSGs: Spark's ports within the cluster only, SSH to the workers from the head only, the rest of the VNet denied", () => {
+    type Rule = Record<string, unknown>;
+    const asg = (r: Rule, key: string) => ((r[key] ?? []) as { id: string }[]).map((a) => a.id.split("/").pop());
+    const summary = (name: string) =>
+      (byName(azTwo, name).inputs.securityRules as Rule[]).map((r) => [
+        r.priority,
+        r.access,
+        r.protocol,
+        r.sourceAddressPrefixes ?? r.sourceAddressPrefix ?? asg(r, "sourceApplicationSecurityGroups"),
+        r.destinationPortRanges ?? r.destinationPortRange,
+        asg(r, "destinationApplicationSecurityGroups"),
+      ]);
+    const spark = [300, "Allow", "Tcp", ["azure-spark-host-cluster-asg"], SPARK_PORT_LIST.map(String), ["azure-spark-host-cluster-asg"]];
+    const denyVnet = [4000, "Deny", "*", "VirtualNetwork", "*", []];
+    expect(summary("azure-spark-workers-nsg")).toEqual([[100, "Allow", "Tcp", ["azure-spark-host-head-asg"], "22", []], spark, denyVnet]);
+    expect(summary("azure-spark-host-nsg")).toEqual([[100, "Allow", "Tcp", ["203.0.113.7/32"], "22", []], spark, denyVnet]);
+    const headNic = byName(azTwo, "azure-spark-host-nic").inputs.ipConfigurations as Rule[];
+    expect(asg(headNic[0], "applicationSecurityGroups")).toEqual(["azure-spark-host-cluster-asg", "azure-spark-host-head-asg"]);
+  });
+
+  test("each worker's identity gets the head's grant and may deallocate itself; the resume command starts all", () => {
+    const grant = byName(azTwo, "azure-spark-storage-lake-grant").inputs;
+    for (const w of ["azure-spark-worker-1", "azure-spark-worker-2"]) {
+      const g = byName(azTwo, `${w}-lake-1`).inputs;
+      expect([g.roleDefinitionId, g.scope, g.principalType]).toEqual([grant.roleDefinitionId, grant.scope, "ServicePrincipal"]);
+      expect(g.principalId).not.toEqual(grant.principalId);
+      const deallocate = byName(azTwo, `${w}-self-deallocate-assignment`).inputs;
+      expect(String(deallocate.scope).split("/").pop()).toBe(w);
+      expect(byName(azTwo, `${w}-self-deallocate-role`).inputs.permissions).toEqual([
+        { actions: ["Microsoft.Compute/virtualMachines/deallocate/action"], notActions: [], dataActions: [], notDataActions: [] },
+      ]);
+      const vm = byName(azTwo, w).inputs;
+      expect([vm.identity, vm.hardwareProfile, (vm.storageProfile as { dataDisks: unknown[] }).dataDisks]).toEqual([
+        { type: "SystemAssigned" },
+        { vmSize: "Standard_NC4as_T4_v3" },
+        [],
+      ]);
+    }
+    const ids = (p: Plan) =>
+      String(p.outputs.resumeCommand)
+        .replace(/^az vm start --ids /, "")
+        .split(" ")
+        .map((id) => id.split("/").pop());
+    expect(ids(azTwo)).toEqual(["azure-spark-host-vm", "azure-spark-worker-1", "azure-spark-worker-2"]);
+    expect(ids(azThree)).toEqual(["azure-spark-host-vm", "azure-spark-worker-1", "azure-spark-worker-2", "azure-spark-worker-3"]);
+    expect((azTwo.outputs.tunnels as Record<string, string>)["spark-master"]).toMatch(/^ssh -N -L 8090:10\.42\.1\.\d+:8090 azure-spark$/);
+  });
+});

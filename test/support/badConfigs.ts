@@ -31,6 +31,8 @@ const internetRefused = (list: string, plural: boolean) =>
 /** An aws workbench with a Spark cluster (the jupyter-pyspark app is its driver). */
 const WORKER_SUBNET = { workerSubnetId: "subnet-0fedcba9876543210" };
 const spark = (cluster: unknown, o: Record<string, unknown> = {}) => aws({ apps: [{ kind: "jupyter-pyspark" }], aws: WORKER_SUBNET, cluster, ...o });
+/** An azure workbench with a Spark cluster. */
+const azureSpark = (o: Record<string, unknown> = {}) => rawConfig({ apps: [{ kind: "jupyter-pyspark" }], cluster: { workers: 2 }, ...o });
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI root@gpu1";
 const RSA_1024 = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 short@key";
 
@@ -852,10 +854,39 @@ export const badConfigs: BadConfig[] = [
     message: "workbench.autoShutdown: does not stop the cluster's workers in this version; use idleStop (it stops the workers first) or remove cluster",
   },
   {
-    why: "a cluster on azure (not built yet)",
-    raw: rawConfig({ apps: [{ kind: "jupyter-pyspark" }], cluster: { workers: 2 } }),
+    why: "a cluster on azure in an existing subnet",
+    raw: azureSpark({
+      azure: {
+        subnetId: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default",
+      },
+    }),
     message:
-      "workbench.cluster: not available for target azure in this version: its workers need a NAT gateway for their bootstrap and an idle stop that deallocates them, which are not built yet; use target aws, or remove cluster",
+      "workbench.azure.subnetId: not available with cluster in this version: the workers' subnet and its NAT gateway go into the network the workbench creates; remove subnetId (and set vnetCidr/subnetCidr/workerSubnetCidr if 10.42.0.0/16 collides)",
+  },
+  {
+    why: "an azure workers' subnet without a cluster",
+    raw: rawConfig({ azure: { workerSubnetCidr: "10.42.3.0/24" } }),
+    message: "workbench.azure.workerSubnetCidr: only with cluster (a workbench without one has no workers); remove it",
+  },
+  {
+    why: "an azure workers' subnet outside the VNet",
+    raw: azureSpark({ azure: { workerSubnetCidr: "10.43.3.0/24" } }),
+    message: 'workbench.azure.workerSubnetCidr: "10.43.3.0/24" is not inside vnetCidr "10.42.0.0/16"; pick a range within it',
+  },
+  {
+    why: "an azure workers' subnet over the head's",
+    raw: azureSpark({ azure: { workerSubnetCidr: "10.42.0.0/20" } }),
+    message: 'workbench.azure.workerSubnetCidr: "10.42.0.0/20" overlaps subnetCidr "10.42.1.0/24"; pick a range apart from it',
+  },
+  {
+    why: "an azure workers' subnet of IPv6",
+    raw: azureSpark({ azure: { workerSubnetCidr: "fd00::/64" } }),
+    message: 'workbench.azure.workerSubnetCidr: "fd00::/64" is not an IPv4 range; the workers\' subnet is IPv4, e.g. 10.42.3.0/24',
+  },
+  {
+    why: "an azure workers' subnet that is not a range",
+    raw: azureSpark({ azure: { workerSubnetCidr: "10.42.3.0/33" } }),
+    message: 'workbench.azure.workerSubnetCidr: "10.42.3.0/33" is not a CIDR (expected e.g. "203.0.113.7/32")',
   },
   {
     why: "a cluster on aws without the workers' subnet",

@@ -409,10 +409,27 @@ export function lakeObjects(env: SparkHosts, prefix: string): Record<string, str
   return Object.fromEntries(keys.map((k) => [k, get(`/${k}`)]));
 }
 
-// `node --require @swc-node/register test/support/sparkHosts.ts fetch-jars`: the s3a connector jars
-// the components list (SPARK_CONNECTOR_JARS.s3a), fetched into the cache before the tests run.
+/**
+ * What test/unit/abfss-msi.test.ts runs hadoop-azure with besides the abfss connector jars: the
+ * Hadoop 3.4.1 client and the libraries its token path loads, at the versions Spark 4.0.0's
+ * distribution carries (byte for byte the same files, checked against the image's jars).
+ */
+export const ABFSS_CHECK_JARS = [
+  ["org.apache.hadoop", "hadoop-client-api", "3.4.1", "7e4cfae7f5c85cffdbc21fdf749262fc78d4463a"],
+  ["org.apache.hadoop", "hadoop-client-runtime", "3.4.1", "30ec07ceccb224b2ef17af34fbb593bff3e9e071"],
+  ["org.slf4j", "slf4j-api", "2.0.16", "0172931663a09a1fa515567af5fbef00897d3c04"],
+  ["org.apache.commons", "commons-lang3", "3.17.0", "b17d2136f0460dcc0d2016ceefca8723bdf4ee70"],
+  ["com.fasterxml.jackson.core", "jackson-core", "2.18.2", "fb64ccac5c27dca8819418eb4e443a9f496d9ee7"],
+].map(([group, artifact, version, sha1]) => {
+  const file = `${artifact}-${version}.jar`;
+  return { file, sha1, url: `https://repo1.maven.org/maven2/${group.replace(/\./g, "/")}/${artifact}/${version}/${file}` };
+});
+
+// `node --require @swc-node/register test/support/sparkHosts.ts fetch-jars`: the connector jars
+// the components list (SPARK_CONNECTOR_JARS.s3a and .abfss) and the abfss check's classpath,
+// fetched into the cache before the tests run.
 if (require.main === module && process.argv[2] === "fetch-jars") {
-  fetchSparkJars(SPARK_CONNECTOR_JARS.s3a).then(
+  fetchSparkJars([...SPARK_CONNECTOR_JARS.s3a, ...SPARK_CONNECTOR_JARS.abfss, ...ABFSS_CHECK_JARS]).then(
     (paths) => console.log(`spark jars: ${paths.length} in ${DOWNLOADS}`),
     (e: Error) => {
       console.error(e.message);

@@ -173,14 +173,20 @@ describe("sparkCluster: GPU workers, RAPIDS, the lake", () => {
     expect(c.jars).toEqual([]);
   });
   it("reads abfss with the managed identity (MsiTokenProvider), never a key", () => {
-    const c = sparkCluster({ ...base, lake: { kind: "abfss", account: "acmelake", clientId: "00000000-0000-0000-0000-000000000001" } });
-    const lake = Object.fromEntries(Object.entries(c.driverConf).filter(([k]) => k.startsWith("spark.hadoop.")));
-    expect(lake).toEqual({
-      "spark.hadoop.fs.azure.account.auth.type.acmelake.dfs.core.windows.net": "OAuth",
-      "spark.hadoop.fs.azure.account.oauth.provider.type.acmelake.dfs.core.windows.net": "org.apache.hadoop.fs.azurebfs.oauth2.MsiTokenProvider",
-      "spark.hadoop.fs.azure.account.oauth2.client.id.acmelake.dfs.core.windows.net": "00000000-0000-0000-0000-000000000001",
+    // The VM's system-assigned identity: no client id, no tenant (hadoop-azure 3.4.1 sends neither to IMDS then).
+    const c = sparkCluster({ ...base, lake: { kind: "abfss" } });
+    const lake = (conf: Record<string, string>) => Object.fromEntries(Object.entries(conf).filter(([k]) => k.startsWith("spark.hadoop.")));
+    expect(lake(c.driverConf)).toEqual({
+      "spark.hadoop.fs.azure.account.auth.type": "OAuth",
+      "spark.hadoop.fs.azure.account.oauth.provider.type": "org.apache.hadoop.fs.azurebfs.oauth2.MsiTokenProvider",
+      "spark.hadoop.fs.azure.account.oauth2.msi.endpoint": "http://169.254.169.254/metadata/identity/oauth2/token",
     });
+    expect(Object.keys(c.driverConf).filter((k) => /key|secret|sas|password|tenant/i.test(k))).toEqual([]);
     expect(c.jars.map((j) => j.file)).toEqual(["hadoop-azure-3.4.1.jar", "wildfly-openssl-1.1.3.Final.jar"]);
+    // A user-assigned identity names its client id.
+    const user = sparkCluster({ ...base, lake: { kind: "abfss", clientId: "00000000-0000-0000-0000-000000000001" } });
+    expect(lake(user.driverConf)["spark.hadoop.fs.azure.account.oauth2.client.id"]).toBe("00000000-0000-0000-0000-000000000001");
+    expect(() => sparkCluster({ ...base, lake: { kind: "abfss", clientId: "x\nspark.hadoop.a b" } })).toThrow("spark lake: the client id is not a GUID");
   });
   it("points s3a at an S3-compatible endpoint with path-style access, still with the instance profile (tests, MinIO)", () => {
     const c = sparkCluster({ ...base, lake: { kind: "s3a", region: "us-east-1", endpoint: "http://10.0.1.1:4569" } });

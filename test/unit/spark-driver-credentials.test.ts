@@ -88,9 +88,7 @@ describe("what the head and the driver's container get", () => {
   });
 
   it("refuses an AWS role for an abfss lake and values that are not what they claim", () => {
-    expect(() => sparkCluster({ ...base, lake: { kind: "abfss", account: "acmelake" } })).toThrow(
-      "spark driver credentials: an AWS role serves an s3a lake only",
-    );
+    expect(() => sparkCluster({ ...base, lake: { kind: "abfss" } })).toThrow("spark driver credentials: an AWS role serves an s3a lake only");
     expect(() => driverCredentialsConfig({ kind: "aws-assume-role", roleArn: "arn:aws:iam::1:role/x", region: "ap-northeast-2" })).toThrow(
       'spark driver credentials: "arn:aws:iam::1:role/x" is not an IAM role ARN',
     );

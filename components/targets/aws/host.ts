@@ -11,13 +11,11 @@ import type { TargetHostOutputs, WorkbenchArgs } from "../../workbench/args";
 import { createHostAccess, userDataHash } from "../../workbench/hostAccess";
 import { remotePipeline } from "../../workbench/pipeline";
 import type { PreparedWorkbench } from "../../workbench/prepare";
-import { deployerUser, type WorkbenchSpec } from "../../config/spec";
-import { appCatalog } from "../../config/appCatalog";
-import { dockerSshHost, dockerSshOpts, knownHostsLine, privateTunnelCommand, type JumpProxy } from "../../access/openssh";
-import { SPARK_PORTS, sparkCluster, type SparkCluster } from "../../cluster/spark";
-import { SparkDeployment } from "../../cluster/sparkDeployment";
+import type { WorkbenchSpec } from "../../config/spec";
+import { privateTunnelCommand } from "../../access/openssh";
+import { SPARK_PORTS } from "../../cluster/spark";
+import { clusterPipeline } from "../../cluster/clusterPipeline";
 import { workerNames, workerSpec } from "../../cluster/workers";
-import { waitForReady } from "../../workbench/ready";
 import { AwsClusterNetwork, AwsClusterWorkers } from "./workers";
 
 /** The DLAMI has the driver and Docker already; the slow part is pulling the app images (Kaggle: ~20 GB). */
@@ -112,9 +110,9 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
 }
 
 /**
- * The Spark cluster around the head: the workers (private subnet, no public address), each
- * waited for through the head (jump proxy, both host keys pinned), then the Spark containers on
- * every node once the head is ready; the head's jupyter-pyspark app is the driver.
+ * The Spark cluster around the head: the workers (private subnet, no public address), then the
+ * target-independent half (clusterPipeline): the workers' ready checks through the head and the
+ * Spark containers; the head's jupyter-pyspark app is the driver.
  */
 function deployAwsCluster(
   parent: pulumi.ComponentResource,
@@ -151,106 +149,20 @@ function deployAwsCluster(
     },
     { parent, dependsOn: storage },
   );
-  const user = deployerUser(spec).name;
-  const image = appCatalog["jupyter-pyspark"].image!;
-  const jump: pulumi.Output<JumpProxy> = pulumi.all([head.publicIp, headKey]).apply(([ip, key]) => ({
-    kind: "jump" as const,
-    host: ip,
-    port: 22,
-    user,
-    knownHostsLine: knownHostsLine(ip, 22, key),
-    identityFile: args.sshPrivateKeyPath,
-  }));
   const lakeBucket = spec.storage.find((s) => s.kind === "s3");
-  const rendered: pulumi.Output<SparkCluster> = pulumi.all([head.privateIp, workers.privateIps, workers.roleArn]).apply(([headIp, ips, workerRole]) =>
-    sparkCluster({
-      image,
-      head: { name: "head", address: headIp },
-      workers: ips.map((address, i) => ({ name: `worker-${i + 1}`, address })),
-      workerGpus: c.gpu?.count ?? 0,
-      workerVcpus: c.vcpus,
-      rapids: c.rapids,
-      lake: lakeBucket ? { kind: "s3a", region: lakeBucket.region ?? spec.region! } : undefined,
-      followHead: true,
-      // The driver's own lake reads, with the workers' role (docs/security.md).
-      driverCredentials: { kind: "aws-assume-role", roleArn: workerRole, region: spec.region! },
-    }),
-  );
-  const workerReady = names.map((n, i) =>
-    waitForReady(
-      parent,
-      n,
-      {
-        spec: wspec,
-        address: workers.privateIps.apply((ips) => ips[i]),
-        port: 22,
-        hostPublicKey: accesses[i].hostPublicKey,
-        privateKey: prepared.privateKey,
-        triggers: [workers.instanceIds.apply((ids) => ids[i]), userDataHash(accesses[i].userData)],
-        timeoutSeconds: READY_TIMEOUT_SECONDS,
-        proxy: jump,
-        sshPrivateKeyPath: args.sshPrivateKeyPath,
-      },
-      [workers],
-    ),
-  );
-  const deploy = (headReady: pulumi.Resource): pulumi.Resource[] => {
-    const headOpts = pulumi
-      .all([head.publicIp, headKey])
-      .apply(([ip, key]) => dockerSshOpts({ identityFile: args.sshPrivateKeyPath, knownHostsLine: knownHostsLine(ip, 22, key) }));
-    const deployment = new SparkDeployment(
-      `${name}-spark`,
-      {
-        cluster: rendered,
-        user,
-        image,
-        nodes: [
-          {
-            name: "head",
-            dockerHost: head.publicIp.apply((ip) => dockerSshHost(user, ip, 22)),
-            sshOpts: headOpts,
-            sshAddress: head.publicIp,
-            readyToken: (headReady as { stdout?: pulumi.Output<string> }).stdout ?? pulumi.output(""),
-            hostId: head.instanceId,
-            dependsOn: [headReady],
-          },
-          ...names.map((_, i) => ({
-            name: `worker-${i + 1}`,
-            dockerHost: workers.privateIps.apply((ips) => dockerSshHost(user, ips[i], 22)),
-            sshOpts: pulumi
-              .all([workers.privateIps, accesses[i].hostPublicKey, jump])
-              .apply(([ips, key, proxy]) => dockerSshOpts({ identityFile: args.sshPrivateKeyPath, knownHostsLine: knownHostsLine(ips[i], 22, key), proxy })),
-            sshAddress: workers.privateIps.apply((ips) => ips[i]),
-            readyToken: workerReady[i].stdout,
-            hostId: workers.instanceIds.apply((ids) => ids[i]),
-            // The worker joins the master: the head's setup first.
-            dependsOn: [workerReady[i], headReady],
-          })),
-        ],
-      },
-      { parent },
-    );
-    return [deployment.setups.head];
-  };
-  const driver = {
-    address: head.privateIp,
-    ports: [] as number[],
-    volumes: [] as { host: string; container: string; readOnly: boolean }[],
-    env: {} as Record<string, string>,
-  };
-  const probe = sparkCluster({
-    image,
-    head: { name: "head", address: "10.0.0.1" },
-    workers: [{ name: "worker-1", address: "10.0.0.2" }],
-    workerGpus: c.gpu?.count ?? 0,
-    workerVcpus: c.vcpus,
-    rapids: c.rapids,
+  const { driver, deploy } = clusterPipeline(parent, name, prepared, args, {
+    head: { publicAddress: head.publicIp, privateIp: head.privateIp, hostId: head.instanceId, hostPublicKey: headKey },
+    workers: { names, accesses, privateIps: workers.privateIps, hostIds: workers.instanceIds },
+    workersResource: workers,
     lake: lakeBucket ? { kind: "s3a", region: lakeBucket.region ?? spec.region! } : undefined,
-    // A stand-in role: the driver's mounts and environment do not depend on it.
-    driverCredentials: { kind: "aws-assume-role", roleArn: "arn:aws:iam::000000000000:role/probe", region: spec.region! },
+    // The worker powers itself off: EC2 stops it (instanceInitiatedShutdownBehavior "stop").
+    followHead: true,
+    readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+    // The driver's own lake reads, with the workers' role (docs/security.md).
+    driverCredentials: {
+      source: workers.roleArn.apply((roleArn) => ({ kind: "aws-assume-role" as const, roleArn, region: spec.region! })),
+      standIn: { kind: "aws-assume-role", roleArn: "arn:aws:iam::000000000000:role/stand-in", region: spec.region! },
+    },
   });
-  driver.ports = probe.driverPorts;
-  driver.volumes = probe.driverVolumes;
-  driver.env = probe.driverEnv;
   return { workers, driver, deploy };
 }

@@ -1,4 +1,4 @@
-/** What an Azure workbench bills while stopped: Premium SSD disks by tier, the static IP, and with access: private the Bastion and the NAT gateway. */
+/** What an Azure workbench bills while stopped: Premium SSD disks by tier, the static IP, with access: private the Bastion and the NAT gateway, with a cluster the workers' NAT gateway. */
 import { FixedCost, publicIpCost } from "../../config/costs";
 import { HOURS_PER_MONTH } from "../../config/sizes";
 import type { WorkbenchSpec } from "../../config/spec";
@@ -42,13 +42,25 @@ function hourly(label: string, perHour: number): FixedCost {
  */
 export function azureStoppedCosts(osDiskGb: number, dataDiskGb: number, spec?: WorkbenchSpec): FixedCost[] {
   const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb)];
-  if (spec?.access !== "private") return [...disks, publicIpCost()];
+  if (spec?.access !== "private") {
+    // A cluster's workers go out through their own NAT gateway, billed every hour like the head's IP.
+    const nat = spec?.cluster ? natGatewayCosts("the cluster workers' way out") : [];
+    return [...disks, publicIpCost(), ...nat];
+  }
   const ip = publicIpCost();
   return [
     ...disks,
     hourly(`Azure Bastion Standard (native-client tunneling; ${AZURE_BASTION_STANDARD_PRICE.region} list price)`, AZURE_BASTION_STANDARD_PRICE.perHour),
     { label: `${ip.label} of the Bastion`, monthly: ip.monthly },
-    hourly("NAT gateway (the VM's way out; data processed not modeled)", AZURE_NAT_GATEWAY_PER_HOUR),
+    ...natGatewayCosts("the VM's way out"),
+  ];
+}
+
+/** A NAT gateway and its public IPv4 address, by the month. */
+function natGatewayCosts(what: string): FixedCost[] {
+  const ip = publicIpCost();
+  return [
+    hourly(`NAT gateway (${what}; data processed not modeled)`, AZURE_NAT_GATEWAY_PER_HOUR),
     { label: `${ip.label} of the NAT gateway`, monthly: ip.monthly },
   ];
 }

@@ -15,6 +15,12 @@ import type { TargetHostOutputs, WorkbenchArgs } from "../../workbench/args";
 import { createHostAccess, userDataHash } from "../../workbench/hostAccess";
 import { remotePipeline } from "../../workbench/pipeline";
 import type { PreparedWorkbench } from "../../workbench/prepare";
+import { privateTunnelCommand } from "../../access/openssh";
+import { SPARK_PORTS } from "../../cluster/spark";
+import { clusterPipeline } from "../../cluster/clusterPipeline";
+import { workerNames, workerSpec } from "../../cluster/workers";
+import { AzureClusterWorkers } from "./workers";
+import { azureFollowHeadStop } from "./clusterRules";
 
 /** Driver installs (extension or GRID), CUDA, Docker and 20 GB image pulls: allow 45 minutes. */
 const READY_TIMEOUT_SECONDS = 2700;
@@ -50,6 +56,7 @@ export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulu
     // The VM and its host name are the workbench's name (the program uses the stack name).
     vmName: azureVmName(name),
     selfDeallocate: spec.idleStop !== undefined,
+    clusterHead: spec.cluster !== undefined,
   };
 }
 
@@ -86,30 +93,102 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
         { parent },
       ),
   );
+  const cluster = spec.cluster ? deployAzureCluster(parent, name, prepared, args, host, access.hostPublicKey, storage) : undefined;
+  const pipeline = remotePipeline(
+    parent,
+    name,
+    {
+      ...prepared,
+      sshPrivateKeyPath: args.sshPrivateKeyPath,
+      rdpPasswords: access.rdpPasswords,
+      sparkDriver: cluster?.driver,
+      beforeApps: cluster?.deploy,
+    },
+    {
+      address: isPrivate ? host.vmName : host.publicIp,
+      proxy,
+      port: 22,
+      hostPublicKey: access.hostPublicKey,
+      hostId: host.vmId,
+      bootstrapTriggers: [userDataHash(access.userData)],
+      // The component, so all of its children: the VM, the data disk and the NVIDIA extension,
+      // whose driver install the bootstrap's ready check expects; and the storage grants its mounts need.
+      dependsOn: [host, ...storage],
+      readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+    },
+  );
   return {
-    ...remotePipeline(
-      parent,
-      name,
-      { ...prepared, sshPrivateKeyPath: args.sshPrivateKeyPath, rdpPasswords: access.rdpPasswords },
-      {
-        address: isPrivate ? host.vmName : host.publicIp,
-        proxy,
-        port: 22,
-        hostPublicKey: access.hostPublicKey,
-        hostId: host.vmId,
-        bootstrapTriggers: [userDataHash(access.userData)],
-        // The component, so all of its children: the VM, the data disk and the NVIDIA extension,
-        // whose driver install the bootstrap's ready check expects; and the storage grants its mounts need.
-        dependsOn: [host, ...storage],
-        readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
-      },
-    ),
+    ...pipeline,
+    // The Spark master's UI listens on the head's private address: its tunnel joins the apps'.
+    tunnels: cluster
+      ? pulumi
+          .all([pipeline.tunnels, host.privateIp])
+          .apply(([t, ip]): Record<string, string> => ({ ...t, "spark-master": privateTunnelCommand(name, ip, SPARK_PORTS.masterUi) }))
+      : pipeline.tunnels,
     driverInstall: host.driverInstall,
     machineId: host.vmId,
     dataDiskId: host.dataDiskId,
     identity: host.principalId,
     fqdn: host.fqdn,
-    resumeCommand: host.vmResourceId.apply(azureResumeCommand),
+    resumeCommand: pulumi
+      .all([host.vmResourceId, cluster ? cluster.workers.vmResourceIds : pulumi.output([] as string[])])
+      .apply(([id, workerIds]) => azureResumeCommand(id, workerIds)),
     hostDetails: host.resourceGroupName.apply((resourceGroupName): Record<string, string> => ({ resourceGroupName })),
   };
+}
+
+/**
+ * The Spark cluster around the head: the workers (their own subnet behind a NAT gateway, no public
+ * IP, the head's grants on their identities), then the target-independent half (clusterPipeline):
+ * the workers' ready checks through the head and the Spark containers; the head's jupyter-pyspark
+ * app is the driver, on the same code path as on AWS.
+ */
+function deployAzureCluster(
+  parent: pulumi.ComponentResource,
+  name: string,
+  prepared: PreparedWorkbench,
+  args: WorkbenchArgs,
+  head: AzureGpuVm,
+  headKey: pulumi.Output<string>,
+  storage: AdlsGen2Storage[],
+) {
+  const spec: WorkbenchSpec = prepared.spec;
+  const c = spec.cluster!;
+  const wspec = workerSpec(spec);
+  const names = workerNames(name, c);
+  const accesses = names.map((n) => createHostAccess(parent, n, wspec));
+  const admin = deployerUser(spec);
+  const workers = new AzureClusterWorkers(
+    `${name}-workers`,
+    {
+      workers: names.map((n, i) => ({ name: n, userData: accesses[i].userData })),
+      size: c.size,
+      image: c.image,
+      driverInstall: c.driverInstall,
+      os: spec.os,
+      osDiskGb: spec.osDiskGb,
+      spot: spec.spot,
+      resourceGroupName: head.resourceGroupName,
+      location: spec.region!,
+      virtualNetworkName: head.virtualNetworkName,
+      workerSubnetCidr: azureSettings(spec).workerSubnetCidr!,
+      clusterAsgId: head.clusterAsgId,
+      headAsgId: head.headAsgId,
+      adminUsername: admin.name,
+      adminSshPublicKey: admin.sshPublicKey,
+      grants: storage.map((s, i) => ({ roleDefinitionId: s.roleDefinitionId, scope: s.scope, readOnly: spec.storage[i].readOnly })),
+      tags: { ...spec.tags },
+    },
+    { parent, dependsOn: storage },
+  );
+  const { driver, deploy } = clusterPipeline(parent, name, prepared, args, {
+    head: { publicAddress: head.publicIp, privateIp: head.privateIp, hostId: head.vmId, hostPublicKey: headKey },
+    workers: { names, accesses, privateIps: workers.privateIps, hostIds: workers.vmIds },
+    workersResource: workers,
+    // Every ADLS Gen2 account through the machine's managed identity (the grants above).
+    lake: spec.storage.some((s) => s.kind === "adls2") ? { kind: "abfss" } : undefined,
+    followHead: { what: "it deallocates itself through its own identity", lines: azureFollowHeadStop() },
+    readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+  });
+  return { workers, driver, deploy };
 }

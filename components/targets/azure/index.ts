@@ -45,10 +45,6 @@ export const azureTarget: TargetDefinition = {
       },
     },
     ownKeys: ["azure"],
-    refuses: {
-      cluster:
-        "not available for target azure in this version: its workers need a NAT gateway for their bootstrap and an idle stop that deallocates them, which are not built yet; use target aws, or remove cluster",
-    },
     storage: { adls2: "identity" },
     tagProblems: (key, value) => tagProblems("azure", key, value),
     validate: validateAzure,

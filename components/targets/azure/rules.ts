@@ -195,7 +195,7 @@ export function selfDeallocateRoleName(vmName: string, seed: string): string {
   return `gpu-workbench self-deallocate ${vmName} ${crypto.createHash("sha256").update(seed).digest("hex").slice(0, 8)}`;
 }
 
-/** `az vm start` for the VM: what brings it back after an idle stop, a schedule or an eviction. */
-export function azureResumeCommand(vmResourceId: string): string {
-  return `az vm start --ids ${vmResourceId}`;
+/** `az vm start` for the VM (and a cluster's workers): what brings it back after an idle stop, a schedule or an eviction. */
+export function azureResumeCommand(vmResourceId: string, workerIds: readonly string[] = []): string {
+  return `az vm start --ids ${[vmResourceId, ...workerIds].join(" ")}`;
 }

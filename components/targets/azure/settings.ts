@@ -9,6 +9,7 @@ import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetR
 import { parseCidr } from "../../config/validate";
 import { azureAdminNameProblem } from "./rules";
 import { AZURE_BASTION_SUBNET_MAX_PREFIX, DEFAULT_AZURE_BASTION_SUBNET_CIDR } from "./bastion";
+import { DEFAULT_AZURE_WORKER_SUBNET_CIDR } from "./clusterRules";
 
 export interface AzureSettings {
   /** Existing resource group name; undefined creates one. */
@@ -20,6 +21,8 @@ export interface AzureSettings {
   subnetCidr: Checked<"token">;
   /** access: private only: the AzureBastionSubnet's range (/26 or larger, inside vnetCidr); undefined otherwise. */
   bastionSubnetCidr: Checked<"token"> | undefined;
+  /** cluster only: the workers' subnet of the created network (their NAT gateway's); undefined otherwise. */
+  workerSubnetCidr: Checked<"token"> | undefined;
 }
 
 /** The Azure settings of a spec whose target is azure. */
@@ -86,6 +89,28 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
       input.fail("workbench.azure.bastionSubnetCidr", `${q(cidr)} overlaps subnetCidr ${q(subnetCidr)}; pick a range apart from it`);
     }
   }
+  // The core reads workbench.cluster; its presence is all that matters here.
+  const cluster = input.raw.cluster !== undefined;
+  if (cluster && subnetId !== undefined) {
+    input.fail(
+      "workbench.azure.subnetId",
+      "not available with cluster in this version: the workers' subnet and its NAT gateway go into the network the workbench creates; remove subnetId (and set vnetCidr/subnetCidr/workerSubnetCidr if 10.42.0.0/16 collides)",
+    );
+  }
+  let workerSubnetCidr: string | undefined;
+  if (raw.workerSubnetCidr !== undefined && !cluster) {
+    input.fail("workbench.azure.workerSubnetCidr", "only with cluster (a workbench without one has no workers); remove it");
+  } else if (cluster) {
+    const [cidr, workers] = cidrOr("workbench.azure.workerSubnetCidr", raw.workerSubnetCidr, DEFAULT_AZURE_WORKER_SUBNET_CIDR);
+    workerSubnetCidr = cidr;
+    if (workers && workers.v6) {
+      input.fail("workbench.azure.workerSubnetCidr", `${q(cidr)} is not an IPv4 range; the workers' subnet is IPv4, e.g. ${DEFAULT_AZURE_WORKER_SUBNET_CIDR}`);
+    } else if (workers && vnet && !cidrContains(vnet, workers)) {
+      input.fail("workbench.azure.workerSubnetCidr", `${q(cidr)} is not inside vnetCidr ${q(vnetCidr)}; pick a range within it`);
+    } else if (workers && subnet && (cidrContains(workers, subnet) || cidrContains(subnet, workers))) {
+      input.fail("workbench.azure.workerSubnetCidr", `${q(cidr)} overlaps subnetCidr ${q(subnetCidr)}; pick a range apart from it`);
+    }
+  }
   // The first admin is the VM's admin user: Azure refuses a few names for it.
   const admin = input.users.find((u) => u.admin);
   const adminProblem = admin && azureAdminNameProblem(admin.name);
@@ -97,6 +122,7 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
     vnetCidr: checked("token", vnetCidr),
     subnetCidr: checked("token", subnetCidr),
     bastionSubnetCidr: checkedOrUndefined("token", bastionSubnetCidr),
+    workerSubnetCidr: checkedOrUndefined("token", workerSubnetCidr),
   };
   return { settings: { ...settings } };
 }

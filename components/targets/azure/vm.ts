@@ -25,6 +25,7 @@ import {
   shutdownTime,
 } from "./rules";
 import { AzureVmSelfDeallocate } from "./deallocate";
+import { headClusterRules } from "./clusterRules";
 import { AZURE_BASTION_SUBNET_NAME, bastionHostName, DEFAULT_AZURE_BASTION_SUBNET_CIDR } from "./bastion";
 import { CloudHostArgs, scheduleTimeZone } from "../hostArgs";
 
@@ -77,6 +78,12 @@ export interface AzureGpuVmArgs extends CloudHostArgs {
   privateAccess?: boolean | undefined;
   /** With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26". */
   bastionSubnetCidr?: string | undefined;
+  /**
+   * The head of a Spark cluster (workers.ts): two application security groups (the cluster's
+   * members, and the head alone) that the NIC joins, and NSG rules that admit Spark's ports from
+   * the members and nothing else from the VNet. Needs a created network, no privateAccess. Default false.
+   */
+  clusterHead?: boolean | undefined;
 }
 
 /** The Linux GPU VM and its network, data disk, driver extension and shutdown schedule. */
@@ -105,6 +112,14 @@ export class AzureGpuVm extends pulumi.ComponentResource {
   public readonly networkSecurityGroupId: pulumi.Output<string>;
   /** The driver strategy this VM was built for. */
   public readonly driverInstall: pulumi.Output<string>;
+  /** The VM's private address. */
+  public readonly privateIp: pulumi.Output<string>;
+  /** The created VNet's name once the VM's subnet exists ("" with subnetId). */
+  public readonly virtualNetworkName: pulumi.Output<string>;
+  /** With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise). */
+  public readonly clusterAsgId: pulumi.Output<string>;
+  /** With clusterHead: the application security group of the head alone, the workers' SSH source ("" otherwise). */
+  public readonly headAsgId: pulumi.Output<string>;
 
   constructor(name: string, args: AzureGpuVmArgs, opts?: pulumi.ComponentResourceOptions) {
     // Check the plain choices before anything is registered.
@@ -129,6 +144,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         throw new Error("AzureGpuVm: privateAccess opens no inbound port; remove allowedCidrs, rdp and exposedPorts");
       }
     }
+    const clusterHead = args.clusterHead ?? false;
+    if (clusterHead && (args.subnetId !== undefined || privateAccess)) {
+      throw new Error("AzureGpuVm: clusterHead needs a created network (the workers' subnet goes in its VNet) and no privateAccess");
+    }
     // Private: no inbound rule at all (Azure's default rules still let the VNet, so the Bastion, in).
     const rules = privateAccess ? [] : nsgRules({ allowedCidrs: args.allowedCidrs, rdp: args.rdp ?? false, exposedPorts: args.exposedPorts ?? [] });
     const shutdown = args.autoShutdownTime === undefined ? undefined : shutdownTime(args.autoShutdownTime);
@@ -148,6 +167,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
           new resources.ResourceGroup(`${name}-rg`, { location, tags }, { ...parent, retainOnDelete: true }).name;
 
     let subnetId: pulumi.Input<string>;
+    let virtualNetworkName: pulumi.Output<string> = pulumi.output("");
     let bastionName: pulumi.Output<string> = pulumi.output("");
     if (args.subnetId !== undefined) {
       subnetId = args.subnetId;
@@ -176,6 +196,8 @@ export class AzureGpuVm extends pulumi.ComponentResource {
         parent,
       );
       subnetId = subnet.id;
+      // From the subnet's id: whoever adds a subnet waits for this one (one subnet write per VNet at a time).
+      virtualNetworkName = pulumi.all([vnet.name, subnet.id]).apply(([n]) => n);
       if (privateAccess) {
         bastionName = azureBastion(
           name,
@@ -191,8 +213,15 @@ export class AzureGpuVm extends pulumi.ComponentResource {
       }
     }
 
+    // A cluster's head: the members' group (head and workers) and the head's own (the workers' SSH source).
+    const asg = (part: string) => new network.ApplicationSecurityGroup(`${name}-${part}-asg`, { resourceGroupName, location, tags }, parent);
+    const clusterAsg = clusterHead ? asg("cluster") : undefined;
+    const headAsg = clusterHead ? asg("head") : undefined;
+
     // Rules inline (no separate SecurityRule resources): the NSG is the whole truth.
-    const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName, location, securityRules: rules, tags }, parent);
+    const securityRules =
+      clusterAsg && headAsg ? pulumi.all([clusterAsg.id, headAsg.id]).apply(([cluster, head]) => [...rules, ...headClusterRules({ cluster, head })]) : rules;
+    const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName, location, securityRules, tags }, parent);
 
     const ip = privateAccess
       ? undefined
@@ -223,6 +252,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
             privateIPAllocationMethod: "Dynamic",
             subnet: { id: subnetId },
             ...(ip ? { publicIPAddress: { id: ip.id } } : {}),
+            ...(clusterAsg && headAsg ? { applicationSecurityGroups: [{ id: clusterAsg.id }, { id: headAsg.id }] } : {}),
           },
         ],
         tags,
@@ -382,6 +412,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     this.osDiskId = vm.storageProfile.apply((p) => p?.osDisk?.managedDisk?.id ?? "");
     this.networkSecurityGroupId = nsg.id;
     this.driverInstall = pulumi.output(args.driverInstall);
+    this.privateIp = nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress ?? "");
+    this.virtualNetworkName = virtualNetworkName;
+    this.clusterAsgId = clusterAsg ? clusterAsg.id : pulumi.output("");
+    this.headAsgId = headAsg ? headAsg.id : pulumi.output("");
     this.registerOutputs({
       publicIp: this.publicIp,
       fqdn: this.fqdn,
@@ -395,6 +429,10 @@ export class AzureGpuVm extends pulumi.ComponentResource {
       osDiskId: this.osDiskId,
       networkSecurityGroupId: this.networkSecurityGroupId,
       driverInstall: this.driverInstall,
+      privateIp: this.privateIp,
+      virtualNetworkName: this.virtualNetworkName,
+      clusterAsgId: this.clusterAsgId,
+      headAsgId: this.headAsgId,
     });
   }
 }

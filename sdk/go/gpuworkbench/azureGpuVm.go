@@ -18,22 +18,30 @@ type AzureGpuVm struct {
 
 	// The Azure Bastion host's name with privateAccess, "" otherwise.
 	BastionName pulumi.StringOutput `pulumi:"bastionName"`
+	// With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise).
+	ClusterAsgId pulumi.StringOutput `pulumi:"clusterAsgId"`
 	// The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete).
 	DataDiskId pulumi.StringOutput `pulumi:"dataDiskId"`
 	// The driver strategy this VM was built for.
 	DriverInstall pulumi.StringOutput `pulumi:"driverInstall"`
 	// `<dnsLabel>.<location>.cloudapp.azure.com` ("" with privateAccess).
 	Fqdn pulumi.StringOutput `pulumi:"fqdn"`
+	// With clusterHead: the application security group of the head alone, the workers' SSH source ("" otherwise).
+	HeadAsgId pulumi.StringOutput `pulumi:"headAsgId"`
 	// The network security group's resource id.
 	NetworkSecurityGroupId pulumi.StringOutput `pulumi:"networkSecurityGroupId"`
 	// The OS disk's resource id (a bake captures it).
 	OsDiskId pulumi.StringOutput `pulumi:"osDiskId"`
 	// Principal id of the VM's system-assigned managed identity (for storage role assignments).
 	PrincipalId pulumi.StringOutput `pulumi:"principalId"`
+	// The VM's private address.
+	PrivateIp pulumi.StringOutput `pulumi:"privateIp"`
 	// The static public IP ("" with privateAccess: the VM has none).
 	PublicIp pulumi.StringOutput `pulumi:"publicIp"`
 	// The resource group that holds the VM (created or given).
 	ResourceGroupName pulumi.StringOutput `pulumi:"resourceGroupName"`
+	// The created VNet's name once the VM's subnet exists ("" with subnetId).
+	VirtualNetworkName pulumi.StringOutput `pulumi:"virtualNetworkName"`
 	// Azure's unique VM id (a GUID; new for every replaced VM).
 	VmId pulumi.StringOutput `pulumi:"vmId"`
 	// The VM's name in Azure.
@@ -79,6 +87,10 @@ type azureGpuVmArgs struct {
 	BakedImageId *string `pulumi:"bakedImageId"`
 	// With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
 	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
+	// The head of a Spark cluster (workers.ts): two application security groups (the cluster's
+	// members, and the head alone) that the NIC joins, and NSG rules that admit Spark's ports from
+	// the members and nothing else from the VNet. Needs a created network, no privateAccess. Default false.
+	ClusterHead *bool `pulumi:"clusterHead"`
 	// Create and attach the data disk (default true; a bake's build VM has none).
 	DataDisk *bool `pulumi:"dataDisk"`
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
@@ -148,6 +160,10 @@ type AzureGpuVmArgs struct {
 	BakedImageId pulumi.StringPtrInput
 	// With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
 	BastionSubnetCidr *string
+	// The head of a Spark cluster (workers.ts): two application security groups (the cluster's
+	// members, and the head alone) that the NIC joins, and NSG rules that admit Spark's ports from
+	// the members and nothing else from the VNet. Needs a created network, no privateAccess. Default false.
+	ClusterHead *bool
 	// Create and attach the data disk (default true; a bake's build VM has none).
 	DataDisk *bool
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
@@ -243,6 +259,11 @@ func (o AzureGpuVmOutput) BastionName() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.BastionName }).(pulumi.StringOutput)
 }
 
+// With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise).
+func (o AzureGpuVmOutput) ClusterAsgId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.ClusterAsgId }).(pulumi.StringOutput)
+}
+
 // The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete).
 func (o AzureGpuVmOutput) DataDiskId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.DataDiskId }).(pulumi.StringOutput)
@@ -256,6 +277,11 @@ func (o AzureGpuVmOutput) DriverInstall() pulumi.StringOutput {
 // `<dnsLabel>.<location>.cloudapp.azure.com` ("" with privateAccess).
 func (o AzureGpuVmOutput) Fqdn() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.Fqdn }).(pulumi.StringOutput)
+}
+
+// With clusterHead: the application security group of the head alone, the workers' SSH source ("" otherwise).
+func (o AzureGpuVmOutput) HeadAsgId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.HeadAsgId }).(pulumi.StringOutput)
 }
 
 // The network security group's resource id.
@@ -273,6 +299,11 @@ func (o AzureGpuVmOutput) PrincipalId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.PrincipalId }).(pulumi.StringOutput)
 }
 
+// The VM's private address.
+func (o AzureGpuVmOutput) PrivateIp() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.PrivateIp }).(pulumi.StringOutput)
+}
+
 // The static public IP ("" with privateAccess: the VM has none).
 func (o AzureGpuVmOutput) PublicIp() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.PublicIp }).(pulumi.StringOutput)
@@ -281,6 +312,11 @@ func (o AzureGpuVmOutput) PublicIp() pulumi.StringOutput {
 // The resource group that holds the VM (created or given).
 func (o AzureGpuVmOutput) ResourceGroupName() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.ResourceGroupName }).(pulumi.StringOutput)
+}
+
+// The created VNet's name once the VM's subnet exists ("" with subnetId).
+func (o AzureGpuVmOutput) VirtualNetworkName() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.VirtualNetworkName }).(pulumi.StringOutput)
 }
 
 // Azure's unique VM id (a GUID; new for every replaced VM).

@@ -2894,6 +2894,8 @@ type WorkbenchAzureArgs struct {
 	SubnetId *string `pulumi:"subnetId"`
 	// Address space of the new virtual network. Default 10.42.0.0/16.
 	VnetCidr *string `pulumi:"vnetCidr"`
+	// cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.
+	WorkerSubnetCidr *string `pulumi:"workerSubnetCidr"`
 }
 
 // WorkbenchAzureArgsInput is an input type that accepts WorkbenchAzureArgsArgs and WorkbenchAzureArgsOutput values.
@@ -2918,6 +2920,8 @@ type WorkbenchAzureArgsArgs struct {
 	SubnetId *string `pulumi:"subnetId"`
 	// Address space of the new virtual network. Default 10.42.0.0/16.
 	VnetCidr *string `pulumi:"vnetCidr"`
+	// cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.
+	WorkerSubnetCidr *string `pulumi:"workerSubnetCidr"`
 }
 
 func (WorkbenchAzureArgsArgs) ElementType() reflect.Type {
@@ -3022,6 +3026,11 @@ func (o WorkbenchAzureArgsOutput) VnetCidr() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.VnetCidr }).(pulumi.StringPtrOutput)
 }
 
+// cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.
+func (o WorkbenchAzureArgsOutput) WorkerSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.WorkerSubnetCidr }).(pulumi.StringPtrOutput)
+}
+
 type WorkbenchAzureArgsPtrOutput struct{ *pulumi.OutputState }
 
 func (WorkbenchAzureArgsPtrOutput) ElementType() reflect.Type {
@@ -3093,6 +3102,16 @@ func (o WorkbenchAzureArgsPtrOutput) VnetCidr() pulumi.StringPtrOutput {
 			return nil
 		}
 		return v.VnetCidr
+	}).(pulumi.StringPtrOutput)
+}
+
+// cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.
+func (o WorkbenchAzureArgsPtrOutput) WorkerSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.WorkerSubnetCidr
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -3301,9 +3320,9 @@ type WorkbenchConfigArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
 	Azure *WorkbenchAzureArgs `pulumi:"azure"`
-	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
 	Cluster *WorkbenchClusterArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -3361,9 +3380,9 @@ type WorkbenchConfigArgsArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgsArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
 	Azure *WorkbenchAzureArgsArgs `pulumi:"azure"`
-	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
 	Cluster *WorkbenchClusterArgsArgs `pulumi:"cluster"`
 	// Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
 	DataDiskGb *float64 `pulumi:"dataDiskGb"`
@@ -3450,12 +3469,12 @@ func (o WorkbenchConfigArgsOutput) Aws() WorkbenchAwsArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAwsArgs { return v.Aws }).(WorkbenchAwsArgsPtrOutput)
 }
 
-// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
+// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
 func (o WorkbenchConfigArgsOutput) Azure() WorkbenchAzureArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAzureArgs { return v.Azure }).(WorkbenchAzureArgsPtrOutput)
 }
 
-// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
 func (o WorkbenchConfigArgsOutput) Cluster() WorkbenchClusterArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchClusterArgs { return v.Cluster }).(WorkbenchClusterArgsPtrOutput)
 }

@@ -1135,6 +1135,10 @@ class WorkbenchAzureArgsArgsDict(TypedDict):
     """
     Address space of the new virtual network. Default 10.42.0.0/16.
     """
+    worker_subnet_cidr: NotRequired[_builtins.str]
+    """
+    cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.
+    """
 
 @pulumi.input_type
 class WorkbenchAzureArgsArgs:
@@ -1143,13 +1147,15 @@ class WorkbenchAzureArgsArgs:
                  resource_group_name: Optional[_builtins.str] = None,
                  subnet_cidr: Optional[_builtins.str] = None,
                  subnet_id: Optional[_builtins.str] = None,
-                 vnet_cidr: Optional[_builtins.str] = None):
+                 vnet_cidr: Optional[_builtins.str] = None,
+                 worker_subnet_cidr: Optional[_builtins.str] = None):
         """
         :param _builtins.str bastion_subnet_cidr: access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
         :param _builtins.str resource_group_name: An existing resource group to create everything in; default: a new one.
         :param _builtins.str subnet_cidr: The new subnet. Default 10.42.1.0/24.
         :param _builtins.str subnet_id: An existing subnet's resource id; default: a new virtual network and subnet.
         :param _builtins.str vnet_cidr: Address space of the new virtual network. Default 10.42.0.0/16.
+        :param _builtins.str worker_subnet_cidr: cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.
         """
         if bastion_subnet_cidr is not None:
             pulumi.set(__self__, "bastion_subnet_cidr", bastion_subnet_cidr)
@@ -1161,6 +1167,8 @@ class WorkbenchAzureArgsArgs:
             pulumi.set(__self__, "subnet_id", subnet_id)
         if vnet_cidr is not None:
             pulumi.set(__self__, "vnet_cidr", vnet_cidr)
+        if worker_subnet_cidr is not None:
+            pulumi.set(__self__, "worker_subnet_cidr", worker_subnet_cidr)
 
     @_builtins.property
     @pulumi.getter(name="bastionSubnetCidr")
@@ -1221,6 +1229,18 @@ class WorkbenchAzureArgsArgs:
     @vnet_cidr.setter
     def vnet_cidr(self, value: Optional[_builtins.str]):
         pulumi.set(self, "vnet_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="workerSubnetCidr")
+    def worker_subnet_cidr(self) -> Optional[_builtins.str]:
+        """
+        cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.
+        """
+        return pulumi.get(self, "worker_subnet_cidr")
+
+    @worker_subnet_cidr.setter
+    def worker_subnet_cidr(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "worker_subnet_cidr", value)
 
 
 class WorkbenchClusterArgsArgsDict(TypedDict):
@@ -1343,11 +1363,11 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     azure: NotRequired['WorkbenchAzureArgsArgsDict']
     """
-    Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
+    Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
     """
     cluster: NotRequired['WorkbenchClusterArgsArgsDict']
     """
-    A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+    A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
     """
     data_disk_gb: NotRequired[_builtins.float]
     """
@@ -1440,8 +1460,8 @@ class WorkbenchConfigArgsArgs:
         :param Sequence['WorkbenchAppArgsArgs'] apps: The analysis containers. Default: none.
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
         :param 'WorkbenchAwsArgsArgs' aws: AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
-        :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
-        :param 'WorkbenchClusterArgsArgs' cluster: A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+        :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
+        :param 'WorkbenchClusterArgsArgs' cluster: A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
         :param _builtins.float data_disk_gb: Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
@@ -1590,7 +1610,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def azure(self) -> Optional['WorkbenchAzureArgsArgs']:
         """
-        Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private.
+        Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
         """
         return pulumi.get(self, "azure")
 
@@ -1602,7 +1622,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def cluster(self) -> Optional['WorkbenchClusterArgsArgs']:
         """
-        A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (target aws in this version). Default: none.
+        A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
         """
         return pulumi.get(self, "cluster")
 

@@ -30,6 +30,7 @@ class AzureGpuVmArgs:
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  baked_image_id: pulumi.Input[Optional[_builtins.str]] = None,
                  bastion_subnet_cidr: Optional[_builtins.str] = None,
+                 cluster_head: Optional[_builtins.bool] = None,
                  data_disk: Optional[_builtins.bool] = None,
                  dns_label: Optional[_builtins.str] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
@@ -63,6 +64,9 @@ class AzureGpuVmArgs:
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
         :param pulumi.Input[_builtins.str] baked_image_id: The baked image version's resource id (image: baked).
         :param _builtins.str bastion_subnet_cidr: With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
+        :param _builtins.bool cluster_head: The head of a Spark cluster (workers.ts): two application security groups (the cluster's
+               members, and the head alone) that the NIC joins, and NSG rules that admit Spark's ports from
+               the members and nothing else from the VNet. Needs a created network, no privateAccess. Default false.
         :param _builtins.bool data_disk: Create and attach the data disk (default true; a bake's build VM has none).
         :param _builtins.str dns_label: Public IP DNS label. Default: the VM name plus a short stable hash.
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
@@ -103,6 +107,8 @@ class AzureGpuVmArgs:
             pulumi.set(__self__, "baked_image_id", baked_image_id)
         if bastion_subnet_cidr is not None:
             pulumi.set(__self__, "bastion_subnet_cidr", bastion_subnet_cidr)
+        if cluster_head is not None:
+            pulumi.set(__self__, "cluster_head", cluster_head)
         if data_disk is not None:
             pulumi.set(__self__, "data_disk", data_disk)
         if dns_label is not None:
@@ -271,6 +277,20 @@ class AzureGpuVmArgs:
     @bastion_subnet_cidr.setter
     def bastion_subnet_cidr(self, value: Optional[_builtins.str]):
         pulumi.set(self, "bastion_subnet_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clusterHead")
+    def cluster_head(self) -> Optional[_builtins.bool]:
+        """
+        The head of a Spark cluster (workers.ts): two application security groups (the cluster's
+        members, and the head alone) that the NIC joins, and NSG rules that admit Spark's ports from
+        the members and nothing else from the VNet. Needs a created network, no privateAccess. Default false.
+        """
+        return pulumi.get(self, "cluster_head")
+
+    @cluster_head.setter
+    def cluster_head(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "cluster_head", value)
 
     @_builtins.property
     @pulumi.getter(name="dataDisk")
@@ -497,6 +517,7 @@ class AzureGpuVm(pulumi.ComponentResource):
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  baked_image_id: pulumi.Input[Optional[_builtins.str]] = None,
                  bastion_subnet_cidr: Optional[_builtins.str] = None,
+                 cluster_head: Optional[_builtins.bool] = None,
                  data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  dns_label: Optional[_builtins.str] = None,
@@ -531,6 +552,9 @@ class AzureGpuVm(pulumi.ComponentResource):
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
         :param pulumi.Input[_builtins.str] baked_image_id: The baked image version's resource id (image: baked).
         :param _builtins.str bastion_subnet_cidr: With privateAccess: the AzureBastionSubnet's range, /26 or larger, inside vnetCidr. Default "10.42.2.0/26".
+        :param _builtins.bool cluster_head: The head of a Spark cluster (workers.ts): two application security groups (the cluster's
+               members, and the head alone) that the NIC joins, and NSG rules that admit Spark's ports from
+               the members and nothing else from the VNet. Needs a created network, no privateAccess. Default false.
         :param _builtins.bool data_disk: Create and attach the data disk (default true; a bake's build VM has none).
         :param _builtins.float data_disk_gb: Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
         :param _builtins.str dns_label: Public IP DNS label. Default: the VM name plus a short stable hash.
@@ -593,6 +617,7 @@ class AzureGpuVm(pulumi.ComponentResource):
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  baked_image_id: pulumi.Input[Optional[_builtins.str]] = None,
                  bastion_subnet_cidr: Optional[_builtins.str] = None,
+                 cluster_head: Optional[_builtins.bool] = None,
                  data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  dns_label: Optional[_builtins.str] = None,
@@ -638,6 +663,7 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__.__dict__["auto_shutdown_time_zone"] = auto_shutdown_time_zone
             __props__.__dict__["baked_image_id"] = baked_image_id
             __props__.__dict__["bastion_subnet_cidr"] = bastion_subnet_cidr
+            __props__.__dict__["cluster_head"] = cluster_head
             __props__.__dict__["data_disk"] = data_disk
             if data_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'data_disk_gb'")
@@ -668,12 +694,16 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__.__dict__["vm_name"] = vm_name
             __props__.__dict__["vnet_cidr"] = vnet_cidr
             __props__.__dict__["bastion_name"] = None
+            __props__.__dict__["cluster_asg_id"] = None
             __props__.__dict__["data_disk_id"] = None
             __props__.__dict__["fqdn"] = None
+            __props__.__dict__["head_asg_id"] = None
             __props__.__dict__["network_security_group_id"] = None
             __props__.__dict__["os_disk_id"] = None
             __props__.__dict__["principal_id"] = None
+            __props__.__dict__["private_ip"] = None
             __props__.__dict__["public_ip"] = None
+            __props__.__dict__["virtual_network_name"] = None
             __props__.__dict__["vm_id"] = None
             __props__.__dict__["vm_resource_id"] = None
         super(AzureGpuVm, __self__).__init__(
@@ -690,6 +720,14 @@ class AzureGpuVm(pulumi.ComponentResource):
         The Azure Bastion host's name with privateAccess, "" otherwise.
         """
         return pulumi.get(self, "bastion_name")
+
+    @_builtins.property
+    @pulumi.getter(name="clusterAsgId")
+    def cluster_asg_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise).
+        """
+        return pulumi.get(self, "cluster_asg_id")
 
     @_builtins.property
     @pulumi.getter(name="dataDiskId")
@@ -716,6 +754,14 @@ class AzureGpuVm(pulumi.ComponentResource):
         return pulumi.get(self, "fqdn")
 
     @_builtins.property
+    @pulumi.getter(name="headAsgId")
+    def head_asg_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        With clusterHead: the application security group of the head alone, the workers' SSH source ("" otherwise).
+        """
+        return pulumi.get(self, "head_asg_id")
+
+    @_builtins.property
     @pulumi.getter(name="networkSecurityGroupId")
     def network_security_group_id(self) -> pulumi.Output[_builtins.str]:
         """
@@ -740,6 +786,14 @@ class AzureGpuVm(pulumi.ComponentResource):
         return pulumi.get(self, "principal_id")
 
     @_builtins.property
+    @pulumi.getter(name="privateIp")
+    def private_ip(self) -> pulumi.Output[_builtins.str]:
+        """
+        The VM's private address.
+        """
+        return pulumi.get(self, "private_ip")
+
+    @_builtins.property
     @pulumi.getter(name="publicIp")
     def public_ip(self) -> pulumi.Output[_builtins.str]:
         """
@@ -754,6 +808,14 @@ class AzureGpuVm(pulumi.ComponentResource):
         The resource group that holds the VM (created or given).
         """
         return pulumi.get(self, "resource_group_name")
+
+    @_builtins.property
+    @pulumi.getter(name="virtualNetworkName")
+    def virtual_network_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        The created VNet's name once the VM's subnet exists ("" with subnetId).
+        """
+        return pulumi.get(self, "virtual_network_name")
 
     @_builtins.property
     @pulumi.getter(name="vmId")
