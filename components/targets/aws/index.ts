@@ -25,6 +25,8 @@ export const awsTarget: TargetDefinition = {
     driverInstall: () => "preinstalled",
     defaultImage: (_size, gpu) => (gpu ? "gpu-ready" : "stock"),
     gpuReadyImage: () => ({}),
+    // The team's image: an AMI made from a cleaned, stopped build instance (bake.ts).
+    bakes: true,
     // EC2: 16 KB, counted before base64; always sent gzipped.
     userDataLimit: { maxBytes: AWS_USER_DATA_LIMIT_BYTES, encoding: "gzip", name: "EC2's user-data limit", sentBytes: (text) => gzipUserData(text).length },
     ownKeys: ["aws"],

@@ -41,7 +41,16 @@ function hourly(label: string, perHour: number): FixedCost {
  * public IPv4 address.
  */
 export function azureStoppedCosts(osDiskGb: number, dataDiskGb: number, spec?: WorkbenchSpec): FixedCost[] {
-  const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb)];
+  // A baked image's build VM stays, deallocated: its OS disk and its static IP bill every month (the
+  // gallery image version's own storage is not priced here).
+  const baked =
+    spec?.image === "baked"
+      ? [
+          azureDisk("baked image: the deallocated build VM's OS disk", osDiskGb),
+          { ...publicIpCost(), label: `baked image: the build VM's ${publicIpCost().label}` },
+        ]
+      : [];
+  const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb), ...baked];
   if (spec?.access !== "private") return [...disks, publicIpCost()];
   const ip = publicIpCost();
   return [
