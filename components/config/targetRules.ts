@@ -70,6 +70,8 @@ export interface TargetReadyFigures {
   provisionMinutes: number;
   /** Formatting a blank data disk and mounting /data (and waiting for its attachment where that comes after boot). */
   datadiskMinutes: number;
+  /** A baked image only: the apps' first reads of their image files where the cloud restores the image's disk lazily. */
+  bakedFirstReadMinutes?: number | undefined;
 }
 
 export interface TargetRules {

@@ -1,0 +1,108 @@
+/**
+ * The baked team image on AWS, whole: mock runs of the same team with image gpu-ready and baked.
+ * The baked run adds exactly the image's resources (a build instance with no data volume and no
+ * Elastic IP, its ready check, the clean, EC2's stop, the AMI) in that order; the workbench
+ * instance boots the AMI and is replaced by a new one; the data volume's inputs do not change.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MockRecorder, registrationsSettled, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import { rawConfig } from "../support/fixtures";
+import { bakeCommand } from "../../components/bootstrap/bake";
+
+interface Run {
+  rec: MockRecorder;
+  one(name: string): Record<string, unknown>;
+  names: string[];
+}
+
+async function run(extra: Record<string, unknown>): Promise<Run> {
+  const rec: MockRecorder = await installMocks({ stack: "aws-g5", preview: true });
+  pulumi.runtime.setConfig("aws:region", "ap-northeast-2");
+  const { Workbench } = await import("../../components/workbench/workbench");
+  const wb = new Workbench("wb", { config: rawConfig({ target: "aws", size: "g5.xlarge", ...extra }) as never, region: "ap-northeast-2" });
+  await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
+  await registrationsSettled(rec);
+  const one = (name: string) => {
+    const found = rec.registrations.filter((r) => r.name === name);
+    expect(found).toHaveLength(1);
+    return unwrapSecrets(found[0].inputs) as Record<string, unknown>;
+  };
+  return { rec, one, names: rec.registrations.map((r) => r.name).sort() };
+}
+
+const userData = (inputs: Record<string, unknown>) => require("zlib").gunzipSync(Buffer.from(inputs.userDataBase64 as string, "base64")).toString("utf8") as string;
+
+describe("AWS images: gpu-ready, baked", () => {
+  let gpuReady: Run;
+  let baked: Run;
+  beforeAll(async () => {
+    gpuReady = await run({});
+    baked = await run({ image: "baked" });
+  }, 120_000);
+  const reg = (r: Run, name: string) => r.rec.registrations.find((x) => x.name === name)!;
+  const deps = (name: string) => reg(baked, name).dependencies ?? [];
+
+  it("baked: the image's resources are exactly these; the workbench's own are the gpu-ready ones", () => {
+    const image = baked.rec.registrations.filter((r) => r.name.startsWith("wb-image")).map((r) => `${r.type} ${r.name}`);
+    expect(image.sort()).toEqual(
+      [
+        "gpu-workbench:index:AwsBakedImage wb-image",
+        "tls:index/privateKey:PrivateKey wb-image-build-host-key",
+        "gpu-workbench:index:AwsGpuInstance wb-image-build",
+        "aws:iam/role:Role wb-image-build-role",
+        "aws:ec2/securityGroup:SecurityGroup wb-image-build-sg",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment wb-image-build-ssm-core",
+        "aws:iam/instanceProfile:InstanceProfile wb-image-build-profile",
+        "aws:ec2/instance:Instance wb-image-build-instance",
+        "command:remote:Command wb-image-build-ready",
+        "command:remote:Command wb-image-clean",
+        "aws:ec2transitgateway/instanceState:InstanceState wb-image-stopped",
+        "aws:ec2/amiFromInstance:AmiFromInstance wb-image-ami",
+      ].sort(),
+    );
+    expect(baked.names.filter((n) => !n.startsWith("wb-image"))).toEqual(gpuReady.names);
+  });
+
+  it("baked: ready, clean, EC2's stop, then the AMI from the stopped instance, named by the content hash", () => {
+    expect(deps("wb-image-clean").some((u) => u.endsWith("::wb-image-build-ready"))).toBe(true);
+    expect(deps("wb-image-stopped").some((u) => u.endsWith("::wb-image-clean"))).toBe(true);
+    expect(deps("wb-image-ami").some((u) => u.endsWith("::wb-image-stopped"))).toBe(true);
+    expect(baked.one("wb-image-clean").create).toBe(bakeCommand("aws"));
+    expect(baked.one("wb-image-stopped")).toEqual({ instanceId: expect.stringMatching(/^i-/), state: "stopped" });
+    const ami = baked.one("wb-image-ami");
+    expect(ami.name).toMatch(/^gpu-workbench-wb-image-[0-9a-f]{12}$/);
+    expect(ami.sourceInstanceId).toBe(baked.one("wb-image-stopped").instanceId);
+    expect(ami.snapshotWithoutReboot).toBeUndefined();
+  });
+
+  it("baked: the build instance boots the Deep Learning AMI with one user, no data volume, no Elastic IP, its user data naming the hash", () => {
+    const build = baked.one("wb-image-build-instance");
+    expect(build.associatePublicIpAddress).toBe(true);
+    expect(baked.names.filter((n) => n.startsWith("wb-image-build-") && /-(data|data-attach|eip|stop)$/.test(n))).toEqual([]);
+    const text = userData(build);
+    const hash = String(baked.one("wb-image-ami").name).slice(-12);
+    expect(text.split("\n").slice(0, 2)).toEqual(["#cloud-config", `# gpu-workbench team image ${hash}`]);
+    expect(text).toContain("GW_USERS='daniel 1 1 ssh-ed25519 ");
+    expect(text).not.toContain("minji");
+    expect(text).toContain("GW_STEPS='datadisk users docker prepull driver toolkit ready'");
+    expect(text).toContain("GW_IMAGE=gpu-ready\n");
+  });
+
+  it("baked: the workbench instance boots the AMI, which it does not ignore; its user data ships no step the image holds", () => {
+    const host = baked.one("wb-host-instance");
+    expect(host.ami).toMatch(/wb-image-ami/);
+    expect(gpuReady.one("wb-host-instance").ami).not.toMatch(/wb-image-ami/);
+    expect(reg(baked, "wb-host-instance").ignoreChanges).toEqual([]);
+    expect(reg(gpuReady, "wb-host-instance").ignoreChanges).toEqual(["ami"]);
+    const text = userData(host);
+    expect(text).toContain("GW_STEPS='datadisk users ready'");
+    expect(text).toContain("GW_IMAGE=baked\n");
+  });
+
+  it("the data volume's inputs are identical whatever the image: a new image replaces the instance, never the data", () => {
+    expect(JSON.stringify(baked.one("wb-host-data"))).toBe(JSON.stringify(gpuReady.one("wb-host-data")));
+    expect(baked.one("wb-host-data").size).toBe(256);
+    expect(reg(baked, "wb-host-data").retainOnDelete).toBe(true);
+    expect(JSON.stringify(baked.one("wb-host-data-attach"))).toBe(JSON.stringify(gpuReady.one("wb-host-data-attach")));
+  });
+});
