@@ -15,11 +15,11 @@ interface Run {
   names: string[];
 }
 
-async function run(extra: Record<string, unknown>): Promise<Run> {
+async function run(extra: Record<string, unknown>, sshPrivateKeyPath?: string): Promise<Run> {
   const rec: MockRecorder = await installMocks({ stack: "aws-g5", preview: true });
   pulumi.runtime.setConfig("aws:region", "ap-northeast-2");
   const { Workbench } = await import("../../components/workbench/workbench");
-  const wb = new Workbench("wb", { config: rawConfig({ target: "aws", size: "g5.xlarge", ...extra }) as never, region: "ap-northeast-2" });
+  const wb = new Workbench("wb", { config: rawConfig({ target: "aws", size: "g5.xlarge", ...extra }) as never, region: "ap-northeast-2", sshPrivateKeyPath });
   await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
   await registrationsSettled(rec);
   const one = (name: string) => {
@@ -30,7 +30,10 @@ async function run(extra: Record<string, unknown>): Promise<Run> {
   return { rec, one, names: rec.registrations.map((r) => r.name).sort() };
 }
 
-const userData = (inputs: Record<string, unknown>) => require("zlib").gunzipSync(Buffer.from(inputs.userDataBase64 as string, "base64")).toString("utf8") as string;
+const userData = (inputs: Record<string, unknown>) =>
+  require("zlib")
+    .gunzipSync(Buffer.from(inputs.userDataBase64 as string, "base64"))
+    .toString("utf8") as string;
 
 describe("AWS images: gpu-ready, baked", () => {
   let gpuReady: Run;
@@ -104,5 +107,56 @@ describe("AWS images: gpu-ready, baked", () => {
     expect(baked.one("wb-host-data").size).toBe(256);
     expect(reg(baked, "wb-host-data").retainOnDelete).toBe(true);
     expect(JSON.stringify(baked.one("wb-host-data-attach"))).toBe(JSON.stringify(gpuReady.one("wb-host-data-attach")));
+  });
+});
+
+describe("AWS baked image with access: private", () => {
+  const privateConfig = { image: "baked", access: "private", allowedCidrs: undefined, aws: { subnetId: "subnet-0a1b2c3d4e5f60718", vpcEndpoints: false } };
+  let baked: Run;
+  beforeAll(async () => {
+    baked = await run(privateConfig, "/home/daniel/.ssh/id_ed25519");
+  }, 120_000);
+
+  it("the build instance is reached like the workbench, through Session Manager; the clean leaves the agent that carries it running", () => {
+    const build = baked.one("wb-image-build-instance");
+    expect(build.associatePublicIpAddress).toBe(false);
+    expect(baked.names.filter((n) => n.startsWith("wb-image-build-") && /-(eip|endpoint-.*)$/.test(n))).toEqual([]);
+    const clean = baked.rec.registrations.find((r) => r.name === "wb-image-clean")!;
+    expect(clean.type).toBe("command:local:Command");
+    const inputs = baked.one("wb-image-clean") as { create: string; environment: Record<string, string> };
+    expect(inputs.environment).toEqual({ GW_READY_SCRIPT: bakeCommand("aws", true) });
+    expect(bakeCommand("aws", true)).toContain(`sudo -n bash -c 'GW_BAKE_SESSION_AGENT=1 bash -c "$1" bake-clean && GW_TARGET="$3" bash -c "$2" bake-stop'`);
+    // ssh's HostName is the instance id; the ProxyCommand is Session Manager's; 20 attempts, not the ready check's 120.
+    expect(inputs.create).toContain(
+      `'ProxyCommand=sh -c "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p --region ap-northeast-2"'`,
+    );
+    expect(inputs.create).toContain("'StrictHostKeyChecking=yes'");
+    const id = baked.one("wb-image-stopped").instanceId as string;
+    expect(id).toMatch(/^i-[0-9a-f]{17}$/);
+    expect(inputs.create).toContain(`'--' 'daniel@${id}' 'sh' '-s'`);
+    expect(inputs.create).toContain('[ "$i" -ge 20 ] && exit 255');
+  });
+});
+
+describe("AWS baked image refusals", () => {
+  it("access: private with the workbench's own Session Manager endpoints is refused, naming the fix", async () => {
+    await installMocks({ stack: "aws-g5", preview: true });
+    const { Workbench } = await import("../../components/workbench/workbench");
+    expect(
+      () =>
+        new Workbench("wb", {
+          config: rawConfig({
+            target: "aws",
+            size: "g5.xlarge",
+            image: "baked",
+            access: "private",
+            allowedCidrs: undefined,
+            aws: { subnetId: "subnet-0a1b2c3d4e5f60718" },
+          }) as never,
+          region: "ap-northeast-2",
+        }),
+    ).toThrow(
+      "workbench.image: baked is not available with access: private and aws.vpcEndpoints in this version: the image's build instance reaches Session Manager before the workbench's endpoints exist, and a second set in the same VPC collides with them; set aws.vpcEndpoints: false (a subnet whose NAT reaches Systems Manager) or use image: gpu-ready",
+    );
   });
 });
