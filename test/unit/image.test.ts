@@ -111,6 +111,12 @@ describe("the image key on other targets", () => {
     expect(parseWorkbenchConfig(aws({ ...privateBaked, aws: { ...privateBaked.aws, vpcEndpoints: false } }), { region: "ap-northeast-2" }).image).toBe("baked");
   });
 
+  test("Azure refuses baked with access: private, saying why (the build VM would need the workbench's Bastion)", () => {
+    expect(problems(rawConfig({ image: "baked", access: "private", allowedCidrs: undefined }))).toEqual([
+      "workbench.image: baked is not available with access: private on azure in this version: the image's build VM would be reached through the Bastion, which is created with the workbench's own VM after the image; use image: gpu-ready",
+    ]);
+  });
+
   test("SoftLayer refuses baked, saying why: nothing captures an image template from a guest", () => {
     const sl = { ...rawConfig({ target: "softlayer", size: "AC1_8X60X100", datacenter: "dal13", image: "baked" }) };
     expect(problems(sl)).toEqual([
