@@ -4,36 +4,18 @@
  * Elastic IP, its ready check, the clean, EC2's stop, the AMI) in that order; the workbench
  * instance boots the AMI and is replaced by a new one; the data volume's inputs do not change.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, registrationsSettled, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import * as zlib from "zlib";
+import { installMocks } from "../../scripts/lib/mocks";
 import { rawConfig } from "../support/fixtures";
+import { runWorkbench, WorkbenchRun } from "../support/workbenchRun";
 import { bakeCommand } from "../../components/bootstrap/bake";
 
-interface Run {
-  rec: MockRecorder;
-  one(name: string): Record<string, unknown>;
-  names: string[];
-}
+type Run = WorkbenchRun;
 
-async function run(extra: Record<string, unknown>, sshPrivateKeyPath?: string): Promise<Run> {
-  const rec: MockRecorder = await installMocks({ stack: "aws-g5", preview: true });
-  pulumi.runtime.setConfig("aws:region", "ap-northeast-2");
-  const { Workbench } = await import("../../components/workbench/workbench");
-  const wb = new Workbench("wb", { config: rawConfig({ target: "aws", size: "g5.xlarge", ...extra }) as never, region: "ap-northeast-2", sshPrivateKeyPath });
-  await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
-  await registrationsSettled(rec);
-  const one = (name: string) => {
-    const found = rec.registrations.filter((r) => r.name === name);
-    expect(found).toHaveLength(1);
-    return unwrapSecrets(found[0].inputs) as Record<string, unknown>;
-  };
-  return { rec, one, names: rec.registrations.map((r) => r.name).sort() };
-}
+const run = (extra: Record<string, unknown>, sshPrivateKeyPath?: string): Promise<Run> =>
+  runWorkbench("aws-g5", { config: rawConfig({ target: "aws", size: "g5.xlarge", ...extra }), region: "ap-northeast-2", sshPrivateKeyPath }, "ap-northeast-2");
 
-const userData = (inputs: Record<string, unknown>) =>
-  require("zlib")
-    .gunzipSync(Buffer.from(inputs.userDataBase64 as string, "base64"))
-    .toString("utf8") as string;
+const userData = (inputs: Record<string, unknown>) => zlib.gunzipSync(Buffer.from(inputs.userDataBase64 as string, "base64")).toString("utf8");
 
 describe("AWS images: gpu-ready, baked", () => {
   let gpuReady: Run;
