@@ -302,6 +302,32 @@ describe("the AWS bake's pure parts", () => {
     }
   });
 
+  test("bake-clean.sh's removal of the Systems Manager agent's state at the shutdown (private: the session rides the agent), run by bash", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-i24-ssm-state-"));
+    try {
+      const state = [path.join(dir, "lib-ssm"), path.join(dir, "log-ssm")];
+      for (const d of state) {
+        fs.mkdirSync(path.join(d, "i-0123456789abcdef0"), { recursive: true });
+        fs.writeFileSync(path.join(d, "i-0123456789abcdef0", "credentials"), "per-instance\n");
+      }
+      const script = fs.readFileSync(path.join(__dirname, "../../components/bootstrap/scripts/bake-clean.sh"), "utf8");
+      const line = script.split("\n").find((l) => l.startsWith("ssm_clear_on_stop="))!;
+      // The unit's command, as bake-clean.sh hands it to systemd-run; stopped (SIGTERM) a moment after it starts.
+      const r = spawnSync(
+        "bash",
+        ["-c", `${line}\nbash -c "$ssm_clear_on_stop" "$1" & p=$!\nsleep 1\nls "$2" >/dev/null\nkill -TERM "$p"\nwait "$p"`, "run", state.join(" "), state[0]],
+        {
+          encoding: "utf8",
+          timeout: 20000,
+        },
+      );
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      expect(state.map((d) => fs.existsSync(d))).toEqual([false, false]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("the month bills the baked image: the stopped build machine's OS disk, and on AWS the AMI's snapshot (at most the OS disk)", () => {
     const labels = (costs: { label: string; monthly: number }[]) => costs.map((c) => [c.label, c.monthly]);
     expect(labels(awsStoppedCosts(128, 256, awsBaked()))).toEqual([

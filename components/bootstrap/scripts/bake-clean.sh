@@ -155,18 +155,34 @@ rm -f /etc/cloud/cloud-init.disabled
 rm -rf /var/lib/cloud/instances /var/lib/cloud/instance /var/lib/cloud/data /var/lib/cloud/sem
 if [ -d /var/lib/waagent ]; then find /var/lib/waagent -mindepth 1 -delete; fi
 # The AWS Systems Manager agent (the DLAMI runs it, as a snap on Ubuntu): its state names this
-# instance (per-instance folders, a hybrid activation's registration in Vault, the session
-# channels). Stopped first, so it writes nothing back; the next instance's agent registers anew.
-# Not when this session rides it (access: private: ssh through Session Manager), which the stop
-# would cut: then its state goes while it runs, and EC2's stop follows within seconds.
+# instance (per-instance folders, credentials it keeps for the instance, a hybrid activation's
+# registration in Vault, the session channels' files). Stopped first, so it writes nothing back;
+# the next instance's agent registers anew. Not when this session rides it (access: private: ssh
+# through Session Manager), which the stop would cut, and whose channels live in that state: then
+# a transient unit (in /run: nothing of it is on the disk) ordered before the agent, so stopped
+# after it at EC2's shutdown, clears the state once the agent is down.
 # EC2 Instance Connect keeps no state on the machine (it asks the metadata endpoint at each login).
-if have_systemd && [ "${GW_BAKE_SESSION_AGENT:-0}" != 1 ]; then
-  for unit in snap.amazon-ssm-agent.amazon-ssm-agent.service amazon-ssm-agent.service; do
-    systemctl stop "$unit" >/dev/null 2>&1 || true
-  done
+ssm_state="/var/lib/amazon/ssm /var/log/amazon/ssm"
+ssm_agents="snap.amazon-ssm-agent.amazon-ssm-agent.service amazon-ssm-agent.service"
+# shellcheck disable=SC2016 # expanded by the unit's own bash, from its argument
+ssm_clear_on_stop='trap '"'"'for d in $0; do [ -d "$d" ] && find "$d" -type f -exec shred -u {} + ; rm -rf "$d"; done; kill "$!" 2>/dev/null; exit 0'"'"' TERM; while :; do sleep 3600 & wait $!; done'
+if [ "${GW_BAKE_SESSION_AGENT:-0}" = 1 ]; then
+  if have_systemd; then
+    before=()
+    for unit in $ssm_agents; do before+=(-p "Before=$unit"); done
+    systemd-run --quiet --unit=gpu-workbench-bake-ssm-state "${before[@]}" /bin/bash -c "$ssm_clear_on_stop" "$ssm_state" ||
+      die "could not schedule the removal of the Systems Manager agent's state at the shutdown (systemd-run)"
+    log "the Systems Manager agent carries this session: its state goes when it has stopped"
+  fi
+else
+  if have_systemd; then
+    for unit in $ssm_agents; do systemctl stop "$unit" >/dev/null 2>&1 || true; done
+  fi
+  # shellcheck disable=SC2086 # one word per directory
+  scrub $ssm_state
+  # shellcheck disable=SC2086
+  rm -rf $ssm_state
 fi
-scrub /var/lib/amazon/ssm
-rm -rf /var/lib/amazon/ssm /var/log/amazon/ssm
 
 # 9. Leases, histories, logs and temp files.
 rm -f /var/lib/dhcp/*.leases /var/lib/dhclient/*.lease* /var/lib/NetworkManager/*.lease /var/lib/systemd/network/*.lease
