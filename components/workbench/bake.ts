@@ -15,13 +15,10 @@ export interface BakeOnBuildMachineArgs extends SshScriptArgs {
 
 /** `<name>-build-ready` (the build machine's ready check), then `<name>-clean` (the clean over the same session). */
 export function bakeOnBuildMachine(parent: pulumi.Resource, name: string, a: BakeOnBuildMachineArgs, dependsOn: pulumi.Resource[]) {
-  const ready = waitForReady(parent, `${name}-build`, { ...a, timeoutSeconds: BAKE_READY_TIMEOUT_SECONDS }, dependsOn);
-  const clean = sshScriptRunner(
-    parent,
-    name,
-    a,
-    { create: BAKE_CLEAN_TIMEOUT },
-    BAKE_CLEAN_DIALS,
-  )("clean", bakeCommand(a.target, a.proxy !== undefined), [ready]);
+  // Both run once per build machine: it is stopped afterwards, so only a new machine runs them again.
+  const once = { ...a, oncePerMachine: true };
+  const ready = waitForReady(parent, `${name}-build`, { ...once, timeoutSeconds: BAKE_READY_TIMEOUT_SECONDS }, dependsOn);
+  const run = sshScriptRunner(parent, name, once, { create: BAKE_CLEAN_TIMEOUT }, BAKE_CLEAN_DIALS);
+  const clean = run("clean", bakeCommand(a.target, a.proxy !== undefined), [ready]);
   return { ready, clean };
 }

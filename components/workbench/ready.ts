@@ -29,7 +29,17 @@ export interface ReadyArgs {
   proxy?: pulumi.Input<SessionProxy> | undefined;
   /** The deployer's key file for the system ssh (proxy only; undefined: the ssh agent). */
   sshPrivateKeyPath?: string | undefined;
+  /**
+   * Runs once per machine (a bake's build machine, stopped afterwards): only a change of `triggers`
+   * (a new machine) runs it again. A new address (an instance's own public IP is gone once it is
+   * stopped), key or script would otherwise run it again (@pulumi/command runs `create` on an
+   * update) against a machine that no longer answers.
+   */
+  oncePerMachine?: boolean | undefined;
 }
+
+/** What a once-per-machine command ignores: everything but its triggers. */
+const ONCE_PER_MACHINE_IGNORES = ["connection", "create", "environment"];
 
 /** Attempts of the proxied check while the machine boots (ssh exits 255 when it cannot connect): 120 x (20 s + 5 s). */
 export const PROXIED_DIAL_ATTEMPTS = 120;
@@ -94,7 +104,10 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
 type ReadyCheck = (suffix: string, script: string, deps: pulumi.Resource[]) => remote.Command | local.Command;
 
 /** How a script reaches the host: the ready check's transport, for any script run as the deployer. */
-export type SshScriptArgs = Pick<ReadyArgs, "spec" | "address" | "port" | "hostPublicKey" | "privateKey" | "triggers" | "proxy" | "sshPrivateKeyPath">;
+export type SshScriptArgs = Pick<
+  ReadyArgs,
+  "spec" | "address" | "port" | "hostPublicKey" | "privateKey" | "triggers" | "proxy" | "sshPrivateKeyPath" | "oncePerMachine"
+>;
 
 /**
  * Runs scripts on the host as the deployer, host key pinned, on the ready check's transport:
@@ -121,7 +134,11 @@ function directCheck(parent: pulumi.Resource, name: string, a: SshScriptArgs, cu
     perDialTimeout: 15,
   };
   return (suffix, script, deps) =>
-    new remote.Command(`${name}-${suffix}`, { connection, create: script, triggers: a.triggers }, { parent, dependsOn: deps, customTimeouts });
+    new remote.Command(
+      `${name}-${suffix}`,
+      { connection, create: script, triggers: a.triggers },
+      { parent, dependsOn: deps, customTimeouts, ...(a.oncePerMachine ? { ignoreChanges: ONCE_PER_MACHINE_IGNORES } : {}) },
+    );
 }
 
 /** One check through the session proxy, with the system ssh (see ReadyArgs.proxy). */
@@ -149,6 +166,6 @@ function proxiedCheck(
     new local.Command(
       `${name}-${suffix}`,
       { create, environment: { GW_READY_SCRIPT: script }, triggers: a.triggers },
-      { parent, dependsOn: deps, customTimeouts },
+      { parent, dependsOn: deps, customTimeouts, ...(a.oncePerMachine ? { ignoreChanges: ONCE_PER_MACHINE_IGNORES } : {}) },
     );
 }

@@ -53,6 +53,18 @@ describe("AWS images: gpu-ready, baked", () => {
     expect(deps("wb-image-stopped").some((u) => u.endsWith("::wb-image-clean"))).toBe(true);
     expect(deps("wb-image-ami").some((u) => u.endsWith("::wb-image-stopped"))).toBe(true);
     expect(baked.one("wb-image-clean").create).toBe(bakeCommand("aws"));
+    // The build instance's own public address (no Elastic IP), host key pinned, as the ready check's.
+    const connection = (name: string) => baked.one(name).connection as Record<string, unknown>;
+    expect(connection("wb-image-clean").host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(connection("wb-image-clean")).toEqual({ ...connection("wb-image-build-ready"), dialErrorLimit: 20 });
+    expect(connection("wb-image-clean").hostKey).toMatch(/^ssh-ed25519 /);
+    expect(connection("wb-image-clean").host).not.toBe(connection("wb-ready").host);
+    // Once per build machine: a stopped instance's address is gone, so nothing but a new instance (its triggers) runs them again.
+    const ignored = (name: string) => reg(baked, name).ignoreChanges;
+    expect(ignored("wb-image-build-ready")).toEqual(["connection", "create", "environment"]);
+    expect(ignored("wb-image-clean")).toEqual(["connection", "create", "environment"]);
+    expect(baked.one("wb-image-clean").triggers).toEqual([baked.one("wb-image-stopped").instanceId, String(baked.one("wb-image-ami").name).slice(-12)]);
+    expect(ignored("wb-ready")).toEqual([]);
     expect(baked.one("wb-image-stopped")).toEqual({ instanceId: expect.stringMatching(/^i-/), state: "stopped" });
     const ami = baked.one("wb-image-ami");
     expect(ami.name).toMatch(/^gpu-workbench-wb-image-[0-9a-f]{12}$/);
@@ -105,6 +117,7 @@ describe("AWS baked image with access: private", () => {
     expect(baked.names.filter((n) => n.startsWith("wb-image-build-") && /-(eip|endpoint-.*)$/.test(n))).toEqual([]);
     const clean = baked.rec.registrations.find((r) => r.name === "wb-image-clean")!;
     expect(clean.type).toBe("command:local:Command");
+    expect(clean.ignoreChanges).toEqual(["connection", "create", "environment"]);
     const inputs = baked.one("wb-image-clean") as { create: string; environment: Record<string, string> };
     expect(inputs.environment).toEqual({ GW_READY_SCRIPT: bakeCommand("aws", true) });
     expect(bakeCommand("aws", true)).toContain(`sudo -n bash -c 'GW_BAKE_SESSION_AGENT=1 bash -c "$1" bake-clean && GW_TARGET="$3" bash -c "$2" bake-stop'`);

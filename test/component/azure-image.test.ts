@@ -122,6 +122,10 @@ describe("Azure images: stock, gpu-ready, baked", () => {
     expect(deps("wb-image-version").some((u) => u.endsWith("::wb-image-halted"))).toBe(true);
     expect(deps("wb-image-halted").some((u) => u.endsWith("::wb-image-clean"))).toBe(true);
     expect(deps("wb-image-clean").some((u) => u.endsWith("::wb-image-build-ready"))).toBe(true);
+    // Once per build VM (deallocated afterwards): only its triggers (a new VM, a new hash) run them again.
+    for (const name of ["wb-image-build-ready", "wb-image-clean"]) {
+      expect(baked.rec.registrations.find((r) => r.name === name)!.ignoreChanges).toEqual(["connection", "create", "environment"]);
+    }
   });
 
   it("baked: the workbench VM's user data ships no step the image holds", () => {
