@@ -9,6 +9,13 @@ import { deployerUser, WorkbenchSpec } from "../config/spec";
 import { checked } from "../config/checked";
 import { HELD_BY_BAKED_IMAGE, scriptText } from "./scripts";
 
+/** How long the build may take: the GPU check and the apps' pulls (the clean waits for them). */
+export const BAKE_READY_TIMEOUT_SECONDS = 2700;
+/** The clean's own limit: it waits for the pulls (GW_BAKE_PULL_WAIT, 30 min), then zeroes the free space. */
+export const BAKE_CLEAN_TIMEOUT = "45m";
+/** Dial errors (or proxied attempts) the clean allows: the build machine answered the ready check just before. */
+export const BAKE_CLEAN_DIALS = 20;
+
 /**
  * The spec the build machine boots with: the deployer alone (the ready check and the clean log in
  * as them), no storage, no RDP, no idle stop, no schedule, no data disk; the GPU-ready image for a
@@ -58,14 +65,16 @@ export function bakeContentHash(spec: WorkbenchSpec, baseImage: string): string 
  * session outlives it), then bake-stop.sh: one sudo for both, since the clean removes the
  * deployer's sudo rights. The scripts travel as arguments (far under Linux's 128 KiB per argument).
  */
-export function bakeCommand(target: string): string {
+export function bakeCommand(target: string, sessionAgent = false): string {
   const vars = { GW_BAKE_CLEAN: scriptText("bake-clean.sh"), GW_BAKE_STOP: scriptText("bake-stop.sh") };
   const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  // sessionAgent: the session rides the machine's Session Manager agent (access: private on AWS): the clean must not stop it.
+  const clean = sessionAgent ? 'GW_BAKE_SESSION_AGENT=1 bash -c "$1" bake-clean' : 'bash -c "$1" bake-clean';
   return [
     "#!/bin/sh",
     "set -eu",
     ...Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`),
-    `sudo -n bash -c 'bash -c "$1" bake-clean && GW_TARGET="$3" bash -c "$2" bake-stop' bake "$GW_BAKE_CLEAN" "$GW_BAKE_STOP" ${quote(target)}`,
+    `sudo -n bash -c '${clean} && GW_TARGET="$3" bash -c "$2" bake-stop' bake "$GW_BAKE_CLEAN" "$GW_BAKE_STOP" ${quote(target)}`,
     "",
   ].join("\n");
 }

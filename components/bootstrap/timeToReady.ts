@@ -246,7 +246,17 @@ export function timeToReady(spec: WorkbenchSpec): TimeToReady {
   }
   // The apps need their images: they wait for the background pull when it is still running.
   t = Math.max(t, pullEnds);
-  if (spec.apps.length > 0) add("apps", f.apps, `${spec.apps.length} container(s) started${spec.cluster ? ", and the Spark master" : ""}`);
+  const firstRead = spec.image === "baked" && spec.apps.length > 0 ? (figures.bakedFirstReadMinutes ?? 0) : 0;
+  if (spec.apps.length > 0) {
+    const started = `${spec.apps.length} container(s) started${spec.cluster ? ", and the Spark master" : ""}`;
+    add(
+      "apps",
+      f.apps + firstRead,
+      firstRead > 0
+        ? `${started}; their image files read for the first time from the image's snapshot (${spec.target} restores the disk lazily: +${firstRead} min)`
+        : started,
+    );
+  }
   const workers = spec.cluster ? workersTimeToReady(spec, headReady, lake) : undefined;
   return {
     imageMode: imageMode(spec),

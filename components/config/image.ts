@@ -33,7 +33,10 @@ export function readImage(i: ImageInput): WorkbenchImage | undefined {
   if (image === WorkbenchImage.Stock) return image;
   // A baked image starts from the GPU-ready one for a GPU size (the build verifies, it does not install).
   if (image === WorkbenchImage.Baked && !i.rules.bakes)
-    return i.fail("workbench.image", `target ${i.rules.name} cannot bake an image in this version; use image: gpu-ready or stock`);
+    return i.fail(
+      "workbench.image",
+      i.rules.refuses?.bakedImage ?? `target ${i.rules.name} cannot bake an image in this version; use image: gpu-ready or stock`,
+    );
   if (i.gpu !== undefined) {
     const gpuReady = i.rules.gpuReadyImage?.(i.size, i.gpu, i.os);
     if (gpuReady === undefined) return i.fail("workbench.image", `target ${i.rules.name} has no GPU-ready image in this version; use image: stock`);

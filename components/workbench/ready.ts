@@ -29,7 +29,17 @@ export interface ReadyArgs {
   proxy?: pulumi.Input<SessionProxy> | undefined;
   /** The deployer's key file for the system ssh (proxy only; undefined: the ssh agent). */
   sshPrivateKeyPath?: string | undefined;
+  /**
+   * Runs once per machine (a bake's build machine, stopped afterwards): only a change of `triggers`
+   * (a new machine) runs it again. A new address (an instance's own public IP is gone once it is
+   * stopped), key or script would otherwise run it again (@pulumi/command runs `create` on an
+   * update) against a machine that no longer answers.
+   */
+  oncePerMachine?: boolean | undefined;
 }
+
+/** What a once-per-machine command ignores: everything but its triggers. */
+const ONCE_PER_MACHINE_IGNORES = ["connection", "create", "environment"];
 
 /** Attempts of the proxied check while the machine boots (ssh exits 255 when it cannot connect): 120 x (20 s + 5 s). */
 export const PROXIED_DIAL_ATTEMPTS = 120;
@@ -93,8 +103,24 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
 
 type ReadyCheck = (suffix: string, script: string, deps: pulumi.Resource[]) => remote.Command | local.Command;
 
+/** How a script reaches the host: the ready check's transport, for any script run as the deployer. */
+export type SshScriptArgs = Pick<
+  ReadyArgs,
+  "spec" | "address" | "port" | "hostPublicKey" | "privateKey" | "triggers" | "proxy" | "sshPrivateKeyPath" | "oncePerMachine"
+>;
+
+/**
+ * Runs scripts on the host as the deployer, host key pinned, on the ready check's transport:
+ * @pulumi/command's connection, or the system ssh through the session proxy. Each call makes one
+ * command named `<name>-<suffix>`. `dials`: the direct connection's dial errors allowed (its
+ * `dialErrorLimit`), and the proxied command's attempts while ssh cannot connect.
+ */
+export function sshScriptRunner(parent: pulumi.Resource, name: string, a: SshScriptArgs, customTimeouts: { create: string }, dials: number): ReadyCheck {
+  return a.proxy ? proxiedCheck(parent, name, a, a.proxy, customTimeouts, dials) : directCheck(parent, name, a, customTimeouts, dials);
+}
+
 /** One check over @pulumi/command's own SSH connection, host key pinned. */
-function directCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, customTimeouts: { create: string }): ReadyCheck {
+function directCheck(parent: pulumi.Resource, name: string, a: SshScriptArgs, customTimeouts: { create: string }, dials = 120): ReadyCheck {
   const connection: remote.CommandArgs["connection"] = {
     host: a.address,
     port: a.port,
@@ -104,31 +130,42 @@ function directCheck(parent: pulumi.Resource, name: string, a: ReadyArgs, custom
     // Until the VM answers, each dial waits 15 s; once sshd answers but the bootstrap has not yet
     // made the first admin's account (it waits for the data disk first), logins fail at once and
     // the provider retries about every 5 s. 120 dials give both phases ten minutes or more.
-    dialErrorLimit: 120,
+    dialErrorLimit: dials,
     perDialTimeout: 15,
   };
   return (suffix, script, deps) =>
-    new remote.Command(`${name}-${suffix}`, { connection, create: script, triggers: a.triggers }, { parent, dependsOn: deps, customTimeouts });
+    new remote.Command(
+      `${name}-${suffix}`,
+      { connection, create: script, triggers: a.triggers },
+      { parent, dependsOn: deps, customTimeouts, ...(a.oncePerMachine ? { ignoreChanges: ONCE_PER_MACHINE_IGNORES } : {}) },
+    );
 }
 
 /** One check through the session proxy, with the system ssh (see ReadyArgs.proxy). */
 function proxiedCheck(
   parent: pulumi.Resource,
   name: string,
-  a: ReadyArgs,
+  a: SshScriptArgs,
   proxyInput: pulumi.Input<SessionProxy>,
   customTimeouts: { create: string },
+  attempts = PROXIED_DIAL_ATTEMPTS,
 ): ReadyCheck {
   const user = deployerUser(a.spec).name;
   const create = pulumi
     .all([a.address, a.hostPublicKey, pulumi.output(proxyInput) as pulumi.Output<SessionProxy>])
     .apply(([host, key, proxy]) =>
-      proxiedSshCommand(dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: knownHostsLine(host, a.port, key), proxy }), user, host, a.port),
+      proxiedSshCommand(
+        dockerSshOpts({ identityFile: a.sshPrivateKeyPath, knownHostsLine: knownHostsLine(host, a.port, key), proxy }),
+        user,
+        host,
+        a.port,
+        attempts,
+      ),
     );
   return (suffix, script, deps) =>
     new local.Command(
       `${name}-${suffix}`,
       { create, environment: { GW_READY_SCRIPT: script }, triggers: a.triggers },
-      { parent, dependsOn: deps, customTimeouts },
+      { parent, dependsOn: deps, customTimeouts, ...(a.oncePerMachine ? { ignoreChanges: ONCE_PER_MACHINE_IGNORES } : {}) },
     );
 }

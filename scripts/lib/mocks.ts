@@ -36,6 +36,8 @@ export interface Registration {
   dependencies: string[];
   /** The `replaceOnChanges` option. */
   replaceOnChanges: string[];
+  /** The `ignoreChanges` option. */
+  ignoreChanges: string[];
   /** The aliases sent with it (alias specs: a former type or name), e.g. `[{ type: "gpu-workbench:index:AzureWorkbench" }]`. */
   aliases: { type?: string; name?: string }[];
 }
@@ -274,6 +276,7 @@ export async function installMocks(opts: { project?: string; stack: string; prev
       propertyDependencies: Object.fromEntries([...req.getPropertydependenciesMap().entries()].map(([k, v]) => [k, v.getUrnsList()] as [string, string[]])),
       dependencies: req.getDependenciesList(),
       replaceOnChanges: req.getReplaceonchangesList(),
+      ignoreChanges: req.getIgnorechangesList(),
       aliases: req.getAliasesList().map((a) => {
         const spec = a.getSpec();
         return spec ? { ...(spec.getType() ? { type: spec.getType() } : {}), ...(spec.getName() ? { name: spec.getName() } : {}) } : {};
@@ -304,6 +307,7 @@ interface RegisterRequest {
   getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> };
   getDependenciesList(): string[];
   getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
   getParent(): string;
   getType(): string;
   getName(): string;

@@ -3,9 +3,8 @@
  * more user (so a new customData, which replaces the VM), register the VM with different inputs
  * and the data disk with identical ones.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, registrationsSettled, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { MINJI_KEY, rawConfig } from "../support/fixtures";
+import { runWorkbench } from "../support/workbenchRun";
 
 const JUN_KEY = MINJI_KEY.replace("minji@desk", "jun@lab");
 
@@ -16,17 +15,8 @@ interface Run {
 }
 
 async function run(users: Record<string, unknown>[]): Promise<Run> {
-  const rec: MockRecorder = await installMocks({ stack: "azure-t4", preview: true });
-  const { Workbench } = await import("../../components/workbench/workbench");
-  const wb = new Workbench("wb", { config: rawConfig({ users }) as never, region: "koreacentral" });
-  await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
-  await registrationsSettled(rec);
-  const one = (name: string) => {
-    const found = rec.registrations.filter((r) => r.name === name);
-    expect(found).toHaveLength(1);
-    return unwrapSecrets(found[0].inputs) as Record<string, unknown>;
-  };
-  return { vm: one("wb-host-vm"), disk: one("wb-host-data"), names: rec.registrations.map((r) => r.name).sort() };
+  const r = await runWorkbench("azure-t4", { config: rawConfig({ users }), region: "koreacentral" });
+  return { vm: r.one("wb-host-vm"), disk: r.one("wb-host-data"), names: r.names };
 }
 
 describe("Workbench data disk", () => {

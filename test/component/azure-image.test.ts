@@ -5,32 +5,19 @@
  * image stock, gpu-ready and baked: the VM's image and plan differ exactly; the data disk's
  * inputs do not (changing the image replaces the VM, never the data).
  */
-import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, registrationsSettled, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { rawConfig } from "../support/fixtures";
+import { runWorkbench, WorkbenchRun } from "../support/workbenchRun";
 import { NVIDIA_VMI, NVIDIA_VMI_PLAN } from "../../components/targets/azure/images";
 import { bakeCommand } from "../../components/bootstrap/bake";
 import { haltWaitScript } from "../../components/targets/azure/bake";
 
-interface Run {
-  rec: MockRecorder;
-  one(name: string): Record<string, unknown>;
+interface Run extends WorkbenchRun {
   types: string[];
-  names: string[];
 }
 
 async function run(image: string | undefined): Promise<Run> {
-  const rec: MockRecorder = await installMocks({ stack: "azure-t4", preview: true });
-  const { Workbench } = await import("../../components/workbench/workbench");
-  const wb = new Workbench("wb", { config: rawConfig(image === undefined ? {} : { image }) as never, region: "koreacentral" });
-  await Promise.all([wb.address, wb.credentials, wb.dataDiskId].map((o) => valueOf(o as pulumi.Output<unknown>)));
-  await registrationsSettled(rec);
-  const one = (name: string) => {
-    const found = rec.registrations.filter((r) => r.name === name);
-    expect(found).toHaveLength(1);
-    return unwrapSecrets(found[0].inputs) as Record<string, unknown>;
-  };
-  return { rec, one, types: rec.registrations.map((r) => r.type), names: rec.registrations.map((r) => r.name).sort() };
+  const r = await runWorkbench("azure-t4", { config: rawConfig(image === undefined ? {} : { image }), region: "koreacentral" });
+  return { ...r, types: r.rec.registrations.map((x) => x.type) };
 }
 
 describe("Azure images: stock, gpu-ready, baked", () => {
@@ -135,6 +122,10 @@ describe("Azure images: stock, gpu-ready, baked", () => {
     expect(deps("wb-image-version").some((u) => u.endsWith("::wb-image-halted"))).toBe(true);
     expect(deps("wb-image-halted").some((u) => u.endsWith("::wb-image-clean"))).toBe(true);
     expect(deps("wb-image-clean").some((u) => u.endsWith("::wb-image-build-ready"))).toBe(true);
+    // Once per build VM (deallocated afterwards): only its triggers (a new VM, a new hash) run them again.
+    for (const name of ["wb-image-build-ready", "wb-image-clean"]) {
+      expect(baked.rec.registrations.find((r) => r.name === name)!.ignoreChanges).toEqual(["connection", "create", "environment"]);
+    }
   });
 
   it("baked: the workbench VM's user data ships no step the image holds", () => {

@@ -95,7 +95,8 @@ describe.each(STACKS)("stack %s", (stack) => {
         (r.type === "aws:ec2/instance:Instance" && !r.name.endsWith("-host-instance")) ||
         (r.type === "azure-native:compute:VirtualMachine" && /-worker-\d+$/.test(r.name)),
     ).length;
-    if (baked) expect(json.userData.map((u: { resource: string }) => u.resource)).toEqual([`${stack}-image-build-vm`, `${stack}-host-vm`]);
+    const machine = json.target === "aws" ? "instance" : "vm";
+    if (baked) expect(json.userData.map((u: { resource: string }) => u.resource)).toEqual([`${stack}-image-build-${machine}`, `${stack}-host-${machine}`]);
     else expect(json.userData).toHaveLength(1 + workers);
     for (const u of json.userData) {
       expect(u.cloudConfig.startsWith("#cloud-config\n")).toBe(true);

@@ -101,6 +101,7 @@ const planBlocks = DOCS.flatMap((file) =>
 test("the docs quote the plan in these blocks", () => {
   expect(planBlocks.map((b) => `${b.file} ${b.stack}`)).toEqual([
     "docs/fast-to-ready.md azure-baked",
+    "docs/fast-to-ready.md aws-baked",
     "docs/idle-stop-and-cost.md azure-t4",
     "docs/idle-stop-and-cost.md azure-t4",
     "docs/idle-stop-and-cost.md aws-g4dn",

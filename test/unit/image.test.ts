@@ -19,6 +19,9 @@ import { targetRules } from "../../components/config/targetRules";
 import { azureSizes } from "../../components/targets/azure/sizes";
 import { azureVmImage, NVIDIA_VMI, NVIDIA_VMI_PLAN, NVIDIA_VMI_TERMS_WARNING } from "../../components/targets/azure/images";
 import { azureBakeBase, azureGalleryName, haltWaitScript } from "../../components/targets/azure/bake";
+import { awsBakeBase, awsBakedAmiName, withImageHash } from "../../components/targets/aws/bake";
+import { awsStoppedCosts } from "../../components/targets/aws/costs";
+import { azureStoppedCosts } from "../../components/targets/azure/costs";
 import { rawConfig } from "../support/fixtures";
 
 const azure = (o: Record<string, unknown> = {}) => parseWorkbenchConfig(rawConfig(o), { region: "koreacentral" });
@@ -91,15 +94,33 @@ describe("which path each Azure size takes", () => {
 });
 
 describe("the image key on other targets", () => {
-  test("AWS: gpu-ready by default on a GPU size (its Deep Learning AMI); stock is refused there, baked is not built yet", () => {
+  test("AWS: gpu-ready by default on a GPU size (its Deep Learning AMI); stock is refused there; baked builds from the Deep Learning AMI", () => {
     const aws = (o: Record<string, unknown>) => ({ ...rawConfig({ target: "aws", size: "g5.xlarge" }), ...o });
     expect(parseWorkbenchConfig(aws({}), { region: "ap-northeast-2" }).image).toBe("gpu-ready");
     expect(parseWorkbenchConfig(aws({ size: "m6i.xlarge" }), { region: "ap-northeast-2" }).image).toBe("stock");
     expect(problems(aws({ image: "stock" }), "ap-northeast-2")).toEqual([
       "workbench.image: stock is not available for AWS GPU sizes in this version: g5.xlarge boots the Deep Learning Base AMI (gpu-ready); remove image",
     ]);
-    expect(problems(aws({ image: "baked" }), "ap-northeast-2")).toEqual([
-      "workbench.image: target aws cannot bake an image in this version; use image: gpu-ready or stock",
+    const baked = parseWorkbenchConfig(aws({ image: "baked" }), { region: "ap-northeast-2" });
+    expect([baked.image, baked.driverInstall]).toEqual(["baked", "preinstalled"]);
+    expect([bakeBuildSpec(baked).image, bakeBuildSpec(baked).driverInstall]).toEqual(["gpu-ready", "preinstalled"]);
+    const privateBaked = { image: "baked", access: "private", allowedCidrs: undefined, aws: { subnetId: "subnet-0a1b2c3d4e5f60718" } };
+    expect(problems(aws(privateBaked), "ap-northeast-2")).toEqual([
+      "workbench.image: baked is not available with access: private and aws.vpcEndpoints in this version: the image's build instance reaches Session Manager before the workbench's endpoints exist, and a second set in the same VPC collides with them; set aws.vpcEndpoints: false (a subnet whose NAT reaches Systems Manager) or use image: gpu-ready",
+    ]);
+    expect(parseWorkbenchConfig(aws({ ...privateBaked, aws: { ...privateBaked.aws, vpcEndpoints: false } }), { region: "ap-northeast-2" }).image).toBe("baked");
+  });
+
+  test("Azure refuses baked with access: private, saying why (the build VM would need the workbench's Bastion)", () => {
+    expect(problems(rawConfig({ image: "baked", access: "private", allowedCidrs: undefined }))).toEqual([
+      "workbench.image: baked is not available with access: private on azure in this version: the image's build VM would be reached through the Bastion, which is created with the workbench's own VM after the image; use image: gpu-ready",
+    ]);
+  });
+
+  test("SoftLayer refuses baked, saying why: nothing captures an image template from a guest", () => {
+    const sl = { ...rawConfig({ target: "softlayer", size: "AC1_8X60X100", datacenter: "dal13", image: "baked" }) };
+    expect(problems(sl)).toEqual([
+      "workbench.image: baked is not available for target softlayer: no Pulumi or IBM provider resource captures an image template from a virtual guest (IBM's Terraform provider only reads one, the data source ibm_compute_image_template; there is no @pulumi/ibm package), and this version has no provider of its own for SoftLayer_Virtual_Guest::createArchiveTransaction; use image: stock",
     ]);
   });
 
@@ -236,6 +257,119 @@ describe("the baked image's content", () => {
     const sha = (name: string) =>
       spawnSync("sha256sum", [path.join(__dirname, "../../components/bootstrap/scripts", name)], { encoding: "utf8" }).stdout.split(" ")[0];
     expect(r.stdout.split("\n").map((l) => l.split(" ")[0])).toEqual([sha("bake-clean.sh"), sha("bake-stop.sh"), ""]);
+  });
+});
+
+describe("the AWS bake's pure parts", () => {
+  const awsBaked = (o: Record<string, unknown> = {}) =>
+    parseWorkbenchConfig(rawConfig({ target: "aws", size: "g5.xlarge", image: "baked", ...o }), { region: "ap-northeast-2" });
+
+  test("the base is the Deep Learning AMI's SSM parameter (a CPU size: Canonical's); the hash follows the apps, not the team", () => {
+    expect(awsBakeBase(awsBaked())).toBe("ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id");
+    expect(awsBakeBase(awsBaked({ size: "m6i.xlarge" }))).toBe("ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id");
+    const hash = bakeContentHash(awsBaked(), awsBakeBase(awsBaked()));
+    expect(bakeContentHash(awsBaked({ users: [rawConfig().users![0 as never]] }), awsBakeBase(awsBaked()))).toBe(hash);
+    expect(bakeContentHash(awsBaked({ apps: [{ kind: "rstudio" }] }), awsBakeBase(awsBaked()))).not.toBe(hash);
+  });
+
+  test("the AMI's name: the workbench's name in EC2's characters and the hash; the build user data names the hash on its second line", () => {
+    expect(awsBakedAmiName("aws-baked-image", "0123456789ab")).toBe("gpu-workbench-aws-baked-image-0123456789ab");
+    expect(awsBakedAmiName("team:lab*1", "0123456789ab")).toBe("gpu-workbench-team-lab-1-0123456789ab");
+    expect(withImageHash("#cloud-config\nusers: []\n", "0123456789ab")).toBe("#cloud-config\n# gpu-workbench team image 0123456789ab\nusers: []\n");
+    expect(() => withImageHash("#!/bin/sh\n", "0123456789ab")).toThrow("AwsBakedImage: the build instance's user data is not a #cloud-config document");
+  });
+
+  test("bake-stop.sh on AWS only syncs (EC2's StopInstances stops it); elsewhere it goes on to power off", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-i24-bake-stop-"));
+    try {
+      // bash, id, sync and nothing else: no systemd-run, so a power-off attempt fails loudly.
+      for (const tool of ["bash", "id", "sync"]) {
+        const found = ["/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((f) => fs.existsSync(f))!;
+        fs.symlinkSync(found, path.join(dir, tool));
+      }
+      const stop = (target: string) =>
+        spawnSync(path.join(dir, "bash"), [path.join(__dirname, "../../components/bootstrap/scripts/bake-stop.sh")], {
+          encoding: "utf8",
+          env: { PATH: dir, GW_TARGET: target },
+        });
+      const aws = stop("aws");
+      expect([aws.status, aws.stderr]).toEqual([0, "gpu-workbench[bake-stop]: synced; EC2 stops the instance (the deployer's StopInstances)\n"]);
+      const other = stop("ssh");
+      expect(other.status).toBe(127);
+      expect(other.stderr).toContain("gpu-workbench[bake-stop]: powering off\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("bake-clean.sh's removal of the Systems Manager agent's state at the shutdown (private: the session rides the agent), run by bash", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-i24-ssm-state-"));
+    try {
+      const state = [path.join(dir, "lib-ssm"), path.join(dir, "log-ssm")];
+      for (const d of state) {
+        fs.mkdirSync(path.join(d, "i-0123456789abcdef0"), { recursive: true });
+        fs.writeFileSync(path.join(d, "i-0123456789abcdef0", "credentials"), "per-instance\n");
+      }
+      const script = fs.readFileSync(path.join(__dirname, "../../components/bootstrap/scripts/bake-clean.sh"), "utf8");
+      const line = script.split("\n").find((l) => l.startsWith("ssm_clear_on_stop="))!;
+      // The unit's command, as bake-clean.sh hands it to systemd-run; stopped (SIGTERM) a moment after it starts.
+      const r = spawnSync(
+        "bash",
+        ["-c", `${line}\nbash -c "$ssm_clear_on_stop" "$1" & p=$!\nsleep 1\nls "$2" >/dev/null\nkill -TERM "$p"\nwait "$p"`, "run", state.join(" "), state[0]],
+        {
+          encoding: "utf8",
+          timeout: 20000,
+        },
+      );
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      expect(state.map((d) => fs.existsSync(d))).toEqual([false, false]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the month bills the baked image: the stopped build machine's OS disk, and on AWS the AMI's snapshot (at most the OS disk)", () => {
+    const labels = (costs: { label: string; monthly: number }[]) => costs.map((c) => [c.label, c.monthly]);
+    expect(labels(awsStoppedCosts(128, 256, awsBaked()))).toEqual([
+      ["OS disk 128 GB (gp3)", 10.24],
+      ["data disk 256 GB (gp3)", 20.48],
+      ["baked image: the stopped build instance's OS disk 128 GB (gp3)", 10.24],
+      ["baked image: the AMI's snapshot, at most 128 GB (EBS snapshot USD 0.05/GB-month)", 6.4],
+      ["public IPv4 address", 3.65],
+    ]);
+    expect(awsStoppedCosts(128, 256, awsBaked({ image: "gpu-ready" })).map((c) => c.label)).toEqual([
+      "OS disk 128 GB (gp3)",
+      "data disk 256 GB (gp3)",
+      "public IPv4 address",
+    ]);
+    expect(labels(azureStoppedCosts(128, 256, azure({ image: "baked" })))).toEqual([
+      ["OS disk 128 GB (Premium SSD P10)", 19.71],
+      ["data disk 256 GB (Premium SSD P15)", 38.01],
+      ["baked image: the deallocated build VM's OS disk 128 GB (Premium SSD P10)", 19.71],
+      ["baked image: the build VM's public IPv4 address", 3.65],
+      ["public IPv4 address", 3.65],
+    ]);
+  });
+
+  test("the model: the AWS team on its baked AMI, the apps' first reads from the snapshot added", () => {
+    const t = timeToReady(awsBaked());
+    expect(t.steps.map((s) => [s.step, s.startMinute, s.minutes, s.image ?? ""])).toEqual([
+      ["provision", 0, 2, ""],
+      ["datadisk", 2, 1, ""],
+      ["users", 3, 0.04, ""],
+      ["docker", 3.04, 0, "baked"],
+      ["prepull", 3.04, 0, "baked"],
+      ["driver", 3.04, 0, "baked"],
+      ["toolkit", 3.04, 0, "baked"],
+      ["ready", 3.04, 0.03, ""],
+      ["apps", 3.07, 1.5, ""],
+    ]);
+    expect(t.steps.at(-1)!.note).toBe(
+      "2 container(s) started; their image files read for the first time from the image's snapshot (aws restores the disk lazily: +1 min)",
+    );
+    expect(t.totalMinutes).toBe(5);
+    // The same team on the Deep Learning AMI waits for its pulls.
+    expect(timeToReady(awsBaked({ image: "gpu-ready" })).totalMinutes).toBe(10);
   });
 });
 

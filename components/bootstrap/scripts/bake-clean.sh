@@ -12,12 +12,14 @@
 # bootstrap wrote for this machine (its config and secrets, storage credentials and units, the idle
 # timer, the ready marker, its scripts, which the next machine's user data names), the data disk's
 # mounts, cloud-init's instance state and the user data it kept (which holds the host's private
-# key), the Azure agent's state (its copy of the custom data, certificates), the app containers
+# key), the Azure agent's state (its copy of the custom data, certificates), the AWS Systems
+# Manager agent's state (its per-instance folders, registration, logs), the app containers
 # and registry credentials, shell histories, DHCP leases, the random seed, logs and temp files;
 # then the free space is zeroed, so no deleted byte travels with the image.
 #   GW_BAKE_KEEP_USERS   accounts in the UID range to keep (their passwords are locked all the same)
 #   GW_BAKE_PULL_WAIT    seconds to wait for the background pre-pull to finish (default 1800)
 #   GW_BAKE_ZERO_FREE    0: do not overwrite the root filesystem's free space with zeros (default 1)
+#   GW_BAKE_SESSION_AGENT 1: the caller's session rides the AWS Systems Manager agent: do not stop it
 set -euo pipefail
 
 conf=/etc/gpu-workbench
@@ -143,7 +145,8 @@ if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then rm
 rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
 
 # 8. cloud-init's instance state, its logs and its copy of the user data; the Azure agent's state
-# (ovf-env.xml and CustomData hold the custom data, *.prv the machine's certificates).
+# (ovf-env.xml and CustomData hold the custom data, *.prv the machine's certificates); the AWS
+# Systems Manager agent's.
 scrub /var/lib/cloud/instances /var/lib/waagent/ovf-env.xml /var/lib/waagent/CustomData /var/lib/waagent/*.prv
 if have cloud-init; then cloud-init clean --logs --seed; fi
 # The next machine is provisioned by cloud-init from its own user data, even where this one ran
@@ -151,6 +154,35 @@ if have cloud-init; then cloud-init clean --logs --seed; fi
 rm -f /etc/cloud/cloud-init.disabled
 rm -rf /var/lib/cloud/instances /var/lib/cloud/instance /var/lib/cloud/data /var/lib/cloud/sem
 if [ -d /var/lib/waagent ]; then find /var/lib/waagent -mindepth 1 -delete; fi
+# The AWS Systems Manager agent (the DLAMI runs it, as a snap on Ubuntu): its state names this
+# instance (per-instance folders, credentials it keeps for the instance, a hybrid activation's
+# registration in Vault, the session channels' files). Stopped first, so it writes nothing back;
+# the next instance's agent registers anew. Not when this session rides it (access: private: ssh
+# through Session Manager), which the stop would cut, and whose channels live in that state: then
+# a transient unit (in /run: nothing of it is on the disk) ordered before the agent, so stopped
+# after it at EC2's shutdown, clears the state once the agent is down.
+# EC2 Instance Connect keeps no state on the machine (it asks the metadata endpoint at each login).
+ssm_state="/var/lib/amazon/ssm /var/log/amazon/ssm"
+ssm_agents="snap.amazon-ssm-agent.amazon-ssm-agent.service amazon-ssm-agent.service"
+# shellcheck disable=SC2016 # expanded by the unit's own bash, from its argument
+ssm_clear_on_stop='trap '"'"'for d in $0; do [ -d "$d" ] && find "$d" -type f -exec shred -u {} + ; rm -rf "$d"; done; kill "$!" 2>/dev/null; exit 0'"'"' TERM; while :; do sleep 3600 & wait $!; done'
+if [ "${GW_BAKE_SESSION_AGENT:-0}" = 1 ]; then
+  if have_systemd; then
+    before=()
+    for unit in $ssm_agents; do before+=(-p "Before=$unit"); done
+    systemd-run --quiet --unit=gpu-workbench-bake-ssm-state "${before[@]}" /bin/bash -c "$ssm_clear_on_stop" "$ssm_state" ||
+      die "could not schedule the removal of the Systems Manager agent's state at the shutdown (systemd-run)"
+    log "the Systems Manager agent carries this session: its state goes when it has stopped"
+  fi
+else
+  if have_systemd; then
+    for unit in $ssm_agents; do systemctl stop "$unit" >/dev/null 2>&1 || true; done
+  fi
+  # shellcheck disable=SC2086 # one word per directory
+  scrub $ssm_state
+  # shellcheck disable=SC2086
+  rm -rf $ssm_state
+fi
 
 # 9. Leases, histories, logs and temp files.
 rm -f /var/lib/dhcp/*.leases /var/lib/dhclient/*.lease* /var/lib/NetworkManager/*.lease /var/lib/systemd/network/*.lease

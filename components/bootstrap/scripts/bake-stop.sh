@@ -2,7 +2,9 @@
 # bake-stop: the last act on a bake's build machine, after bake-clean.sh: flush the disk and stop
 # the machine so its OS disk is captured at rest. On Azure the VM deallocates itself (a shutdown
 # from inside leaves it allocated and billed) with its managed identity, whose only grant is that
-# (AzureVmSelfDeallocate on the build VM); elsewhere it powers off. Root; standalone.
+# (AzureVmSelfDeallocate on the build VM). On AWS it leaves the stop to EC2: the deployer's
+# InstanceState calls StopInstances (a clean shutdown) and waits for EC2's "stopped", so a power-off
+# from inside would only race it. Elsewhere it powers off. Root; standalone.
 #   GW_TARGET              azure | aws | ...
 #   GW_IMDS_URL GW_ARM_URL for tests
 set -euo pipefail
@@ -14,6 +16,10 @@ say() { printf 'gpu-workbench[bake-stop]: %s\n' "$*" >&2 || true; }
   exit 1
 }
 sync
+if [ "${GW_TARGET:-}" = aws ]; then
+  say "synced; EC2 stops the instance (the deployer's StopInstances)"
+  exit 0
+fi
 if [ "${GW_TARGET:-}" != azure ]; then
   say "powering off"
   systemd-run --quiet --on-active=3 systemctl poweroff

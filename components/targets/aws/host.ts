@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsGpuInstance } from "./instance";
+import { AwsBakedImage } from "./bake";
 import { S3Storage } from "../../storage/s3";
 import { awsResumeCommand } from "./builders";
 import { awsSettings } from "./settings";
@@ -30,9 +31,15 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
   const network = spec.cluster
     ? new AwsClusterNetwork(`${name}-cluster`, { workerSubnetId: settings.workerSubnetId!, tags: { ...spec.tags } }, { parent })
     : undefined;
+  // The team's AMI, built once per content hash; the instance boots it and the bootstrap verifies.
+  const baked =
+    spec.image === "baked"
+      ? new AwsBakedImage(`${name}-image`, { spec, privateKey: prepared.privateKey, sshPrivateKeyPath: args.sshPrivateKeyPath }, { parent })
+      : undefined;
   const host = new AwsGpuInstance(
     `${name}-host`,
     {
+      bakedAmiId: baked?.amiId,
       size: spec.size,
       gpu: spec.gpu !== undefined,
       os: spec.os,

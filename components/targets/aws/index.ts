@@ -25,6 +25,8 @@ export const awsTarget: TargetDefinition = {
     driverInstall: () => "preinstalled",
     defaultImage: (_size, gpu) => (gpu ? "gpu-ready" : "stock"),
     gpuReadyImage: () => ({}),
+    // The team's image: an AMI made from a cleaned, stopped build instance (bake.ts).
+    bakes: true,
     // EC2: 16 KB, counted before base64; always sent gzipped.
     userDataLimit: { maxBytes: AWS_USER_DATA_LIMIT_BYTES, encoding: "gzip", name: "EC2's user-data limit", sentBytes: (text) => gzipUserData(text).length },
     ownKeys: ["aws"],
@@ -34,7 +36,9 @@ export const awsTarget: TargetDefinition = {
     // AWS images run EC2 Instance Connect's key lookup as this account; it reads the metadata endpoint.
     metadataAllow: ["ec2-instance-connect"],
     // The EBS data volume attaches after the instance runs: the step waits for it.
-    readyFigures: { provisionMinutes: 2, datadiskMinutes: 1 },
+    // A volume from an AMI's snapshot loads each block from S3 on its first read (EBS initialization):
+    // the apps' first start on a baked AMI reads their image files so. A planning figure.
+    readyFigures: { provisionMinutes: 2, datadiskMinutes: 1, bakedFirstReadMinutes: 1 },
     stoppedCosts: awsStoppedCosts,
     stoppedCostRegion: AWS_STOPPED_COST_SOURCE.region,
   },

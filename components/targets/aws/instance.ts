@@ -58,6 +58,18 @@ export interface AwsGpuInstanceArgs extends CloudHostArgs {
   privateAccess?: boolean | undefined;
   /** privateAccess only: the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default false. */
   vpcEndpoints?: boolean | undefined;
+  /**
+   * The team's baked AMI (image: baked). Unlike `amiId` it is not ignored after creation: a new
+   * baked image (new content) replaces the instance; the data volume stays.
+   */
+  bakedAmiId?: pulumi.Input<string> | undefined;
+  /** Create and attach the data volume (default true; a bake's build instance has none). */
+  dataDisk?: boolean | undefined;
+  /**
+   * Give the instance an Elastic IP that follows a replaced instance (default true). false: the
+   * instance's own public address (a bake's build instance: no address bills while it is stopped).
+   */
+  elasticIp?: boolean | undefined;
   /** A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none. */
   clusterSecurityGroupId?: pulumi.Input<string> | undefined;
 }
@@ -88,7 +100,7 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
   public readonly amiId: pulumi.Output<string>;
   /** The SSM parameter the AMI is looked up from (not read when `amiId` is set). */
   public readonly amiParameter: pulumi.Output<string>;
-  /** The persistent data volume (vol-...), mounted at /data by the bootstrap. */
+  /** The persistent data volume (vol-...), mounted at /data by the bootstrap; empty without one (dataDisk false). */
   public readonly dataVolumeId: pulumi.Output<string>;
   /** The instance role; grant storage access to it. */
   public readonly roleArn: pulumi.Output<string>;
@@ -194,20 +206,30 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
 
     // AMI: read once at creation (see the class comment); the parameter is public, the value not secret.
     const parameterName = amiParameterName(args.gpu, args.os ?? "ubuntu-22.04");
-    const ami = args.amiId ? pulumi.output(args.amiId) : pulumi.unsecret(ssm.getParameterOutput({ name: parameterName }, { parent: this }).value);
+    const baked = args.bakedAmiId !== undefined;
+    const ami =
+      args.bakedAmiId !== undefined
+        ? pulumi.output(args.bakedAmiId)
+        : args.amiId
+          ? pulumi.output(args.amiId)
+          : pulumi.unsecret(ssm.getParameterOutput({ name: parameterName }, { parent: this }).value);
+    const dataDisk = args.dataDisk ?? true;
+    const elasticIp = !privateAccess && (args.elasticIp ?? true);
 
     // The data volume: inputs independent of the user data, kept on replace and on destroy.
-    const volume = new ebs.Volume(
-      `${name}-data`,
-      {
-        availabilityZone: subnet.availabilityZone,
-        size: args.dataDiskGb,
-        type: "gp3",
-        encrypted: true,
-        tags: tags("data"),
-      },
-      { parent: this, retainOnDelete: true },
-    );
+    const volume = !dataDisk
+      ? undefined
+      : new ebs.Volume(
+          `${name}-data`,
+          {
+            availabilityZone: subnet.availabilityZone,
+            size: args.dataDiskGb,
+            type: "gp3",
+            encrypted: true,
+            tags: tags("data"),
+          },
+          { parent: this, retainOnDelete: true },
+        );
 
     const gz = pulumi.output(userData).apply((text) => gzipUserData(text));
     const instance = new ec2.Instance(
@@ -218,8 +240,9 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
         subnetId: subnet.id,
         vpcSecurityGroupIds: args.clusterSecurityGroupId === undefined ? [sg.id] : [sg.id, args.clusterSecurityGroupId],
         iamInstanceProfile: profile.id,
-        // A default-for-AZ subnet would give the instance a public address of its own.
-        associatePublicIpAddress: privateAccess ? false : undefined,
+        // A default-for-AZ subnet would give the instance a public address of its own; without an
+        // Elastic IP the instance needs its own.
+        associatePublicIpAddress: privateAccess ? false : elasticIp ? undefined : true,
         // IMDSv2 only, one hop: containers behind Docker's bridge cannot read credentials or user data.
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         rootBlockDevice: { volumeType: "gp3", volumeSize: args.osDiskGb, encrypted: true, deleteOnTermination: true, tags: tags("os") },
@@ -233,23 +256,25 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
           : undefined,
         tags: tags("instance"),
       },
-      { parent: this, ignoreChanges: ["ami"], dependsOn: [ssmCore, ...endpoints] },
+      // The looked-up AMI is read once; a baked AMI is the team's content: a new one replaces the instance.
+      { parent: this, ignoreChanges: baked ? [] : ["ami"], dependsOn: [ssmCore, ...endpoints] },
     );
 
     // Detach-before-attach on replacement (an EBS volume has one instance), stopping the old one first.
-    new ec2.VolumeAttachment(
-      `${name}-data-attach`,
-      {
-        deviceName: DATA_DEVICE_NAME,
-        volumeId: volume.id,
-        instanceId: instance.id,
-        stopInstanceBeforeDetaching: true,
-      },
-      { parent: this, deleteBeforeReplace: true },
-    );
+    if (volume)
+      new ec2.VolumeAttachment(
+        `${name}-data-attach`,
+        {
+          deviceName: DATA_DEVICE_NAME,
+          volumeId: volume.id,
+          instanceId: instance.id,
+          stopInstanceBeforeDetaching: true,
+        },
+        { parent: this, deleteBeforeReplace: true },
+      );
 
     // The address follows a replaced instance (an in-place update of the association).
-    const eip = privateAccess ? undefined : new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this });
+    const eip = !elasticIp ? undefined : new ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this });
 
     let scheduleArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (autoStopTime) {
@@ -292,12 +317,12 @@ export class AwsGpuInstance extends pulumi.ComponentResource {
 
     this.instanceId = instance.id;
     this.instanceArn = instance.arn;
-    this.publicIp = eip ? eip.publicIp : pulumi.output("");
-    this.publicDns = eip ? eip.publicDns : pulumi.output("");
+    this.publicIp = eip ? eip.publicIp : privateAccess ? pulumi.output("") : instance.publicIp;
+    this.publicDns = eip ? eip.publicDns : privateAccess ? pulumi.output("") : instance.publicDns;
     this.privateIp = instance.privateIp;
     this.amiId = instance.ami;
     this.amiParameter = pulumi.output(parameterName);
-    this.dataVolumeId = volume.id;
+    this.dataVolumeId = volume ? volume.id : pulumi.output("");
     this.roleArn = role.arn;
     this.roleName = role.id;
     this.securityGroupId = sg.id;

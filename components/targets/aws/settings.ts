@@ -57,6 +57,15 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
       input.fail("workbench.aws.vpcEndpoints", "only with access: private (a public instance reaches Systems Manager over the internet); remove it");
     else vpcEndpoints = raw.vpcEndpoints;
   }
+  // The build instance of a baked image is reached like the workbench, through Session Manager; the
+  // workbench's endpoints are created with its own instance, after the image, and a second set in
+  // the same VPC is refused by AWS (one private DNS name per service and VPC).
+  if (isPrivate && vpcEndpoints && input.raw.image === "baked") {
+    input.fail(
+      "workbench.image",
+      "baked is not available with access: private and aws.vpcEndpoints in this version: the image's build instance reaches Session Manager before the workbench's endpoints exist, and a second set in the same VPC collides with them; set aws.vpcEndpoints: false (a subnet whose NAT reaches Systems Manager) or use image: gpu-ready",
+    );
+  }
   const workerSubnetId = raw.workerSubnetId === undefined ? undefined : input.string("workbench.aws.workerSubnetId", raw.workerSubnetId);
   if (workerSubnetId !== undefined && !/^subnet-[0-9a-f]{8,17}$/.test(workerSubnetId)) {
     input.fail("workbench.aws.workerSubnetId", `${q(workerSubnetId)} is not a subnet id; expected subnet-0123456789abcdef0`);

@@ -13,18 +13,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as local from "@pulumi/command/local";
-import * as remote from "@pulumi/command/remote";
 import * as resources from "@pulumi/azure-native/resources";
-import { bakeBuildSpec, bakeCommand, bakeContentHash } from "../../bootstrap/bake";
+import { bakeBuildSpec, bakeContentHash } from "../../bootstrap/bake";
 import { deployerUser, WorkbenchSpec } from "../../config/spec";
 import { createHostAccess } from "../../workbench/hostAccess";
-import { waitForReady } from "../../workbench/ready";
+import { bakeOnBuildMachine } from "../../workbench/bake";
 import { AZURE_IMAGES, NVIDIA_VMI, NVIDIA_VMI_PLAN } from "./images";
 import { azureVmName } from "./rules";
 import { AzureGpuVm } from "./vm";
 
-/** How long the build may take: the GPU check and the apps' pulls (the clean waits for them). */
-export const BAKE_READY_TIMEOUT_SECONDS = 2700;
 /** After the clean, the deployer waits until the VM stops answering on port 22, then this long for the guest to halt. */
 export const BAKE_HALT_GRACE_SECONDS = 30;
 
@@ -145,36 +142,11 @@ export class AzureBakedImage extends pulumi.ComponentResource {
       { parent: this, dependsOn: [definition] },
     );
     const triggers = [vm.vmId, hash];
-    const ready = waitForReady(
+    const { clean } = bakeOnBuildMachine(
       this,
-      `${name}-build`,
-      {
-        spec: build,
-        address: vm.publicIp,
-        port: 22,
-        hostPublicKey: access.hostPublicKey,
-        privateKey: args.privateKey,
-        triggers,
-        timeoutSeconds: BAKE_READY_TIMEOUT_SECONDS,
-      },
+      name,
+      { spec: build, address: vm.publicIp, port: 22, hostPublicKey: access.hostPublicKey, privateKey: args.privateKey, triggers, target: "azure" },
       [vm],
-    );
-    const clean = new remote.Command(
-      `${name}-clean`,
-      {
-        connection: {
-          host: vm.publicIp,
-          port: 22,
-          user: admin.name,
-          privateKey: args.privateKey,
-          hostKey: access.hostPublicKey,
-          dialErrorLimit: 20,
-          perDialTimeout: 15,
-        },
-        create: bakeCommand("azure"),
-        triggers,
-      },
-      { parent: this, dependsOn: [ready], customTimeouts: { create: "45m" } },
     );
     const halted = new local.Command(
       `${name}-halted`,

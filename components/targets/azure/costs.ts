@@ -41,7 +41,16 @@ function hourly(label: string, perHour: number): FixedCost {
  * public IPv4 address.
  */
 export function azureStoppedCosts(osDiskGb: number, dataDiskGb: number, spec?: WorkbenchSpec): FixedCost[] {
-  const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb)];
+  // A baked image's build VM stays, deallocated: its OS disk and its static IP bill every month (the
+  // gallery image version's own storage is not priced here).
+  const baked =
+    spec?.image === "baked"
+      ? [
+          azureDisk("baked image: the deallocated build VM's OS disk", osDiskGb),
+          { ...publicIpCost(), label: `baked image: the build VM's ${publicIpCost().label}` },
+        ]
+      : [];
+  const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb), ...baked];
   if (spec?.access !== "private") {
     // A cluster's workers go out through their own NAT gateway, billed every hour like the head's IP.
     const nat = spec?.cluster ? natGatewayCosts("the cluster workers' way out") : [];

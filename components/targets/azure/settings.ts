@@ -67,6 +67,14 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
       "not available with access: private in this version: the workbench creates the network with its AzureBastionSubnet and NAT gateway; remove subnetId (and set vnetCidr/subnetCidr if 10.42.0.0/16 collides)",
     );
   }
+  // The image's build VM would be reached through the Bastion, which the workbench's own VM creates
+  // after the image; a public build VM would need allowedCidrs, which private leaves empty.
+  if (isPrivate && input.raw.image === "baked") {
+    input.fail(
+      "workbench.image",
+      "baked is not available with access: private on azure in this version: the image's build VM would be reached through the Bastion, which is created with the workbench's own VM after the image; use image: gpu-ready",
+    );
+  }
   let bastionSubnetCidr: string | undefined;
   if (raw.bastionSubnetCidr !== undefined && !isPrivate) {
     input.fail("workbench.azure.bastionSubnetCidr", "only with access: private (a public VM has no Bastion); remove it");

@@ -40,6 +40,10 @@ export const softLayerTarget: TargetDefinition = {
       storage: "target softlayer has no storage mounts in this version; remove it",
       cluster:
         "not available for target softlayer in this version: its guests have no machine identity to read a data lake with and no idle stop to bound the cost of the workers; remove cluster (or use target azure or aws)",
+      // Checked 2026-12-06: @pulumi/ibm is not published on npm (404), and IBM's Terraform provider
+      // has ibm_compute_image_template only as a data source (it reads a template by name).
+      bakedImage:
+        "baked is not available for target softlayer: no Pulumi or IBM provider resource captures an image template from a virtual guest (IBM's Terraform provider only reads one, the data source ibm_compute_image_template; there is no @pulumi/ibm package), and this version has no provider of its own for SoftLayer_Virtual_Guest::createArchiveTransaction; use image: stock",
       privateAccess:
         "private is not available for target softlayer: IBM Cloud classic has no SSH session service (like AWS Session Manager or Azure Bastion) for a guest without a public address; use access: public",
     },

@@ -32,7 +32,7 @@ type AwsGpuInstance struct {
 	AutoStopScheduleArn pulumi.StringPtrOutput `pulumi:"autoStopScheduleArn"`
 	// Availability zone of the instance and its data volume.
 	AvailabilityZone pulumi.StringOutput `pulumi:"availabilityZone"`
-	// The persistent data volume (vol-...), mounted at /data by the bootstrap.
+	// The persistent data volume (vol-...), mounted at /data by the bootstrap; empty without one (dataDisk false).
 	DataVolumeId pulumi.StringOutput `pulumi:"dataVolumeId"`
 	// Instance ARN.
 	InstanceArn pulumi.StringOutput `pulumi:"instanceArn"`
@@ -87,10 +87,18 @@ type awsGpuInstanceArgs struct {
 	AutoShutdownTimeZone *string `pulumi:"autoShutdownTimeZone"`
 	// Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
 	AvailabilityZone *string `pulumi:"availabilityZone"`
+	// The team's baked AMI (image: baked). Unlike `amiId` it is not ignored after creation: a new
+	// baked image (new content) replaces the instance; the data volume stays.
+	BakedAmiId *string `pulumi:"bakedAmiId"`
 	// A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
 	ClusterSecurityGroupId *string `pulumi:"clusterSecurityGroupId"`
+	// Create and attach the data volume (default true; a bake's build instance has none).
+	DataDisk *bool `pulumi:"dataDisk"`
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64 `pulumi:"dataDiskGb"`
+	// Give the instance an Elastic IP that follows a replaced instance (default true). false: the
+	// instance's own public address (a bake's build instance: no address bills while it is stopped).
+	ElasticIp *bool `pulumi:"elasticIp"`
 	// Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
 	ExposedPorts []float64 `pulumi:"exposedPorts"`
 	// The type has an NVIDIA GPU: boot the AWS Deep Learning Base OSS NVIDIA Driver GPU AMI (driver,
@@ -137,10 +145,18 @@ type AwsGpuInstanceArgs struct {
 	AutoShutdownTimeZone *string
 	// Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
 	AvailabilityZone *string
+	// The team's baked AMI (image: baked). Unlike `amiId` it is not ignored after creation: a new
+	// baked image (new content) replaces the instance; the data volume stays.
+	BakedAmiId pulumi.StringPtrInput
 	// A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
 	ClusterSecurityGroupId pulumi.StringPtrInput
+	// Create and attach the data volume (default true; a bake's build instance has none).
+	DataDisk *bool
 	// Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
 	DataDiskGb float64
+	// Give the instance an Elastic IP that follows a replaced instance (default true). false: the
+	// instance's own public address (a bake's build instance: no address bills while it is stopped).
+	ElasticIp *bool
 	// Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
 	ExposedPorts []float64
 	// The type has an NVIDIA GPU: boot the AWS Deep Learning Base OSS NVIDIA Driver GPU AMI (driver,
@@ -231,7 +247,7 @@ func (o AwsGpuInstanceOutput) AvailabilityZone() pulumi.StringOutput {
 	return o.ApplyT(func(v *AwsGpuInstance) pulumi.StringOutput { return v.AvailabilityZone }).(pulumi.StringOutput)
 }
 
-// The persistent data volume (vol-...), mounted at /data by the bootstrap.
+// The persistent data volume (vol-...), mounted at /data by the bootstrap; empty without one (dataDisk false).
 func (o AwsGpuInstanceOutput) DataVolumeId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AwsGpuInstance) pulumi.StringOutput { return v.DataVolumeId }).(pulumi.StringOutput)
 }

@@ -1387,7 +1387,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     image: NotRequired['WorkbenchImage']
     """
-    stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+    stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
     """
     os: NotRequired['OsImage']
     """
@@ -1466,7 +1466,7 @@ class WorkbenchConfigArgsArgs:
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
         :param 'WorkbenchIdleStopArgsArgs' idle_stop: Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
-        :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+        :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
         :param 'OsImage' os: ubuntu-22.04 (default) | ubuntu-24.04.
         :param _builtins.float os_disk_gb: OS disk, GB. Default 128.
         :param _builtins.bool rdp: xrdp with xfce, a generated password per user. Default false.
@@ -1682,7 +1682,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def image(self) -> Optional['WorkbenchImage']:
         """
-        stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure in this version). Default: the target's (gpu-ready on AWS, stock elsewhere).
+        stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
         """
         return pulumi.get(self, "image")
 

@@ -28,7 +28,10 @@ class AwsGpuInstanceArgs:
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  availability_zone: Optional[_builtins.str] = None,
+                 baked_ami_id: pulumi.Input[Optional[_builtins.str]] = None,
                  cluster_security_group_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 data_disk: Optional[_builtins.bool] = None,
+                 elastic_ip: Optional[_builtins.bool] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  os: Optional[_builtins.str] = None,
                  private_access: Optional[_builtins.bool] = None,
@@ -53,7 +56,12 @@ class AwsGpuInstanceArgs:
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
         :param _builtins.str availability_zone: Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
+        :param pulumi.Input[_builtins.str] baked_ami_id: The team's baked AMI (image: baked). Unlike `amiId` it is not ignored after creation: a new
+               baked image (new content) replaces the instance; the data volume stays.
         :param pulumi.Input[_builtins.str] cluster_security_group_id: A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
+        :param _builtins.bool data_disk: Create and attach the data volume (default true; a bake's build instance has none).
+        :param _builtins.bool elastic_ip: Give the instance an Elastic IP that follows a replaced instance (default true). false: the
+               instance's own public address (a bake's build instance: no address bills while it is stopped).
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
         :param _builtins.str os: ubuntu-22.04 | ubuntu-24.04. Default ubuntu-22.04.
         :param _builtins.bool private_access: No public address and no inbound rule: no Elastic IP, no auto-assigned address, a security
@@ -82,8 +90,14 @@ class AwsGpuInstanceArgs:
             pulumi.set(__self__, "auto_shutdown_time_zone", auto_shutdown_time_zone)
         if availability_zone is not None:
             pulumi.set(__self__, "availability_zone", availability_zone)
+        if baked_ami_id is not None:
+            pulumi.set(__self__, "baked_ami_id", baked_ami_id)
         if cluster_security_group_id is not None:
             pulumi.set(__self__, "cluster_security_group_id", cluster_security_group_id)
+        if data_disk is not None:
+            pulumi.set(__self__, "data_disk", data_disk)
+        if elastic_ip is not None:
+            pulumi.set(__self__, "elastic_ip", elastic_ip)
         if exposed_ports is not None:
             pulumi.set(__self__, "exposed_ports", exposed_ports)
         if os is not None:
@@ -216,6 +230,19 @@ class AwsGpuInstanceArgs:
         pulumi.set(self, "availability_zone", value)
 
     @_builtins.property
+    @pulumi.getter(name="bakedAmiId")
+    def baked_ami_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The team's baked AMI (image: baked). Unlike `amiId` it is not ignored after creation: a new
+        baked image (new content) replaces the instance; the data volume stays.
+        """
+        return pulumi.get(self, "baked_ami_id")
+
+    @baked_ami_id.setter
+    def baked_ami_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "baked_ami_id", value)
+
+    @_builtins.property
     @pulumi.getter(name="clusterSecurityGroupId")
     def cluster_security_group_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -226,6 +253,31 @@ class AwsGpuInstanceArgs:
     @cluster_security_group_id.setter
     def cluster_security_group_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "cluster_security_group_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dataDisk")
+    def data_disk(self) -> Optional[_builtins.bool]:
+        """
+        Create and attach the data volume (default true; a bake's build instance has none).
+        """
+        return pulumi.get(self, "data_disk")
+
+    @data_disk.setter
+    def data_disk(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "data_disk", value)
+
+    @_builtins.property
+    @pulumi.getter(name="elasticIp")
+    def elastic_ip(self) -> Optional[_builtins.bool]:
+        """
+        Give the instance an Elastic IP that follows a replaced instance (default true). false: the
+        instance's own public address (a bake's build instance: no address bills while it is stopped).
+        """
+        return pulumi.get(self, "elastic_ip")
+
+    @elastic_ip.setter
+    def elastic_ip(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "elastic_ip", value)
 
     @_builtins.property
     @pulumi.getter(name="exposedPorts")
@@ -363,8 +415,11 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  availability_zone: Optional[_builtins.str] = None,
+                 baked_ami_id: pulumi.Input[Optional[_builtins.str]] = None,
                  cluster_security_group_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
+                 elastic_ip: Optional[_builtins.bool] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  gpu: Optional[_builtins.bool] = None,
                  os: Optional[_builtins.str] = None,
@@ -398,8 +453,13 @@ class AwsGpuInstance(pulumi.ComponentResource):
         :param _builtins.str auto_shutdown_time: Daily shutdown time, "HH:MM" (24-hour). Unset: no schedule.
         :param _builtins.str auto_shutdown_time_zone: Time zone of `autoShutdownTime`: a Windows id ("Korea Standard Time") or an IANA name ("Asia/Seoul"). Default "UTC".
         :param _builtins.str availability_zone: Availability zone of the default VPC's subnet (ignored when `subnetId` is set). Default "<region>a".
+        :param pulumi.Input[_builtins.str] baked_ami_id: The team's baked AMI (image: baked). Unlike `amiId` it is not ignored after creation: a new
+               baked image (new content) replaces the instance; the data volume stays.
         :param pulumi.Input[_builtins.str] cluster_security_group_id: A Spark cluster's shared security group (Spark's ports between head and workers); the instance wears it beside its own. Default none.
+        :param _builtins.bool data_disk: Create and attach the data volume (default true; a bake's build instance has none).
         :param _builtins.float data_disk_gb: Size of the separate data disk mounted at /data by the bootstrap, GB; it outlives the VM.
+        :param _builtins.bool elastic_ip: Give the instance an Elastic IP that follows a replaced instance (default true). false: the
+               instance's own public address (a bake's build instance: no address bills while it is stopped).
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps exposed to `allowedCidrs` (apps are otherwise reached through SSH tunnels). Default none.
         :param _builtins.bool gpu: The type has an NVIDIA GPU: boot the AWS Deep Learning Base OSS NVIDIA Driver GPU AMI (driver,
                Docker and the NVIDIA Container Toolkit preinstalled). false boots Canonical's Ubuntu Server.
@@ -456,8 +516,11 @@ class AwsGpuInstance(pulumi.ComponentResource):
                  auto_shutdown_time: Optional[_builtins.str] = None,
                  auto_shutdown_time_zone: Optional[_builtins.str] = None,
                  availability_zone: Optional[_builtins.str] = None,
+                 baked_ami_id: pulumi.Input[Optional[_builtins.str]] = None,
                  cluster_security_group_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
+                 elastic_ip: Optional[_builtins.bool] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  gpu: Optional[_builtins.bool] = None,
                  os: Optional[_builtins.str] = None,
@@ -489,10 +552,13 @@ class AwsGpuInstance(pulumi.ComponentResource):
             __props__.__dict__["auto_shutdown_time"] = auto_shutdown_time
             __props__.__dict__["auto_shutdown_time_zone"] = auto_shutdown_time_zone
             __props__.__dict__["availability_zone"] = availability_zone
+            __props__.__dict__["baked_ami_id"] = baked_ami_id
             __props__.__dict__["cluster_security_group_id"] = cluster_security_group_id
+            __props__.__dict__["data_disk"] = data_disk
             if data_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'data_disk_gb'")
             __props__.__dict__["data_disk_gb"] = data_disk_gb
+            __props__.__dict__["elastic_ip"] = elastic_ip
             __props__.__dict__["exposed_ports"] = exposed_ports
             if gpu is None and not opts.urn:
                 raise TypeError("Missing required property 'gpu'")
@@ -567,7 +633,7 @@ class AwsGpuInstance(pulumi.ComponentResource):
     @pulumi.getter(name="dataVolumeId")
     def data_volume_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The persistent data volume (vol-...), mounted at /data by the bootstrap.
+        The persistent data volume (vol-...), mounted at /data by the bootstrap; empty without one (dataDisk false).
         """
         return pulumi.get(self, "data_volume_id")
 
