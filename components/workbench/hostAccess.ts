@@ -8,6 +8,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { generateEd25519OpenSsh } from "../access/keys";
 import { gzipUserData, renderCloudInit } from "../bootstrap";
+import type { BootstrapPullCache } from "../bootstrap/scripts";
 import type { WorkbenchSpec } from "../config/spec";
 
 export interface HostAccess {
@@ -20,8 +21,11 @@ export interface HostAccess {
   userData: pulumi.Output<string>;
 }
 
-/** The pinned host key, RDP passwords and the user data that carries them. */
-export function createHostAccess(parent: pulumi.Resource, name: string, spec: WorkbenchSpec): HostAccess {
+/**
+ * The pinned host key, RDP passwords and the user data that carries them. `pullCache`: the
+ * pull-through cache the machine pre-pulls from (known at deploy time: its host names the account).
+ */
+export function createHostAccess(parent: pulumi.Resource, name: string, spec: WorkbenchSpec, pullCache?: pulumi.Input<BootstrapPullCache>): HostAccess {
   const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent });
   const rdpPasswords: Record<string, random.RandomPassword> = {};
   if (spec.rdp) {
@@ -31,9 +35,9 @@ export function createHostAccess(parent: pulumi.Resource, name: string, spec: Wo
   }
   const hashes = pulumi.all(Object.fromEntries(Object.entries(rdpPasswords).map(([u, p]) => [u, p.bcryptHash])));
   const userData = pulumi
-    .all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh, hashes])
-    .apply(([privateKeyOpenssh, publicKeyOpenssh, rdpPasswordHashes]) =>
-      renderCloudInit(spec, { hostKey: { privateKeyOpenssh, publicKeyOpenssh }, rdpPasswordHashes }),
+    .all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh, hashes, pullCache])
+    .apply(([privateKeyOpenssh, publicKeyOpenssh, rdpPasswordHashes, cache]) =>
+      renderCloudInit(spec, { hostKey: { privateKeyOpenssh, publicKeyOpenssh }, rdpPasswordHashes }, cache as BootstrapPullCache | undefined),
     );
   return {
     hostKey,

@@ -46,6 +46,8 @@ export const azureTarget: TargetDefinition = {
     },
     ownKeys: ["azure"],
     refuses: {
+      pullCache:
+        "not available for target azure in this version: the ACR artifact cache (a registry, a cache rule per repository, the VM's AcrPull and its token exchange) is not built yet; remove pullCache (the images pull from their registries)",
       cluster:
         "not available for target azure in this version: its workers need a NAT gateway for their bootstrap and an idle stop that deallocates them, which are not built yet; use target aws, or remove cluster",
     },
