@@ -41,7 +41,7 @@ gw_begin prepull
 login=true
 if [ -n "${GW_PULL_CACHE_LOGIN:-}" ]; then
   login=$(readlink -f "$0")
-  [ -f "$login" ] || die "the pull cache's login runs $0 again, which is not a file here"
+  [ -x "$login" ] || die "the pull cache's login runs $0 again, which is not an executable file here"
   have aws || [ "$GW_PULL_CACHE_LOGIN" != ecr ] || die "the pull cache (ECR) needs the aws CLI, which the Deep Learning AMI has; this image has none"
 fi
 # shellcheck disable=SC2016 # expanded by the background shell
