@@ -24,6 +24,9 @@ import {
   ECR_UPSTREAMS,
 } from "../../components/targets/aws/pullCachePlan";
 import { rawConfig } from "../support/fixtures";
+import { generateEd25519OpenSsh } from "../../components/access/keys";
+import { gzipUserData, renderCloudInit } from "../../components/bootstrap";
+import { estimatedUserDataGzipBytes } from "../../components/workbench/hostAccess";
 
 const REGION = "ap-northeast-2";
 const HOST = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com";
@@ -273,6 +276,20 @@ describe("what the user data tells the machine (pullCacheVars)", () => {
       `bootstrap: the cached image of "quay.io/jupyter/scipy-notebook:2025-08-18" is not in the cache registry "${HOST}"`,
     );
   });
+});
+
+test("the size check before any resource counts the cache's lines, on the large side", () => {
+  const s = spec({ pullCache: true, apps: [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }, { kind: "kaggle-python", hostPort: 8890 }] });
+  const b = pullCacheBase("aws-cache", "gpu-workbench/aws-cache/aws-cache");
+  const plan = pullCachePlan(s, b, { dockerHub: SECRET(REGION) });
+  const secrets = { hostKey: generateEd25519OpenSsh(), rdpPasswordHashes: {} };
+  const real = gzipUserData(renderCloudInit(s, secrets, { login: "ecr", registry: HOST, region: REGION, images: cachedImages(plan, HOST) })).length;
+  const without = gzipUserData(renderCloudInit(s, secrets)).length;
+  const estimate = estimatedUserDataGzipBytes(s);
+  expect(real).toBeGreaterThan(without);
+  expect(estimate).toBeGreaterThanOrEqual(real);
+  expect(estimate - real).toBeLessThan(100);
+  console.log(`aws-cache-like user data: ${without} bytes gzipped without the cache, ${real} with it, ${estimate} estimated`);
 });
 
 describe("the machine signs in: prepull.sh registry-login and the pulls, against stand-in aws and docker", () => {
