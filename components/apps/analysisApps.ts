@@ -26,6 +26,18 @@ export interface AnalysisRegistry {
   password: string;
 }
 
+/** A pull-through cache the deployment pulls app images from instead of their registries (workbench.pullCache). */
+export interface AnalysisPullCache {
+  /** Per source image: the cached reference pulled instead; an image not named pulls from its registry. */
+  images: pulumi.Input<Record<string, string>>;
+  /** The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com. */
+  server: pulumi.Input<string>;
+  /** The registry user (ECR: AWS). */
+  username: pulumi.Input<string>;
+  /** A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here. */
+  password: pulumi.Input<string>;
+}
+
 /** A bind mount of a host file or directory into the Spark driver's container. */
 export interface AnalysisAppsSparkMount {
   /** The path on the host. */
@@ -53,6 +65,8 @@ export interface AnalysisAppsArgs {
   apps: AnalysisApp[];
   /** Private registries used for pulls. Passwords are wrapped as secrets here as well. */
   registries: AnalysisRegistry[];
+  /** A pull-through cache to pull the app images from (a built app's base image is not rewritten). Default none. */
+  pullCache?: AnalysisPullCache | undefined;
   /** The host has an NVIDIA GPU and the NVIDIA Container Toolkit; a GPU app on a CPU host is an error. */
   hostGpu: boolean;
   /** Host directory under which each app's files live, as `<dataRoot>/<app name>` (e.g. "/data/apps"). */
@@ -128,7 +142,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
   public readonly credentials: pulumi.Output<Record<string, AppCredential>>;
   /** Per app: the Docker container id. */
   public readonly containerIds: pulumi.Output<Record<string, string>>;
-  /** Per app: the image it runs; for a built app, `gpu-workbench/<app>:<content hash>`. */
+  /** Per app: the image it runs (its cached reference with a pull-through cache); for a built app, `gpu-workbench/<app>:<content hash>`. */
   public readonly images: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: AnalysisAppsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -155,17 +169,25 @@ export class AnalysisApps extends pulumi.ComponentResource {
         host,
         sshOpts: args.sshOpts,
         registryAuth:
-          args.registries.length === 0
+          args.registries.length === 0 && !args.pullCache
             ? undefined
-            : args.registries.map((r) => ({
-                address: r.server,
-                username: r.username,
-                password: pulumi.secret(r.password),
-              })),
+            : [
+                ...args.registries.map((r) => ({
+                  address: r.server,
+                  username: r.username,
+                  password: pulumi.secret(r.password),
+                })),
+                ...(args.pullCache
+                  ? [{ address: args.pullCache.server, username: args.pullCache.username, password: pulumi.secret(args.pullCache.password) }]
+                  : []),
+              ],
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );
 
+    // The reference each app image is pulled by: its cached one when a pull-through cache has it.
+    const cached = args.pullCache ? pulumi.output(args.pullCache.images) : undefined;
+    const pullName = (image: string): pulumi.Input<string> => (cached ? cached.apply((m) => m[image] ?? image) : image);
     const images = new Map<string, RemoteImage>();
     const imageOf = (app: AppSpec): RemoteImage => images.get(builds.get(app.name)?.tag ?? app.image)!;
     const buildRoot = args.buildContextRoot ?? DEFAULT_BUILD_CONTEXT_ROOT;
@@ -179,7 +201,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
         new RemoteImage(
           `${name}-image-${imageSlug(app.image)}`,
           {
-            name: app.image,
+            name: pullName(app.image),
             // A removed app or a replaced resource must not delete (and later re-pull) a 20 GB image.
             keepLocally: true,
             triggers: args.hostId === undefined ? undefined : { host: args.hostId },
@@ -193,7 +215,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
     const urls: Record<string, string> = {};
     const credentials: Record<string, pulumi.Output<AppCredential>> = {};
     const containerIds: Record<string, pulumi.Output<string>> = {};
-    const imageNames: Record<string, string> = {};
+    const imageNames: Record<string, pulumi.Input<string>> = {};
     for (const app of apps) {
       const s = settings.get(app.name)!;
       const access = appAccess(app, args.sshAlias);
@@ -276,14 +298,14 @@ export class AnalysisApps extends pulumi.ComponentResource {
         { parent: this, provider },
       );
       containerIds[app.name] = container.id;
-      imageNames[app.name] = builds.get(app.name)?.tag ?? app.image;
+      imageNames[app.name] = builds.get(app.name)?.tag ?? pullName(app.image);
     }
 
     this.tunnels = pulumi.output(tunnels);
     this.urls = pulumi.output(urls);
     this.credentials = pulumi.secret(pulumi.all(credentials));
     this.containerIds = pulumi.all(containerIds);
-    this.images = pulumi.output(imageNames);
+    this.images = pulumi.all(imageNames);
     this.registerOutputs({
       tunnels: this.tunnels,
       urls: this.urls,

@@ -8,12 +8,14 @@ import { parse, stringify } from "yaml";
 import type { WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../config/targetRules";
 import {
+  BootstrapPullCache,
   BootstrapSecrets,
   checkHostKey,
   CONFIG_DIR,
   configFile,
   deliveredBundle,
   EARLY_STEPS,
+  pullCacheVars,
   SCRIPT_DIR,
   secretsFile,
   stepsFor,
@@ -21,14 +23,14 @@ import {
 } from "./scripts";
 
 /** The whole #cloud-config document (text) for a fresh Ubuntu 22.04/24.04 VM. */
-export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets): string {
+export function renderCloudInit(spec: WorkbenchSpec, secrets: BootstrapSecrets, pullCache?: BootstrapPullCache): string {
   if (!isCloudTarget(spec.target)) {
     throw new Error(`renderCloudInit: target ${spec.target} does not boot with cloud-init; run bootstrapScripts(spec) over SSH instead`);
   }
   checkHostKey(secrets);
   const steps = stepsFor(spec, "cloud-init");
   // The user data names the scripts the deployment's SSH session delivers (deliver.sh checks it).
-  const env = configFile(spec, steps, { GW_BUNDLE_SHA256: deliveredBundle(spec.image).sha256 });
+  const env = configFile(spec, steps, { GW_BUNDLE_SHA256: deliveredBundle(spec.image).sha256, ...(pullCache ? pullCacheVars(spec, pullCache) : {}) });
   const files: Record<string, unknown>[] = [{ path: `${CONFIG_DIR}/bootstrap.env`, permissions: "0644", content: env }];
   if (spec.rdp) files.push({ path: `${CONFIG_DIR}/secrets.env`, permissions: "0600", content: secretsFile(spec, secrets) });
   // Only what runs before the deployer can log in, without comments (EC2 takes 16 KB); the rest

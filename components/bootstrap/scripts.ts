@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { lineSafe, q } from "../config/grammar";
+import { checked } from "../config/checked";
 import type { WorkbenchImage, WorkbenchSpec } from "../config/spec";
 import { isCloudTarget } from "../config/targetRules";
 import { blobfuse2Config, mountLayouts, mountUnit } from "../storage/mounts";
@@ -291,6 +292,42 @@ export function idleConfigVars(spec: WorkbenchSpec): Record<string, string> {
     ...(idle.preStopHook !== undefined ? { GW_IDLE_HOOK: idle.preStopHook, GW_IDLE_HOOK_TIMEOUT: String(idle.hookTimeoutSeconds) } : {}),
     // "name:kind:hostPort" per app: which activity each app shows (Jupyter API, R sessions, connections).
     GW_IDLE_APPS: spec.apps.map((a) => `${a.name}:${a.kind}:${a.hostPort}`).join(" "),
+  };
+}
+
+/**
+ * A pull-through cache the machine signs in to before it pre-pulls (workbench.pullCache), known at
+ * deploy time (the registry's host names the account).
+ */
+export interface BootstrapPullCache {
+  /** How the machine signs in: ecr (`aws ecr get-login-password` with its instance role). */
+  login: "ecr";
+  /** The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com. */
+  registry: string;
+  /** The registry's region. */
+  region: string;
+  /** Per source image: the cached reference the machine pulls instead (the images not named stay direct). */
+  images: Record<string, string>;
+}
+
+/** The prepull step's cache config: the images it pulls (cached references where there are), and how it signs in. */
+export function pullCacheVars(spec: WorkbenchSpec, cache: BootstrapPullCache): Record<string, string> {
+  const host = (what: string, v: string) => {
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(v))
+      throw new Error(`bootstrap: the pull cache's ${what} ${q(v)} is not a host or region name; refusing to render it`);
+    return v;
+  };
+  for (const [source, ref] of Object.entries(cache.images)) {
+    if (!ref.startsWith(`${cache.registry}/`)) throw new Error(`bootstrap: the cached image of ${q(source)} is not in the cache registry ${q(cache.registry)}`);
+    checked("image", ref);
+  }
+  return {
+    GW_IMAGES: appImages(spec)
+      .map((i) => listWord("image", cache.images[i] ?? i))
+      .join(" "),
+    GW_PULL_CACHE_LOGIN: cache.login,
+    GW_PULL_CACHE_REGISTRY: host("registry", cache.registry),
+    GW_PULL_CACHE_REGION: host("region", cache.region),
   };
 }
 

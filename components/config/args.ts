@@ -167,6 +167,16 @@ export interface WorkbenchAwsArgs {
   vpcEndpoints?: boolean | undefined;
   /** cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster. */
   workerSubnetId?: string | undefined;
+  /** pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct. */
+  pullCacheCredentials?: WorkbenchAwsPullCacheCredentialsArgs | undefined;
+}
+
+/** AWS only, pullCache only. */
+export interface WorkbenchAwsPullCacheCredentialsArgs {
+  /** The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken). */
+  dockerHub?: string | undefined;
+  /** The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken). */
+  ghcr?: string | undefined;
 }
 
 /** An existing host (target ssh). */
@@ -192,6 +202,8 @@ export interface WorkbenchConfigArgs {
   image?: WorkbenchImage;
   /** Spot capacity (evicted/stopped when the cloud needs it back). Default false. */
   spot?: boolean | undefined;
+  /** Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false. */
+  pullCache?: boolean | undefined;
   /** OS disk, GB. Default 128. */
   osDiskGb?: number | undefined;
   /** Persistent data disk mounted at /data, GB; it outlives the VM. Default 256. */

@@ -65,6 +65,12 @@ export const PRINTABLE_LINE_TRIMMED = "^\\s*[^\\u0000-\\u001f\\u007f-\\u009f\\u2
 /** A word in any letter case, as a pattern (Azure resource ids are case-insensitive; JSON Schema patterns have no flags). */
 const caseless = (word: string) => word.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 
+/** A Secrets Manager secret's ARN whose name ECR's pull-through cache accepts (it must start `ecr-pullthroughcache/`). */
+export const ECR_PULL_CACHE_SECRET_ARN =
+  "^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:ecr-pullthroughcache/[A-Za-z0-9/_+=.@-]+$";
+export const ECR_PULL_CACHE_SECRET_INVALID =
+  "{value} is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/... (ECR's pull-through cache reads only those); expected arn:aws:secretsmanager:<region>:<account>:secret:ecr-pullthroughcache/<name>";
+
 const CLOUD = ["azure", "aws", "softlayer"] as const;
 const APP_KINDS = [
   "jupyter",
@@ -127,6 +133,13 @@ export const KEYS: readonly KeyDeclaration[] = [
     targets: ["azure", "aws"],
     default: "false",
     doc: "Spot capacity (evicted/stopped when the cloud needs it back). Default false.",
+  },
+  {
+    path: "pullCache",
+    type: "boolean",
+    targets: ["aws"],
+    default: "false",
+    doc: "Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.",
   },
   { path: "osDiskGb", type: "integer", ...LIMITS.osDiskGb, targets: CLOUD, default: String(DEFAULTS.osDiskGb), doc: "OS disk, GB. Default 128." },
   {
@@ -519,6 +532,30 @@ export const KEYS: readonly KeyDeclaration[] = [
     targets: ["aws"],
     default: "true with access: private",
     doc: "access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.",
+  },
+  {
+    path: "aws.pullCacheCredentials",
+    type: "map",
+    targets: ["aws"],
+    doc: "pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.",
+  },
+  {
+    path: "aws.pullCacheCredentials.dockerHub",
+    type: "string",
+    pattern: ECR_PULL_CACHE_SECRET_ARN,
+    invalid: ECR_PULL_CACHE_SECRET_INVALID,
+    targets: ["aws"],
+    example: "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+    doc: "The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).",
+  },
+  {
+    path: "aws.pullCacheCredentials.ghcr",
+    type: "string",
+    pattern: ECR_PULL_CACHE_SECRET_ARN,
+    invalid: ECR_PULL_CACHE_SECRET_INVALID,
+    targets: ["aws"],
+    example: "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ecr-pullthroughcache/ghcr-AbCdEf",
+    doc: "The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).",
   },
   {
     path: "aws.workerSubnetId",

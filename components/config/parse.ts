@@ -138,6 +138,13 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   const spot = r.bool("workbench.spot", o.spot, DEFAULTS.spot);
   if (spot && !cloud) r.fail("workbench.spot", `target ${target} has no spot capacity; remove spot or set it to false`);
   else if (spot && rules.refuses?.spot) r.fail("workbench.spot", rules.refuses.spot);
+  const pullCache = r.bool("workbench.pullCache", o.pullCache, false);
+  if (pullCache && !cloud)
+    r.fail(
+      "workbench.pullCache",
+      `only for cloud targets (the cache is the cloud's registry, read with the machine's identity); target ${target} pulls from the registries; remove it`,
+    );
+  else if (pullCache && rules.refuses?.pullCache) r.fail("workbench.pullCache", rules.refuses.pullCache);
 
   let osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
   const dataDiskGb = r.int(
@@ -293,6 +300,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
     image,
     os,
     spot,
+    pullCache,
     osDiskGb: cloud ? osDiskGb : 0,
     dataDiskGb: cloud ? dataDiskGb : 0,
     allowedCidrs: checkedAll("token", allowedCidrs),

@@ -277,6 +277,8 @@ export interface WorkbenchSpec {
   image: WorkbenchImage;
   os: OsImage;
   spot: boolean;
+  /** Pull the app images through a regional pull-through cache the target makes (workbench.pullCache). */
+  pullCache: boolean;
   osDiskGb: number;
   /** 0 for targets without a managed data disk (ssh, local). */
   dataDiskGb: number;

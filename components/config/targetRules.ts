@@ -114,7 +114,7 @@ export interface TargetRules {
    * Core features this target refuses, each with the message's problem text (after the key path).
    * A cloud target without an entry supports the feature.
    */
-  refuses?: Partial<Record<"spot" | "autoShutdown" | "idleStop" | "storage" | "privateAccess" | "cluster" | "bakedImage", string>> | undefined;
+  refuses?: Partial<Record<"spot" | "autoShutdown" | "idleStop" | "storage" | "privateAccess" | "cluster" | "bakedImage" | "pullCache", string>> | undefined;
   /** The storage kinds the target mounts, and how the machine reaches them. */
   storage: Readonly<Partial<Record<StorageKind, StorageAccess>>>;
   /** Tag grammar of the cloud: the problem with a tag's name or value; default: one printable line each. */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type * as local from "@pulumi/command/local";
 import type * as remote from "@pulumi/command/remote";
-import { AnalysisApps, type AnalysisAppsArgs } from "../apps/analysisApps";
+import { AnalysisApps, type AnalysisAppsArgs, type AnalysisPullCache } from "../apps/analysisApps";
 import { dockerSshHost, dockerSshOpts, knownHostsLine, SessionProxy } from "../access/openssh";
 import { deployerUser, WorkbenchSpec } from "../config/spec";
 import { containerStorageMounts } from "../storage/mounts";
@@ -61,6 +61,8 @@ export interface PipelineArgs extends PreparedWorkbench {
    * setup, whose files the driver mounts) the apps start after.
    */
   beforeApps?: ((ready: remote.Command | local.Command) => pulumi.Resource[]) | undefined;
+  /** A pull-through cache the apps' images come from (workbench.pullCache; the target makes it). */
+  pullCache?: AnalysisPullCache | undefined;
 }
 
 /** ready -> apps -> outputs, on a host that exists (or is being created) as `host` describes. */
@@ -83,7 +85,7 @@ export function remotePipeline(parent: pulumi.Resource, name: string, a: Pipelin
     host.dependsOn,
   );
   const extra = a.beforeApps?.(ready) ?? [];
-  const apps = deployApps(parent, name, a.spec, host, a.sshPrivateKeyPath, ready, extra, a.sparkDriver);
+  const apps = deployApps(parent, name, a.spec, host, a.sshPrivateKeyPath, ready, extra, a.sparkDriver, a.pullCache);
   return remoteOutputs(name, a.spec, host, apps, a.rdpPasswords ?? {});
 }
 
@@ -97,6 +99,7 @@ function deployApps(
   ready: remote.Command | local.Command,
   after: pulumi.Resource[],
   sparkDriver: AnalysisAppsArgs["sparkDriver"],
+  pullCache: AnalysisPullCache | undefined,
 ): AnalysisApps {
   const user = deployerUser(spec).name;
   const knownHosts = pulumi.all([host.address, host.hostPublicKey]).apply(([h, k]) => knownHostsLine(h, host.port, k));
@@ -105,6 +108,7 @@ function deployApps(
     {
       apps: spec.apps,
       registries: spec.registries,
+      pullCache,
       hostGpu: spec.gpu !== undefined,
       dataRoot: REMOTE_APP_DATA_ROOT,
       storage: containerStorageMounts(spec),

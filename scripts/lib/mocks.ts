@@ -197,6 +197,17 @@ export const invokeResults: Record<string, (inputs: Record<string, unknown>) => 
   }),
   "aws:index/getRegion:getRegion": () => ({ name: awsRegion(), region: awsRegion(), id: awsRegion() }),
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/deployer", userId: "AIDAMOCK" }),
+  // A stand-in token: the deployer's ECR sign-in for a pull-through cache (12 hours in a real account).
+  "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => ({
+    id: awsRegion(),
+    registryId: inputs.registryId,
+    userName: "AWS",
+    password: "mock-ecr-token",
+    authorizationToken: Buffer.from("AWS:mock-ecr-token").toString("base64"),
+    proxyEndpoint: `https://${String(inputs.registryId)}.dkr.ecr.${awsRegion()}.amazonaws.com`,
+    expiresAt: "2026-01-01T12:00:00Z",
+    region: awsRegion(),
+  }),
   "aws:ec2/getVpc:getVpc": () => ({ id: "vpc-0a1b2c3d4e5f60789", cidrBlock: "172.31.0.0/16" }),
   "aws:s3/getBucket:getBucket": (inputs) => ({ id: inputs.bucket, bucket: inputs.bucket, arn: `arn:aws:s3:::${String(inputs.bucket)}`, region: awsRegion() }),
   "azure-native:storage:getStorageAccount": (inputs) => ({

@@ -82,6 +82,7 @@ test("the config type documents every key, and app kinds are an enum", () => {
     "image",
     "os",
     "osDiskGb",
+    "pullCache",
     "rdp",
     "registries",
     "size",

@@ -54,7 +54,7 @@ export const badConfigs: BadConfig[] = [
     why: "unknown top-level key",
     raw: rawConfig({ gpuCount: 2 }),
     message:
-      "workbench.gpuCount: unknown key; valid keys are target, size, os, image, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh",
+      "workbench.gpuCount: unknown key; valid keys are target, size, os, image, spot, pullCache, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh",
   },
   { why: "mis-cased key", raw: rawConfig({ allowedcidrs: ["203.0.113.7/32"] }), message: 'workbench.allowedcidrs: unknown key; did you mean "allowedCidrs"?' },
   {
@@ -774,7 +774,7 @@ export const badConfigs: BadConfig[] = [
     why: "unknown key with a newline, quoted in the path",
     raw: rawConfig({ "gpu\nCount": 2 }),
     message:
-      'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, image, spot, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh',
+      'workbench["gpu\\nCount"]: unknown key; valid keys are target, size, os, image, spot, pullCache, osDiskGb, dataDiskGb, allowedCidrs, rdp, users, apps, registries, storage, autoShutdown, tags, hostGpu, idleStop, cluster, access, azure, aws, datacenter, ssh',
   },
 
   ...badBuildConfigs,

@@ -656,7 +656,7 @@ describe("pulls that do not wait", () => {
         `case $img in cut) [ "$n" -ge 3 ] || exit 1 ;; gone) exit 1 ;; big) sleep 1 ;; esac\necho "done $img" >> "${dir}/docker.log"\n`,
     );
     const started = Date.now();
-    const r = sh("sh", ["-c", pull, "prepull", "big", "cut", "gone"], { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GW_PULL_PAUSE: "0" });
+    const r = sh("sh", ["-c", pull, "prepull", "true", "big", "cut", "gone"], { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GW_PULL_PAUSE: "0" });
     expect(r).toEqual({ status: 0, stdout: "gpu-workbench: pre-pull of gone failed; the app deploy pulls it again\n", stderr: "" });
     const log = fs.readFileSync(path.join(dir, "docker.log"), "utf8").trim().split("\n");
     expect(log.filter((l) => l.startsWith("start ")).sort()).toEqual([

@@ -36,6 +36,7 @@ describe("a valid config", () => {
       image: "stock",
       os: "ubuntu-22.04",
       spot: false,
+      pullCache: false,
       osDiskGb: 128,
       dataDiskGb: 256,
       allowedCidrs: ["203.0.113.7/32"],

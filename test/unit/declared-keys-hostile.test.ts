@@ -75,6 +75,7 @@ function carrier(raw: Record<string, unknown>, target: string, k: KeyDeclaration
   }
   if (p.startsWith("autoShutdown")) raw.autoShutdown = { time: "19:00", timeZone: "Asia/Seoul" };
   if (p.startsWith("idleStop")) raw.idleStop = {};
+  if (p.startsWith("aws.pullCacheCredentials")) raw.pullCache = true;
 }
 
 /** Sets `value` at a declared path (`a[]` -> a[0], `a.*` -> a.X). */

@@ -34,7 +34,11 @@ describe("workbench.access", () => {
   test("defaults to public, and private needs no allowedCidrs on aws", () => {
     expect(parseWorkbenchConfig(rawConfig(), { region: "koreacentral" }).access).toBe("public");
     const spec = parseWorkbenchConfig(awsPrivate(), { region: "ap-northeast-2" });
-    expect([spec.access, spec.allowedCidrs, spec.settings]).toEqual(["private", [], { subnetId: SUBNET, availabilityZone: undefined, vpcEndpoints: true }]);
+    expect([spec.access, spec.allowedCidrs, spec.settings]).toEqual([
+      "private",
+      [],
+      { subnetId: SUBNET, availabilityZone: undefined, vpcEndpoints: true, pullCacheCredentials: {} },
+    ]);
     expect(parseWorkbenchConfig(awsPrivate({ aws: { subnetId: SUBNET, vpcEndpoints: false } }), { region: "ap-northeast-2" }).settings.vpcEndpoints).toBe(
       false,
     );

@@ -43,6 +43,7 @@ test("a P100 flavor: the R580 branch, the flavor's 100 GB boot disk, a 250 GB /d
     image: "stock",
     os: "ubuntu-22.04",
     spot: false,
+    pullCache: false,
     osDiskGb: 100,
     dataDiskGb: 250,
     allowedCidrs: ["203.0.113.7/32"],

@@ -1,8 +1,9 @@
-/** What an AWS workbench bills while stopped: gp3 volumes and the Elastic IP. */
+/** What an AWS workbench bills while stopped: gp3 volumes, the Elastic IP, and with pullCache the ECR cache's storage. */
 import { FixedCost, publicIpCost } from "../../config/costs";
 import type { WorkbenchSpec } from "../../config/spec";
 import { HOURS_PER_MONTH } from "../../config/sizes";
 import { SESSION_MANAGER_ENDPOINTS } from "./builders";
+import { pullCacheMonth } from "./pullCachePlan";
 import { awsSettings } from "./settings";
 
 /** EBS gp3 (3000 IOPS and 125 MB/s included, which is what the workbench provisions), USD per GB-month. */
@@ -51,7 +52,14 @@ export function awsBakedImageCosts(osDiskGb: number): FixedCost[] {
  * bill every hour instead (when the stack keeps aws.vpcEndpoints on, the default).
  */
 export function awsStoppedCosts(osDiskGb: number, dataDiskGb: number, spec?: WorkbenchSpec): FixedCost[] {
-  const disks = [awsDisk("OS disk", osDiskGb), awsDisk("data disk", dataDiskGb), ...(spec?.image === "baked" ? awsBakedImageCosts(osDiskGb) : [])];
+  // With pullCache, ECR stores the cached images whether the machine runs or not.
+  const cache = spec ? pullCacheMonth(spec, awsSettings(spec).pullCacheCredentials ?? {}) : undefined;
+  const disks = [
+    awsDisk("OS disk", osDiskGb),
+    awsDisk("data disk", dataDiskGb),
+    ...(spec?.image === "baked" ? awsBakedImageCosts(osDiskGb) : []),
+    ...(cache ? [cache] : []),
+  ];
   if (spec?.access !== "private") return [...disks, publicIpCost()];
   if (!awsSettings(spec).vpcEndpoints) return disks;
   const hourly = SESSION_MANAGER_ENDPOINTS.length * AWS_INTERFACE_ENDPOINT_PER_HOUR;

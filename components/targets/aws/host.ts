@@ -7,6 +7,7 @@ import { AwsGpuInstance } from "./instance";
 import { AwsBakedImage } from "./bake";
 import { S3Storage } from "../../storage/s3";
 import { awsResumeCommand } from "./builders";
+import { ecrPullCache } from "./pullCache";
 import { awsSettings } from "./settings";
 import type { TargetHostOutputs, WorkbenchArgs } from "../../workbench/args";
 import { createHostAccess, userDataHash } from "../../workbench/hostAccess";
@@ -25,7 +26,9 @@ const READY_TIMEOUT_SECONDS = 3600;
 /** The EC2 instance and its S3 mounts, then the shared pipeline. */
 export function deployAws(parent: pulumi.ComponentResource, name: string, prepared: PreparedWorkbench, args: WorkbenchArgs): TargetHostOutputs {
   const { spec } = prepared;
-  const access = createHostAccess(parent, name, spec);
+  // The cache's rules first: the user data names the cached images (its host names the account).
+  const cache = spec.pullCache ? ecrPullCache(parent, name, spec) : undefined;
+  const access = createHostAccess(parent, name, spec, cache?.bootstrap);
   const settings = awsSettings(spec);
   // The cluster's shared group exists before the head: the head wears it whatever the worker count.
   const network = spec.cluster
@@ -60,8 +63,11 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
       tags: spec.tags,
       clusterSecurityGroupId: network?.securityGroupId,
     },
-    { parent },
+    // The machine's first pulls go through the cache's rules.
+    { parent, dependsOn: cache?.rules },
   );
+  // The instance role may pull through the cache's rules (its prepull retries while this propagates).
+  const cacheGrant = cache?.grant(host.roleName) ?? [];
   // Each mount's bucket and the policy on the instance role.
   const storage = spec.storage.map(
     (s) =>
@@ -81,6 +87,7 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
       rdpPasswords: access.rdpPasswords,
       sparkDriver: cluster?.driver,
       beforeApps: cluster?.deploy,
+      pullCache: cache?.apps,
     },
     {
       // Private: ssh's HostName is the instance id, which the ProxyCommand hands to Session Manager.
@@ -91,7 +98,7 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
       hostId: host.instanceId,
       bootstrapTriggers: [userDataHash(access.userData)],
       // The instance and its role, and the bucket policies the bootstrap's mounts need.
-      dependsOn: [host, ...storage],
+      dependsOn: [host, ...storage, ...cacheGrant],
       readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
     },
   );
@@ -112,7 +119,8 @@ export function deployAws(parent: pulumi.ComponentResource, name: string, prepar
     resumeCommand: pulumi
       .all([host.instanceId, cluster ? cluster.workers.instanceIds : pulumi.output([] as string[])])
       .apply(([id, workerIds]) => awsResumeCommand(spec.region!, id, workerIds)),
-    hostDetails: host.amiId.apply((amiId): Record<string, string> => ({ amiId })),
+    // With pullCache, per app: cached through which rule, or pulled directly and why.
+    hostDetails: pulumi.all([host.amiId, cache?.details ?? {}]).apply(([amiId, details]): Record<string, string> => ({ amiId, ...details })),
   };
 }
 

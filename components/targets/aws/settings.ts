@@ -1,10 +1,11 @@
 /** `workbench.aws`: the AWS target's own keys, read by its validate hook. */
 import { availabilityZoneProblem, q } from "../../config/grammar";
-import { checkedOrUndefined, type Checked } from "../../config/checked";
-import { keysOf } from "../../config/keys";
+import { checked, checkedOrUndefined, type Checked } from "../../config/checked";
+import { ECR_PULL_CACHE_SECRET_ARN, ECR_PULL_CACHE_SECRET_INVALID, keysOf } from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 import { awsSizes } from "./sizes";
+import type { EcrCredentialKey } from "./pullCachePlan";
 
 export interface AwsSettings {
   /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
@@ -18,6 +19,8 @@ export interface AwsSettings {
   vpcEndpoints: boolean;
   /** cluster only: the workers' private subnet (NAT for their bootstrap), in the head's VPC. */
   workerSubnetId: Checked<"name"> | undefined;
+  /** pullCache only: the Secrets Manager secret ARNs ECR signs in to Docker Hub and ghcr.io with. */
+  pullCacheCredentials: Partial<Record<EcrCredentialKey, Checked<"token">>>;
 }
 
 /** The AWS settings of a spec whose target is aws. */
@@ -78,12 +81,52 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
     );
   }
   if (!cluster && raw.workerSubnetId !== undefined) input.fail("workbench.aws.workerSubnetId", "only with cluster; remove it");
+  const pullCacheCredentials = readPullCacheCredentials(input, raw.pullCacheCredentials);
+  if (input.raw.pullCache === true && cluster) {
+    input.fail(
+      "workbench.pullCache",
+      "not with cluster in this version: the Spark workers pull their image from its registry, so a cache would serve the head only; remove pullCache or cluster",
+    );
+  }
   if (problemsBefore < input.problemCount()) return {};
   const settings: AwsSettings = {
     subnetId: checkedOrUndefined("name", subnetId),
     availabilityZone: checkedOrUndefined("name", availabilityZone),
     vpcEndpoints,
     workerSubnetId: checkedOrUndefined("name", workerSubnetId),
+    pullCacheCredentials,
   };
   return { settings: { ...settings } };
+}
+
+/** `aws.pullCacheCredentials`: only with pullCache; each secret in the stack's region (ECR reads a secret of its own region only). */
+function readPullCacheCredentials(input: TargetConfigInput, value: unknown): Partial<Record<EcrCredentialKey, Checked<"token">>> {
+  if (value === undefined) return {};
+  const path = "workbench.aws.pullCacheCredentials";
+  const o = input.object(path, value, keysOf("aws.pullCacheCredentials"));
+  if (!o) return {};
+  if (input.raw.pullCache !== true) {
+    input.fail(path, "only with pullCache: true; remove it, or set pullCache: true");
+    return {};
+  }
+  const out: Partial<Record<EcrCredentialKey, Checked<"token">>> = {};
+  for (const key of ["dockerHub", "ghcr"] as const) {
+    if (o[key] === undefined) continue;
+    const arn = input.string(`${path}.${key}`, o[key]);
+    if (arn === undefined) continue;
+    if (!new RegExp(ECR_PULL_CACHE_SECRET_ARN).test(arn)) {
+      input.fail(`${path}.${key}`, ECR_PULL_CACHE_SECRET_INVALID.replace("{value}", q(arn)));
+      continue;
+    }
+    const region = arn.split(":")[3];
+    if (input.region && region !== input.region) {
+      input.fail(
+        `${path}.${key}`,
+        `the secret is in ${region}, the stack in ${input.region}; ECR's pull-through cache reads a secret of its own region only: copy the secret to ${input.region}`,
+      );
+      continue;
+    }
+    out[key] = checked("token", arn);
+  }
+  return out;
 }

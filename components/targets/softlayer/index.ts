@@ -38,6 +38,8 @@ export const softLayerTarget: TargetDefinition = {
       idleStop:
         "not available for target softlayer in this version: a powered-off hourly GPU guest is still billed, so only cancelling it (pulumi destroy; /data stays) stops the cost; remove idleStop",
       storage: "target softlayer has no storage mounts in this version; remove it",
+      pullCache:
+        "not available for target softlayer: IBM Cloud classic has no pull-through cache for a guest to read with a machine identity; remove pullCache",
       cluster:
         "not available for target softlayer in this version: its guests have no machine identity to read a data lake with and no idle stop to bound the cost of the workers; remove cluster (or use target azure or aws)",
       // Checked 2026-12-06: @pulumi/ibm is not published on npm (404), and IBM's Terraform provider

@@ -22,7 +22,7 @@ type AnalysisApps struct {
 	ContainerIds pulumi.StringMapOutput `pulumi:"containerIds"`
 	// Per app that logs in: user, token or password and the URL to open. Secret.
 	Credentials AppCredentialMapOutput `pulumi:"credentials"`
-	// Per app: the image it runs; for a built app, `gpu-workbench/<app>:<content hash>`.
+	// Per app: the image it runs (its cached reference with a pull-through cache); for a built app, `gpu-workbench/<app>:<content hash>`.
 	Images pulumi.StringMapOutput `pulumi:"images"`
 	// Per app: the SSH tunnel command that reaches it (`ssh -N -L 8888:127.0.0.1:8888 <alias>`).
 	Tunnels pulumi.StringMapOutput `pulumi:"tunnels"`
@@ -73,6 +73,8 @@ type analysisAppsArgs struct {
 	HostId *string `pulumi:"hostId"`
 	// The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory).
 	ProjectDir *string `pulumi:"projectDir"`
+	// A pull-through cache to pull the app images from (a built app's base image is not rewritten). Default none.
+	PullCache *AnalysisPullCache `pulumi:"pullCache"`
 	// Any value produced by the host's ready command. The Docker provider's host waits for it, so
 	// Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
 	ReadyToken *string `pulumi:"readyToken"`
@@ -110,6 +112,8 @@ type AnalysisAppsArgs struct {
 	HostId pulumi.StringPtrInput
 	// The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory).
 	ProjectDir *string
+	// A pull-through cache to pull the app images from (a built app's base image is not rewritten). Default none.
+	PullCache *AnalysisPullCacheArgs
 	// Any value produced by the host's ready command. The Docker provider's host waits for it, so
 	// Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
 	ReadyToken pulumi.StringPtrInput
@@ -175,7 +179,7 @@ func (o AnalysisAppsOutput) Credentials() AppCredentialMapOutput {
 	return o.ApplyT(func(v *AnalysisApps) AppCredentialMapOutput { return v.Credentials }).(AppCredentialMapOutput)
 }
 
-// Per app: the image it runs; for a built app, `gpu-workbench/<app>:<content hash>`.
+// Per app: the image it runs (its cached reference with a pull-through cache); for a built app, `gpu-workbench/<app>:<content hash>`.
 func (o AnalysisAppsOutput) Images() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *AnalysisApps) pulumi.StringMapOutput { return v.Images }).(pulumi.StringMapOutput)
 }

@@ -729,6 +729,200 @@ func (o AnalysisAppsSparkMountArrayOutput) Index(i pulumi.IntInput) AnalysisApps
 	}).(AnalysisAppsSparkMountOutput)
 }
 
+type AnalysisPullCache struct {
+	// Per source image: the cached reference pulled instead; an image not named pulls from its registry.
+	Images map[string]string `pulumi:"images"`
+	// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+	Password string `pulumi:"password"`
+	// The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
+	Server string `pulumi:"server"`
+	// The registry user (ECR: AWS).
+	Username string `pulumi:"username"`
+}
+
+// AnalysisPullCacheInput is an input type that accepts AnalysisPullCacheArgs and AnalysisPullCacheOutput values.
+// You can construct a concrete instance of `AnalysisPullCacheInput` via:
+//
+//	AnalysisPullCacheArgs{...}
+type AnalysisPullCacheInput interface {
+	pulumi.Input
+
+	ToAnalysisPullCacheOutput() AnalysisPullCacheOutput
+	ToAnalysisPullCacheOutputWithContext(context.Context) AnalysisPullCacheOutput
+}
+
+type AnalysisPullCacheArgs struct {
+	// Per source image: the cached reference pulled instead; an image not named pulls from its registry.
+	Images pulumi.StringMapInput `pulumi:"images"`
+	// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+	Password pulumi.StringInput `pulumi:"password"`
+	// The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
+	Server pulumi.StringInput `pulumi:"server"`
+	// The registry user (ECR: AWS).
+	Username pulumi.StringInput `pulumi:"username"`
+}
+
+func (AnalysisPullCacheArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisPullCache)(nil)).Elem()
+}
+
+func (i AnalysisPullCacheArgs) ToAnalysisPullCacheOutput() AnalysisPullCacheOutput {
+	return i.ToAnalysisPullCacheOutputWithContext(context.Background())
+}
+
+func (i AnalysisPullCacheArgs) ToAnalysisPullCacheOutputWithContext(ctx context.Context) AnalysisPullCacheOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisPullCacheOutput)
+}
+
+func (i AnalysisPullCacheArgs) ToAnalysisPullCachePtrOutput() AnalysisPullCachePtrOutput {
+	return i.ToAnalysisPullCachePtrOutputWithContext(context.Background())
+}
+
+func (i AnalysisPullCacheArgs) ToAnalysisPullCachePtrOutputWithContext(ctx context.Context) AnalysisPullCachePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisPullCacheOutput).ToAnalysisPullCachePtrOutputWithContext(ctx)
+}
+
+// AnalysisPullCachePtrInput is an input type that accepts AnalysisPullCacheArgs, AnalysisPullCachePtr and AnalysisPullCachePtrOutput values.
+// You can construct a concrete instance of `AnalysisPullCachePtrInput` via:
+//
+//	        AnalysisPullCacheArgs{...}
+//
+//	or:
+//
+//	        nil
+type AnalysisPullCachePtrInput interface {
+	pulumi.Input
+
+	ToAnalysisPullCachePtrOutput() AnalysisPullCachePtrOutput
+	ToAnalysisPullCachePtrOutputWithContext(context.Context) AnalysisPullCachePtrOutput
+}
+
+type analysisPullCachePtrType AnalysisPullCacheArgs
+
+func AnalysisPullCachePtr(v *AnalysisPullCacheArgs) AnalysisPullCachePtrInput {
+	return (*analysisPullCachePtrType)(v)
+}
+
+func (*analysisPullCachePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisPullCache)(nil)).Elem()
+}
+
+func (i *analysisPullCachePtrType) ToAnalysisPullCachePtrOutput() AnalysisPullCachePtrOutput {
+	return i.ToAnalysisPullCachePtrOutputWithContext(context.Background())
+}
+
+func (i *analysisPullCachePtrType) ToAnalysisPullCachePtrOutputWithContext(ctx context.Context) AnalysisPullCachePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisPullCachePtrOutput)
+}
+
+type AnalysisPullCacheOutput struct{ *pulumi.OutputState }
+
+func (AnalysisPullCacheOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisPullCache)(nil)).Elem()
+}
+
+func (o AnalysisPullCacheOutput) ToAnalysisPullCacheOutput() AnalysisPullCacheOutput {
+	return o
+}
+
+func (o AnalysisPullCacheOutput) ToAnalysisPullCacheOutputWithContext(ctx context.Context) AnalysisPullCacheOutput {
+	return o
+}
+
+func (o AnalysisPullCacheOutput) ToAnalysisPullCachePtrOutput() AnalysisPullCachePtrOutput {
+	return o.ToAnalysisPullCachePtrOutputWithContext(context.Background())
+}
+
+func (o AnalysisPullCacheOutput) ToAnalysisPullCachePtrOutputWithContext(ctx context.Context) AnalysisPullCachePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AnalysisPullCache) *AnalysisPullCache {
+		return &v
+	}).(AnalysisPullCachePtrOutput)
+}
+
+// Per source image: the cached reference pulled instead; an image not named pulls from its registry.
+func (o AnalysisPullCacheOutput) Images() pulumi.StringMapOutput {
+	return o.ApplyT(func(v AnalysisPullCache) map[string]string { return v.Images }).(pulumi.StringMapOutput)
+}
+
+// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+func (o AnalysisPullCacheOutput) Password() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisPullCache) string { return v.Password }).(pulumi.StringOutput)
+}
+
+// The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
+func (o AnalysisPullCacheOutput) Server() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisPullCache) string { return v.Server }).(pulumi.StringOutput)
+}
+
+// The registry user (ECR: AWS).
+func (o AnalysisPullCacheOutput) Username() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisPullCache) string { return v.Username }).(pulumi.StringOutput)
+}
+
+type AnalysisPullCachePtrOutput struct{ *pulumi.OutputState }
+
+func (AnalysisPullCachePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisPullCache)(nil)).Elem()
+}
+
+func (o AnalysisPullCachePtrOutput) ToAnalysisPullCachePtrOutput() AnalysisPullCachePtrOutput {
+	return o
+}
+
+func (o AnalysisPullCachePtrOutput) ToAnalysisPullCachePtrOutputWithContext(ctx context.Context) AnalysisPullCachePtrOutput {
+	return o
+}
+
+func (o AnalysisPullCachePtrOutput) Elem() AnalysisPullCacheOutput {
+	return o.ApplyT(func(v *AnalysisPullCache) AnalysisPullCache {
+		if v != nil {
+			return *v
+		}
+		var ret AnalysisPullCache
+		return ret
+	}).(AnalysisPullCacheOutput)
+}
+
+// Per source image: the cached reference pulled instead; an image not named pulls from its registry.
+func (o AnalysisPullCachePtrOutput) Images() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *AnalysisPullCache) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.Images
+	}).(pulumi.StringMapOutput)
+}
+
+// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+func (o AnalysisPullCachePtrOutput) Password() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisPullCache) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Password
+	}).(pulumi.StringPtrOutput)
+}
+
+// The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
+func (o AnalysisPullCachePtrOutput) Server() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisPullCache) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Server
+	}).(pulumi.StringPtrOutput)
+}
+
+// The registry user (ECR: AWS).
+func (o AnalysisPullCachePtrOutput) Username() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisPullCache) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Username
+	}).(pulumi.StringPtrOutput)
+}
+
 type AnalysisRegistry struct {
 	// The password: wrapped as a secret here.
 	Password string `pulumi:"password"`
@@ -2692,6 +2886,8 @@ func (o WorkbenchAutoShutdownArgsPtrOutput) TimeZone() pulumi.StringPtrOutput {
 type WorkbenchAwsArgs struct {
 	// Default "<region>a".
 	AvailabilityZone *string `pulumi:"availabilityZone"`
+	// pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.
+	PullCacheCredentials *WorkbenchAwsPullCacheCredentialsArgs `pulumi:"pullCacheCredentials"`
 	// An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
 	SubnetId *string `pulumi:"subnetId"`
 	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
@@ -2714,6 +2910,8 @@ type WorkbenchAwsArgsInput interface {
 type WorkbenchAwsArgsArgs struct {
 	// Default "<region>a".
 	AvailabilityZone *string `pulumi:"availabilityZone"`
+	// pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.
+	PullCacheCredentials *WorkbenchAwsPullCacheCredentialsArgsArgs `pulumi:"pullCacheCredentials"`
 	// An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
 	SubnetId *string `pulumi:"subnetId"`
 	// access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
@@ -2804,6 +3002,11 @@ func (o WorkbenchAwsArgsOutput) AvailabilityZone() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAwsArgs) *string { return v.AvailabilityZone }).(pulumi.StringPtrOutput)
 }
 
+// pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.
+func (o WorkbenchAwsArgsOutput) PullCacheCredentials() WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return o.ApplyT(func(v WorkbenchAwsArgs) *WorkbenchAwsPullCacheCredentialsArgs { return v.PullCacheCredentials }).(WorkbenchAwsPullCacheCredentialsArgsPtrOutput)
+}
+
 // An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
 func (o WorkbenchAwsArgsOutput) SubnetId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAwsArgs) *string { return v.SubnetId }).(pulumi.StringPtrOutput)
@@ -2853,6 +3056,16 @@ func (o WorkbenchAwsArgsPtrOutput) AvailabilityZone() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.
+func (o WorkbenchAwsArgsPtrOutput) PullCacheCredentials() WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAwsArgs) *WorkbenchAwsPullCacheCredentialsArgs {
+		if v == nil {
+			return nil
+		}
+		return v.PullCacheCredentials
+	}).(WorkbenchAwsPullCacheCredentialsArgsPtrOutput)
+}
+
 // An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
 func (o WorkbenchAwsArgsPtrOutput) SubnetId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *WorkbenchAwsArgs) *string {
@@ -2880,6 +3093,162 @@ func (o WorkbenchAwsArgsPtrOutput) WorkerSubnetId() pulumi.StringPtrOutput {
 			return nil
 		}
 		return v.WorkerSubnetId
+	}).(pulumi.StringPtrOutput)
+}
+
+type WorkbenchAwsPullCacheCredentialsArgs struct {
+	// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).
+	DockerHub *string `pulumi:"dockerHub"`
+	// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).
+	Ghcr *string `pulumi:"ghcr"`
+}
+
+// WorkbenchAwsPullCacheCredentialsArgsInput is an input type that accepts WorkbenchAwsPullCacheCredentialsArgsArgs and WorkbenchAwsPullCacheCredentialsArgsOutput values.
+// You can construct a concrete instance of `WorkbenchAwsPullCacheCredentialsArgsInput` via:
+//
+//	WorkbenchAwsPullCacheCredentialsArgsArgs{...}
+type WorkbenchAwsPullCacheCredentialsArgsInput interface {
+	pulumi.Input
+
+	ToWorkbenchAwsPullCacheCredentialsArgsOutput() WorkbenchAwsPullCacheCredentialsArgsOutput
+	ToWorkbenchAwsPullCacheCredentialsArgsOutputWithContext(context.Context) WorkbenchAwsPullCacheCredentialsArgsOutput
+}
+
+type WorkbenchAwsPullCacheCredentialsArgsArgs struct {
+	// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).
+	DockerHub *string `pulumi:"dockerHub"`
+	// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).
+	Ghcr *string `pulumi:"ghcr"`
+}
+
+func (WorkbenchAwsPullCacheCredentialsArgsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAwsPullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (i WorkbenchAwsPullCacheCredentialsArgsArgs) ToWorkbenchAwsPullCacheCredentialsArgsOutput() WorkbenchAwsPullCacheCredentialsArgsOutput {
+	return i.ToWorkbenchAwsPullCacheCredentialsArgsOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAwsPullCacheCredentialsArgsArgs) ToWorkbenchAwsPullCacheCredentialsArgsOutputWithContext(ctx context.Context) WorkbenchAwsPullCacheCredentialsArgsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAwsPullCacheCredentialsArgsOutput)
+}
+
+func (i WorkbenchAwsPullCacheCredentialsArgsArgs) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutput() WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return i.ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAwsPullCacheCredentialsArgsArgs) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAwsPullCacheCredentialsArgsOutput).ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(ctx)
+}
+
+// WorkbenchAwsPullCacheCredentialsArgsPtrInput is an input type that accepts WorkbenchAwsPullCacheCredentialsArgsArgs, WorkbenchAwsPullCacheCredentialsArgsPtr and WorkbenchAwsPullCacheCredentialsArgsPtrOutput values.
+// You can construct a concrete instance of `WorkbenchAwsPullCacheCredentialsArgsPtrInput` via:
+//
+//	        WorkbenchAwsPullCacheCredentialsArgsArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkbenchAwsPullCacheCredentialsArgsPtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchAwsPullCacheCredentialsArgsPtrOutput() WorkbenchAwsPullCacheCredentialsArgsPtrOutput
+	ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(context.Context) WorkbenchAwsPullCacheCredentialsArgsPtrOutput
+}
+
+type workbenchAwsPullCacheCredentialsArgsPtrType WorkbenchAwsPullCacheCredentialsArgsArgs
+
+func WorkbenchAwsPullCacheCredentialsArgsPtr(v *WorkbenchAwsPullCacheCredentialsArgsArgs) WorkbenchAwsPullCacheCredentialsArgsPtrInput {
+	return (*workbenchAwsPullCacheCredentialsArgsPtrType)(v)
+}
+
+func (*workbenchAwsPullCacheCredentialsArgsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAwsPullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (i *workbenchAwsPullCacheCredentialsArgsPtrType) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutput() WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return i.ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(context.Background())
+}
+
+func (i *workbenchAwsPullCacheCredentialsArgsPtrType) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAwsPullCacheCredentialsArgsPtrOutput)
+}
+
+type WorkbenchAwsPullCacheCredentialsArgsOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAwsPullCacheCredentialsArgsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAwsPullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAwsPullCacheCredentialsArgsOutput) ToWorkbenchAwsPullCacheCredentialsArgsOutput() WorkbenchAwsPullCacheCredentialsArgsOutput {
+	return o
+}
+
+func (o WorkbenchAwsPullCacheCredentialsArgsOutput) ToWorkbenchAwsPullCacheCredentialsArgsOutputWithContext(ctx context.Context) WorkbenchAwsPullCacheCredentialsArgsOutput {
+	return o
+}
+
+func (o WorkbenchAwsPullCacheCredentialsArgsOutput) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutput() WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return o.ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAwsPullCacheCredentialsArgsOutput) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchAwsPullCacheCredentialsArgs) *WorkbenchAwsPullCacheCredentialsArgs {
+		return &v
+	}).(WorkbenchAwsPullCacheCredentialsArgsPtrOutput)
+}
+
+// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).
+func (o WorkbenchAwsPullCacheCredentialsArgsOutput) DockerHub() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchAwsPullCacheCredentialsArgs) *string { return v.DockerHub }).(pulumi.StringPtrOutput)
+}
+
+// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).
+func (o WorkbenchAwsPullCacheCredentialsArgsOutput) Ghcr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkbenchAwsPullCacheCredentialsArgs) *string { return v.Ghcr }).(pulumi.StringPtrOutput)
+}
+
+type WorkbenchAwsPullCacheCredentialsArgsPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAwsPullCacheCredentialsArgsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAwsPullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAwsPullCacheCredentialsArgsPtrOutput) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutput() WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAwsPullCacheCredentialsArgsPtrOutput) ToWorkbenchAwsPullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAwsPullCacheCredentialsArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAwsPullCacheCredentialsArgsPtrOutput) Elem() WorkbenchAwsPullCacheCredentialsArgsOutput {
+	return o.ApplyT(func(v *WorkbenchAwsPullCacheCredentialsArgs) WorkbenchAwsPullCacheCredentialsArgs {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchAwsPullCacheCredentialsArgs
+		return ret
+	}).(WorkbenchAwsPullCacheCredentialsArgsOutput)
+}
+
+// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).
+func (o WorkbenchAwsPullCacheCredentialsArgsPtrOutput) DockerHub() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAwsPullCacheCredentialsArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.DockerHub
+	}).(pulumi.StringPtrOutput)
+}
+
+// The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).
+func (o WorkbenchAwsPullCacheCredentialsArgsPtrOutput) Ghcr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAwsPullCacheCredentialsArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Ghcr
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -3338,6 +3707,8 @@ type WorkbenchConfigArgs struct {
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
 	OsDiskGb *float64 `pulumi:"osDiskGb"`
+	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+	PullCache *bool `pulumi:"pullCache"`
 	// xrdp with xfce, a generated password per user. Default false.
 	Rdp *bool `pulumi:"rdp"`
 	// Credentials for private registries the app images come from.
@@ -3398,6 +3769,8 @@ type WorkbenchConfigArgsArgs struct {
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
 	OsDiskGb *float64 `pulumi:"osDiskGb"`
+	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+	PullCache *bool `pulumi:"pullCache"`
 	// xrdp with xfce, a generated password per user. Default false.
 	Rdp *bool `pulumi:"rdp"`
 	// Credentials for private registries the app images come from.
@@ -3512,6 +3885,11 @@ func (o WorkbenchConfigArgsOutput) Os() OsImagePtrOutput {
 // OS disk, GB. Default 128.
 func (o WorkbenchConfigArgsOutput) OsDiskGb() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *float64 { return v.OsDiskGb }).(pulumi.Float64PtrOutput)
+}
+
+// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+func (o WorkbenchConfigArgsOutput) PullCache() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v WorkbenchConfigArgs) *bool { return v.PullCache }).(pulumi.BoolPtrOutput)
 }
 
 // xrdp with xfce, a generated password per user. Default false.
@@ -5181,6 +5559,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkDriverPtrInput)(nil)).Elem(), AnalysisAppsSparkDriverArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountInput)(nil)).Elem(), AnalysisAppsSparkMountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountArrayInput)(nil)).Elem(), AnalysisAppsSparkMountArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisPullCacheInput)(nil)).Elem(), AnalysisPullCacheArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisPullCachePtrInput)(nil)).Elem(), AnalysisPullCacheArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryInput)(nil)).Elem(), AnalysisRegistryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryArrayInput)(nil)).Elem(), AnalysisRegistryArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppCredentialInput)(nil)).Elem(), AppCredentialArgs{})
@@ -5210,6 +5590,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAutoShutdownArgsPtrInput)(nil)).Elem(), WorkbenchAutoShutdownArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAwsArgsInput)(nil)).Elem(), WorkbenchAwsArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAwsArgsPtrInput)(nil)).Elem(), WorkbenchAwsArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAwsPullCacheCredentialsArgsInput)(nil)).Elem(), WorkbenchAwsPullCacheCredentialsArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAwsPullCacheCredentialsArgsPtrInput)(nil)).Elem(), WorkbenchAwsPullCacheCredentialsArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsPtrInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchClusterArgsInput)(nil)).Elem(), WorkbenchClusterArgsArgs{})
@@ -5238,6 +5620,8 @@ func init() {
 	pulumi.RegisterOutputType(AnalysisAppsSparkDriverPtrOutput{})
 	pulumi.RegisterOutputType(AnalysisAppsSparkMountOutput{})
 	pulumi.RegisterOutputType(AnalysisAppsSparkMountArrayOutput{})
+	pulumi.RegisterOutputType(AnalysisPullCacheOutput{})
+	pulumi.RegisterOutputType(AnalysisPullCachePtrOutput{})
 	pulumi.RegisterOutputType(AnalysisRegistryOutput{})
 	pulumi.RegisterOutputType(AnalysisRegistryArrayOutput{})
 	pulumi.RegisterOutputType(AppCredentialOutput{})
@@ -5267,6 +5651,8 @@ func init() {
 	pulumi.RegisterOutputType(WorkbenchAutoShutdownArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchAwsArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchAwsArgsPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchAwsPullCacheCredentialsArgsOutput{})
+	pulumi.RegisterOutputType(WorkbenchAwsPullCacheCredentialsArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchClusterArgsOutput{})

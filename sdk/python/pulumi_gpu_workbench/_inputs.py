@@ -24,6 +24,8 @@ __all__ = [
     'AnalysisAppsSparkDriverArgsDict',
     'AnalysisAppsSparkMountArgs',
     'AnalysisAppsSparkMountArgsDict',
+    'AnalysisPullCacheArgs',
+    'AnalysisPullCacheArgsDict',
     'AnalysisRegistryArgs',
     'AnalysisRegistryArgsDict',
     'ContainerStorageMountArgs',
@@ -36,6 +38,8 @@ __all__ = [
     'WorkbenchAutoShutdownArgsArgsDict',
     'WorkbenchAwsArgsArgs',
     'WorkbenchAwsArgsArgsDict',
+    'WorkbenchAwsPullCacheCredentialsArgsArgs',
+    'WorkbenchAwsPullCacheCredentialsArgsArgsDict',
     'WorkbenchAzureArgsArgs',
     'WorkbenchAzureArgsArgsDict',
     'WorkbenchClusterArgsArgs',
@@ -522,6 +526,91 @@ class AnalysisAppsSparkMountArgs:
     @read_only.setter
     def read_only(self, value: _builtins.bool):
         pulumi.set(self, "read_only", value)
+
+
+class AnalysisPullCacheArgsDict(TypedDict):
+    images: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]]
+    """
+    Per source image: the cached reference pulled instead; an image not named pulls from its registry.
+    """
+    password: pulumi.Input[_builtins.str]
+    """
+    A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+    """
+    server: pulumi.Input[_builtins.str]
+    """
+    The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
+    """
+    username: pulumi.Input[_builtins.str]
+    """
+    The registry user (ECR: AWS).
+    """
+
+@pulumi.input_type
+class AnalysisPullCacheArgs:
+    def __init__(__self__, *,
+                 images: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]],
+                 password: pulumi.Input[_builtins.str],
+                 server: pulumi.Input[_builtins.str],
+                 username: pulumi.Input[_builtins.str]):
+        """
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] images: Per source image: the cached reference pulled instead; an image not named pulls from its registry.
+        :param pulumi.Input[_builtins.str] password: A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+        :param pulumi.Input[_builtins.str] server: The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
+        :param pulumi.Input[_builtins.str] username: The registry user (ECR: AWS).
+        """
+        pulumi.set(__self__, "images", images)
+        pulumi.set(__self__, "password", password)
+        pulumi.set(__self__, "server", server)
+        pulumi.set(__self__, "username", username)
+
+    @_builtins.property
+    @pulumi.getter
+    def images(self) -> pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]]:
+        """
+        Per source image: the cached reference pulled instead; an image not named pulls from its registry.
+        """
+        return pulumi.get(self, "images")
+
+    @images.setter
+    def images(self, value: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]]):
+        pulumi.set(self, "images", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def password(self) -> pulumi.Input[_builtins.str]:
+        """
+        A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+        """
+        return pulumi.get(self, "password")
+
+    @password.setter
+    def password(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "password", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def server(self) -> pulumi.Input[_builtins.str]:
+        """
+        The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
+        """
+        return pulumi.get(self, "server")
+
+    @server.setter
+    def server(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "server", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def username(self) -> pulumi.Input[_builtins.str]:
+        """
+        The registry user (ECR: AWS).
+        """
+        return pulumi.get(self, "username")
+
+    @username.setter
+    def username(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "username", value)
 
 
 class AnalysisRegistryArgsDict(TypedDict):
@@ -1030,6 +1119,10 @@ class WorkbenchAwsArgsArgsDict(TypedDict):
     """
     Default "<region>a".
     """
+    pull_cache_credentials: NotRequired['WorkbenchAwsPullCacheCredentialsArgsArgsDict']
+    """
+    pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.
+    """
     subnet_id: NotRequired[_builtins.str]
     """
     An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
@@ -1047,17 +1140,21 @@ class WorkbenchAwsArgsArgsDict(TypedDict):
 class WorkbenchAwsArgsArgs:
     def __init__(__self__, *,
                  availability_zone: Optional[_builtins.str] = None,
+                 pull_cache_credentials: Optional['WorkbenchAwsPullCacheCredentialsArgsArgs'] = None,
                  subnet_id: Optional[_builtins.str] = None,
                  vpc_endpoints: Optional[_builtins.bool] = None,
                  worker_subnet_id: Optional[_builtins.str] = None):
         """
         :param _builtins.str availability_zone: Default "<region>a".
+        :param 'WorkbenchAwsPullCacheCredentialsArgsArgs' pull_cache_credentials: pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.
         :param _builtins.str subnet_id: An existing (public) subnet id; default: the default VPC's subnet in `availabilityZone`.
         :param _builtins.bool vpc_endpoints: access: private only: create the ssm, ssmmessages and ec2messages interface endpoints in the subnet (for a subnet without a NAT). Default true.
         :param _builtins.str worker_subnet_id: cluster only: the workers' subnet, a private subnet in the head's VPC whose route table has a NAT gateway (workers have no public address; their bootstrap pulls packages and images). Required with cluster.
         """
         if availability_zone is not None:
             pulumi.set(__self__, "availability_zone", availability_zone)
+        if pull_cache_credentials is not None:
+            pulumi.set(__self__, "pull_cache_credentials", pull_cache_credentials)
         if subnet_id is not None:
             pulumi.set(__self__, "subnet_id", subnet_id)
         if vpc_endpoints is not None:
@@ -1076,6 +1173,18 @@ class WorkbenchAwsArgsArgs:
     @availability_zone.setter
     def availability_zone(self, value: Optional[_builtins.str]):
         pulumi.set(self, "availability_zone", value)
+
+    @_builtins.property
+    @pulumi.getter(name="pullCacheCredentials")
+    def pull_cache_credentials(self) -> Optional['WorkbenchAwsPullCacheCredentialsArgsArgs']:
+        """
+        pullCache only: the Secrets Manager secrets (ARNs) ECR signs in to Docker Hub (dockerHub) and ghcr.io (ghcr) with; without one, that registry's images stay direct.
+        """
+        return pulumi.get(self, "pull_cache_credentials")
+
+    @pull_cache_credentials.setter
+    def pull_cache_credentials(self, value: Optional['WorkbenchAwsPullCacheCredentialsArgsArgs']):
+        pulumi.set(self, "pull_cache_credentials", value)
 
     @_builtins.property
     @pulumi.getter(name="subnetId")
@@ -1112,6 +1221,55 @@ class WorkbenchAwsArgsArgs:
     @worker_subnet_id.setter
     def worker_subnet_id(self, value: Optional[_builtins.str]):
         pulumi.set(self, "worker_subnet_id", value)
+
+
+class WorkbenchAwsPullCacheCredentialsArgsArgsDict(TypedDict):
+    docker_hub: NotRequired[_builtins.str]
+    """
+    The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).
+    """
+    ghcr: NotRequired[_builtins.str]
+    """
+    The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).
+    """
+
+@pulumi.input_type
+class WorkbenchAwsPullCacheCredentialsArgsArgs:
+    def __init__(__self__, *,
+                 docker_hub: Optional[_builtins.str] = None,
+                 ghcr: Optional[_builtins.str] = None):
+        """
+        :param _builtins.str docker_hub: The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).
+        :param _builtins.str ghcr: The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).
+        """
+        if docker_hub is not None:
+            pulumi.set(__self__, "docker_hub", docker_hub)
+        if ghcr is not None:
+            pulumi.set(__self__, "ghcr", ghcr)
+
+    @_builtins.property
+    @pulumi.getter(name="dockerHub")
+    def docker_hub(self) -> Optional[_builtins.str]:
+        """
+        The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding the Docker Hub user and access token (username, accessToken).
+        """
+        return pulumi.get(self, "docker_hub")
+
+    @docker_hub.setter
+    def docker_hub(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "docker_hub", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def ghcr(self) -> Optional[_builtins.str]:
+        """
+        The ARN of a Secrets Manager secret named ecr-pullthroughcache/..., in the stack's region, holding a GitHub user and token with read:packages (username, accessToken).
+        """
+        return pulumi.get(self, "ghcr")
+
+    @ghcr.setter
+    def ghcr(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "ghcr", value)
 
 
 class WorkbenchAzureArgsArgsDict(TypedDict):
@@ -1397,6 +1555,10 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     OS disk, GB. Default 128.
     """
+    pull_cache: NotRequired[_builtins.bool]
+    """
+    Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+    """
     rdp: NotRequired[_builtins.bool]
     """
     xrdp with xfce, a generated password per user. Default false.
@@ -1445,6 +1607,7 @@ class WorkbenchConfigArgsArgs:
                  image: Optional['WorkbenchImage'] = None,
                  os: Optional['OsImage'] = None,
                  os_disk_gb: Optional[_builtins.float] = None,
+                 pull_cache: Optional[_builtins.bool] = None,
                  rdp: Optional[_builtins.bool] = None,
                  registries: Optional[Sequence['WorkbenchRegistryArgsArgs']] = None,
                  size: Optional[_builtins.str] = None,
@@ -1469,6 +1632,7 @@ class WorkbenchConfigArgsArgs:
         :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
         :param 'OsImage' os: ubuntu-22.04 (default) | ubuntu-24.04.
         :param _builtins.float os_disk_gb: OS disk, GB. Default 128.
+        :param _builtins.bool pull_cache: Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
         :param _builtins.bool rdp: xrdp with xfce, a generated password per user. Default false.
         :param Sequence['WorkbenchRegistryArgsArgs'] registries: Credentials for private registries the app images come from.
         :param _builtins.str size: Cloud size (Azure VM size, EC2 instance type or SoftLayer flavor key name). Default: Standard_NC4as_T4_v3 / g4dn.xlarge / AC1_8X60X100.
@@ -1507,6 +1671,8 @@ class WorkbenchConfigArgsArgs:
             pulumi.set(__self__, "os", os)
         if os_disk_gb is not None:
             pulumi.set(__self__, "os_disk_gb", os_disk_gb)
+        if pull_cache is not None:
+            pulumi.set(__self__, "pull_cache", pull_cache)
         if rdp is not None:
             pulumi.set(__self__, "rdp", rdp)
         if registries is not None:
@@ -1713,6 +1879,18 @@ class WorkbenchConfigArgsArgs:
     @os_disk_gb.setter
     def os_disk_gb(self, value: Optional[_builtins.float]):
         pulumi.set(self, "os_disk_gb", value)
+
+    @_builtins.property
+    @pulumi.getter(name="pullCache")
+    def pull_cache(self) -> Optional[_builtins.bool]:
+        """
+        Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+        """
+        return pulumi.get(self, "pull_cache")
+
+    @pull_cache.setter
+    def pull_cache(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "pull_cache", value)
 
     @_builtins.property
     @pulumi.getter

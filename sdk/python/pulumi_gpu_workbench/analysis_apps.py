@@ -31,6 +31,7 @@ class AnalysisAppsArgs:
                  build_context_root: Optional[_builtins.str] = None,
                  host_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_dir: Optional[_builtins.str] = None,
+                 pull_cache: Optional['AnalysisPullCacheArgs'] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
                  spark_driver: Optional['AnalysisAppsSparkDriverArgs'] = None,
                  ssh_opts: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
@@ -51,6 +52,7 @@ class AnalysisAppsArgs:
         :param pulumi.Input[_builtins.str] host_id: The machine's identity (Azure vmId, EC2 instance id). A replaced machine has none of the old
                one's images or containers: when this changes, they are pulled and created again on it.
         :param _builtins.str project_dir: The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory).
+        :param 'AnalysisPullCacheArgs' pull_cache: A pull-through cache to pull the app images from (a built app's base image is not rewritten). Default none.
         :param pulumi.Input[_builtins.str] ready_token: Any value produced by the host's ready command. The Docker provider's host waits for it, so
                Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
         :param 'AnalysisAppsSparkDriverArgs' spark_driver: The head of a Spark cluster: the jupyter-pyspark app is the driver (containers.ts
@@ -71,6 +73,8 @@ class AnalysisAppsArgs:
             pulumi.set(__self__, "host_id", host_id)
         if project_dir is not None:
             pulumi.set(__self__, "project_dir", project_dir)
+        if pull_cache is not None:
+            pulumi.set(__self__, "pull_cache", pull_cache)
         if ready_token is not None:
             pulumi.set(__self__, "ready_token", ready_token)
         if spark_driver is not None:
@@ -194,6 +198,18 @@ class AnalysisAppsArgs:
         pulumi.set(self, "project_dir", value)
 
     @_builtins.property
+    @pulumi.getter(name="pullCache")
+    def pull_cache(self) -> Optional['AnalysisPullCacheArgs']:
+        """
+        A pull-through cache to pull the app images from (a built app's base image is not rewritten). Default none.
+        """
+        return pulumi.get(self, "pull_cache")
+
+    @pull_cache.setter
+    def pull_cache(self, value: Optional['AnalysisPullCacheArgs']):
+        pulumi.set(self, "pull_cache", value)
+
+    @_builtins.property
     @pulumi.getter(name="readyToken")
     def ready_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -269,6 +285,7 @@ class AnalysisApps(pulumi.ComponentResource):
                  host_gpu: Optional[_builtins.bool] = None,
                  host_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_dir: Optional[_builtins.str] = None,
+                 pull_cache: Optional[Union['AnalysisPullCacheArgs', 'AnalysisPullCacheArgsDict']] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
                  registries: Optional[Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']]] = None,
                  spark_driver: Optional[Union['AnalysisAppsSparkDriverArgs', 'AnalysisAppsSparkDriverArgsDict']] = None,
@@ -294,6 +311,7 @@ class AnalysisApps(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] host_id: The machine's identity (Azure vmId, EC2 instance id). A replaced machine has none of the old
                one's images or containers: when this changes, they are pulled and created again on it.
         :param _builtins.str project_dir: The project directory that `build.dockerfile` and `build.files` are relative to. Default: the working directory (Pulumi's project directory).
+        :param Union['AnalysisPullCacheArgs', 'AnalysisPullCacheArgsDict'] pull_cache: A pull-through cache to pull the app images from (a built app's base image is not rewritten). Default none.
         :param pulumi.Input[_builtins.str] ready_token: Any value produced by the host's ready command. The Docker provider's host waits for it, so
                Docker is not dialled before the host is ready; pass the ready command in `dependsOn` too.
         :param Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']] registries: Private registries used for pulls. Passwords are wrapped as secrets here as well.
@@ -337,6 +355,7 @@ class AnalysisApps(pulumi.ComponentResource):
                  host_gpu: Optional[_builtins.bool] = None,
                  host_id: pulumi.Input[Optional[_builtins.str]] = None,
                  project_dir: Optional[_builtins.str] = None,
+                 pull_cache: Optional[Union['AnalysisPullCacheArgs', 'AnalysisPullCacheArgsDict']] = None,
                  ready_token: pulumi.Input[Optional[_builtins.str]] = None,
                  registries: Optional[Sequence[Union['AnalysisRegistryArgs', 'AnalysisRegistryArgsDict']]] = None,
                  spark_driver: Optional[Union['AnalysisAppsSparkDriverArgs', 'AnalysisAppsSparkDriverArgsDict']] = None,
@@ -370,6 +389,7 @@ class AnalysisApps(pulumi.ComponentResource):
             __props__.__dict__["host_gpu"] = host_gpu
             __props__.__dict__["host_id"] = host_id
             __props__.__dict__["project_dir"] = project_dir
+            __props__.__dict__["pull_cache"] = pull_cache
             __props__.__dict__["ready_token"] = ready_token
             if registries is None and not opts.urn:
                 raise TypeError("Missing required property 'registries'")
@@ -413,7 +433,7 @@ class AnalysisApps(pulumi.ComponentResource):
     @pulumi.getter
     def images(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Per app: the image it runs; for a built app, `gpu-workbench/<app>:<content hash>`.
+        Per app: the image it runs (its cached reference with a pull-through cache); for a built app, `gpu-workbench/<app>:<content hash>`.
         """
         return pulumi.get(self, "images")
 
