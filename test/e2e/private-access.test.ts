@@ -366,9 +366,10 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
       // A killed ssh still sends its ProxyCommand SIGHUP: the wrapper stops the tunnel.
       expect(await eventually(() => azCalls().length === 2, 5000)).toBe(true);
       expect(azCalls()[1][0]).toBe("stopped");
+      expect(await eventually(() => readdirSync(azTmp).length === 0, 5000)).toBe(true);
     }, 30000);
 
-    test("a VM presenting another host key is refused through the Bastion, and nothing is learned", () => {
+    test("a VM presenting another host key is refused through the Bastion, and nothing is learned", async () => {
       clearAz();
       const config = writeAzConfig("az3", AZ_IMPOSTOR_PROXY);
       const before = readFileSync(join(ws.dir, "az3.known_hosts"), "utf8");
@@ -379,9 +380,11 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
       expect(r.stderr).toContain("Host key verification failed.");
       expect(readFileSync(join(ws.dir, "az3.known_hosts"), "utf8")).toBe(before);
       expect(azCalls()[0].slice(0, 14)).toEqual(tunnelCall(IMPOSTOR_VM_ID));
+      // ssh does not wait for its ProxyCommand: the wrapper cleans up after its SIGHUP, a moment later.
+      expect(await eventually(() => readdirSync(azTmp).length === 0, 5000)).toBe(true);
     });
 
-    test("az's own error reaches the user, and ssh fails as it does when it cannot connect (255)", () => {
+    test("az's own error reaches the user, and ssh fails as it does when it cannot connect (255)", async () => {
       clearAz();
       const wrong: SessionProxy = {
         kind: "command",
@@ -392,7 +395,7 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
       expect(r.stderr).toContain(
         `ERROR: (ResourceNotFound) The Resource 'Microsoft.Network/bastionHosts/other-bastion' under resource group '${RG}' was not found.`,
       );
-      expect(readdirSync(azTmp)).toEqual([]);
+      expect(await eventually(() => readdirSync(azTmp).length === 0, 5000)).toBe(true);
     });
 
     test("the proxied ready command runs the script on the VM and returns its status", () => {
