@@ -32,6 +32,34 @@ export function secureBootFor(driverInstall: string): boolean {
   return driverInstall === "bootstrap-ubuntu-drivers" || driverInstall === "none";
 }
 
+/**
+ * What every Linux VM of ours shares, the workbench's and a cluster worker's: SSH keys only, the
+ * agent, boot diagnostics, a system-assigned identity, Trusted Launch (Secure Boot where the driver
+ * route allows it), and a spot eviction that deallocates. Pure: the values pass through.
+ */
+export function linuxVmShared<K, D>(a: { vmName: string; adminUsername: string; adminSshPublicKey: K; customData: D; driverInstall: string; spot: boolean }) {
+  return {
+    osProfile: {
+      computerName: a.vmName,
+      adminUsername: a.adminUsername,
+      customData: a.customData,
+      linuxConfiguration: {
+        disablePasswordAuthentication: true,
+        provisionVMAgent: true,
+        ssh: { publicKeys: [{ path: `/home/${a.adminUsername}/.ssh/authorized_keys`, keyData: a.adminSshPublicKey }] },
+      },
+    },
+    // Managed storage for boot diagnostics: the serial log shows a failed boot without SSH.
+    diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+    identity: { type: "SystemAssigned" as const },
+    securityProfile: {
+      securityType: "TrustedLaunch" as const,
+      uefiSettings: { secureBootEnabled: secureBootFor(a.driverInstall), vTpmEnabled: true },
+    },
+    ...(a.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } } : {}),
+  };
+}
+
 /** Host caching of the data disk: ReadOnly (writes go straight to the disk); Azure has none from 4 TiB up. */
 export function dataDiskCaching(sizeGb: number): "ReadOnly" | "None" {
   return sizeGb >= 4096 ? "None" : "ReadOnly";

@@ -21,7 +21,7 @@ import {
   encodeCustomData,
   NVIDIA_EXTENSION,
   nsgRules,
-  secureBootFor,
+  linuxVmShared,
   shutdownTime,
 } from "./rules";
 import { AzureVmSelfDeallocate } from "./deallocate";
@@ -316,25 +316,15 @@ export class AzureGpuVm extends pulumi.ComponentResource {
               ]
             : [],
         },
-        osProfile: {
-          computerName: vmName,
-          adminUsername: args.adminUsername,
-          customData,
-          linuxConfiguration: {
-            disablePasswordAuthentication: true,
-            provisionVMAgent: true,
-            ssh: { publicKeys: [{ path: `/home/${args.adminUsername}/.ssh/authorized_keys`, keyData: args.adminSshPublicKey }] },
-          },
-        },
         networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-        // Managed storage for boot diagnostics: the serial log shows a failed boot without SSH.
-        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-        identity: { type: compute.ResourceIdentityType.SystemAssigned },
-        securityProfile: {
-          securityType: "TrustedLaunch",
-          uefiSettings: { secureBootEnabled: secureBootFor(args.driverInstall), vTpmEnabled: true },
-        },
-        ...(args.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } } : {}),
+        ...linuxVmShared({
+          vmName,
+          adminUsername: args.adminUsername,
+          adminSshPublicKey: args.adminSshPublicKey,
+          customData,
+          driverInstall: args.driverInstall,
+          spot: !!args.spot,
+        }),
         tags,
       },
       {

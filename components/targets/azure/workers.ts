@@ -13,7 +13,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
 import { azureVmImage } from "./images";
-import { AZURE_DRIVER_INSTALLS, azureVmName, encodeCustomData, NVIDIA_EXTENSION, secureBootFor } from "./rules";
+import { AZURE_DRIVER_INSTALLS, azureVmName, encodeCustomData, linuxVmShared, NVIDIA_EXTENSION } from "./rules";
 import { workerNsgRules } from "./clusterRules";
 import { AzureVmSelfDeallocate } from "./deallocate";
 
@@ -147,24 +147,15 @@ export class AzureClusterWorkers extends pulumi.ComponentResource {
             },
             dataDisks: [],
           },
-          osProfile: {
-            computerName: vmName,
-            adminUsername: args.adminUsername,
-            customData: customData(w),
-            linuxConfiguration: {
-              disablePasswordAuthentication: true,
-              provisionVMAgent: true,
-              ssh: { publicKeys: [{ path: `/home/${args.adminUsername}/.ssh/authorized_keys`, keyData: args.adminSshPublicKey }] },
-            },
-          },
           networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-          diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-          identity: { type: compute.ResourceIdentityType.SystemAssigned },
-          securityProfile: {
-            securityType: "TrustedLaunch",
-            uefiSettings: { secureBootEnabled: secureBootFor(args.driverInstall), vTpmEnabled: true },
-          },
-          ...(args.spot ? { priority: "Spot", evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } } : {}),
+          ...linuxVmShared({
+            vmName,
+            adminUsername: args.adminUsername,
+            adminSshPublicKey: args.adminSshPublicKey,
+            customData: customData(w),
+            driverInstall: args.driverInstall,
+            spot: args.spot,
+          }),
           tags: tags("worker"),
         },
         { parent: this, replaceOnChanges: ["osProfile.customData", "storageProfile.imageReference", "plan"], deleteBeforeReplace: true },
