@@ -171,6 +171,17 @@ describe("docs/config.md is the guide; each key's facts are the reference's (doc
     expect(read("docs/config-reference.md")).toContain('<a id="users.sshPublicKey"></a>');
   });
 
+  test("its 'Start from an example' table names every example stack in stacks/, and only those", () => {
+    const section = guide.slice(guide.indexOf("## Start from an example"), guide.indexOf("## Decide in this order"));
+    const named = [...section.matchAll(/`stacks\/Pulumi\.([a-z0-9-]+)\.yaml`/g)].map((m) => m[1]).sort();
+    const stacks = fs
+      .readdirSync(path.join(ROOT, "stacks"))
+      .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+      .map((f) => f.slice(7, -5))
+      .sort();
+    expect(named).toEqual(stacks);
+  });
+
   /** Every default and bound a declaration owns that has a digit in it ("128", "60m", "ubuntu-22.04", "g4dn.xlarge"). */
   const owned = new Map<string, string>();
   for (const k of KEYS) {
