@@ -27,6 +27,12 @@ export interface ClusterPipelineArgs {
   /** The resource the workers' ready checks wait for (the workers' component). */
   workersResource: pulumi.Resource;
   lake: SparkLake | undefined;
+  /**
+   * An abfss lake's user-assigned identity (the workers', which the head holds too): its client id
+   * becomes the lake's clientId; `standIn` stands for it where no value is known (the driver's
+   * mounts and environment). Undefined: the machines' system-assigned identities.
+   */
+  lakeIdentity?: { clientId: pulumi.Output<string>; standIn: string } | undefined;
   /** How a worker stops when the head is gone: true powers it off; else the target's own stop. */
   followHead: true | FollowHeadStop;
   readyTimeoutSeconds: number;
@@ -71,19 +77,24 @@ export function clusterPipeline(
     identityFile: args.sshPrivateKeyPath,
   }));
   const credentials = c.driverCredentials?.source ?? pulumi.output(undefined);
-  const rendered: pulumi.Output<SparkCluster> = pulumi.all([c.head.privateIp, c.workers.privateIps, credentials]).apply(([headIp, ips, driverCredentials]) =>
-    sparkCluster({
-      image,
-      head: { name: "head", address: headIp },
-      workers: ips.map((address, i) => ({ name: `worker-${i + 1}`, address })),
-      workerGpus: cluster.gpu?.count ?? 0,
-      workerVcpus: cluster.vcpus,
-      rapids: cluster.rapids,
-      lake: c.lake,
-      followHead: c.followHead,
-      driverCredentials,
-    }),
-  );
+  const withIdentity = (clientId: string | undefined): SparkLake | undefined =>
+    c.lake?.kind === "abfss" && clientId !== undefined ? { ...c.lake, clientId } : c.lake;
+  const lakeClientId = c.lakeIdentity?.clientId ?? pulumi.output(undefined);
+  const rendered: pulumi.Output<SparkCluster> = pulumi
+    .all([c.head.privateIp, c.workers.privateIps, credentials, lakeClientId])
+    .apply(([headIp, ips, driverCredentials, clientId]) =>
+      sparkCluster({
+        image,
+        head: { name: "head", address: headIp },
+        workers: ips.map((address, i) => ({ name: `worker-${i + 1}`, address })),
+        workerGpus: cluster.gpu?.count ?? 0,
+        workerVcpus: cluster.vcpus,
+        rapids: cluster.rapids,
+        lake: withIdentity(clientId),
+        followHead: c.followHead,
+        driverCredentials,
+      }),
+    );
   const workerReady = names.map((n, i) =>
     waitForReady(
       parent,
@@ -148,7 +159,7 @@ export function clusterPipeline(
     workerGpus: cluster.gpu?.count ?? 0,
     workerVcpus: cluster.vcpus,
     rapids: cluster.rapids,
-    lake: c.lake,
+    lake: withIdentity(c.lakeIdentity?.standIn),
     driverCredentials: c.driverCredentials?.standIn,
   });
   return { driver: { address: c.head.privateIp, ports: probe.driverPorts, volumes: probe.driverVolumes, env: probe.driverEnv }, deploy };

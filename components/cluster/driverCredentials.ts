@@ -24,9 +24,16 @@
  *
  * Target-generic: the endpoint, the token, the mounts and the service are the same for every
  * target; only `DriverCredentialSource` (how the head obtains the workers' identity) and the
- * driver's environment (how the lake's client finds the endpoint) are per kind. An Azure cluster
- * adds a kind (a token for the workers' user-assigned identity from the head's metadata service)
- * and the abfss client's setting that points at the endpoint.
+ * driver's environment (how the lake's client finds the endpoint) are per kind.
+ *
+ * Azure (`azure-managed-identity`): the workers' rights are one user-assigned identity, assigned to
+ * the head as well, so the head's metadata service mints its storage tokens (`client_id`).
+ * hadoop-azure's MsiTokenProvider sends no credential of its own, and Spark ships the driver's
+ * Hadoop settings to the executors, so the driver asks 169.254.169.254 with the executors' very
+ * settings; the head sends that container's traffic (its fixed address on a Docker network of its
+ * own) to the service (iptables DNAT, which keeps the source), and the service answers that source
+ * alone, Azure IMDS's token path alone, the storage resource alone, with the identity's client id
+ * forced. No token file, no environment.
  */
 
 /** The endpoint's fixed address and port on the head (the AWS SDKs' container-credentials base, `http://169.254.170.2`). */
@@ -48,16 +55,38 @@ export const DRIVER_CREDENTIALS_CONFIG = `${DRIVER_CREDENTIALS_DIR}/config.json`
 export const DRIVER_CREDENTIALS_SERVICE = "/etc/systemd/system/gw-spark-driver-credentials.service";
 
 /** How the head obtains the workers' identity for the driver. */
-export type DriverCredentialSource = {
-  /** AWS: the head's instance role assumes the workers' role (STS AssumeRole, one hour). */
-  kind: "aws-assume-role";
-  /** The workers' role. */
-  roleArn: string;
-  /** STS's region (its regional endpoint). */
-  region: string;
-  /** Where STS is when it is not `https://sts.<region>.amazonaws.com` (a VPC endpoint, a test's stand-in). */
-  stsEndpoint?: string | undefined;
-};
+export type DriverCredentialSource =
+  | {
+      /** AWS: the head's instance role assumes the workers' role (STS AssumeRole, one hour). */
+      kind: "aws-assume-role";
+      /** The workers' role. */
+      roleArn: string;
+      /** STS's region (its regional endpoint). */
+      region: string;
+      /** Where STS is when it is not `https://sts.<region>.amazonaws.com` (a VPC endpoint, a test's stand-in). */
+      stsEndpoint?: string | undefined;
+    }
+  | {
+      /**
+       * Azure: the workers' user-assigned identity, also assigned to the head; the head's metadata
+       * service mints its storage tokens (`client_id`). hadoop-azure's MsiTokenProvider sends no
+       * credential of its own and Spark ships the driver's settings to the executors, so the driver
+       * asks 169.254.169.254 like the executors do: the head sends the driver container's traffic to
+       * it (its fixed address, DNAT) to the service instead, which answers that container alone.
+       */
+      kind: "azure-managed-identity";
+      /** The workers' user-assigned identity's client id. */
+      clientId: string;
+      /** The driver's container's fixed address (its own Docker network): the only source answered. */
+      driverAddress: string;
+      /** Where the metadata service is when it is not `http://169.254.169.254` (a test's stand-in). */
+      imdsEndpoint?: string | undefined;
+    };
+
+/** The one resource the Azure kind gives a token for: Azure Storage, as hadoop-azure 3.4.1 asks for it (test/unit/abfss-msi.test.ts). */
+export const AZURE_STORAGE_RESOURCE = "https://storage.azure.com/";
+/** Azure's metadata token path: the only path the Azure kind answers. */
+export const AZURE_IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
 
 /** The driver container's environment: how its lake client finds the endpoint. */
 export function driverCredentialsEnv(source: DriverCredentialSource): Record<string, string> {
@@ -67,15 +96,51 @@ export function driverCredentialsEnv(source: DriverCredentialSource): Record<str
         AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: DRIVER_CREDENTIALS_PATH,
         AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: DRIVER_TOKEN_IN_CONTAINER,
       };
+    case "azure-managed-identity":
+      // None: hadoop-azure asks 169.254.169.254, which the head answers for this container (DNAT).
+      return {};
   }
+}
+
+/** The Azure kind has no bearer token: the driver is told apart by its address. */
+export function driverCredentialsTokenMounted(source: DriverCredentialSource): boolean {
+  return source.kind === "aws-assume-role";
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ENDPOINT = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** The service's configuration (JSON), checked. */
 export function driverCredentialsConfig(source: DriverCredentialSource): string {
+  if (source.kind === "azure-managed-identity") {
+    if (!GUID.test(source.clientId))
+      throw new Error(`spark driver credentials: ${JSON.stringify(source.clientId)} is not a managed identity's client id (a GUID)`);
+    if (!IPV4.test(source.driverAddress)) throw new Error(`spark driver credentials: ${JSON.stringify(source.driverAddress)} is not an IPv4 address`);
+    if (source.imdsEndpoint !== undefined && !ENDPOINT.test(source.imdsEndpoint)) {
+      throw new Error(`spark driver credentials: ${JSON.stringify(source.imdsEndpoint)} is not an http(s) endpoint`);
+    }
+    return (
+      JSON.stringify(
+        {
+          listen: DRIVER_CREDENTIALS_ADDRESS,
+          port: DRIVER_CREDENTIALS_PORT,
+          path: AZURE_IMDS_TOKEN_PATH,
+          source: {
+            kind: source.kind,
+            clientId: source.clientId,
+            driverAddress: source.driverAddress,
+            resource: AZURE_STORAGE_RESOURCE,
+            imdsEndpoint: source.imdsEndpoint ?? "http://169.254.169.254",
+          },
+        },
+        null,
+        2,
+      ) + "\n"
+    );
+  }
   if (!ROLE_ARN.test(source.roleArn)) throw new Error(`spark driver credentials: ${JSON.stringify(source.roleArn)} is not an IAM role ARN`);
   if (!REGION.test(source.region)) throw new Error(`spark driver credentials: ${JSON.stringify(source.region)} is not an AWS region`);
   if (source.stsEndpoint !== undefined && !ENDPOINT.test(source.stsEndpoint)) {
@@ -129,12 +194,13 @@ WantedBy=multi-user.target
  * the token: `{"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}` (the container-credentials
  * format), refreshed five minutes before they expire. Anything else: 401 or 404, logged without
  * secrets. AWS: IMDSv2 (a session token, then the head role's credentials), then STS AssumeRole of
- * the workers' role, signed with SigV4.
+ * the workers' role, signed with SigV4. Azure: IMDS's own token answer for the workers' identity,
+ * passed on (see DriverCredentialSource).
  */
 export function driverCredentialsScript(): string {
   return String.raw`#!/usr/bin/python3
 # gpu-workbench: the Spark driver's lake credentials (components/cluster/driverCredentials.ts).
-import datetime, hashlib, hmac, http.server, json, os, subprocess, sys, threading, urllib.parse, urllib.request
+import datetime, hashlib, hmac, http.server, json, os, subprocess, sys, threading, urllib.error, urllib.parse, urllib.request
 import xml.etree.ElementTree as ET
 
 conf = json.load(open(sys.argv[1]))
@@ -211,6 +277,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        if src["kind"] == "azure-managed-identity":
+            return self.azure_token()
         if self.path != conf["path"]:
             return self.reply(404, "{}")
         token = open(conf["tokenFile"], "rb").read().strip()
@@ -222,11 +290,57 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("credentials: " + type(e).__name__ + ": " + str(e)[:200])
             return self.reply(502, "{}")
 
+    def azure_token(self):
+        # The driver's container alone (its fixed address; the DNAT keeps the source), Azure IMDS's
+        # token path with Metadata: true, the storage resource alone, for the workers' identity alone.
+        if self.client_address[0] != src["driverAddress"]:
+            return self.reply(403, '{"error": "not the Spark driver"}')
+        url = urllib.parse.urlsplit(self.path)
+        if url.path != conf["path"]:
+            return self.reply(404, "{}")
+        if self.headers.get("Metadata") != "true":
+            return self.reply(400, '{"error": "Metadata: true is required"}')
+        try:
+            q = urllib.parse.parse_qs(url.query, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            return self.reply(400, '{"error": "bad query"}')
+        if any(len(v) != 1 for v in q.values()) or set(q) - {"api-version", "resource", "client_id"}:
+            return self.reply(400, '{"error": "only api-version, resource and client_id are answered"}')
+        q = {k: v[0] for k, v in q.items()}
+        if q.get("resource") != src["resource"] or q.get("client_id", src["clientId"]) != src["clientId"]:
+            return self.reply(403, '{"error": "only the storage token of the workers identity is served here"}')
+        api = q.get("api-version", "")
+        if not (len(api) == 10 and api[4] == "-" and api[7] == "-" and (api[:4] + api[5:7] + api[8:]).isdigit()):
+            return self.reply(400, '{"error": "bad api-version"}')
+        query = urllib.parse.urlencode({"api-version": api, "resource": src["resource"], "client_id": src["clientId"]})
+        req = urllib.request.Request(src["imdsEndpoint"] + conf["path"] + "?" + query, headers={"Metadata": "true"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return self.reply(200, r.read().decode())
+        except urllib.error.HTTPError as e:  # IMDS's own error (no token in it), passed on with its status
+            return self.reply(e.code, e.read().decode(errors="replace")[:1000])
+        except Exception as e:
+            log("token: " + type(e).__name__ + ": " + str(e)[:200])
+            return self.reply(502, "{}")
+
     def log_message(self, fmt, *args):
         log(self.address_string() + " " + (fmt % args))
 
 
+def prepare_azure():
+    # The endpoint's address on the loopback interface, and the driver container's requests to the
+    # metadata service sent to it (once: -C checks the rule is there). Other containers stay behind
+    # the metadata guard (DOCKER-USER); the DNAT keeps the source, which the service checks.
+    subprocess.run(["ip", "addr", "replace", conf["listen"] + "/32", "dev", "lo"], check=True)
+    rule = ["PREROUTING", "-s", src["driverAddress"] + "/32", "-d", "169.254.169.254/32", "-p", "tcp", "--dport", "80",
+            "-j", "DNAT", "--to-destination", conf["listen"] + ":" + str(conf["port"])]
+    if subprocess.run(["iptables", "-w", "10", "-t", "nat", "-C"] + rule, stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["iptables", "-w", "10", "-t", "nat", "-I"] + rule[:1] + ["1"] + rule[1:], check=True)
+
+
 def prepare():
+    if src["kind"] == "azure-managed-identity":
+        return prepare_azure()
     # The token (made once; the driver's container holds this very file, so it is never replaced)
     # and the endpoint's address on the loopback interface.
     os.makedirs(os.path.dirname(conf["tokenFile"]), mode=0o700, exist_ok=True)

@@ -35,6 +35,7 @@ import {
   driverCredentialsConfig,
   driverCredentialsEnv,
   driverCredentialsScript,
+  driverCredentialsTokenMounted,
   driverCredentialsUnit,
   type DriverCredentialSource,
 } from "./driverCredentials";
@@ -462,6 +463,10 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
   files.push({ node: head.name, path: DRIVER_DEFAULTS, mode: 0o644, content: propertiesFile(driverConf) });
   const creds = input.lake ? input.driverCredentials : undefined;
   if (creds?.kind === "aws-assume-role" && input.lake?.kind !== "s3a") throw new Error("spark driver credentials: an AWS role serves an s3a lake only");
+  if (creds?.kind === "azure-managed-identity" && (input.lake?.kind !== "abfss" || input.lake.clientId !== creds.clientId)) {
+    // The driver gets exactly the executors' rights: the identity they ask for.
+    throw new Error("spark driver credentials: an Azure identity serves an abfss lake whose executors ask for that same identity (clientId)");
+  }
   if (creds) {
     files.push(
       { node: head.name, path: DRIVER_CREDENTIALS_SCRIPT, mode: 0o700, content: driverCredentialsScript() },
@@ -477,7 +482,7 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
     driverVolumes: [
       { host: DRIVER_DEFAULTS, container: `${SPARK_HOME}/conf/spark-defaults.conf`, readOnly: true },
       jarsMount,
-      ...(creds ? [{ host: DRIVER_CREDENTIALS_TOKEN, container: DRIVER_TOKEN_IN_CONTAINER, readOnly: true }] : []),
+      ...(creds && driverCredentialsTokenMounted(creds) ? [{ host: DRIVER_CREDENTIALS_TOKEN, container: DRIVER_TOKEN_IN_CONTAINER, readOnly: true }] : []),
     ],
     driverEnv: creds ? driverCredentialsEnv(creds) : {},
     driverPorts: [SPARK_PORTS.driverRpc, SPARK_PORTS.blockManager],

@@ -120,6 +120,11 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
       tenantId: "00000000-0000-4000-8000-000000000000",
     },
   }),
+  "azure-native:managedidentity:UserAssignedIdentity": (name) => ({
+    principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`,
+    clientId: `${hex(name, 8)}-2222-4222-8222-${hex(name + "c", 12)}`,
+    tenantId: "00000000-0000-4000-8000-000000000000",
+  }),
   // Azure auto-names resources "<logical name><random suffix>" unless the name input is set.
   "azure-native:resources:ResourceGroup": (name, inputs) => ({ name: inputs.resourceGroupName ?? `${name}${hex(name, 8)}` }),
   "azure-native:network:VirtualNetwork": (name, inputs) => ({ name: inputs.virtualNetworkName ?? `${name}${hex(name, 8)}` }),

@@ -205,6 +205,9 @@ describe("azure-spark", () => {
       "azure-spark-apps-jupyter-pyspark",
       "azure-spark-workers-subnet",
       "azure-spark-workers-nat",
+      // The workers' identity and its lake grant: made once, whatever the count.
+      "azure-spark-host-cluster-identity",
+      "azure-spark-workers-lake-1",
     ]) {
       expect(names).toContain(n);
     }
@@ -216,7 +219,6 @@ describe("azure-spark", () => {
     const added = [...names(azThree)].filter((n) => !before.has(n)).sort();
     expect(added).toEqual(
       [
-        "azure-native:authorization:RoleAssignment azure-spark-worker-3-lake-1",
         "azure-native:authorization:RoleAssignment azure-spark-worker-3-self-deallocate-assignment",
         "azure-native:authorization:RoleDefinition azure-spark-worker-3-self-deallocate-role",
         "azure-native:compute:VirtualMachine azure-spark-worker-3",
@@ -280,12 +282,35 @@ describe("azure-spark", () => {
     expect(asg(headNic[0], "applicationSecurityGroups")).toEqual(["azure-spark-host-cluster-asg", "azure-spark-host-head-asg"]);
   });
 
-  test("each worker's identity gets the head's grant and may deallocate itself; the resume command starts all", () => {
+  test("the workers' user-assigned identity gets the head's grant once; every worker and the head hold it; each worker may deallocate itself; the resume command starts all", () => {
     const grant = byName(azTwo, "azure-spark-storage-lake-grant").inputs;
+    const identityType = "azure-native:managedidentity:UserAssignedIdentity";
+    expect(azTwo.resources.filter((r) => r.type === identityType).map((r) => r.name)).toEqual(["azure-spark-host-cluster-identity"]);
+    expect(byName(azTwo, "azure-spark-host-cluster-identity").inputs.resourceGroupName).toBe(byName(azTwo, "azure-spark-host-vm").inputs.resourceGroupName);
+    const identityId = `/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/${String(byName(azTwo, "azure-spark-host-vm").inputs.resourceGroupName)}/providers/Mock/UserAssignedIdentity/azure-spark-host-cluster-identity`;
+    // The mocks' principal and client ids of the identity (scripts/lib/mocks.ts).
+    // On the lake: the head's own grant (its mounts) and the workers' identity's, nothing per worker.
+    const lakeGrants = azTwo.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && r.inputs.scope === grant.scope);
+    expect(lakeGrants.map((r) => r.name)).toEqual(["azure-spark-storage-lake-grant", "azure-spark-workers-lake-1"]);
+    const g = lakeGrants[1].inputs;
+    expect([g.roleDefinitionId, g.scope, g.principalType, g.principalId]).toEqual([
+      grant.roleDefinitionId,
+      grant.scope,
+      "ServicePrincipal",
+      "452307c1-1111-4111-8111-bc291425f196",
+    ]);
+    expect(g.principalId).not.toEqual(grant.principalId);
+    // The executors (and the driver, whose settings Spark ships to them) ask IMDS for that identity by its client id.
+    const headFiles = [...JSON.stringify(byName(azTwo, "azure-spark-spark-head-setup").inputs).matchAll(/printf '%s' '([A-Za-z0-9+/=]+)'/g)].map((m) =>
+      Buffer.from(m[1], "base64").toString("utf8"),
+    );
+    // (The setup script is in the command's create and update: each file twice.)
+    expect([...new Set(headFiles.flatMap((f) => f.split("\n")).filter((l) => l.includes("oauth2.client.id")))]).toEqual([
+      "spark.hadoop.fs.azure.account.oauth2.client.id 452307c1-2222-4222-8222-f4f863fdc874",
+    ]);
+    // The head: its own identity (its mounts' grant, its own rights) and the workers' (the driver's tokens).
+    expect(byName(azTwo, "azure-spark-host-vm").inputs.identity).toEqual({ type: "SystemAssigned, UserAssigned", userAssignedIdentities: [identityId] });
     for (const w of ["azure-spark-worker-1", "azure-spark-worker-2"]) {
-      const g = byName(azTwo, `${w}-lake-1`).inputs;
-      expect([g.roleDefinitionId, g.scope, g.principalType]).toEqual([grant.roleDefinitionId, grant.scope, "ServicePrincipal"]);
-      expect(g.principalId).not.toEqual(grant.principalId);
       const deallocate = byName(azTwo, `${w}-self-deallocate-assignment`).inputs;
       expect(String(deallocate.scope).split("/").pop()).toBe(w);
       expect(byName(azTwo, `${w}-self-deallocate-role`).inputs.permissions).toEqual([
@@ -293,7 +318,8 @@ describe("azure-spark", () => {
       ]);
       const vm = byName(azTwo, w).inputs;
       expect([vm.identity, vm.hardwareProfile, (vm.storageProfile as { dataDisks: unknown[] }).dataDisks]).toEqual([
-        { type: "SystemAssigned" },
+        // The system-assigned identity deallocates the worker; the user-assigned one reads the lake.
+        { type: "SystemAssigned, UserAssigned", userAssignedIdentities: [identityId] },
         { vmSize: "Standard_NC4as_T4_v3" },
         [],
       ]);

@@ -6,12 +6,13 @@
  * identity: Metadata: true, the storage resource, no authority, no client id. Java from Debian
  * (openjdk-17-jdk-headless, .ci/run); the jars are fetched into the cache by .ci/run.
  */
-import { spawn } from "child_process";
+import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { DRIVER_DEFAULTS, SPARK_CONNECTOR_JARS, sparkCluster, type SparkLake } from "../../components/cluster/spark";
+import { driverCredentialsConfig, driverCredentialsScript } from "../../components/cluster/driverCredentials";
 import { ABFSS_CHECK_JARS, fetchSparkJars } from "../support/sparkHosts";
 
 const ACCOUNT = "acmesparkkrc01.dfs.core.windows.net";
@@ -42,11 +43,11 @@ beforeEach(() => {
 });
 
 /** Runs AbfsMsiCheck.java (Java's single-file launcher) on a spark-defaults file. */
-function check(defaults: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function check(defaults: string, endpoint = `http://127.0.0.1:${port}`): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const file = path.join(dir, "spark-defaults.conf");
   fs.writeFileSync(file, defaults);
   return new Promise((resolve, reject) => {
-    const p = spawn("java", ["-cp", classpath, path.join(__dirname, "..", "support", "AbfsMsiCheck.java"), file, `http://127.0.0.1:${port}`, ACCOUNT]);
+    const p = spawn("java", ["-cp", classpath, path.join(__dirname, "..", "support", "AbfsMsiCheck.java"), file, endpoint, ACCOUNT]);
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
@@ -94,4 +95,35 @@ test("without the settings hadoop-azure falls back to a shared key, which the wo
   expect(r.stdout.split("\n").slice(0, 2)).toEqual(["msi.endpoint=null", "authType=SharedKey"]);
   expect(r.code).not.toBe(0);
   expect(requests).toEqual([]);
+}, 120_000);
+
+test("the driver's token through the head's service (driverCredentials.ts, Azure kind): hadoop-azure asks it as IMDS, the identity's client_id reaches IMDS", async () => {
+  const CLIENT_ID = "0b1c2d3e-0000-4000-8000-000000000001";
+  const free = http.createServer();
+  await new Promise<void>((ok) => free.listen(0, "127.0.0.1", ok));
+  const servicePort = (free.address() as { port: number }).port;
+  await new Promise((ok) => free.close(ok));
+  // The service as rendered, on a loopback port; the driver is the JVM here (its source: 127.0.0.1).
+  const conf = JSON.parse(
+    driverCredentialsConfig({ kind: "azure-managed-identity", clientId: CLIENT_ID, driverAddress: "127.0.0.1", imdsEndpoint: `http://127.0.0.1:${port}` }),
+  );
+  fs.writeFileSync(path.join(dir, "creds.json"), JSON.stringify({ ...conf, listen: "127.0.0.1", port: servicePort }));
+  fs.writeFileSync(path.join(dir, "serve.py"), driverCredentialsScript());
+  const service: ChildProcess = spawn("/usr/bin/python3", [path.join(dir, "serve.py"), path.join(dir, "creds.json")], { stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    await new Promise<void>((ok, fail) => {
+      service.stderr!.on("data", (d) => String(d).includes("serving the Spark driver's credentials") && ok());
+      service.once("exit", (code) => fail(new Error(`serve.py exited ${code}`)));
+    });
+    const r = await check(rendered({ kind: "abfss", clientId: CLIENT_ID }), `http://127.0.0.1:${servicePort}`);
+    expect([r.code, r.stdout.split("\n")[3]]).toEqual([0, "token=fake-msi-token"]);
+    expect(requests).toEqual([
+      {
+        url: `/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F&client_id=${CLIENT_ID}`,
+        metadata: "true",
+      },
+    ]);
+  } finally {
+    service.kill();
+  }
 }, 120_000);

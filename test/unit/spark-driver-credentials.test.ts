@@ -4,7 +4,7 @@
  * in-process stand-in of the metadata service and STS (the lake's SigV4 check, test/support/sparkLake.ts).
  */
 import { execFileSync, spawn, ChildProcess } from "child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { tmpdir } from "os";
@@ -225,5 +225,179 @@ describe("the service, run for real (python3) against stand-ins of the metadata 
     expect(driverCredentialsScript().split("\n")[0]).toBe("#!/usr/bin/python3");
     expect(() => execFileSync("/usr/bin/python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: driverCredentialsScript() })).not.toThrow();
     expect(DRIVER_CREDENTIALS_SCRIPT).toBe("/opt/workbench/spark/driver-credentials/serve.py");
+  });
+});
+
+const CLIENT_ID = "0b1c2d3e-0000-4000-8000-000000000001";
+const azure: SparkClusterInput = {
+  ...base,
+  head: { name: "head", address: "10.42.1.4" },
+  workers: [{ name: "worker-1", address: "10.42.3.4" }],
+  lake: { kind: "abfss", clientId: CLIENT_ID },
+  driverCredentials: { kind: "azure-managed-identity", clientId: CLIENT_ID, driverAddress: "172.30.255.2" },
+};
+
+describe("Azure: what the head and the driver's container get", () => {
+  const c = sparkCluster(azure);
+
+  it("the head gets the service with the identity's client id, the driver's address and the storage resource; no token file", () => {
+    expect(c.files.filter((f) => f.path.includes("driver-credentials")).map((f) => [f.node, f.path, f.mode.toString(8)])).toEqual([
+      ["head", "/opt/workbench/spark/driver-credentials/serve.py", "700"],
+      ["head", "/opt/workbench/spark/driver-credentials/config.json", "600"],
+      ["head", "/etc/systemd/system/gw-spark-driver-credentials.service", "644"],
+    ]);
+    expect(JSON.parse(c.files.find((f) => f.path === DRIVER_CREDENTIALS_CONFIG)!.content)).toEqual({
+      listen: "169.254.170.2",
+      port: 80,
+      path: "/metadata/identity/oauth2/token",
+      source: {
+        kind: "azure-managed-identity",
+        clientId: CLIENT_ID,
+        driverAddress: "172.30.255.2",
+        resource: "https://storage.azure.com/",
+        imdsEndpoint: "http://169.254.169.254",
+      },
+    });
+  });
+
+  it("the driver's container gets no token and no environment: it asks 169.254.169.254 with the executors' settings", () => {
+    expect(c.driverVolumes).toEqual([
+      { host: "/opt/workbench/spark/conf/spark-defaults.conf", container: "/usr/local/spark/conf/spark-defaults.conf", readOnly: true },
+      { host: "/opt/workbench/spark/jars", container: "/opt/workbench/spark/jars", readOnly: true },
+    ]);
+    expect(c.driverEnv).toEqual({});
+    expect(c.driverConf["spark.hadoop.fs.azure.account.oauth2.client.id"]).toBe(CLIENT_ID);
+    expect(c.driverConf["spark.hadoop.fs.azure.account.oauth2.msi.endpoint"]).toBe("http://169.254.169.254/metadata/identity/oauth2/token");
+  });
+
+  it("refuses an identity the executors do not ask for, an s3a lake, and values that are not what they claim", () => {
+    const msg = "spark driver credentials: an Azure identity serves an abfss lake whose executors ask for that same identity (clientId)";
+    expect(() => sparkCluster({ ...azure, lake: { kind: "abfss" } })).toThrow(msg);
+    expect(() => sparkCluster({ ...azure, lake: { kind: "abfss", clientId: "0b1c2d3e-0000-4000-8000-000000000002" } })).toThrow(msg);
+    expect(() => sparkCluster({ ...azure, lake: { kind: "s3a", region: "koreacentral" } })).toThrow(msg);
+    expect(() => driverCredentialsConfig({ kind: "azure-managed-identity", clientId: "acme", driverAddress: "172.30.255.2" })).toThrow(
+      'spark driver credentials: "acme" is not a managed identity\'s client id (a GUID)',
+    );
+    expect(() => driverCredentialsConfig({ kind: "azure-managed-identity", clientId: CLIENT_ID, driverAddress: "172.30.255.256" })).toThrow(
+      'spark driver credentials: "172.30.255.256" is not an IPv4 address',
+    );
+    expect(() =>
+      driverCredentialsConfig({ kind: "azure-managed-identity", clientId: CLIENT_ID, driverAddress: "172.30.255.2", imdsEndpoint: "ftp://x" }),
+    ).toThrow('spark driver credentials: "ftp://x" is not an http(s) endpoint');
+  });
+});
+
+describe("Azure: the service, run for real (python3) against a stand-in of the metadata service", () => {
+  let dir: string;
+  let imds: http.Server;
+  let service: ChildProcess;
+  let port = 0;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "gw25e-azcreds-"));
+    imds = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} Metadata=${req.headers.metadata}`);
+      const q = new URL(req.url ?? "/", "http://imds").searchParams;
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ access_token: `token-for-${q.get("client_id")}`, expires_in: "3599", resource: q.get("resource"), token_type: "Bearer" }));
+    });
+    await new Promise<void>((r) => imds.listen(0, "127.0.0.1", r));
+    const imdsPort = (imds.address() as AddressInfo).port;
+    const free = http.createServer();
+    await new Promise<void>((r) => free.listen(0, "127.0.0.1", r));
+    port = (free.address() as AddressInfo).port;
+    await new Promise((r) => free.close(r));
+    // The driver is 127.0.0.2 here (a loopback source the test can bind); the service listens on 127.0.0.1.
+    const conf = JSON.parse(
+      driverCredentialsConfig({
+        kind: "azure-managed-identity",
+        clientId: CLIENT_ID,
+        driverAddress: "127.0.0.2",
+        imdsEndpoint: `http://127.0.0.1:${imdsPort}`,
+      }),
+    );
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...conf, listen: "127.0.0.1", port }));
+    writeFileSync(join(dir, "serve.py"), driverCredentialsScript());
+    service = spawn("/usr/bin/python3", [join(dir, "serve.py"), join(dir, "config.json")], { stdio: ["ignore", "ignore", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      service.stderr!.on("data", (d) => String(d).includes("serving the Spark driver's credentials") && resolve());
+      service.once("exit", (code) => reject(new Error(`serve.py exited ${code}`)));
+    });
+  }, 20000);
+
+  afterAll(async () => {
+    service?.kill();
+    await new Promise((r) => imds?.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  const get = (path: string, opts: { from?: string; metadata?: boolean } = {}) =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port, path, localAddress: opts.from ?? "127.0.0.2", headers: opts.metadata === false ? {} : { Metadata: "true" } }, (res) => {
+          let body = "";
+          res.on("data", (d) => (body += d));
+          res.on("end", () => resolve(`${res.statusCode} ${body}`));
+        })
+        .on("error", reject);
+    });
+  const TOKEN = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F";
+
+  it("gives the driver the workers' identity's storage token, client_id forced (asked for it, or for none)", async () => {
+    const forced = `GET ${TOKEN}&client_id=${CLIENT_ID} Metadata=true`;
+    for (const path of [`${TOKEN}&client_id=${CLIENT_ID}`, TOKEN]) {
+      const [status, body] = (await get(path)).split(/ (.*)/s);
+      expect([status, JSON.parse(body)]).toEqual([
+        "200",
+        { access_token: `token-for-${CLIENT_ID}`, expires_in: "3599", resource: "https://storage.azure.com/", token_type: "Bearer" },
+      ]);
+    }
+    expect(seen).toEqual([forced, forced]);
+  });
+
+  it("refuses another source, another resource or identity, another path, no Metadata header, extra parameters", async () => {
+    expect(await get(`${TOKEN}&client_id=${CLIENT_ID}`, { from: "127.0.0.1" })).toBe('403 {"error": "not the Spark driver"}');
+    const refused = '403 {"error": "only the storage token of the workers identity is served here"}';
+    expect(await get("/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F")).toBe(refused);
+    expect(await get("/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com")).toBe(refused);
+    expect(await get(`${TOKEN}&client_id=0b1c2d3e-0000-4000-8000-000000000002`)).toBe(refused);
+    const params = '400 {"error": "only api-version, resource and client_id are answered"}';
+    expect(await get(`${TOKEN}&object_id=0b1c2d3e-0000-4000-8000-000000000002`)).toBe(params);
+    expect(await get(`${TOKEN}&mi_res_id=x`)).toBe(params);
+    expect(await get(`${TOKEN}&resource=https%3A%2F%2Fstorage.azure.com%2F`)).toBe(params);
+    expect(await get("/metadata/identity/oauth2/token?api-version=2018&resource=https%3A%2F%2Fstorage.azure.com%2F")).toBe('400 {"error": "bad api-version"}');
+    expect(await get(TOKEN, { metadata: false })).toBe('400 {"error": "Metadata: true is required"}');
+    expect(await get("/metadata/instance?api-version=2021-02-01")).toBe("404 {}");
+    expect(await get("/gpu-workbench/spark-driver")).toBe("404 {}");
+    expect(seen).toEqual([]);
+  });
+
+  it("prepare puts the address on lo and inserts the DNAT of the driver's metadata traffic once", () => {
+    const bin = join(dir, "bin");
+    const log = join(dir, "calls");
+    execFileSync("mkdir", ["-p", bin]);
+    // Stand-ins of ip and iptables: they log their arguments; iptables -C finds the rule once it was inserted.
+    writeFileSync(join(bin, "ip"), `#!/bin/sh\necho "ip $*" >> ${log}\n`, { mode: 0o755 });
+    writeFileSync(
+      join(bin, "iptables"),
+      `#!/bin/sh\necho "iptables $*" >> ${log}\ncase "$*" in *" -C "*) [ -e ${dir}/inserted ] ;; *" -I "*) touch ${dir}/inserted ;; esac\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(join(dir, "rendered.json"), driverCredentialsConfig(azure.driverCredentials!));
+    const env = { ...process.env, PATH: `${bin}:/usr/bin:/bin` };
+    for (let i = 0; i < 2; i++) execFileSync("/usr/bin/python3", [join(dir, "serve.py"), join(dir, "rendered.json"), "--prepare"], { env });
+    const rule = "PREROUTING -s 172.30.255.2/32 -d 169.254.169.254/32 -p tcp --dport 80 -j DNAT --to-destination 169.254.170.2:80";
+    expect(readFileSync(log, "utf8").split("\n")).toEqual([
+      "ip addr replace 169.254.170.2/32 dev lo",
+      `iptables -w 10 -t nat -C ${rule}`,
+      `iptables -w 10 -t nat -I PREROUTING 1 ${rule.replace("PREROUTING ", "")}`,
+      "ip addr replace 169.254.170.2/32 dev lo",
+      `iptables -w 10 -t nat -C ${rule}`,
+      "",
+    ]);
   });
 });

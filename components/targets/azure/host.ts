@@ -176,6 +176,7 @@ function deployAzureCluster(
       headAsgId: head.headAsgId,
       adminUsername: admin.name,
       adminSshPublicKey: admin.sshPublicKey,
+      lakeIdentity: { id: head.clusterIdentityId, principalId: head.clusterIdentityPrincipalId },
       grants: storage.map((s, i) => ({ roleDefinitionId: s.roleDefinitionId, scope: s.scope, readOnly: spec.storage[i].readOnly })),
       tags: { ...spec.tags },
     },
@@ -185,8 +186,9 @@ function deployAzureCluster(
     head: { publicAddress: head.publicIp, privateIp: head.privateIp, hostId: head.vmId, hostPublicKey: headKey },
     workers: { names, accesses, privateIps: workers.privateIps, hostIds: workers.vmIds },
     workersResource: workers,
-    // Every ADLS Gen2 account through the machine's managed identity (the grants above).
+    // Every ADLS Gen2 account through the workers' user-assigned identity (the grants above): executors ask for it by client id.
     lake: spec.storage.some((s) => s.kind === "adls2") ? { kind: "abfss" } : undefined,
+    lakeIdentity: { clientId: head.clusterIdentityClientId, standIn: "00000000-0000-4000-8000-000000000000" },
     followHead: { what: "it deallocates itself through its own identity", lines: azureFollowHeadStop() },
     readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
   });

@@ -37,7 +37,16 @@ export function secureBootFor(driverInstall: string): boolean {
  * agent, boot diagnostics, a system-assigned identity, Trusted Launch (Secure Boot where the driver
  * route allows it), and a spot eviction that deallocates. Pure: the values pass through.
  */
-export function linuxVmShared<K, D>(a: { vmName: string; adminUsername: string; adminSshPublicKey: K; customData: D; driverInstall: string; spot: boolean }) {
+export function linuxVmShared<K, D, I = never>(a: {
+  vmName: string;
+  adminUsername: string;
+  adminSshPublicKey: K;
+  customData: D;
+  driverInstall: string;
+  spot: boolean;
+  /** A Spark cluster's member: the workers' user-assigned identity (the lake's grants), beside the VM's own. */
+  userAssignedIdentityId?: I | undefined;
+}) {
   return {
     osProfile: {
       computerName: a.vmName,
@@ -51,7 +60,10 @@ export function linuxVmShared<K, D>(a: { vmName: string; adminUsername: string; 
     },
     // Managed storage for boot diagnostics: the serial log shows a failed boot without SSH.
     diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-    identity: { type: "SystemAssigned" as const },
+    identity:
+      a.userAssignedIdentityId === undefined
+        ? { type: "SystemAssigned" as const }
+        : { type: "SystemAssigned, UserAssigned" as const, userAssignedIdentities: [a.userAssignedIdentityId] },
     securityProfile: {
       securityType: "TrustedLaunch" as const,
       uefiSettings: { secureBootEnabled: secureBootFor(a.driverInstall), vTpmEnabled: true },

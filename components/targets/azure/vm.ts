@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as devtestlab from "@pulumi/azure-native/devtestlab";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import { azureVmImage } from "./images";
@@ -120,6 +121,12 @@ export class AzureGpuVm extends pulumi.ComponentResource {
   public readonly clusterAsgId: pulumi.Output<string>;
   /** With clusterHead: the application security group of the head alone, the workers' SSH source ("" otherwise). */
   public readonly headAsgId: pulumi.Output<string>;
+  /** With clusterHead: the resource id of the workers' user-assigned identity, which the head holds too ("" otherwise). */
+  public readonly clusterIdentityId: pulumi.Output<string>;
+  /** With clusterHead: that identity's principal id (the lake's grants go to it; "" otherwise). */
+  public readonly clusterIdentityPrincipalId: pulumi.Output<string>;
+  /** With clusterHead: that identity's client id (the executors ask the metadata service for it; "" otherwise). */
+  public readonly clusterIdentityClientId: pulumi.Output<string>;
 
   constructor(name: string, args: AzureGpuVmArgs, opts?: pulumi.ComponentResourceOptions) {
     // Check the plain choices before anything is registered.
@@ -217,6 +224,12 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     const asg = (part: string) => new network.ApplicationSecurityGroup(`${name}-${part}-asg`, { resourceGroupName, location, tags }, parent);
     const clusterAsg = clusterHead ? asg("cluster") : undefined;
     const headAsg = clusterHead ? asg("head") : undefined;
+    // A cluster's head also holds the workers' identity (their lake grants, AzureClusterWorkers): its
+    // metadata service mints that identity's storage tokens for the Spark driver alone
+    // (components/cluster/driverCredentials.ts). Made here: the head's VM names it.
+    const clusterIdentity = clusterHead
+      ? new managedidentity.UserAssignedIdentity(`${name}-cluster-identity`, { resourceGroupName, location, tags }, parent)
+      : undefined;
 
     // Rules inline (no separate SecurityRule resources): the NSG is the whole truth.
     const securityRules =
@@ -324,6 +337,7 @@ export class AzureGpuVm extends pulumi.ComponentResource {
           customData,
           driverInstall: args.driverInstall,
           spot: !!args.spot,
+          userAssignedIdentityId: clusterIdentity?.id,
         }),
         tags,
       },
@@ -406,6 +420,9 @@ export class AzureGpuVm extends pulumi.ComponentResource {
     this.virtualNetworkName = virtualNetworkName;
     this.clusterAsgId = clusterAsg ? clusterAsg.id : pulumi.output("");
     this.headAsgId = headAsg ? headAsg.id : pulumi.output("");
+    this.clusterIdentityId = clusterIdentity ? clusterIdentity.id : pulumi.output("");
+    this.clusterIdentityPrincipalId = clusterIdentity ? clusterIdentity.principalId : pulumi.output("");
+    this.clusterIdentityClientId = clusterIdentity ? clusterIdentity.clientId : pulumi.output("");
     this.registerOutputs({
       publicIp: this.publicIp,
       fqdn: this.fqdn,
@@ -423,6 +440,9 @@ export class AzureGpuVm extends pulumi.ComponentResource {
       virtualNetworkName: this.virtualNetworkName,
       clusterAsgId: this.clusterAsgId,
       headAsgId: this.headAsgId,
+      clusterIdentityId: this.clusterIdentityId,
+      clusterIdentityPrincipalId: this.clusterIdentityPrincipalId,
+      clusterIdentityClientId: this.clusterIdentityClientId,
     });
   }
 }

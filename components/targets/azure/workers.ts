@@ -4,9 +4,11 @@
  * gateway on that subnet; the head's subnet is left alone (a NAT gateway there would take over the
  * head's own outbound address). Only the head reaches them (SSH from the head's application
  * security group), and head and workers talk on exactly SPARK_PORTS (clusterRules.ts); nothing
- * comes from the internet. Each worker's system-assigned identity gets the grants the head's
- * ADLS Gen2 mounts make (the same role on the same filesystem), never a key, and may deallocate
- * its own VM (AzureVmSelfDeallocate): it does so when the head is gone.
+ * comes from the internet. The workers' user-assigned identity (the head's VM made it, and holds
+ * it too: the Spark driver's tokens, components/cluster/driverCredentials.ts) gets the grants the
+ * head's ADLS Gen2 mounts make (the same role on the same filesystem), once for every worker, never
+ * a key; every worker holds it. Each worker's own system-assigned identity may deallocate its own
+ * VM (AzureVmSelfDeallocate): it does so when the head is gone.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -38,7 +40,9 @@ export interface AzureClusterWorkersArgs {
   /** The deployer: the workers' only login. */
   adminUsername: string;
   adminSshPublicKey: string;
-  /** The head's mounts' grants, repeated for every worker's identity: the role and its scope (the filesystem). */
+  /** The workers' user-assigned identity (AzureGpuVm's clusterIdentity): every worker holds it; the grants go to it. */
+  lakeIdentity: { id: pulumi.Input<string>; principalId: pulumi.Input<string> };
+  /** The head's mounts' grants, made once for the workers' identity: the role and its scope (the filesystem). */
   grants: { roleDefinitionId: pulumi.Input<string>; scope: pulumi.Input<string>; readOnly: boolean }[];
   tags: Record<string, string>;
 }
@@ -104,6 +108,22 @@ export class AzureClusterWorkers extends pulumi.ComponentResource {
       parent,
     );
 
+    // The head's grants, one by one: the same role on the same filesystem, to the workers' identity (once, whatever the count).
+    args.grants.forEach(
+      (g, i) =>
+        new authorization.RoleAssignment(
+          `${name}-lake-${i + 1}`,
+          {
+            principalId: args.lakeIdentity.principalId,
+            principalType: "ServicePrincipal",
+            roleDefinitionId: g.roleDefinitionId,
+            scope: g.scope,
+            description: `gpu-workbench ${name}: Spark's executors and driver ${g.readOnly ? "read" : "read and write"} the lake with the workers' managed identity`,
+          },
+          parent,
+        ),
+    );
+
     const customData = (w: { userData: pulumi.Input<string> }) => pulumi.secret(pulumi.output(w.userData).apply(encodeCustomData));
     const vms = args.workers.map((w) => {
       const vmName = azureVmName(w.name);
@@ -155,6 +175,7 @@ export class AzureClusterWorkers extends pulumi.ComponentResource {
             customData: customData(w),
             driverInstall: args.driverInstall,
             spot: args.spot,
+            userAssignedIdentityId: args.lakeIdentity.id,
           }),
           tags: tags("worker"),
         },
@@ -179,21 +200,6 @@ export class AzureClusterWorkers extends pulumi.ComponentResource {
         );
       }
       const principalId = vm.identity.apply((i) => i?.principalId ?? "");
-      // The head's grants, one by one: the same role on the same filesystem, to this worker's identity.
-      args.grants.forEach(
-        (g, i) =>
-          new authorization.RoleAssignment(
-            `${w.name}-lake-${i + 1}`,
-            {
-              principalId,
-              principalType: "ServicePrincipal",
-              roleDefinitionId: g.roleDefinitionId,
-              scope: g.scope,
-              description: `gpu-workbench ${w.name}: Spark's executors ${g.readOnly ? "read" : "read and write"} the lake with the worker's managed identity`,
-            },
-            parent,
-          ),
-      );
       // It deallocates itself when the head is gone: a powered-off Azure VM stays billed.
       new AzureVmSelfDeallocate(`${w.name}-self-deallocate`, { vmResourceId: vm.id, principalId, vmName }, parent);
       return { vm, nic, principalId };

@@ -20,6 +20,12 @@ type AzureGpuVm struct {
 	BastionName pulumi.StringOutput `pulumi:"bastionName"`
 	// With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise).
 	ClusterAsgId pulumi.StringOutput `pulumi:"clusterAsgId"`
+	// With clusterHead: that identity's client id (the executors ask the metadata service for it; "" otherwise).
+	ClusterIdentityClientId pulumi.StringOutput `pulumi:"clusterIdentityClientId"`
+	// With clusterHead: the resource id of the workers' user-assigned identity, which the head holds too ("" otherwise).
+	ClusterIdentityId pulumi.StringOutput `pulumi:"clusterIdentityId"`
+	// With clusterHead: that identity's principal id (the lake's grants go to it; "" otherwise).
+	ClusterIdentityPrincipalId pulumi.StringOutput `pulumi:"clusterIdentityPrincipalId"`
 	// The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete).
 	DataDiskId pulumi.StringOutput `pulumi:"dataDiskId"`
 	// The driver strategy this VM was built for.
@@ -262,6 +268,21 @@ func (o AzureGpuVmOutput) BastionName() pulumi.StringOutput {
 // With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise).
 func (o AzureGpuVmOutput) ClusterAsgId() pulumi.StringOutput {
 	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.ClusterAsgId }).(pulumi.StringOutput)
+}
+
+// With clusterHead: that identity's client id (the executors ask the metadata service for it; "" otherwise).
+func (o AzureGpuVmOutput) ClusterIdentityClientId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.ClusterIdentityClientId }).(pulumi.StringOutput)
+}
+
+// With clusterHead: the resource id of the workers' user-assigned identity, which the head holds too ("" otherwise).
+func (o AzureGpuVmOutput) ClusterIdentityId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.ClusterIdentityId }).(pulumi.StringOutput)
+}
+
+// With clusterHead: that identity's principal id (the lake's grants go to it; "" otherwise).
+func (o AzureGpuVmOutput) ClusterIdentityPrincipalId() pulumi.StringOutput {
+	return o.ApplyT(func(v *AzureGpuVm) pulumi.StringOutput { return v.ClusterIdentityPrincipalId }).(pulumi.StringOutput)
 }
 
 // The data disk's resource id: it survives a replaced VM and `pulumi destroy` (retainOnDelete).

@@ -695,6 +695,9 @@ class AzureGpuVm(pulumi.ComponentResource):
             __props__.__dict__["vnet_cidr"] = vnet_cidr
             __props__.__dict__["bastion_name"] = None
             __props__.__dict__["cluster_asg_id"] = None
+            __props__.__dict__["cluster_identity_client_id"] = None
+            __props__.__dict__["cluster_identity_id"] = None
+            __props__.__dict__["cluster_identity_principal_id"] = None
             __props__.__dict__["data_disk_id"] = None
             __props__.__dict__["fqdn"] = None
             __props__.__dict__["head_asg_id"] = None
@@ -728,6 +731,30 @@ class AzureGpuVm(pulumi.ComponentResource):
         With clusterHead: the application security group of the cluster's members, head and workers ("" otherwise).
         """
         return pulumi.get(self, "cluster_asg_id")
+
+    @_builtins.property
+    @pulumi.getter(name="clusterIdentityClientId")
+    def cluster_identity_client_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        With clusterHead: that identity's client id (the executors ask the metadata service for it; "" otherwise).
+        """
+        return pulumi.get(self, "cluster_identity_client_id")
+
+    @_builtins.property
+    @pulumi.getter(name="clusterIdentityId")
+    def cluster_identity_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        With clusterHead: the resource id of the workers' user-assigned identity, which the head holds too ("" otherwise).
+        """
+        return pulumi.get(self, "cluster_identity_id")
+
+    @_builtins.property
+    @pulumi.getter(name="clusterIdentityPrincipalId")
+    def cluster_identity_principal_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        With clusterHead: that identity's principal id (the lake's grants go to it; "" otherwise).
+        """
+        return pulumi.get(self, "cluster_identity_principal_id")
 
     @_builtins.property
     @pulumi.getter(name="dataDiskId")
