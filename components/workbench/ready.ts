@@ -41,15 +41,18 @@ export interface ReadyArgs {
 /** What a once-per-machine command ignores: everything but its triggers. */
 const ONCE_PER_MACHINE_IGNORES = ["connection", "create", "environment"];
 
-/** Attempts of the proxied check while the machine boots (ssh exits 255 when it cannot connect): 120 x (20 s + 5 s). */
-export const PROXIED_DIAL_ATTEMPTS = 120;
+/**
+ * Dials of the ready check while the machine boots: the direct connection's dial errors allowed
+ * (directCheck), and the proxied check's attempts while ssh cannot connect (exit 255): 120 x (20 s + 5 s).
+ */
+export const READY_DIALS = 120;
 
 /**
  * The shell command that runs a script on the host through the system ssh (the options Docker
  * uses: pinned key, keys only, the ProxyCommand), retrying while ssh cannot connect (exit 255) and
  * returning the script's own exit status otherwise. The script comes from $GW_READY_SCRIPT.
  */
-export function proxiedSshCommand(sshOpts: string[], user: string, host: string, port: number, attempts = PROXIED_DIAL_ATTEMPTS): string {
+export function proxiedSshCommand(sshOpts: string[], user: string, host: string, port: number, attempts = READY_DIALS): string {
   const ssh = ["ssh", ...sshOpts, "-p", String(port), "--", `${user}@${host}`, "sh", "-s"].map(shellQuote).join(" ");
   return [
     "i=0",
@@ -80,7 +83,7 @@ export function waitForReady(parent: pulumi.Resource, name: string, a: ReadyArgs
   // either transport.
   const deliver = isCloudTarget(a.spec.target);
   const customTimeouts = { create: `${Math.ceil(a.timeoutSeconds / 60) + 5}m` };
-  const check = a.proxy ? proxiedCheck(parent, name, a, a.proxy, customTimeouts) : directCheck(parent, name, a, customTimeouts);
+  const check = sshScriptRunner(parent, name, a, customTimeouts, READY_DIALS);
   const ready = readyCheckScript({ timeoutSeconds: a.timeoutSeconds, deliver, image: a.spec.image });
   if (!bootstrapMayReboot(a.spec)) return check("ready", ready, dependsOn);
 
@@ -120,7 +123,7 @@ export function sshScriptRunner(parent: pulumi.Resource, name: string, a: SshScr
 }
 
 /** One check over @pulumi/command's own SSH connection, host key pinned. */
-function directCheck(parent: pulumi.Resource, name: string, a: SshScriptArgs, customTimeouts: { create: string }, dials = 120): ReadyCheck {
+function directCheck(parent: pulumi.Resource, name: string, a: SshScriptArgs, customTimeouts: { create: string }, dials: number): ReadyCheck {
   const connection: remote.CommandArgs["connection"] = {
     host: a.address,
     port: a.port,
@@ -148,7 +151,7 @@ function proxiedCheck(
   a: SshScriptArgs,
   proxyInput: pulumi.Input<SessionProxy>,
   customTimeouts: { create: string },
-  attempts = PROXIED_DIAL_ATTEMPTS,
+  attempts: number,
 ): ReadyCheck {
   const user = deployerUser(a.spec).name;
   const create = pulumi
