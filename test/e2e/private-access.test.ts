@@ -71,6 +71,10 @@ const fs = require("fs");
 const net = require("net");
 const args = process.argv.slice(2);
 const log = (entry) => fs.appendFileSync(process.env.GW_FAKE_AZ_LOG, JSON.stringify(entry) + "\\n");
+// Running: a file named by the pid until the process exits (after a SIGTERM's "stopped" line).
+const running = process.env.GW_FAKE_AZ_RUNNING + "/" + process.pid;
+fs.writeFileSync(running, "");
+process.on("exit", () => fs.rmSync(running, { force: true }));
 log(args);
 const shape = ["network", "bastion", "tunnel", "--subscription", null, "--resource-group", null, "--name", null, "--target-resource-id", null, "--resource-port", null, "--port", null];
 if (args.length !== shape.length || shape.some((w, i) => w !== null && args[i] !== w) || !/^\\d+$/.test(args[12]) || !/^\\d+$/.test(args[14])) {
@@ -145,6 +149,7 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
   let bin: string;
   let sessionLog: string;
   let azLog: string;
+  let azRunning: string;
   let azTmp: string;
 
   beforeAll(async () => {
@@ -174,7 +179,8 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
       0o644,
     );
     azTmp = join(ws.dir, "tmp");
-    run("mkdir", ["-p", azTmp]);
+    azRunning = join(ws.dir, "az-running");
+    run("mkdir", ["-p", azTmp, azRunning]);
     sessionLog = join(ws.dir, "ssm.log");
     const instances = ws.file(
       "instances.json",
@@ -188,6 +194,7 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
       GW_FAKE_SSM_INSTANCES: instances,
       GW_FAKE_AZ_LOG: azLog,
       GW_FAKE_AZ_WORLD: world,
+      GW_FAKE_AZ_RUNNING: azRunning,
       // The wrapper's mktemp log lands here: the test sees that it is removed.
       TMPDIR: azTmp,
       DOCKER_CONFIG: join(ws.dir, "docker-config"),
@@ -301,7 +308,15 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
         .split("\n")
         .filter((l) => l !== "")
         .map((l) => JSON.parse(l) as string[]);
-    const clearAz = () => writeFileSync(azLog, "");
+    /**
+     * A clean start for a test: ssh does not wait for its ProxyCommand, so the previous test's
+     * wrapper may still be stopping its az (whose "stopped" line would land in this test's log) or
+     * removing its own log. Wait until no stand-in az runs and no wrapper file is left, then clear.
+     */
+    const settleAz = async () => {
+      expect(await eventually(() => readdirSync(azRunning).length === 0 && readdirSync(azTmp).length === 0, 10000)).toBe(true);
+      writeFileSync(azLog, "");
+    };
     const tunnelCall = (vmId: string) => [
       "network",
       "bastion",
@@ -331,7 +346,7 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
     }
 
     test("ssh with exactly the sshConfig output logs in through the wrapper, host key pinned, and the tunnel stops with the session", async () => {
-      clearAz();
+      await settleAz();
       const config = writeAzConfig("az1", AZ_PROXY);
       const r = run("ssh", ["-v", "-F", config, "az1", 'echo "$(id -un)@$(hostname)"'], { env });
       expect(r.stdout).toBe("daniel@gwb-testhost\n");
@@ -350,7 +365,7 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
     }, 30000);
 
     test("an app tunnel rides the same path", async () => {
-      clearAz();
+      await settleAz();
       const config = writeAzConfig("az2", AZ_PROXY);
       const local = await freePort();
       const tunnel = spawn("ssh", ["-F", config, "-o", "ExitOnForwardFailure=yes", ...tunnelCommand("az2", local, host.port).split(" ").slice(1)], {
@@ -370,7 +385,7 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
     }, 30000);
 
     test("a VM presenting another host key is refused through the Bastion, and nothing is learned", async () => {
-      clearAz();
+      await settleAz();
       const config = writeAzConfig("az3", AZ_IMPOSTOR_PROXY);
       const before = readFileSync(join(ws.dir, "az3.known_hosts"), "utf8");
       const r = run("ssh", ["-F", config, "az3", "echo logged-in"], { env });
@@ -385,7 +400,7 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
     });
 
     test("az's own error reaches the user, and ssh fails as it does when it cannot connect (255)", async () => {
-      clearAz();
+      await settleAz();
       const wrong: SessionProxy = {
         kind: "command",
         command: bastionProxyCommand({ bastionName: "other-bastion", resourceGroup: RG, targetResourceId: VM_ID }),
@@ -414,8 +429,8 @@ describeE2e("access: private through a stand-in Session Manager (e2e)", () => {
       expect(refused.stderr).toContain("Host key verification failed.");
     }, 60000);
 
-    test("docker -H ssh://daniel@<vm name>:22 with exactly dockerSshOpts reaches the engine through the Bastion", () => {
-      clearAz();
+    test("docker -H ssh://daniel@<vm name>:22 with exactly dockerSshOpts reaches the engine through the Bastion", async () => {
+      await settleAz();
       const opts = dockerSshOpts({ identityFile: daniel.keyFile, knownHostsLine: knownHostsLine(VM, 22, hostKeys.publicKeyOpenssh), proxy: AZ_PROXY });
       const quoted = opts.map((o) => `'${o.replace(/'/g, `'\\''`)}'`).join(" ");
       const wrapper = join(ws.dir, "bin-docker-az");
