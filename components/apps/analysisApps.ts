@@ -58,6 +58,16 @@ export interface AnalysisAppsSparkDriver {
   volumes: AnalysisAppsSparkMount[];
   /** The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts). */
   env?: Record<string, string> | undefined;
+  /** The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network. */
+  network?: AnalysisAppsSparkNetwork | undefined;
+}
+
+/** A Docker network the Spark driver's container is attached to alone, at a fixed address. */
+export interface AnalysisAppsSparkNetwork {
+  /** The network's name. */
+  name: string;
+  /** The container's IPv4 address on it. */
+  address: string;
 }
 
 export interface AnalysisAppsArgs {
@@ -294,6 +304,8 @@ export class AnalysisApps extends pulumi.ComponentResource {
           logDriver: s.logDriver,
           logOpts: s.logOpts,
           shmSize: s.shmSize,
+          // The provider creates the container, disconnects it from Docker's bridge and connects it here before it starts.
+          networksAdvanced: s.networks,
         },
         { parent: this, provider },
       );

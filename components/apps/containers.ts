@@ -72,6 +72,8 @@ export interface ContainerSettings {
   labels: { label: string; value: string }[];
   logDriver: "json-file";
   logOpts: Record<string, string>;
+  /** The container's only networks with its fixed address on each (the Docker provider's networksAdvanced); undefined: Docker's default bridge. */
+  networks?: { name: string; ipv4Address: string }[] | undefined;
   /** /dev/shm in MB; PyTorch DataLoader workers die with Docker's 64 MB default. */
   shmSize: number | undefined;
   /** The host directory with the user's files and the uid that must own it (host preparation). */
@@ -102,6 +104,8 @@ export interface SparkDriverSettings {
   volumes: { host: string; container: string; readOnly: boolean }[];
   /** The driver's environment (where its lake client finds the driver's credentials); default none. */
   env?: Record<string, string> | undefined;
+  /** The driver's own Docker network and its fixed address there (components/cluster/driverCredentials.ts SPARK_DRIVER_NETWORK); default Docker's bridge. */
+  network?: { name: string; address: string } | undefined;
 }
 
 /** Kinds whose web UI is Jupyter (token in the URL). */
@@ -210,6 +214,7 @@ export function containerSettings(app: AppSpec, opts: ContainerOptions): Contain
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "3" },
     shmSize: SHM_KINDS.has(app.kind) || app.gpu ? SHM_MB : undefined,
+    networks: driver?.network ? [{ name: driver.network.name, ipv4Address: driver.network.address }] : undefined,
     dataDir: { path: dataPath, uid: entry.uid },
   };
 }
@@ -252,6 +257,9 @@ export function dockerRunArgs(s: ContainerSettings, credential?: string): string
   args.push("--log-driver", s.logDriver);
   for (const [k, v] of Object.entries(s.logOpts)) args.push("--log-opt", `${k}=${v}`);
   if (s.shmSize !== undefined) args.push("--shm-size", `${s.shmSize}m`);
+  // One network: `docker run` attaches it alone, at its address (the provider connects it in place of the default bridge).
+  if ((s.networks ?? []).length > 1) throw new Error(`container ${s.name}: docker run attaches one network; connect the others with docker network connect`);
+  for (const n of s.networks ?? []) args.push("--network", n.name, "--ip", n.ipv4Address);
   args.push(s.image, ...(s.command ?? []));
   return args;
 }

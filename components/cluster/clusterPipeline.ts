@@ -51,6 +51,8 @@ export interface ClusterPipeline {
     ports: number[];
     volumes: { host: string; container: string; readOnly: boolean }[];
     env: Record<string, string>;
+    /** The driver's own Docker network on the head (made by the deployment, before the apps) and its fixed address. */
+    network: { name: string; address: string };
   };
   deploy: (headReady: pulumi.Resource) => pulumi.Resource[];
 }
@@ -132,6 +134,7 @@ export function clusterPipeline(
             readyToken: (headReady as { stdout?: pulumi.Output<string> }).stdout ?? pulumi.output(""),
             hostId: c.head.hostId,
             dependsOn: [headReady],
+            driverNetwork: true,
           },
           ...names.map((_, i) => ({
             name: `worker-${i + 1}`,
@@ -149,7 +152,8 @@ export function clusterPipeline(
       },
       { parent },
     );
-    return [deployment.setups.head];
+    // The apps start after the head's files (the driver mounts them) and the driver's network (its container joins it).
+    return [deployment.setups.head, ...(deployment.driverNetwork ? [deployment.driverNetwork] : [])];
   };
   // The driver's mounts, ports and environment depend on no address nor role: rendered once with stand-ins.
   const probe = sparkCluster({
@@ -162,5 +166,8 @@ export function clusterPipeline(
     lake: withIdentity(c.lakeIdentity?.standIn),
     driverCredentials: c.driverCredentials?.standIn,
   });
-  return { driver: { address: c.head.privateIp, ports: probe.driverPorts, volumes: probe.driverVolumes, env: probe.driverEnv }, deploy };
+  return {
+    driver: { address: c.head.privateIp, ports: probe.driverPorts, volumes: probe.driverVolumes, env: probe.driverEnv, network: probe.driverNetwork },
+    deploy,
+  };
 }

@@ -36,6 +36,28 @@
  * forced. No token file, no environment.
  */
 
+/**
+ * The driver's own Docker network on the head (every cluster head, AWS and Azure): the
+ * jupyter-pyspark container is attached to it alone, at a fixed address, so the head can tell its
+ * traffic apart (the Azure kind's DNAT and source check). The Docker provider creates the container,
+ * disconnects it from Docker's default bridge and connects it here with this address before it
+ * starts (terraform-provider-docker, internal/provider/resource_docker_container_funcs.go,
+ * resourceDockerContainerCreate), so the driver never sends from another address.
+ *
+ * Link-local (169.254.0.0/16), never routed off a link: no VNet or VPC range, peering or VPN route
+ * the head learns can overlap it, whatever ranges the team picks (Azure reserves the whole block:
+ * no VNet may use it); Docker's default pools (172.17.0.0/16 to 172.31.0.0/16 and 192.168.0.0/16
+ * in /20s) never hand it out; and the clouds' own link-local services (169.254.169.x,
+ * 169.254.170.x) are outside it. A /29: the gateway (the head's side of the bridge), the driver,
+ * and nothing else is ever attached.
+ */
+export const SPARK_DRIVER_NETWORK = {
+  name: "gw-spark-driver",
+  subnet: "169.254.203.0/29",
+  gateway: "169.254.203.1",
+  address: "169.254.203.2",
+} as const;
+
 /** The endpoint's fixed address and port on the head (the AWS SDKs' container-credentials base, `http://169.254.170.2`). */
 export const DRIVER_CREDENTIALS_ADDRESS = "169.254.170.2";
 export const DRIVER_CREDENTIALS_PORT = 80;

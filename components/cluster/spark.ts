@@ -37,6 +37,7 @@ import {
   driverCredentialsScript,
   driverCredentialsTokenMounted,
   driverCredentialsUnit,
+  SPARK_DRIVER_NETWORK,
   type DriverCredentialSource,
 } from "./driverCredentials";
 
@@ -270,6 +271,8 @@ export interface SparkCluster {
   driverEnv: Record<string, string>;
   /** The ports the driver's container publishes on the head's private address (its RPC and block manager). */
   driverPorts: number[];
+  /** The driver's own Docker network on the head and its fixed address there (SPARK_DRIVER_NETWORK): the container's only network. */
+  driverNetwork: { name: string; address: string };
   /** The jars every node downloads into SPARK_JARS_DIR before the containers start. */
   jars: MavenJar[];
   /** The master's URL. */
@@ -442,7 +445,7 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
 
   const driverConf: Record<string, string> = {
     "spark.master": masterUrl,
-    // Executors connect back to the head's private address; inside a bridged container the driver binds all of its interfaces.
+    // Executors connect back to the head's private address (its published ports); in its container, on its own network, the driver binds all of its interfaces.
     "spark.driver.host": head.address,
     "spark.driver.bindAddress": "0.0.0.0",
     "spark.driver.port": String(SPARK_PORTS.driverRpc),
@@ -467,6 +470,12 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
     // The driver gets exactly the executors' rights: the identity they ask for.
     throw new Error("spark driver credentials: an Azure identity serves an abfss lake whose executors ask for that same identity (clientId)");
   }
+  if (creds?.kind === "azure-managed-identity" && creds.driverAddress !== SPARK_DRIVER_NETWORK.address) {
+    // The service answers, and the DNAT matches, the address the driver's container is given on its own network.
+    throw new Error(
+      `spark driver credentials: the driver's address is ${SPARK_DRIVER_NETWORK.address} (its own Docker network), not ${JSON.stringify(creds.driverAddress)}`,
+    );
+  }
   if (creds) {
     files.push(
       { node: head.name, path: DRIVER_CREDENTIALS_SCRIPT, mode: 0o700, content: driverCredentialsScript() },
@@ -486,6 +495,7 @@ export function sparkCluster(input: SparkClusterInput): SparkCluster {
     ],
     driverEnv: creds ? driverCredentialsEnv(creds) : {},
     driverPorts: [SPARK_PORTS.driverRpc, SPARK_PORTS.blockManager],
+    driverNetwork: { name: SPARK_DRIVER_NETWORK.name, address: SPARK_DRIVER_NETWORK.address },
     jars,
     masterUrl,
   };

@@ -7,9 +7,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as local from "@pulumi/command/local";
 import { Container } from "@pulumi/docker/container";
+import { Network } from "@pulumi/docker/network";
 import { Provider } from "@pulumi/docker/provider";
 import { RemoteImage } from "@pulumi/docker/remoteImage";
 import { proxiedSshCommand } from "../workbench/ready";
+import { SPARK_DRIVER_NETWORK } from "./driverCredentials";
 import { nodeSetupScript, SparkCluster } from "./spark";
 
 /** One machine of the cluster as the deployer reaches it. */
@@ -28,6 +30,8 @@ export interface SparkDeploymentNode {
   hostId: pulumi.Input<string>;
   /** The resources to start after (the node's ready check). */
   dependsOn: pulumi.Resource[];
+  /** The head: the Spark driver's own Docker network is made here (SPARK_DRIVER_NETWORK). */
+  driverNetwork?: boolean | undefined;
 }
 
 export interface SparkDeploymentArgs {
@@ -44,12 +48,15 @@ export class SparkDeployment extends pulumi.ComponentResource {
   public readonly setups: Record<string, local.Command>;
   /** Per node: the Spark container's id. */
   public readonly containerIds: pulumi.Output<Record<string, string>>;
+  /** The Spark driver's own Docker network on the head; the head's apps start after it. */
+  public readonly driverNetwork: Network | undefined;
 
   constructor(name: string, args: SparkDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gpu-workbench:index:SparkDeployment", name, {}, opts);
     const cluster = pulumi.output(args.cluster) as pulumi.Output<SparkCluster>;
     this.setups = {};
     const ids: Record<string, pulumi.Output<string>> = {};
+    let driverNetwork: Network | undefined;
     for (const node of args.nodes) {
       const setup = new local.Command(
         `${name}-${node.name}-setup`,
@@ -99,7 +106,25 @@ export class SparkDeployment extends pulumi.ComponentResource {
         { parent: this, provider, dependsOn: [setup] },
       );
       ids[node.name] = container.id;
+      if (node.driverNetwork) {
+        // The driver's container is attached to this network alone, at its fixed address (driverCredentials.ts
+        // SPARK_DRIVER_NETWORK): the head tells its traffic apart by it. A replaced machine gets it again.
+        driverNetwork = new Network(
+          `${name}-${node.name}-driver-network`,
+          {
+            name: SPARK_DRIVER_NETWORK.name,
+            driver: "bridge",
+            ipamConfigs: [{ subnet: SPARK_DRIVER_NETWORK.subnet, gateway: SPARK_DRIVER_NETWORK.gateway }],
+            labels: [
+              { label: "gpu-workbench.spark", value: "driver-network" },
+              { label: "gpu-workbench.host", value: node.hostId },
+            ],
+          },
+          { parent: this, provider, dependsOn: [setup] },
+        );
+      }
     }
+    this.driverNetwork = driverNetwork;
     this.containerIds = pulumi.all(ids);
     this.registerOutputs({ containerIds: this.containerIds });
   }

@@ -239,7 +239,7 @@ export async function startSparkHosts(opts: {
  * gw-metadata group, which this machine lacks: the script runs in a mount namespace of its own whose
  * /etc/group has that group added, so nothing on this machine changes.
  */
-function applyMetadataGuard(ns: string, root: string): void {
+export function applyMetadataGuard(ns: string, root: string): void {
   const step = readFileSync(join(REPO, "components/bootstrap/scripts/metadata.sh"), "utf8");
   const guard = /<<'GUARD'\n([\s\S]*?)\nGUARD\n/.exec(step)?.[1];
   if (!guard) throw new Error("metadata.sh: no guard script between <<'GUARD' and GUARD");

@@ -16,6 +16,8 @@ import {
   driverCredentialsConfig,
   driverCredentialsScript,
   driverCredentialsUnit,
+  SPARK_DRIVER_NETWORK,
+  type DriverCredentialSource,
 } from "../../components/cluster/driverCredentials";
 import { nodeSetupScript, sparkCluster, SparkClusterInput } from "../../components/cluster/spark";
 import { checkSigV4 } from "../support/sparkLake";
@@ -234,7 +236,7 @@ const azure: SparkClusterInput = {
   head: { name: "head", address: "10.42.1.4" },
   workers: [{ name: "worker-1", address: "10.42.3.4" }],
   lake: { kind: "abfss", clientId: CLIENT_ID },
-  driverCredentials: { kind: "azure-managed-identity", clientId: CLIENT_ID, driverAddress: "172.30.255.2" },
+  driverCredentials: { kind: "azure-managed-identity", clientId: CLIENT_ID, driverAddress: "169.254.203.2" },
 };
 
 describe("Azure: what the head and the driver's container get", () => {
@@ -253,7 +255,7 @@ describe("Azure: what the head and the driver's container get", () => {
       source: {
         kind: "azure-managed-identity",
         clientId: CLIENT_ID,
-        driverAddress: "172.30.255.2",
+        driverAddress: "169.254.203.2",
         resource: "https://storage.azure.com/",
         imdsEndpoint: "http://169.254.169.254",
       },
@@ -266,6 +268,9 @@ describe("Azure: what the head and the driver's container get", () => {
       { host: "/opt/workbench/spark/jars", container: "/opt/workbench/spark/jars", readOnly: true },
     ]);
     expect(c.driverEnv).toEqual({});
+    // Its own Docker network, alone, at the address the service answers and the DNAT matches.
+    expect(c.driverNetwork).toEqual({ name: "gw-spark-driver", address: "169.254.203.2" });
+    expect(SPARK_DRIVER_NETWORK).toEqual({ name: "gw-spark-driver", subnet: "169.254.203.0/29", gateway: "169.254.203.1", address: "169.254.203.2" });
     expect(c.driverConf["spark.hadoop.fs.azure.account.oauth2.client.id"]).toBe(CLIENT_ID);
     expect(c.driverConf["spark.hadoop.fs.azure.account.oauth2.msi.endpoint"]).toBe("http://169.254.169.254/metadata/identity/oauth2/token");
   });
@@ -275,6 +280,9 @@ describe("Azure: what the head and the driver's container get", () => {
     expect(() => sparkCluster({ ...azure, lake: { kind: "abfss" } })).toThrow(msg);
     expect(() => sparkCluster({ ...azure, lake: { kind: "abfss", clientId: "0b1c2d3e-0000-4000-8000-000000000002" } })).toThrow(msg);
     expect(() => sparkCluster({ ...azure, lake: { kind: "s3a", region: "koreacentral" } })).toThrow(msg);
+    expect(() =>
+      sparkCluster({ ...azure, driverCredentials: { ...azure.driverCredentials!, driverAddress: "169.254.203.3" } as DriverCredentialSource }),
+    ).toThrow('spark driver credentials: the driver\'s address is 169.254.203.2 (its own Docker network), not "169.254.203.3"');
     expect(() => driverCredentialsConfig({ kind: "azure-managed-identity", clientId: "acme", driverAddress: "172.30.255.2" })).toThrow(
       'spark driver credentials: "acme" is not a managed identity\'s client id (a GUID)',
     );
@@ -390,7 +398,7 @@ describe("Azure: the service, run for real (python3) against a stand-in of the m
     writeFileSync(join(dir, "rendered.json"), driverCredentialsConfig(azure.driverCredentials!));
     const env = { ...process.env, PATH: `${bin}:/usr/bin:/bin` };
     for (let i = 0; i < 2; i++) execFileSync("/usr/bin/python3", [join(dir, "serve.py"), join(dir, "rendered.json"), "--prepare"], { env });
-    const rule = "PREROUTING -s 172.30.255.2/32 -d 169.254.169.254/32 -p tcp --dport 80 -j DNAT --to-destination 169.254.170.2:80";
+    const rule = "PREROUTING -s 169.254.203.2/32 -d 169.254.169.254/32 -p tcp --dport 80 -j DNAT --to-destination 169.254.170.2:80";
     expect(readFileSync(log, "utf8").split("\n")).toEqual([
       "ip addr replace 169.254.170.2/32 dev lo",
       `iptables -w 10 -t nat -C ${rule}`,

@@ -17,7 +17,7 @@ const cluster = sparkCluster({
   rapids: false,
   lake: { kind: "s3a", region: "us-east-1" },
 });
-const sparkDriver = { address: "10.0.1.4", ports: cluster.driverPorts, volumes: cluster.driverVolumes };
+const sparkDriver = { address: "10.0.1.4", ports: cluster.driverPorts, volumes: cluster.driverVolumes, network: cluster.driverNetwork };
 
 describe("the jupyter-pyspark app as the Spark cluster's driver", () => {
   const s = containerSettings(appOf("jupyter-pyspark"), { hostGpu: false, dataRoot: "/data/apps", sparkDriver });
@@ -59,10 +59,21 @@ describe("the jupyter-pyspark app as the Spark cluster's driver", () => {
       "type=bind,source=/opt/workbench/spark/jars,target=/opt/workbench/spark/jars,readonly,bind-propagation=rprivate",
     ]);
   });
+  it("attaches the container to the driver's own network alone, at its fixed address", () => {
+    expect(s.networks).toEqual([{ name: "gw-spark-driver", ipv4Address: "169.254.203.2" }]);
+    const args = dockerRunArgs(s, "tok");
+    expect(args.slice(args.indexOf("--network"), args.indexOf("--network") + 4)).toEqual(["--network", "gw-spark-driver", "--ip", "169.254.203.2"]);
+    expect(args.filter((a) => a === "--network")).toHaveLength(1);
+    expect(() => dockerRunArgs({ ...s, networks: [...s.networks!, { name: "other", ipv4Address: "10.1.0.2" }] })).toThrow(
+      "container wb-jupyter-pyspark: docker run attaches one network; connect the others with docker network connect",
+    );
+  });
   it("leaves every other app alone", () => {
     const other = containerSettings(appOf("jupyter"), { hostGpu: false, dataRoot: "/data/apps", sparkDriver });
     expect(other.ports).toEqual([{ internal: 8888, external: 8888, ip: "127.0.0.1", protocol: "tcp" }]);
     expect(other.mounts).toEqual([]);
+    expect(other.networks).toBeUndefined();
+    expect(dockerRunArgs(other)).not.toContain("--network");
   });
   it.each(["0.0.0.0", "203.0.113.7", "10.0.1", "10.0.1.4.5", "172.32.0.1"])("refuses a driver address %s that is not private IPv4", (address) => {
     expect(() => containerSettings(appOf("jupyter-pyspark"), { hostGpu: false, dataRoot: "/data/apps", sparkDriver: { ...sparkDriver, address } })).toThrow(

@@ -18,6 +18,7 @@ import type { PreparedWorkbench } from "../../workbench/prepare";
 import { privateTunnelCommand } from "../../access/openssh";
 import { SPARK_PORTS } from "../../cluster/spark";
 import { clusterPipeline } from "../../cluster/clusterPipeline";
+import { SPARK_DRIVER_NETWORK } from "../../cluster/driverCredentials";
 import { workerNames, workerSpec } from "../../cluster/workers";
 import { AzureClusterWorkers } from "./workers";
 import { azureFollowHeadStop } from "./clusterRules";
@@ -141,7 +142,8 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
  * The Spark cluster around the head: the workers (their own subnet behind a NAT gateway, no public
  * IP, the head's grants on their identities), then the target-independent half (clusterPipeline):
  * the workers' ready checks through the head and the Spark containers; the head's jupyter-pyspark
- * app is the driver, on the same code path as on AWS.
+ * app is the driver, on the same code path as on AWS; its own lake reads get the workers' identity
+ * from the head (the driver-credentials service, Azure kind, and its DNAT).
  */
 function deployAzureCluster(
   parent: pulumi.ComponentResource,
@@ -191,6 +193,16 @@ function deployAzureCluster(
     lakeIdentity: { clientId: head.clusterIdentityClientId, standIn: "00000000-0000-4000-8000-000000000000" },
     followHead: { what: "it deallocates itself through its own identity", lines: azureFollowHeadStop() },
     readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+    // The driver's own lake reads, with the workers' identity: the head answers its container's
+    // metadata requests (its fixed address on its own network) for that identity's storage token alone (docs/security.md).
+    driverCredentials: {
+      source: head.clusterIdentityClientId.apply((clientId) => ({
+        kind: "azure-managed-identity" as const,
+        clientId,
+        driverAddress: SPARK_DRIVER_NETWORK.address,
+      })),
+      standIn: { kind: "azure-managed-identity", clientId: "00000000-0000-4000-8000-000000000000", driverAddress: SPARK_DRIVER_NETWORK.address },
+    },
   });
   return { workers, driver, deploy };
 }

@@ -425,6 +425,8 @@ type AnalysisAppsSparkDriver struct {
 	Address string `pulumi:"address"`
 	// The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
 	Env map[string]string `pulumi:"env"`
+	// The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network.
+	Network *AnalysisAppsSparkNetwork `pulumi:"network"`
 	// The driver's RPC and block-manager ports.
 	Ports []float64 `pulumi:"ports"`
 	// The spark-defaults file, the connector jars and the driver's credentials token.
@@ -447,6 +449,8 @@ type AnalysisAppsSparkDriverArgs struct {
 	Address pulumi.StringInput `pulumi:"address"`
 	// The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
 	Env map[string]string `pulumi:"env"`
+	// The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network.
+	Network *AnalysisAppsSparkNetworkArgs `pulumi:"network"`
 	// The driver's RPC and block-manager ports.
 	Ports []float64 `pulumi:"ports"`
 	// The spark-defaults file, the connector jars and the driver's credentials token.
@@ -540,6 +544,11 @@ func (o AnalysisAppsSparkDriverOutput) Env() pulumi.StringMapOutput {
 	return o.ApplyT(func(v AnalysisAppsSparkDriver) map[string]string { return v.Env }).(pulumi.StringMapOutput)
 }
 
+// The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network.
+func (o AnalysisAppsSparkDriverOutput) Network() AnalysisAppsSparkNetworkPtrOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkDriver) *AnalysisAppsSparkNetwork { return v.Network }).(AnalysisAppsSparkNetworkPtrOutput)
+}
+
 // The driver's RPC and block-manager ports.
 func (o AnalysisAppsSparkDriverOutput) Ports() pulumi.Float64ArrayOutput {
 	return o.ApplyT(func(v AnalysisAppsSparkDriver) []float64 { return v.Ports }).(pulumi.Float64ArrayOutput)
@@ -592,6 +601,16 @@ func (o AnalysisAppsSparkDriverPtrOutput) Env() pulumi.StringMapOutput {
 		}
 		return v.Env
 	}).(pulumi.StringMapOutput)
+}
+
+// The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network.
+func (o AnalysisAppsSparkDriverPtrOutput) Network() AnalysisAppsSparkNetworkPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkDriver) *AnalysisAppsSparkNetwork {
+		if v == nil {
+			return nil
+		}
+		return v.Network
+	}).(AnalysisAppsSparkNetworkPtrOutput)
 }
 
 // The driver's RPC and block-manager ports.
@@ -727,6 +746,162 @@ func (o AnalysisAppsSparkMountArrayOutput) Index(i pulumi.IntInput) AnalysisApps
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AnalysisAppsSparkMount {
 		return vs[0].([]AnalysisAppsSparkMount)[vs[1].(int)]
 	}).(AnalysisAppsSparkMountOutput)
+}
+
+type AnalysisAppsSparkNetwork struct {
+	// The container's IPv4 address on it.
+	Address string `pulumi:"address"`
+	// The network's name.
+	Name string `pulumi:"name"`
+}
+
+// AnalysisAppsSparkNetworkInput is an input type that accepts AnalysisAppsSparkNetworkArgs and AnalysisAppsSparkNetworkOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkNetworkInput` via:
+//
+//	AnalysisAppsSparkNetworkArgs{...}
+type AnalysisAppsSparkNetworkInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkNetworkOutput() AnalysisAppsSparkNetworkOutput
+	ToAnalysisAppsSparkNetworkOutputWithContext(context.Context) AnalysisAppsSparkNetworkOutput
+}
+
+type AnalysisAppsSparkNetworkArgs struct {
+	// The container's IPv4 address on it.
+	Address string `pulumi:"address"`
+	// The network's name.
+	Name string `pulumi:"name"`
+}
+
+func (AnalysisAppsSparkNetworkArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkNetwork)(nil)).Elem()
+}
+
+func (i AnalysisAppsSparkNetworkArgs) ToAnalysisAppsSparkNetworkOutput() AnalysisAppsSparkNetworkOutput {
+	return i.ToAnalysisAppsSparkNetworkOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkNetworkArgs) ToAnalysisAppsSparkNetworkOutputWithContext(ctx context.Context) AnalysisAppsSparkNetworkOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkNetworkOutput)
+}
+
+func (i AnalysisAppsSparkNetworkArgs) ToAnalysisAppsSparkNetworkPtrOutput() AnalysisAppsSparkNetworkPtrOutput {
+	return i.ToAnalysisAppsSparkNetworkPtrOutputWithContext(context.Background())
+}
+
+func (i AnalysisAppsSparkNetworkArgs) ToAnalysisAppsSparkNetworkPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkNetworkPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkNetworkOutput).ToAnalysisAppsSparkNetworkPtrOutputWithContext(ctx)
+}
+
+// AnalysisAppsSparkNetworkPtrInput is an input type that accepts AnalysisAppsSparkNetworkArgs, AnalysisAppsSparkNetworkPtr and AnalysisAppsSparkNetworkPtrOutput values.
+// You can construct a concrete instance of `AnalysisAppsSparkNetworkPtrInput` via:
+//
+//	        AnalysisAppsSparkNetworkArgs{...}
+//
+//	or:
+//
+//	        nil
+type AnalysisAppsSparkNetworkPtrInput interface {
+	pulumi.Input
+
+	ToAnalysisAppsSparkNetworkPtrOutput() AnalysisAppsSparkNetworkPtrOutput
+	ToAnalysisAppsSparkNetworkPtrOutputWithContext(context.Context) AnalysisAppsSparkNetworkPtrOutput
+}
+
+type analysisAppsSparkNetworkPtrType AnalysisAppsSparkNetworkArgs
+
+func AnalysisAppsSparkNetworkPtr(v *AnalysisAppsSparkNetworkArgs) AnalysisAppsSparkNetworkPtrInput {
+	return (*analysisAppsSparkNetworkPtrType)(v)
+}
+
+func (*analysisAppsSparkNetworkPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppsSparkNetwork)(nil)).Elem()
+}
+
+func (i *analysisAppsSparkNetworkPtrType) ToAnalysisAppsSparkNetworkPtrOutput() AnalysisAppsSparkNetworkPtrOutput {
+	return i.ToAnalysisAppsSparkNetworkPtrOutputWithContext(context.Background())
+}
+
+func (i *analysisAppsSparkNetworkPtrType) ToAnalysisAppsSparkNetworkPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkNetworkPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AnalysisAppsSparkNetworkPtrOutput)
+}
+
+type AnalysisAppsSparkNetworkOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkNetworkOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AnalysisAppsSparkNetwork)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkNetworkOutput) ToAnalysisAppsSparkNetworkOutput() AnalysisAppsSparkNetworkOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkNetworkOutput) ToAnalysisAppsSparkNetworkOutputWithContext(ctx context.Context) AnalysisAppsSparkNetworkOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkNetworkOutput) ToAnalysisAppsSparkNetworkPtrOutput() AnalysisAppsSparkNetworkPtrOutput {
+	return o.ToAnalysisAppsSparkNetworkPtrOutputWithContext(context.Background())
+}
+
+func (o AnalysisAppsSparkNetworkOutput) ToAnalysisAppsSparkNetworkPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkNetworkPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AnalysisAppsSparkNetwork) *AnalysisAppsSparkNetwork {
+		return &v
+	}).(AnalysisAppsSparkNetworkPtrOutput)
+}
+
+// The container's IPv4 address on it.
+func (o AnalysisAppsSparkNetworkOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkNetwork) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// The network's name.
+func (o AnalysisAppsSparkNetworkOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AnalysisAppsSparkNetwork) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AnalysisAppsSparkNetworkPtrOutput struct{ *pulumi.OutputState }
+
+func (AnalysisAppsSparkNetworkPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AnalysisAppsSparkNetwork)(nil)).Elem()
+}
+
+func (o AnalysisAppsSparkNetworkPtrOutput) ToAnalysisAppsSparkNetworkPtrOutput() AnalysisAppsSparkNetworkPtrOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkNetworkPtrOutput) ToAnalysisAppsSparkNetworkPtrOutputWithContext(ctx context.Context) AnalysisAppsSparkNetworkPtrOutput {
+	return o
+}
+
+func (o AnalysisAppsSparkNetworkPtrOutput) Elem() AnalysisAppsSparkNetworkOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkNetwork) AnalysisAppsSparkNetwork {
+		if v != nil {
+			return *v
+		}
+		var ret AnalysisAppsSparkNetwork
+		return ret
+	}).(AnalysisAppsSparkNetworkOutput)
+}
+
+// The container's IPv4 address on it.
+func (o AnalysisAppsSparkNetworkPtrOutput) Address() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkNetwork) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Address
+	}).(pulumi.StringPtrOutput)
+}
+
+// The network's name.
+func (o AnalysisAppsSparkNetworkPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AnalysisAppsSparkNetwork) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
 }
 
 type AnalysisPullCache struct {
@@ -5559,6 +5734,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkDriverPtrInput)(nil)).Elem(), AnalysisAppsSparkDriverArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountInput)(nil)).Elem(), AnalysisAppsSparkMountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkMountArrayInput)(nil)).Elem(), AnalysisAppsSparkMountArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkNetworkInput)(nil)).Elem(), AnalysisAppsSparkNetworkArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisAppsSparkNetworkPtrInput)(nil)).Elem(), AnalysisAppsSparkNetworkArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisPullCacheInput)(nil)).Elem(), AnalysisPullCacheArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisPullCachePtrInput)(nil)).Elem(), AnalysisPullCacheArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AnalysisRegistryInput)(nil)).Elem(), AnalysisRegistryArgs{})
@@ -5620,6 +5797,8 @@ func init() {
 	pulumi.RegisterOutputType(AnalysisAppsSparkDriverPtrOutput{})
 	pulumi.RegisterOutputType(AnalysisAppsSparkMountOutput{})
 	pulumi.RegisterOutputType(AnalysisAppsSparkMountArrayOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkNetworkOutput{})
+	pulumi.RegisterOutputType(AnalysisAppsSparkNetworkPtrOutput{})
 	pulumi.RegisterOutputType(AnalysisPullCacheOutput{})
 	pulumi.RegisterOutputType(AnalysisPullCachePtrOutput{})
 	pulumi.RegisterOutputType(AnalysisRegistryOutput{})

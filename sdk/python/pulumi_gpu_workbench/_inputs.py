@@ -24,6 +24,8 @@ __all__ = [
     'AnalysisAppsSparkDriverArgsDict',
     'AnalysisAppsSparkMountArgs',
     'AnalysisAppsSparkMountArgsDict',
+    'AnalysisAppsSparkNetworkArgs',
+    'AnalysisAppsSparkNetworkArgsDict',
     'AnalysisPullCacheArgs',
     'AnalysisPullCacheArgsDict',
     'AnalysisRegistryArgs',
@@ -393,6 +395,10 @@ class AnalysisAppsSparkDriverArgsDict(TypedDict):
     """
     The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
     """
+    network: NotRequired['AnalysisAppsSparkNetworkArgsDict']
+    """
+    The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network.
+    """
 
 @pulumi.input_type
 class AnalysisAppsSparkDriverArgs:
@@ -400,18 +406,22 @@ class AnalysisAppsSparkDriverArgs:
                  address: pulumi.Input[_builtins.str],
                  ports: Sequence[_builtins.float],
                  volumes: Sequence['AnalysisAppsSparkMountArgs'],
-                 env: Optional[Mapping[str, _builtins.str]] = None):
+                 env: Optional[Mapping[str, _builtins.str]] = None,
+                 network: Optional['AnalysisAppsSparkNetworkArgs'] = None):
         """
         :param pulumi.Input[_builtins.str] address: The head's private IPv4 address: the driver's ports are published there, never on a public one.
         :param Sequence[_builtins.float] ports: The driver's RPC and block-manager ports.
         :param Sequence['AnalysisAppsSparkMountArgs'] volumes: The spark-defaults file, the connector jars and the driver's credentials token.
         :param Mapping[str, _builtins.str] env: The driver's environment: where its lake client finds the driver's credentials (components/cluster/driverCredentials.ts).
+        :param 'AnalysisAppsSparkNetworkArgs' network: The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network.
         """
         pulumi.set(__self__, "address", address)
         pulumi.set(__self__, "ports", ports)
         pulumi.set(__self__, "volumes", volumes)
         if env is not None:
             pulumi.set(__self__, "env", env)
+        if network is not None:
+            pulumi.set(__self__, "network", network)
 
     @_builtins.property
     @pulumi.getter
@@ -460,6 +470,18 @@ class AnalysisAppsSparkDriverArgs:
     @env.setter
     def env(self, value: Optional[Mapping[str, _builtins.str]]):
         pulumi.set(self, "env", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def network(self) -> Optional['AnalysisAppsSparkNetworkArgs']:
+        """
+        The driver's own Docker network (made on the head before the apps) and its fixed address there: the container's only network.
+        """
+        return pulumi.get(self, "network")
+
+    @network.setter
+    def network(self, value: Optional['AnalysisAppsSparkNetworkArgs']):
+        pulumi.set(self, "network", value)
 
 
 class AnalysisAppsSparkMountArgsDict(TypedDict):
@@ -526,6 +548,53 @@ class AnalysisAppsSparkMountArgs:
     @read_only.setter
     def read_only(self, value: _builtins.bool):
         pulumi.set(self, "read_only", value)
+
+
+class AnalysisAppsSparkNetworkArgsDict(TypedDict):
+    address: _builtins.str
+    """
+    The container's IPv4 address on it.
+    """
+    name: _builtins.str
+    """
+    The network's name.
+    """
+
+@pulumi.input_type
+class AnalysisAppsSparkNetworkArgs:
+    def __init__(__self__, *,
+                 address: _builtins.str,
+                 name: _builtins.str):
+        """
+        :param _builtins.str address: The container's IPv4 address on it.
+        :param _builtins.str name: The network's name.
+        """
+        pulumi.set(__self__, "address", address)
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def address(self) -> _builtins.str:
+        """
+        The container's IPv4 address on it.
+        """
+        return pulumi.get(self, "address")
+
+    @address.setter
+    def address(self, value: _builtins.str):
+        pulumi.set(self, "address", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The network's name.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: _builtins.str):
+        pulumi.set(self, "name", value)
 
 
 class AnalysisPullCacheArgsDict(TypedDict):
