@@ -29,6 +29,7 @@ import {
   DRIVER_CREDENTIALS_SCRIPT,
   DRIVER_CREDENTIALS_TOKEN,
   DRIVER_TOKEN_IN_CONTAINER,
+  SPARK_DRIVER_NETWORK,
 } from "../../components/cluster/driverCredentials";
 import { expectedCsv, inputCsv, JOB_PY } from "../support/sparkJob";
 import {
@@ -150,7 +151,13 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     const notebook = containerSettings(pysparkApp(), {
       hostGpu: false,
       dataRoot: "/data/apps",
-      sparkDriver: { address: MACHINES[0].address, ports: rendered.driverPorts, volumes: rendered.driverVolumes, env: rendered.driverEnv },
+      sparkDriver: {
+        address: MACHINES[0].address,
+        ports: rendered.driverPorts,
+        volumes: rendered.driverVolumes,
+        env: rendered.driverEnv,
+        network: rendered.driverNetwork,
+      },
     });
     NOTEBOOK = notebook.name;
     startNotebook(env, "head", notebook, JOB_PY);
@@ -202,6 +209,12 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     expect(tryUrl(`u.Request("http://169.254.169.254/latest/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})`)).toMatch(
       /^(URLError|ConnectionRefusedError|TimeoutError)$/,
     );
+    // The container is on the driver's own network alone, at its fixed address (the provider's sequence).
+    const nets = JSON.parse(docker(head(), ["inspect", "--format", "{{json .NetworkSettings.Networks}}", NOTEBOOK]).stdout) as Record<
+      string,
+      { IPAddress: string }
+    >;
+    expect(Object.entries(nets).map(([n, v]) => [n, v.IPAddress])).toEqual([[SPARK_DRIVER_NETWORK.name, SPARK_DRIVER_NETWORK.address]]);
     const endpoint = `http://${DRIVER_CREDENTIALS_ADDRESS}${DRIVER_CREDENTIALS_PATH}`;
     expect(tryUrl(`"${endpoint}"`)).toBe("401");
     expect(tryUrl(`u.Request("${endpoint}", headers={"Authorization": "0" * 64})`)).toBe("401");
@@ -255,7 +268,7 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
     // The executors on the workers took the workers' role from the metadata service, IMDSv2 style
     // (a token, then the role); on the head only the driver's credentials service asked it, for
     // the head's own role; the driver had the workers' role from that service (its log: the
-    // credentials handed out to the notebook container, from Docker's bridge).
+    // credentials handed out to the notebook container, from its own network's fixed address).
     const imds = readFileSync(env.imdsLog, "utf8")
       .trim()
       .split("\n")
@@ -271,7 +284,8 @@ describeE2e("a Spark cluster on three machines (e2e)", () => {
       .filter((l) => l.includes(`"GET ${DRIVER_CREDENTIALS_PATH} HTTP/1.1" 200`))
       .map((l) => l.split(" ")[0]);
     expect(served.length).toBeGreaterThanOrEqual(2); // the check above, then the driver's own SDK
-    expect(served.every((a) => /^172\.17\.0\.\d+$/.test(a))).toBe(true);
+    // From the driver's own network, at its fixed address alone (the container is on no other network).
+    expect([...new Set(served)]).toEqual([SPARK_DRIVER_NETWORK.address]);
     expect(masterJson().completedapps.map((a) => [a.name, a.state])).toContainEqual(["gw25-totals", "FINISHED"]);
   }, 480000);
 

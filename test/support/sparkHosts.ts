@@ -19,6 +19,7 @@ import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { ContainerSettings, dockerRunArgs } from "../../components/apps/containers";
 import { SPARK_CONNECTOR_JARS, type HostFile, type SparkContainer } from "../../components/cluster/spark";
+import { SPARK_DRIVER_NETWORK } from "../../components/cluster/driverCredentials";
 import { DOCKER_CLI, Dockerd, removeTree, startDockerd } from "./dockerd";
 import { run, RunResult } from "./testhost";
 
@@ -304,7 +305,8 @@ export function runContainer(env: SparkHosts, c: SparkContainer): void {
 
 /**
  * The head's notebook container exactly as the apps component renders the jupyter-pyspark app
- * (`containerSettings` with the cluster's `sparkDriver`, then `dockerRunArgs`), with two changes
+ * (`containerSettings` with the cluster's `sparkDriver`, then `dockerRunArgs`; with a network of its
+ * own, the Docker provider's sequence, `createLikeProvider`), with two changes
  * for the test machine: host paths are taken under the machine's root, and the command is
  * `sleep infinity` (the test image has no JupyterLab; the job runs with python3, as a notebook
  * kernel would). The job is written into the app's work folder (/home/jovyan/work/job.py).
@@ -323,8 +325,44 @@ export function startNotebook(env: SparkHosts, node: string, settings: Container
     if (!existsSync(hostPath(h, m.source))) throw new Error(`${node}/${settings.name}: mount source ${m.source} does not exist on the machine`);
     return { ...m, source: hostPath(h, m.source) };
   });
-  const r = docker(h, dockerRunArgs({ ...settings, volumes, mounts, command: ["sleep", "infinity"] }, "gw25-token"));
-  if (r.code !== 0) throw new Error(`the notebook container on ${node}: ${r.stderr}`);
+  const container = { ...settings, volumes, mounts, command: ["sleep", "infinity"] };
+  if (!settings.networks) {
+    const r = docker(h, dockerRunArgs(container, "gw25-token"));
+    if (r.code !== 0) throw new Error(`the notebook container on ${node}: ${r.stderr}`);
+    return;
+  }
+  createLikeProvider(h, dockerRunArgs({ ...container, networks: undefined }, "gw25-token").slice(2), settings.networks);
+}
+
+/**
+ * A container with `networksAdvanced`, made as the Docker provider makes it
+ * (terraform-provider-docker, internal/provider/resource_docker_container_funcs.go,
+ * resourceDockerContainerCreate): created with network_mode's default ("bridge"), disconnected
+ * from the default bridge, connected to each network with its address, then started. The networks
+ * are made first as the Spark deployment makes the driver's (SPARK_DRIVER_NETWORK). `args`: the
+ * `docker create` arguments after `create`, without any network.
+ */
+export function createLikeProvider(h: SparkHost, args: string[], networks: { name: string; ipv4Address: string }[]): string {
+  const step = (what: string, a: string[]): string => {
+    const r = docker(h, a);
+    if (r.code !== 0) throw new Error(`${what} on ${h.name}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  for (const n of networks) {
+    if (n.name !== SPARK_DRIVER_NETWORK.name) throw new Error(`network ${n.name}: only the Spark driver's network is made here`);
+    const made = docker(h, ["network", "inspect", n.name]).code === 0;
+    if (!made) {
+      step("docker network create", [
+        ...["network", "create", "--driver", "bridge", "--subnet", SPARK_DRIVER_NETWORK.subnet, "--gateway", SPARK_DRIVER_NETWORK.gateway],
+        ...["--label", "gpu-workbench.spark=driver-network", n.name],
+      ]);
+    }
+  }
+  const id = step("docker create", ["create", "--network", "bridge", ...args]);
+  step("docker network disconnect bridge", ["network", "disconnect", "bridge", id]);
+  for (const n of networks) step(`docker network connect ${n.name}`, ["network", "connect", "--ip", n.ipv4Address, n.name, id]);
+  step("docker start", ["start", id]);
+  return id;
 }
 
 function sha1(path: string): Promise<string> {
