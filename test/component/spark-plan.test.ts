@@ -11,11 +11,12 @@ import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { SPARK_PORT_LIST } from "../../components/cluster/spark";
+import { DRIVER_CREDENTIALS_CONFIG, DRIVER_CREDENTIALS_SCRIPT, DRIVER_CREDENTIALS_SERVICE } from "../../components/cluster/driverCredentials";
 
 const ROOT = path.join(__dirname, "..", "..");
 
 interface Plan {
-  resources: { type: string; name: string; inputs: Record<string, unknown> }[];
+  resources: { type: string; name: string; parent?: string; inputs: Record<string, unknown> }[];
   outputs: Record<string, unknown>;
 }
 
@@ -332,5 +333,60 @@ describe("azure-spark", () => {
     expect(ids(azTwo)).toEqual(["azure-spark-host-vm", "azure-spark-worker-1", "azure-spark-worker-2"]);
     expect(ids(azThree)).toEqual(["azure-spark-host-vm", "azure-spark-worker-1", "azure-spark-worker-2", "azure-spark-worker-3"]);
     expect((azTwo.outputs.tunnels as Record<string, string>)["spark-master"]).toMatch(/^ssh -N -L 8090:10\.42\.1\.\d+:8090 azure-spark$/);
+  });
+
+  test("the driver's own reads: the head installs the Azure-kind service for the workers' identity and its own network's address; the driver's container joins that network alone", () => {
+    const setup = JSON.stringify(byName(azTwo, "azure-spark-spark-head-setup").inputs);
+    const files = new Map(
+      [...setup.matchAll(/printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d \| sudo install -m (\d+) \/dev\/stdin (\S+?)\\n/g)].map((m) => [
+        m[3],
+        { mode: m[2], content: Buffer.from(m[1], "base64").toString("utf8") },
+      ]),
+    );
+    expect(JSON.parse(files.get(DRIVER_CREDENTIALS_CONFIG)!.content)).toEqual({
+      listen: "169.254.170.2",
+      port: 80,
+      path: "/metadata/identity/oauth2/token",
+      // The mocks' client id of the workers' identity (the executors' spark-defaults carry the same).
+      source: {
+        kind: "azure-managed-identity",
+        clientId: "452307c1-2222-4222-8222-f4f863fdc874",
+        driverAddress: "169.254.203.2",
+        resource: "https://storage.azure.com/",
+        imdsEndpoint: "http://169.254.169.254",
+      },
+    });
+    expect([files.get(DRIVER_CREDENTIALS_CONFIG)!.mode, files.get(DRIVER_CREDENTIALS_SCRIPT)!.mode, files.get(DRIVER_CREDENTIALS_SERVICE)!.mode]).toEqual([
+      "0600",
+      "0700",
+      "0644",
+    ]);
+    expect(setup).toContain("sudo systemctl restart gw-spark-driver-credentials.service");
+    // One network, on the head, made by the Spark deployment; the driver's container on it alone, at the address the service answers.
+    // A replaced head gets it again: it carries the head's machine id, as the apps' containers do.
+    const hostLabel = (byName(azTwo, "azure-spark-apps-jupyter-pyspark").inputs.labels as { label: string; value: string }[]).find(
+      (l) => l.label === "gpu-workbench.host",
+    )!.value;
+    expect(hostLabel).toMatch(/^[0-9a-f-]{36}$/);
+    const networks = azTwo.resources.filter((r) => r.type === "docker:index/network:Network");
+    expect(networks.map((r) => [r.name, r.parent, r.inputs])).toEqual([
+      [
+        "azure-spark-spark-head-driver-network",
+        "azure-spark-spark",
+        {
+          name: "gw-spark-driver",
+          driver: "bridge",
+          ipamConfigs: [{ subnet: "169.254.203.0/29", gateway: "169.254.203.1" }],
+          labels: [
+            { label: "gpu-workbench.spark", value: "driver-network" },
+            { label: "gpu-workbench.host", value: hostLabel },
+          ],
+        },
+      ],
+    ]);
+    expect(byName(azTwo, "azure-spark-apps-jupyter-pyspark").inputs.networksAdvanced).toEqual([{ name: "gw-spark-driver", ipv4Address: "169.254.203.2" }]);
+    // The same network and attachment on AWS (one code path); AWS keeps its own kind of service.
+    expect(two.resources.filter((r) => r.type === "docker:index/network:Network").map((r) => r.name)).toEqual(["aws-spark-spark-head-driver-network"]);
+    expect(byName(two, "aws-spark-apps-jupyter-pyspark").inputs.networksAdvanced).toEqual([{ name: "gw-spark-driver", ipv4Address: "169.254.203.2" }]);
   });
 });
