@@ -31,7 +31,7 @@ import {
 } from "../../components/cluster/driverCredentials";
 import { sparkCluster, SparkCluster } from "../../components/cluster/spark";
 import { DOCKER_CLI, Dockerd, importBusyboxImage, removeTree, startDockerd } from "../support/dockerd";
-import { applyMetadataGuard } from "../support/sparkHosts";
+import { applyMetadataGuard, createLikeProvider, type SparkHost } from "../support/sparkHosts";
 import { pysparkApp } from "../support/sparkJob";
 import { describeE2e, run, RunResult } from "../support/testhost";
 
@@ -157,25 +157,15 @@ describeE2e("the Azure Spark driver's own network, DNAT, guard and token service
     });
     driverName = settings.name;
 
-    // The deployment's network (SparkDeployment: docker.Network with these values).
-    must(
-      docker(
-        ...["network", "create", "--driver", "bridge", "--subnet", SPARK_DRIVER_NETWORK.subnet, "--gateway", SPARK_DRIVER_NETWORK.gateway],
-        ...["--label", "gpu-workbench.spark=driver-network", SPARK_DRIVER_NETWORK.name],
-      ),
-      "docker network create",
-    );
-    // The provider's sequence for a container with networksAdvanced: create (on the default
-    // bridge), disconnect "bridge", connect each network with its ipv4Address, start. The ports as
-    // rendered; the driver's RPC port answered by busybox httpd in place of Spark.
-    // The provider sends network_mode's default, "bridge", as HostConfig.NetworkMode.
-    const create = ["create", "--name", settings.name, "--network", "bridge"];
+    // The deployment's network (SparkDeployment's docker.Network, made if absent) and the
+    // provider's sequence for a container with networksAdvanced (createLikeProvider: create with
+    // network_mode "bridge", disconnect "bridge", connect each network at its ipv4Address, start).
+    // The ports as rendered; the driver's RPC port answered by busybox httpd in place of Spark.
+    const create = ["--name", settings.name];
     for (const p of settings.ports) create.push("--publish", `${p.ip}:${p.external}:${p.internal}/${p.protocol}`);
     const cmd = `mkdir -p /www && echo spark-driver > /www/index.html && httpd -p ${rendered.driverPorts[0]} -h /www && exec sleep 3600`;
-    const id = must(docker(...create, IMAGE, "sh", "-c", cmd), "docker create").trim();
-    must(docker("network", "disconnect", "bridge", id), "docker network disconnect bridge");
-    for (const n of settings.networks ?? []) must(docker("network", "connect", "--ip", n.ipv4Address, n.name, id), "docker network connect");
-    must(docker("start", id), "docker start");
+    const head: SparkHost = { name: "head", address: HEAD_ADDRESS, ns: HEAD, root: base, dockerd };
+    createLikeProvider(head, [...create, IMAGE, "sh", "-c", cmd], settings.networks!);
     // Two others: one on Docker's bridge, one on the driver's network at another address.
     must(docker("run", "-d", "--name", "other-bridge", IMAGE, "sleep", "3600"), "docker run other-bridge");
     must(
