@@ -13,9 +13,10 @@
  * resourceDockerContainerCreate): created on Docker's default bridge, disconnected from it, connected
  * to the driver's own network at its fixed address, then started; the network as the deployment
  * makes it (SPARK_DRIVER_NETWORK), the container's ports and network from the apps component's
- * rendered settings. The image is busybox (its wget asks as a client would): what is under test is
- * the network path, the DNAT, the guard and the service, not Spark (hadoop-azure's own token fetch
- * through the service is test/unit/abfss-msi.test.ts; Spark's driver on this network, test/e2e/spark-cluster.test.ts).
+ * rendered settings. The image is busybox (its nc asks as a client would); hadoop-azure 3.4.1 itself
+ * (the host's Java, inside the container's network namespace) then fetches its token with the
+ * rendered spark-defaults. What is under test is the network path, the DNAT, the guard and the
+ * service, not Spark (Spark's driver on this network: test/e2e/spark-cluster.test.ts).
  */
 import { spawn, ChildProcess } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -29,9 +30,9 @@ import {
   DRIVER_CREDENTIALS_SCRIPT,
   SPARK_DRIVER_NETWORK,
 } from "../../components/cluster/driverCredentials";
-import { sparkCluster, SparkCluster } from "../../components/cluster/spark";
+import { DRIVER_DEFAULTS, SPARK_CONNECTOR_JARS, sparkCluster, SparkCluster } from "../../components/cluster/spark";
 import { DOCKER_CLI, Dockerd, importBusyboxImage, removeTree, startDockerd } from "../support/dockerd";
-import { applyMetadataGuard, createLikeProvider, type SparkHost } from "../support/sparkHosts";
+import { ABFSS_CHECK_JARS, applyMetadataGuard, createLikeProvider, fetchSparkJars, type SparkHost } from "../support/sparkHosts";
 import { pysparkApp } from "../support/sparkJob";
 import { describeE2e, run, RunResult } from "../support/testhost";
 
@@ -42,9 +43,13 @@ const HEAD_ADDRESS = "10.25.8.10";
 const IMDS = "169.254.169.254";
 const CLIENT_ID = "0b1c2d3e-0000-4000-8000-00000000f25f";
 const IMAGE = "gw25n-busybox:1";
+/** hadoop-azure's own token fetch from a spark-defaults file (test/unit/abfss-msi.test.ts runs it too). */
+const CHECK = join(__dirname, "..", "support", "AbfsMsiCheck.java");
 const TOKEN = `${AZURE_IMDS_TOKEN_PATH}?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F`;
 const MANAGEMENT = `${AZURE_IMDS_TOKEN_PATH}?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F`;
 
+/** The token's expiry as IMDS gives it (epoch seconds; hadoop-azure requires it): 2100-01-01. */
+const EXPIRES_ON = "4102444800";
 /** The fake IMDS: Azure's token path, `Metadata: true` required, the token named after the identity asked for; one JSON line per request. */
 const FAKE_IMDS = String.raw`
 import http.server, json, sys, urllib.parse
@@ -58,7 +63,7 @@ class H(http.server.BaseHTTPRequestHandler):
         if u.path != "${AZURE_IMDS_TOKEN_PATH}" or self.headers.get("Metadata") != "true":
             code, body = 400, {"error": "bad_request"}
         else:
-            code, body = 200, {"access_token": "token-for-" + q.get("client_id", "system-assigned"), "expires_in": "3599", "resource": q.get("resource"), "token_type": "Bearer"}
+            code, body = 200, {"access_token": "token-for-" + q.get("client_id", "system-assigned"), "expires_in": "3599", "expires_on": "${EXPIRES_ON}", "resource": q.get("resource"), "token_type": "Bearer"}
         data = json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
@@ -233,7 +238,13 @@ describeE2e("the Azure Spark driver's own network, DNAT, guard and token service
   }, 60000);
 
   test("the driver gets the storage token of the workers' identity, client id forced; another resource or identity is refused", () => {
-    const expected = { access_token: `token-for-${CLIENT_ID}`, expires_in: "3599", resource: "https://storage.azure.com/", token_type: "Bearer" };
+    const expected = {
+      access_token: `token-for-${CLIENT_ID}`,
+      expires_in: "3599",
+      expires_on: EXPIRES_ON,
+      resource: "https://storage.azure.com/",
+      token_type: "Bearer",
+    };
     const token = (path: string) => {
       const [status, body] = getIn(driverName, IMDS, path).split(/ (.*)/s);
       return [status, JSON.parse(body)] as const;
@@ -254,6 +265,55 @@ describeE2e("the Azure Spark driver's own network, DNAT, guard and token service
     };
     expect(calls()).toEqual([asked, asked]);
   });
+
+  test("hadoop-azure 3.4.1 itself, in the driver container's network, takes its token with the rendered spark-defaults; in another container's, none", async () => {
+    // The host's Java runs hadoop-azure (the listed jar, sha1-checked) inside the container's
+    // network namespace: its requests leave from the container's address, as the notebook's JVM's would.
+    const classpath = (await fetchSparkJars([...SPARK_CONNECTOR_JARS.abfss, ...ABFSS_CHECK_JARS])).join(":");
+    const defaults = join(base, "spark-defaults.conf");
+    writeFileSync(defaults, rendered.files.find((f) => f.node === "head" && f.path === DRIVER_DEFAULTS)!.content);
+    const inContainer = (container: string, file: string) => {
+      const pid = must(docker("inspect", "--format", "{{.State.Pid}}", container), "docker inspect").trim();
+      // The endpoint argument is the rendered one: the check program changes nothing.
+      return run("nsenter", [`--net=/proc/${pid}/ns/net`, "java", "-cp", classpath, CHECK, file, `http://${IMDS}`, "acmesparkkrc01.dfs.core.windows.net"], {
+        timeoutMs: 240000,
+      });
+    };
+    const before = calls().length;
+    const r = inContainer(driverName, defaults);
+    expect([r.code, r.stdout]).toEqual([
+      0,
+      `msi.endpoint=http://${IMDS}${AZURE_IMDS_TOKEN_PATH}\n` +
+        "authType=OAuth\n" +
+        "provider=org.apache.hadoop.fs.azurebfs.oauth2.MsiTokenProvider\n" +
+        `token=token-for-${CLIENT_ID}\n`,
+    ]);
+    // hadoop-azure's own request (its client id), through the DNAT and the service, to IMDS with the client id forced.
+    expect(calls().slice(before)).toEqual([
+      {
+        from: HEAD_ADDRESS,
+        path: AZURE_IMDS_TOKEN_PATH,
+        query: { "api-version": "2018-02-01", resource: "https://storage.azure.com/", client_id: CLIENT_ID },
+        metadata: "true",
+      },
+    ]);
+    // The same from the other container on the driver's network (no retries, so the refusal is quick: a test-only line).
+    const noRetry = join(base, "spark-defaults-no-retry.conf");
+    writeFileSync(noRetry, `${readFileSync(defaults, "utf8")}spark.hadoop.fs.azure.oauth.token.fetch.retry.max.retries 0\n`);
+    const other = inContainer("other-driver-net", noRetry);
+    expect(other.code).not.toBe(0);
+    expect(other.stdout.split("\n").slice(0, 3)).toEqual([
+      `msi.endpoint=http://${IMDS}${AZURE_IMDS_TOKEN_PATH}`,
+      "authType=OAuth",
+      "provider=org.apache.hadoop.fs.azurebfs.oauth2.MsiTokenProvider",
+    ]);
+    // The guard's REJECT, as hadoop-azure reports it.
+    expect(other.stderr.split("\n").find((l) => l.startsWith("Exception in thread"))).toBe(
+      'Exception in thread "main" org.apache.hadoop.fs.azurebfs.oauth2.AzureADAuthenticator$HttpException: HTTP Error -1; ' +
+        `url='http://${IMDS}${AZURE_IMDS_TOKEN_PATH}' AzureADAuthenticator.getTokenCall threw java.net.ConnectException : Connection refused`,
+    );
+    expect(calls().length).toBe(before + 1);
+  }, 300000);
 
   test("every other container and every non-root host process stays behind the guard", () => {
     const before = calls().length;

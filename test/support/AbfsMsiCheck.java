@@ -8,6 +8,7 @@ import java.nio.file.Paths;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.azurebfs.AbfsConfiguration;
 import org.apache.hadoop.fs.azurebfs.oauth2.AccessTokenProvider;
+import org.apache.hadoop.fs.azurebfs.oauth2.AzureADAuthenticator;
 
 public class AbfsMsiCheck {
   public static void main(String[] args) throws Exception {
@@ -22,6 +23,8 @@ public class AbfsMsiCheck {
     if (endpoint != null) conf.set("fs.azure.account.oauth2.msi.endpoint", endpoint.replace("http://169.254.169.254", args[1]));
     AbfsConfiguration abfs = new AbfsConfiguration(conf, args[2]);
     System.out.println("authType=" + abfs.getAuthType(args[2]));
+    // As AzureBlobFileSystemStore does before any token fetch: the fetch's retry policy (a failure is then reported, not a NullPointerException).
+    AzureADAuthenticator.init(abfs);
     AccessTokenProvider provider = abfs.getTokenProvider();
     System.out.println("provider=" + provider.getClass().getName());
     System.out.println("token=" + provider.getToken().getAccessToken());
