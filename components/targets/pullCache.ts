@@ -8,6 +8,10 @@
 import { appCatalog } from "../config/appCatalog";
 import type { WorkbenchSpec } from "../config/spec";
 
+/** Why no cloud's cache goes with `cluster` (workbench.pullCache's refusal, word for word on every cloud). */
+export const PULL_CACHE_CLUSTER_REFUSAL =
+  "not with cluster in this version: the Spark workers pull their image from its registry, so a cache would serve the head only; remove pullCache or cluster";
+
 /** An image reference split the way Docker reads it. */
 export interface ImageRef {
   /** The registry host as Docker resolves it: docker.io for a name without one. */

@@ -45,10 +45,6 @@ export const azureTarget: TargetDefinition = {
       },
     },
     ownKeys: ["azure"],
-    refuses: {
-      pullCache:
-        "not available for target azure in this version: the ACR artifact cache (a registry, a cache rule per repository, the VM's AcrPull and its token exchange) is not built yet; remove pullCache (the images pull from their registries)",
-    },
     storage: { adls2: "identity" },
     tagProblems: (key, value) => tagProblems("azure", key, value),
     validate: validateAzure,
