@@ -70,13 +70,13 @@ export function acrPullCache(parent: pulumi.Resource, name: string, spec: Workbe
           new CacheRule(
             `${name}-pull-cache-${r.name}`,
             {
-              registryName: registry.name,
+              registryName,
               resourceGroupName,
               cacheRuleName: r.name,
               sourceRepository: r.sourceRepository,
               targetRepository: r.targetRepository,
             },
-            { parent },
+            { parent, dependsOn: [registry] },
           ),
       );
       // AcrPull on this registry only, to the VM's identity only (the pulls of a cache miss included).
