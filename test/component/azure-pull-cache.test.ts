@@ -6,12 +6,14 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, Registration, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import { installMocks, MockRecorder, registrationsSettled, valueOf } from "../../scripts/lib/mocks";
 import { deployableConfig } from "../support/fixtures";
+import { recordDependencies, registrationQueries } from "../support/mockGraph";
 
 let recorder: MockRecorder;
 let Workbench: typeof import("../../components/workbench/workbench").Workbench;
-const dependencies = new Map<string, string[]>();
+let dependencies: Map<string, string[]>;
+const { childrenOf, reg, plain, urnOf } = registrationQueries(() => recorder);
 
 const REGION = "koreacentral";
 /** The mocks' subscription (scripts/lib/mocks.ts: getClientConfig). */
@@ -23,47 +25,17 @@ const ruleName = (target: string) => `${target.replace(/[^a-z0-9]+/g, "-")}-${cr
 beforeAll(async () => {
   recorder = await installMocks({ stack: "azure-cache-test", preview: false });
   pulumi.runtime.setConfig("azure-native:location", REGION);
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Req, cb: unknown) => void };
-  const inner = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    dependencies.set(req.getName(), req.getDependenciesList());
-    inner(req, cb);
-  };
+  dependencies = recordDependencies();
   ({ Workbench } = await import("../../components/workbench/workbench"));
 });
-
-interface Req {
-  getName(): string;
-  getDependenciesList(): string[];
-}
-
-async function settle(): Promise<void> {
-  let n = -1;
-  while (n !== recorder.registrations.length) {
-    n = recorder.registrations.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function build(name: string, over: Record<string, unknown>) {
   const wb = new Workbench(name, { config: deployableConfig({ target: "azure", ...over }) as never, region: REGION });
   await valueOf(wb.appUrls);
-  await settle();
+  await registrationsSettled(recorder);
   return wb;
 }
 
-const childrenOf = (parent: string) =>
-  recorder.registrations
-    .filter((r) => r.parent === parent)
-    .map((r) => `${r.type} ${r.name}`)
-    .sort();
-const reg = (name: string): Registration => {
-  const found = recorder.registrations.filter((r) => r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0];
-};
-const plain = (name: string) => unwrapSecrets(reg(name).inputs) as Record<string, unknown>;
-const urnOf = (name: string) => expect.stringMatching(new RegExp(`::${name}$`));
 const userData = (name: string) =>
   Buffer.from(((plain(`${name}-host-vm`).osProfile as Record<string, unknown>).customData as string) ?? "", "base64").toString("utf8");
 
