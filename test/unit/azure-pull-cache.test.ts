@@ -20,6 +20,7 @@ import { rawConfig } from "../support/fixtures";
 import { generateEd25519OpenSsh } from "../../components/access/keys";
 import { gzipUserData, renderCloudInit } from "../../components/bootstrap";
 import { estimatedUserDataGzipBytes } from "../../components/workbench/hostAccess";
+import { timeToReady } from "../../components/bootstrap/timeToReady";
 
 const REGION = "koreacentral";
 const REGISTRY = "gwlab0123456789abcdef";
@@ -189,6 +190,29 @@ describe("the month: the Basic registry every day, and the storage beyond its 10
   test("nothing cached, or no cache: no registry, no line", () => {
     expect(acrCacheMonth(spec({ pullCache: true, apps: [{ kind: "rstudio" }] }))).toEqual([]);
     expect(acrCacheMonth(spec({ apps: [{ kind: "jupyter" }] }))).toEqual([]);
+  });
+});
+
+describe("the model: ready waits for the cached images' pull", () => {
+  const BIG = [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }, { kind: "kaggle-python", hostPort: 8890 }];
+  const at = (over: Record<string, unknown>) => {
+    const steps = timeToReady(spec({ apps: BIG, ...over })).steps;
+    const find = (name: string) => steps.find((x) => x.step === name)!;
+    return { pullEnds: Math.round((find("pull").startMinute + find("pull").minutes) * 100) / 100, ready: find("ready") };
+  };
+
+  test("with an image cached, ready starts when the pull ends, and says why", () => {
+    const { pullEnds, ready } = at({ pullCache: true });
+    expect(ready.startMinute).toBe(pullEnds);
+    expect(ready.note).toBe("the ready marker, after the cached images' pull; VM suite: 1-2 s");
+  });
+
+  test("without the cache ready comes before the pull's end; with nothing cached it does not move", () => {
+    const plain = at({});
+    expect(plain.ready.startMinute).toBeLessThan(plain.pullEnds);
+    expect(plain.ready.note).toBe("the ready marker; VM suite: 1-2 s");
+    const hubOnly = { apps: [{ kind: "rstudio" }] };
+    expect(at({ pullCache: true, ...hubOnly }).ready).toEqual(at(hubOnly).ready);
   });
 });
 
