@@ -32,10 +32,10 @@ export interface AnalysisPullCache {
   images: pulumi.Input<Record<string, string>>;
   /** The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com. */
   server: pulumi.Input<string>;
-  /** The registry user (ECR: AWS). */
-  username: pulumi.Input<string>;
-  /** A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here. */
-  password: pulumi.Input<string>;
+  /** The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready). */
+  username?: pulumi.Input<string> | undefined;
+  /** A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username. */
+  password?: pulumi.Input<string> | undefined;
 }
 
 /** A bind mount of a host file or directory into the Spark driver's container. */
@@ -179,7 +179,7 @@ export class AnalysisApps extends pulumi.ComponentResource {
         host,
         sshOpts: args.sshOpts,
         registryAuth:
-          args.registries.length === 0 && !args.pullCache
+          args.registries.length === 0 && args.pullCache?.password === undefined
             ? undefined
             : [
                 ...args.registries.map((r) => ({
@@ -187,8 +187,8 @@ export class AnalysisApps extends pulumi.ComponentResource {
                   username: r.username,
                   password: pulumi.secret(r.password),
                 })),
-                ...(args.pullCache
-                  ? [{ address: args.pullCache.server, username: args.pullCache.username, password: pulumi.secret(args.pullCache.password) }]
+                ...(args.pullCache?.password !== undefined
+                  ? [{ address: args.pullCache.server, username: args.pullCache.username!, password: pulumi.secret(args.pullCache.password) }]
                   : []),
               ],
       },

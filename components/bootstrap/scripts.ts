@@ -297,15 +297,19 @@ export function idleConfigVars(spec: WorkbenchSpec): Record<string, string> {
 
 /**
  * A pull-through cache the machine signs in to before it pre-pulls (workbench.pullCache), known at
- * deploy time (the registry's host names the account).
+ * deploy time (the registry's host names the account or subscription).
  */
 export interface BootstrapPullCache {
-  /** How the machine signs in: ecr (`aws ecr get-login-password` with its instance role). */
-  login: "ecr";
-  /** The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com. */
+  /** How the machine signs in: ecr (`aws ecr get-login-password` with its instance role), acr (its managed identity's token exchanged at the registry). */
+  login: "ecr" | "acr";
+  /** The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com or gwlab0123456789abcdef.azurecr.io. */
   registry: string;
-  /** The registry's region. */
-  region: string;
+  /** The registry's region (ECR's sign-in names it). */
+  region?: string | undefined;
+  /** acr: the client id of the user-assigned identity to sign in with; none for the VM's system-assigned one. */
+  clientId?: string | undefined;
+  /** The ready marker waits until every cached image is on the engine (Azure: the deployment has no pull credential of its own and finds them there). */
+  readyWaits?: boolean | undefined;
   /** Per source image: the cached reference the machine pulls instead (the images not named stay direct). */
   images: Record<string, string>;
 }
@@ -321,13 +325,18 @@ export function pullCacheVars(spec: WorkbenchSpec, cache: BootstrapPullCache): R
     if (!ref.startsWith(`${cache.registry}/`)) throw new Error(`bootstrap: the cached image of ${q(source)} is not in the cache registry ${q(cache.registry)}`);
     checked("image", ref);
   }
+  if (cache.clientId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(cache.clientId)) {
+    throw new Error(`bootstrap: the pull cache's client id ${q(cache.clientId)} is not a GUID; refusing to render it`);
+  }
   return {
     GW_IMAGES: appImages(spec)
       .map((i) => listWord("image", cache.images[i] ?? i))
       .join(" "),
     GW_PULL_CACHE_LOGIN: cache.login,
     GW_PULL_CACHE_REGISTRY: host("registry", cache.registry),
-    GW_PULL_CACHE_REGION: host("region", cache.region),
+    ...(cache.region !== undefined ? { GW_PULL_CACHE_REGION: host("region", cache.region) } : {}),
+    ...(cache.clientId !== undefined ? { GW_PULL_CACHE_CLIENT_ID: cache.clientId } : {}),
+    ...(cache.readyWaits ? { GW_PULL_CACHE_WAIT: "1" } : {}),
   };
 }
 

@@ -202,7 +202,7 @@ export interface WorkbenchConfigArgs {
   image?: WorkbenchImage;
   /** Spot capacity (evicted/stopped when the cloud needs it back). Default false. */
   spot?: boolean | undefined;
-  /** Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false. */
+  /** Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false. */
   pullCache?: boolean | undefined;
   /** OS disk, GB. Default 128. */
   osDiskGb?: number | undefined;

@@ -137,9 +137,9 @@ export const KEYS: readonly KeyDeclaration[] = [
   {
     path: "pullCache",
     type: "boolean",
-    targets: ["aws"],
+    targets: ["aws", "azure"],
     default: "false",
-    doc: "Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.",
+    doc: "Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.",
   },
   { path: "osDiskGb", type: "integer", ...LIMITS.osDiskGb, targets: CLOUD, default: String(DEFAULTS.osDiskGb), doc: "OS disk, GB. Default 128." },
   {

@@ -125,6 +125,8 @@ export interface TargetRules {
   metadataAllow?: readonly string[] | undefined;
   /** With idleStop, the machine's identity may stop the VM (Azure deallocates itself): guard the metadata endpoint. */
   idleStopUsesIdentity?: boolean | undefined;
+  /** With pullCache, whether the ready marker waits for the cached images (Azure: the deployment finds them on the engine); undefined: it does not. */
+  pullCacheHoldsReady?: ((spec: WorkbenchSpec) => boolean) | undefined;
   /** Modeled minutes of the target-dependent bootstrap steps (cloud targets). */
   readyFigures?: TargetReadyFigures | undefined;
   /** What bills while the machine is stopped (disks, IP, access services), by the month; undefined: nothing priced. */

@@ -74,7 +74,7 @@ export interface TargetHostOutputs extends WorkbenchOutputs {
   fqdn?: pulumi.Output<string> | undefined;
   /** Starts the machine again after an idle stop, the daily schedule or an eviction. */
   resumeCommand?: pulumi.Output<string> | undefined;
-  /** Further facts of the host by name (Azure: resourceGroupName; AWS: amiId, and with pullCache one `pullCache.<app>` line per app: the ECR rule that serves its image, or why it is pulled directly; local: prepareCommand). */
+  /** Further facts of the host by name (Azure: resourceGroupName; AWS: amiId; on both, with pullCache, one `pullCache.<app>` line per app: the ECR or ACR rule that serves its image, or why it is pulled directly; local: prepareCommand). */
   hostDetails?: pulumi.Output<Record<string, string>> | undefined;
 }
 

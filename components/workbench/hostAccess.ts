@@ -62,13 +62,21 @@ export function userDataStandIn(spec: WorkbenchSpec): string {
 
 /**
  * A cache registry host of 64 characters and a 30-character prefix (ECR's longest) for every app
- * image, of hex digits: they compress no better than an account id and a hashed prefix do.
+ * image, of hex digits: they compress no better than an account id and a hashed prefix do; and
+ * every line a cache may add (ECR's region, ACR's ready wait). ACR's hosts (at most 61 characters)
+ * and target repositories (a short upstream name before the path) are shorter still.
  */
 function pullCacheStandIn(spec: WorkbenchSpec): BootstrapPullCache {
   const hex = crypto.createHash("sha512").update("gpu-workbench pull cache stand-in").digest("hex");
   const registry = `${hex.slice(0, 12)}.${hex.slice(12, 51)}.example.com`;
   const prefix = hex.slice(51, 81);
-  return { login: "ecr", registry, region: "standin-1", images: Object.fromEntries(spec.apps.map((a) => [a.image, `${registry}/${prefix}/${a.image}`])) };
+  return {
+    login: "ecr",
+    registry,
+    region: "standin-1",
+    readyWaits: true,
+    images: Object.fromEntries(spec.apps.map((a) => [a.image, `${registry}/${prefix}/${a.image}`])),
+  };
 }
 
 /** The gzip size of this spec's user data, estimated before any resource exists (see userDataStandIn). */

@@ -56,7 +56,7 @@ export class Workbench extends pulumi.ComponentResource {
   public readonly fqdn!: pulumi.Output<string | undefined>;
   /** Starts the machine again after an idle stop, the daily schedule or an eviction (`az vm start ...`, `aws ec2 start-instances ...`). */
   public readonly resumeCommand!: pulumi.Output<string | undefined>;
-  /** Further facts of the host by name (Azure: resourceGroupName; AWS: amiId, and with pullCache one `pullCache.<app>` line per app: the ECR rule that serves its image, or why it is pulled directly; local: prepareCommand). */
+  /** Further facts of the host by name (Azure: resourceGroupName; AWS: amiId; on both, with pullCache, one `pullCache.<app>` line per app: the ECR or ACR rule that serves its image, or why it is pulled directly; local: prepareCommand). */
   public readonly hostDetails!: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: WorkbenchArgs, opts?: pulumi.ComponentResourceOptions) {

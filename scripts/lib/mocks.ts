@@ -215,6 +215,12 @@ export const invokeResults: Record<string, (inputs: Record<string, unknown>) => 
   }),
   "aws:ec2/getVpc:getVpc": () => ({ id: "vpc-0a1b2c3d4e5f60789", cidrBlock: "172.31.0.0/16" }),
   "aws:s3/getBucket:getBucket": (inputs) => ({ id: inputs.bucket, bucket: inputs.bucket, arn: `arn:aws:s3:::${String(inputs.bucket)}`, region: awsRegion() }),
+  "azure-native:authorization:getClientConfig": () => ({
+    subscriptionId: "00000000-0000-4000-8000-000000000000",
+    tenantId: "00000000-0000-4000-8000-0000000000aa",
+    clientId: "00000000-0000-4000-8000-0000000000bb",
+    objectId: "00000000-0000-4000-8000-0000000000cc",
+  }),
   "azure-native:storage:getStorageAccount": (inputs) => ({
     id: `/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}`,
     name: inputs.accountName,

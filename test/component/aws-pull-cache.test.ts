@@ -7,12 +7,14 @@
 import * as crypto from "crypto";
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockRecorder, Registration, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
+import { installMocks, MockRecorder, registrationsSettled, SECRET_SIG, SECRET_SIG_KEY, unwrapSecrets, valueOf } from "../../scripts/lib/mocks";
 import { deployableConfig } from "../support/fixtures";
+import { recordDependencies, registrationQueries } from "../support/mockGraph";
 
 let recorder: MockRecorder;
 let Workbench: typeof import("../../components/workbench/workbench").Workbench;
-const dependencies = new Map<string, string[]>();
+let dependencies: Map<string, string[]>;
+const { childrenOf, reg, plain, urnOf } = registrationQueries(() => recorder);
 
 const REGION = "ap-northeast-2";
 const ACCOUNT = "123456789012";
@@ -24,47 +26,16 @@ const base = (name: string) => `${name}-${crypto.createHash("sha256").update(`gp
 beforeAll(async () => {
   recorder = await installMocks({ stack: "aws-cache-test", preview: false });
   pulumi.runtime.setConfig("aws:region", REGION);
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Req, cb: unknown) => void };
-  const inner = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    dependencies.set(req.getName(), req.getDependenciesList());
-    inner(req, cb);
-  };
+  dependencies = recordDependencies();
   ({ Workbench } = await import("../../components/workbench/workbench"));
 });
-
-interface Req {
-  getName(): string;
-  getDependenciesList(): string[];
-}
-
-async function settle(): Promise<void> {
-  let n = -1;
-  while (n !== recorder.registrations.length) {
-    n = recorder.registrations.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function build(name: string, over: Record<string, unknown>) {
   const wb = new Workbench(name, { config: deployableConfig({ target: "aws", size: "g5.xlarge", ...over }) as never, region: REGION });
   await valueOf(wb.appUrls);
-  await settle();
+  await registrationsSettled(recorder);
   return wb;
 }
-
-const childrenOf = (parent: string) =>
-  recorder.registrations
-    .filter((r) => r.parent === parent)
-    .map((r) => `${r.type} ${r.name}`)
-    .sort();
-const reg = (name: string): Registration => {
-  const found = recorder.registrations.filter((r) => r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0];
-};
-const plain = (name: string) => unwrapSecrets(reg(name).inputs) as Record<string, unknown>;
-const urnOf = (name: string) => expect.stringMatching(new RegExp(`::${name}$`));
 
 function userData(name: string): string {
   const v = reg(name).inputs.userDataBase64 as Record<string, unknown>;

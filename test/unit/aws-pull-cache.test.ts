@@ -183,10 +183,7 @@ describe("rule prefixes: 2-30 characters, one per workbench and upstream", () =>
 });
 
 describe("refusals, word for word", () => {
-  test("on azure, softlayer and the existing-host targets", () => {
-    expect(problems({ pullCache: true }, "azure", "koreacentral")).toEqual([
-      "workbench.pullCache: not available for target azure in this version: the ACR artifact cache (a registry, a cache rule per repository, the VM's AcrPull and its token exchange) is not built yet; remove pullCache (the images pull from their registries)",
-    ]);
+  test("on softlayer and the existing-host targets (azure: test/unit/azure-pull-cache.test.ts)", () => {
     expect(problems({ pullCache: true, target: "softlayer", size: "AC1_8X60X100", datacenter: "dal10" }, "softlayer", undefined)).toContain(
       "workbench.pullCache: not available for target softlayer: IBM Cloud classic has no pull-through cache for a guest to read with a machine identity; remove pullCache",
     );

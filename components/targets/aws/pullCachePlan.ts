@@ -11,41 +11,18 @@
  */
 import * as crypto from "crypto";
 import { awsPartition } from "../../config/grammar";
-import { appCatalog } from "../../config/appCatalog";
 import type { WorkbenchSpec } from "../../config/spec";
+import {
+  cachedImagesGb,
+  parseImageRef,
+  planAppImages,
+  privateRegistries,
+  pullCacheDetails as detailsLines,
+  uncountedNote,
+  type CacheEntry,
+} from "../pullCache";
 
-/** An image reference split the way Docker reads it. */
-export interface ImageRef {
-  /** The registry host as Docker resolves it: docker.io for a name without one. */
-  registry: string;
-  /** The repository path; Docker Hub's official images under `library/`. */
-  path: string;
-  /** `:tag` or `@sha256:...` (with its `:tag@` when both are given), or "" (Docker pulls `latest`). */
-  suffix: string;
-}
-
-const DOCKER_HUB_NAMES = ["docker.io", "index.docker.io", "registry-1.docker.io"];
-
-/** Splits `ref` as Docker does: the first part is a registry when it has a "." or ":" or is localhost. */
-export function parseImageRef(ref: string): ImageRef {
-  const at = ref.indexOf("@");
-  const beforeDigest = at < 0 ? ref : ref.slice(0, at);
-  const digest = at < 0 ? "" : ref.slice(at);
-  const slash = beforeDigest.lastIndexOf("/");
-  const colon = beforeDigest.lastIndexOf(":");
-  const tagAt = colon > slash ? colon : -1;
-  const name = tagAt < 0 ? beforeDigest : beforeDigest.slice(0, tagAt);
-  const tag = tagAt < 0 ? "" : beforeDigest.slice(tagAt);
-  const first = name.split("/")[0];
-  const hasRegistry = name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  let registry = hasRegistry ? first : "docker.io";
-  let path = hasRegistry ? name.slice(first.length + 1) : name;
-  if (DOCKER_HUB_NAMES.includes(registry)) {
-    registry = "docker.io";
-    if (!path.includes("/")) path = `library/${path}`;
-  }
-  return { registry, path, suffix: `${tag}${digest}` };
-}
+export { cachedImages, parseImageRef, type ImageRef } from "../pullCache";
 
 /** The credential key of `aws.pullCacheCredentials` an upstream needs. */
 export type EcrCredentialKey = "dockerHub" | "ghcr";
@@ -98,17 +75,8 @@ export function rulePrefix(base: string, upstream: EcrUpstream): string {
   return prefix;
 }
 
-/** One app image: cached through a rule, or pulled directly and why. */
-export type PullCacheEntry =
-  | {
-      image: string;
-      cached: true;
-      registry: string;
-      prefix: string;
-      upstream: EcrUpstream;
-      /** `<prefix>/<path><suffix>`: the cached reference without the registry host. */ cachedPath: string;
-    }
-  | { image: string; cached: false; why: string };
+/** One app image: cached through a rule (its prefix and upstream), or pulled directly and why. */
+export type PullCacheEntry = CacheEntry<{ prefix: string; upstream: EcrUpstream }>;
 
 export interface PullCachePlan {
   /** Per distinct app image (app order). */
@@ -121,17 +89,9 @@ export interface PullCachePlan {
 
 /** Which image goes through which rule, and why the others stay direct. */
 export function pullCachePlan(spec: WorkbenchSpec, base: string, credentials: Partial<Record<EcrCredentialKey, string>>): PullCachePlan {
-  const byImage = new Map<string, PullCacheEntry>();
-  const byApp: Record<string, PullCacheEntry> = {};
-  const privateRegistries = new Set(spec.registries.map((r) => parseImageRef(`${r.server}/x`).registry));
-  for (const app of spec.apps) {
-    const entry = app.build
-      ? { image: app.image, cached: false as const, why: "built on the machine (build): its Dockerfile's FROM pulls the base image" }
-      : (byImage.get(app.image) ?? entryFor(app.image, credentials, privateRegistries, base));
-    if (!app.build) byImage.set(app.image, entry);
-    byApp[app.name] = entry;
-  }
-  const used = new Set([...byImage.values()].filter((e) => e.cached).map((e) => (e as { registry: string }).registry));
+  const signedIn = privateRegistries(spec);
+  const { entries, byApp } = planAppImages(spec, (image) => entryFor(image, credentials, signedIn, base));
+  const used = new Set(entries.flatMap((e) => (e.cached ? [e.registry] : [])));
   const rules = Object.entries(ECR_UPSTREAMS)
     .filter(([registry]) => used.has(registry))
     .map(([registry, upstream]) => ({
@@ -140,7 +100,7 @@ export function pullCachePlan(spec: WorkbenchSpec, base: string, credentials: Pa
       upstream,
       credentialArn: upstream.credential ? credentials[upstream.credential] : undefined,
     }));
-  return { entries: [...byImage.values()], byApp, rules };
+  return { entries, byApp, rules };
 }
 
 function entryFor(image: string, credentials: Partial<Record<EcrCredentialKey, string>>, privateRegistries: Set<string>, base: string): PullCacheEntry {
@@ -177,19 +137,9 @@ export function ecrRegistryHost(accountId: string, region: string): string {
   return `${accountId}.dkr.ecr.${region}.amazonaws.com${awsPartition(region) === "aws-cn" ? ".cn" : ""}`;
 }
 
-/** Per source image: the reference the machine and the deployment pull instead (cached images only). */
-export function cachedImages(plan: PullCachePlan, registryHost: string): Record<string, string> {
-  return Object.fromEntries(plan.entries.filter((e) => e.cached).map((e) => [e.image, `${registryHost}/${(e as { cachedPath: string }).cachedPath}`]));
-}
-
 /** What the plan says per app: `cached via ECR rule <prefix> (<upstream>): <ref>` or `direct: <why>`. */
 export function pullCacheDetails(plan: PullCachePlan, registryHost: string): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(plan.byApp).map(([app, e]) => [
-      `pullCache.${app}`,
-      e.cached ? `cached via ECR rule ${e.prefix} (${e.upstream.url}): ${registryHost}/${e.cachedPath}` : `direct: ${e.why}`,
-    ]),
-  );
+  return detailsLines(plan, registryHost, (e) => `ECR rule ${e.prefix} (${e.upstream.url})`);
 }
 
 /**
@@ -219,20 +169,9 @@ export const ECR_STORAGE_PER_GB_MONTH = 0.1;
 /** The cache's month: the cached images' catalog size (unpacked GB; ECR stores the compressed layers) at ECR's storage price. */
 export function pullCacheMonth(spec: WorkbenchSpec, credentials: Partial<Record<EcrCredentialKey, string>>): { label: string; monthly: number } | undefined {
   if (!spec.pullCache) return undefined;
-  const plan = pullCachePlan(spec, "gw-000000", credentials);
-  const seen = new Set<string>();
-  let gb = 0;
-  let unknown = 0;
-  for (const app of spec.apps) {
-    const e = plan.byApp[app.name];
-    if (!e.cached || seen.has(e.image)) continue;
-    seen.add(e.image);
-    const size = appCatalog[app.kind].approxImageGb;
-    if (size > 0) gb += size;
-    else unknown++;
-  }
-  if (seen.size === 0) return undefined;
-  const custom = unknown > 0 ? `; ${unknown} custom image${unknown > 1 ? "s" : ""} not counted` : "";
+  const { images, gb, unknown } = cachedImagesGb(spec, pullCachePlan(spec, "gw-000000", credentials));
+  if (images === 0) return undefined;
+  const custom = uncountedNote(unknown);
   return {
     label: `ECR pull-through cache storage: up to ${gb} GB of images (the catalog's unpacked sizes; ECR bills the compressed layers, which are smaller${custom}) at USD ${ECR_STORAGE_PER_GB_MONTH.toFixed(2)}/GB-month`,
     monthly: Math.round(gb * ECR_STORAGE_PER_GB_MONTH * 100) / 100,

@@ -6,6 +6,7 @@ import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 import { awsSizes } from "./sizes";
 import type { EcrCredentialKey } from "./pullCachePlan";
+import { PULL_CACHE_CLUSTER_REFUSAL } from "../pullCache";
 
 export interface AwsSettings {
   /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
@@ -83,10 +84,7 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
   if (!cluster && raw.workerSubnetId !== undefined) input.fail("workbench.aws.workerSubnetId", "only with cluster; remove it");
   const pullCacheCredentials = readPullCacheCredentials(input, raw.pullCacheCredentials);
   if (input.raw.pullCache === true && cluster) {
-    input.fail(
-      "workbench.pullCache",
-      "not with cluster in this version: the Spark workers pull their image from its registry, so a cache would serve the head only; remove pullCache or cluster",
-    );
+    input.fail("workbench.pullCache", PULL_CACHE_CLUSTER_REFUSAL);
   }
   if (problemsBefore < input.problemCount()) return {};
   const settings: AwsSettings = {

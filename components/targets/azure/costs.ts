@@ -1,8 +1,9 @@
-/** What an Azure workbench bills while stopped: Premium SSD disks by tier, the static IP, with access: private the Bastion and the NAT gateway, with a cluster the workers' NAT gateway. */
+/** What an Azure workbench bills while stopped: Premium SSD disks by tier, the static IP, with access: private the Bastion and the NAT gateway, with a cluster the workers' NAT gateway, with pullCache the ACR registry. */
 import { FixedCost, publicIpCost } from "../../config/costs";
 import { HOURS_PER_MONTH } from "../../config/sizes";
 import type { WorkbenchSpec } from "../../config/spec";
 import { AZURE_BASTION_STANDARD_PRICE, AZURE_NAT_GATEWAY_PER_HOUR } from "./bastion";
+import { acrCacheMonth } from "./pullCachePlan";
 
 /** Azure Premium SSD (v1, LRS) is billed by tier: the disk's size rounded up to the next tier. */
 const AZURE_PREMIUM_SSD_TIERS: readonly { tier: string; maxGb: number; monthly: number }[] = [
@@ -50,7 +51,8 @@ export function azureStoppedCosts(osDiskGb: number, dataDiskGb: number, spec?: W
           { ...publicIpCost(), label: `baked image: the build VM's ${publicIpCost().label}` },
         ]
       : [];
-  const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb), ...baked];
+  // With pullCache, the ACR registry bills every day whether the VM runs or not.
+  const disks = [azureDisk("OS disk", osDiskGb), azureDisk("data disk", dataDiskGb), ...baked, ...(spec ? acrCacheMonth(spec) : [])];
   if (spec?.access !== "private") {
     // A cluster's workers go out through their own NAT gateway, billed every hour like the head's IP.
     const nat = spec?.cluster ? natGatewayCosts("the cluster workers' way out") : [];

@@ -22,6 +22,7 @@ import { SPARK_DRIVER_NETWORK } from "../../cluster/driverCredentials";
 import { workerNames, workerSpec } from "../../cluster/workers";
 import { AzureClusterWorkers } from "./workers";
 import { azureFollowHeadStop } from "./clusterRules";
+import { acrPullCache } from "./pullCache";
 
 /** Driver installs (extension or GRID), CUDA, Docker and 20 GB image pulls: allow 45 minutes. */
 const READY_TIMEOUT_SECONDS = 2700;
@@ -64,7 +65,9 @@ export function azureGpuVmArgs(name: string, spec: WorkbenchSpec, userData: pulu
 /** The Azure VM and its ADLS Gen2 mounts, then the shared pipeline. */
 export function deployAzure(parent: pulumi.ComponentResource, name: string, prepared: PreparedWorkbench, args: WorkbenchArgs): TargetHostOutputs {
   const { spec } = prepared;
-  const access = createHostAccess(parent, name, spec);
+  // The cache's registry name first: the user data names the cached images (its host hashes the subscription).
+  const cache = spec.pullCache ? acrPullCache(parent, name, spec) : undefined;
+  const access = createHostAccess(parent, name, spec, cache?.bootstrap);
   // The team's image, built once per content hash; the VM boots it and the bootstrap verifies.
   const baked = spec.image === "baked" ? new AzureBakedImage(`${name}-image`, { spec, privateKey: prepared.privateKey }, { parent }) : undefined;
   const host = new AzureGpuVm(`${name}-host`, azureGpuVmArgs(name, spec, access.userData, baked?.imageVersionId), { parent });
@@ -94,6 +97,8 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
         { parent },
       ),
   );
+  // The registry, its rules and the identity's AcrPull; the VM's pulls retry until the grant works.
+  const cacheResources = cache?.create(host.resourceGroupName, host.principalId) ?? [];
   const cluster = spec.cluster ? deployAzureCluster(parent, name, prepared, args, host, access.hostPublicKey, storage) : undefined;
   const pipeline = remotePipeline(
     parent,
@@ -104,6 +109,7 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
       rdpPasswords: access.rdpPasswords,
       sparkDriver: cluster?.driver,
       beforeApps: cluster?.deploy,
+      pullCache: cache?.apps,
     },
     {
       address: isPrivate ? host.vmName : host.publicIp,
@@ -113,8 +119,9 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
       hostId: host.vmId,
       bootstrapTriggers: [userDataHash(access.userData)],
       // The component, so all of its children: the VM, the data disk and the NVIDIA extension,
-      // whose driver install the bootstrap's ready check expects; and the storage grants its mounts need.
-      dependsOn: [host, ...storage],
+      // whose driver install the bootstrap's ready check expects; the storage grants its mounts need;
+      // with pullCache the rules and the grant the cached pulls (which ready waits for) need.
+      dependsOn: [host, ...storage, ...cacheResources],
       readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
     },
   );
@@ -134,7 +141,10 @@ export function deployAzure(parent: pulumi.ComponentResource, name: string, prep
     resumeCommand: pulumi
       .all([host.vmResourceId, cluster ? cluster.workers.vmResourceIds : pulumi.output([] as string[])])
       .apply(([id, workerIds]) => azureResumeCommand(id, workerIds)),
-    hostDetails: host.resourceGroupName.apply((resourceGroupName): Record<string, string> => ({ resourceGroupName })),
+    // With pullCache, per app: cached through which rule, or pulled directly and why.
+    hostDetails: pulumi
+      .all([host.resourceGroupName, cache?.details ?? {}])
+      .apply(([resourceGroupName, details]): Record<string, string> => ({ resourceGroupName, ...details })),
   };
 }
 

@@ -9,6 +9,7 @@ import { azureStoppedCosts, AZURE_STOPPED_COST_SOURCE } from "./costs";
 import { deployAzure } from "./host";
 import { AZURE_CUSTOM_DATA_MAX_BYTES } from "./rules";
 import { validateAzure } from "./settings";
+import { acrCachePlan } from "./pullCachePlan";
 import { azureSizes } from "./sizes";
 import { azureGpuReadyImage } from "./images";
 import { gzipUserData } from "../../bootstrap/cloudinit";
@@ -45,15 +46,13 @@ export const azureTarget: TargetDefinition = {
       },
     },
     ownKeys: ["azure"],
-    refuses: {
-      pullCache:
-        "not available for target azure in this version: the ACR artifact cache (a registry, a cache rule per repository, the VM's AcrPull and its token exchange) is not built yet; remove pullCache (the images pull from their registries)",
-    },
     storage: { adls2: "identity" },
     tagProblems: (key, value) => tagProblems("azure", key, value),
     validate: validateAzure,
     // With idleStop the VM's identity may deallocate it: only root's idle check may use it.
     idleStopUsesIdentity: true,
+    // The deployment has no pull credential for the ACR cache: ready waits for the cached images.
+    pullCacheHoldsReady: (spec) => spec.pullCache && acrCachePlan(spec).rules.length > 0,
     // Create and boot: 2 min (SkyPilot's Azure launch with its own image reaches a ready cluster in
     // 2 min 40 s, its own setup included: skypilot #4167). The data disk is attached in the VM's
     // create call, so the step only formats (the first time) and mounts: the VM suite's 4 s.

@@ -10,6 +10,7 @@ import { parseCidr } from "../../config/validate";
 import { azureAdminNameProblem } from "./rules";
 import { AZURE_BASTION_SUBNET_MAX_PREFIX, DEFAULT_AZURE_BASTION_SUBNET_CIDR } from "./bastion";
 import { DEFAULT_AZURE_WORKER_SUBNET_CIDR } from "./clusterRules";
+import { PULL_CACHE_CLUSTER_REFUSAL } from "../pullCache";
 
 export interface AzureSettings {
   /** Existing resource group name; undefined creates one. */
@@ -118,6 +119,15 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
     } else if (workers && subnet && (cidrContains(workers, subnet) || cidrContains(subnet, workers))) {
       input.fail("workbench.azure.workerSubnetCidr", `${q(cidr)} overlaps subnetCidr ${q(subnetCidr)}; pick a range apart from it`);
     }
+  }
+  if (input.raw.pullCache === true && cluster) input.fail("workbench.pullCache", PULL_CACHE_CLUSTER_REFUSAL);
+  // A baked image holds the apps' images under their own names and runs no pre-pull: the ready
+  // wait for the cached images would never end, and the cache would serve nothing.
+  if (input.raw.pullCache === true && input.raw.image === "baked") {
+    input.fail(
+      "workbench.pullCache",
+      "not with image: baked on azure: the baked image holds the apps' images already and pulls none at boot, so the cache would serve nothing; remove pullCache or image: baked",
+    );
   }
   // The first admin is the VM's admin user: Azure refuses a few names for it.
   const admin = input.users.find((u) => u.admin);

@@ -907,12 +907,12 @@ func (o AnalysisAppsSparkNetworkPtrOutput) Name() pulumi.StringPtrOutput {
 type AnalysisPullCache struct {
 	// Per source image: the cached reference pulled instead; an image not named pulls from its registry.
 	Images map[string]string `pulumi:"images"`
-	// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
-	Password string `pulumi:"password"`
+	// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username.
+	Password *string `pulumi:"password"`
 	// The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
 	Server string `pulumi:"server"`
-	// The registry user (ECR: AWS).
-	Username string `pulumi:"username"`
+	// The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready).
+	Username *string `pulumi:"username"`
 }
 
 // AnalysisPullCacheInput is an input type that accepts AnalysisPullCacheArgs and AnalysisPullCacheOutput values.
@@ -929,12 +929,12 @@ type AnalysisPullCacheInput interface {
 type AnalysisPullCacheArgs struct {
 	// Per source image: the cached reference pulled instead; an image not named pulls from its registry.
 	Images pulumi.StringMapInput `pulumi:"images"`
-	// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
-	Password pulumi.StringInput `pulumi:"password"`
+	// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username.
+	Password pulumi.StringPtrInput `pulumi:"password"`
 	// The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
 	Server pulumi.StringInput `pulumi:"server"`
-	// The registry user (ECR: AWS).
-	Username pulumi.StringInput `pulumi:"username"`
+	// The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready).
+	Username pulumi.StringPtrInput `pulumi:"username"`
 }
 
 func (AnalysisPullCacheArgs) ElementType() reflect.Type {
@@ -1019,9 +1019,9 @@ func (o AnalysisPullCacheOutput) Images() pulumi.StringMapOutput {
 	return o.ApplyT(func(v AnalysisPullCache) map[string]string { return v.Images }).(pulumi.StringMapOutput)
 }
 
-// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
-func (o AnalysisPullCacheOutput) Password() pulumi.StringOutput {
-	return o.ApplyT(func(v AnalysisPullCache) string { return v.Password }).(pulumi.StringOutput)
+// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username.
+func (o AnalysisPullCacheOutput) Password() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AnalysisPullCache) *string { return v.Password }).(pulumi.StringPtrOutput)
 }
 
 // The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
@@ -1029,9 +1029,9 @@ func (o AnalysisPullCacheOutput) Server() pulumi.StringOutput {
 	return o.ApplyT(func(v AnalysisPullCache) string { return v.Server }).(pulumi.StringOutput)
 }
 
-// The registry user (ECR: AWS).
-func (o AnalysisPullCacheOutput) Username() pulumi.StringOutput {
-	return o.ApplyT(func(v AnalysisPullCache) string { return v.Username }).(pulumi.StringOutput)
+// The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready).
+func (o AnalysisPullCacheOutput) Username() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AnalysisPullCache) *string { return v.Username }).(pulumi.StringPtrOutput)
 }
 
 type AnalysisPullCachePtrOutput struct{ *pulumi.OutputState }
@@ -1068,13 +1068,13 @@ func (o AnalysisPullCachePtrOutput) Images() pulumi.StringMapOutput {
 	}).(pulumi.StringMapOutput)
 }
 
-// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
+// A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username.
 func (o AnalysisPullCachePtrOutput) Password() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AnalysisPullCache) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Password
+		return v.Password
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -1088,13 +1088,13 @@ func (o AnalysisPullCachePtrOutput) Server() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// The registry user (ECR: AWS).
+// The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready).
 func (o AnalysisPullCachePtrOutput) Username() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AnalysisPullCache) *string {
 		if v == nil {
 			return nil
 		}
-		return &v.Username
+		return v.Username
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -3882,7 +3882,7 @@ type WorkbenchConfigArgs struct {
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
 	OsDiskGb *float64 `pulumi:"osDiskGb"`
-	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
 	PullCache *bool `pulumi:"pullCache"`
 	// xrdp with xfce, a generated password per user. Default false.
 	Rdp *bool `pulumi:"rdp"`
@@ -3944,7 +3944,7 @@ type WorkbenchConfigArgsArgs struct {
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
 	OsDiskGb *float64 `pulumi:"osDiskGb"`
-	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
 	PullCache *bool `pulumi:"pullCache"`
 	// xrdp with xfce, a generated password per user. Default false.
 	Rdp *bool `pulumi:"rdp"`
@@ -4062,7 +4062,7 @@ func (o WorkbenchConfigArgsOutput) OsDiskGb() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *float64 { return v.OsDiskGb }).(pulumi.Float64PtrOutput)
 }
 
-// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
 func (o WorkbenchConfigArgsOutput) PullCache() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *bool { return v.PullCache }).(pulumi.BoolPtrOutput)
 }

@@ -35,7 +35,7 @@ type Workbench struct {
 	Estimate WorkbenchEstimatePtrOutput `pulumi:"estimate"`
 	// The machine's DNS name (Azure public IP label, EC2 public DNS, SoftLayer FQDN).
 	Fqdn pulumi.StringPtrOutput `pulumi:"fqdn"`
-	// Further facts of the host by name (Azure: resourceGroupName; AWS: amiId, and with pullCache one `pullCache.<app>` line per app: the ECR rule that serves its image, or why it is pulled directly; local: prepareCommand).
+	// Further facts of the host by name (Azure: resourceGroupName; AWS: amiId; on both, with pullCache, one `pullCache.<app>` line per app: the ECR or ACR rule that serves its image, or why it is pulled directly; local: prepareCommand).
 	HostDetails pulumi.StringMapOutput `pulumi:"hostDetails"`
 	// The machine's cloud identity (Azure principal id, AWS instance role ARN): grant it storage access.
 	Identity pulumi.StringPtrOutput `pulumi:"identity"`
@@ -177,7 +177,7 @@ func (o WorkbenchOutput) Fqdn() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Workbench) pulumi.StringPtrOutput { return v.Fqdn }).(pulumi.StringPtrOutput)
 }
 
-// Further facts of the host by name (Azure: resourceGroupName; AWS: amiId, and with pullCache one `pullCache.<app>` line per app: the ECR rule that serves its image, or why it is pulled directly; local: prepareCommand).
+// Further facts of the host by name (Azure: resourceGroupName; AWS: amiId; on both, with pullCache, one `pullCache.<app>` line per app: the ECR or ACR rule that serves its image, or why it is pulled directly; local: prepareCommand).
 func (o WorkbenchOutput) HostDetails() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Workbench) pulumi.StringMapOutput { return v.HostDetails }).(pulumi.StringMapOutput)
 }

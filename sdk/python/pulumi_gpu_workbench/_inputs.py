@@ -602,36 +602,38 @@ class AnalysisPullCacheArgsDict(TypedDict):
     """
     Per source image: the cached reference pulled instead; an image not named pulls from its registry.
     """
-    password: pulumi.Input[_builtins.str]
-    """
-    A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
-    """
     server: pulumi.Input[_builtins.str]
     """
     The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
     """
-    username: pulumi.Input[_builtins.str]
+    password: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The registry user (ECR: AWS).
+    A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username.
+    """
+    username: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready).
     """
 
 @pulumi.input_type
 class AnalysisPullCacheArgs:
     def __init__(__self__, *,
                  images: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]],
-                 password: pulumi.Input[_builtins.str],
                  server: pulumi.Input[_builtins.str],
-                 username: pulumi.Input[_builtins.str]):
+                 password: pulumi.Input[Optional[_builtins.str]] = None,
+                 username: pulumi.Input[Optional[_builtins.str]] = None):
         """
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] images: Per source image: the cached reference pulled instead; an image not named pulls from its registry.
-        :param pulumi.Input[_builtins.str] password: A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
         :param pulumi.Input[_builtins.str] server: The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
-        :param pulumi.Input[_builtins.str] username: The registry user (ECR: AWS).
+        :param pulumi.Input[_builtins.str] password: A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username.
+        :param pulumi.Input[_builtins.str] username: The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready).
         """
         pulumi.set(__self__, "images", images)
-        pulumi.set(__self__, "password", password)
         pulumi.set(__self__, "server", server)
-        pulumi.set(__self__, "username", username)
+        if password is not None:
+            pulumi.set(__self__, "password", password)
+        if username is not None:
+            pulumi.set(__self__, "username", username)
 
     @_builtins.property
     @pulumi.getter
@@ -647,18 +649,6 @@ class AnalysisPullCacheArgs:
 
     @_builtins.property
     @pulumi.getter
-    def password(self) -> pulumi.Input[_builtins.str]:
-        """
-        A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here.
-        """
-        return pulumi.get(self, "password")
-
-    @password.setter
-    def password(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "password", value)
-
-    @_builtins.property
-    @pulumi.getter
     def server(self) -> pulumi.Input[_builtins.str]:
         """
         The cache registry's host, e.g. 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.
@@ -671,14 +661,26 @@ class AnalysisPullCacheArgs:
 
     @_builtins.property
     @pulumi.getter
-    def username(self) -> pulumi.Input[_builtins.str]:
+    def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The registry user (ECR: AWS).
+        A short-lived registry token (ECR: 12 hours, fetched at each deployment): wrapped as a secret here; none with no username.
+        """
+        return pulumi.get(self, "password")
+
+    @password.setter
+    def password(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "password", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def username(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The registry user (ECR: AWS); none when the deployment signs in to nothing (ACR: the machine pulled the cached images before ready).
         """
         return pulumi.get(self, "username")
 
     @username.setter
-    def username(self, value: pulumi.Input[_builtins.str]):
+    def username(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "username", value)
 
 
@@ -1626,7 +1628,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     pull_cache: NotRequired[_builtins.bool]
     """
-    Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+    Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
     """
     rdp: NotRequired[_builtins.bool]
     """
@@ -1701,7 +1703,7 @@ class WorkbenchConfigArgsArgs:
         :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
         :param 'OsImage' os: ubuntu-22.04 (default) | ubuntu-24.04.
         :param _builtins.float os_disk_gb: OS disk, GB. Default 128.
-        :param _builtins.bool pull_cache: Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+        :param _builtins.bool pull_cache: Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
         :param _builtins.bool rdp: xrdp with xfce, a generated password per user. Default false.
         :param Sequence['WorkbenchRegistryArgsArgs'] registries: Credentials for private registries the app images come from.
         :param _builtins.str size: Cloud size (Azure VM size, EC2 instance type or SoftLayer flavor key name). Default: Standard_NC4as_T4_v3 / g4dn.xlarge / AC1_8X60X100.
@@ -1953,7 +1955,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter(name="pullCache")
     def pull_cache(self) -> Optional[_builtins.bool]:
         """
-        Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct). The machine pulls with its own identity. Default false.
+        Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
         """
         return pulumi.get(self, "pull_cache")
 

@@ -278,7 +278,7 @@ class Workbench(pulumi.ComponentResource):
     @pulumi.getter(name="hostDetails")
     def host_details(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Further facts of the host by name (Azure: resourceGroupName; AWS: amiId, and with pullCache one `pullCache.<app>` line per app: the ECR rule that serves its image, or why it is pulled directly; local: prepareCommand).
+        Further facts of the host by name (Azure: resourceGroupName; AWS: amiId; on both, with pullCache, one `pullCache.<app>` line per app: the ECR or ACR rule that serves its image, or why it is pulled directly; local: prepareCommand).
         """
         return pulumi.get(self, "host_details")
 
