@@ -780,7 +780,8 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
 
   // ---------------------------------------------------------------------------------------------
   // 4. A baked image: one workbench booted to ready, cleared by bake-clean.sh and powered off; its
-  //    disk is the image. Another team's workbench boots from it; then a deallocation and a start.
+  //    disk is the image. Another team's workbench (image: baked, so its user data runs only the
+  //    steps the image does not hold) boots from it; then a deallocation and a start.
 
   describe("Baked image (Azure, Standard_D4s_v5): bake once, boot another team's workbench from it", () => {
     let bakeWb: PlannedWorkbench;
@@ -898,7 +899,9 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
               if (created.status !== 0) throw new Error(`qemu-img create failed: ${created.stderr}`);
               teamB = makeTeam(ws, [{ name: "ada", admin: true }, { name: "bo" }]);
               ada = teamB[0];
-              const config = workbench("azure", "Standard_D4s_v5", teamB);
+              // The team's workbench as it boots a baked image (image: baked): its user data ships
+              // neither the docker nor the prepull step, which the image holds.
+              const config = { ...workbench("azure", "Standard_D4s_v5", teamB), image: "baked" };
               wb = planWorkbench(
                 "vm-baked",
                 writeStackFile(ws, "vm-baked", "azure-native:location", "koreacentral", config, ada.keyFile),
@@ -927,7 +930,12 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
           () => b,
           async () => {
             const marker = JSON.parse(await admin(b, `cat ${MARKER}`)) as { status: string; finishedAt: string; steps: string[] };
-            expect({ status: marker.status, steps: marker.steps }).toEqual({ status: "ready", steps: ["datadisk", "users", "docker", "prepull", "ready"] });
+            expect(wb.cloudConfig).toContain("GW_STEPS='datadisk users ready'\n");
+            expect(wb.cloudConfig).toContain("GW_IMAGE=baked\n");
+            expect({ status: marker.status, steps: marker.steps }).toEqual({ status: "ready", steps: ["datadisk", "users", "ready"] });
+            expect(await admin(b, "ls /usr/local/lib/gpu-workbench")).toBe(
+              "datadisk.sh\nidle-check.sh\nidle.sh\nlib.sh\nrdp.sh\nready.sh\nrun.sh\nstorage.sh\nusers.sh\n",
+            );
             const bakedReadyMs = Date.parse(marker.finishedAt) - b.vm.startedAt;
             // Where the time goes, in the guest's own figures (the wall clock moves with this machine's load).
             const breakdown = await admin(
