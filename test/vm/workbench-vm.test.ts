@@ -117,6 +117,7 @@ describeVm("the plan's user data booted in a QEMU VM", () => {
   afterAll(async () => {
     await vm?.kill();
     await registry?.stop();
+    // GWB_VM_KEEP=1 keeps the disks, seeds and keys (e.g. to boot a kept baked disk again and compare).
     if (process.env.GWB_VM_KEEP === "1") console.log(`kept the VM workspace: ${ws?.dir}`);
     else ws?.remove();
     console.log([...timings, `VM suite: ${Math.round((Date.now() - suiteStart) / 1000)} s in all`].join("\n\n"));
