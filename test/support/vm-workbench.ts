@@ -74,14 +74,17 @@ export function planWorkbench(stack: string, configFile: string, workbench: Reco
   });
   if (r.status !== 0) throw new Error(`npm run plan failed (${r.status}):\n${r.stderr}`);
   const plan = JSON.parse(r.stdout) as PlanJson;
-  const keyResource = plan.resources.filter((x) => x.type === "tls:index/privateKey:PrivateKey");
-  if (keyResource.length !== 1) throw new Error(`the plan has ${keyResource.length} host keys, expected 1`);
+  // With image: baked the plan also holds the image's build VM (its own host key and user data): the workbench's are `<stack>-host-*`.
+  const keys = plan.resources.filter((x) => x.type === "tls:index/privateKey:PrivateKey");
+  const keyResource = keys.length === 1 ? keys : keys.filter((x) => x.name === `${stack}-host-key`);
+  if (keyResource.length !== 1) throw new Error(`the plan has ${keys.length} host keys, none or several of them ${stack}-host-key`);
   // scripts/lib/mocks.ts: the mock tls.PrivateKey of resource <name> is generateEd25519OpenSsh(`mock-host-key:<name>`).
   const hostKey = generateEd25519OpenSsh(`mock-host-key:${keyResource[0].name}`);
   const spec = parseWorkbenchConfig(workbench, { region });
   const cloudConfig = renderCloudInit(spec, { hostKey, rdpPasswordHashes: {} });
-  if (plan.userData.length !== 1) throw new Error(`the plan has ${plan.userData.length} user data documents, expected 1`);
-  if (redactUserData(cloudConfig) !== plan.userData[0].cloudConfig) throw new Error("the rendered user data is not the plan's");
+  const userData = plan.userData.length === 1 ? plan.userData : plan.userData.filter((u) => u.resource === `${stack}-host-vm`);
+  if (userData.length !== 1) throw new Error(`the plan has ${plan.userData.length} user data documents, none or several of them ${stack}-host-vm's`);
+  if (redactUserData(cloudConfig) !== userData[0].cloudConfig) throw new Error("the rendered user data is not the plan's");
   const knownHosts = String(plan.outputs.knownHosts);
   const hostPublicKey = knownHosts.split(" ").slice(1, 3).join(" ");
   const ready = plan.resources.filter((x) => x.type === "command:remote:Command" && x.name === `${stack}-ready`);

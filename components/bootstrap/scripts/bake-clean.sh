@@ -147,6 +147,26 @@ rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
 # 8. cloud-init's instance state, its logs and its copy of the user data; the Azure agent's state
 # (ovf-env.xml and CustomData hold the custom data, *.prv the machine's certificates); the AWS
 # Systems Manager agent's.
+# The image boots on the cloud it was baked on: cloud-init is pinned to the datasource this machine
+# booted with (named before its instance state goes), so no boot probes for others, and skips two
+# modules' per-image work: grub-dpkg recorded the boot disk in debconf at this machine's first boot
+# (the image keeps it; the next machine's disks are named the same), and the host key is pinned
+# from the user data, so its fingerprints need not go to the console.
+if have cloud-init; then
+  ds=$(sed -n 's/^DataSource\([A-Za-z0-9]*\):.*/\1/p' /var/lib/cloud/instance/datasource 2>/dev/null | head -n1)
+  # A class name (NoCloudNet, Ec2Local, OpenStackLocal) names its module without Net or Local.
+  ds=${ds%Net}
+  ds=${ds%Local}
+  sources=$(python3 -c 'import os, cloudinit.sources as s; print(os.path.dirname(s.__file__))' 2>/dev/null) || sources=""
+  if [ -z "$ds" ] || [ ! -f "$sources/DataSource$ds.py" ]; then
+    die "cannot tell which cloud-init datasource this machine booted with (/var/lib/cloud/instance/datasource: $(head -c 200 /var/lib/cloud/instance/datasource 2>/dev/null || echo missing)); bake a machine that cloud-init provisioned"
+  fi
+  mkdir -p /etc/cloud/cloud.cfg.d
+  printf '%s\n' "# gpu-workbench bake-clean.sh: this image boots on the cloud it was baked on." \
+    "datasource_list: [ $ds, None ]" "grub_dpkg:" "  enabled: false" "ssh:" "  emit_keys_to_console: false" >/etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg
+  chmod 0644 /etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg
+  log "cloud-init pinned to the datasource $ds"
+fi
 scrub /var/lib/cloud/instances /var/lib/waagent/ovf-env.xml /var/lib/waagent/CustomData /var/lib/waagent/*.prv
 if have cloud-init; then cloud-init clean --logs --seed; fi
 # The next machine is provisioned by cloud-init from its own user data, even where this one ran

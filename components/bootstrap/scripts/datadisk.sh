@@ -76,7 +76,8 @@ app_dirs() {
   done
 }
 
-# Sets the fstab line for a mount point (one line per mount point), reloading systemd on change.
+# Sets the fstab line for a mount point (one line per mount point); FSTAB_CHANGED=1 if it did.
+FSTAB_CHANGED=0
 fstab_entry() {
   local point=$1 line=$2
   grep -qxF "$line" /etc/fstab && return 0
@@ -84,7 +85,7 @@ fstab_entry() {
   printf '%s\n' "$line" >>/etc/fstab.gw
   chmod 0644 /etc/fstab.gw
   mv -f /etc/fstab.gw /etc/fstab
-  if have_systemd; then systemctl daemon-reload; fi
+  FSTAB_CHANGED=1
 }
 
 if [ "${GW_DATA_DISK_GB:-0}" = 0 ] && [ -z "${GW_DATA_DEVICE:-}" ]; then
@@ -115,8 +116,14 @@ log "data disk: $dev"
 uuid=$(ensure_fs "$dev")
 fstype=$(blkid -p -s TYPE -o value "$dev")
 
-# One fstab line for the mount point, by UUID: nofail keeps a VM bootable without its disk.
+# One fstab line for the mount point, by UUID: nofail keeps a VM bootable without its disk. Every
+# home lives on the data disk: $mnt/home is bound onto /home. Both lines first, then one reload of
+# systemd's view of fstab (a reload takes seconds on a slow machine).
 fstab_entry "$mnt" "UUID=$uuid $mnt $fstype defaults,nofail,x-systemd.device-timeout=30s 0 2"
+if [ "${GW_HOMES_ON_DATA:-1}" = 1 ]; then
+  fstab_entry /home "$mnt/home /home none bind,nofail,x-systemd.requires-mounts-for=$mnt 0 0"
+fi
+if [ "$FSTAB_CHANGED" = 1 ] && have_systemd; then systemctl daemon-reload; fi
 mkdir -p "$mnt"
 mountpoint -q "$mnt" || mount "$mnt"
 mountpoint -q "$mnt" || die "$dev did not mount at $mnt"
@@ -124,12 +131,11 @@ mkdir -p "$mnt/home" "$mnt/apps"
 chmod 0755 "$mnt" "$mnt/home" "$mnt/apps"
 log "mounted UUID=$uuid at $mnt"
 
-# Every home lives on the data disk: $mnt/home is bound onto /home. Accounts made before this step
-# (the image's default user, Azure's first admin) are copied over once without overwriting what
-# the disk already holds, so a replaced VM finds everyone's files where they were.
+# Accounts made before this step (the image's default user, Azure's first admin) are copied over
+# once without overwriting what the disk already holds, so a replaced VM finds everyone's files
+# where they were.
 homes_bound() { [ "$(stat -c %d:%i /home)" = "$(stat -c %d:%i "$mnt/home")" ]; }
 if [ "${GW_HOMES_ON_DATA:-1}" = 1 ]; then
-  fstab_entry /home "$mnt/home /home none bind,nofail,x-systemd.requires-mounts-for=$mnt 0 0"
   if ! homes_bound; then
     cp -an /home/. "$mnt/home/"
     mount --bind "$mnt/home" /home

@@ -35,7 +35,8 @@ PY
 
 changed=$(merge_daemon_json)
 if have dockerd; then
-  log "Docker is already installed: $(dockerd --version)"
+  # The version comes from the daemon itself below (dockerd --version would start the large binary once more).
+  log "Docker is already installed"
   if [ "$changed" = changed ] && have_systemd && systemctl is-active -q docker; then systemctl restart docker; fi
 elif [ "${GW_IMAGE:-stock}" != stock ]; then
   # A GPU-ready or baked image holds Docker: verify, never install over a wrong image.
@@ -49,6 +50,23 @@ else
   apt_install docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
 fi
 if have_systemd; then
+  # Docker starts at every boot (multi-user.target wants it), but the boot does not wait for the
+  # daemon: cloud-init's final stage, which runs this bootstrap, comes after multi-user.target,
+  # and a daemon holding many images takes seconds to start. What needs Docker waits for it (this
+  # step, the apps' restart policy). The same dependencies as a service's defaults, but
+  # multi-user.target's wait (the target orders itself after the units it wants unless they set
+  # DefaultDependencies=no).
+  mkdir -p /etc/systemd/system/docker.service.d
+  put_file /etc/systemd/system/docker.service.d/gpu-workbench-boot.conf 0644 <<'UNIT'
+# gpu-workbench: Docker starts at boot without holding up multi-user.target (written by the docker step).
+[Unit]
+DefaultDependencies=no
+Requires=sysinit.target
+After=sysinit.target basic.target
+Conflicts=shutdown.target
+Before=shutdown.target
+UNIT
+  if [ "$CHANGED" = 1 ]; then systemctl daemon-reload; fi
   systemctl is-enabled -q docker || systemctl enable docker
   systemctl is-active -q docker || systemctl start docker
 fi
