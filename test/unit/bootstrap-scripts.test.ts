@@ -470,7 +470,11 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
     for (const n of ["run.sh", "lib.sh"]) fs.copyFileSync(path.join(SCRIPTS_DIR, n), path.join(lib, n));
     for (const s of present) write(`lib/${s}.sh`, `#!/bin/bash\necho "${s}" >> "${dir}/steps.log"\n`);
     write("etc/bootstrap.env", `GW_TARGET=test\nGW_STEPS='${steps.join(" ")}'\n${bundleSha ? `GW_BUNDLE_SHA256=${bundleSha}\n` : ""}`, 0o644);
+    // A stand-in sync (the host's would flush this whole machine): it logs what the hook looks like when called.
+    const hook = path.join(dir, "hook", "resume");
+    write("bin/sync", `#!/bin/sh\necho "sync $*: tmp=$(cat '${hook}.tmp' 2>/dev/null | wc -c) hook=$(cat '${hook}' 2>/dev/null | wc -c)" >> "${dir}/sync.log"\n`);
     return {
+      PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
       GW_CONFIG_DIR: path.join(dir, "etc"),
       GW_CONFIG: path.join(dir, "etc", "bootstrap.env"),
       GW_SCRIPT_DIR: lib,
@@ -516,6 +520,18 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
     expect(stepsRun()).toEqual(["datadisk", "users"]);
     const m = JSON.parse(marker());
     expect(m.status === "ready" ? m.steps : [m.status, m.step]).toEqual(m.status === "ready" ? ["datadisk", "users", "ready"] : ["failed", "ready"]);
+  });
+
+  test("run.sh makes its resume hook durable before the first step: a synced file renamed into place, the rename synced", () => {
+    const env = runFolder(["a"], []);
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh")], env).status).toBe(0);
+    const hookText = `#!/bin/sh\nexec ${env.GW_SCRIPT_DIR}/run.sh\n`;
+    const size = Buffer.byteLength(hookText);
+    // First sync: the new hook's content, still under its temporary name; second: the hook in place.
+    expect(fs.readFileSync(path.join(dir, "sync.log"), "utf8")).toBe(`sync : tmp=${size} hook=0\nsync : tmp=0 hook=${size}\n`);
+    expect(fs.readFileSync(env.GW_RESUME_HOOK, "utf8")).toBe(hookText);
+    expect(fs.statSync(env.GW_RESUME_HOOK).mode & 0o777).toBe(0o755);
+    expect(fs.existsSync(`${env.GW_RESUME_HOOK}.tmp`)).toBe(false);
   });
 
   test("run.sh <step> runs from that step on; an unknown step runs them all", () => {

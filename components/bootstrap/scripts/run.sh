@@ -24,8 +24,15 @@ flock 9
 from=${1:-}
 case " $GW_STEPS " in *" $from "*) ;; *) from="" ;; esac
 mkdir -p "$(dirname "$hook")"
-printf '#!/bin/sh\nexec %s/run.sh\n' "$GW_DIR" >"$hook"
-chmod 0755 "$hook"
+# On disk before the first step: ext4 gives a new file its blocks only at writeback (up to 30 s
+# later), so a power loss early in the run left an empty hook ("Exec format error": no resume) and
+# could leave the user data's files empty. The run starts before any pull, so a sync is cheap here;
+# the hook comes by rename of a synced file, then the rename itself is synced.
+printf '#!/bin/sh\nexec %s/run.sh\n' "$GW_DIR" >"$hook.tmp"
+chmod 0755 "$hook.tmp"
+sync
+mv -f "$hook.tmp" "$hook"
+sync
 for step in $GW_STEPS; do
   if [ -n "$from" ]; then
     [ "$step" = "$from" ] || continue
