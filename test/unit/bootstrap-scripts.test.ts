@@ -472,7 +472,10 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
     write("etc/bootstrap.env", `GW_TARGET=test\nGW_STEPS='${steps.join(" ")}'\n${bundleSha ? `GW_BUNDLE_SHA256=${bundleSha}\n` : ""}`, 0o644);
     // A stand-in sync (the host's would flush this whole machine): it logs what the hook looks like when called.
     const hook = path.join(dir, "hook", "resume");
-    write("bin/sync", `#!/bin/sh\necho "sync $*: tmp=$(cat '${hook}.tmp' 2>/dev/null | wc -c) hook=$(cat '${hook}' 2>/dev/null | wc -c)" >> "${dir}/sync.log"\n`);
+    write(
+      "bin/sync",
+      `#!/bin/sh\necho "sync $*: tmp=$(cat '${hook}.tmp' 2>/dev/null | wc -c) hook=$(cat '${hook}' 2>/dev/null | wc -c)" >> "${dir}/sync.log"\n`,
+    );
     return {
       PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
       GW_CONFIG_DIR: path.join(dir, "etc"),
