@@ -23,6 +23,7 @@ import {
   StorageSpec,
   Target,
   UserSpec,
+  WorkbenchImage,
   WorkbenchSpec,
 } from "./spec";
 import { isCloudTarget, TargetConfigInput, TargetRules, targetNames, targetRules } from "./targetRules";
@@ -145,6 +146,13 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
       `only for cloud targets (the cache is the cloud's registry, read with the machine's identity); target ${target} pulls from the registries; remove it`,
     );
   else if (pullCache && rules.refuses?.pullCache) r.fail("workbench.pullCache", rules.refuses.pullCache);
+  // Every cloud: a baked image holds the apps' images under their own names and runs no pre-pull,
+  // so a cache would serve nothing (and a ready wait for cached images would never end).
+  else if (pullCache && image === WorkbenchImage.Baked)
+    r.fail(
+      "workbench.pullCache",
+      "not with image: baked: the baked image holds the apps' images already and pulls none at boot, so the cache would serve nothing; remove pullCache or image: baked",
+    );
 
   let osDiskGb = r.int("workbench.osDiskGb", o.osDiskGb, DEFAULTS.osDiskGb, LIMITS.osDiskGb.min, LIMITS.osDiskGb.max, " GB");
   const dataDiskGb = r.int(

@@ -219,6 +219,13 @@ describe("refusals, word for word", () => {
     ]);
   });
 
+  test("not with a baked image (it holds the images and pulls none at boot), as on Azure", () => {
+    expect(problems({ pullCache: true, image: "baked" })).toEqual([
+      "workbench.pullCache: not with image: baked: the baked image holds the apps' images already and pulls none at boot, so the cache would serve nothing; remove pullCache or image: baked",
+    ]);
+    expect(problems({ pullCache: true, image: "gpu-ready" })).toEqual([]);
+  });
+
   test("gcr.io images are not refused: they stay direct", () => {
     expect(problems({ pullCache: true, apps: [{ kind: "kaggle-python" }] })).toEqual([]);
   });

@@ -149,9 +149,9 @@ describe("refusals, word for word", () => {
     ]);
   });
 
-  test("not with a baked image (it holds the images and pulls none at boot)", () => {
+  test("not with a baked image (it holds the images and pulls none at boot), as on AWS", () => {
     expect(problems({ pullCache: true, image: "baked" })).toEqual([
-      "workbench.pullCache: not with image: baked on azure: the baked image holds the apps' images already and pulls none at boot, so the cache would serve nothing; remove pullCache or image: baked",
+      "workbench.pullCache: not with image: baked: the baked image holds the apps' images already and pulls none at boot, so the cache would serve nothing; remove pullCache or image: baked",
     ]);
   });
 

@@ -121,14 +121,6 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
     }
   }
   if (input.raw.pullCache === true && cluster) input.fail("workbench.pullCache", PULL_CACHE_CLUSTER_REFUSAL);
-  // A baked image holds the apps' images under their own names and runs no pre-pull: the ready
-  // wait for the cached images would never end, and the cache would serve nothing.
-  if (input.raw.pullCache === true && input.raw.image === "baked") {
-    input.fail(
-      "workbench.pullCache",
-      "not with image: baked on azure: the baked image holds the apps' images already and pulls none at boot, so the cache would serve nothing; remove pullCache or image: baked",
-    );
-  }
   // The first admin is the VM's admin user: Azure refuses a few names for it.
   const admin = input.users.find((u) => u.admin);
   const adminProblem = admin && azureAdminNameProblem(admin.name);
