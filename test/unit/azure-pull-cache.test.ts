@@ -101,9 +101,10 @@ describe("which images ACR's artifact cache takes", () => {
     const plan = acrCachePlan(s);
     expect(plan.rules).toEqual([]);
     expect(acrCacheDetails(plan, HOST)).toEqual({
-      "pullCache.app0": "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets), which this version does not make",
+      "pullCache.app0":
+        "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.dockerHub",
       "pullCache.app1":
-        "direct: us-docker.pkg.dev: ACR's artifact cache takes Google Artifact Registry only with a credential set (Key Vault secrets), which this version does not make",
+        "direct: us-docker.pkg.dev: ACR's artifact cache takes Google Artifact Registry only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.artifactRegistry",
       "pullCache.app2":
         "direct: nvcr.io: not an upstream ACR's artifact cache takes without a credential set (mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io, gcr.io)",
       "pullCache.app3":
@@ -117,7 +118,8 @@ describe("which images ACR's artifact cache takes", () => {
     const plan = acrCachePlan(spec({ pullCache: true, apps: [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }] }));
     expect(acrCacheDetails(plan, HOST)).toEqual({
       "pullCache.jupyter-pytorch": `cached via ACR rule ${acrRuleName("quay/jupyter/pytorch-notebook")} (quay.io/jupyter/pytorch-notebook): ${HOST}/quay/jupyter/pytorch-notebook:cuda12-2025-08-18`,
-      "pullCache.rstudio": "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets), which this version does not make",
+      "pullCache.rstudio":
+        "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.dockerHub",
     });
   });
 });
