@@ -208,6 +208,25 @@ describe("credential sets (azure.pullCacheCredentials)", () => {
     });
   });
 
+  test("a private Docker Hub image (workbench.registries signs in to docker.io) goes through the set too, as on AWS: the set signs in", () => {
+    const plan = acrCachePlan(
+      spec(
+        creds(
+          { dockerHub: HUB },
+          { registries: [{ server: "docker.io", username: "acme", password: "dckr_pat_0123456789" }], apps: [custom("acme/private-lab:3", 0)] },
+        ),
+      ),
+    );
+    expect(acrCacheDetails(plan, HOST)).toEqual({
+      "pullCache.app0": `cached via ACR rule ${acrRuleName("docker-hub/acme/private-lab")} (docker.io/acme/private-lab, credential set docker-hub): ${HOST}/docker-hub/acme/private-lab:3`,
+    });
+  });
+
+  test("a spec made by hand without Azure settings plans no credential", () => {
+    const s = spec({ pullCache: true, apps: [{ kind: "rstudio" }] });
+    expect(acrCachePlan({ ...s, settings: undefined as never }).credentialSets).toEqual([]);
+  });
+
   test("a credential no image needs makes no set; without credentials no set at all", () => {
     expect(acrCachePlan(spec(creds({ dockerHub: HUB, artifactRegistry: GAR }, { apps: [{ kind: "jupyter-pytorch" }] }))).credentialSets).toEqual([]);
     expect(acrCachePlan(spec(creds({ artifactRegistry: GAR }, { apps: [{ kind: "rstudio" }, { kind: "jupyter-pytorch" }] }))).credentialSets).toEqual([]);

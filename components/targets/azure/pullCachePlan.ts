@@ -16,7 +16,7 @@
 import * as crypto from "crypto";
 import { HOURS_PER_MONTH } from "../../config/sizes";
 import type { WorkbenchSpec } from "../../config/spec";
-import { azureSettings, type AcrCredential, type AcrCredentialKey } from "./settings";
+import type { AcrCredential, AcrCredentialKey, AzureSettings } from "./settings";
 import {
   cachedImagesGb,
   parseImageRef,
@@ -134,7 +134,7 @@ export function acrRuleName(targetRepository: string): string {
 export function acrCachePlan(spec: WorkbenchSpec): AcrCachePlan {
   const signedIn = privateRegistries(spec);
   // A hand-made spec may carry no Azure settings: then no credential.
-  const credentials = (spec.target === "azure" ? azureSettings(spec).pullCacheCredentials : undefined) ?? {};
+  const credentials = (spec.target === "azure" ? (spec.settings as Partial<AzureSettings> | undefined)?.pullCacheCredentials : undefined) ?? {};
   const { entries, byApp } = planAppImages(spec, (image) => acrEntry(image, signedIn, credentials));
   const rules = new Map<string, AcrCacheRule>();
   for (const e of entries) if (e.cached) rules.set(e.rule.targetRepository, e.rule);
