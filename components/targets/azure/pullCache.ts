@@ -95,7 +95,7 @@ export function acrPullCache(parent: pulumi.Resource, name: string, spec: Workbe
             targetRepository: r.targetRepository,
             ...(set ? { credentialSetResourceId: set.set.id } : {}),
           },
-          // A credentialed rule after its set can read the secrets: ACR checks the set when the rule is made.
+          // A credentialed rule only once its set can read the secrets (the set and both grants): every pull through it signs in with them.
           { parent, dependsOn: set ? [registry, set.set, ...set.grants] : [registry] },
         );
       });
