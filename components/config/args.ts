@@ -155,6 +155,38 @@ export interface WorkbenchAzureArgs {
   bastionSubnetCidr?: string | undefined;
   /** cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24. */
   workerSubnetCidr?: string | undefined;
+  /** pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets. */
+  pullCacheCredentials?: WorkbenchAzurePullCacheCredentialsArgs | undefined;
+}
+
+/** Azure only, pullCache only. */
+export interface WorkbenchAzurePullCacheCredentialsArgs {
+  /** The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret). */
+  dockerHub?: WorkbenchAzureDockerHubCredentialArgs | undefined;
+  /** The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct. */
+  artifactRegistry?: WorkbenchAzureArtifactRegistryCredentialArgs | undefined;
+}
+
+/** Docker Hub's sign-in, as two secrets of one Key Vault. */
+export interface WorkbenchAzureDockerHubCredentialArgs {
+  /** The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets. */
+  vaultId: string;
+  /** The name of the secret holding the Docker Hub user name. */
+  usernameSecret: string;
+  /** The name of the secret holding a Docker Hub access token. */
+  passwordSecret: string;
+}
+
+/** One Google Artifact Registry host's sign-in, as two secrets of one Key Vault. */
+export interface WorkbenchAzureArtifactRegistryCredentialArgs {
+  /** The Artifact Registry host the images come from, <location>-docker.pkg.dev. */
+  host: string;
+  /** The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets. */
+  vaultId: string;
+  /** The name of the secret holding the user name (_json_key with a service account's key). */
+  usernameSecret: string;
+  /** The name of the secret holding the password (the service account's JSON key). */
+  passwordSecret: string;
 }
 
 /** AWS only. */
@@ -202,7 +234,7 @@ export interface WorkbenchConfigArgs {
   image?: WorkbenchImage;
   /** Spot capacity (evicted/stopped when the cloud needs it back). Default false. */
   spot?: boolean | undefined;
-  /** Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false. */
+  /** Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false. */
   pullCache?: boolean | undefined;
   /** OS disk, GB. Default 128. */
   osDiskGb?: number | undefined;
@@ -230,7 +262,7 @@ export interface WorkbenchConfigArgs {
   cluster?: WorkbenchClusterArgs | undefined;
   /** Tags on every taggable cloud resource. */
   tags?: Record<string, string> | undefined;
-  /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster. */
+  /** Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache. */
   azure?: WorkbenchAzureArgs | undefined;
   /** AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet. */
   aws?: WorkbenchAwsArgs | undefined;

@@ -71,6 +71,55 @@ export const ECR_PULL_CACHE_SECRET_ARN =
 export const ECR_PULL_CACHE_SECRET_INVALID =
   "{value} is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/... (ECR's pull-through cache reads only those); expected arn:aws:secretsmanager:<region>:<account>:secret:ecr-pullthroughcache/<name>";
 
+/** A Key Vault's ARM resource id (the vault name: 3-24 letters, digits and "-"; the reader checks the rest of the rules). */
+export const KEY_VAULT_ID = `^/${caseless("subscriptions")}/[0-9a-fA-F-]{36}/${caseless("resourceGroups")}/[-\\w.()\\u00c0-\\u2027\\u2030-\\u2065\\u2070-\\uffff]{1,90}/${caseless("providers")}/${caseless("Microsoft")}\\.${caseless("KeyVault")}/${caseless("vaults")}/[A-Za-z0-9-]{3,24}$`;
+export const KEY_VAULT_ID_INVALID =
+  "{value} is not a Key Vault's resource id; expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault> (the vault's Properties page in the portal, or az keyvault show --query id)";
+/** A Key Vault secret's name (not its URI). */
+export const KEY_VAULT_SECRET_NAME = "^[A-Za-z0-9-]{1,127}$";
+export const KEY_VAULT_SECRET_NAME_INVALID =
+  '{value} is not a Key Vault secret name; give the name only (1-127 letters, digits and "-"), not its URI or version';
+/** A Google Artifact Registry Docker host. */
+export const ARTIFACT_REGISTRY_HOST = "^[a-z0-9]+(-[a-z0-9]+)*-docker\\.pkg\\.dev$";
+export const ARTIFACT_REGISTRY_HOST_INVALID =
+  "{value} is not an Artifact Registry Docker host; expected <location>-docker.pkg.dev, e.g. europe-west1-docker.pkg.dev";
+
+/** The keys of one credential set's secrets (`azure.pullCacheCredentials.<upstream>`): the vault and the two secrets' names. */
+function acrCredentialKeys(parent: string, userExample: string, passwordExample: string, user: string, password: string): KeyDeclaration[] {
+  return [
+    {
+      path: `${parent}.vaultId`,
+      type: "string",
+      required: true,
+      pattern: KEY_VAULT_ID,
+      invalid: KEY_VAULT_ID_INVALID,
+      targets: ["azure"],
+      example: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-acme-lab",
+      doc: "The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.",
+    },
+    {
+      path: `${parent}.usernameSecret`,
+      type: "string",
+      required: true,
+      pattern: KEY_VAULT_SECRET_NAME,
+      invalid: KEY_VAULT_SECRET_NAME_INVALID,
+      targets: ["azure"],
+      example: userExample,
+      doc: `The name of the secret holding ${user}.`,
+    },
+    {
+      path: `${parent}.passwordSecret`,
+      type: "string",
+      required: true,
+      pattern: KEY_VAULT_SECRET_NAME,
+      invalid: KEY_VAULT_SECRET_NAME_INVALID,
+      targets: ["azure"],
+      example: passwordExample,
+      doc: `The name of the secret holding ${password}.`,
+    },
+  ];
+}
+
 const CLOUD = ["azure", "aws", "softlayer"] as const;
 const APP_KINDS = [
   "jupyter",
@@ -139,7 +188,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     type: "boolean",
     targets: ["aws", "azure"],
     default: "false",
-    doc: "Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.",
+    doc: "Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.",
   },
   { path: "osDiskGb", type: "integer", ...LIMITS.osDiskGb, targets: CLOUD, default: String(DEFAULTS.osDiskGb), doc: "OS disk, GB. Default 128." },
   {
@@ -454,7 +503,7 @@ export const KEYS: readonly KeyDeclaration[] = [
     owner: "azure",
     type: "map",
     targets: ["azure"],
-    doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.",
+    doc: "Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache.",
   },
   {
     path: "azure.resourceGroupName",
@@ -508,6 +557,42 @@ export const KEYS: readonly KeyDeclaration[] = [
     default: "10.42.3.0/24 with cluster",
     doc: "cluster only: the workers' subnet of the new network (no public addresses; a NAT gateway is their way out), IPv4, inside vnetCidr and apart from subnetCidr. Default 10.42.3.0/24.",
   },
+  {
+    path: "azure.pullCacheCredentials",
+    type: "map",
+    targets: ["azure"],
+    doc: "pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.",
+  },
+  {
+    path: "azure.pullCacheCredentials.dockerHub",
+    type: "map",
+    targets: ["azure"],
+    doc: "The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).",
+  },
+  ...acrCredentialKeys("azure.pullCacheCredentials.dockerHub", "dockerhub-user", "dockerhub-token", "the Docker Hub user name", "a Docker Hub access token"),
+  {
+    path: "azure.pullCacheCredentials.artifactRegistry",
+    type: "map",
+    targets: ["azure"],
+    doc: "The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.",
+  },
+  {
+    path: "azure.pullCacheCredentials.artifactRegistry.host",
+    type: "string",
+    required: true,
+    pattern: ARTIFACT_REGISTRY_HOST,
+    invalid: ARTIFACT_REGISTRY_HOST_INVALID,
+    targets: ["azure"],
+    example: "europe-west1-docker.pkg.dev",
+    doc: "The Artifact Registry host the images come from, <location>-docker.pkg.dev.",
+  },
+  ...acrCredentialKeys(
+    "azure.pullCacheCredentials.artifactRegistry",
+    "gar-user",
+    "gar-key",
+    "the user name (_json_key with a service account's key)",
+    "the password (the service account's JSON key)",
+  ),
   { path: "aws", owner: "aws", type: "map", targets: ["aws"], doc: "AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet." },
   {
     path: "aws.subnetId",

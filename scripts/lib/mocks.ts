@@ -120,6 +120,14 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
       tenantId: "00000000-0000-4000-8000-000000000000",
     },
   }),
+  // An ACR credential set's system identity (it reads the team's Key Vault secrets).
+  "azure-native:containerregistry:CredentialSet": (name) => ({
+    identity: {
+      type: "SystemAssigned",
+      principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`,
+      tenantId: "00000000-0000-4000-8000-000000000000",
+    },
+  }),
   "azure-native:managedidentity:UserAssignedIdentity": (name) => ({
     principalId: `${hex(name, 8)}-1111-4111-8111-${hex(name + "p", 12)}`,
     clientId: `${hex(name, 8)}-2222-4222-8222-${hex(name + "c", 12)}`,

@@ -12,6 +12,7 @@ import { findTargetRules } from "../../components/config/targetRules";
 import type { MonthEstimate, WorkbenchEstimate } from "../../components/config/usage";
 import { Registration, SECRET_SIG, SECRET_SIG_KEY } from "./mocks";
 import { STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER } from "../../components/storage/mounts";
+import { ACR_PULL_ROLE, KEY_VAULT_SECRETS_USER_ROLE } from "../../components/targets/azure/pullCache";
 
 export interface PlanResource {
   type: string;
@@ -259,6 +260,7 @@ function indent(text: string, pad: string): string {
 
 /** A few telling inputs next to a resource, so the tree reads on its own. */
 const SUMMARY_PATHS = [
+  "loginServer",
   "hardwareProfile.vmSize",
   "instanceType",
   "size",
@@ -287,6 +289,8 @@ function summary(r: PlanResource): string {
 const BLOB_DATA_ROLES: Record<string, string> = {
   [STORAGE_BLOB_DATA_CONTRIBUTOR]: "Storage Blob Data Contributor",
   [STORAGE_BLOB_DATA_READER]: "Storage Blob Data Reader",
+  [ACR_PULL_ROLE]: "AcrPull",
+  [KEY_VAULT_SECRETS_USER_ROLE]: "Key Vault Secrets User",
 };
 
 /** What a storage grant allows, on what: the plan shows every grant the machine's identity gets. */

@@ -41,7 +41,14 @@ describe("workbench.access: private on azure", () => {
     expect([spec.access, spec.allowedCidrs, spec.settings]).toEqual([
       "private",
       [],
-      { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24", bastionSubnetCidr: "10.42.2.0/26" },
+      {
+        resourceGroupName: undefined,
+        subnetId: undefined,
+        vnetCidr: "10.42.0.0/16",
+        subnetCidr: "10.42.1.0/24",
+        bastionSubnetCidr: "10.42.2.0/26",
+        pullCacheCredentials: {},
+      },
     ]);
     expect(parseWorkbenchConfig(azurePrivate({ azure: { bastionSubnetCidr: "10.42.4.0/24" } }), { region: "koreacentral" }).settings.bastionSubnetCidr).toBe(
       "10.42.4.0/24",

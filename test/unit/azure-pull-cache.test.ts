@@ -15,7 +15,15 @@ import type { WorkbenchSpec } from "../../components/config/spec";
 import { pullCacheVars } from "../../components/bootstrap/scripts";
 import { azureStoppedCosts } from "../../components/targets/azure/costs";
 import { cachedImages } from "../../components/targets/pullCache";
-import { acrCacheDetails, acrCacheMonth, acrCachePlan, acrRegistryName, acrRuleName, ACR_UPSTREAMS } from "../../components/targets/azure/pullCachePlan";
+import {
+  acrCacheDetails,
+  acrCacheMonth,
+  acrCachePlan,
+  acrRegistryName,
+  acrRuleName,
+  ACR_UPSTREAMS,
+  keyVaultSecretUri,
+} from "../../components/targets/azure/pullCachePlan";
 import { rawConfig } from "../support/fixtures";
 import { generateEd25519OpenSsh } from "../../components/access/keys";
 import { gzipUserData, renderCloudInit } from "../../components/bootstrap";
@@ -101,9 +109,10 @@ describe("which images ACR's artifact cache takes", () => {
     const plan = acrCachePlan(s);
     expect(plan.rules).toEqual([]);
     expect(acrCacheDetails(plan, HOST)).toEqual({
-      "pullCache.app0": "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets), which this version does not make",
+      "pullCache.app0":
+        "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.dockerHub",
       "pullCache.app1":
-        "direct: us-docker.pkg.dev: ACR's artifact cache takes Google Artifact Registry only with a credential set (Key Vault secrets), which this version does not make",
+        "direct: us-docker.pkg.dev: ACR's artifact cache takes Google Artifact Registry only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.artifactRegistry",
       "pullCache.app2":
         "direct: nvcr.io: not an upstream ACR's artifact cache takes without a credential set (mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io, gcr.io)",
       "pullCache.app3":
@@ -117,7 +126,202 @@ describe("which images ACR's artifact cache takes", () => {
     const plan = acrCachePlan(spec({ pullCache: true, apps: [{ kind: "jupyter-pytorch" }, { kind: "rstudio" }] }));
     expect(acrCacheDetails(plan, HOST)).toEqual({
       "pullCache.jupyter-pytorch": `cached via ACR rule ${acrRuleName("quay/jupyter/pytorch-notebook")} (quay.io/jupyter/pytorch-notebook): ${HOST}/quay/jupyter/pytorch-notebook:cuda12-2025-08-18`,
-      "pullCache.rstudio": "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets), which this version does not make",
+      "pullCache.rstudio":
+        "direct: Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.dockerHub",
+    });
+  });
+});
+
+describe("credential sets (azure.pullCacheCredentials)", () => {
+  const VAULT = "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-acme-lab";
+  const HUB = { vaultId: VAULT, usernameSecret: "dockerhub-user", passwordSecret: "dockerhub-token" };
+  const GAR = { host: "europe-west1-docker.pkg.dev", vaultId: VAULT, usernameSecret: "gar-user", passwordSecret: "gar-key" };
+  const creds = (c: Record<string, unknown>, over: Record<string, unknown> = {}) => ({ pullCache: true, azure: { pullCacheCredentials: c }, ...over });
+  const at = "workbench.azure.pullCacheCredentials";
+
+  test("Docker Hub and the configured Artifact Registry host: one rule per repository, each naming its upstream's set; one set per upstream used", () => {
+    const plan = acrCachePlan(
+      spec(
+        creds(
+          { dockerHub: HUB, artifactRegistry: GAR },
+          {
+            apps: [
+              { kind: "rstudio" },
+              custom("ubuntu:24.04", 1),
+              custom("docker.io/library/ubuntu:22.04", 2),
+              custom("europe-west1-docker.pkg.dev/acme/lab/notebook:1.4", 3),
+              custom("us-docker.pkg.dev/acme/x/y:2", 4),
+            ],
+          },
+        ),
+      ),
+    );
+    expect(plan.rules).toEqual([
+      {
+        name: acrRuleName("docker-hub/rocker/rstudio"),
+        sourceRepository: "docker.io/rocker/rstudio",
+        targetRepository: "docker-hub/rocker/rstudio",
+        credentialSet: "docker-hub",
+      },
+      {
+        name: acrRuleName("docker-hub/library/ubuntu"),
+        sourceRepository: "docker.io/library/ubuntu",
+        targetRepository: "docker-hub/library/ubuntu",
+        credentialSet: "docker-hub",
+      },
+      {
+        name: acrRuleName("europe-west1-docker/acme/lab/notebook"),
+        sourceRepository: "europe-west1-docker.pkg.dev/acme/lab/notebook",
+        targetRepository: "europe-west1-docker/acme/lab/notebook",
+        credentialSet: "artifact-registry",
+      },
+    ]);
+    expect(plan.credentialSets).toEqual([
+      {
+        key: "dockerHub",
+        name: "docker-hub",
+        loginServer: "docker.io",
+        usernameSecretUri: "https://kv-acme-lab.vault.azure.net/secrets/dockerhub-user",
+        passwordSecretUri: "https://kv-acme-lab.vault.azure.net/secrets/dockerhub-token",
+        vaultId: VAULT,
+        usernameScope: `${VAULT}/secrets/dockerhub-user`,
+        passwordScope: `${VAULT}/secrets/dockerhub-token`,
+      },
+      {
+        key: "artifactRegistry",
+        name: "artifact-registry",
+        loginServer: "europe-west1-docker.pkg.dev",
+        usernameSecretUri: "https://kv-acme-lab.vault.azure.net/secrets/gar-user",
+        passwordSecretUri: "https://kv-acme-lab.vault.azure.net/secrets/gar-key",
+        vaultId: VAULT,
+        usernameScope: `${VAULT}/secrets/gar-user`,
+        passwordScope: `${VAULT}/secrets/gar-key`,
+      },
+    ]);
+    expect(acrCacheDetails(plan, HOST)).toEqual({
+      "pullCache.rstudio": `cached via ACR rule ${acrRuleName("docker-hub/rocker/rstudio")} (docker.io/rocker/rstudio, credential set docker-hub): ${HOST}/docker-hub/rocker/rstudio:4.5.1`,
+      "pullCache.app1": `cached via ACR rule ${acrRuleName("docker-hub/library/ubuntu")} (docker.io/library/ubuntu, credential set docker-hub): ${HOST}/docker-hub/library/ubuntu:24.04`,
+      "pullCache.app2": `cached via ACR rule ${acrRuleName("docker-hub/library/ubuntu")} (docker.io/library/ubuntu, credential set docker-hub): ${HOST}/docker-hub/library/ubuntu:22.04`,
+      "pullCache.app3": `cached via ACR rule ${acrRuleName("europe-west1-docker/acme/lab/notebook")} (europe-west1-docker.pkg.dev/acme/lab/notebook, credential set artifact-registry): ${HOST}/europe-west1-docker/acme/lab/notebook:1.4`,
+      "pullCache.app4":
+        "direct: us-docker.pkg.dev: azure.pullCacheCredentials.artifactRegistry signs in to europe-west1-docker.pkg.dev only (one credential set per host); pull this image from europe-west1-docker.pkg.dev, or it stays direct",
+    });
+  });
+
+  test("a private Docker Hub image (workbench.registries signs in to docker.io) goes through the set too, as on AWS: the set signs in", () => {
+    const plan = acrCachePlan(
+      spec(
+        creds(
+          { dockerHub: HUB },
+          { registries: [{ server: "docker.io", username: "acme", password: "dckr_pat_0123456789" }], apps: [custom("acme/private-lab:3", 0)] },
+        ),
+      ),
+    );
+    expect(acrCacheDetails(plan, HOST)).toEqual({
+      "pullCache.app0": `cached via ACR rule ${acrRuleName("docker-hub/acme/private-lab")} (docker.io/acme/private-lab, credential set docker-hub): ${HOST}/docker-hub/acme/private-lab:3`,
+    });
+  });
+
+  test("a spec made by hand without Azure settings plans no credential", () => {
+    const s = spec({ pullCache: true, apps: [{ kind: "rstudio" }] });
+    expect(acrCachePlan({ ...s, settings: undefined as never }).credentialSets).toEqual([]);
+  });
+
+  test("a credential no image needs makes no set; without credentials no set at all", () => {
+    expect(acrCachePlan(spec(creds({ dockerHub: HUB, artifactRegistry: GAR }, { apps: [{ kind: "jupyter-pytorch" }] }))).credentialSets).toEqual([]);
+    expect(acrCachePlan(spec(creds({ artifactRegistry: GAR }, { apps: [{ kind: "rstudio" }, { kind: "jupyter-pytorch" }] }))).credentialSets).toEqual([]);
+    expect(acrCachePlan(spec({ pullCache: true, apps: [{ kind: "rstudio" }] })).credentialSets).toEqual([]);
+  });
+
+  test("a secret's URI: the vault's host in lower case, no version (ACR reads the latest, so a rotated token needs no change)", () => {
+    expect(keyVaultSecretUri("KV-Acme-Lab", "dockerhub-token")).toBe("https://kv-acme-lab.vault.azure.net/secrets/dockerhub-token");
+  });
+
+  test("the cached Docker Hub images count in the month (rstudio: the catalog's 2 GB)", () => {
+    const month = acrCacheMonth(spec(creds({ dockerHub: HUB }, { apps: [{ kind: "rstudio" }] })));
+    expect(month.map((m) => m.label)).toEqual([
+      "ACR Basic registry (the artifact cache): USD 0.167/day with 10 GB of storage (US list price, a planning figure not read from Azure)",
+      "ACR storage beyond the 10 GB included: 0 of up to 2 GB of cached images (the catalog's unpacked sizes; ACR stores the compressed layers, which are smaller) at USD 0.003/GB-day",
+    ]);
+  });
+
+  describe("refusals, word for word, before any resource", () => {
+    test("only with pullCache", () => {
+      expect(problems({ azure: { pullCacheCredentials: { dockerHub: HUB } } })).toEqual([
+        `${at}: only with pullCache: true; remove it, or set pullCache: true`,
+      ]);
+      expect(problems({ pullCache: false, azure: { pullCacheCredentials: { dockerHub: HUB } } })).toEqual([
+        `${at}: only with pullCache: true; remove it, or set pullCache: true`,
+      ]);
+    });
+
+    test("the azure target only", () => {
+      const raw = rawConfig({ target: "aws", size: "g4dn.xlarge", pullCache: true, azure: { pullCacheCredentials: { dockerHub: HUB } } });
+      expect(() => parseWorkbenchConfig(raw, { region: "ap-northeast-2" })).toThrow("workbench.azure: only for target azure; remove it");
+    });
+
+    test("a vault id that is not a Key Vault's ARM id, or whose vault name breaks Key Vault's rules", () => {
+      const invalid = (v: string) =>
+        `${at}.dockerHub.vaultId: ${JSON.stringify(v)} is not a Key Vault's resource id; expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault> (the vault's Properties page in the portal, or az keyvault show --query id)`;
+      for (const v of [
+        "kv-acme-lab",
+        "https://kv-acme-lab.vault.azure.net/",
+        VAULT.replace("Microsoft.KeyVault/vaults", "Microsoft.Storage/storageAccounts"),
+        VAULT.replace("00000000-0000-4000-8000-000000000000", "my-subscription"),
+        VAULT.replace("rg-secrets", "rg."),
+        `${VAULT}/secrets/dockerhub-user`,
+      ]) {
+        expect(problems(creds({ dockerHub: { ...HUB, vaultId: v } }))).toEqual([invalid(v)]);
+      }
+      const name = (n: string) =>
+        `${at}.dockerHub.vaultId: the vault name ${JSON.stringify(n)} is not a Key Vault name (3-24 letters, digits and "-", starting with a letter, ending with a letter or digit, no "--"); copy the vault's id from az keyvault show --query id`;
+      for (const n of ["kv--lab", "1kv-lab", "kv-lab-", "kv_lab"])
+        expect(problems(creds({ dockerHub: { ...HUB, vaultId: VAULT.replace("kv-acme-lab", n) } }))).toEqual([name(n)]);
+      // Azure's ids are case-insensitive: the portal's and the CLI's spellings both read.
+      expect(problems(creds({ dockerHub: { ...HUB, vaultId: VAULT.toLowerCase() } }))).toEqual([]);
+    });
+
+    test("a secret name that is not a Key Vault secret name (a URI, a version, a control character): refused, the value escaped", () => {
+      const invalid = (key: string, v: string) =>
+        `${at}.dockerHub.${key}: ${JSON.stringify(v)} is not a Key Vault secret name; give the name only (1-127 letters, digits and "-"), not its URI or version`;
+      expect(
+        problems(
+          creds({
+            dockerHub: { ...HUB, usernameSecret: "https://kv-acme-lab.vault.azure.net/secrets/dockerhub-user", passwordSecret: "token\nExecStartPre=/bin/id" },
+          }),
+        ),
+      ).toEqual([
+        invalid("usernameSecret", "https://kv-acme-lab.vault.azure.net/secrets/dockerhub-user"),
+        invalid("passwordSecret", "token\nExecStartPre=/bin/id"),
+      ]);
+      expect(problems(creds({ dockerHub: { ...HUB, passwordSecret: "dockerhub_token" } }))).toEqual([invalid("passwordSecret", "dockerhub_token")]);
+      expect(problems(creds({ dockerHub: { ...HUB, passwordSecret: "x".repeat(128) } }))).toEqual([invalid("passwordSecret", "x".repeat(128))]);
+    });
+
+    test("one secret for both (Key Vault's names are case-insensitive)", () => {
+      expect(problems(creds({ dockerHub: { ...HUB, usernameSecret: "DockerHub", passwordSecret: "dockerhub" } }))).toEqual([
+        `${at}.dockerHub.passwordSecret: "dockerhub" is the secret usernameSecret names too; ACR reads the user name and the password from two secrets: give the password's own secret`,
+      ]);
+    });
+
+    test("missing keys, unknown keys, an Artifact Registry host that is not one", () => {
+      expect(problems(creds({ dockerHub: { vaultId: VAULT } }))).toEqual([
+        `${at}.dockerHub.usernameSecret: expected a non-empty string, got nothing`,
+        `${at}.dockerHub.passwordSecret: expected a non-empty string, got nothing`,
+      ]);
+      expect(problems(creds({ dockerhub: HUB, artifactRegistry: { ...GAR, host: "gcr.io", region: "x" } }))).toEqual([
+        `${at}.dockerhub: unknown key; did you mean "dockerHub"?`,
+        `${at}.artifactRegistry.region: unknown key; valid keys are host, vaultId, usernameSecret, passwordSecret`,
+        `${at}.artifactRegistry.host: "gcr.io" is not an Artifact Registry Docker host; expected <location>-docker.pkg.dev, e.g. europe-west1-docker.pkg.dev`,
+      ]);
+      expect(problems(creds({ artifactRegistry: { vaultId: VAULT, usernameSecret: "a", passwordSecret: "b" } }))).toEqual([
+        `${at}.artifactRegistry.host: expected a non-empty string, got nothing`,
+      ]);
+      expect(problems(creds("docker-hub" as never))).toEqual([`${at}: expected a map, got "docker-hub"`]);
+    });
+
+    test("valid credentials plan", () => {
+      expect(problems(creds({ dockerHub: HUB, artifactRegistry: GAR }))).toEqual([]);
     });
   });
 });

@@ -75,7 +75,7 @@ describe("a valid config", () => {
       autoShutdown: undefined,
       region: "koreacentral",
       tags: {},
-      settings: { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24" },
+      settings: { resourceGroupName: undefined, subnetId: undefined, vnetCidr: "10.42.0.0/16", subnetCidr: "10.42.1.0/24", pullCacheCredentials: {} },
       // The fixture's address is a documentation one: a plan warns, a deployment refuses it.
       warnings: [
         'workbench.allowedCidrs: "203.0.113.7/32" is a documentation address (RFC 5737) that nobody has; fine for a plan or preview, refused by pulumi up; ' +

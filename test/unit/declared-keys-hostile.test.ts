@@ -76,6 +76,14 @@ function carrier(raw: Record<string, unknown>, target: string, k: KeyDeclaration
   if (p.startsWith("autoShutdown")) raw.autoShutdown = { time: "19:00", timeZone: "Asia/Seoul" };
   if (p.startsWith("idleStop")) raw.idleStop = {};
   if (p.startsWith("aws.pullCacheCredentials")) raw.pullCache = true;
+  if (p.startsWith("azure.pullCacheCredentials")) {
+    raw.pullCache = true;
+    // A credential's keys are all required: valid ones beside the value under test.
+    const upstream = p.split(".")[2];
+    const vaultId = "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-lab";
+    const host = upstream === "artifactRegistry" ? { host: "europe-west1-docker.pkg.dev" } : {};
+    if (upstream) raw.azure = { pullCacheCredentials: { [upstream]: { ...host, vaultId, usernameSecret: "user-secret", passwordSecret: "password-secret" } } };
+  }
 }
 
 /** Sets `value` at a declared path (`a[]` -> a[0], `a.*` -> a.X). */

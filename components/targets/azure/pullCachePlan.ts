@@ -6,14 +6,17 @@
  * Facts (Microsoft Learn, "Artifact cache in Azure Container Registry", upstream support table, as
  * of 2026; not provable here): without credentials ACR caches mcr.microsoft.com and
  * public.ecr.aws (unauthenticated only), ghcr.io, quay.io, registry.k8s.io and gcr.io (both);
- * Docker Hub and Google Artifact Registry (`*-docker.pkg.dev`) only with a credential set (Key
- * Vault secrets), which this version does not make. One rule maps one source repository
- * (`quay.io/jupyter/scipy-notebook`) to a target repository of the registry; at most 1,000 rules
- * per registry; artifact cache is in every tier, Basic included.
+ * Docker Hub and Google Artifact Registry (`*-docker.pkg.dev`) only with a credential set: a
+ * login server and the Key Vault secret URIs of a user name and a password, read by the set's own
+ * managed identity (`azure.pullCacheCredentials`; "Key Vault Secrets User" on an RBAC vault). One
+ * rule maps one source repository (`quay.io/jupyter/scipy-notebook`) to a target repository of the
+ * registry, with the credential set of its upstream if it needs one; at most 1,000 rules per
+ * registry; artifact cache is in every tier, Basic included.
  */
 import * as crypto from "crypto";
 import { HOURS_PER_MONTH } from "../../config/sizes";
 import type { WorkbenchSpec } from "../../config/spec";
+import type { AcrCredential, AcrCredentialKey, AzureSettings } from "./settings";
 import {
   cachedImagesGb,
   parseImageRef,
@@ -23,6 +26,7 @@ import {
   uncountedNote,
   type AppImagesPlan,
   type CacheEntry,
+  type ImageRef,
 } from "../pullCache";
 
 /** The upstreams ACR caches without a credential set, by registry host, and the first part of their target repositories. */
@@ -35,11 +39,33 @@ export const ACR_UPSTREAMS: Readonly<Record<string, { short: string }>> = {
   "gcr.io": { short: "gcr" },
 };
 
-/** A cache rule: its name (5-50 letters, digits and "-"), the upstream repository and the registry's repository it fills. */
+/** The upstreams ACR caches only with a credential set: the set's name (5-50 letters, digits and "-") and the plan's name of the upstream. */
+export const ACR_CREDENTIAL_UPSTREAMS: Readonly<Record<AcrCredentialKey, { setName: string; what: string }>> = {
+  dockerHub: { setName: "docker-hub", what: "Docker Hub" },
+  artifactRegistry: { setName: "artifact-registry", what: "Google Artifact Registry" },
+};
+
+/** A cache rule: its name (5-50 letters, digits and "-"), the upstream repository, the registry's repository it fills, and its upstream's credential set. */
 export interface AcrCacheRule {
   name: string;
   sourceRepository: string;
   targetRepository: string;
+  /** The credential set's name (ACR_CREDENTIAL_UPSTREAMS); undefined for an upstream that needs none. */
+  credentialSet?: string;
+}
+
+/** A credential set to make: its name, the upstream's login server, the secrets' URIs and the grants' scopes (each secret). */
+export interface AcrCredentialSet {
+  key: AcrCredentialKey;
+  name: string;
+  loginServer: string;
+  usernameSecretUri: string;
+  passwordSecretUri: string;
+  /** The vault's resource id (its subscription holds the role definition). */
+  vaultId: string;
+  /** `<vaultId>/secrets/<name>`: the set's identity reads these two secrets and nothing else in the vault. */
+  usernameScope: string;
+  passwordScope: string;
 }
 
 /** One app image: cached through a rule, or pulled directly and why. */
@@ -48,6 +74,30 @@ export type AcrCacheEntry = CacheEntry<{ rule: AcrCacheRule }>;
 export interface AcrCachePlan extends AppImagesPlan<{ rule: AcrCacheRule }> {
   /** One rule per cached repository (two tags of one repository share it), in app order. */
   rules: AcrCacheRule[];
+  /** One credential set per upstream that a rule needs it for (dockerHub, artifactRegistry order); none for an unused credential. */
+  credentialSets: AcrCredentialSet[];
+}
+
+/**
+ * A secret's URI without a version, so ACR reads the latest (a rotated token needs no update here).
+ * Azure's public cloud (vault.azure.net), as the rest of the package assumes.
+ */
+export function keyVaultSecretUri(vaultName: string, secret: string): string {
+  return `https://${vaultName.toLowerCase()}.vault.azure.net/secrets/${secret}`;
+}
+
+/** The credential set of `key` from its settings. */
+export function acrCredentialSet(key: AcrCredentialKey, c: AcrCredential): AcrCredentialSet {
+  return {
+    key,
+    name: ACR_CREDENTIAL_UPSTREAMS[key].setName,
+    loginServer: c.loginServer,
+    usernameSecretUri: keyVaultSecretUri(c.vaultName, c.usernameSecret),
+    passwordSecretUri: keyVaultSecretUri(c.vaultName, c.passwordSecret),
+    vaultId: c.vaultId,
+    usernameScope: `${c.vaultId}/secrets/${c.usernameSecret}`,
+    passwordScope: `${c.vaultId}/secrets/${c.passwordSecret}`,
+  };
 }
 
 /**
@@ -83,26 +133,50 @@ export function acrRuleName(targetRepository: string): string {
 /** Which image goes through which rule, and why the others stay direct. */
 export function acrCachePlan(spec: WorkbenchSpec): AcrCachePlan {
   const signedIn = privateRegistries(spec);
-  const { entries, byApp } = planAppImages(spec, (image) => acrEntry(image, signedIn));
+  // A hand-made spec may carry no Azure settings: then no credential.
+  const credentials = (spec.target === "azure" ? (spec.settings as Partial<AzureSettings> | undefined)?.pullCacheCredentials : undefined) ?? {};
+  const { entries, byApp } = planAppImages(spec, (image) => acrEntry(image, signedIn, credentials));
   const rules = new Map<string, AcrCacheRule>();
   for (const e of entries) if (e.cached) rules.set(e.rule.targetRepository, e.rule);
-  return { entries, byApp, rules: [...rules.values()] };
+  const used = new Set([...rules.values()].map((r) => r.credentialSet));
+  const credentialSets = (["dockerHub", "artifactRegistry"] as const).flatMap((key) => {
+    const c = credentials[key];
+    return c && used.has(ACR_CREDENTIAL_UPSTREAMS[key].setName) ? [acrCredentialSet(key, c)] : [];
+  });
+  return { entries, byApp, rules: [...rules.values()], credentialSets };
 }
 
-function acrEntry(image: string, signedIn: Set<string>): AcrCacheEntry {
+/** The rule of an upstream that needs a credential set: the target repository under `short`, the set named. */
+function credentialedEntry(image: string, ref: ImageRef, short: string, key: AcrCredentialKey): AcrCacheEntry {
+  const targetRepository = `${short}/${ref.path}`;
+  const rule = {
+    name: acrRuleName(targetRepository),
+    sourceRepository: `${ref.registry}/${ref.path}`,
+    targetRepository,
+    credentialSet: ACR_CREDENTIAL_UPSTREAMS[key].setName,
+  };
+  return { image, cached: true, registry: ref.registry, rule, cachedPath: `${targetRepository}${ref.suffix}` };
+}
+
+function acrEntry(image: string, signedIn: Set<string>, credentials: Partial<Record<AcrCredentialKey, AcrCredential>>): AcrCacheEntry {
   const ref = parseImageRef(image);
   if (ref.registry === "docker.io") {
+    if (credentials.dockerHub) return credentialedEntry(image, ref, "docker-hub", "dockerHub");
     return {
       image,
       cached: false,
-      why: "Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets), which this version does not make",
+      why: "Docker Hub: ACR's artifact cache takes it only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.dockerHub",
     };
   }
   if (ref.registry.endsWith("-docker.pkg.dev")) {
+    const gar = credentials.artifactRegistry;
+    if (gar && gar.loginServer === ref.registry) return credentialedEntry(image, ref, ref.registry.replace(/\.pkg\.dev$/, ""), "artifactRegistry");
     return {
       image,
       cached: false,
-      why: `${ref.registry}: ACR's artifact cache takes Google Artifact Registry only with a credential set (Key Vault secrets), which this version does not make`,
+      why: gar
+        ? `${ref.registry}: azure.pullCacheCredentials.artifactRegistry signs in to ${gar.loginServer} only (one credential set per host); pull this image from ${gar.loginServer}, or it stays direct`
+        : `${ref.registry}: ACR's artifact cache takes Google Artifact Registry only with a credential set (Key Vault secrets); set azure.pullCacheCredentials.artifactRegistry`,
     };
   }
   const upstream = ACR_UPSTREAMS[ref.registry];
@@ -125,9 +199,13 @@ function acrEntry(image: string, signedIn: Set<string>): AcrCacheEntry {
   return { image, cached: true, registry: ref.registry, rule, cachedPath: `${targetRepository}${ref.suffix}` };
 }
 
-/** What the plan says per app: `cached via ACR rule <name> (<source repository>): <ref>` or `direct: <why>`. */
+/** What the plan says per app: `cached via ACR rule <name> (<source repository>[, credential set <set>]): <ref>` or `direct: <why>`. */
 export function acrCacheDetails(plan: AcrCachePlan, loginServer: string): Record<string, string> {
-  return pullCacheDetails(plan, loginServer, (e) => `ACR rule ${e.rule.name} (${e.rule.sourceRepository})`);
+  return pullCacheDetails(
+    plan,
+    loginServer,
+    (e) => `ACR rule ${e.rule.name} (${e.rule.sourceRepository}${e.rule.credentialSet ? `, credential set ${e.rule.credentialSet}` : ""})`,
+  );
 }
 
 /**

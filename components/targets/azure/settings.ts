@@ -3,7 +3,14 @@ import { cidrContains, type ParsedCidr } from "../../config/cidrs";
 import { DEFAULTS } from "../../config/defaults";
 import { azureResourceGroupProblem, isAzureSubnetId, q } from "../../config/grammar";
 import { checked, checkedOrUndefined, type Checked } from "../../config/checked";
-import { keysOf } from "../../config/keys";
+import {
+  ARTIFACT_REGISTRY_HOST,
+  ARTIFACT_REGISTRY_HOST_INVALID,
+  KEY_VAULT_ID_INVALID,
+  KEY_VAULT_SECRET_NAME,
+  KEY_VAULT_SECRET_NAME_INVALID,
+  keysOf,
+} from "../../config/keys";
 import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 import { parseCidr } from "../../config/validate";
@@ -24,6 +31,23 @@ export interface AzureSettings {
   bastionSubnetCidr: Checked<"token"> | undefined;
   /** cluster only: the workers' subnet of the created network (their NAT gateway's); undefined otherwise. */
   workerSubnetCidr: Checked<"token"> | undefined;
+  /** pullCache only: the Key Vault secrets of ACR's credential sets, per upstream that needs one. */
+  pullCacheCredentials: Partial<Record<AcrCredentialKey, AcrCredential>>;
+}
+
+/** The upstreams ACR's artifact cache takes only with a credential set (`azure.pullCacheCredentials.<key>`). */
+export type AcrCredentialKey = "dockerHub" | "artifactRegistry";
+
+/** One credential set's sign-in: two secrets of one Key Vault, which ACR reads with the set's own identity. */
+export interface AcrCredential {
+  /** The upstream's login server the set signs in to: docker.io, or the Artifact Registry host. */
+  loginServer: Checked<"name">;
+  /** The vault's resource id (the grants' scope). */
+  vaultId: Checked<"line">;
+  /** The vault's name (its secrets' URIs). */
+  vaultName: Checked<"name">;
+  usernameSecret: Checked<"name">;
+  passwordSecret: Checked<"name">;
 }
 
 /** The Azure settings of a spec whose target is azure. */
@@ -120,6 +144,7 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
       input.fail("workbench.azure.workerSubnetCidr", `${q(cidr)} overlaps subnetCidr ${q(subnetCidr)}; pick a range apart from it`);
     }
   }
+  const pullCacheCredentials = readPullCacheCredentials(input, raw.pullCacheCredentials);
   if (input.raw.pullCache === true && cluster) input.fail("workbench.pullCache", PULL_CACHE_CLUSTER_REFUSAL);
   // The first admin is the VM's admin user: Azure refuses a few names for it.
   const admin = input.users.find((u) => u.admin);
@@ -133,6 +158,76 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
     subnetCidr: checked("token", subnetCidr),
     bastionSubnetCidr: checkedOrUndefined("token", bastionSubnetCidr),
     workerSubnetCidr: checkedOrUndefined("token", workerSubnetCidr),
+    pullCacheCredentials,
   };
   return { settings: { ...settings } };
+}
+
+const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+/** A Key Vault's resource id; Azure's ids are case-insensitive. The vault name is checked apart (its own message). */
+const KEY_VAULT_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/([^/]+)/providers/Microsoft\\.KeyVault/vaults/([^/]+)$`, "iu");
+/** Key Vault's names: 3-24 letters, digits and "-", starting with a letter, ending with a letter or digit, no "--". */
+const KEY_VAULT_NAME = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]$/;
+
+/** The vault id's problem, or its vault name. */
+function keyVaultOf(id: string): { name: string } | { problem: string } {
+  const m = KEY_VAULT_ID.exec(id);
+  if (!m || azureResourceGroupProblem(m[1])) return { problem: KEY_VAULT_ID_INVALID.replace("{value}", q(id)) };
+  if (!KEY_VAULT_NAME.test(m[2])) {
+    return {
+      problem: `the vault name ${q(m[2])} is not a Key Vault name (3-24 letters, digits and "-", starting with a letter, ending with a letter or digit, no "--"); copy the vault's id from az keyvault show --query id`,
+    };
+  }
+  return { name: m[2] };
+}
+
+/**
+ * `azure.pullCacheCredentials`: only with pullCache; per upstream a vault id and two secret names.
+ * The workbench never reads the secrets: ACR's credential set does, with its own identity.
+ */
+function readPullCacheCredentials(input: TargetConfigInput, value: unknown): Partial<Record<AcrCredentialKey, AcrCredential>> {
+  if (value === undefined) return {};
+  const path = "workbench.azure.pullCacheCredentials";
+  const o = input.object(path, value, keysOf("azure.pullCacheCredentials"));
+  if (!o) return {};
+  if (input.raw.pullCache !== true) {
+    input.fail(path, "only with pullCache: true; remove it, or set pullCache: true");
+    return {};
+  }
+  const pattern = (key: string, v: unknown, re: RegExp, invalid: string): string | undefined => {
+    const s = input.string(key, v);
+    if (s !== undefined && !re.test(s)) return input.fail(key, invalid.replace("{value}", q(s)));
+    return s;
+  };
+  const out: Partial<Record<AcrCredentialKey, AcrCredential>> = {};
+  for (const key of ["dockerHub", "artifactRegistry"] as const) {
+    if (o[key] === undefined) continue;
+    const at = `${path}.${key}`;
+    const c = input.object(at, o[key], keysOf(`azure.pullCacheCredentials.${key}`));
+    if (!c) continue;
+    const before = input.problemCount();
+    const loginServer = key === "dockerHub" ? "docker.io" : pattern(`${at}.host`, c.host, new RegExp(ARTIFACT_REGISTRY_HOST), ARTIFACT_REGISTRY_HOST_INVALID);
+    const vaultId = input.string(`${at}.vaultId`, c.vaultId);
+    const vault = vaultId === undefined ? undefined : keyVaultOf(vaultId);
+    if (vault && "problem" in vault) input.fail(`${at}.vaultId`, vault.problem);
+    const secret = new RegExp(KEY_VAULT_SECRET_NAME);
+    const usernameSecret = pattern(`${at}.usernameSecret`, c.usernameSecret, secret, KEY_VAULT_SECRET_NAME_INVALID);
+    const passwordSecret = pattern(`${at}.passwordSecret`, c.passwordSecret, secret, KEY_VAULT_SECRET_NAME_INVALID);
+    // Key Vault's secret names are case-insensitive: "User" and "user" are one secret.
+    if (usernameSecret !== undefined && passwordSecret !== undefined && usernameSecret.toLowerCase() === passwordSecret.toLowerCase()) {
+      input.fail(
+        `${at}.passwordSecret`,
+        `${q(passwordSecret)} is the secret usernameSecret names too; ACR reads the user name and the password from two secrets: give the password's own secret`,
+      );
+    }
+    if (input.problemCount() > before || !loginServer || !vaultId || !vault || "problem" in vault || !usernameSecret || !passwordSecret) continue;
+    out[key] = {
+      loginServer: checked("name", loginServer),
+      vaultId: checked("line", vaultId),
+      vaultName: checked("name", vault.name),
+      usernameSecret: checked("name", usernameSecret),
+      passwordSecret: checked("name", passwordSecret),
+    };
+  }
+  return out;
 }

@@ -3430,6 +3430,8 @@ func (o WorkbenchAwsPullCacheCredentialsArgsPtrOutput) Ghcr() pulumi.StringPtrOu
 type WorkbenchAzureArgs struct {
 	// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
 	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
+	// pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.
+	PullCacheCredentials *WorkbenchAzurePullCacheCredentialsArgs `pulumi:"pullCacheCredentials"`
 	// An existing resource group to create everything in; default: a new one.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
 	// The new subnet. Default 10.42.1.0/24.
@@ -3456,6 +3458,8 @@ type WorkbenchAzureArgsInput interface {
 type WorkbenchAzureArgsArgs struct {
 	// access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
 	BastionSubnetCidr *string `pulumi:"bastionSubnetCidr"`
+	// pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.
+	PullCacheCredentials *WorkbenchAzurePullCacheCredentialsArgsArgs `pulumi:"pullCacheCredentials"`
 	// An existing resource group to create everything in; default: a new one.
 	ResourceGroupName *string `pulumi:"resourceGroupName"`
 	// The new subnet. Default 10.42.1.0/24.
@@ -3550,6 +3554,11 @@ func (o WorkbenchAzureArgsOutput) BastionSubnetCidr() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.BastionSubnetCidr }).(pulumi.StringPtrOutput)
 }
 
+// pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.
+func (o WorkbenchAzureArgsOutput) PullCacheCredentials() WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return o.ApplyT(func(v WorkbenchAzureArgs) *WorkbenchAzurePullCacheCredentialsArgs { return v.PullCacheCredentials }).(WorkbenchAzurePullCacheCredentialsArgsPtrOutput)
+}
+
 // An existing resource group to create everything in; default: a new one.
 func (o WorkbenchAzureArgsOutput) ResourceGroupName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v WorkbenchAzureArgs) *string { return v.ResourceGroupName }).(pulumi.StringPtrOutput)
@@ -3609,6 +3618,16 @@ func (o WorkbenchAzureArgsPtrOutput) BastionSubnetCidr() pulumi.StringPtrOutput 
 	}).(pulumi.StringPtrOutput)
 }
 
+// pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.
+func (o WorkbenchAzureArgsPtrOutput) PullCacheCredentials() WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArgs) *WorkbenchAzurePullCacheCredentialsArgs {
+		if v == nil {
+			return nil
+		}
+		return v.PullCacheCredentials
+	}).(WorkbenchAzurePullCacheCredentialsArgsPtrOutput)
+}
+
 // An existing resource group to create everything in; default: a new one.
 func (o WorkbenchAzureArgsPtrOutput) ResourceGroupName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *WorkbenchAzureArgs) *string {
@@ -3657,6 +3676,535 @@ func (o WorkbenchAzureArgsPtrOutput) WorkerSubnetCidr() pulumi.StringPtrOutput {
 		}
 		return v.WorkerSubnetCidr
 	}).(pulumi.StringPtrOutput)
+}
+
+type WorkbenchAzureArtifactRegistryCredentialArgs struct {
+	// The Artifact Registry host the images come from, <location>-docker.pkg.dev.
+	Host string `pulumi:"host"`
+	// The name of the secret holding the password (the service account's JSON key).
+	PasswordSecret string `pulumi:"passwordSecret"`
+	// The name of the secret holding the user name (_json_key with a service account's key).
+	UsernameSecret string `pulumi:"usernameSecret"`
+	// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+	VaultId string `pulumi:"vaultId"`
+}
+
+// WorkbenchAzureArtifactRegistryCredentialArgsInput is an input type that accepts WorkbenchAzureArtifactRegistryCredentialArgsArgs and WorkbenchAzureArtifactRegistryCredentialArgsOutput values.
+// You can construct a concrete instance of `WorkbenchAzureArtifactRegistryCredentialArgsInput` via:
+//
+//	WorkbenchAzureArtifactRegistryCredentialArgsArgs{...}
+type WorkbenchAzureArtifactRegistryCredentialArgsInput interface {
+	pulumi.Input
+
+	ToWorkbenchAzureArtifactRegistryCredentialArgsOutput() WorkbenchAzureArtifactRegistryCredentialArgsOutput
+	ToWorkbenchAzureArtifactRegistryCredentialArgsOutputWithContext(context.Context) WorkbenchAzureArtifactRegistryCredentialArgsOutput
+}
+
+type WorkbenchAzureArtifactRegistryCredentialArgsArgs struct {
+	// The Artifact Registry host the images come from, <location>-docker.pkg.dev.
+	Host string `pulumi:"host"`
+	// The name of the secret holding the password (the service account's JSON key).
+	PasswordSecret string `pulumi:"passwordSecret"`
+	// The name of the secret holding the user name (_json_key with a service account's key).
+	UsernameSecret string `pulumi:"usernameSecret"`
+	// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+	VaultId string `pulumi:"vaultId"`
+}
+
+func (WorkbenchAzureArtifactRegistryCredentialArgsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAzureArtifactRegistryCredentialArgs)(nil)).Elem()
+}
+
+func (i WorkbenchAzureArtifactRegistryCredentialArgsArgs) ToWorkbenchAzureArtifactRegistryCredentialArgsOutput() WorkbenchAzureArtifactRegistryCredentialArgsOutput {
+	return i.ToWorkbenchAzureArtifactRegistryCredentialArgsOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAzureArtifactRegistryCredentialArgsArgs) ToWorkbenchAzureArtifactRegistryCredentialArgsOutputWithContext(ctx context.Context) WorkbenchAzureArtifactRegistryCredentialArgsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzureArtifactRegistryCredentialArgsOutput)
+}
+
+func (i WorkbenchAzureArtifactRegistryCredentialArgsArgs) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutput() WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return i.ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAzureArtifactRegistryCredentialArgsArgs) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzureArtifactRegistryCredentialArgsOutput).ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(ctx)
+}
+
+// WorkbenchAzureArtifactRegistryCredentialArgsPtrInput is an input type that accepts WorkbenchAzureArtifactRegistryCredentialArgsArgs, WorkbenchAzureArtifactRegistryCredentialArgsPtr and WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput values.
+// You can construct a concrete instance of `WorkbenchAzureArtifactRegistryCredentialArgsPtrInput` via:
+//
+//	        WorkbenchAzureArtifactRegistryCredentialArgsArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkbenchAzureArtifactRegistryCredentialArgsPtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutput() WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput
+	ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(context.Context) WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput
+}
+
+type workbenchAzureArtifactRegistryCredentialArgsPtrType WorkbenchAzureArtifactRegistryCredentialArgsArgs
+
+func WorkbenchAzureArtifactRegistryCredentialArgsPtr(v *WorkbenchAzureArtifactRegistryCredentialArgsArgs) WorkbenchAzureArtifactRegistryCredentialArgsPtrInput {
+	return (*workbenchAzureArtifactRegistryCredentialArgsPtrType)(v)
+}
+
+func (*workbenchAzureArtifactRegistryCredentialArgsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAzureArtifactRegistryCredentialArgs)(nil)).Elem()
+}
+
+func (i *workbenchAzureArtifactRegistryCredentialArgsPtrType) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutput() WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return i.ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(context.Background())
+}
+
+func (i *workbenchAzureArtifactRegistryCredentialArgsPtrType) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput)
+}
+
+type WorkbenchAzureArtifactRegistryCredentialArgsOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAzureArtifactRegistryCredentialArgsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAzureArtifactRegistryCredentialArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) ToWorkbenchAzureArtifactRegistryCredentialArgsOutput() WorkbenchAzureArtifactRegistryCredentialArgsOutput {
+	return o
+}
+
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) ToWorkbenchAzureArtifactRegistryCredentialArgsOutputWithContext(ctx context.Context) WorkbenchAzureArtifactRegistryCredentialArgsOutput {
+	return o
+}
+
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutput() WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return o.ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchAzureArtifactRegistryCredentialArgs) *WorkbenchAzureArtifactRegistryCredentialArgs {
+		return &v
+	}).(WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput)
+}
+
+// The Artifact Registry host the images come from, <location>-docker.pkg.dev.
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) Host() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchAzureArtifactRegistryCredentialArgs) string { return v.Host }).(pulumi.StringOutput)
+}
+
+// The name of the secret holding the password (the service account's JSON key).
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) PasswordSecret() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchAzureArtifactRegistryCredentialArgs) string { return v.PasswordSecret }).(pulumi.StringOutput)
+}
+
+// The name of the secret holding the user name (_json_key with a service account's key).
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) UsernameSecret() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchAzureArtifactRegistryCredentialArgs) string { return v.UsernameSecret }).(pulumi.StringOutput)
+}
+
+// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+func (o WorkbenchAzureArtifactRegistryCredentialArgsOutput) VaultId() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchAzureArtifactRegistryCredentialArgs) string { return v.VaultId }).(pulumi.StringOutput)
+}
+
+type WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAzureArtifactRegistryCredentialArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutput() WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) ToWorkbenchAzureArtifactRegistryCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) Elem() WorkbenchAzureArtifactRegistryCredentialArgsOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArtifactRegistryCredentialArgs) WorkbenchAzureArtifactRegistryCredentialArgs {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchAzureArtifactRegistryCredentialArgs
+		return ret
+	}).(WorkbenchAzureArtifactRegistryCredentialArgsOutput)
+}
+
+// The Artifact Registry host the images come from, <location>-docker.pkg.dev.
+func (o WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) Host() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArtifactRegistryCredentialArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Host
+	}).(pulumi.StringPtrOutput)
+}
+
+// The name of the secret holding the password (the service account's JSON key).
+func (o WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) PasswordSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArtifactRegistryCredentialArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.PasswordSecret
+	}).(pulumi.StringPtrOutput)
+}
+
+// The name of the secret holding the user name (_json_key with a service account's key).
+func (o WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) UsernameSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArtifactRegistryCredentialArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.UsernameSecret
+	}).(pulumi.StringPtrOutput)
+}
+
+// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+func (o WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput) VaultId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureArtifactRegistryCredentialArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.VaultId
+	}).(pulumi.StringPtrOutput)
+}
+
+type WorkbenchAzureDockerHubCredentialArgs struct {
+	// The name of the secret holding a Docker Hub access token.
+	PasswordSecret string `pulumi:"passwordSecret"`
+	// The name of the secret holding the Docker Hub user name.
+	UsernameSecret string `pulumi:"usernameSecret"`
+	// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+	VaultId string `pulumi:"vaultId"`
+}
+
+// WorkbenchAzureDockerHubCredentialArgsInput is an input type that accepts WorkbenchAzureDockerHubCredentialArgsArgs and WorkbenchAzureDockerHubCredentialArgsOutput values.
+// You can construct a concrete instance of `WorkbenchAzureDockerHubCredentialArgsInput` via:
+//
+//	WorkbenchAzureDockerHubCredentialArgsArgs{...}
+type WorkbenchAzureDockerHubCredentialArgsInput interface {
+	pulumi.Input
+
+	ToWorkbenchAzureDockerHubCredentialArgsOutput() WorkbenchAzureDockerHubCredentialArgsOutput
+	ToWorkbenchAzureDockerHubCredentialArgsOutputWithContext(context.Context) WorkbenchAzureDockerHubCredentialArgsOutput
+}
+
+type WorkbenchAzureDockerHubCredentialArgsArgs struct {
+	// The name of the secret holding a Docker Hub access token.
+	PasswordSecret string `pulumi:"passwordSecret"`
+	// The name of the secret holding the Docker Hub user name.
+	UsernameSecret string `pulumi:"usernameSecret"`
+	// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+	VaultId string `pulumi:"vaultId"`
+}
+
+func (WorkbenchAzureDockerHubCredentialArgsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAzureDockerHubCredentialArgs)(nil)).Elem()
+}
+
+func (i WorkbenchAzureDockerHubCredentialArgsArgs) ToWorkbenchAzureDockerHubCredentialArgsOutput() WorkbenchAzureDockerHubCredentialArgsOutput {
+	return i.ToWorkbenchAzureDockerHubCredentialArgsOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAzureDockerHubCredentialArgsArgs) ToWorkbenchAzureDockerHubCredentialArgsOutputWithContext(ctx context.Context) WorkbenchAzureDockerHubCredentialArgsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzureDockerHubCredentialArgsOutput)
+}
+
+func (i WorkbenchAzureDockerHubCredentialArgsArgs) ToWorkbenchAzureDockerHubCredentialArgsPtrOutput() WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return i.ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAzureDockerHubCredentialArgsArgs) ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzureDockerHubCredentialArgsOutput).ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(ctx)
+}
+
+// WorkbenchAzureDockerHubCredentialArgsPtrInput is an input type that accepts WorkbenchAzureDockerHubCredentialArgsArgs, WorkbenchAzureDockerHubCredentialArgsPtr and WorkbenchAzureDockerHubCredentialArgsPtrOutput values.
+// You can construct a concrete instance of `WorkbenchAzureDockerHubCredentialArgsPtrInput` via:
+//
+//	        WorkbenchAzureDockerHubCredentialArgsArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkbenchAzureDockerHubCredentialArgsPtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchAzureDockerHubCredentialArgsPtrOutput() WorkbenchAzureDockerHubCredentialArgsPtrOutput
+	ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(context.Context) WorkbenchAzureDockerHubCredentialArgsPtrOutput
+}
+
+type workbenchAzureDockerHubCredentialArgsPtrType WorkbenchAzureDockerHubCredentialArgsArgs
+
+func WorkbenchAzureDockerHubCredentialArgsPtr(v *WorkbenchAzureDockerHubCredentialArgsArgs) WorkbenchAzureDockerHubCredentialArgsPtrInput {
+	return (*workbenchAzureDockerHubCredentialArgsPtrType)(v)
+}
+
+func (*workbenchAzureDockerHubCredentialArgsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAzureDockerHubCredentialArgs)(nil)).Elem()
+}
+
+func (i *workbenchAzureDockerHubCredentialArgsPtrType) ToWorkbenchAzureDockerHubCredentialArgsPtrOutput() WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return i.ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(context.Background())
+}
+
+func (i *workbenchAzureDockerHubCredentialArgsPtrType) ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzureDockerHubCredentialArgsPtrOutput)
+}
+
+type WorkbenchAzureDockerHubCredentialArgsOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAzureDockerHubCredentialArgsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAzureDockerHubCredentialArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAzureDockerHubCredentialArgsOutput) ToWorkbenchAzureDockerHubCredentialArgsOutput() WorkbenchAzureDockerHubCredentialArgsOutput {
+	return o
+}
+
+func (o WorkbenchAzureDockerHubCredentialArgsOutput) ToWorkbenchAzureDockerHubCredentialArgsOutputWithContext(ctx context.Context) WorkbenchAzureDockerHubCredentialArgsOutput {
+	return o
+}
+
+func (o WorkbenchAzureDockerHubCredentialArgsOutput) ToWorkbenchAzureDockerHubCredentialArgsPtrOutput() WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return o.ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAzureDockerHubCredentialArgsOutput) ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchAzureDockerHubCredentialArgs) *WorkbenchAzureDockerHubCredentialArgs {
+		return &v
+	}).(WorkbenchAzureDockerHubCredentialArgsPtrOutput)
+}
+
+// The name of the secret holding a Docker Hub access token.
+func (o WorkbenchAzureDockerHubCredentialArgsOutput) PasswordSecret() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchAzureDockerHubCredentialArgs) string { return v.PasswordSecret }).(pulumi.StringOutput)
+}
+
+// The name of the secret holding the Docker Hub user name.
+func (o WorkbenchAzureDockerHubCredentialArgsOutput) UsernameSecret() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchAzureDockerHubCredentialArgs) string { return v.UsernameSecret }).(pulumi.StringOutput)
+}
+
+// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+func (o WorkbenchAzureDockerHubCredentialArgsOutput) VaultId() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkbenchAzureDockerHubCredentialArgs) string { return v.VaultId }).(pulumi.StringOutput)
+}
+
+type WorkbenchAzureDockerHubCredentialArgsPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAzureDockerHubCredentialArgsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAzureDockerHubCredentialArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAzureDockerHubCredentialArgsPtrOutput) ToWorkbenchAzureDockerHubCredentialArgsPtrOutput() WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAzureDockerHubCredentialArgsPtrOutput) ToWorkbenchAzureDockerHubCredentialArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAzureDockerHubCredentialArgsPtrOutput) Elem() WorkbenchAzureDockerHubCredentialArgsOutput {
+	return o.ApplyT(func(v *WorkbenchAzureDockerHubCredentialArgs) WorkbenchAzureDockerHubCredentialArgs {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchAzureDockerHubCredentialArgs
+		return ret
+	}).(WorkbenchAzureDockerHubCredentialArgsOutput)
+}
+
+// The name of the secret holding a Docker Hub access token.
+func (o WorkbenchAzureDockerHubCredentialArgsPtrOutput) PasswordSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureDockerHubCredentialArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.PasswordSecret
+	}).(pulumi.StringPtrOutput)
+}
+
+// The name of the secret holding the Docker Hub user name.
+func (o WorkbenchAzureDockerHubCredentialArgsPtrOutput) UsernameSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureDockerHubCredentialArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.UsernameSecret
+	}).(pulumi.StringPtrOutput)
+}
+
+// The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+func (o WorkbenchAzureDockerHubCredentialArgsPtrOutput) VaultId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzureDockerHubCredentialArgs) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.VaultId
+	}).(pulumi.StringPtrOutput)
+}
+
+type WorkbenchAzurePullCacheCredentialsArgs struct {
+	// The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.
+	ArtifactRegistry *WorkbenchAzureArtifactRegistryCredentialArgs `pulumi:"artifactRegistry"`
+	// The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).
+	DockerHub *WorkbenchAzureDockerHubCredentialArgs `pulumi:"dockerHub"`
+}
+
+// WorkbenchAzurePullCacheCredentialsArgsInput is an input type that accepts WorkbenchAzurePullCacheCredentialsArgsArgs and WorkbenchAzurePullCacheCredentialsArgsOutput values.
+// You can construct a concrete instance of `WorkbenchAzurePullCacheCredentialsArgsInput` via:
+//
+//	WorkbenchAzurePullCacheCredentialsArgsArgs{...}
+type WorkbenchAzurePullCacheCredentialsArgsInput interface {
+	pulumi.Input
+
+	ToWorkbenchAzurePullCacheCredentialsArgsOutput() WorkbenchAzurePullCacheCredentialsArgsOutput
+	ToWorkbenchAzurePullCacheCredentialsArgsOutputWithContext(context.Context) WorkbenchAzurePullCacheCredentialsArgsOutput
+}
+
+type WorkbenchAzurePullCacheCredentialsArgsArgs struct {
+	// The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.
+	ArtifactRegistry *WorkbenchAzureArtifactRegistryCredentialArgsArgs `pulumi:"artifactRegistry"`
+	// The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).
+	DockerHub *WorkbenchAzureDockerHubCredentialArgsArgs `pulumi:"dockerHub"`
+}
+
+func (WorkbenchAzurePullCacheCredentialsArgsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAzurePullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (i WorkbenchAzurePullCacheCredentialsArgsArgs) ToWorkbenchAzurePullCacheCredentialsArgsOutput() WorkbenchAzurePullCacheCredentialsArgsOutput {
+	return i.ToWorkbenchAzurePullCacheCredentialsArgsOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAzurePullCacheCredentialsArgsArgs) ToWorkbenchAzurePullCacheCredentialsArgsOutputWithContext(ctx context.Context) WorkbenchAzurePullCacheCredentialsArgsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzurePullCacheCredentialsArgsOutput)
+}
+
+func (i WorkbenchAzurePullCacheCredentialsArgsArgs) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutput() WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return i.ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(context.Background())
+}
+
+func (i WorkbenchAzurePullCacheCredentialsArgsArgs) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzurePullCacheCredentialsArgsOutput).ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(ctx)
+}
+
+// WorkbenchAzurePullCacheCredentialsArgsPtrInput is an input type that accepts WorkbenchAzurePullCacheCredentialsArgsArgs, WorkbenchAzurePullCacheCredentialsArgsPtr and WorkbenchAzurePullCacheCredentialsArgsPtrOutput values.
+// You can construct a concrete instance of `WorkbenchAzurePullCacheCredentialsArgsPtrInput` via:
+//
+//	        WorkbenchAzurePullCacheCredentialsArgsArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkbenchAzurePullCacheCredentialsArgsPtrInput interface {
+	pulumi.Input
+
+	ToWorkbenchAzurePullCacheCredentialsArgsPtrOutput() WorkbenchAzurePullCacheCredentialsArgsPtrOutput
+	ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(context.Context) WorkbenchAzurePullCacheCredentialsArgsPtrOutput
+}
+
+type workbenchAzurePullCacheCredentialsArgsPtrType WorkbenchAzurePullCacheCredentialsArgsArgs
+
+func WorkbenchAzurePullCacheCredentialsArgsPtr(v *WorkbenchAzurePullCacheCredentialsArgsArgs) WorkbenchAzurePullCacheCredentialsArgsPtrInput {
+	return (*workbenchAzurePullCacheCredentialsArgsPtrType)(v)
+}
+
+func (*workbenchAzurePullCacheCredentialsArgsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAzurePullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (i *workbenchAzurePullCacheCredentialsArgsPtrType) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutput() WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return i.ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(context.Background())
+}
+
+func (i *workbenchAzurePullCacheCredentialsArgsPtrType) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkbenchAzurePullCacheCredentialsArgsPtrOutput)
+}
+
+type WorkbenchAzurePullCacheCredentialsArgsOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAzurePullCacheCredentialsArgsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkbenchAzurePullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAzurePullCacheCredentialsArgsOutput) ToWorkbenchAzurePullCacheCredentialsArgsOutput() WorkbenchAzurePullCacheCredentialsArgsOutput {
+	return o
+}
+
+func (o WorkbenchAzurePullCacheCredentialsArgsOutput) ToWorkbenchAzurePullCacheCredentialsArgsOutputWithContext(ctx context.Context) WorkbenchAzurePullCacheCredentialsArgsOutput {
+	return o
+}
+
+func (o WorkbenchAzurePullCacheCredentialsArgsOutput) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutput() WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return o.ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(context.Background())
+}
+
+func (o WorkbenchAzurePullCacheCredentialsArgsOutput) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkbenchAzurePullCacheCredentialsArgs) *WorkbenchAzurePullCacheCredentialsArgs {
+		return &v
+	}).(WorkbenchAzurePullCacheCredentialsArgsPtrOutput)
+}
+
+// The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.
+func (o WorkbenchAzurePullCacheCredentialsArgsOutput) ArtifactRegistry() WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return o.ApplyT(func(v WorkbenchAzurePullCacheCredentialsArgs) *WorkbenchAzureArtifactRegistryCredentialArgs {
+		return v.ArtifactRegistry
+	}).(WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput)
+}
+
+// The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).
+func (o WorkbenchAzurePullCacheCredentialsArgsOutput) DockerHub() WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return o.ApplyT(func(v WorkbenchAzurePullCacheCredentialsArgs) *WorkbenchAzureDockerHubCredentialArgs {
+		return v.DockerHub
+	}).(WorkbenchAzureDockerHubCredentialArgsPtrOutput)
+}
+
+type WorkbenchAzurePullCacheCredentialsArgsPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkbenchAzurePullCacheCredentialsArgsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkbenchAzurePullCacheCredentialsArgs)(nil)).Elem()
+}
+
+func (o WorkbenchAzurePullCacheCredentialsArgsPtrOutput) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutput() WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAzurePullCacheCredentialsArgsPtrOutput) ToWorkbenchAzurePullCacheCredentialsArgsPtrOutputWithContext(ctx context.Context) WorkbenchAzurePullCacheCredentialsArgsPtrOutput {
+	return o
+}
+
+func (o WorkbenchAzurePullCacheCredentialsArgsPtrOutput) Elem() WorkbenchAzurePullCacheCredentialsArgsOutput {
+	return o.ApplyT(func(v *WorkbenchAzurePullCacheCredentialsArgs) WorkbenchAzurePullCacheCredentialsArgs {
+		if v != nil {
+			return *v
+		}
+		var ret WorkbenchAzurePullCacheCredentialsArgs
+		return ret
+	}).(WorkbenchAzurePullCacheCredentialsArgsOutput)
+}
+
+// The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.
+func (o WorkbenchAzurePullCacheCredentialsArgsPtrOutput) ArtifactRegistry() WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzurePullCacheCredentialsArgs) *WorkbenchAzureArtifactRegistryCredentialArgs {
+		if v == nil {
+			return nil
+		}
+		return v.ArtifactRegistry
+	}).(WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput)
+}
+
+// The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).
+func (o WorkbenchAzurePullCacheCredentialsArgsPtrOutput) DockerHub() WorkbenchAzureDockerHubCredentialArgsPtrOutput {
+	return o.ApplyT(func(v *WorkbenchAzurePullCacheCredentialsArgs) *WorkbenchAzureDockerHubCredentialArgs {
+		if v == nil {
+			return nil
+		}
+		return v.DockerHub
+	}).(WorkbenchAzureDockerHubCredentialArgsPtrOutput)
 }
 
 type WorkbenchClusterArgs struct {
@@ -3864,7 +4412,7 @@ type WorkbenchConfigArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache.
 	Azure *WorkbenchAzureArgs `pulumi:"azure"`
 	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
 	Cluster *WorkbenchClusterArgs `pulumi:"cluster"`
@@ -3882,7 +4430,7 @@ type WorkbenchConfigArgs struct {
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
 	OsDiskGb *float64 `pulumi:"osDiskGb"`
-	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
+	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
 	PullCache *bool `pulumi:"pullCache"`
 	// xrdp with xfce, a generated password per user. Default false.
 	Rdp *bool `pulumi:"rdp"`
@@ -3926,7 +4474,7 @@ type WorkbenchConfigArgsArgs struct {
 	AutoShutdown *WorkbenchAutoShutdownArgsArgs `pulumi:"autoShutdown"`
 	// AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
 	Aws *WorkbenchAwsArgsArgs `pulumi:"aws"`
-	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
+	// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache.
 	Azure *WorkbenchAzureArgsArgs `pulumi:"azure"`
 	// A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
 	Cluster *WorkbenchClusterArgsArgs `pulumi:"cluster"`
@@ -3944,7 +4492,7 @@ type WorkbenchConfigArgsArgs struct {
 	Os *OsImage `pulumi:"os"`
 	// OS disk, GB. Default 128.
 	OsDiskGb *float64 `pulumi:"osDiskGb"`
-	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
+	// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
 	PullCache *bool `pulumi:"pullCache"`
 	// xrdp with xfce, a generated password per user. Default false.
 	Rdp *bool `pulumi:"rdp"`
@@ -4017,7 +4565,7 @@ func (o WorkbenchConfigArgsOutput) Aws() WorkbenchAwsArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAwsArgs { return v.Aws }).(WorkbenchAwsArgsPtrOutput)
 }
 
-// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
+// Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache.
 func (o WorkbenchConfigArgsOutput) Azure() WorkbenchAzureArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchAzureArgs { return v.Azure }).(WorkbenchAzureArgsPtrOutput)
 }
@@ -4062,7 +4610,7 @@ func (o WorkbenchConfigArgsOutput) OsDiskGb() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *float64 { return v.OsDiskGb }).(pulumi.Float64PtrOutput)
 }
 
-// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
+// Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
 func (o WorkbenchConfigArgsOutput) PullCache() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *bool { return v.PullCache }).(pulumi.BoolPtrOutput)
 }
@@ -5771,6 +6319,12 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAwsPullCacheCredentialsArgsPtrInput)(nil)).Elem(), WorkbenchAwsPullCacheCredentialsArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArgsPtrInput)(nil)).Elem(), WorkbenchAzureArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArtifactRegistryCredentialArgsInput)(nil)).Elem(), WorkbenchAzureArtifactRegistryCredentialArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureArtifactRegistryCredentialArgsPtrInput)(nil)).Elem(), WorkbenchAzureArtifactRegistryCredentialArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureDockerHubCredentialArgsInput)(nil)).Elem(), WorkbenchAzureDockerHubCredentialArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzureDockerHubCredentialArgsPtrInput)(nil)).Elem(), WorkbenchAzureDockerHubCredentialArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzurePullCacheCredentialsArgsInput)(nil)).Elem(), WorkbenchAzurePullCacheCredentialsArgsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchAzurePullCacheCredentialsArgsPtrInput)(nil)).Elem(), WorkbenchAzurePullCacheCredentialsArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchClusterArgsInput)(nil)).Elem(), WorkbenchClusterArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchClusterArgsPtrInput)(nil)).Elem(), WorkbenchClusterArgsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkbenchConfigArgsInput)(nil)).Elem(), WorkbenchConfigArgsArgs{})
@@ -5834,6 +6388,12 @@ func init() {
 	pulumi.RegisterOutputType(WorkbenchAwsPullCacheCredentialsArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchAzureArgsPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchAzureArtifactRegistryCredentialArgsOutput{})
+	pulumi.RegisterOutputType(WorkbenchAzureArtifactRegistryCredentialArgsPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchAzureDockerHubCredentialArgsOutput{})
+	pulumi.RegisterOutputType(WorkbenchAzureDockerHubCredentialArgsPtrOutput{})
+	pulumi.RegisterOutputType(WorkbenchAzurePullCacheCredentialsArgsOutput{})
+	pulumi.RegisterOutputType(WorkbenchAzurePullCacheCredentialsArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchClusterArgsOutput{})
 	pulumi.RegisterOutputType(WorkbenchClusterArgsPtrOutput{})
 	pulumi.RegisterOutputType(WorkbenchConfigArgsOutput{})

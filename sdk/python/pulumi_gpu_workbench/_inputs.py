@@ -44,6 +44,12 @@ __all__ = [
     'WorkbenchAwsPullCacheCredentialsArgsArgsDict',
     'WorkbenchAzureArgsArgs',
     'WorkbenchAzureArgsArgsDict',
+    'WorkbenchAzureArtifactRegistryCredentialArgsArgs',
+    'WorkbenchAzureArtifactRegistryCredentialArgsArgsDict',
+    'WorkbenchAzureDockerHubCredentialArgsArgs',
+    'WorkbenchAzureDockerHubCredentialArgsArgsDict',
+    'WorkbenchAzurePullCacheCredentialsArgsArgs',
+    'WorkbenchAzurePullCacheCredentialsArgsArgsDict',
     'WorkbenchClusterArgsArgs',
     'WorkbenchClusterArgsArgsDict',
     'WorkbenchConfigArgsArgs',
@@ -1348,6 +1354,10 @@ class WorkbenchAzureArgsArgsDict(TypedDict):
     """
     access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
     """
+    pull_cache_credentials: NotRequired['WorkbenchAzurePullCacheCredentialsArgsArgsDict']
+    """
+    pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.
+    """
     resource_group_name: NotRequired[_builtins.str]
     """
     An existing resource group to create everything in; default: a new one.
@@ -1373,6 +1383,7 @@ class WorkbenchAzureArgsArgsDict(TypedDict):
 class WorkbenchAzureArgsArgs:
     def __init__(__self__, *,
                  bastion_subnet_cidr: Optional[_builtins.str] = None,
+                 pull_cache_credentials: Optional['WorkbenchAzurePullCacheCredentialsArgsArgs'] = None,
                  resource_group_name: Optional[_builtins.str] = None,
                  subnet_cidr: Optional[_builtins.str] = None,
                  subnet_id: Optional[_builtins.str] = None,
@@ -1380,6 +1391,7 @@ class WorkbenchAzureArgsArgs:
                  worker_subnet_cidr: Optional[_builtins.str] = None):
         """
         :param _builtins.str bastion_subnet_cidr: access: private only: the AzureBastionSubnet of the new network, /26 or larger, inside vnetCidr and apart from subnetCidr. Default 10.42.2.0/26.
+        :param 'WorkbenchAzurePullCacheCredentialsArgsArgs' pull_cache_credentials: pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.
         :param _builtins.str resource_group_name: An existing resource group to create everything in; default: a new one.
         :param _builtins.str subnet_cidr: The new subnet. Default 10.42.1.0/24.
         :param _builtins.str subnet_id: An existing subnet's resource id; default: a new virtual network and subnet.
@@ -1388,6 +1400,8 @@ class WorkbenchAzureArgsArgs:
         """
         if bastion_subnet_cidr is not None:
             pulumi.set(__self__, "bastion_subnet_cidr", bastion_subnet_cidr)
+        if pull_cache_credentials is not None:
+            pulumi.set(__self__, "pull_cache_credentials", pull_cache_credentials)
         if resource_group_name is not None:
             pulumi.set(__self__, "resource_group_name", resource_group_name)
         if subnet_cidr is not None:
@@ -1410,6 +1424,18 @@ class WorkbenchAzureArgsArgs:
     @bastion_subnet_cidr.setter
     def bastion_subnet_cidr(self, value: Optional[_builtins.str]):
         pulumi.set(self, "bastion_subnet_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="pullCacheCredentials")
+    def pull_cache_credentials(self) -> Optional['WorkbenchAzurePullCacheCredentialsArgsArgs']:
+        """
+        pullCache only: the Key Vault secrets ACR's artifact cache signs in to Docker Hub (dockerHub) and Google Artifact Registry (artifactRegistry) with, through a credential set; without one, that registry's images stay direct. The workbench never reads the secrets.
+        """
+        return pulumi.get(self, "pull_cache_credentials")
+
+    @pull_cache_credentials.setter
+    def pull_cache_credentials(self, value: Optional['WorkbenchAzurePullCacheCredentialsArgsArgs']):
+        pulumi.set(self, "pull_cache_credentials", value)
 
     @_builtins.property
     @pulumi.getter(name="resourceGroupName")
@@ -1470,6 +1496,206 @@ class WorkbenchAzureArgsArgs:
     @worker_subnet_cidr.setter
     def worker_subnet_cidr(self, value: Optional[_builtins.str]):
         pulumi.set(self, "worker_subnet_cidr", value)
+
+
+class WorkbenchAzureArtifactRegistryCredentialArgsArgsDict(TypedDict):
+    host: _builtins.str
+    """
+    The Artifact Registry host the images come from, <location>-docker.pkg.dev.
+    """
+    password_secret: _builtins.str
+    """
+    The name of the secret holding the password (the service account's JSON key).
+    """
+    username_secret: _builtins.str
+    """
+    The name of the secret holding the user name (_json_key with a service account's key).
+    """
+    vault_id: _builtins.str
+    """
+    The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+    """
+
+@pulumi.input_type
+class WorkbenchAzureArtifactRegistryCredentialArgsArgs:
+    def __init__(__self__, *,
+                 host: _builtins.str,
+                 password_secret: _builtins.str,
+                 username_secret: _builtins.str,
+                 vault_id: _builtins.str):
+        """
+        :param _builtins.str host: The Artifact Registry host the images come from, <location>-docker.pkg.dev.
+        :param _builtins.str password_secret: The name of the secret holding the password (the service account's JSON key).
+        :param _builtins.str username_secret: The name of the secret holding the user name (_json_key with a service account's key).
+        :param _builtins.str vault_id: The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+        """
+        pulumi.set(__self__, "host", host)
+        pulumi.set(__self__, "password_secret", password_secret)
+        pulumi.set(__self__, "username_secret", username_secret)
+        pulumi.set(__self__, "vault_id", vault_id)
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> _builtins.str:
+        """
+        The Artifact Registry host the images come from, <location>-docker.pkg.dev.
+        """
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: _builtins.str):
+        pulumi.set(self, "host", value)
+
+    @_builtins.property
+    @pulumi.getter(name="passwordSecret")
+    def password_secret(self) -> _builtins.str:
+        """
+        The name of the secret holding the password (the service account's JSON key).
+        """
+        return pulumi.get(self, "password_secret")
+
+    @password_secret.setter
+    def password_secret(self, value: _builtins.str):
+        pulumi.set(self, "password_secret", value)
+
+    @_builtins.property
+    @pulumi.getter(name="usernameSecret")
+    def username_secret(self) -> _builtins.str:
+        """
+        The name of the secret holding the user name (_json_key with a service account's key).
+        """
+        return pulumi.get(self, "username_secret")
+
+    @username_secret.setter
+    def username_secret(self, value: _builtins.str):
+        pulumi.set(self, "username_secret", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vaultId")
+    def vault_id(self) -> _builtins.str:
+        """
+        The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+        """
+        return pulumi.get(self, "vault_id")
+
+    @vault_id.setter
+    def vault_id(self, value: _builtins.str):
+        pulumi.set(self, "vault_id", value)
+
+
+class WorkbenchAzureDockerHubCredentialArgsArgsDict(TypedDict):
+    password_secret: _builtins.str
+    """
+    The name of the secret holding a Docker Hub access token.
+    """
+    username_secret: _builtins.str
+    """
+    The name of the secret holding the Docker Hub user name.
+    """
+    vault_id: _builtins.str
+    """
+    The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+    """
+
+@pulumi.input_type
+class WorkbenchAzureDockerHubCredentialArgsArgs:
+    def __init__(__self__, *,
+                 password_secret: _builtins.str,
+                 username_secret: _builtins.str,
+                 vault_id: _builtins.str):
+        """
+        :param _builtins.str password_secret: The name of the secret holding a Docker Hub access token.
+        :param _builtins.str username_secret: The name of the secret holding the Docker Hub user name.
+        :param _builtins.str vault_id: The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+        """
+        pulumi.set(__self__, "password_secret", password_secret)
+        pulumi.set(__self__, "username_secret", username_secret)
+        pulumi.set(__self__, "vault_id", vault_id)
+
+    @_builtins.property
+    @pulumi.getter(name="passwordSecret")
+    def password_secret(self) -> _builtins.str:
+        """
+        The name of the secret holding a Docker Hub access token.
+        """
+        return pulumi.get(self, "password_secret")
+
+    @password_secret.setter
+    def password_secret(self, value: _builtins.str):
+        pulumi.set(self, "password_secret", value)
+
+    @_builtins.property
+    @pulumi.getter(name="usernameSecret")
+    def username_secret(self) -> _builtins.str:
+        """
+        The name of the secret holding the Docker Hub user name.
+        """
+        return pulumi.get(self, "username_secret")
+
+    @username_secret.setter
+    def username_secret(self, value: _builtins.str):
+        pulumi.set(self, "username_secret", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vaultId")
+    def vault_id(self) -> _builtins.str:
+        """
+        The resource id of the Key Vault (Azure RBAC permission model) that holds both secrets.
+        """
+        return pulumi.get(self, "vault_id")
+
+    @vault_id.setter
+    def vault_id(self, value: _builtins.str):
+        pulumi.set(self, "vault_id", value)
+
+
+class WorkbenchAzurePullCacheCredentialsArgsArgsDict(TypedDict):
+    artifact_registry: NotRequired['WorkbenchAzureArtifactRegistryCredentialArgsArgsDict']
+    """
+    The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.
+    """
+    docker_hub: NotRequired['WorkbenchAzureDockerHubCredentialArgsArgsDict']
+    """
+    The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).
+    """
+
+@pulumi.input_type
+class WorkbenchAzurePullCacheCredentialsArgsArgs:
+    def __init__(__self__, *,
+                 artifact_registry: Optional['WorkbenchAzureArtifactRegistryCredentialArgsArgs'] = None,
+                 docker_hub: Optional['WorkbenchAzureDockerHubCredentialArgsArgs'] = None):
+        """
+        :param 'WorkbenchAzureArtifactRegistryCredentialArgsArgs' artifact_registry: The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.
+        :param 'WorkbenchAzureDockerHubCredentialArgsArgs' docker_hub: The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).
+        """
+        if artifact_registry is not None:
+            pulumi.set(__self__, "artifact_registry", artifact_registry)
+        if docker_hub is not None:
+            pulumi.set(__self__, "docker_hub", docker_hub)
+
+    @_builtins.property
+    @pulumi.getter(name="artifactRegistry")
+    def artifact_registry(self) -> Optional['WorkbenchAzureArtifactRegistryCredentialArgsArgs']:
+        """
+        The Key Vault secrets holding a Google Artifact Registry sign-in for one host (host, vaultId, usernameSecret, passwordSecret); images from other *-docker.pkg.dev hosts stay direct.
+        """
+        return pulumi.get(self, "artifact_registry")
+
+    @artifact_registry.setter
+    def artifact_registry(self, value: Optional['WorkbenchAzureArtifactRegistryCredentialArgsArgs']):
+        pulumi.set(self, "artifact_registry", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dockerHub")
+    def docker_hub(self) -> Optional['WorkbenchAzureDockerHubCredentialArgsArgs']:
+        """
+        The Key Vault secrets holding a Docker Hub user name and access token (vaultId, usernameSecret, passwordSecret).
+        """
+        return pulumi.get(self, "docker_hub")
+
+    @docker_hub.setter
+    def docker_hub(self, value: Optional['WorkbenchAzureDockerHubCredentialArgsArgs']):
+        pulumi.set(self, "docker_hub", value)
 
 
 class WorkbenchClusterArgsArgsDict(TypedDict):
@@ -1592,7 +1818,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     azure: NotRequired['WorkbenchAzureArgsArgsDict']
     """
-    Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
+    Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache.
     """
     cluster: NotRequired['WorkbenchClusterArgsArgsDict']
     """
@@ -1628,7 +1854,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     pull_cache: NotRequired[_builtins.bool]
     """
-    Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
+    Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
     """
     rdp: NotRequired[_builtins.bool]
     """
@@ -1694,7 +1920,7 @@ class WorkbenchConfigArgsArgs:
         :param Sequence['WorkbenchAppArgsArgs'] apps: The analysis containers. Default: none.
         :param 'WorkbenchAutoShutdownArgsArgs' auto_shutdown: Stop the VM every day at this time (cloud targets). Default: never.
         :param 'WorkbenchAwsArgsArgs' aws: AWS only: existing subnetId, or the availabilityZone of the default VPC's subnet.
-        :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
+        :param 'WorkbenchAzureArgsArgs' azure: Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache.
         :param 'WorkbenchClusterArgsArgs' cluster: A Spark standalone cluster: the master on this machine (the head), workers on VMs of their own in its network, no public address (targets azure and aws). Default: none.
         :param _builtins.float data_disk_gb: Persistent data disk mounted at /data, GB; it outlives the VM. Default 256.
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
@@ -1703,7 +1929,7 @@ class WorkbenchConfigArgsArgs:
         :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
         :param 'OsImage' os: ubuntu-22.04 (default) | ubuntu-24.04.
         :param _builtins.float os_disk_gb: OS disk, GB. Default 128.
-        :param _builtins.bool pull_cache: Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
+        :param _builtins.bool pull_cache: Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
         :param _builtins.bool rdp: xrdp with xfce, a generated password per user. Default false.
         :param Sequence['WorkbenchRegistryArgsArgs'] registries: Credentials for private registries the app images come from.
         :param _builtins.str size: Cloud size (Azure VM size, EC2 instance type or SoftLayer flavor key name). Default: Standard_NC4as_T4_v3 / g4dn.xlarge / AC1_8X60X100.
@@ -1847,7 +2073,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def azure(self) -> Optional['WorkbenchAzureArgsArgs']:
         """
-        Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster.
+        Azure only: existing resourceGroupName, subnetId; vnetCidr, subnetCidr for a new network; bastionSubnetCidr with access: private; workerSubnetCidr with cluster; pullCacheCredentials with pullCache.
         """
         return pulumi.get(self, "azure")
 
@@ -1955,7 +2181,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter(name="pullCache")
     def pull_cache(self) -> Optional[_builtins.bool]:
         """
-        Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io; Docker Hub and other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
+        Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
         """
         return pulumi.get(self, "pull_cache")
 
