@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   diskAttachmentProvider,
   guestProvider,
+  imageTemplateProvider,
   portableStorageProvider,
   securityGroupProvider,
   sshKeyProvider,
@@ -50,6 +51,7 @@ test.each([
   ["ssh key", sshKeyProvider],
   ["portable storage", portableStorageProvider],
   ["disk attachment", diskAttachmentProvider],
+  ["image template", imageTemplateProvider],
 ])(
   "the %s provider serializes without any credential from the environment",
   async (_kind, make) => {

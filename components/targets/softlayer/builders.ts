@@ -268,3 +268,58 @@ export function hostnameFor(name: string): string {
   if (!/^[a-z0-9]/.test(h)) throw new Error(`SoftLayerVirtualGuest: cannot make a hostname from "${name}"; set hostname`);
   return h;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The team's image template (image: baked).
+
+/** What the capture reads of the build guest: its power state, running transaction and block devices (with their ids, which createArchiveTransaction takes). */
+export const ARCHIVE_GUEST_MASK =
+  "mask[id,powerState[keyName],activeTransaction[id,transactionStatus[name,friendlyName]],blockDevices[id,device,diskImageId,mountType]]";
+export const TEMPLATE_GROUP_MASK = "mask[id,name,globalIdentifier,transactionId]";
+
+/** A guest as getObject with ARCHIVE_GUEST_MASK returns it. */
+export interface ArchiveGuestObject {
+  id: number;
+  powerState?: { keyName?: string } | null;
+  activeTransaction?: GuestObject["activeTransaction"];
+  blockDevices?: { id?: number; device?: string; diskImageId?: number; mountType?: string }[];
+}
+
+/** A SoftLayer_Virtual_Guest_Block_Device_Template_Group as TEMPLATE_GROUP_MASK reads it. */
+export interface TemplateGroupObject {
+  id: number;
+  name?: string;
+  globalIdentifier?: string | null;
+  /** Set while a transaction (the capture) still runs on the group. */
+  transactionId?: number | string | null;
+}
+
+/** SoftLayer's powerState keyName of a powered-off guest. */
+export const HALTED = "HALTED";
+
+/**
+ * The block devices a capture takes: the boot disk only (device "0", a Disk), as `slcli vs capture`
+ * does without --all. Device "1" is the swap disk, a CD is no disk, and any other device (a portable
+ * volume such as a workbench's /data) must never go into a team image. Throws when the guest lists
+ * no boot disk, since a template without it boots nothing.
+ */
+export function bootDiskBlockDevices(g: ArchiveGuestObject): { id: number; device: string; diskImageId: number; mountType: string }[] {
+  const boot = (g.blockDevices ?? []).filter((b) => String(b.device) === "0" && (b.mountType ?? "Disk") === "Disk" && b.id !== undefined);
+  if (boot.length !== 1) throw new Error(`SoftLayer guest ${g.id} lists ${boot.length} boot disks (block device "0"); expected exactly one to capture`);
+  const b = boot[0];
+  return [{ id: Number(b.id), device: "0", diskImageId: Number(b.diskImageId), mountType: "Disk" }];
+}
+
+/** Ready to use: SoftLayer lists the group with its global identifier and no transaction runs on it. */
+export function templateReady(t: TemplateGroupObject | undefined): boolean {
+  return t !== undefined && Boolean(t.globalIdentifier) && (t.transactionId === undefined || t.transactionId === null || t.transactionId === "");
+}
+
+/**
+ * The image template's name: the workbench's name and the content hash (bootstrap/bake.ts), as the
+ * AMI and the gallery image carry theirs; a template group's name is free text, kept short here.
+ */
+export function softLayerImageTemplateName(name: string, hash: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80);
+  return `gpu-workbench-${cleaned}-${hash}`;
+}
