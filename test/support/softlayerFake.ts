@@ -426,7 +426,13 @@ export class SoftLayerFake {
 
   private createGuest(t: Record<string, unknown>): { status?: number; value: unknown } | { status: number; error: unknown } {
     const invalid = (what: string) => ({ status: 500, error: { error: `Invalid value provided for '${what}'.`, code: "SoftLayer_Exception_InvalidValue" } });
-    for (const k of ["hostname", "domain", "hourlyBillingFlag", "localDiskFlag", "operatingSystemReferenceCode"]) if (t[k] === undefined) return invalid(k);
+    for (const k of ["hostname", "domain", "hourlyBillingFlag", "localDiskFlag"]) if (t[k] === undefined) return invalid(k);
+    // The OS comes from a reference code or from an image template, exactly one of them.
+    const image = (t.blockDeviceTemplateGroup as { globalIdentifier?: string } | undefined)?.globalIdentifier;
+    if ((t.operatingSystemReferenceCode === undefined) === (image === undefined)) return invalid("operatingSystemReferenceCode");
+    if (image !== undefined && ![...this.templates.values()].some((x) => this.templateView(x, true).globalIdentifier === image)) {
+      return invalid("blockDeviceTemplateGroup.globalIdentifier");
+    }
     const dcName = (t.datacenter as { name?: string } | undefined)?.name;
     const dc = this.datacenters.find((d) => d.name === dcName);
     if (!dc) return invalid("datacenter.name");

@@ -7,7 +7,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { guestProvider, ImageTemplateInputs, imageTemplateProvider, ProviderOptions, ResourceInitError } from "../../components/targets/softlayer/providers";
-import { bootDiskBlockDevices, softLayerImageTemplateName, templateReady } from "../../components/targets/softlayer/builders";
+import {
+  bootDiskBlockDevices,
+  guestDiff,
+  guestTemplate,
+  sha256,
+  softLayerBuildHostname,
+  softLayerImageTemplateName,
+  templateReady,
+} from "../../components/targets/softlayer/builders";
 import { FAKE_API_KEY, FAKE_USER, SoftLayerFake } from "../support/softlayerFake";
 
 type P = pulumi.dynamic.ResourceProvider;
@@ -50,6 +58,7 @@ function inputs(over: Partial<ImageTemplateInputs> = {}): ImageTemplateInputs {
     guestId: GUEST,
     name: NAME,
     note: "gpu-workbench team image of lab-image (content 0123456789abcdef)",
+    haltGraceSeconds: 20,
     timeoutSeconds: 600,
     pollSeconds: 10,
     ...over,
@@ -91,7 +100,7 @@ afterEach(async () => {
 });
 
 describe("the image template: a capture of the build guest's boot disk", () => {
-  test("create: power-off, createArchiveTransaction with the boot disk only, waits for the group and the guest's transaction; the outputs", async () => {
+  test("create: a guest still running after the grace is powered off, then createArchiveTransaction with the boot disk only, waits for the group and the guest's transaction; the outputs", async () => {
     await buildGuest();
     // A portable volume attached as device 2 (a workbench's /data would be one) must stay out of the image.
     fake.guests.get(GUEST)!.blockDevices.push({ device: "2", diskImageId: 777, mountType: "Disk" });
@@ -101,6 +110,9 @@ describe("the image template: a capture of the build guest's boot disk", () => {
     const guest = `/SoftLayer_Virtual_Guest/${GUEST}`;
     const list = "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json";
     expect(fake.calls()).toEqual([
+      // The grace: 20 s for bake-stop.sh's own power-off, polled every 10 s.
+      `GET ${guest}/getObject.json`,
+      `GET ${guest}/getObject.json`,
       `GET ${guest}/getObject.json`,
       `GET ${guest}/powerOffSoft.json`,
       `GET ${guest}/getObject.json`,
@@ -114,21 +126,21 @@ describe("the image template: a capture of the build guest's boot disk", () => {
       list,
       `GET ${guest}/getObject.json`,
     ]);
-    expect(fake.requests[4].body).toEqual({
+    expect(fake.requests[6].body).toEqual({
       parameters: [
         NAME,
         [{ id: BOOT_DEVICE, device: "0", diskImageId: BOOT_DISK, mountType: "Disk" }],
         "gpu-workbench team image of lab-image (content 0123456789abcdef)",
       ],
     });
-    expect(fake.requests.filter((q) => q.path.endsWith("getObject.json")).map((q) => q.objectMask)).toEqual(Array(5).fill(ARCHIVE_MASK));
-    expect(fake.requests[5].objectFilter).toEqual({ privateBlockDeviceTemplateGroups: { name: { operation: NAME } } });
-    expect(fake.requests[5].objectMask).toBe("mask[id,name,globalIdentifier,transactionId]");
+    expect(fake.requests.filter((q) => q.path.endsWith("getObject.json")).map((q) => q.objectMask)).toEqual(Array(7).fill(ARCHIVE_MASK));
+    expect(fake.requests[7].objectFilter).toEqual({ privateBlockDeviceTemplateGroups: { name: { operation: NAME } } });
+    expect(fake.requests[7].objectMask).toBe("mask[id,name,globalIdentifier,transactionId]");
     expect(fake.requests.every((q) => q.user === FAKE_USER)).toBe(true);
     // The disk was at rest when the capture was asked for.
     expect(fake.templates.get(TEMPLATE)!.guestPowerState).toBe("HALTED");
-    // One sleep for the power-off, four for the capture (three listings, one guest poll).
-    expect(slept).toEqual([10000, 10000, 10000, 10000, 10000]);
+    // Two sleeps in the grace, one for the power-off, four for the capture (three listings, one guest poll).
+    expect(slept).toEqual(Array(7).fill(10000));
     expect(r).toEqual({
       id: String(TEMPLATE),
       outs: {
@@ -139,6 +151,7 @@ describe("the image template: a capture of the build guest's boot disk", () => {
         guestId: GUEST,
         transactionId: TRANSACTION,
         endpoint: fake.endpoint,
+        haltGraceSeconds: 20,
         timeoutSeconds: 600,
         pollSeconds: 10,
       },
@@ -146,21 +159,24 @@ describe("the image template: a capture of the build guest's boot disk", () => {
     expect(fake.guests.get(GUEST)!.activeTransaction).toBeUndefined();
   });
 
-  test("a guest already halted is not powered off again", async () => {
+  test("a guest that halts by itself in the grace (bake-stop.sh) is not powered off again", async () => {
     await buildGuest();
-    fake.guests.get(GUEST)!.powerState = "HALTED";
+    // Shutting down from inside: halted after two more reads.
+    fake.guests.get(GUEST)!.powerOffPollsLeft = 2;
     fake.templateListPolls = 0;
     fake.templateReadyPolls = 0;
     const p = await configured(imageTemplateProvider);
     const r = await p.create(inputs());
     expect(fake.calls()).toEqual([
       `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
       `POST /SoftLayer_Virtual_Guest/${GUEST}/createArchiveTransaction.json`,
       "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json",
       `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
     ]);
     expect(r.outs.globalIdentifier).toBe(GLOBAL_ID);
-    expect(slept).toEqual([]);
+    expect(fake.templates.get(TEMPLATE)!.guestPowerState).toBe("HALTED");
+    expect(slept).toEqual([10000]);
   });
 
   test("an API error surfaces with the call named, and a refused capture is not sent again", async () => {
@@ -236,6 +252,7 @@ describe("the image template: a capture of the build guest's boot disk", () => {
     });
     expect(await p.diff!(String(TEMPLATE), olds, inputs({ guestId: 5 }))).toEqual({ changes: true, replaces: ["guestId"], deleteBeforeReplace: false });
     expect(await p.diff!(String(TEMPLATE), olds, inputs({ pollSeconds: 30 }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await p.diff!(String(TEMPLATE), olds, inputs({ haltGraceSeconds: 60 }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 });
 
@@ -248,6 +265,7 @@ async function okOuts(): Promise<Record<string, unknown>> {
     guestId: GUEST,
     transactionId: TRANSACTION,
     endpoint: fake.endpoint,
+    haltGraceSeconds: 20,
     timeoutSeconds: 600,
     pollSeconds: 10,
   };
@@ -281,5 +299,86 @@ describe("the capture's pure pieces", () => {
 
   test("the name carries the workbench's name and the content hash", () => {
     expect(softLayerImageTemplateName("lab image/1", "0123456789abcdef")).toBe("gpu-workbench-lab-image-1-0123456789abcdef");
+  });
+});
+
+describe("the workbench guest boots the template", () => {
+  const spec = {
+    hostname: "lab",
+    domain: "gpu-workbench.example.com",
+    datacenter: "dal10",
+    flavor: "AC1_8X60X100",
+    osReferenceCode: "UBUNTU_22_64",
+    privateNetworkOnly: false,
+    userData: "#cloud-config\n",
+    sshKeyIds: [4242],
+    securityGroupId: 777,
+  };
+
+  test("createObject names blockDeviceTemplateGroup.globalIdentifier instead of operatingSystemReferenceCode (never both)", () => {
+    const stock = guestTemplate(spec);
+    const baked = guestTemplate({ ...spec, imageTemplateGlobalIdentifier: GLOBAL_ID });
+    const { operatingSystemReferenceCode, ...rest } = stock;
+    expect(operatingSystemReferenceCode).toBe("UBUNTU_22_64");
+    expect(baked).toEqual({ ...rest, blockDeviceTemplateGroup: { globalIdentifier: GLOBAL_ID } });
+  });
+
+  test("the guest provider orders it so, through the fake (which takes exactly one of the two)", async () => {
+    await buildGuest();
+    fake.guests.get(GUEST)!.powerState = "HALTED";
+    fake.templateListPolls = 0;
+    fake.templateReadyPolls = 0;
+    await (await configured(imageTemplateProvider)).create(inputs());
+    fake.requests.length = 0;
+    const g = await configured(guestProvider);
+    const r = await g.create({
+      ...spec,
+      endpoint: fake.endpoint,
+      imageTemplateGlobalIdentifier: GLOBAL_ID,
+      tags: [],
+      protectedDiskImageIds: [],
+      provisionTimeoutSeconds: 600,
+      pollSeconds: 10,
+    });
+    const order = fake.requests.find((q) => q.path === "/SoftLayer_Virtual_Guest/createObject.json")!;
+    expect((order.body as { parameters: Record<string, unknown>[] }).parameters[0].blockDeviceTemplateGroup).toEqual({ globalIdentifier: GLOBAL_ID });
+    expect((order.body as { parameters: Record<string, unknown>[] }).parameters[0].operatingSystemReferenceCode).toBeUndefined();
+    expect(r.outs.imageTemplateGlobalIdentifier).toBe(GLOBAL_ID);
+    // A template the account does not hold is refused by the API.
+    await expect(
+      g.create({
+        ...spec,
+        endpoint: fake.endpoint,
+        imageTemplateGlobalIdentifier: "0000",
+        tags: [],
+        protectedDiskImageIds: [],
+        provisionTimeoutSeconds: 600,
+        pollSeconds: 10,
+      }),
+    ).rejects.toThrow("Invalid value provided for 'blockDeviceTemplateGroup.globalIdentifier'.");
+  });
+
+  test("a new template replaces the guest; a stock guest's state (no template) stays unchanged", () => {
+    const { userData, ...rest } = spec;
+    const olds = { ...rest, userDataSha256: sha256(userData), tags: [] };
+    expect(guestDiff({ ...olds, imageTemplateGlobalIdentifier: GLOBAL_ID }, { ...spec, tags: [], imageTemplateGlobalIdentifier: "another" })).toEqual({
+      changes: true,
+      replaces: ["imageTemplateGlobalIdentifier"],
+      updates: [],
+    });
+    expect(guestDiff({ ...olds, imageTemplateGlobalIdentifier: GLOBAL_ID }, { ...spec, tags: [], imageTemplateGlobalIdentifier: GLOBAL_ID })).toEqual({
+      changes: false,
+      replaces: [],
+      updates: [],
+    });
+    // A guest ordered before this version has no such output, and its inputs have no such key: no change.
+    expect(guestDiff(olds, { ...spec, tags: [] })).toEqual({ changes: false, replaces: [], updates: [] });
+  });
+
+  test("the build guest's hostname carries the content hash, whole, in at most 63 characters", () => {
+    expect(softLayerBuildHostname("lab-image", "0123456789ab")).toBe("lab-image-build-0123456789ab");
+    const long = softLayerBuildHostname("a".repeat(80), "0123456789ab");
+    expect(long).toBe(`${"a".repeat(44)}-build-0123456789ab`);
+    expect(long.length).toBe(63);
   });
 });

@@ -105,6 +105,8 @@ export interface GuestSpec {
   datacenter: string;
   flavor: string;
   osReferenceCode: string;
+  /** image: baked: the team's image template (its globalIdentifier); the guest boots it instead of the stock OS. */
+  imageTemplateGlobalIdentifier?: string | null | undefined;
   privateNetworkOnly: boolean;
   userData: string;
   sshKeyIds: number[];
@@ -115,7 +117,9 @@ export interface GuestSpec {
  * The SoftLayer_Virtual_Guest createObject template: hourly, SAN disks (portable storage attaches
  * without a host migration), the flavor, the OS by reference code, 1 Gbps uplinks, the security
  * group on the interface users reach (the public one, or the private one for a private-only guest),
- * the deployer's SSH key for root at provisioning, and the cloud-init user data.
+ * the deployer's SSH key for root at provisioning, and the cloud-init user data. With an image
+ * template (image: baked) the boot disk comes from `blockDeviceTemplateGroup.globalIdentifier`,
+ * which createObject takes instead of `operatingSystemReferenceCode` (never both).
  */
 export function guestTemplate(g: GuestSpec): Record<string, unknown> {
   const withGroup = { securityGroupBindings: [{ securityGroup: { id: g.securityGroupId } }] };
@@ -125,7 +129,9 @@ export function guestTemplate(g: GuestSpec): Record<string, unknown> {
     datacenter: { name: g.datacenter },
     hourlyBillingFlag: true,
     localDiskFlag: false,
-    operatingSystemReferenceCode: g.osReferenceCode,
+    ...(g.imageTemplateGlobalIdentifier
+      ? { blockDeviceTemplateGroup: { globalIdentifier: g.imageTemplateGlobalIdentifier } }
+      : { operatingSystemReferenceCode: g.osReferenceCode }),
     supplementalCreateObjectOptions: { flavorKeyName: g.flavor },
     networkComponents: [{ maxSpeed: NETWORK_SPEED_MBPS }],
     privateNetworkOnlyFlag: g.privateNetworkOnly,
@@ -139,7 +145,7 @@ export function guestTemplate(g: GuestSpec): Record<string, unknown> {
  * What a change of each guest input does. Replace: the input only takes effect when a guest is
  * ordered (cloud-init reads the user data and SoftLayer installs the SSH keys once; a guest cannot
  * move datacenter, change its OS or network layout in place; a flavor change would be an upgrade
- * order, which this provider does not place). In place: tags (setTags) and the provider's own
+ * order, which this provider does not place; a new image template is a new boot disk). In place: tags (setTags) and the provider's own
  * bookkeeping (endpoint, timeouts, the disks the delete detaches first).
  */
 export const GUEST_REPLACE_ON = [
@@ -148,6 +154,7 @@ export const GUEST_REPLACE_ON = [
   "datacenter",
   "flavor",
   "osReferenceCode",
+  "imageTemplateGlobalIdentifier",
   "privateNetworkOnly",
   "userData",
   "sshKeyIds",
@@ -322,4 +329,13 @@ export function templateReady(t: TemplateGroupObject | undefined): boolean {
 export function softLayerImageTemplateName(name: string, hash: string): string {
   const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80);
   return `gpu-workbench-${cleaned}-${hash}`;
+}
+
+/**
+ * The build guest's hostname names the content hash: a new hash replaces the build guest (hostname
+ * is a replace-on input) even where what changed travels over SSH (the clean) rather than in the
+ * user data. At most 63 characters: the name is cut, never the hash.
+ */
+export function softLayerBuildHostname(name: string, hash: string): string {
+  return `${hostnameFor(name).slice(0, 44).replace(/-+$/, "")}-build-${hash}`;
 }

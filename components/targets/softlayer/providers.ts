@@ -159,6 +159,8 @@ export interface GuestInputs {
   datacenter: string;
   flavor: string;
   osReferenceCode: string;
+  /** image: baked: the template the guest boots (absent: the stock OS). */
+  imageTemplateGlobalIdentifier?: string | null | undefined;
   privateNetworkOnly: boolean;
   userData: string;
   sshKeyIds: number[];
@@ -179,6 +181,7 @@ function guestOutputs(i: GuestInputs, g: GuestObject | undefined, id: number): R
     datacenter: i.datacenter,
     flavor: i.flavor,
     osReferenceCode: i.osReferenceCode,
+    ...(i.imageTemplateGlobalIdentifier ? { imageTemplateGlobalIdentifier: i.imageTemplateGlobalIdentifier } : {}),
     privateNetworkOnly: i.privateNetworkOnly,
     primaryIpAddress: g?.primaryIpAddress ?? null,
     primaryBackendIpAddress: g?.primaryBackendIpAddress ?? null,
@@ -852,6 +855,8 @@ export interface ImageTemplateInputs {
   /** The template group's name (it carries the content hash). */
   name: string;
   note: string;
+  /** How long the guest may take to halt by itself (bake-stop.sh) before the provider powers it off. */
+  haltGraceSeconds: number;
   /** For the power-off and for the capture each. */
   timeoutSeconds: number;
   pollSeconds: number;
@@ -866,6 +871,7 @@ function templateOutputs(i: ImageTemplateInputs, t: TemplateGroupObject | undefi
     guestId: i.guestId,
     transactionId,
     endpoint: i.endpoint,
+    haltGraceSeconds: i.haltGraceSeconds,
     timeoutSeconds: i.timeoutSeconds,
     pollSeconds: i.pollSeconds,
   };
@@ -886,24 +892,30 @@ async function templateByName(api: SoftLayerClient, name: string): Promise<Templ
 }
 
 /**
- * Soft power-off (an ACPI shutdown after the clean) unless halted, then waits for HALTED with no
- * transaction; returns the halted guest (its block devices are what the capture names).
+ * The guest halted, with no transaction running: bake-stop.sh powers it off from inside after the
+ * clean, so first a grace (haltGraceSeconds) for that; a guest still running after it gets a soft
+ * power-off (powerOffSoft: an ACPI shutdown) and the rest of timeoutSeconds. Returns the halted
+ * guest (its block devices are what the capture names).
  */
 async function powerOffForCapture(p: SoftLayerProvider, api: SoftLayerClient, i: ImageTemplateInputs): Promise<ArchiveGuestObject> {
-  const g = await getArchiveGuest(api, i.guestId);
   const halted = (x: ArchiveGuestObject) => x.powerState?.keyName === HALTED && !x.activeTransaction;
-  if (halted(g)) return g;
-  if (g.powerState?.keyName !== HALTED) await api.call("SoftLayer_Virtual_Guest", "powerOffSoft", { id: i.guestId, idempotent: true });
-  let last: ArchiveGuestObject = g;
+  let last: ArchiveGuestObject | undefined;
+  const poll = async () => {
+    last = await getArchiveGuest(api, i.guestId);
+    return { done: halted(last), value: last };
+  };
   try {
-    return await waitUntil(p, i.timeoutSeconds, i.pollSeconds, async () => {
-      last = await getArchiveGuest(api, i.guestId);
-      return { done: halted(last), value: last };
-    });
+    return await waitUntil(p, i.haltGraceSeconds, i.pollSeconds, poll);
+  } catch (e) {
+    if (!(e instanceof WaitTimeout)) throw e;
+  }
+  if (last?.powerState?.keyName !== HALTED) await api.call("SoftLayer_Virtual_Guest", "powerOffSoft", { id: i.guestId, idempotent: true });
+  try {
+    return await waitUntil(p, i.timeoutSeconds, i.pollSeconds, poll);
   } catch (e) {
     if (e instanceof WaitTimeout) {
       throw new Error(
-        `SoftLayer build guest ${i.guestId} is not powered off after ${minutes(i.timeoutSeconds)} (power state ${last.powerState?.keyName ?? "unknown"}); ` +
+        `SoftLayer build guest ${i.guestId} is not powered off after ${minutes(i.timeoutSeconds)} (power state ${last?.powerState?.keyName ?? "unknown"}); ` +
           "nothing was captured: run pulumi up again",
       );
     }
@@ -942,7 +954,7 @@ export function imageTemplateProvider(opts: ProviderOptions = {}): pulumi.dynami
     // Another guest, name (content hash) or note is another image: a new template, then the old one goes.
     async diff(_id, olds, news) {
       const replaces = ["guestId", "name", "note"].filter((k) => olds[k] !== news[k]);
-      const updates = ["endpoint", "timeoutSeconds", "pollSeconds"].filter((k) => olds[k] !== news[k]);
+      const updates = ["endpoint", "haltGraceSeconds", "timeoutSeconds", "pollSeconds"].filter((k) => olds[k] !== news[k]);
       return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
     },
     async create(inputs: ImageTemplateInputs) {

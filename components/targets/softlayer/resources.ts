@@ -25,6 +25,8 @@ export interface SoftLayerGuestResourceArgs {
   datacenter: pulumi.Input<string>;
   flavor: pulumi.Input<string>;
   osReferenceCode: pulumi.Input<string>;
+  /** image: baked: the image template's globalIdentifier, booted instead of the stock OS. */
+  imageTemplateGlobalIdentifier?: pulumi.Input<string> | undefined;
   privateNetworkOnly: pulumi.Input<boolean>;
   /** The #cloud-config; pass it as a secret. */
   userData: pulumi.Input<string>;
@@ -133,11 +135,13 @@ export class SoftLayerDiskAttachmentResource extends pulumi.dynamic.Resource {
 
 export interface SoftLayerImageTemplateResourceArgs {
   endpoint: pulumi.Input<string>;
-  /** The build guest whose boot disk (block device "0" only) is captured; it is powered off first. */
+  /** The build guest whose boot disk (block device "0" only) is captured once it is halted. */
   guestId: pulumi.Input<number>;
   /** The template group's name; carries the content hash, so new content is a new template. */
   name: pulumi.Input<string>;
   note: pulumi.Input<string>;
+  /** How long the guest may take to halt by itself (bake-stop.sh powers it off after the clean) before the provider powers it off. */
+  haltGraceSeconds: pulumi.Input<number>;
   /** For the power-off and for the capture each. */
   timeoutSeconds: pulumi.Input<number>;
   pollSeconds: pulumi.Input<number>;
