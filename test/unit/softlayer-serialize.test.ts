@@ -100,3 +100,32 @@ test("the deserialized guest provider orders a guest with the stack config's cre
     await fake.stop();
   }
 }, 30_000);
+
+test("the deserialized image template provider deletes a template with the stack config's credentials", async () => {
+  const fake = new SoftLayerFake();
+  await fake.start();
+  try {
+    const sf = await pulumi.runtime.serializeFunction(() => imageTemplateProvider(), { allowSecrets: true });
+    const provider = deserialize(sf.text);
+    await provider.configure!({
+      config: { get: (k: string) => ({ "softlayer:username": FAKE_USER, "softlayer:apiKey": FAKE_API_KEY })[k], require: () => "" },
+    });
+    fake.templates.set(5, {
+      id: 5,
+      name: "gpu-workbench-lab-image-0123456789ab",
+      note: "",
+      guestId: 1,
+      blockDevices: [],
+      guestPowerState: "HALTED",
+      transactionId: 4,
+      listAfterPolls: 0,
+      readyAfterPolls: 0,
+    });
+    await provider.delete!("5", { endpoint: fake.endpoint, name: "gpu-workbench-lab-image-0123456789ab" });
+    expect(fake.calls()).toEqual(["GET /SoftLayer_Virtual_Guest_Block_Device_Template_Group/5/deleteObject.json"]);
+    expect(fake.requests.map((q) => q.user)).toEqual([FAKE_USER]);
+    expect(fake.templates.size).toBe(0);
+  } finally {
+    await fake.stop();
+  }
+}, 30_000);
