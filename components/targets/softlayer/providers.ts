@@ -1,6 +1,7 @@
 /**
  * Pulumi dynamic providers over the SoftLayer REST API: the virtual guest, its security group, the
- * deployer's SSH key, the portable storage volume behind /data and that volume's attachment.
+ * deployer's SSH key, the portable storage volume behind /data, that volume's attachment, and the
+ * image template captured from a build guest (image: baked).
  *
  * Each provider is serialized into the stack state and runs in Pulumi's dynamic-provider host. So
  * nothing secret is captured: the credentials are read on every operation from the stack config the
@@ -22,9 +23,13 @@ import {
   SoftLayerClient,
 } from "./api";
 import {
+  ARCHIVE_GUEST_MASK,
+  ArchiveGuestObject,
+  bootDiskBlockDevices,
   DISK_IMAGE_MASK,
   GUEST_MASK,
   GuestObject,
+  HALTED,
   guestDiff,
   guestTemplate,
   hasDisk,
@@ -39,6 +44,9 @@ import {
   SECURITY_GROUP_MASK,
   SgRule,
   sha256,
+  TEMPLATE_GROUP_MASK,
+  TemplateGroupObject,
+  templateReady,
   transactionName,
 } from "./builders";
 
@@ -151,6 +159,8 @@ export interface GuestInputs {
   datacenter: string;
   flavor: string;
   osReferenceCode: string;
+  /** image: baked: the template the guest boots (absent: the stock OS). */
+  imageTemplateGlobalIdentifier?: string | null | undefined;
   privateNetworkOnly: boolean;
   userData: string;
   sshKeyIds: number[];
@@ -171,6 +181,7 @@ function guestOutputs(i: GuestInputs, g: GuestObject | undefined, id: number): R
     datacenter: i.datacenter,
     flavor: i.flavor,
     osReferenceCode: i.osReferenceCode,
+    ...(i.imageTemplateGlobalIdentifier ? { imageTemplateGlobalIdentifier: i.imageTemplateGlobalIdentifier } : {}),
     privateNetworkOnly: i.privateNetworkOnly,
     primaryIpAddress: g?.primaryIpAddress ?? null,
     primaryBackendIpAddress: g?.primaryBackendIpAddress ?? null,
@@ -829,6 +840,174 @@ export function diskAttachmentProvider(opts: ProviderOptions = {}): pulumi.dynam
       }
       if (hasDisk(g, Number(props.diskImageId)))
         await detachDisk(p, api, Number(props.guestId), Number(props.diskImageId), props.timeoutSeconds, props.pollSeconds);
+    },
+  };
+  return provider;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The team's image template, captured from a cleaned build guest (image: baked).
+
+export interface ImageTemplateInputs {
+  endpoint: string;
+  /** The build guest whose boot disk is captured. */
+  guestId: number;
+  /** The template group's name (it carries the content hash). */
+  name: string;
+  note: string;
+  /** How long the guest may take to halt by itself (bake-stop.sh) before the provider powers it off. */
+  haltGraceSeconds: number;
+  /** For the power-off and for the capture each. */
+  timeoutSeconds: number;
+  pollSeconds: number;
+}
+
+function templateOutputs(i: ImageTemplateInputs, t: TemplateGroupObject | undefined, transactionId: number | null): Record<string, unknown> {
+  return {
+    templateId: t ? Number(t.id) : null,
+    globalIdentifier: t?.globalIdentifier ?? null,
+    name: i.name,
+    note: i.note,
+    guestId: i.guestId,
+    transactionId,
+    endpoint: i.endpoint,
+    haltGraceSeconds: i.haltGraceSeconds,
+    timeoutSeconds: i.timeoutSeconds,
+    pollSeconds: i.pollSeconds,
+  };
+}
+
+function getArchiveGuest(api: SoftLayerClient, id: number): Promise<ArchiveGuestObject> {
+  return api.call<ArchiveGuestObject>("SoftLayer_Virtual_Guest", "getObject", { id, mask: ARCHIVE_GUEST_MASK, idempotent: true });
+}
+
+/** The account's private template group of that name, if SoftLayer lists it yet. */
+async function templateByName(api: SoftLayerClient, name: string): Promise<TemplateGroupObject | undefined> {
+  const found = await api.call<TemplateGroupObject[]>("SoftLayer_Account", "getPrivateBlockDeviceTemplateGroups", {
+    mask: TEMPLATE_GROUP_MASK,
+    filter: { privateBlockDeviceTemplateGroups: { name: { operation: name } } },
+    idempotent: true,
+  });
+  return found.find((t) => t.name === name);
+}
+
+/**
+ * The guest halted, with no transaction running: bake-stop.sh powers it off from inside after the
+ * clean, so first a grace (haltGraceSeconds) for that; a guest still running after it gets a soft
+ * power-off (powerOffSoft: an ACPI shutdown) and the rest of timeoutSeconds. Returns the halted
+ * guest (its block devices are what the capture names).
+ */
+async function powerOffForCapture(p: SoftLayerProvider, api: SoftLayerClient, i: ImageTemplateInputs): Promise<ArchiveGuestObject> {
+  const halted = (x: ArchiveGuestObject) => x.powerState?.keyName === HALTED && !x.activeTransaction;
+  let last: ArchiveGuestObject | undefined;
+  const poll = async () => {
+    last = await getArchiveGuest(api, i.guestId);
+    return { done: halted(last), value: last };
+  };
+  try {
+    return await waitUntil(p, i.haltGraceSeconds, i.pollSeconds, poll);
+  } catch (e) {
+    if (!(e instanceof WaitTimeout)) throw e;
+  }
+  if (last?.powerState?.keyName !== HALTED) await api.call("SoftLayer_Virtual_Guest", "powerOffSoft", { id: i.guestId, idempotent: true });
+  try {
+    return await waitUntil(p, i.timeoutSeconds, i.pollSeconds, poll);
+  } catch (e) {
+    if (e instanceof WaitTimeout) {
+      throw new Error(
+        `SoftLayer build guest ${i.guestId} is not powered off after ${minutes(i.timeoutSeconds)} (power state ${last?.powerState?.keyName ?? "unknown"}); ` +
+          "nothing was captured: run pulumi up again",
+      );
+    }
+    throw e;
+  }
+}
+
+/** Waits until the group exists with its global identifier, no transaction runs on it, and the guest's capture transaction is done. */
+async function waitForTemplate(p: SoftLayerProvider, api: SoftLayerClient, i: ImageTemplateInputs): Promise<TemplateGroupObject> {
+  let last: TemplateGroupObject | undefined;
+  try {
+    return await waitUntil(p, i.timeoutSeconds, i.pollSeconds, async () => {
+      last = await templateByName(api, i.name);
+      if (!templateReady(last)) return { done: false, value: last as TemplateGroupObject };
+      const g = await getArchiveGuest(api, i.guestId);
+      return { done: !g.activeTransaction, value: last as TemplateGroupObject };
+    });
+  } catch (e) {
+    if (e instanceof WaitTimeout) {
+      throw new Error(
+        `SoftLayer image template "${i.name}" is not ready after ${minutes(i.timeoutSeconds)} (${last ? "listed, still being captured" : "not listed yet"}); ` +
+          "it stays in the stack: run pulumi up again to keep waiting, or pulumi destroy to delete it",
+      );
+    }
+    throw e;
+  }
+}
+
+export function imageTemplateProvider(opts: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+  const provider: SoftLayerProvider = {
+    opts,
+    config: undefined,
+    async configure(req) {
+      this.config = req.config;
+    },
+    // Another guest, name (content hash) or note is another image: a new template, then the old one goes.
+    async diff(_id, olds, news) {
+      const replaces = ["guestId", "name", "note"].filter((k) => olds[k] !== news[k]);
+      const updates = ["endpoint", "haltGraceSeconds", "timeoutSeconds", "pollSeconds"].filter((k) => olds[k] !== news[k]);
+      return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+    },
+    async create(inputs: ImageTemplateInputs) {
+      const p = this as SoftLayerProvider;
+      const api = clientOf(p, inputs.endpoint);
+      const devices = bootDiskBlockDevices(await powerOffForCapture(p, api, inputs));
+      // Not idempotent: a second call would start a second capture under the same name.
+      const tx = await api.call<{ id: number }>("SoftLayer_Virtual_Guest", "createArchiveTransaction", {
+        id: inputs.guestId,
+        parameters: [inputs.name, devices, inputs.note],
+        idempotent: false,
+      });
+      const transactionId = Number(tx.id);
+      try {
+        const t = await waitForTemplate(p, api, inputs);
+        return { id: String(t.id), outs: templateOutputs(inputs, t, transactionId) };
+      } catch (e) {
+        // The capture runs on: the id names its transaction until the group is listed (update and delete find it by name).
+        const message = (e as Error).message;
+        throw new ResourceInitError(message, `transaction-${transactionId}`, templateOutputs(inputs, undefined, transactionId), [message]);
+      }
+    },
+    async read(id, props) {
+      const api = clientOf(this as SoftLayerProvider, props.endpoint);
+      if (props.templateId === null || props.templateId === undefined) return { id, props };
+      try {
+        const t = await api.call<TemplateGroupObject>("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "getObject", {
+          id: Number(props.templateId),
+          mask: TEMPLATE_GROUP_MASK,
+          idempotent: true,
+        });
+        return { id, props: { ...props, globalIdentifier: t.globalIdentifier ?? props.globalIdentifier } };
+      } catch (e) {
+        if (isNotFound(e)) return { id: "", props: {} };
+        throw e;
+      }
+    },
+    async update(_id, olds, news: ImageTemplateInputs) {
+      // Only bookkeeping changes in place; a capture that timed out (an init error) is waited for again.
+      const p = this as SoftLayerProvider;
+      const api = clientOf(p, news.endpoint);
+      const t = olds.globalIdentifier ? { id: Number(olds.templateId), globalIdentifier: String(olds.globalIdentifier) } : await waitForTemplate(p, api, news);
+      return { outs: templateOutputs(news, t, (olds.transactionId as number | null) ?? null) };
+    },
+    async delete(id, props) {
+      const api = clientOf(this as SoftLayerProvider, props.endpoint);
+      const templateId = /^\d+$/.test(id) ? Number(id) : (await templateByName(api, String(props.name)))?.id;
+      if (templateId === undefined) return;
+      try {
+        await api.call("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "deleteObject", { id: Number(templateId), idempotent: true });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
     },
   };
   return provider;
