@@ -37,7 +37,6 @@ export function readImage(i: ImageInput): WorkbenchImage | undefined {
       "workbench.image",
       i.rules.refuses?.bakedImage ?? `target ${i.rules.name} cannot bake an image in this version; use image: gpu-ready or stock`,
     );
-  if (image === WorkbenchImage.Baked && i.rules.bakeWarning !== undefined) i.warn(i.rules.bakeWarning);
   // A target that bakes with no GPU-ready image (softlayer) builds from its stock image: the build installs, the workbench verifies.
   if (image === WorkbenchImage.Baked && i.rules.gpuReadyImage === undefined) return image;
   if (i.gpu !== undefined) {

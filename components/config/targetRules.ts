@@ -102,8 +102,6 @@ export interface TargetRules {
   gpuReadyImage?(size: string, gpu: GpuSpec, os: OsImage): { problem?: string | undefined; warning?: string | undefined };
   /** The target builds the team's image (`image: baked`: its deploy hook makes the image engine's resources). */
   bakes?: boolean | undefined;
-  /** With `image: baked`, a warning the plan prints (what the bake leaves billing that the month does not show). */
-  bakeWarning?: string | undefined;
   /** The cloud's user-data limit; undefined where no user data is sent. */
   userDataLimit?: UserDataLimit | undefined;
   /** Top-level keys of the workbench map that only this target reads (its validate hook does). */

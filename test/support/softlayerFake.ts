@@ -236,6 +236,10 @@ export class SoftLayerFake {
         return { value: true };
       }
       case "SoftLayer_Virtual_Guest::deleteObject": {
+        // A guest whose disk is being captured is not cancelled (the capture would lose its source).
+        if (this.guests.get(id!)?.activeTransaction?.transactionStatus.name === "CLOUD_CREATE_ARCHIVE") {
+          return { status: 500, error: { error: "Cannot cancel a guest while a transaction is running on it.", code: "SoftLayer_Exception_Public" } };
+        }
         if (!this.guests.delete(id!)) return notFound();
         if (this.reclaimPolls > 0) this.reclaiming.set(id!, this.reclaimPolls);
         return { value: true };

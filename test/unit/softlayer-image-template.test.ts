@@ -1,12 +1,21 @@
 /**
  * The image template provider (image: baked on SoftLayer) against the fake of the REST API on
  * 127.0.0.1: the exact calls of a capture (power-off, createArchiveTransaction with the boot disk
- * only, the waits for the template group and for the guest's transaction), its outputs, an API
- * error naming the call, a timed-out capture resumed and deleted, delete and not-found on delete.
+ * only, the waits for the template group and for the guest's transaction, then the build guest's
+ * cancel), its outputs, an API error naming the call, a timed-out capture resumed and deleted,
+ * delete and not-found on delete. Then the retired build guest in the guest provider: a refresh
+ * keeps it and orders nothing, an update or delete asks SoftLayer nothing, a new hash orders anew.
  * Waits use a fake clock, so nothing sleeps for real.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { guestProvider, ImageTemplateInputs, imageTemplateProvider, ProviderOptions, ResourceInitError } from "../../components/targets/softlayer/providers";
+import {
+  GuestInputs,
+  guestProvider,
+  ImageTemplateInputs,
+  imageTemplateProvider,
+  ProviderOptions,
+  ResourceInitError,
+} from "../../components/targets/softlayer/providers";
 import {
   bootDiskBlockDevices,
   guestDiff,
@@ -65,28 +74,35 @@ function inputs(over: Partial<ImageTemplateInputs> = {}): ImageTemplateInputs {
   };
 }
 
-/** A provisioned build guest (the guest provider's own create), with the fake's request log cleared. */
-async function buildGuest(): Promise<void> {
-  fake.provisionPolls = 1;
-  const g = await configured(guestProvider);
-  await g.create({
+/** The build guest's inputs (SoftLayerBakedImage's): its hostname and bakeTemplateName carry the content hash. */
+function buildInputs(hash = "0123456789abcdef"): GuestInputs {
+  return {
     endpoint: fake.endpoint,
-    hostname: "lab-image-build",
+    hostname: `lab-image-build-${hash}`,
     domain: "gpu-workbench.example.com",
     datacenter: "dal10",
     flavor: "AC1_8X60X100",
     osReferenceCode: "UBUNTU_22_64",
+    bakeTemplateName: `gpu-workbench-lab-image-${hash}`,
     privateNetworkOnly: false,
     userData: "#cloud-config\n",
     sshKeyIds: [1],
     securityGroupId: 2,
-    tags: [],
+    tags: ["team:vision"],
     protectedDiskImageIds: [],
     provisionTimeoutSeconds: 600,
     pollSeconds: 10,
-  });
+  };
+}
+
+/** A provisioned build guest (the guest provider's own create), with the fake's request log cleared; its state. */
+async function buildGuest(): Promise<{ id: string; outs: Record<string, unknown> }> {
+  fake.provisionPolls = 1;
+  const g = await configured(guestProvider);
+  const r = await g.create(buildInputs());
   fake.requests.length = 0;
   slept = [];
+  return { id: r.id, outs: r.outs as Record<string, unknown> };
 }
 
 beforeEach(async () => {
@@ -125,6 +141,8 @@ describe("the image template: a capture of the build guest's boot disk", () => {
       `GET ${guest}/getObject.json`,
       list,
       `GET ${guest}/getObject.json`,
+      // The capture's transaction is over: the build guest is cancelled (a halted hourly guest bills its flavor).
+      `GET ${guest}/deleteObject.json`,
     ]);
     expect(fake.requests[6].body).toEqual({
       parameters: [
@@ -154,9 +172,11 @@ describe("the image template: a capture of the build guest's boot disk", () => {
         haltGraceSeconds: 20,
         timeoutSeconds: 600,
         pollSeconds: 10,
+        buildGuestRetired: true,
       },
     });
-    expect(fake.guests.get(GUEST)!.activeTransaction).toBeUndefined();
+    expect(fake.guests.has(GUEST)).toBe(false);
+    expect(fake.templates.has(TEMPLATE)).toBe(true);
   });
 
   test("a guest that halts by itself in the grace (bake-stop.sh) is not powered off again", async () => {
@@ -173,6 +193,7 @@ describe("the image template: a capture of the build guest's boot disk", () => {
       `POST /SoftLayer_Virtual_Guest/${GUEST}/createArchiveTransaction.json`,
       "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json",
       `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/deleteObject.json`,
     ]);
     expect(r.outs.globalIdentifier).toBe(GLOBAL_ID);
     expect(fake.templates.get(TEMPLATE)!.guestPowerState).toBe("HALTED");
@@ -206,11 +227,20 @@ describe("the image template: a capture of the build guest's boot disk", () => {
       `SoftLayer image template "${NAME}" is not ready after 30 s (listed, still being captured); it stays in the stack: run pulumi up again to keep waiting, or pulumi destroy to delete it`,
     );
     expect(init.id).toBe(`transaction-${TRANSACTION}`);
-    expect(init.properties).toEqual({ ...(await okOuts()), templateId: null, globalIdentifier: null, timeoutSeconds: 30 });
+    expect(init.properties).toEqual({ ...(await okOuts()), templateId: null, globalIdentifier: null, timeoutSeconds: 30, buildGuestRetired: false });
+    // The capture still runs: the build guest is not cancelled yet.
+    expect(fake.guests.has(GUEST)).toBe(true);
 
     fake.templates.get(TEMPLATE)!.readyAfterPolls = 0;
+    fake.requests.length = 0;
     const u = await p.update!(init.id, init.properties, inputs());
     expect(u.outs).toEqual(await okOuts());
+    expect(fake.calls()).toEqual([
+      "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json",
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/deleteObject.json`,
+    ]);
+    expect(fake.guests.has(GUEST)).toBe(false);
 
     fake.requests.length = 0;
     await p.delete!(init.id, u.outs!);
@@ -256,6 +286,175 @@ describe("the image template: a capture of the build guest's boot disk", () => {
   });
 });
 
+describe("the build guest is cancelled once captured, and stays in the stack as retired", () => {
+  /** A build guest, its template captured (which cancels it), and the fake's log cleared: the guest's state as pulumi up left it. */
+  async function baked(): Promise<{ guest: P; state: { id: string; outs: Record<string, unknown> } }> {
+    const state = await buildGuest();
+    fake.guests.get(GUEST)!.powerState = "HALTED";
+    fake.templateListPolls = 0;
+    fake.templateReadyPolls = 0;
+    await (await configured(imageTemplateProvider)).create(inputs());
+    expect(fake.guests.has(GUEST)).toBe(false);
+    fake.requests.length = 0;
+    return { guest: await configured(guestProvider), state };
+  }
+  const RETIRED = { retired: true, retiredTemplateId: TEMPLATE };
+
+  test("the build guest's state names its template and is not retired until the capture", async () => {
+    const { outs } = await buildGuest();
+    expect([outs.bakeTemplateName, outs.retired]).toEqual([NAME, false]);
+    // A workbench guest's state has neither (an older guest's state is unchanged).
+    const g = await configured(guestProvider);
+    const w = await g.create({ ...buildInputs(), bakeTemplateName: undefined, hostname: "lab" });
+    expect(w.outs).not.toHaveProperty("bakeTemplateName");
+    expect(w.outs).not.toHaveProperty("retired");
+  });
+
+  test("the cancel waits for the capture's transaction: the fake refuses to cancel a guest being captured", async () => {
+    await buildGuest();
+    fake.guests.get(GUEST)!.powerState = "HALTED";
+    fake.templateListPolls = 0;
+    fake.templateReadyPolls = 0;
+    fake.archiveTailPolls = 2;
+    const p = await configured(imageTemplateProvider);
+    await p.create(inputs());
+    // The group is ready at the first listing, but the guest's capture transaction runs two more reads: only then the cancel, once.
+    expect(fake.calls()).toEqual([
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
+      `POST /SoftLayer_Virtual_Guest/${GUEST}/createArchiveTransaction.json`,
+      "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json",
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
+      "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json",
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`,
+      `GET /SoftLayer_Virtual_Guest/${GUEST}/deleteObject.json`,
+    ]);
+    expect(fake.guests.has(GUEST)).toBe(false);
+  });
+
+  test("a cancel that fails leaves the template captured as an init error; the next update cancels, the one after asks nothing", async () => {
+    await buildGuest();
+    fake.guests.get(GUEST)!.powerState = "HALTED";
+    fake.templateListPolls = 0;
+    fake.templateReadyPolls = 0;
+    fake.failNext(`/SoftLayer_Virtual_Guest/${GUEST}/deleteObject`, 500, { error: "Cancellation failed.", code: "SoftLayer_Exception_Public" });
+    const p = await configured(imageTemplateProvider);
+    const err = await p.create(inputs()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResourceInitError);
+    const init = err as ResourceInitError;
+    expect(init.message).toBe(
+      `SoftLayer image template "${NAME}" is captured, but its build guest ${GUEST} was not cancelled and bills hourly: ` +
+        "SoftLayer SoftLayer_Virtual_Guest::deleteObject failed (HTTP 500 SoftLayer_Exception_Public: Cancellation failed.); run pulumi up again to cancel it",
+    );
+    // The template's own id: the image is there and the workbench guest may boot it.
+    expect(init.id).toBe(String(TEMPLATE));
+    expect(init.properties).toEqual({ ...(await okOuts()), buildGuestRetired: false });
+    expect(fake.guests.has(GUEST)).toBe(true);
+
+    fake.requests.length = 0;
+    const u = await p.update!(init.id, init.properties, inputs());
+    expect(fake.calls()).toEqual([`GET /SoftLayer_Virtual_Guest/${GUEST}/deleteObject.json`]);
+    expect(u.outs).toEqual(await okOuts());
+    expect(fake.guests.has(GUEST)).toBe(false);
+
+    fake.requests.length = 0;
+    expect((await p.update!(init.id, u.outs!, inputs({ pollSeconds: 30 }))).outs).toEqual({ ...(await okOuts()), pollSeconds: 30 });
+    expect(fake.calls()).toEqual([]);
+  });
+
+  test("a build guest already gone when the capture ends (cancelled outside Pulumi) is no error", async () => {
+    await buildGuest();
+    fake.guests.get(GUEST)!.powerState = "HALTED";
+    fake.templateListPolls = 0;
+    fake.templateReadyPolls = 0;
+    fake.failNext(`/SoftLayer_Virtual_Guest/${GUEST}/deleteObject`, 404, {
+      error: `Unable to find object with id of '${GUEST}'.`,
+      code: "SoftLayer_Exception_ObjectNotFound",
+    });
+    const r = await (await configured(imageTemplateProvider)).create(inputs());
+    expect(r.outs).toEqual(await okOuts());
+  });
+
+  test("refresh: the build guest, gone after its capture, is kept as retired and nothing is ordered; the next refresh only looks at the template", async () => {
+    const { guest, state } = await baked();
+    const r = await guest.read!(state.id, state.outs);
+    expect(fake.calls()).toEqual([`GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`, "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json"]);
+    expect(fake.requests[1].objectFilter).toEqual({ privateBlockDeviceTemplateGroups: { name: { operation: NAME } } });
+    expect(r).toEqual({ id: String(GUEST), props: { ...state.outs, ...RETIRED } });
+
+    fake.requests.length = 0;
+    const again = await guest.read!(r.id!, r.props!);
+    expect(fake.calls()).toEqual([`GET /SoftLayer_Virtual_Guest_Block_Device_Template_Group/${TEMPLATE}/getObject.json`]);
+    expect(again).toEqual(r);
+    expect(fake.calls().some((c) => c.includes("createObject"))).toBe(false);
+    expect(fake.guests.size).toBe(0);
+  });
+
+  test("refresh: with its template gone too, the retired guest is gone (the next pulumi up bakes again); a build guest gone before any capture is gone", async () => {
+    const { guest, state } = await baked();
+    const r = await guest.read!(state.id, state.outs);
+    fake.templates.delete(TEMPLATE);
+    expect(await guest.read!(r.id!, r.props!)).toEqual({ id: "", props: {} });
+
+    // Another bake whose guest was cancelled outside Pulumi before its capture: no template, gone.
+    const other = await buildGuest();
+    fake.deleteGuestOutOfBand(Number(other.id));
+    fake.requests.length = 0;
+    expect(await guest.read!(other.id, other.outs)).toEqual({ id: "", props: {} });
+    expect(fake.calls()).toEqual([
+      `GET /SoftLayer_Virtual_Guest/${other.id}/getObject.json`,
+      "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json",
+    ]);
+  });
+
+  test("delete of a retired guest asks SoftLayer nothing; of a build guest not refreshed since, one read finds it gone", async () => {
+    const { guest, state } = await baked();
+    const r = await guest.read!(state.id, state.outs);
+    fake.requests.length = 0;
+    await guest.delete!(r.id!, r.props!);
+    expect(fake.calls()).toEqual([]);
+    await guest.delete!(state.id, state.outs);
+    expect(fake.calls()).toEqual([`GET /SoftLayer_Virtual_Guest/${GUEST}/getObject.json`]);
+  });
+
+  test("update (new tags) of a retired guest asks SoftLayer nothing; of one not refreshed since, the missing guest is recorded as retired", async () => {
+    const { guest, state } = await baked();
+    const newTags = { ...buildInputs(), tags: ["team:vision", "cost-center:42"] };
+    const r = await guest.read!(state.id, state.outs);
+    fake.requests.length = 0;
+    expect(await guest.update!(r.id!, r.props!, newTags)).toEqual({ outs: { ...r.props, tags: ["team:vision", "cost-center:42"] } });
+    expect(fake.calls()).toEqual([]);
+
+    const u = await guest.update!(state.id, state.outs, newTags);
+    expect(fake.calls()).toEqual([`POST /SoftLayer_Virtual_Guest/${GUEST}/setTags.json`, "GET /SoftLayer_Account/getPrivateBlockDeviceTemplateGroups.json"]);
+    expect(u).toEqual({ outs: { ...state.outs, ...RETIRED, tags: ["team:vision", "cost-center:42"] } });
+    // A guest simply gone (no template of its name) is still an error.
+    fake.templates.delete(TEMPLATE);
+    await expect(guest.update!(state.id, state.outs, newTags)).rejects.toThrow(`SoftLayer SoftLayer_Virtual_Guest::setTags failed (HTTP 404`);
+  });
+
+  test("diff: a retired guest with the same inputs has no change; a new content hash replaces it and orders a new build guest", async () => {
+    const { guest, state } = await baked();
+    const r = await guest.read!(state.id, state.outs);
+    expect(await guest.diff!(r.id!, r.props!, buildInputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await guest.diff!(r.id!, r.props!, { ...buildInputs(), pollSeconds: 30 })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const next = buildInputs("fedcba9876543210");
+    expect(await guest.diff!(r.id!, r.props!, next)).toEqual({ changes: true, replaces: ["hostname", "bakeTemplateName"], deleteBeforeReplace: false });
+    // The engine then creates the replacement (a new order) and deletes the retired one (no call).
+    fake.requests.length = 0;
+    const created = await guest.create(next);
+    expect(fake.calls().filter((c) => c.includes("createObject"))).toEqual(["POST /SoftLayer_Virtual_Guest/createObject.json"]);
+    expect(created.outs).toMatchObject({
+      hostname: "lab-image-build-fedcba9876543210",
+      bakeTemplateName: "gpu-workbench-lab-image-fedcba9876543210",
+      retired: false,
+    });
+    fake.requests.length = 0;
+    await guest.delete!(r.id!, r.props!);
+    expect(fake.calls()).toEqual([]);
+    expect([...fake.guests.keys()]).toEqual([Number(created.id)]);
+  });
+});
+
 async function okOuts(): Promise<Record<string, unknown>> {
   return {
     templateId: TEMPLATE,
@@ -268,6 +467,7 @@ async function okOuts(): Promise<Record<string, unknown>> {
     haltGraceSeconds: 20,
     timeoutSeconds: 600,
     pollSeconds: 10,
+    buildGuestRetired: true,
   };
 }
 

@@ -5,10 +5,13 @@
  * session (host key pinned) bake-clean.sh clears every per-machine thing and bake-stop.sh powers the
  * guest off; the image template's provider waits for HALTED (powering it off itself with
  * powerOffSoft if it still runs after a grace) and captures its boot disk
- * (createArchiveTransaction; never a portable volume: the build guest has none). The template's
- * name carries the content hash (bootstrap/bake.ts): the same bootstrap and app set keep the
- * image, a new one makes a new build guest and template, and Pulumi deletes the old ones after the
- * workbench guest has moved. See docs/fast-to-ready.md.
+ * (createArchiveTransaction; never a portable volume: the build guest has none). Once the template
+ * is ready the provider cancels the build guest (a halted hourly guest bills its whole flavor, GPU
+ * included, where AWS's and Azure's stopped build machines bill only their disk): the build guest
+ * bills for the bake only and stays in the stack as retired, so a refresh orders no new one. The
+ * template's name carries the content hash (bootstrap/bake.ts): the same bootstrap and app set keep
+ * the image, a new one makes a new build guest and template, and Pulumi deletes the old template
+ * after the workbench guest has moved. See docs/fast-to-ready.md.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { bakeBuildSpec, bakeContentHash } from "../../bootstrap/bake";
@@ -24,10 +27,6 @@ import { SoftLayerImageTemplateResource } from "./resources";
 export function softLayerBakeBase(spec: WorkbenchSpec): string {
   return `softlayer:${OS_REFERENCE_CODES[spec.os]}`;
 }
-
-/** What the plan warns with image: baked: the build guest stays and bills (AWS and Azure price theirs in the month). */
-export const SOFTLAYER_BAKE_WARNING =
-  "image: baked on softlayer keeps the build guest, powered off, as AWS and Azure keep theirs, and SoftLayer bills a powered-off hourly guest at its flavor's hourly rate (GPU included); the plan has no month for softlayer to show it in, and the template's storage is not priced here; pulumi destroy cancels the build guest and deletes the template";
 
 /** The stock image's driver route (the build guest of a baked image takes it too). */
 export function softLayerDriverInstall(_size: string, gpu: GpuSpec): DriverInstall {
@@ -70,7 +69,9 @@ export class SoftLayerBakedImage extends pulumi.ComponentResource {
     super("gpu-workbench:index:SoftLayerBakedImage", name, {}, opts);
 
     // The build guest: a one-user bootstrap on the stock image; no /data volume, no exposed apps.
-    // Its hostname names the content hash, so a new hash is a new guest.
+    // Its hostname names the content hash, so a new hash is a new guest. The template's capture
+    // cancels it (bakeTemplateName): it bills for the bake only, then stays in the stack as retired.
+    const templateName = softLayerImageTemplateName(name, hash);
     const access = createHostAccess(this, `${name}-build`, build);
     const guest = new SoftLayerVirtualGuest(
       `${name}-build`,
@@ -88,6 +89,7 @@ export class SoftLayerBakedImage extends pulumi.ComponentResource {
         deployerSshPublicKey: deployerUser(build).sshPublicKey,
         tags: { ...spec.tags, "gpu-workbench-image": hash },
         hostname: softLayerBuildHostname(name, hash),
+        bakeTemplateName: templateName,
       },
       { parent: this },
     );
@@ -111,7 +113,7 @@ export class SoftLayerBakedImage extends pulumi.ComponentResource {
       {
         endpoint: SOFTLAYER_ENDPOINT,
         guestId: guest.guestId,
-        name: softLayerImageTemplateName(name, hash),
+        name: templateName,
         note: `gpu-workbench team image of ${name} (content ${hash})`,
         haltGraceSeconds: HALT_GRACE_SECONDS,
         timeoutSeconds: CAPTURE_TIMEOUT_SECONDS,

@@ -145,7 +145,8 @@ export function guestTemplate(g: GuestSpec): Record<string, unknown> {
  * What a change of each guest input does. Replace: the input only takes effect when a guest is
  * ordered (cloud-init reads the user data and SoftLayer installs the SSH keys once; a guest cannot
  * move datacenter, change its OS or network layout in place; a flavor change would be an upgrade
- * order, which this provider does not place; a new image template is a new boot disk). In place: tags (setTags) and the provider's own
+ * order, which this provider does not place; a new image template is a new boot disk; a build
+ * guest for another template is another bake). In place: tags (setTags) and the provider's own
  * bookkeeping (endpoint, timeouts, the disks the delete detaches first).
  */
 export const GUEST_REPLACE_ON = [
@@ -155,6 +156,7 @@ export const GUEST_REPLACE_ON = [
   "flavor",
   "osReferenceCode",
   "imageTemplateGlobalIdentifier",
+  "bakeTemplateName",
   "privateNetworkOnly",
   "userData",
   "sshKeyIds",

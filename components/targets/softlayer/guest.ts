@@ -29,6 +29,8 @@ export interface SoftLayerVirtualGuestArgs {
   dataDisk?: boolean | undefined;
   /** image: baked: the globalIdentifier of the image template the guest boots instead of the stock OS (a new one replaces the guest; /data stays). */
   imageTemplateGlobalIdentifier?: pulumi.Input<string> | undefined;
+  /** A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one. */
+  bakeTemplateName?: string | undefined;
   /** Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface. */
   allowedCidrs: string[];
   /** Open RDP (3389) to `allowedCidrs`. Default false. */
@@ -186,6 +188,7 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
         flavor: args.flavor,
         osReferenceCode: OS_REFERENCE_CODES[args.os ?? "ubuntu-22.04"],
         ...(args.imageTemplateGlobalIdentifier !== undefined ? { imageTemplateGlobalIdentifier: args.imageTemplateGlobalIdentifier } : {}),
+        ...(args.bakeTemplateName !== undefined ? { bakeTemplateName: args.bakeTemplateName } : {}),
         privateNetworkOnly: privateOnly,
         userData: pulumi.secret(userData),
         sshKeyIds: [key.sshKeyId],

@@ -6,7 +6,7 @@
 import { OWN_TAG_KEYS, q } from "../../config/grammar";
 import { registerTarget, TargetDefinition } from "../registry";
 import { softLayerTagProblem } from "./builders";
-import { SOFTLAYER_BAKE_WARNING, softLayerDriverInstall } from "./bake";
+import { softLayerDriverInstall } from "./bake";
 import { SOFTLAYER_DEFAULT_DATA_DISK_GB } from "./datacenters";
 import { deploySoftLayer } from "./host";
 import { validateSoftLayer } from "./settings";
@@ -25,7 +25,6 @@ export const softLayerTarget: TargetDefinition = {
     // The team's image: an image template captured from a cleaned build guest (bake.ts); SoftLayer
     // has no GPU-ready image, so the build guest installs from the stock one.
     bakes: true,
-    bakeWarning: SOFTLAYER_BAKE_WARNING,
     // SoftLayer documents no limit for virtual guests; 16 KB is assumed (userdata.ts).
     userDataLimit: {
       maxBytes: SOFTLAYER_USER_DATA_LIMIT_BYTES,

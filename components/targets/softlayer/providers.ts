@@ -161,6 +161,8 @@ export interface GuestInputs {
   osReferenceCode: string;
   /** image: baked: the template the guest boots (absent: the stock OS). */
   imageTemplateGlobalIdentifier?: string | null | undefined;
+  /** A bake's build guest: the name of the template whose capture cancels it (then it is kept as retired). */
+  bakeTemplateName?: string | null | undefined;
   privateNetworkOnly: boolean;
   userData: string;
   sshKeyIds: number[];
@@ -182,6 +184,7 @@ function guestOutputs(i: GuestInputs, g: GuestObject | undefined, id: number): R
     flavor: i.flavor,
     osReferenceCode: i.osReferenceCode,
     ...(i.imageTemplateGlobalIdentifier ? { imageTemplateGlobalIdentifier: i.imageTemplateGlobalIdentifier } : {}),
+    ...(i.bakeTemplateName ? { bakeTemplateName: i.bakeTemplateName, retired: false } : {}),
     privateNetworkOnly: i.privateNetworkOnly,
     primaryIpAddress: g?.primaryIpAddress ?? null,
     primaryBackendIpAddress: g?.primaryBackendIpAddress ?? null,
@@ -249,6 +252,38 @@ async function detachDisk(
   }
 }
 
+/**
+ * A bake's build guest that is gone from SoftLayer because its template was captured (the image
+ * template's provider cancels it then: retireBuildGuest): the template of its bakeTemplateName,
+ * listed and ready. Undefined for any other guest, or when no such template is ready (then the
+ * guest is simply gone, cancelled outside Pulumi).
+ */
+async function captureOf(api: SoftLayerClient, props: Record<string, unknown>): Promise<TemplateGroupObject | undefined> {
+  if (typeof props.bakeTemplateName !== "string" || props.bakeTemplateName === "") return undefined;
+  const t = await templateByName(api, props.bakeTemplateName);
+  return templateReady(t) ? t : undefined;
+}
+
+/**
+ * A retired build guest's state: what it had (its inputs, its last address) plus the template it
+ * went into. It stays in the stack so that a refresh orders no new build guest (and so no new
+ * template and no new workbench guest); only a new content hash (its hostname) replaces it.
+ */
+function retiredGuestOutputs(props: Record<string, unknown>, t: TemplateGroupObject): Record<string, unknown> {
+  return { ...props, retired: true, retiredTemplateId: Number(t.id) };
+}
+
+/** The inputs an update may change in place (GUEST_IN_PLACE), taken as they are: a retired guest has nothing to set them on. */
+function inPlaceInputs(news: GuestInputs): Record<string, unknown> {
+  return {
+    tags: news.tags,
+    endpoint: news.endpoint,
+    protectedDiskImageIds: news.protectedDiskImageIds,
+    provisionTimeoutSeconds: news.provisionTimeoutSeconds,
+    pollSeconds: news.pollSeconds,
+  };
+}
+
 export function guestProvider(opts: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
   const provider: SoftLayerProvider = {
     opts,
@@ -291,6 +326,21 @@ export function guestProvider(opts: ProviderOptions = {}): pulumi.dynamic.Resour
     },
     async read(id, props) {
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
+      if (props.retired === true) {
+        // Retired (cancelled after its capture): no guest to read. It stays while its template does;
+        // with the template gone too, the next pulumi up builds both again.
+        try {
+          await api.call("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "getObject", {
+            id: Number(props.retiredTemplateId),
+            mask: TEMPLATE_GROUP_MASK,
+            idempotent: true,
+          });
+          return { id, props };
+        } catch (e) {
+          if (isNotFound(e)) return { id: "", props: {} };
+          throw e;
+        }
+      }
       try {
         const g = await getGuest(api, Number(id));
         return {
@@ -305,20 +355,34 @@ export function guestProvider(opts: ProviderOptions = {}): pulumi.dynamic.Resour
           },
         };
       } catch (e) {
+        if (!isNotFound(e)) throw e;
+        // A build guest whose template is captured was retired by the template's provider: keep it.
+        const t = await captureOf(api, props);
+        if (t) return { id, props: retiredGuestOutputs(props, t) };
         // Gone (cancelled outside Pulumi): an empty id tells the engine so.
-        if (isNotFound(e)) return { id: "", props: {} };
-        throw e;
+        return { id: "", props: {} };
       }
     },
     async update(id, olds, news: GuestInputs) {
+      // A retired build guest has nothing left to update: only the state follows the inputs.
+      if (olds.retired === true) return { outs: { ...olds, ...inPlaceInputs(news) } };
       const api = clientOf(this as SoftLayerProvider, news.endpoint);
       const gid = Number(id);
-      // After a provisioning timeout (an init error) the next update keeps waiting.
-      const resumed = olds.provisionDate ? undefined : await waitProvisioned(this as SoftLayerProvider, api, gid, news);
-      if (resumed || JSON.stringify(olds.tags) !== JSON.stringify(news.tags)) await setTags(api, gid, news.tags);
-      return { outs: guestOutputs(news, resumed ?? (await getGuest(api, gid)), gid) };
+      try {
+        // After a provisioning timeout (an init error) the next update keeps waiting.
+        const resumed = olds.provisionDate ? undefined : await waitProvisioned(this as SoftLayerProvider, api, gid, news);
+        if (resumed || JSON.stringify(olds.tags) !== JSON.stringify(news.tags)) await setTags(api, gid, news.tags);
+        return { outs: guestOutputs(news, resumed ?? (await getGuest(api, gid)), gid) };
+      } catch (e) {
+        // Retired since the last refresh (its template captured): recorded so now.
+        const t = isNotFound(e) ? await captureOf(api, olds) : undefined;
+        if (t) return { outs: { ...retiredGuestOutputs(olds, t), ...inPlaceInputs(news) } };
+        throw e;
+      }
     },
     async delete(id, props) {
+      // Retired: cancelled after its capture; nothing is left to cancel, nothing to ask SoftLayer.
+      if (props.retired === true) return;
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
       const gid = Number(id);
       let g: GuestObject;
@@ -862,7 +926,12 @@ export interface ImageTemplateInputs {
   pollSeconds: number;
 }
 
-function templateOutputs(i: ImageTemplateInputs, t: TemplateGroupObject | undefined, transactionId: number | null): Record<string, unknown> {
+function templateOutputs(
+  i: ImageTemplateInputs,
+  t: TemplateGroupObject | undefined,
+  transactionId: number | null,
+  buildGuestRetired: boolean,
+): Record<string, unknown> {
   return {
     templateId: t ? Number(t.id) : null,
     globalIdentifier: t?.globalIdentifier ?? null,
@@ -870,6 +939,7 @@ function templateOutputs(i: ImageTemplateInputs, t: TemplateGroupObject | undefi
     note: i.note,
     guestId: i.guestId,
     transactionId,
+    buildGuestRetired,
     endpoint: i.endpoint,
     haltGraceSeconds: i.haltGraceSeconds,
     timeoutSeconds: i.timeoutSeconds,
@@ -944,6 +1014,34 @@ async function waitForTemplate(p: SoftLayerProvider, api: SoftLayerClient, i: Im
   }
 }
 
+/**
+ * Cancels the build guest once its template is captured: a halted hourly guest still bills its
+ * flavor, GPU included, so keeping it (as AWS and Azure keep their stopped build machine, which
+ * bills only its disk there) would bill a second GPU machine. The same call the guest provider's
+ * delete makes (SoftLayer_Virtual_Guest::deleteObject); not found (already cancelled) is success.
+ * The guest provider then keeps the build guest as retired (retiredBuildGuest).
+ */
+async function retireBuildGuest(api: SoftLayerClient, guestId: number): Promise<void> {
+  try {
+    await api.call("SoftLayer_Virtual_Guest", "deleteObject", { id: guestId, idempotent: true });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+/** The capture is done but the cancel failed: an init error, so the next pulumi up (update) cancels again. */
+async function retireOrInitError(api: SoftLayerClient, i: ImageTemplateInputs, t: TemplateGroupObject, transactionId: number | null) {
+  try {
+    await retireBuildGuest(api, i.guestId);
+  } catch (e) {
+    const message =
+      `SoftLayer image template "${i.name}" is captured, but its build guest ${i.guestId} was not cancelled and bills hourly: ${(e as Error).message}; ` +
+      "run pulumi up again to cancel it";
+    throw new ResourceInitError(message, String(t.id), templateOutputs(i, t, transactionId, false), [message]);
+  }
+  return templateOutputs(i, t, transactionId, true);
+}
+
 export function imageTemplateProvider(opts: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
   const provider: SoftLayerProvider = {
     opts,
@@ -968,14 +1066,16 @@ export function imageTemplateProvider(opts: ProviderOptions = {}): pulumi.dynami
         idempotent: false,
       });
       const transactionId = Number(tx.id);
+      let t: TemplateGroupObject;
       try {
-        const t = await waitForTemplate(p, api, inputs);
-        return { id: String(t.id), outs: templateOutputs(inputs, t, transactionId) };
+        t = await waitForTemplate(p, api, inputs);
       } catch (e) {
         // The capture runs on: the id names its transaction until the group is listed (update and delete find it by name).
         const message = (e as Error).message;
-        throw new ResourceInitError(message, `transaction-${transactionId}`, templateOutputs(inputs, undefined, transactionId), [message]);
+        throw new ResourceInitError(message, `transaction-${transactionId}`, templateOutputs(inputs, undefined, transactionId, false), [message]);
       }
+      // Captured, and the guest runs no transaction any more: the build guest has done its work.
+      return { id: String(t.id), outs: await retireOrInitError(api, inputs, t, transactionId) };
     },
     async read(id, props) {
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
@@ -993,11 +1093,14 @@ export function imageTemplateProvider(opts: ProviderOptions = {}): pulumi.dynami
       }
     },
     async update(_id, olds, news: ImageTemplateInputs) {
-      // Only bookkeeping changes in place; a capture that timed out (an init error) is waited for again.
+      // Only bookkeeping changes in place; a capture that timed out (an init error) is waited for
+      // again, and a build guest not cancelled yet (an init error after the capture) is cancelled.
       const p = this as SoftLayerProvider;
       const api = clientOf(p, news.endpoint);
       const t = olds.globalIdentifier ? { id: Number(olds.templateId), globalIdentifier: String(olds.globalIdentifier) } : await waitForTemplate(p, api, news);
-      return { outs: templateOutputs(news, t, (olds.transactionId as number | null) ?? null) };
+      const transactionId = (olds.transactionId as number | null) ?? null;
+      if (olds.buildGuestRetired === true) return { outs: templateOutputs(news, t, transactionId, true) };
+      return { outs: await retireOrInitError(api, news, t, transactionId) };
     },
     async delete(id, props) {
       const api = clientOf(this as SoftLayerProvider, props.endpoint);

@@ -27,6 +27,8 @@ export interface SoftLayerGuestResourceArgs {
   osReferenceCode: pulumi.Input<string>;
   /** image: baked: the image template's globalIdentifier, booted instead of the stock OS. */
   imageTemplateGlobalIdentifier?: pulumi.Input<string> | undefined;
+  /** A bake's build guest: the name of the image template whose capture cancels it; it then stays in the state as retired. */
+  bakeTemplateName?: pulumi.Input<string> | undefined;
   privateNetworkOnly: pulumi.Input<boolean>;
   /** The #cloud-config; pass it as a secret. */
   userData: pulumi.Input<string>;
