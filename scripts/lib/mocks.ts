@@ -171,6 +171,8 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
     templateId: 5000000 + hashInt(name, 999999),
     globalIdentifier: `${hex(name, 8)}-5b6e-4f3a-9c1d-${hex(name + "t", 12)}`,
     transactionId: 80000000 + hashInt(name, 999999),
+    // The provider cancels the build guest once the template is captured.
+    buildGuestRetired: true,
   }),
 };
 

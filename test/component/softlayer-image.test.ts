@@ -1,7 +1,8 @@
 /**
  * The baked team image on SoftLayer, whole: mock runs of the same team with image stock and baked.
  * The baked run adds exactly the image's resources (a build guest with no /data volume, its ready
- * check through the R580 driver's reboot, the clean, the image template) in that order; the
+ * check through the R580 driver's reboot, the clean, the image template) in that order; the build
+ * guest names the template whose capture cancels it (and the workbench guest names none); the
  * workbench guest boots the template (a new one replaces it); the /data volume's inputs do not change.
  */
 import { rawConfig } from "../support/fixtures";
@@ -23,21 +24,20 @@ describe("SoftLayer images: stock, baked", () => {
 
   it("baked: the image's resources are exactly these; the workbench's own are the stock ones", () => {
     const image = baked.rec.registrations.filter((r) => r.name.startsWith("wb-image")).map((r) => `${r.type} ${r.name}`);
-    expect(image.sort()).toEqual(
-      [
-        "gpu-workbench:index:SoftLayerBakedImage wb-image",
-        "tls:index/privateKey:PrivateKey wb-image-build-host-key",
-        "gpu-workbench:index:SoftLayerVirtualGuest wb-image-build",
-        "pulumi-nodejs:dynamic/softlayer:SshKey wb-image-build-key",
-        "pulumi-nodejs:dynamic/softlayer:SecurityGroup wb-image-build-sg",
-        "pulumi-nodejs:dynamic/softlayer:VirtualGuest wb-image-build-guest",
-        "command:remote:Command wb-image-build-ready-before-reboot",
-        "command:local:Command wb-image-build-reboot-pause",
-        "command:remote:Command wb-image-build-ready",
-        "command:remote:Command wb-image-clean",
-        "pulumi-nodejs:dynamic/softlayer:ImageTemplate wb-image-template",
-      ].sort(),
-    );
+    // In the order they are registered: nothing after the template (no resource of its own retires the build guest).
+    expect(image).toEqual([
+      "gpu-workbench:index:SoftLayerBakedImage wb-image",
+      "gpu-workbench:index:SoftLayerVirtualGuest wb-image-build",
+      "tls:index/privateKey:PrivateKey wb-image-build-host-key",
+      "pulumi-nodejs:dynamic/softlayer:SshKey wb-image-build-key",
+      "pulumi-nodejs:dynamic/softlayer:SecurityGroup wb-image-build-sg",
+      "pulumi-nodejs:dynamic/softlayer:VirtualGuest wb-image-build-guest",
+      "command:remote:Command wb-image-build-ready-before-reboot",
+      "command:local:Command wb-image-build-reboot-pause",
+      "command:remote:Command wb-image-build-ready",
+      "command:remote:Command wb-image-clean",
+      "pulumi-nodejs:dynamic/softlayer:ImageTemplate wb-image-template",
+    ]);
     // The baked workbench verifies the driver: no R580 install, so no reboot to wait through.
     const rebootOnly = ["wb-ready-before-reboot", "wb-reboot-pause"];
     expect(stock.names.filter((n) => rebootOnly.includes(n))).toEqual(rebootOnly);
@@ -75,6 +75,10 @@ describe("SoftLayer images: stock, baked", () => {
     const build = baked.one("wb-image-build-guest");
     const hash = String(baked.one("wb-image-template").name).slice(-12);
     expect(build.hostname).toBe(`wb-image-build-${hash}`);
+    // The template's capture cancels it: the guest provider then keeps it as retired.
+    expect(build.bakeTemplateName).toBe(`gpu-workbench-wb-image-${hash}`);
+    expect(baked.one("wb-host-guest")).not.toHaveProperty("bakeTemplateName");
+    expect(stock.one("wb-host-guest")).not.toHaveProperty("bakeTemplateName");
     expect(build.osReferenceCode).toBe("UBUNTU_22_64");
     expect(build.imageTemplateGlobalIdentifier).toBeUndefined();
     expect(build.protectedDiskImageIds).toEqual([]);

@@ -83,6 +83,8 @@ func NewSoftLayerVirtualGuest(ctx *pulumi.Context,
 type softLayerVirtualGuestArgs struct {
 	// Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
+	// A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+	BakeTemplateName *string `pulumi:"bakeTemplateName"`
 	// Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
 	DataDisk *bool `pulumi:"dataDisk"`
 	// Size of the portable storage volume at /data, GB: a capacity SoftLayer offers (e.g. 250). It is kept when the guest is replaced or the stack destroyed.
@@ -121,6 +123,8 @@ type softLayerVirtualGuestArgs struct {
 type SoftLayerVirtualGuestArgs struct {
 	// Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface.
 	AllowedCidrs []string
+	// A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+	BakeTemplateName *string
 	// Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
 	DataDisk *bool
 	// Size of the portable storage volume at /data, GB: a capacity SoftLayer offers (e.g. 250). It is kept when the guest is replaced or the stack destroyed.

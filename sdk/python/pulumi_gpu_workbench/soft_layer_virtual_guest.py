@@ -26,6 +26,7 @@ class SoftLayerVirtualGuestArgs:
                  flavor: _builtins.str,
                  host_public_key: pulumi.Input[_builtins.str],
                  user_data: pulumi.Input[_builtins.str],
+                 bake_template_name: Optional[_builtins.str] = None,
                  data_disk: Optional[_builtins.bool] = None,
                  domain: Optional[_builtins.str] = None,
                  endpoint: Optional[_builtins.str] = None,
@@ -46,6 +47,7 @@ class SoftLayerVirtualGuestArgs:
         :param _builtins.str flavor: Flavor key name (`supplementalCreateObjectOptions.flavorKeyName`), e.g. "AC1_8X60X100" (1 x P100) or "B1_2X4X100" (CPU).
         :param pulumi.Input[_builtins.str] host_public_key: The host's pinned public key ("ssh-ed25519 AAAA..."), the one the user data installs; passed through to `hostPublicKey`.
         :param pulumi.Input[_builtins.str] user_data: The #cloud-config document (plain text; sent gzipped in a one-part MIME message). Keep it a secret: it carries the host key.
+        :param _builtins.str bake_template_name: A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
         :param _builtins.bool data_disk: Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
         :param _builtins.str domain: Domain of the guest's FQDN. Default "gpu-workbench.example.com".
         :param _builtins.str endpoint: REST endpoint. Default https://api.softlayer.com/rest/v3.1 (use https://api.service.softlayer.com/rest/v3.1 from the private network).
@@ -64,6 +66,8 @@ class SoftLayerVirtualGuestArgs:
         pulumi.set(__self__, "flavor", flavor)
         pulumi.set(__self__, "host_public_key", host_public_key)
         pulumi.set(__self__, "user_data", user_data)
+        if bake_template_name is not None:
+            pulumi.set(__self__, "bake_template_name", bake_template_name)
         if data_disk is not None:
             pulumi.set(__self__, "data_disk", data_disk)
         if domain is not None:
@@ -168,6 +172,18 @@ class SoftLayerVirtualGuestArgs:
     @user_data.setter
     def user_data(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "user_data", value)
+
+    @_builtins.property
+    @pulumi.getter(name="bakeTemplateName")
+    def bake_template_name(self) -> Optional[_builtins.str]:
+        """
+        A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+        """
+        return pulumi.get(self, "bake_template_name")
+
+    @bake_template_name.setter
+    def bake_template_name(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "bake_template_name", value)
 
     @_builtins.property
     @pulumi.getter(name="dataDisk")
@@ -297,6 +313,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
+                 bake_template_name: Optional[_builtins.str] = None,
                  data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  datacenter: Optional[_builtins.str] = None,
@@ -329,6 +346,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param Sequence[_builtins.str] allowed_cidrs: Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface.
+        :param _builtins.str bake_template_name: A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
         :param _builtins.bool data_disk: Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
         :param _builtins.float data_disk_gb: Size of the portable storage volume at /data, GB: a capacity SoftLayer offers (e.g. 250). It is kept when the guest is replaced or the stack destroyed.
         :param _builtins.str datacenter: Classic datacenter short name, e.g. "dal10". The guest and its /data volume live there.
@@ -380,6 +398,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
+                 bake_template_name: Optional[_builtins.str] = None,
                  data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  datacenter: Optional[_builtins.str] = None,
@@ -410,6 +429,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
             if allowed_cidrs is None and not opts.urn:
                 raise TypeError("Missing required property 'allowed_cidrs'")
             __props__.__dict__["allowed_cidrs"] = allowed_cidrs
+            __props__.__dict__["bake_template_name"] = bake_template_name
             __props__.__dict__["data_disk"] = data_disk
             if data_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'data_disk_gb'")
