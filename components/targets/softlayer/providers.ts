@@ -1019,7 +1019,7 @@ async function waitForTemplate(p: SoftLayerProvider, api: SoftLayerClient, i: Im
  * flavor, GPU included, so keeping it (as AWS and Azure keep their stopped build machine, which
  * bills only its disk there) would bill a second GPU machine. The same call the guest provider's
  * delete makes (SoftLayer_Virtual_Guest::deleteObject); not found (already cancelled) is success.
- * The guest provider then keeps the build guest as retired (retiredBuildGuest).
+ * The guest provider then keeps the build guest as retired (captureOf, retiredGuestOutputs).
  */
 async function retireBuildGuest(api: SoftLayerClient, guestId: number): Promise<void> {
   try {
