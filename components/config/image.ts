@@ -37,6 +37,8 @@ export function readImage(i: ImageInput): WorkbenchImage | undefined {
       "workbench.image",
       i.rules.refuses?.bakedImage ?? `target ${i.rules.name} cannot bake an image in this version; use image: gpu-ready or stock`,
     );
+  // A target that bakes with no GPU-ready image (softlayer) builds from its stock image: the build installs, the workbench verifies.
+  if (image === WorkbenchImage.Baked && i.rules.gpuReadyImage === undefined) return image;
   if (i.gpu !== undefined) {
     const gpuReady = i.rules.gpuReadyImage?.(i.size, i.gpu, i.os);
     if (gpuReady === undefined) return i.fail("workbench.image", `target ${i.rules.name} has no GPU-ready image in this version; use image: stock`);

@@ -173,8 +173,8 @@ export const KEYS: readonly KeyDeclaration[] = [
     path: "image",
     type: "enum",
     values: ["stock", "gpu-ready", "baked"],
-    targets: ["azure", "aws"],
-    doc: "stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).",
+    targets: ["azure", "aws", "softlayer"],
+    doc: "stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once; none on SoftLayer). baked: the team's own image, built once from the GPU-ready one (SoftLayer: from the stock one, the build installs) with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; SoftLayer: an image template). Default: the target's (gpu-ready on AWS, stock elsewhere).",
   },
   {
     path: "spot",

@@ -175,6 +175,13 @@ export const computedState: Record<string, (name: string, inputs: Record<string,
   "pulumi-nodejs:dynamic/softlayer:SecurityGroup": (name) => ({ securityGroupId: 3000000 + hashInt(name, 99999) }),
   "pulumi-nodejs:dynamic/softlayer:SshKey": (name) => ({ sshKeyId: 2000000 + hashInt(name, 99999), fingerprint: `aa:bb:${hex(name, 2)}`, adopted: false }),
   "pulumi-nodejs:dynamic/softlayer:PortableStorage": (name) => ({ diskImageId: 40000000 + hashInt(name, 999999), orderId: 70000000 + hashInt(name, 999999) }),
+  "pulumi-nodejs:dynamic/softlayer:ImageTemplate": (name) => ({
+    templateId: 5000000 + hashInt(name, 999999),
+    globalIdentifier: `${hex(name, 8)}-5b6e-4f3a-9c1d-${hex(name + "t", 12)}`,
+    transactionId: 80000000 + hashInt(name, 999999),
+    // The provider cancels the build guest once the template is captured.
+    buildGuestRetired: true,
+  }),
 };
 
 /** A VM's storageProfile as Azure returns it: the OS disk's managed disk id filled in. */

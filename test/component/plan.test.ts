@@ -95,7 +95,7 @@ describe.each(STACKS)("stack %s", (stack) => {
         (r.type === "aws:ec2/instance:Instance" && !r.name.endsWith("-host-instance")) ||
         (r.type === "azure-native:compute:VirtualMachine" && /-worker-\d+$/.test(r.name)),
     ).length;
-    const machine = json.target === "aws" ? "instance" : "vm";
+    const machine = ({ aws: "instance", softlayer: "guest" } as Record<string, string>)[json.target] ?? "vm";
     if (baked) expect(json.userData.map((u: { resource: string }) => u.resource)).toEqual([`${stack}-image-build-${machine}`, `${stack}-host-${machine}`]);
     else expect(json.userData).toHaveLength(1 + workers);
     for (const u of json.userData) {

@@ -36,9 +36,31 @@ export interface FakeGuest {
   primaryBackendIpAddress: string | undefined;
   activeTransaction: { id: number; transactionStatus: { name: string; friendlyName: string } } | undefined;
   blockDevices: { device: string; diskImageId: number; mountType: string }[];
+  /** powerState.keyName: RUNNING, or HALTED once a power-off has taken its polls. */
+  powerState: string;
+  /** getObject calls left until a requested power-off is done (undefined: none requested). */
+  powerOffPollsLeft: number | undefined;
+  /** getObject calls left until the capture transaction ends on the guest (after its group is ready). */
+  archiveTailLeft?: number | undefined;
   /** A pending attach or detach: done after this many more getObject calls. */
   pending: { kind: "attach" | "detach"; diskImageId: number; pollsLeft: number } | undefined;
   tags: string;
+}
+
+/** A private image template group and the capture that makes it. */
+export interface FakeTemplate {
+  id: number;
+  name: string;
+  note: string;
+  guestId: number;
+  /** The block devices createArchiveTransaction was given. */
+  blockDevices: unknown[];
+  /** The guest's power state when the capture was asked for. */
+  guestPowerState: string;
+  transactionId: number;
+  /** getPrivateBlockDeviceTemplateGroups calls before it is listed, then before it is ready. */
+  listAfterPolls: number;
+  readyAfterPolls: number;
 }
 
 interface Failure {
@@ -82,6 +104,14 @@ export class SoftLayerFake {
   diskPolls = 2;
   /** getPortableStorageVolumes polls before an ordered volume shows. */
   orderPolls = 2;
+  /** getObject polls a soft power-off takes. */
+  powerPolls = 2;
+  readonly templates = new Map<number, FakeTemplate>();
+  /** Template-group listings before a capture's group shows, then before it has its global identifier and no transaction. */
+  templateListPolls = 1;
+  templateReadyPolls = 2;
+  /** Guest getObject polls the guest's capture transaction still runs after its template group is ready. */
+  archiveTailPolls = 0;
   /** After a guest is deleted, its security-group binding stays for this many security-group reads. */
   reclaimPolls = 0;
   private reclaiming = new Map<number, number>();
@@ -206,10 +236,47 @@ export class SoftLayerFake {
         return { value: true };
       }
       case "SoftLayer_Virtual_Guest::deleteObject": {
+        // A guest whose disk is being captured is not cancelled (the capture would lose its source).
+        if (this.guests.get(id!)?.activeTransaction?.transactionStatus.name === "CLOUD_CREATE_ARCHIVE") {
+          return { status: 500, error: { error: "Cannot cancel a guest while a transaction is running on it.", code: "SoftLayer_Exception_Public" } };
+        }
         if (!this.guests.delete(id!)) return notFound();
         if (this.reclaimPolls > 0) this.reclaiming.set(id!, this.reclaimPolls);
         return { value: true };
       }
+      case "SoftLayer_Virtual_Guest::powerOffSoft": {
+        const g = this.guests.get(id!);
+        if (!g) return notFound();
+        if (g.powerState !== "HALTED") g.powerOffPollsLeft = this.powerPolls;
+        return { value: true };
+      }
+      case "SoftLayer_Virtual_Guest::createArchiveTransaction":
+        return this.capture(id!, params);
+      case "SoftLayer_Account::getPrivateBlockDeviceTemplateGroups": {
+        const name = (filter as { privateBlockDeviceTemplateGroups?: { name?: { operation?: string } } } | undefined)?.privateBlockDeviceTemplateGroups?.name
+          ?.operation;
+        const listed: Record<string, unknown>[] = [];
+        for (const t of this.templates.values()) {
+          if (name !== undefined && t.name !== name) continue;
+          if (t.listAfterPolls-- > 0) continue;
+          const ready = t.readyAfterPolls-- <= 0;
+          if (ready) {
+            const g = this.guests.get(t.guestId);
+            if (g && g.activeTransaction?.id === t.transactionId) {
+              if (this.archiveTailPolls === 0) g.activeTransaction = undefined;
+              else if (g.archiveTailLeft === undefined) g.archiveTailLeft = this.archiveTailPolls;
+            }
+          }
+          listed.push(this.templateView(t, ready));
+        }
+        return { value: listed };
+      }
+      case "SoftLayer_Virtual_Guest_Block_Device_Template_Group::getObject": {
+        const t = this.templates.get(id!);
+        return t ? { value: this.templateView(t, t.readyAfterPolls < 0) } : notFound();
+      }
+      case "SoftLayer_Virtual_Guest_Block_Device_Template_Group::deleteObject":
+        return this.templates.delete(id!) ? { value: { id: this.nextId++, transactionStatus: { name: "DELETE_IMAGE" } } } : notFound();
       case "SoftLayer_Virtual_Guest::attachDiskImage":
       case "SoftLayer_Virtual_Guest::detachDiskImage": {
         const g = this.guests.get(id!);
@@ -363,7 +430,13 @@ export class SoftLayerFake {
 
   private createGuest(t: Record<string, unknown>): { status?: number; value: unknown } | { status: number; error: unknown } {
     const invalid = (what: string) => ({ status: 500, error: { error: `Invalid value provided for '${what}'.`, code: "SoftLayer_Exception_InvalidValue" } });
-    for (const k of ["hostname", "domain", "hourlyBillingFlag", "localDiskFlag", "operatingSystemReferenceCode"]) if (t[k] === undefined) return invalid(k);
+    for (const k of ["hostname", "domain", "hourlyBillingFlag", "localDiskFlag"]) if (t[k] === undefined) return invalid(k);
+    // The OS comes from a reference code or from an image template, exactly one of them.
+    const image = (t.blockDeviceTemplateGroup as { globalIdentifier?: string } | undefined)?.globalIdentifier;
+    if ((t.operatingSystemReferenceCode === undefined) === (image === undefined)) return invalid("operatingSystemReferenceCode");
+    if (image !== undefined && ![...this.templates.values()].some((x) => this.templateView(x, true).globalIdentifier === image)) {
+      return invalid("blockDeviceTemplateGroup.globalIdentifier");
+    }
     const dcName = (t.datacenter as { name?: string } | undefined)?.name;
     const dc = this.datacenters.find((d) => d.name === dcName);
     if (!dc) return invalid("datacenter.name");
@@ -391,6 +464,8 @@ export class SoftLayerFake {
         { device: "0", diskImageId: this.nextId++, mountType: "Disk" },
         { device: "1", diskImageId: this.nextId++, mountType: "Disk" },
       ],
+      powerState: "RUNNING",
+      powerOffPollsLeft: undefined,
       pending: undefined,
       tags: "",
     };
@@ -424,6 +499,14 @@ export class SoftLayerFake {
       }
       return;
     }
+    if (g.archiveTailLeft !== undefined && --g.archiveTailLeft <= 0) {
+      g.activeTransaction = undefined;
+      g.archiveTailLeft = undefined;
+    }
+    if (g.powerOffPollsLeft !== undefined && --g.powerOffPollsLeft <= 0) {
+      g.powerState = "HALTED";
+      g.powerOffPollsLeft = undefined;
+    }
     if (g.pending && --g.pending.pollsLeft <= 0) {
       const { kind, diskImageId } = g.pending;
       if (kind === "attach") g.blockDevices.push({ device: String(g.blockDevices.length + 1), diskImageId, mountType: "Disk" });
@@ -446,8 +529,47 @@ export class SoftLayerFake {
       ...(g.primaryBackendIpAddress ? { primaryBackendIpAddress: g.primaryBackendIpAddress } : {}),
       ...(g.activeTransaction ? { activeTransaction: g.activeTransaction } : {}),
       datacenter: { name: (t.datacenter as { name: string }).name },
-      blockDevices: g.blockDevices,
+      // A block device's own id (createArchiveTransaction takes the devices by it).
+      blockDevices: g.blockDevices.map((b) => ({ id: b.diskImageId + 500000000, ...b })),
+      powerState: { keyName: g.powerState },
     };
+  }
+
+  private templateView(t: FakeTemplate, ready: boolean): Record<string, unknown> {
+    return {
+      id: t.id,
+      name: t.name,
+      ...(ready ? { globalIdentifier: `7c4d2a10-5b6e-4f3a-9c1d-${String(t.id).padStart(12, "0")}` } : { transactionId: t.transactionId }),
+    };
+  }
+
+  /** createArchiveTransaction(groupName, blockDevices, note): the devices must be the guest's, by id. */
+  private capture(guestId: number, params: unknown[]): { status?: number; value: unknown } | { status: number; error: unknown } {
+    const g = this.guests.get(guestId);
+    if (!g) return { status: 404, error: NOT_FOUND(guestId) };
+    const [name, devices, note] = params as [unknown, unknown, unknown];
+    if (typeof name !== "string" || name === "" || !Array.isArray(devices) || devices.length === 0) {
+      return { status: 500, error: { error: "A name and at least one block device are required.", code: "SoftLayer_Exception_InvalidValue" } };
+    }
+    const own = new Set(g.blockDevices.map((b) => b.diskImageId + 500000000));
+    if (devices.some((d) => !own.has(Number((d as { id?: unknown }).id)))) {
+      return { status: 500, error: { error: "Block device does not belong to this guest.", code: "SoftLayer_Exception_InvalidValue" } };
+    }
+    const transactionId = this.nextId++;
+    const id = this.nextId++;
+    this.templates.set(id, {
+      id,
+      name,
+      note: String(note ?? ""),
+      guestId,
+      blockDevices: devices,
+      guestPowerState: g.powerState,
+      transactionId,
+      listAfterPolls: this.templateListPolls,
+      readyAfterPolls: this.templateReadyPolls,
+    });
+    g.activeTransaction = { id: transactionId, transactionStatus: { name: "CLOUD_CREATE_ARCHIVE", friendlyName: "Create Image Template" } };
+    return { value: { id: transactionId, createDate: "2026-11-23T11:00:00-06:00", guestId, statusChangeDate: "2026-11-23T11:00:00-06:00" } };
   }
 
   /** Network components bound to a group: every live guest whose template names it, and guests still being reclaimed. */

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   diskAttachmentProvider,
   guestProvider,
+  imageTemplateProvider,
   portableStorageProvider,
   securityGroupProvider,
   sshKeyProvider,
@@ -50,6 +51,7 @@ test.each([
   ["ssh key", sshKeyProvider],
   ["portable storage", portableStorageProvider],
   ["disk attachment", diskAttachmentProvider],
+  ["image template", imageTemplateProvider],
 ])(
   "the %s provider serializes without any credential from the environment",
   async (_kind, make) => {
@@ -94,6 +96,35 @@ test("the deserialized guest provider orders a guest with the stack config's cre
     expect(fake.requests.map((q) => q.user)).toEqual([FAKE_USER, FAKE_USER, FAKE_USER, FAKE_USER]);
     // sha256 ran from the serialized code, through the real crypto module.
     expect(r.outs.userDataSha256).toBe(createHash("sha256").update("#cloud-config\n").digest("hex"));
+  } finally {
+    await fake.stop();
+  }
+}, 30_000);
+
+test("the deserialized image template provider deletes a template with the stack config's credentials", async () => {
+  const fake = new SoftLayerFake();
+  await fake.start();
+  try {
+    const sf = await pulumi.runtime.serializeFunction(() => imageTemplateProvider(), { allowSecrets: true });
+    const provider = deserialize(sf.text);
+    await provider.configure!({
+      config: { get: (k: string) => ({ "softlayer:username": FAKE_USER, "softlayer:apiKey": FAKE_API_KEY })[k], require: () => "" },
+    });
+    fake.templates.set(5, {
+      id: 5,
+      name: "gpu-workbench-lab-image-0123456789ab",
+      note: "",
+      guestId: 1,
+      blockDevices: [],
+      guestPowerState: "HALTED",
+      transactionId: 4,
+      listAfterPolls: 0,
+      readyAfterPolls: 0,
+    });
+    await provider.delete!("5", { endpoint: fake.endpoint, name: "gpu-workbench-lab-image-0123456789ab" });
+    expect(fake.calls()).toEqual(["GET /SoftLayer_Virtual_Guest_Block_Device_Template_Group/5/deleteObject.json"]);
+    expect(fake.requests.map((q) => q.user)).toEqual([FAKE_USER]);
+    expect(fake.templates.size).toBe(0);
   } finally {
     await fake.stop();
   }

@@ -105,6 +105,8 @@ export interface GuestSpec {
   datacenter: string;
   flavor: string;
   osReferenceCode: string;
+  /** image: baked: the team's image template (its globalIdentifier); the guest boots it instead of the stock OS. */
+  imageTemplateGlobalIdentifier?: string | null | undefined;
   privateNetworkOnly: boolean;
   userData: string;
   sshKeyIds: number[];
@@ -115,7 +117,9 @@ export interface GuestSpec {
  * The SoftLayer_Virtual_Guest createObject template: hourly, SAN disks (portable storage attaches
  * without a host migration), the flavor, the OS by reference code, 1 Gbps uplinks, the security
  * group on the interface users reach (the public one, or the private one for a private-only guest),
- * the deployer's SSH key for root at provisioning, and the cloud-init user data.
+ * the deployer's SSH key for root at provisioning, and the cloud-init user data. With an image
+ * template (image: baked) the boot disk comes from `blockDeviceTemplateGroup.globalIdentifier`,
+ * which createObject takes instead of `operatingSystemReferenceCode` (never both).
  */
 export function guestTemplate(g: GuestSpec): Record<string, unknown> {
   const withGroup = { securityGroupBindings: [{ securityGroup: { id: g.securityGroupId } }] };
@@ -125,7 +129,9 @@ export function guestTemplate(g: GuestSpec): Record<string, unknown> {
     datacenter: { name: g.datacenter },
     hourlyBillingFlag: true,
     localDiskFlag: false,
-    operatingSystemReferenceCode: g.osReferenceCode,
+    ...(g.imageTemplateGlobalIdentifier
+      ? { blockDeviceTemplateGroup: { globalIdentifier: g.imageTemplateGlobalIdentifier } }
+      : { operatingSystemReferenceCode: g.osReferenceCode }),
     supplementalCreateObjectOptions: { flavorKeyName: g.flavor },
     networkComponents: [{ maxSpeed: NETWORK_SPEED_MBPS }],
     privateNetworkOnlyFlag: g.privateNetworkOnly,
@@ -139,7 +145,8 @@ export function guestTemplate(g: GuestSpec): Record<string, unknown> {
  * What a change of each guest input does. Replace: the input only takes effect when a guest is
  * ordered (cloud-init reads the user data and SoftLayer installs the SSH keys once; a guest cannot
  * move datacenter, change its OS or network layout in place; a flavor change would be an upgrade
- * order, which this provider does not place). In place: tags (setTags) and the provider's own
+ * order, which this provider does not place; a new image template is a new boot disk; a build
+ * guest for another template is another bake). In place: tags (setTags) and the provider's own
  * bookkeeping (endpoint, timeouts, the disks the delete detaches first).
  */
 export const GUEST_REPLACE_ON = [
@@ -148,6 +155,8 @@ export const GUEST_REPLACE_ON = [
   "datacenter",
   "flavor",
   "osReferenceCode",
+  "imageTemplateGlobalIdentifier",
+  "bakeTemplateName",
   "privateNetworkOnly",
   "userData",
   "sshKeyIds",
@@ -267,4 +276,68 @@ export function hostnameFor(name: string): string {
     .replace(/-+$/, "");
   if (!/^[a-z0-9]/.test(h)) throw new Error(`SoftLayerVirtualGuest: cannot make a hostname from "${name}"; set hostname`);
   return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The team's image template (image: baked).
+
+/** What the capture reads of the build guest: its power state, running transaction and block devices (with their ids, which createArchiveTransaction takes). */
+export const ARCHIVE_GUEST_MASK =
+  "mask[id,powerState[keyName],activeTransaction[id,transactionStatus[name,friendlyName]],blockDevices[id,device,diskImageId,mountType]]";
+export const TEMPLATE_GROUP_MASK = "mask[id,name,globalIdentifier,transactionId]";
+
+/** A guest as getObject with ARCHIVE_GUEST_MASK returns it. */
+export interface ArchiveGuestObject {
+  id: number;
+  powerState?: { keyName?: string } | null;
+  activeTransaction?: GuestObject["activeTransaction"];
+  blockDevices?: { id?: number; device?: string; diskImageId?: number; mountType?: string }[];
+}
+
+/** A SoftLayer_Virtual_Guest_Block_Device_Template_Group as TEMPLATE_GROUP_MASK reads it. */
+export interface TemplateGroupObject {
+  id: number;
+  name?: string;
+  globalIdentifier?: string | null;
+  /** Set while a transaction (the capture) still runs on the group. */
+  transactionId?: number | string | null;
+}
+
+/** SoftLayer's powerState keyName of a powered-off guest. */
+export const HALTED = "HALTED";
+
+/**
+ * The block devices a capture takes: the boot disk only (device "0", a Disk), as `slcli vs capture`
+ * does without --all. Device "1" is the swap disk, a CD is no disk, and any other device (a portable
+ * volume such as a workbench's /data) must never go into a team image. Throws when the guest lists
+ * no boot disk, since a template without it boots nothing.
+ */
+export function bootDiskBlockDevices(g: ArchiveGuestObject): { id: number; device: string; diskImageId: number; mountType: string }[] {
+  const boot = (g.blockDevices ?? []).filter((b) => String(b.device) === "0" && (b.mountType ?? "Disk") === "Disk" && b.id !== undefined);
+  if (boot.length !== 1) throw new Error(`SoftLayer guest ${g.id} lists ${boot.length} boot disks (block device "0"); expected exactly one to capture`);
+  const b = boot[0];
+  return [{ id: Number(b.id), device: "0", diskImageId: Number(b.diskImageId), mountType: "Disk" }];
+}
+
+/** Ready to use: SoftLayer lists the group with its global identifier and no transaction runs on it. */
+export function templateReady(t: TemplateGroupObject | undefined): boolean {
+  return t !== undefined && Boolean(t.globalIdentifier) && (t.transactionId === undefined || t.transactionId === null || t.transactionId === "");
+}
+
+/**
+ * The image template's name: the workbench's name and the content hash (bootstrap/bake.ts), as the
+ * AMI and the gallery image carry theirs; a template group's name is free text, kept short here.
+ */
+export function softLayerImageTemplateName(name: string, hash: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80);
+  return `gpu-workbench-${cleaned}-${hash}`;
+}
+
+/**
+ * The build guest's hostname names the content hash: a new hash replaces the build guest (hostname
+ * is a replace-on input) even where what changed travels over SSH (the clean) rather than in the
+ * user data. At most 63 characters: the name is cut, never the hash.
+ */
+export function softLayerBuildHostname(name: string, hash: string): string {
+  return `${hostnameFor(name).slice(0, 44).replace(/-+$/, "")}-build-${hash}`;
 }

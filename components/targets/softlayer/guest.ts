@@ -25,6 +25,12 @@ export interface SoftLayerVirtualGuestArgs {
   os?: string | undefined;
   /** Size of the portable storage volume at /data, GB: a capacity SoftLayer offers (e.g. 250). It is kept when the guest is replaced or the stack destroyed. */
   dataDiskGb: number;
+  /** Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image). */
+  dataDisk?: boolean | undefined;
+  /** image: baked: the globalIdentifier of the image template the guest boots instead of the stock OS (a new one replaces the guest; /data stays). */
+  imageTemplateGlobalIdentifier?: pulumi.Input<string> | undefined;
+  /** A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one. */
+  bakeTemplateName?: string | undefined;
   /** Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface. */
   allowedCidrs: string[];
   /** Open RDP (3389) to `allowedCidrs`. Default false. */
@@ -109,7 +115,7 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
   public readonly securityGroupId: pulumi.Output<number>;
   /** The SoftLayer SSH key installed for root at provisioning. */
   public readonly sshKeyId: pulumi.Output<number>;
-  /** The portable storage volume mounted at /data (kept on replace and destroy). */
+  /** The portable storage volume mounted at /data (kept on replace and destroy); 0 without one (dataDisk false). */
   public readonly dataDiskImageId: pulumi.Output<number>;
   /** Size of the user data sent, bytes (limit 16384). */
   public readonly userDataBytes: pulumi.Output<number>;
@@ -154,19 +160,22 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // The volume's inputs do not depend on the user data; it is kept when the stack goes.
-    const data = new SoftLayerPortableStorageResource(
-      `${name}-data`,
-      {
-        endpoint,
-        datacenter: args.datacenter,
-        capacityGb: args.dataDiskGb,
-        description: `gpu-workbench ${name} /data`,
-        provisionTimeoutSeconds: timeoutSeconds,
-        pollSeconds: POLL_SECONDS,
-      },
-      { parent: this, retainOnDelete: true },
-    );
+    // The volume's inputs do not depend on the user data or the image; it is kept when the stack goes.
+    const dataDisk = args.dataDisk ?? true;
+    const data = !dataDisk
+      ? undefined
+      : new SoftLayerPortableStorageResource(
+          `${name}-data`,
+          {
+            endpoint,
+            datacenter: args.datacenter,
+            capacityGb: args.dataDiskGb,
+            description: `gpu-workbench ${name} /data`,
+            provisionTimeoutSeconds: timeoutSeconds,
+            pollSeconds: POLL_SECONDS,
+          },
+          { parent: this, retainOnDelete: true },
+        );
 
     const userData = pulumi.output(args.userData).apply((text) => checkSoftLayerUserData(softLayerUserData(text)));
     const guest = new SoftLayerGuestResource(
@@ -178,12 +187,14 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
         datacenter: args.datacenter,
         flavor: args.flavor,
         osReferenceCode: OS_REFERENCE_CODES[args.os ?? "ubuntu-22.04"],
+        ...(args.imageTemplateGlobalIdentifier !== undefined ? { imageTemplateGlobalIdentifier: args.imageTemplateGlobalIdentifier } : {}),
+        ...(args.bakeTemplateName !== undefined ? { bakeTemplateName: args.bakeTemplateName } : {}),
         privateNetworkOnly: privateOnly,
         userData: pulumi.secret(userData),
         sshKeyIds: [key.sshKeyId],
         securityGroupId: sg.securityGroupId,
         tags: guestTags(name, args.tags ?? {}),
-        protectedDiskImageIds: [data.diskImageId],
+        protectedDiskImageIds: data ? [data.diskImageId] : [],
         provisionTimeoutSeconds: timeoutSeconds,
         pollSeconds: POLL_SECONDS,
       },
@@ -191,17 +202,19 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
     );
 
     // Detach-before-attach when the guest is replaced: a volume has one guest at a time.
-    const attachment = new SoftLayerDiskAttachmentResource(
-      `${name}-data-attach`,
-      {
-        endpoint,
-        guestId: guest.guestId,
-        diskImageId: data.diskImageId,
-        timeoutSeconds,
-        pollSeconds: POLL_SECONDS,
-      },
-      { parent: this, deleteBeforeReplace: true },
-    );
+    const attachment = !data
+      ? undefined
+      : new SoftLayerDiskAttachmentResource(
+          `${name}-data-attach`,
+          {
+            endpoint,
+            guestId: guest.guestId,
+            diskImageId: data.diskImageId,
+            timeoutSeconds,
+            pollSeconds: POLL_SECONDS,
+          },
+          { parent: this, deleteBeforeReplace: true },
+        );
 
     const unknownToUndefined = (v: string | null) => v ?? undefined;
     this.publicIp = guest.primaryIpAddress.apply(unknownToUndefined);
@@ -220,10 +233,10 @@ export class SoftLayerVirtualGuest extends pulumi.ComponentResource {
     this.privateNetworkOnly = pulumi.output(privateOnly);
     this.securityGroupId = sg.securityGroupId;
     this.sshKeyId = key.sshKeyId;
-    this.dataDiskImageId = data.diskImageId;
+    this.dataDiskImageId = data ? data.diskImageId : pulumi.output(0);
     // The size is not secret, only the content.
     this.userDataBytes = pulumi.unsecret(userData.apply((t) => Buffer.byteLength(t, "utf8")));
-    READY_RESOURCES.set(this, [guest, attachment]);
+    READY_RESOURCES.set(this, attachment ? [guest, attachment] : [guest]);
     this.registerOutputs({
       address: this.address,
       sshPort: this.sshPort,

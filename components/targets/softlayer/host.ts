@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deployerUser } from "../../config/spec";
+import { SoftLayerBakedImage } from "./bake";
 import { SoftLayerVirtualGuest } from "./guest";
 import type { TargetHostOutputs, WorkbenchArgs } from "../../workbench/args";
 import { createHostAccess, userDataHash } from "../../workbench/hostAccess";
@@ -18,9 +19,12 @@ const READY_TIMEOUT_SECONDS = 3600;
 export function deploySoftLayer(parent: pulumi.ComponentResource, name: string, prepared: PreparedWorkbench, args: WorkbenchArgs): TargetHostOutputs {
   const { spec } = prepared;
   const access = createHostAccess(parent, name, spec);
+  // The team's image template, built once per content hash; the guest boots it and the bootstrap verifies.
+  const baked = spec.image === "baked" ? new SoftLayerBakedImage(`${name}-image`, { spec, privateKey: prepared.privateKey }, { parent }) : undefined;
   const host = new SoftLayerVirtualGuest(
     `${name}-host`,
     {
+      imageTemplateGlobalIdentifier: baked?.globalIdentifier,
       flavor: spec.size,
       datacenter: spec.region!,
       os: spec.os,

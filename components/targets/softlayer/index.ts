@@ -6,7 +6,7 @@
 import { OWN_TAG_KEYS, q } from "../../config/grammar";
 import { registerTarget, TargetDefinition } from "../registry";
 import { softLayerTagProblem } from "./builders";
-import { needsR580 } from "../../config/spec";
+import { softLayerDriverInstall } from "./bake";
 import { SOFTLAYER_DEFAULT_DATA_DISK_GB } from "./datacenters";
 import { deploySoftLayer } from "./host";
 import { validateSoftLayer } from "./settings";
@@ -21,7 +21,10 @@ export const softLayerTarget: TargetDefinition = {
     locationInMap: "datacenter",
     sizes: softLayerSizes,
     defaultSize: "AC1_8X60X100",
-    driverInstall: (_size, gpu) => (needsR580(gpu) ? "bootstrap-r580" : "bootstrap-ubuntu-drivers"),
+    driverInstall: softLayerDriverInstall,
+    // The team's image: an image template captured from a cleaned build guest (bake.ts); SoftLayer
+    // has no GPU-ready image, so the build guest installs from the stock one.
+    bakes: true,
     // SoftLayer documents no limit for virtual guests; 16 KB is assumed (userdata.ts).
     userDataLimit: {
       maxBytes: SOFTLAYER_USER_DATA_LIMIT_BYTES,
@@ -42,14 +45,15 @@ export const softLayerTarget: TargetDefinition = {
         "not available for target softlayer: IBM Cloud classic has no pull-through cache for a guest to read with a machine identity; remove pullCache",
       cluster:
         "not available for target softlayer in this version: its guests have no machine identity to read a data lake with and no idle stop to bound the cost of the workers; remove cluster (or use target azure or aws)",
-      // Checked 2026-12-06: @pulumi/ibm is not published on npm (404), and IBM's Terraform provider
-      // has ibm_compute_image_template only as a data source (it reads a template by name).
-      bakedImage:
-        "baked is not available for target softlayer: no Pulumi or IBM provider resource captures an image template from a virtual guest (IBM's Terraform provider only reads one, the data source ibm_compute_image_template; there is no @pulumi/ibm package), and this version has no provider of its own for SoftLayer_Virtual_Guest::createArchiveTransaction; use image: stock",
       privateAccess:
         "private is not available for target softlayer: IBM Cloud classic has no SSH session service (like AWS Session Manager or Azure Bastion) for a guest without a public address; use access: public",
     },
     storage: {},
+    // Planning figures (no classic account is reachable here): an order to cloud-init about 3 min;
+    // /data's attach after the guest runs. A guest from an image template gets the template's disk
+    // copied onto its SAN boot disk while provisioning (no lazy restore as EBS does): no first-read
+    // cost for a baked image, and the provisioning from a template is taken as the stock one's.
+    readyFigures: { provisionMinutes: 3, datadiskMinutes: 0.5, bakedFirstReadMinutes: 0 },
     tagProblems: (key, value) =>
       OWN_TAG_KEYS.includes(key) ? { key: `${q(key)} is set by the workbench itself; use another tag name` } : { value: softLayerTagProblem(key, value) },
     validate: validateSoftLayer,

@@ -1,6 +1,7 @@
 /**
  * Pulumi dynamic providers over the SoftLayer REST API: the virtual guest, its security group, the
- * deployer's SSH key, the portable storage volume behind /data and that volume's attachment.
+ * deployer's SSH key, the portable storage volume behind /data, that volume's attachment, and the
+ * image template captured from a build guest (image: baked).
  *
  * Each provider is serialized into the stack state and runs in Pulumi's dynamic-provider host. So
  * nothing secret is captured: the credentials are read on every operation from the stack config the
@@ -22,9 +23,13 @@ import {
   SoftLayerClient,
 } from "./api";
 import {
+  ARCHIVE_GUEST_MASK,
+  ArchiveGuestObject,
+  bootDiskBlockDevices,
   DISK_IMAGE_MASK,
   GUEST_MASK,
   GuestObject,
+  HALTED,
   guestDiff,
   guestTemplate,
   hasDisk,
@@ -39,6 +44,9 @@ import {
   SECURITY_GROUP_MASK,
   SgRule,
   sha256,
+  TEMPLATE_GROUP_MASK,
+  TemplateGroupObject,
+  templateReady,
   transactionName,
 } from "./builders";
 
@@ -151,6 +159,10 @@ export interface GuestInputs {
   datacenter: string;
   flavor: string;
   osReferenceCode: string;
+  /** image: baked: the template the guest boots (absent: the stock OS). */
+  imageTemplateGlobalIdentifier?: string | null | undefined;
+  /** A bake's build guest: the name of the template whose capture cancels it (then it is kept as retired). */
+  bakeTemplateName?: string | null | undefined;
   privateNetworkOnly: boolean;
   userData: string;
   sshKeyIds: number[];
@@ -171,6 +183,8 @@ function guestOutputs(i: GuestInputs, g: GuestObject | undefined, id: number): R
     datacenter: i.datacenter,
     flavor: i.flavor,
     osReferenceCode: i.osReferenceCode,
+    ...(i.imageTemplateGlobalIdentifier ? { imageTemplateGlobalIdentifier: i.imageTemplateGlobalIdentifier } : {}),
+    ...(i.bakeTemplateName ? { bakeTemplateName: i.bakeTemplateName, retired: false } : {}),
     privateNetworkOnly: i.privateNetworkOnly,
     primaryIpAddress: g?.primaryIpAddress ?? null,
     primaryBackendIpAddress: g?.primaryBackendIpAddress ?? null,
@@ -238,6 +252,38 @@ async function detachDisk(
   }
 }
 
+/**
+ * A bake's build guest that is gone from SoftLayer because its template was captured (the image
+ * template's provider cancels it then: retireBuildGuest): the template of its bakeTemplateName,
+ * listed and ready. Undefined for any other guest, or when no such template is ready (then the
+ * guest is simply gone, cancelled outside Pulumi).
+ */
+async function captureOf(api: SoftLayerClient, props: Record<string, unknown>): Promise<TemplateGroupObject | undefined> {
+  if (typeof props.bakeTemplateName !== "string" || props.bakeTemplateName === "") return undefined;
+  const t = await templateByName(api, props.bakeTemplateName);
+  return templateReady(t) ? t : undefined;
+}
+
+/**
+ * A retired build guest's state: what it had (its inputs, its last address) plus the template it
+ * went into. It stays in the stack so that a refresh orders no new build guest (and so no new
+ * template and no new workbench guest); only a new content hash (its hostname) replaces it.
+ */
+function retiredGuestOutputs(props: Record<string, unknown>, t: TemplateGroupObject): Record<string, unknown> {
+  return { ...props, retired: true, retiredTemplateId: Number(t.id) };
+}
+
+/** The inputs an update may change in place (GUEST_IN_PLACE), taken as they are: a retired guest has nothing to set them on. */
+function inPlaceInputs(news: GuestInputs): Record<string, unknown> {
+  return {
+    tags: news.tags,
+    endpoint: news.endpoint,
+    protectedDiskImageIds: news.protectedDiskImageIds,
+    provisionTimeoutSeconds: news.provisionTimeoutSeconds,
+    pollSeconds: news.pollSeconds,
+  };
+}
+
 export function guestProvider(opts: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
   const provider: SoftLayerProvider = {
     opts,
@@ -280,6 +326,21 @@ export function guestProvider(opts: ProviderOptions = {}): pulumi.dynamic.Resour
     },
     async read(id, props) {
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
+      if (props.retired === true) {
+        // Retired (cancelled after its capture): no guest to read. It stays while its template does;
+        // with the template gone too, the next pulumi up builds both again.
+        try {
+          await api.call("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "getObject", {
+            id: Number(props.retiredTemplateId),
+            mask: TEMPLATE_GROUP_MASK,
+            idempotent: true,
+          });
+          return { id, props };
+        } catch (e) {
+          if (isNotFound(e)) return { id: "", props: {} };
+          throw e;
+        }
+      }
       try {
         const g = await getGuest(api, Number(id));
         return {
@@ -294,20 +355,34 @@ export function guestProvider(opts: ProviderOptions = {}): pulumi.dynamic.Resour
           },
         };
       } catch (e) {
+        if (!isNotFound(e)) throw e;
+        // A build guest whose template is captured was retired by the template's provider: keep it.
+        const t = await captureOf(api, props);
+        if (t) return { id, props: retiredGuestOutputs(props, t) };
         // Gone (cancelled outside Pulumi): an empty id tells the engine so.
-        if (isNotFound(e)) return { id: "", props: {} };
-        throw e;
+        return { id: "", props: {} };
       }
     },
     async update(id, olds, news: GuestInputs) {
+      // A retired build guest has nothing left to update: only the state follows the inputs.
+      if (olds.retired === true) return { outs: { ...olds, ...inPlaceInputs(news) } };
       const api = clientOf(this as SoftLayerProvider, news.endpoint);
       const gid = Number(id);
-      // After a provisioning timeout (an init error) the next update keeps waiting.
-      const resumed = olds.provisionDate ? undefined : await waitProvisioned(this as SoftLayerProvider, api, gid, news);
-      if (resumed || JSON.stringify(olds.tags) !== JSON.stringify(news.tags)) await setTags(api, gid, news.tags);
-      return { outs: guestOutputs(news, resumed ?? (await getGuest(api, gid)), gid) };
+      try {
+        // After a provisioning timeout (an init error) the next update keeps waiting.
+        const resumed = olds.provisionDate ? undefined : await waitProvisioned(this as SoftLayerProvider, api, gid, news);
+        if (resumed || JSON.stringify(olds.tags) !== JSON.stringify(news.tags)) await setTags(api, gid, news.tags);
+        return { outs: guestOutputs(news, resumed ?? (await getGuest(api, gid)), gid) };
+      } catch (e) {
+        // Retired since the last refresh (its template captured): recorded so now.
+        const t = isNotFound(e) ? await captureOf(api, olds) : undefined;
+        if (t) return { outs: { ...retiredGuestOutputs(olds, t), ...inPlaceInputs(news) } };
+        throw e;
+      }
     },
     async delete(id, props) {
+      // Retired: cancelled after its capture; nothing is left to cancel, nothing to ask SoftLayer.
+      if (props.retired === true) return;
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
       const gid = Number(id);
       let g: GuestObject;
@@ -829,6 +904,213 @@ export function diskAttachmentProvider(opts: ProviderOptions = {}): pulumi.dynam
       }
       if (hasDisk(g, Number(props.diskImageId)))
         await detachDisk(p, api, Number(props.guestId), Number(props.diskImageId), props.timeoutSeconds, props.pollSeconds);
+    },
+  };
+  return provider;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The team's image template, captured from a cleaned build guest (image: baked).
+
+export interface ImageTemplateInputs {
+  endpoint: string;
+  /** The build guest whose boot disk is captured. */
+  guestId: number;
+  /** The template group's name (it carries the content hash). */
+  name: string;
+  note: string;
+  /** How long the guest may take to halt by itself (bake-stop.sh) before the provider powers it off. */
+  haltGraceSeconds: number;
+  /** For the power-off and for the capture each. */
+  timeoutSeconds: number;
+  pollSeconds: number;
+}
+
+function templateOutputs(
+  i: ImageTemplateInputs,
+  t: TemplateGroupObject | undefined,
+  transactionId: number | null,
+  buildGuestRetired: boolean,
+): Record<string, unknown> {
+  return {
+    templateId: t ? Number(t.id) : null,
+    globalIdentifier: t?.globalIdentifier ?? null,
+    name: i.name,
+    note: i.note,
+    guestId: i.guestId,
+    transactionId,
+    buildGuestRetired,
+    endpoint: i.endpoint,
+    haltGraceSeconds: i.haltGraceSeconds,
+    timeoutSeconds: i.timeoutSeconds,
+    pollSeconds: i.pollSeconds,
+  };
+}
+
+function getArchiveGuest(api: SoftLayerClient, id: number): Promise<ArchiveGuestObject> {
+  return api.call<ArchiveGuestObject>("SoftLayer_Virtual_Guest", "getObject", { id, mask: ARCHIVE_GUEST_MASK, idempotent: true });
+}
+
+/** The account's private template group of that name, if SoftLayer lists it yet. */
+async function templateByName(api: SoftLayerClient, name: string): Promise<TemplateGroupObject | undefined> {
+  const found = await api.call<TemplateGroupObject[]>("SoftLayer_Account", "getPrivateBlockDeviceTemplateGroups", {
+    mask: TEMPLATE_GROUP_MASK,
+    filter: { privateBlockDeviceTemplateGroups: { name: { operation: name } } },
+    idempotent: true,
+  });
+  return found.find((t) => t.name === name);
+}
+
+/**
+ * The guest halted, with no transaction running: bake-stop.sh powers it off from inside after the
+ * clean, so first a grace (haltGraceSeconds) for that; a guest still running after it gets a soft
+ * power-off (powerOffSoft: an ACPI shutdown) and the rest of timeoutSeconds. Returns the halted
+ * guest (its block devices are what the capture names).
+ */
+async function powerOffForCapture(p: SoftLayerProvider, api: SoftLayerClient, i: ImageTemplateInputs): Promise<ArchiveGuestObject> {
+  const halted = (x: ArchiveGuestObject) => x.powerState?.keyName === HALTED && !x.activeTransaction;
+  let last: ArchiveGuestObject | undefined;
+  const poll = async () => {
+    last = await getArchiveGuest(api, i.guestId);
+    return { done: halted(last), value: last };
+  };
+  try {
+    return await waitUntil(p, i.haltGraceSeconds, i.pollSeconds, poll);
+  } catch (e) {
+    if (!(e instanceof WaitTimeout)) throw e;
+  }
+  if (last?.powerState?.keyName !== HALTED) await api.call("SoftLayer_Virtual_Guest", "powerOffSoft", { id: i.guestId, idempotent: true });
+  try {
+    return await waitUntil(p, i.timeoutSeconds, i.pollSeconds, poll);
+  } catch (e) {
+    if (e instanceof WaitTimeout) {
+      throw new Error(
+        `SoftLayer build guest ${i.guestId} is not powered off after ${minutes(i.timeoutSeconds)} (power state ${last?.powerState?.keyName ?? "unknown"}); ` +
+          "nothing was captured: run pulumi up again",
+      );
+    }
+    throw e;
+  }
+}
+
+/** Waits until the group exists with its global identifier, no transaction runs on it, and the guest's capture transaction is done. */
+async function waitForTemplate(p: SoftLayerProvider, api: SoftLayerClient, i: ImageTemplateInputs): Promise<TemplateGroupObject> {
+  let last: TemplateGroupObject | undefined;
+  try {
+    return await waitUntil(p, i.timeoutSeconds, i.pollSeconds, async () => {
+      last = await templateByName(api, i.name);
+      if (!templateReady(last)) return { done: false, value: last as TemplateGroupObject };
+      const g = await getArchiveGuest(api, i.guestId);
+      return { done: !g.activeTransaction, value: last as TemplateGroupObject };
+    });
+  } catch (e) {
+    if (e instanceof WaitTimeout) {
+      throw new Error(
+        `SoftLayer image template "${i.name}" is not ready after ${minutes(i.timeoutSeconds)} (${last ? "listed, still being captured" : "not listed yet"}); ` +
+          "it stays in the stack: run pulumi up again to keep waiting, or pulumi destroy to delete it",
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * Cancels the build guest once its template is captured: a halted hourly guest still bills its
+ * flavor, GPU included, so keeping it (as AWS and Azure keep their stopped build machine, which
+ * bills only its disk there) would bill a second GPU machine. The same call the guest provider's
+ * delete makes (SoftLayer_Virtual_Guest::deleteObject); not found (already cancelled) is success.
+ * The guest provider then keeps the build guest as retired (captureOf, retiredGuestOutputs).
+ */
+async function retireBuildGuest(api: SoftLayerClient, guestId: number): Promise<void> {
+  try {
+    await api.call("SoftLayer_Virtual_Guest", "deleteObject", { id: guestId, idempotent: true });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+/** The capture is done but the cancel failed: an init error, so the next pulumi up (update) cancels again. */
+async function retireOrInitError(api: SoftLayerClient, i: ImageTemplateInputs, t: TemplateGroupObject, transactionId: number | null) {
+  try {
+    await retireBuildGuest(api, i.guestId);
+  } catch (e) {
+    const message =
+      `SoftLayer image template "${i.name}" is captured, but its build guest ${i.guestId} was not cancelled and bills hourly: ${(e as Error).message}; ` +
+      "run pulumi up again to cancel it";
+    throw new ResourceInitError(message, String(t.id), templateOutputs(i, t, transactionId, false), [message]);
+  }
+  return templateOutputs(i, t, transactionId, true);
+}
+
+export function imageTemplateProvider(opts: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+  const provider: SoftLayerProvider = {
+    opts,
+    config: undefined,
+    async configure(req) {
+      this.config = req.config;
+    },
+    // Another guest, name (content hash) or note is another image: a new template, then the old one goes.
+    async diff(_id, olds, news) {
+      const replaces = ["guestId", "name", "note"].filter((k) => olds[k] !== news[k]);
+      const updates = ["endpoint", "haltGraceSeconds", "timeoutSeconds", "pollSeconds"].filter((k) => olds[k] !== news[k]);
+      return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+    },
+    async create(inputs: ImageTemplateInputs) {
+      const p = this as SoftLayerProvider;
+      const api = clientOf(p, inputs.endpoint);
+      const devices = bootDiskBlockDevices(await powerOffForCapture(p, api, inputs));
+      // Not idempotent: a second call would start a second capture under the same name.
+      const tx = await api.call<{ id: number }>("SoftLayer_Virtual_Guest", "createArchiveTransaction", {
+        id: inputs.guestId,
+        parameters: [inputs.name, devices, inputs.note],
+        idempotent: false,
+      });
+      const transactionId = Number(tx.id);
+      let t: TemplateGroupObject;
+      try {
+        t = await waitForTemplate(p, api, inputs);
+      } catch (e) {
+        // The capture runs on: the id names its transaction until the group is listed (update and delete find it by name).
+        const message = (e as Error).message;
+        throw new ResourceInitError(message, `transaction-${transactionId}`, templateOutputs(inputs, undefined, transactionId, false), [message]);
+      }
+      // Captured, and the guest runs no transaction any more: the build guest has done its work.
+      return { id: String(t.id), outs: await retireOrInitError(api, inputs, t, transactionId) };
+    },
+    async read(id, props) {
+      const api = clientOf(this as SoftLayerProvider, props.endpoint);
+      if (props.templateId === null || props.templateId === undefined) return { id, props };
+      try {
+        const t = await api.call<TemplateGroupObject>("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "getObject", {
+          id: Number(props.templateId),
+          mask: TEMPLATE_GROUP_MASK,
+          idempotent: true,
+        });
+        return { id, props: { ...props, globalIdentifier: t.globalIdentifier ?? props.globalIdentifier } };
+      } catch (e) {
+        if (isNotFound(e)) return { id: "", props: {} };
+        throw e;
+      }
+    },
+    async update(_id, olds, news: ImageTemplateInputs) {
+      // Only bookkeeping changes in place; a capture that timed out (an init error) is waited for
+      // again, and a build guest not cancelled yet (an init error after the capture) is cancelled.
+      const p = this as SoftLayerProvider;
+      const api = clientOf(p, news.endpoint);
+      const t = olds.globalIdentifier ? { id: Number(olds.templateId), globalIdentifier: String(olds.globalIdentifier) } : await waitForTemplate(p, api, news);
+      const transactionId = (olds.transactionId as number | null) ?? null;
+      if (olds.buildGuestRetired === true) return { outs: templateOutputs(news, t, transactionId, true) };
+      return { outs: await retireOrInitError(api, news, t, transactionId) };
+    },
+    async delete(id, props) {
+      const api = clientOf(this as SoftLayerProvider, props.endpoint);
+      const templateId = /^\d+$/.test(id) ? Number(id) : (await templateByName(api, String(props.name)))?.id;
+      if (templateId === undefined) return;
+      try {
+        await api.call("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "deleteObject", { id: Number(templateId), idempotent: true });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
     },
   };
   return provider;

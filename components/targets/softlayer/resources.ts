@@ -5,7 +5,7 @@
  * registered as a secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { diskAttachmentProvider, guestProvider, portableStorageProvider, securityGroupProvider, sshKeyProvider } from "./providers";
+import { diskAttachmentProvider, guestProvider, imageTemplateProvider, portableStorageProvider, securityGroupProvider, sshKeyProvider } from "./providers";
 import type { SgRule } from "./builders";
 
 // One provider object per kind: Pulumi serializes each once per program run.
@@ -14,6 +14,7 @@ const SECURITY_GROUP = securityGroupProvider();
 const SSH_KEY = sshKeyProvider();
 const PORTABLE_STORAGE = portableStorageProvider();
 const DISK_ATTACHMENT = diskAttachmentProvider();
+const IMAGE_TEMPLATE = imageTemplateProvider();
 
 const MODULE = "softlayer";
 
@@ -24,6 +25,10 @@ export interface SoftLayerGuestResourceArgs {
   datacenter: pulumi.Input<string>;
   flavor: pulumi.Input<string>;
   osReferenceCode: pulumi.Input<string>;
+  /** image: baked: the image template's globalIdentifier, booted instead of the stock OS. */
+  imageTemplateGlobalIdentifier?: pulumi.Input<string> | undefined;
+  /** A bake's build guest: the name of the image template whose capture cancels it; it then stays in the state as retired. */
+  bakeTemplateName?: pulumi.Input<string> | undefined;
   privateNetworkOnly: pulumi.Input<boolean>;
   /** The #cloud-config; pass it as a secret. */
   userData: pulumi.Input<string>;
@@ -127,5 +132,31 @@ export interface SoftLayerDiskAttachmentResourceArgs {
 export class SoftLayerDiskAttachmentResource extends pulumi.dynamic.Resource {
   constructor(name: string, args: SoftLayerDiskAttachmentResourceArgs, opts?: pulumi.CustomResourceOptions) {
     super(DISK_ATTACHMENT, name, { ...args }, opts, MODULE, "DiskAttachment");
+  }
+}
+
+export interface SoftLayerImageTemplateResourceArgs {
+  endpoint: pulumi.Input<string>;
+  /** The build guest whose boot disk (block device "0" only) is captured once it is halted. */
+  guestId: pulumi.Input<number>;
+  /** The template group's name; carries the content hash, so new content is a new template. */
+  name: pulumi.Input<string>;
+  note: pulumi.Input<string>;
+  /** How long the guest may take to halt by itself (bake-stop.sh powers it off after the clean) before the provider powers it off. */
+  haltGraceSeconds: pulumi.Input<number>;
+  /** For the power-off and for the capture each. */
+  timeoutSeconds: pulumi.Input<number>;
+  pollSeconds: pulumi.Input<number>;
+}
+
+/** A SoftLayer_Virtual_Guest_Block_Device_Template_Group (a private image template) captured with createArchiveTransaction. */
+export class SoftLayerImageTemplateResource extends pulumi.dynamic.Resource {
+  declare public readonly templateId: pulumi.Output<number>;
+  /** What a guest's createObject names in blockDeviceTemplateGroup.globalIdentifier. */
+  declare public readonly globalIdentifier: pulumi.Output<string>;
+  declare public readonly transactionId: pulumi.Output<number | null>;
+
+  constructor(name: string, args: SoftLayerImageTemplateResourceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(IMAGE_TEMPLATE, name, { ...args, templateId: undefined, globalIdentifier: undefined, transactionId: undefined }, opts, MODULE, "ImageTemplate");
   }
 }

@@ -4424,7 +4424,7 @@ type WorkbenchConfigArgs struct {
 	HostGpu *bool `pulumi:"hostGpu"`
 	// Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
 	IdleStop *WorkbenchIdleStopArgs `pulumi:"idleStop"`
-	// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
+	// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once; none on SoftLayer). baked: the team's own image, built once from the GPU-ready one (SoftLayer: from the stock one, the build installs) with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; SoftLayer: an image template). Default: the target's (gpu-ready on AWS, stock elsewhere).
 	Image *WorkbenchImage `pulumi:"image"`
 	// ubuntu-22.04 (default) | ubuntu-24.04.
 	Os *OsImage `pulumi:"os"`
@@ -4486,7 +4486,7 @@ type WorkbenchConfigArgsArgs struct {
 	HostGpu *bool `pulumi:"hostGpu"`
 	// Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
 	IdleStop *WorkbenchIdleStopArgsArgs `pulumi:"idleStop"`
-	// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
+	// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once; none on SoftLayer). baked: the team's own image, built once from the GPU-ready one (SoftLayer: from the stock one, the build installs) with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; SoftLayer: an image template). Default: the target's (gpu-ready on AWS, stock elsewhere).
 	Image *WorkbenchImage `pulumi:"image"`
 	// ubuntu-22.04 (default) | ubuntu-24.04.
 	Os *OsImage `pulumi:"os"`
@@ -4595,7 +4595,7 @@ func (o WorkbenchConfigArgsOutput) IdleStop() WorkbenchIdleStopArgsPtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchIdleStopArgs { return v.IdleStop }).(WorkbenchIdleStopArgsPtrOutput)
 }
 
-// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
+// stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once; none on SoftLayer). baked: the team's own image, built once from the GPU-ready one (SoftLayer: from the stock one, the build installs) with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; SoftLayer: an image template). Default: the target's (gpu-ready on AWS, stock elsewhere).
 func (o WorkbenchConfigArgsOutput) Image() WorkbenchImagePtrOutput {
 	return o.ApplyT(func(v WorkbenchConfigArgs) *WorkbenchImage { return v.Image }).(WorkbenchImagePtrOutput)
 }

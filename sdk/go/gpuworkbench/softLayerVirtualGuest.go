@@ -27,7 +27,7 @@ type SoftLayerVirtualGuest struct {
 
 	// The address users and the deployer connect to: the public IP, or the private one for a private-only guest.
 	Address pulumi.StringOutput `pulumi:"address"`
-	// The portable storage volume mounted at /data (kept on replace and destroy).
+	// The portable storage volume mounted at /data (kept on replace and destroy); 0 without one (dataDisk false).
 	DataDiskImageId pulumi.Float64Output `pulumi:"dataDiskImageId"`
 	// hostname.domain.
 	Fqdn pulumi.StringOutput `pulumi:"fqdn"`
@@ -83,6 +83,10 @@ func NewSoftLayerVirtualGuest(ctx *pulumi.Context,
 type softLayerVirtualGuestArgs struct {
 	// Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface.
 	AllowedCidrs []string `pulumi:"allowedCidrs"`
+	// A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+	BakeTemplateName *string `pulumi:"bakeTemplateName"`
+	// Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
+	DataDisk *bool `pulumi:"dataDisk"`
 	// Size of the portable storage volume at /data, GB: a capacity SoftLayer offers (e.g. 250). It is kept when the guest is replaced or the stack destroyed.
 	DataDiskGb float64 `pulumi:"dataDiskGb"`
 	// Classic datacenter short name, e.g. "dal10". The guest and its /data volume live there.
@@ -101,6 +105,8 @@ type softLayerVirtualGuestArgs struct {
 	HostPublicKey string `pulumi:"hostPublicKey"`
 	// Hostname; default: from the resource name.
 	Hostname *string `pulumi:"hostname"`
+	// image: baked: the globalIdentifier of the image template the guest boots instead of the stock OS (a new one replaces the guest; /data stays).
+	ImageTemplateGlobalIdentifier *string `pulumi:"imageTemplateGlobalIdentifier"`
 	// ubuntu-22.04 (default) | ubuntu-24.04 (OS reference codes UBUNTU_22_64 / UBUNTU_24_64).
 	Os *string `pulumi:"os"`
 	// How long to wait for provisioning and for the /data volume, minutes. Default 60.
@@ -117,6 +123,10 @@ type softLayerVirtualGuestArgs struct {
 type SoftLayerVirtualGuestArgs struct {
 	// Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface.
 	AllowedCidrs []string
+	// A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+	BakeTemplateName *string
+	// Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
+	DataDisk *bool
 	// Size of the portable storage volume at /data, GB: a capacity SoftLayer offers (e.g. 250). It is kept when the guest is replaced or the stack destroyed.
 	DataDiskGb float64
 	// Classic datacenter short name, e.g. "dal10". The guest and its /data volume live there.
@@ -135,6 +145,8 @@ type SoftLayerVirtualGuestArgs struct {
 	HostPublicKey pulumi.StringInput
 	// Hostname; default: from the resource name.
 	Hostname *string
+	// image: baked: the globalIdentifier of the image template the guest boots instead of the stock OS (a new one replaces the guest; /data stays).
+	ImageTemplateGlobalIdentifier pulumi.StringPtrInput
 	// ubuntu-22.04 (default) | ubuntu-24.04 (OS reference codes UBUNTU_22_64 / UBUNTU_24_64).
 	Os *string
 	// How long to wait for provisioning and for the /data volume, minutes. Default 60.
@@ -189,7 +201,7 @@ func (o SoftLayerVirtualGuestOutput) Address() pulumi.StringOutput {
 	return o.ApplyT(func(v *SoftLayerVirtualGuest) pulumi.StringOutput { return v.Address }).(pulumi.StringOutput)
 }
 
-// The portable storage volume mounted at /data (kept on replace and destroy).
+// The portable storage volume mounted at /data (kept on replace and destroy); 0 without one (dataDisk false).
 func (o SoftLayerVirtualGuestOutput) DataDiskImageId() pulumi.Float64Output {
 	return o.ApplyT(func(v *SoftLayerVirtualGuest) pulumi.Float64Output { return v.DataDiskImageId }).(pulumi.Float64Output)
 }

@@ -1842,7 +1842,7 @@ class WorkbenchConfigArgsArgsDict(TypedDict):
     """
     image: NotRequired['WorkbenchImage']
     """
-    stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
+    stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once; none on SoftLayer). baked: the team's own image, built once from the GPU-ready one (SoftLayer: from the stock one, the build installs) with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; SoftLayer: an image template). Default: the target's (gpu-ready on AWS, stock elsewhere).
     """
     os: NotRequired['OsImage']
     """
@@ -1926,7 +1926,7 @@ class WorkbenchConfigArgsArgs:
         :param _builtins.str datacenter: softlayer only: the classic datacenter the guest runs in, e.g. "dal10" (required there).
         :param _builtins.bool host_gpu: ssh/local targets: the host has an NVIDIA GPU with a working driver. Default false.
         :param 'WorkbenchIdleStopArgsArgs' idle_stop: Stop the VM after a stretch with nothing busy on it (cloud targets). Default: never.
-        :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
+        :param 'WorkbenchImage' image: stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once; none on SoftLayer). baked: the team's own image, built once from the GPU-ready one (SoftLayer: from the stock one, the build installs) with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; SoftLayer: an image template). Default: the target's (gpu-ready on AWS, stock elsewhere).
         :param 'OsImage' os: ubuntu-22.04 (default) | ubuntu-24.04.
         :param _builtins.float os_disk_gb: OS disk, GB. Default 128.
         :param _builtins.bool pull_cache: Pull the app images through a regional pull-through cache the workbench makes (AWS: ECR pull-through cache rules; images from public.ecr.aws, quay.io and registry.k8s.io, Docker Hub and ghcr.io with aws.pullCacheCredentials; gcr.io and other registries stay direct. Azure: an ACR Basic registry with one artifact cache rule per repository; images from mcr.microsoft.com, public.ecr.aws, ghcr.io, quay.io, registry.k8s.io and gcr.io, Docker Hub and Google Artifact Registry with azure.pullCacheCredentials; other registries stay direct, and the ready marker waits for the cached images). The machine pulls with its own identity. Default false.
@@ -2145,7 +2145,7 @@ class WorkbenchConfigArgsArgs:
     @pulumi.getter
     def image(self) -> Optional['WorkbenchImage']:
         """
-        stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once). baked: the team's own image, built once from the GPU-ready one with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; refused on SoftLayer). Default: the target's (gpu-ready on AWS, stock elsewhere).
+        stock: the cloud's Ubuntu, the bootstrap installs the driver, Docker and the toolkit. gpu-ready: the cloud's GPU image has them, the bootstrap verifies (AWS's Deep Learning AMI; on Azure NVIDIA's GPU-optimized VMI, a marketplace image whose terms the subscription accepts once; none on SoftLayer). baked: the team's own image, built once from the GPU-ready one (SoftLayer: from the stock one, the build installs) with the apps' images pulled (Azure: a Compute Gallery image; AWS: an AMI; SoftLayer: an image template). Default: the target's (gpu-ready on AWS, stock elsewhere).
         """
         return pulumi.get(self, "image")
 

@@ -26,10 +26,13 @@ class SoftLayerVirtualGuestArgs:
                  flavor: _builtins.str,
                  host_public_key: pulumi.Input[_builtins.str],
                  user_data: pulumi.Input[_builtins.str],
+                 bake_template_name: Optional[_builtins.str] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  domain: Optional[_builtins.str] = None,
                  endpoint: Optional[_builtins.str] = None,
                  exposed_ports: Optional[Sequence[_builtins.float]] = None,
                  hostname: Optional[_builtins.str] = None,
+                 image_template_global_identifier: pulumi.Input[Optional[_builtins.str]] = None,
                  os: Optional[_builtins.str] = None,
                  provision_timeout_minutes: Optional[_builtins.float] = None,
                  rdp: Optional[_builtins.bool] = None,
@@ -44,10 +47,13 @@ class SoftLayerVirtualGuestArgs:
         :param _builtins.str flavor: Flavor key name (`supplementalCreateObjectOptions.flavorKeyName`), e.g. "AC1_8X60X100" (1 x P100) or "B1_2X4X100" (CPU).
         :param pulumi.Input[_builtins.str] host_public_key: The host's pinned public key ("ssh-ed25519 AAAA..."), the one the user data installs; passed through to `hostPublicKey`.
         :param pulumi.Input[_builtins.str] user_data: The #cloud-config document (plain text; sent gzipped in a one-part MIME message). Keep it a secret: it carries the host key.
+        :param _builtins.str bake_template_name: A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+        :param _builtins.bool data_disk: Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
         :param _builtins.str domain: Domain of the guest's FQDN. Default "gpu-workbench.example.com".
         :param _builtins.str endpoint: REST endpoint. Default https://api.softlayer.com/rest/v3.1 (use https://api.service.softlayer.com/rest/v3.1 from the private network).
         :param Sequence[_builtins.float] exposed_ports: Host ports of apps published to `allowedCidrs`. Default none.
         :param _builtins.str hostname: Hostname; default: from the resource name.
+        :param pulumi.Input[_builtins.str] image_template_global_identifier: image: baked: the globalIdentifier of the image template the guest boots instead of the stock OS (a new one replaces the guest; /data stays).
         :param _builtins.str os: ubuntu-22.04 (default) | ubuntu-24.04 (OS reference codes UBUNTU_22_64 / UBUNTU_24_64).
         :param _builtins.float provision_timeout_minutes: How long to wait for provisioning and for the /data volume, minutes. Default 60.
         :param _builtins.bool rdp: Open RDP (3389) to `allowedCidrs`. Default false.
@@ -60,6 +66,10 @@ class SoftLayerVirtualGuestArgs:
         pulumi.set(__self__, "flavor", flavor)
         pulumi.set(__self__, "host_public_key", host_public_key)
         pulumi.set(__self__, "user_data", user_data)
+        if bake_template_name is not None:
+            pulumi.set(__self__, "bake_template_name", bake_template_name)
+        if data_disk is not None:
+            pulumi.set(__self__, "data_disk", data_disk)
         if domain is not None:
             pulumi.set(__self__, "domain", domain)
         if endpoint is not None:
@@ -68,6 +78,8 @@ class SoftLayerVirtualGuestArgs:
             pulumi.set(__self__, "exposed_ports", exposed_ports)
         if hostname is not None:
             pulumi.set(__self__, "hostname", hostname)
+        if image_template_global_identifier is not None:
+            pulumi.set(__self__, "image_template_global_identifier", image_template_global_identifier)
         if os is not None:
             pulumi.set(__self__, "os", os)
         if provision_timeout_minutes is not None:
@@ -162,6 +174,30 @@ class SoftLayerVirtualGuestArgs:
         pulumi.set(self, "user_data", value)
 
     @_builtins.property
+    @pulumi.getter(name="bakeTemplateName")
+    def bake_template_name(self) -> Optional[_builtins.str]:
+        """
+        A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+        """
+        return pulumi.get(self, "bake_template_name")
+
+    @bake_template_name.setter
+    def bake_template_name(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "bake_template_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dataDisk")
+    def data_disk(self) -> Optional[_builtins.bool]:
+        """
+        Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
+        """
+        return pulumi.get(self, "data_disk")
+
+    @data_disk.setter
+    def data_disk(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "data_disk", value)
+
+    @_builtins.property
     @pulumi.getter
     def domain(self) -> Optional[_builtins.str]:
         """
@@ -208,6 +244,18 @@ class SoftLayerVirtualGuestArgs:
     @hostname.setter
     def hostname(self, value: Optional[_builtins.str]):
         pulumi.set(self, "hostname", value)
+
+    @_builtins.property
+    @pulumi.getter(name="imageTemplateGlobalIdentifier")
+    def image_template_global_identifier(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        image: baked: the globalIdentifier of the image template the guest boots instead of the stock OS (a new one replaces the guest; /data stays).
+        """
+        return pulumi.get(self, "image_template_global_identifier")
+
+    @image_template_global_identifier.setter
+    def image_template_global_identifier(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "image_template_global_identifier", value)
 
     @_builtins.property
     @pulumi.getter
@@ -265,6 +313,8 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
+                 bake_template_name: Optional[_builtins.str] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  datacenter: Optional[_builtins.str] = None,
                  deployer_ssh_public_key: Optional[_builtins.str] = None,
@@ -274,6 +324,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
                  flavor: Optional[_builtins.str] = None,
                  host_public_key: pulumi.Input[Optional[_builtins.str]] = None,
                  hostname: Optional[_builtins.str] = None,
+                 image_template_global_identifier: pulumi.Input[Optional[_builtins.str]] = None,
                  os: Optional[_builtins.str] = None,
                  provision_timeout_minutes: Optional[_builtins.float] = None,
                  rdp: Optional[_builtins.bool] = None,
@@ -295,6 +346,8 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param Sequence[_builtins.str] allowed_cidrs: Addresses (IPv4 or IPv6 CIDRs) allowed to reach SSH, RDP and exposed app ports. All within 10.0.0.0/8: the guest gets no public interface.
+        :param _builtins.str bake_template_name: A baked image's build guest: the name of the image template whose capture cancels this guest (a halted hourly guest still bills its flavor); the guest then stays in the stack as retired, and a refresh orders no new one.
+        :param _builtins.bool data_disk: Order the /data volume. Default true; false for a machine that keeps no data (the build guest of a baked image).
         :param _builtins.float data_disk_gb: Size of the portable storage volume at /data, GB: a capacity SoftLayer offers (e.g. 250). It is kept when the guest is replaced or the stack destroyed.
         :param _builtins.str datacenter: Classic datacenter short name, e.g. "dal10". The guest and its /data volume live there.
         :param _builtins.str deployer_ssh_public_key: The deployer's public key: registered as a SoftLayer SSH key and installed for root at provisioning (root login is turned off by the bootstrap).
@@ -304,6 +357,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
         :param _builtins.str flavor: Flavor key name (`supplementalCreateObjectOptions.flavorKeyName`), e.g. "AC1_8X60X100" (1 x P100) or "B1_2X4X100" (CPU).
         :param pulumi.Input[_builtins.str] host_public_key: The host's pinned public key ("ssh-ed25519 AAAA..."), the one the user data installs; passed through to `hostPublicKey`.
         :param _builtins.str hostname: Hostname; default: from the resource name.
+        :param pulumi.Input[_builtins.str] image_template_global_identifier: image: baked: the globalIdentifier of the image template the guest boots instead of the stock OS (a new one replaces the guest; /data stays).
         :param _builtins.str os: ubuntu-22.04 (default) | ubuntu-24.04 (OS reference codes UBUNTU_22_64 / UBUNTU_24_64).
         :param _builtins.float provision_timeout_minutes: How long to wait for provisioning and for the /data volume, minutes. Default 60.
         :param _builtins.bool rdp: Open RDP (3389) to `allowedCidrs`. Default false.
@@ -344,6 +398,8 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allowed_cidrs: Optional[Sequence[_builtins.str]] = None,
+                 bake_template_name: Optional[_builtins.str] = None,
+                 data_disk: Optional[_builtins.bool] = None,
                  data_disk_gb: Optional[_builtins.float] = None,
                  datacenter: Optional[_builtins.str] = None,
                  deployer_ssh_public_key: Optional[_builtins.str] = None,
@@ -353,6 +409,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
                  flavor: Optional[_builtins.str] = None,
                  host_public_key: pulumi.Input[Optional[_builtins.str]] = None,
                  hostname: Optional[_builtins.str] = None,
+                 image_template_global_identifier: pulumi.Input[Optional[_builtins.str]] = None,
                  os: Optional[_builtins.str] = None,
                  provision_timeout_minutes: Optional[_builtins.float] = None,
                  rdp: Optional[_builtins.bool] = None,
@@ -372,6 +429,8 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
             if allowed_cidrs is None and not opts.urn:
                 raise TypeError("Missing required property 'allowed_cidrs'")
             __props__.__dict__["allowed_cidrs"] = allowed_cidrs
+            __props__.__dict__["bake_template_name"] = bake_template_name
+            __props__.__dict__["data_disk"] = data_disk
             if data_disk_gb is None and not opts.urn:
                 raise TypeError("Missing required property 'data_disk_gb'")
             __props__.__dict__["data_disk_gb"] = data_disk_gb
@@ -391,6 +450,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
                 raise TypeError("Missing required property 'host_public_key'")
             __props__.__dict__["host_public_key"] = host_public_key
             __props__.__dict__["hostname"] = hostname
+            __props__.__dict__["image_template_global_identifier"] = image_template_global_identifier
             __props__.__dict__["os"] = os
             __props__.__dict__["provision_timeout_minutes"] = provision_timeout_minutes
             __props__.__dict__["rdp"] = rdp
@@ -430,7 +490,7 @@ class SoftLayerVirtualGuest(pulumi.ComponentResource):
     @pulumi.getter(name="dataDiskImageId")
     def data_disk_image_id(self) -> pulumi.Output[_builtins.float]:
         """
-        The portable storage volume mounted at /data (kept on replace and destroy).
+        The portable storage volume mounted at /data (kept on replace and destroy); 0 without one (dataDisk false).
         """
         return pulumi.get(self, "data_disk_image_id")
 
