@@ -542,16 +542,20 @@ describe("the machine, against stand-ins", () => {
   describe("ready.sh waits for the cached images only", () => {
     const cached = [`${HOST}/quay/jupyter/pytorch-notebook:cuda12-2025-08-18`, `${HOST}/gcr/kaggle-gpu-images/python:v168`];
     beforeEach(() => {
-      // docker: an image is on the engine once its file exists (the stand-in pre-pull makes them one by one).
+      // docker: an image is on the engine once its file exists. An image "arriving" (arriving/<file>
+      // holds N) lands on the engine at its Nth inspect: a pull that ends between two polls, counted
+      // in polls rather than seconds, so a loaded machine changes nothing.
       bin(
         "docker",
-        `case "$1 $2" in\n  "version --format") echo 28.5.1 ;;\n  "image inspect") echo "docker image inspect $3" >> "${dir}/calls"; f=$(printf '%s' "$3" | tr '/:' '__'); [ -e "${dir}/engine/$f" ] ;;\nesac\n`,
+        `case "$1 $2" in\n  "version --format") echo 28.5.1 ;;\n  "image inspect") echo "docker image inspect $3" >> "${dir}/calls"; f=$(printf '%s' "$3" | tr '/:' '__')\n    if [ -e "${dir}/arriving/$f" ]; then n=$(cat "${dir}/arriving/$f"); if [ "$n" -le 1 ]; then rm "${dir}/arriving/$f"; : > "${dir}/engine/$f"; else echo $((n - 1)) > "${dir}/arriving/$f"; fi; fi\n    [ -e "${dir}/engine/$f" ] ;;\nesac\n`,
       );
+      fs.mkdirSync(path.join(dir, "arriving"));
       // systemctl: the pre-pull unit runs while the file "prepull-active" exists.
       bin("systemctl", `[ -e "${dir}/prepull-active" ]\n`);
       fs.mkdirSync(path.join(dir, "engine"));
     });
     const pulled = (image: string) => fs.writeFileSync(path.join(dir, "engine", image.replace(/[/:]/g, "_")), "");
+    const arrivesAtInspect = (image: string, n: number) => fs.writeFileSync(path.join(dir, "arriving", image.replace(/[/:]/g, "_")), `${n}\n`);
     // This machine runs no systemd: a copy of the scripts whose lib.sh says it does, for the unit's checks.
     const withSystemd = () => {
       fs.mkdirSync(path.join(dir, "scripts"));
@@ -585,24 +589,23 @@ describe("the machine, against stand-ins", () => {
     test("while the pre-pull runs, ready waits", () => {
       pulled(cached[0]);
       fs.writeFileSync(path.join(dir, "prepull-active"), "");
-      const later = spawnSync("sh", ["-c", `(sleep 1; : > "${dir}/engine/${cached[1].replace(/[/:]/g, "_")}") >/dev/null 2>&1 &`]);
-      expect(later.status).toBe(0);
+      arrivesAtInspect(cached[1], 3);
       const r = run({}, withSystemd());
       expect(r.status).toBe(0);
       expect(marker().status).toBe("ready");
+      expect(calls().filter((c) => c === `docker image inspect ${cached[1]}`).length).toBe(3);
     });
 
     test("ready only once both cached images are on the engine; the direct one (still pulling) is not waited for", () => {
-      // A pre-pull in the background: the first cached image at once, the second after a second.
+      // A pre-pull in the background: the first cached image at once, the second at the third poll.
       pulled(cached[0]);
-      const later = spawnSync("sh", ["-c", `(sleep 1; : > "${dir}/engine/${cached[1].replace(/[/:]/g, "_")}") >/dev/null 2>&1 &`]);
-      expect(later.status).toBe(0);
+      arrivesAtInspect(cached[1], 3);
       const r = run();
       expect(r.status).toBe(0);
       expect(marker().status).toBe("ready");
       const inspected = calls();
       expect(new Set(inspected)).toEqual(new Set(cached.map((i) => `docker image inspect ${i}`)));
-      expect(inspected.filter((c) => c === `docker image inspect ${cached[1]}`).length).toBeGreaterThan(1);
+      expect(inspected.filter((c) => c === `docker image inspect ${cached[1]}`).length).toBe(3);
       expect(r.stderr).toContain(`cached image on the engine: ${cached[1]}\n`);
     });
 
