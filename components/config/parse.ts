@@ -30,6 +30,7 @@ import { isCloudTarget, TargetConfigInput, TargetRules, targetNames, targetRules
 import { AUTH_GUARDS, weakeningOption } from "./appAuth";
 import { canonicalCidr, describeWide, exposureOf, ParsedCidr } from "./cidrs";
 import { documentationCidrs, documentationWarning, exposesApp, internetProblem, opensInternet } from "./reachability";
+import { exampleIds, exampleIdWarning } from "./exampleIds";
 import { AWS_REGIONS, awsPartition, controlCharacter, controlProblem, envNameProblem, isImageReference, keyPath, q, registryServerProblem } from "./grammar";
 import { isSecretEnvName } from "./secrets";
 import { resolveTimeZone } from "./timezones";
@@ -213,6 +214,7 @@ function readSpec(r: Reader, raw: unknown, ctx: ParseContext): WorkbenchSpec | u
   }
   const documentation = documentationCidrs(allowedCidrs);
   if (documentation.length > 0) r.warnings.push(documentationWarning(documentation));
+  for (const e of exampleIds(o)) r.warnings.push(exampleIdWarning(e));
 
   const users = readUsers(r, o.users);
   const apps = readApps(r, o.apps, { gpu, tooWideForPasswords, rdp });

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { planAppBuilds } from "../apps/imageBuild";
 import { parseWorkbenchConfig, WorkbenchConfigError } from "../config/parse";
 import { documentationCidrs, documentationProblem } from "../config/reachability";
+import { exampleIdProblem, exampleIds } from "../config/exampleIds";
 import type { WorkbenchSpec } from "../config/spec";
 import { findTargetRules, targetRules, type UserDataLimit } from "../config/targetRules";
 import type { WorkbenchArgs } from "./args";
@@ -65,7 +66,11 @@ export function prepareWorkbench(args: WorkbenchArgs): PreparedWorkbench {
   planAppBuilds(spec.apps, process.cwd());
   // A deployment (not a preview or the plan) to documentation addresses would wait for SSH nobody can open.
   const documentation = documentationCidrs(spec.allowedCidrs);
-  if (documentation.length > 0 && !pulumi.runtime.isDryRun()) throw new WorkbenchConfigError([documentationProblem(documentation)]);
+  // The same for an example account or subscription id: the cloud would refuse it only after the resources before it.
+  const examples = exampleIds(args.config);
+  if (!pulumi.runtime.isDryRun() && (documentation.length > 0 || examples.length > 0)) {
+    throw new WorkbenchConfigError([...(documentation.length > 0 ? [documentationProblem(documentation)] : []), ...examples.map(exampleIdProblem)]);
+  }
   // A deployment (not a preview) needs the deployer's key: say so before anything is created.
   const privateKey = deployerPrivateKey(args.sshPrivateKeyPath, spec);
   for (const w of spec.warnings) pulumi.log.warn(w);

@@ -38,6 +38,40 @@ test("a deployment to documentation addresses is refused before any resource, wi
   expect(rec.registrations).toEqual([]);
 });
 
+test("a deployment naming an example account or subscription is refused before any resource, each key named, the address too", () => {
+  const vaultId = "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-acme-lab";
+  const credentials = { dockerHub: { vaultId, usernameSecret: "dockerhub-user", passwordSecret: "dockerhub-token" } };
+  const own = "/subscriptions/3f2b8c1e-5d4a-4e7b-9c2d-8a1f6e0b4d77/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-acme-lab";
+  const config = (id: string, cidrs: string[]) =>
+    deployableConfig({
+      pullCache: true,
+      allowedCidrs: cidrs,
+      apps: [{ kind: "rstudio" }],
+      azure: { pullCacheCredentials: { dockerHub: { ...credentials.dockerHub, vaultId: id } } },
+    }) as never;
+  expect(() => new Workbench("wb", { config: config(vaultId, ["203.0.113.7/32"]), region: "koreacentral" })).toThrow(
+    new Error(
+      'workbench.allowedCidrs: "203.0.113.7/32" is a documentation address (RFC 5737) that nobody has: nobody could reach the machine and pulumi up would wait for SSH until it times out; ' +
+        "find yours with `curl -s https://checkip.amazonaws.com` (add /32), or use your VPN's egress range\n" +
+        "workbench.azure.pullCacheCredentials.dockerHub.vaultId: names subscription 00000000-0000-4000-8000-000000000000, a zero GUID no Azure subscription has: " +
+        "pulumi up would create resources and then fail on it; use your own subscription's id",
+    ),
+  );
+  const allowed = (deployableConfig() as { allowedCidrs: string[] }).allowedCidrs;
+  expect(() => new Workbench("wb", { config: config(vaultId, allowed), region: "koreacentral" })).toThrow(
+    new Error(
+      "workbench.azure.pullCacheCredentials.dockerHub.vaultId: names subscription 00000000-0000-4000-8000-000000000000, a zero GUID no Azure subscription has: " +
+        "pulumi up would create resources and then fail on it; use your own subscription's id",
+    ),
+  );
+  expect(rec.registrations).toEqual([]);
+  // The team's own subscription passes this check (the next one wants the deployer's key file).
+  expect(() => new Workbench("wb", { config: config(own, allowed), region: "koreacentral", sshPrivateKeyPath: path.join(dir, "nope") })).toThrow(
+    "gpu-workbench:sshPrivateKeyPath: cannot read",
+  );
+  expect(rec.registrations).toEqual([]);
+});
+
 test("a missing key file is a config error, raised before any resource", () => {
   const missing = path.join(dir, "nope");
   expect(pulumi.runtime.isDryRun()).toBe(false);
