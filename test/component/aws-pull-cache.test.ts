@@ -19,7 +19,9 @@ const { childrenOf, reg, plain, urnOf } = registrationQueries(() => recorder);
 const REGION = "ap-northeast-2";
 const ACCOUNT = "123456789012";
 const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
-const DOCKER_HUB_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ecr-pullthroughcache/docker-hub-AbCdEf`;
+// A deployment refuses AWS's documentation accounts in the config (config/exampleIds.ts), the mocks' own
+// account (ACCOUNT) included: the secret is in a team account of its own here.
+const DOCKER_HUB_SECRET = `arn:aws:secretsmanager:${REGION}:210987654321:secret:ecr-pullthroughcache/docker-hub-AbCdEf`;
 /** The workbench's part of the prefixes: its name and a hash of project/stack/name. */
 const base = (name: string) => `${name}-${crypto.createHash("sha256").update(`gpu-workbench/aws-cache-test/${name}`).digest("hex").slice(0, 6)}`;
 
