@@ -485,6 +485,7 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
       GW_LOG: path.join(dir, "run.log"),
       GW_RESUME_HOOK: path.join(dir, "hook", "resume"),
       GW_LOCK: path.join(dir, "run.lock"),
+      GW_STARTED: path.join(dir, "run.started"),
     };
   }
   const stepsRun = () => (fs.existsSync(path.join(dir, "steps.log")) ? fs.readFileSync(path.join(dir, "steps.log"), "utf8").trim().split("\n") : []);
@@ -544,6 +545,25 @@ describe("the second channel: run.sh waits for the delivered scripts, deliver.sh
     expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh"), "zz"], env).status).toBe(0);
     expect(stepsRun()).toEqual(["b", "c", "a", "b", "c"]);
     expect(fs.existsSync(env.GW_RESUME_HOOK)).toBe(false);
+  });
+
+  test("one whole run a boot: a second run.sh without a step (cloud-init's runcmd after a baked image's unit, the per-boot hook) ends at once; run.sh <step> goes on", () => {
+    const env = runFolder(["a", "b"], ["a", "b"]);
+    expect(fs.existsSync(env.GW_STARTED)).toBe(false);
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh")], env).status).toBe(0);
+    expect(stepsRun()).toEqual(["a", "b"]);
+    expect(fs.readFileSync(env.GW_STARTED, "utf8")).toBe("");
+    const again = sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh")], env);
+    expect({ status: again.status, stdout: again.stdout }).toEqual({ status: 0, stdout: "gpu-workbench: the bootstrap already ran in this boot\n" });
+    expect(stepsRun()).toEqual(["a", "b"]);
+    expect(fs.readFileSync(env.GW_LOG, "utf8")).toBe("gpu-workbench: the bootstrap already ran in this boot\n");
+    // deliver.sh resumes a run at a step: that is not a second whole run.
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh"), "b"], env).status).toBe(0);
+    expect(stepsRun()).toEqual(["a", "b", "b"]);
+    // A new boot (an empty /run): the per-boot hook's run goes on.
+    fs.rmSync(env.GW_STARTED);
+    expect(sh("bash", [path.join(env.GW_SCRIPT_DIR, "run.sh")], env).status).toBe(0);
+    expect(stepsRun()).toEqual(["a", "b", "b", "a", "b"]);
   });
 
   test("deliver.sh before the run started: installs and starts nothing (cloud-init's run finds every script)", () => {

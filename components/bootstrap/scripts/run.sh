@@ -23,6 +23,17 @@ exec 9>"${GW_LOCK:-/run/gpu-workbench.lock}"
 flock 9
 from=${1:-}
 case " $GW_STEPS " in *" $from "*) ;; *) from="" ;; esac
+# One whole run a boot: on a baked image a unit starts it once cloud-init's config stage is done
+# (bake-clean.sh); cloud-init's runcmd and the per-boot hook then wait for it here and end. A run
+# from a step (deliver.sh) goes on.
+started=${GW_STARTED:-/run/gpu-workbench.started}
+if [ -z "${1:-}" ]; then
+  if [ -e "$started" ]; then
+    echo "gpu-workbench: the bootstrap already ran in this boot" | tee -a "$logfile"
+    exit 0
+  fi
+  : >"$started"
+fi
 mkdir -p "$(dirname "$hook")"
 # On disk before the first step: ext4 gives a new file its blocks only at writeback (up to 30 s
 # later), so a power loss early in the run left an empty hook ("Exec format error": no resume) and
