@@ -152,8 +152,9 @@ rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
 # stages' module lists lose the modules that do nothing for a workbench (cloud_ci_drop below).
 # The modules a baked workbench's boots can do without, each with the system-config keys that give it
 # work: one listed in the image's lists is dropped unless the image's own cloud.cfg or cloud.cfg.d sets
-# one of those keys (or one its module activates on). Each stage is a Python process that imports
-# every module it lists, also those that then find no config; under TCG that is seconds a boot. Our
+# one of those keys (or one its module activates on). Each stage imports every module it lists,
+# also those that then find no config (before cloud-init 24.3 each stage is a Python process of its
+# own); under TCG that is seconds a boot. Our
 # user data sets ssh_*, write_files and runcmd only (their modules stay: ssh, set_passwords,
 # write_files, runcmd, scripts_user; test/unit/image.test.ts checks the renderer against this table).
 # Kept too: what the clouds' datasources and a new machine need: seed_random, growpart, resizefs
