@@ -23,6 +23,7 @@ import { awsBakeBase, awsBakedAmiName, withImageHash } from "../../components/ta
 import { awsStoppedCosts } from "../../components/targets/aws/costs";
 import { softLayerBakeBase, softLayerBakeBuildSpec } from "../../components/targets/softlayer/bake";
 import { azureStoppedCosts } from "../../components/targets/azure/costs";
+import { parse } from "yaml";
 import { rawConfig } from "../support/fixtures";
 
 const azure = (o: Record<string, unknown> = {}) => parseWorkbenchConfig(rawConfig(o), { region: "koreacentral" });
@@ -337,6 +338,126 @@ describe("the AWS bake's pure parts", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe("bake-clean.sh trims cloud-init's module lists (run with Debian's cloud-init, the VM suite's 22.4)", () => {
+    const script = fs.readFileSync(path.join(__dirname, "../../components/bootstrap/scripts/bake-clean.sh"), "utf8");
+    /** A shell assignment of the script: from `name='` to the line that closes the quote. */
+    const assignment = (name: string) => {
+      const from = script.indexOf(`\n${name}='`) + 1;
+      const to = script.indexOf("'\n", script.indexOf("'", from) + 1) + 2;
+      return script.slice(from, to);
+    };
+    const dropTable = () =>
+      new Map(
+        assignment("cloud_ci_drop")
+          .replace(/^cloud_ci_drop='|'\n$/g, "")
+          .split("\n")
+          .map((l) => [l.split(" ")[0], l.split(" ").slice(1)]),
+      );
+    function trim(files: Record<string, string>) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-i24k-cloudcfg-"));
+      try {
+        fs.mkdirSync(path.join(dir, "cloud.cfg.d"));
+        for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+        return spawnSync(
+          "bash",
+          [
+            "-c",
+            `${assignment("cloud_ci_drop")}${assignment("cloud_ci_trim")}GW_CLOUD_CI_DROP="$cloud_ci_drop" GW_CLOUD_CFG="$1" /usr/bin/python3 -c "$cloud_ci_trim"`,
+            "trim",
+            path.join(dir, "cloud.cfg"),
+          ],
+          { encoding: "utf8", timeout: 60000 },
+        );
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // Ubuntu's lists (cloud-init's cloud.cfg.tmpl for ubuntu, 24.x-26.x), with a frequency pair and a vendor's own module.
+    const ubuntu = [
+      "cloud_init_modules: [seed_random, bootcmd, write_files, growpart, resizefs, disk_setup, mounts, set_hostname, update_hostname, update_etc_hosts, ca_certs, rsyslog, users_groups, ssh, set_passwords]",
+      "cloud_config_modules: [wireguard, snap, ubuntu_autoinstall, ssh_import_id, keyboard, locale, grub_dpkg, apt_pipelining, apt_configure, ubuntu_pro, ntp, timezone, disable_ec2_metadata, [runcmd, always], byobu, vendor_own]",
+      "cloud_final_modules: [package_update_upgrade_install, fan, landscape, lxd, ubuntu_drivers, write_files_deferred, puppet, chef, ansible, mcollective, salt_minion, reset_rmc, scripts_vendor, scripts_per_once, scripts_per_boot, scripts_per_instance, scripts_user, ssh_authkey_fingerprints, keys_to_console, install_hotplug, phone_home, final_message, power_state_change]",
+      "",
+    ].join("\n");
+
+    test("an Ubuntu image's lists: the table's modules go, what a workbench and the clouds need stays, in order; a module the image's own config gives work stays", () => {
+      const plain = trim({ "cloud.cfg": ubuntu });
+      expect({ status: plain.status, stderr: plain.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(plain.stdout).toBe(
+        [
+          'cloud_init_modules: ["seed_random", "write_files", "growpart", "resizefs", "disk_setup", "mounts", "set_hostname", "update_hostname", "update_etc_hosts", "users_groups", "ssh", "set_passwords"]',
+          'cloud_config_modules: ["apt_configure", ["runcmd", "always"], "vendor_own"]',
+          'cloud_final_modules: ["scripts_vendor", "scripts_per_once", "scripts_per_boot", "scripts_per_instance", "scripts_user", "install_hotplug", "final_message"]',
+          ...[
+            "bootcmd ca_certs rsyslog wireguard snap ubuntu_autoinstall ssh_import_id keyboard locale grub_dpkg apt_pipelining ubuntu_pro ntp timezone disable_ec2_metadata byobu",
+            "package_update_upgrade_install fan landscape lxd ubuntu_drivers write_files_deferred puppet chef ansible mcollective salt_minion reset_rmc ssh_authkey_fingerprints keys_to_console phone_home power_state_change",
+          ]
+            .join(" ")
+            .split(" ")
+            .map((m) => `# dropped ${m}`),
+          "",
+        ].join("\n"),
+      );
+      // The image's cloud.cfg.d sets bootcmd (a key of the table) and ntp (a key its module activates on): both stay.
+      const vendor = trim({ "cloud.cfg": ubuntu, "cloud.cfg.d/50-vendor.cfg": "bootcmd: [[true]]\nntp: {enabled: true}\n" });
+      expect(vendor.status).toBe(0);
+      expect(vendor.stdout.split("\n").slice(0, 2)).toEqual([
+        'cloud_init_modules: ["seed_random", "bootcmd", "write_files", "growpart", "resizefs", "disk_setup", "mounts", "set_hostname", "update_hostname", "update_etc_hosts", "users_groups", "ssh", "set_passwords"]',
+        'cloud_config_modules: ["apt_configure", "ntp", ["runcmd", "always"], "vendor_own"]',
+      ]);
+      expect(vendor.stdout).not.toContain("# dropped bootcmd\n");
+      expect(vendor.stdout).not.toContain("# dropped ntp\n");
+    });
+
+    test("an image whose config lists no module for a stage is refused (a trimmed copy would run nothing)", () => {
+      const r = trim({ "cloud.cfg": "cloud_init_modules: [bootcmd]\ncloud_config_modules: [runcmd]\ncloud_final_modules: [scripts_user]\n" });
+      expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ status: 1, stderr: "the image lists no cloud_init_modules\n", stdout: "" });
+    });
+
+    test("every key our user data sets keeps its module: none of them is in the table", () => {
+      // cloud-init's modules per key of the renderer's document (runcmd's script runs in scripts_user).
+      const moduleOf: Record<string, string[]> = {
+        ssh_deletekeys: ["ssh"],
+        ssh_genkeytypes: ["ssh"],
+        ssh_keys: ["ssh"],
+        ssh_pwauth: ["set_passwords"],
+        write_files: ["write_files"],
+        runcmd: ["runcmd", "scripts_user"],
+      };
+      const table = dropTable();
+      for (const spec of [
+        azure(),
+        azure({ rdp: true }),
+        azure({ image: "baked" }),
+        parseWorkbenchConfig(rawConfig({ target: "aws", size: "g5.xlarge" }), { region: "us-east-1" }),
+      ]) {
+        const hashes = Object.fromEntries(spec.users.map((u) => [u.name, `$6$gwsalt$${"a".repeat(86)}`]));
+        const doc = parse(renderCloudInit(spec, { hostKey: generateEd25519OpenSsh(), rdpPasswordHashes: hashes })) as Record<string, unknown>;
+        for (const key of Object.keys(doc)) {
+          expect({ key, modules: moduleOf[key] }).toEqual({ key, modules: expect.any(Array) });
+          for (const m of moduleOf[key]) expect({ key, dropped: table.has(m) }).toEqual({ key, dropped: false });
+        }
+        // write_files_deferred is dropped: no file of ours is deferred.
+        expect((doc.write_files as Record<string, unknown>[]).filter((f) => "defer" in f)).toEqual([]);
+      }
+      // The per-boot hook (run.sh's resume) and Azure's admin need these too.
+      for (const m of [
+        "scripts_per_boot",
+        "users_groups",
+        "final_message",
+        "seed_random",
+        "growpart",
+        "resizefs",
+        "disk_setup",
+        "mounts",
+        "set_hostname",
+        "apt_configure",
+      ]) {
+        expect({ m, dropped: table.has(m) }).toEqual({ m, dropped: false });
+      }
+    });
   });
 
   test("the month bills the baked image: the stopped build machine's OS disk, and on AWS the AMI's snapshot (at most the OS disk)", () => {

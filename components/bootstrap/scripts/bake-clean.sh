@@ -148,10 +148,97 @@ rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
 # (ovf-env.xml and CustomData hold the custom data, *.prv the machine's certificates); the AWS
 # Systems Manager agent's.
 # The image boots on the cloud it was baked on: cloud-init is pinned to the datasource this machine
-# booted with (named before its instance state goes), so no boot probes for others, and skips two
-# modules' per-image work: grub-dpkg recorded the boot disk in debconf at this machine's first boot
-# (the image keeps it; the next machine's disks are named the same), and the host key is pinned
-# from the user data, so its fingerprints need not go to the console.
+# booted with (named before its instance state goes), so no boot probes for others, and its three
+# stages' module lists lose the modules that do nothing for a workbench (cloud_ci_drop below).
+# The modules a baked workbench's boots can do without, each with the system-config keys that give it
+# work: one listed in the image's lists is dropped unless the image's own cloud.cfg or cloud.cfg.d sets
+# one of those keys (or one its module activates on). Each stage imports every module it lists,
+# also those that then find no config (before cloud-init 24.3 each stage is a Python process of its
+# own); under TCG that is seconds a boot. Our
+# user data sets ssh_*, write_files and runcmd only (their modules stay: ssh, set_passwords,
+# write_files, runcmd, scripts_user; test/unit/image.test.ts checks the renderer against this table).
+# Kept too: what the clouds' datasources and a new machine need: seed_random, growpart, resizefs
+# (the OS disk may be larger than the image's), disk_setup and mounts (Azure's resource disk),
+# set_hostname, update_hostname, update_etc_hosts, users_groups (Azure's admin), apt_configure (the
+# region's mirror, for the steps that install), the vendor and per-boot/instance/once scripts (our
+# resume hook is per-boot), install_hotplug, final_message (it writes boot-finished), and any module
+# this table does not name (a vendor's own).
+#   migrator: moved cloud-init's own semaphore names from before 0.7 (gone from 24.1);
+#   locale, grub_dpkg: per instance, and this machine's first boot did them: the image keeps the
+#     locale and the boot disk's debconf entry (the next machine's disks are named the same);
+#   keys_to_console, ssh_authkey_fingerprints: fingerprints to the console; the host key is pinned
+#     from the user data, the users' keys are ours;
+#   reset_rmc, refresh_rmc_and_interface: IBM PowerVM's RMC; rightscale_userdata: RightScale;
+#   the others act only on their keys: none is in our user data or the clouds' metadata.
+cloud_ci_drop='migrator
+bootcmd bootcmd
+ca_certs ca_certs ca-certs
+rsyslog rsyslog
+snap snap
+ssh_import_id ssh_import_id
+keyboard keyboard
+locale locale locale_configfile
+grub_dpkg grub_dpkg grub-dpkg
+apt_pipelining apt_pipelining
+ntp ntp
+timezone timezone
+disable_ec2_metadata disable_ec2_metadata
+byobu byobu_by_default
+wireguard wireguard
+ubuntu_autoinstall autoinstall
+ubuntu_pro ubuntu_pro ubuntu_advantage ubuntu-advantage
+ubuntu_advantage ubuntu_pro ubuntu_advantage ubuntu-advantage
+package_update_upgrade_install packages package_update package_upgrade apt_update apt_upgrade package_reboot_if_required apt_reboot_if_required
+fan fan
+landscape landscape
+lxd lxd
+ubuntu_drivers drivers
+write_files_deferred write_files
+puppet puppet
+chef chef
+ansible ansible
+mcollective mcollective
+salt_minion salt_minion
+reset_rmc
+refresh_rmc_and_interface
+rightscale_userdata
+ssh_authkey_fingerprints
+keys_to_console
+phone_home phone_home
+power_state_change power_state'
+# Prints the three lists as YAML (JSON flow lists), then "# dropped <name>" per dropped module.
+# GW_CLOUD_CFG: the system config to read (a test's).
+cloud_ci_trim='
+import importlib, json, os
+from cloudinit import util
+cfg = util.read_conf_with_confd(os.environ.get("GW_CLOUD_CFG", "/etc/cloud/cloud.cfg"))
+drop = {}
+for line in os.environ["GW_CLOUD_CI_DROP"].split("\n"):
+    words = line.split()
+    if words:
+        drop[words[0]] = set(words[1:])
+dropped = []
+for stage in ("cloud_init_modules", "cloud_config_modules", "cloud_final_modules"):
+    kept = []
+    for entry in cfg.get(stage) or []:
+        name = entry if isinstance(entry, str) else entry.get("name") if isinstance(entry, dict) else entry[0]
+        canon = str(name).replace("-", "_")
+        if canon in drop:
+            keys = set(drop[canon])
+            try:
+                keys |= set(importlib.import_module("cloudinit.config.cc_" + canon).meta.get("activate_by_schema_keys") or [])
+            except Exception:
+                pass
+            if not keys & set(cfg):
+                dropped.append(str(name))
+                continue
+        kept.append(entry)
+    if not kept:
+        raise SystemExit("the image lists no " + stage)
+    print(stage + ": " + json.dumps(kept))
+for name in dropped:
+    print("# dropped " + name)
+'
 if have cloud-init; then
   ds=$(sed -n 's/^DataSource\([A-Za-z0-9]*\):.*/\1/p' /var/lib/cloud/instance/datasource 2>/dev/null | head -n1)
   # A class name (NoCloudNet, Ec2Local, OpenStackLocal) names its module without Net or Local.
@@ -161,11 +248,14 @@ if have cloud-init; then
   if [ -z "$ds" ] || [ ! -f "$sources/DataSource$ds.py" ]; then
     die "cannot tell which cloud-init datasource this machine booted with (/var/lib/cloud/instance/datasource: $(head -c 200 /var/lib/cloud/instance/datasource 2>/dev/null || echo missing)); bake a machine that cloud-init provisioned"
   fi
+  lists=$(GW_CLOUD_CI_DROP="$cloud_ci_drop" python3 -c "$cloud_ci_trim") || die "cannot read cloud-init's module lists (python3's error above)"
   mkdir -p /etc/cloud/cloud.cfg.d
   printf '%s\n' "# gpu-workbench bake-clean.sh: this image boots on the cloud it was baked on." \
-    "datasource_list: [ $ds, None ]" "grub_dpkg:" "  enabled: false" "ssh:" "  emit_keys_to_console: false" >/etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg
-  chmod 0644 /etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg
+    "datasource_list: [ $ds, None ]" "$(printf '%s\n' "$lists" | grep -v '^# dropped ')" >/etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg.tmp
+  chmod 0644 /etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg.tmp
+  mv -f /etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg.tmp /etc/cloud/cloud.cfg.d/95-gpu-workbench-baked.cfg
   log "cloud-init pinned to the datasource $ds"
+  log "cloud-init's module lists without$(printf '%s\n' "$lists" | sed -n 's/^# dropped / /p' | tr -d '\n')"
 fi
 scrub /var/lib/cloud/instances /var/lib/waagent/ovf-env.xml /var/lib/waagent/CustomData /var/lib/waagent/*.prv
 if have cloud-init; then cloud-init clean --logs --seed; fi
