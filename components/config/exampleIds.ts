@@ -5,14 +5,14 @@
  * created, since the cloud would refuse it only after the resources before it were made. Found
  * in any string of the config, so a key added later is covered without naming it here.
  */
-import { keyPath } from "./grammar";
+import { AZURE_GUID, keyPath } from "./grammar";
 
 /** AWS's documentation accounts (its docs' ARNs use these; AWS assigns none of them). */
 const AWS_EXAMPLE_ACCOUNTS = new Set(["123456789012", "111122223333", "444455556666", "777788889999"]);
 /** An ARN's account field: arn:<partition>:<service>:<region>:<account>:... */
 const ARN_ACCOUNT = /\barn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/g;
 /** An ARM id's subscription: /subscriptions/<GUID>/... */
-const ARM_SUBSCRIPTION = /\/subscriptions\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9a-fA-F])/g;
+const ARM_SUBSCRIPTION = new RegExp(`/subscriptions/(${AZURE_GUID})(?![0-9a-fA-F])`, "g");
 /** The zero GUID, also with only its version and variant digits set (00000000-0000-4000-8000-000000000000): no subscription has one. */
 const ZERO_GUID = /^00000000-0000-[0-9a-f]000-[0-9a-f]000-000000000000$/i;
 

@@ -168,11 +168,15 @@ export function azureResourceGroupProblem(value: string): string | undefined {
   return `${q(value)} is not an Azure resource group name; use 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."`;
 }
 
-const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+/** A GUID as Azure writes ids (subscriptions, tenants), as a pattern to build an id's pattern from. */
+export const AZURE_GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 const RG = "[-\\p{L}\\p{N}_.()]{0,89}[-\\p{L}\\p{N}_()]";
 const VNET = "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]";
 const SUBNET = "[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?";
-const SUBNET_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/${RG}/providers/Microsoft\\.Network/virtualNetworks/${VNET}/subnets/${SUBNET}$`, "iu");
+const SUBNET_ID = new RegExp(
+  `^/subscriptions/${AZURE_GUID}/resourceGroups/${RG}/providers/Microsoft\\.Network/virtualNetworks/${VNET}/subnets/${SUBNET}$`,
+  "iu",
+);
 
 /** An Azure subnet resource id, each segment in its own naming rules. */
 export function isAzureSubnetId(value: string): boolean {

@@ -6,11 +6,30 @@
  * (aws/pullCachePlan.ts: ECR pull-through cache rules; azure/pullCachePlan.ts: ACR cache rules).
  */
 import { appCatalog } from "../config/appCatalog";
+import { keysOf } from "../config/keys";
 import type { WorkbenchSpec } from "../config/spec";
+import type { TargetConfigInput } from "../config/targetRules";
 
 /** Why no cloud's cache goes with `cluster` (workbench.pullCache's refusal, word for word on every cloud). */
 export const PULL_CACHE_CLUSTER_REFUSAL =
   "not with cluster in this version: the Spark workers pull their image from its registry, so a cache would serve the head only; remove pullCache or cluster";
+
+/**
+ * `<target>.pullCacheCredentials` (aws, azure): the map with its declared keys, read only with
+ * pullCache (the same refusal on every cloud); undefined when absent or refused. Each cloud reads
+ * its entries.
+ */
+export function pullCacheCredentialsMap(input: TargetConfigInput, target: string, value: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (value === undefined) return undefined;
+  const path = `workbench.${target}.pullCacheCredentials`;
+  const o = input.object(path, value, keysOf(`${target}.pullCacheCredentials`));
+  if (!o) return undefined;
+  if (input.raw.pullCache !== true) {
+    input.fail(path, "only with pullCache: true; remove it, or set pullCache: true");
+    return undefined;
+  }
+  return o;
+}
 
 /** An image reference split the way Docker reads it. */
 export interface ImageRef {

@@ -6,7 +6,7 @@ import type { WorkbenchSpec } from "../../config/spec";
 import type { TargetConfigInput, TargetConfigOutput } from "../../config/targetRules";
 import { awsSizes } from "./sizes";
 import type { EcrCredentialKey } from "./pullCachePlan";
-import { PULL_CACHE_CLUSTER_REFUSAL } from "../pullCache";
+import { PULL_CACHE_CLUSTER_REFUSAL, pullCacheCredentialsMap } from "../pullCache";
 
 export interface AwsSettings {
   /** Existing subnet id; undefined uses the default VPC's subnet in `availabilityZone`. */
@@ -99,14 +99,9 @@ export function validateAws(input: TargetConfigInput): TargetConfigOutput {
 
 /** `aws.pullCacheCredentials`: only with pullCache; each secret in the stack's region (ECR reads a secret of its own region only). */
 function readPullCacheCredentials(input: TargetConfigInput, value: unknown): Partial<Record<EcrCredentialKey, Checked<"token">>> {
-  if (value === undefined) return {};
   const path = "workbench.aws.pullCacheCredentials";
-  const o = input.object(path, value, keysOf("aws.pullCacheCredentials"));
+  const o = pullCacheCredentialsMap(input, "aws", value);
   if (!o) return {};
-  if (input.raw.pullCache !== true) {
-    input.fail(path, "only with pullCache: true; remove it, or set pullCache: true");
-    return {};
-  }
   const out: Partial<Record<EcrCredentialKey, Checked<"token">>> = {};
   for (const key of ["dockerHub", "ghcr"] as const) {
     if (o[key] === undefined) continue;

@@ -10,7 +10,7 @@
  * ssh ends the session (it sends the ProxyCommand SIGHUP) the wrapper stops the tunnel. ssh still
  * checks the pinned host key of whatever answers, so a wrong tunnel or port fails closed.
  */
-import { q } from "../../config/grammar";
+import { AZURE_GUID, q } from "../../config/grammar";
 
 /** The subnet name Azure Bastion requires in the VNet (the platform keys off it). */
 export const AZURE_BASTION_SUBNET_NAME = "AzureBastionSubnet";
@@ -58,10 +58,9 @@ export interface BastionTunnel {
   targetResourceId: string;
 }
 
-const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 const RESOURCE_GROUP = /^[-\w.()]{1,90}$/;
 const BASTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$/;
-const RESOURCE_ID = new RegExp(`^/subscriptions/(${GUID})/resourceGroups/[-\\w.()]{1,90}/providers/[A-Za-z0-9._/-]+$`);
+const RESOURCE_ID = new RegExp(`^/subscriptions/(${AZURE_GUID})/resourceGroups/[-\\w.()]{1,90}/providers/[A-Za-z0-9._/-]+$`);
 
 /**
  * The wrapper, as one sh -c script; its arguments: $1 subscription, $2 resource group, $3 Bastion

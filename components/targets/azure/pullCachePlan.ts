@@ -16,7 +16,7 @@
 import * as crypto from "crypto";
 import { HOURS_PER_MONTH } from "../../config/sizes";
 import type { WorkbenchSpec } from "../../config/spec";
-import type { AcrCredential, AcrCredentialKey, AzureSettings } from "./settings";
+import { ACR_CREDENTIAL_KEYS, type AcrCredential, type AcrCredentialKey, type AzureSettings } from "./settings";
 import {
   cachedImagesGb,
   parseImageRef,
@@ -139,21 +139,21 @@ export function acrCachePlan(spec: WorkbenchSpec): AcrCachePlan {
   const rules = new Map<string, AcrCacheRule>();
   for (const e of entries) if (e.cached) rules.set(e.rule.targetRepository, e.rule);
   const used = new Set([...rules.values()].map((r) => r.credentialSet));
-  const credentialSets = (["dockerHub", "artifactRegistry"] as const).flatMap((key) => {
+  const credentialSets = ACR_CREDENTIAL_KEYS.flatMap((key) => {
     const c = credentials[key];
     return c && used.has(ACR_CREDENTIAL_UPSTREAMS[key].setName) ? [acrCredentialSet(key, c)] : [];
   });
   return { entries, byApp, rules: [...rules.values()], credentialSets };
 }
 
-/** The rule of an upstream that needs a credential set: the target repository under `short`, the set named. */
-function credentialedEntry(image: string, ref: ImageRef, short: string, key: AcrCredentialKey): AcrCacheEntry {
+/** A cached image's entry: its rule's target repository under `short`, and the credential set of `key` when its upstream needs one. */
+function cachedEntry(image: string, ref: ImageRef, short: string, key?: AcrCredentialKey): AcrCacheEntry {
   const targetRepository = `${short}/${ref.path}`;
-  const rule = {
+  const rule: AcrCacheRule = {
     name: acrRuleName(targetRepository),
     sourceRepository: `${ref.registry}/${ref.path}`,
     targetRepository,
-    credentialSet: ACR_CREDENTIAL_UPSTREAMS[key].setName,
+    ...(key ? { credentialSet: ACR_CREDENTIAL_UPSTREAMS[key].setName } : {}),
   };
   return { image, cached: true, registry: ref.registry, rule, cachedPath: `${targetRepository}${ref.suffix}` };
 }
@@ -161,7 +161,7 @@ function credentialedEntry(image: string, ref: ImageRef, short: string, key: Acr
 function acrEntry(image: string, signedIn: Set<string>, credentials: Partial<Record<AcrCredentialKey, AcrCredential>>): AcrCacheEntry {
   const ref = parseImageRef(image);
   if (ref.registry === "docker.io") {
-    if (credentials.dockerHub) return credentialedEntry(image, ref, "docker-hub", "dockerHub");
+    if (credentials.dockerHub) return cachedEntry(image, ref, "docker-hub", "dockerHub");
     return {
       image,
       cached: false,
@@ -170,7 +170,7 @@ function acrEntry(image: string, signedIn: Set<string>, credentials: Partial<Rec
   }
   if (ref.registry.endsWith("-docker.pkg.dev")) {
     const gar = credentials.artifactRegistry;
-    if (gar && gar.loginServer === ref.registry) return credentialedEntry(image, ref, ref.registry.replace(/\.pkg\.dev$/, ""), "artifactRegistry");
+    if (gar && gar.loginServer === ref.registry) return cachedEntry(image, ref, ref.registry.replace(/\.pkg\.dev$/, ""), "artifactRegistry");
     return {
       image,
       cached: false,
@@ -194,9 +194,7 @@ function acrEntry(image: string, signedIn: Set<string>, credentials: Partial<Rec
       why: `${ref.registry}: workbench.registries signs in to it (a private image), and this version's cache rules have no credential set`,
     };
   }
-  const targetRepository = `${upstream.short}/${ref.path}`;
-  const rule = { name: acrRuleName(targetRepository), sourceRepository: `${ref.registry}/${ref.path}`, targetRepository };
-  return { image, cached: true, registry: ref.registry, rule, cachedPath: `${targetRepository}${ref.suffix}` };
+  return cachedEntry(image, ref, upstream.short);
 }
 
 /** What the plan says per app: `cached via ACR rule <name> (<source repository>[, credential set <set>]): <ref>` or `direct: <why>`. */

@@ -1,7 +1,7 @@
 /** `workbench.azure`: the Azure target's own keys, read by its validate hook. */
 import { cidrContains, type ParsedCidr } from "../../config/cidrs";
 import { DEFAULTS } from "../../config/defaults";
-import { azureResourceGroupProblem, isAzureSubnetId, q } from "../../config/grammar";
+import { AZURE_GUID, azureResourceGroupProblem, isAzureSubnetId, q } from "../../config/grammar";
 import { checked, checkedOrUndefined, type Checked } from "../../config/checked";
 import {
   ARTIFACT_REGISTRY_HOST,
@@ -17,7 +17,7 @@ import { parseCidr } from "../../config/validate";
 import { azureAdminNameProblem } from "./rules";
 import { AZURE_BASTION_SUBNET_MAX_PREFIX, DEFAULT_AZURE_BASTION_SUBNET_CIDR } from "./bastion";
 import { DEFAULT_AZURE_WORKER_SUBNET_CIDR } from "./clusterRules";
-import { PULL_CACHE_CLUSTER_REFUSAL } from "../pullCache";
+import { PULL_CACHE_CLUSTER_REFUSAL, pullCacheCredentialsMap } from "../pullCache";
 
 export interface AzureSettings {
   /** Existing resource group name; undefined creates one. */
@@ -35,8 +35,9 @@ export interface AzureSettings {
   pullCacheCredentials: Partial<Record<AcrCredentialKey, AcrCredential>>;
 }
 
-/** The upstreams ACR's artifact cache takes only with a credential set (`azure.pullCacheCredentials.<key>`). */
-export type AcrCredentialKey = "dockerHub" | "artifactRegistry";
+/** The upstreams ACR's artifact cache takes only with a credential set (`azure.pullCacheCredentials.<key>`), in the plan's order. */
+export const ACR_CREDENTIAL_KEYS = ["dockerHub", "artifactRegistry"] as const;
+export type AcrCredentialKey = (typeof ACR_CREDENTIAL_KEYS)[number];
 
 /** One credential set's sign-in: two secrets of one Key Vault, which ACR reads with the set's own identity. */
 export interface AcrCredential {
@@ -163,9 +164,8 @@ export function validateAzure(input: TargetConfigInput): TargetConfigOutput {
   return { settings: { ...settings } };
 }
 
-const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 /** A Key Vault's resource id; Azure's ids are case-insensitive. The vault name is checked apart (its own message). */
-const KEY_VAULT_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/([^/]+)/providers/Microsoft\\.KeyVault/vaults/([^/]+)$`, "iu");
+const KEY_VAULT_ID = new RegExp(`^/subscriptions/${AZURE_GUID}/resourceGroups/([^/]+)/providers/Microsoft\\.KeyVault/vaults/([^/]+)$`, "iu");
 /** Key Vault's names: 3-24 letters, digits and "-", starting with a letter, ending with a letter or digit, no "--". */
 const KEY_VAULT_NAME = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]$/;
 
@@ -186,21 +186,16 @@ function keyVaultOf(id: string): { name: string } | { problem: string } {
  * The workbench never reads the secrets: ACR's credential set does, with its own identity.
  */
 function readPullCacheCredentials(input: TargetConfigInput, value: unknown): Partial<Record<AcrCredentialKey, AcrCredential>> {
-  if (value === undefined) return {};
   const path = "workbench.azure.pullCacheCredentials";
-  const o = input.object(path, value, keysOf("azure.pullCacheCredentials"));
+  const o = pullCacheCredentialsMap(input, "azure", value);
   if (!o) return {};
-  if (input.raw.pullCache !== true) {
-    input.fail(path, "only with pullCache: true; remove it, or set pullCache: true");
-    return {};
-  }
   const pattern = (key: string, v: unknown, re: RegExp, invalid: string): string | undefined => {
     const s = input.string(key, v);
     if (s !== undefined && !re.test(s)) return input.fail(key, invalid.replace("{value}", q(s)));
     return s;
   };
   const out: Partial<Record<AcrCredentialKey, AcrCredential>> = {};
-  for (const key of ["dockerHub", "artifactRegistry"] as const) {
+  for (const key of ACR_CREDENTIAL_KEYS) {
     if (o[key] === undefined) continue;
     const at = `${path}.${key}`;
     const c = input.object(at, o[key], keysOf(`azure.pullCacheCredentials.${key}`));

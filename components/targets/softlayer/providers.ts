@@ -330,11 +330,7 @@ export function guestProvider(opts: ProviderOptions = {}): pulumi.dynamic.Resour
         // Retired (cancelled after its capture): no guest to read. It stays while its template does;
         // with the template gone too, the next pulumi up builds both again.
         try {
-          await api.call("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "getObject", {
-            id: Number(props.retiredTemplateId),
-            mask: TEMPLATE_GROUP_MASK,
-            idempotent: true,
-          });
+          await getTemplateGroup(api, Number(props.retiredTemplateId));
           return { id, props };
         } catch (e) {
           if (isNotFound(e)) return { id: "", props: {} };
@@ -951,6 +947,10 @@ function getArchiveGuest(api: SoftLayerClient, id: number): Promise<ArchiveGuest
   return api.call<ArchiveGuestObject>("SoftLayer_Virtual_Guest", "getObject", { id, mask: ARCHIVE_GUEST_MASK, idempotent: true });
 }
 
+function getTemplateGroup(api: SoftLayerClient, id: number): Promise<TemplateGroupObject> {
+  return api.call<TemplateGroupObject>("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "getObject", { id, mask: TEMPLATE_GROUP_MASK, idempotent: true });
+}
+
 /** The account's private template group of that name, if SoftLayer lists it yet. */
 async function templateByName(api: SoftLayerClient, name: string): Promise<TemplateGroupObject | undefined> {
   const found = await api.call<TemplateGroupObject[]>("SoftLayer_Account", "getPrivateBlockDeviceTemplateGroups", {
@@ -1081,11 +1081,7 @@ export function imageTemplateProvider(opts: ProviderOptions = {}): pulumi.dynami
       const api = clientOf(this as SoftLayerProvider, props.endpoint);
       if (props.templateId === null || props.templateId === undefined) return { id, props };
       try {
-        const t = await api.call<TemplateGroupObject>("SoftLayer_Virtual_Guest_Block_Device_Template_Group", "getObject", {
-          id: Number(props.templateId),
-          mask: TEMPLATE_GROUP_MASK,
-          idempotent: true,
-        });
+        const t = await getTemplateGroup(api, Number(props.templateId));
         return { id, props: { ...props, globalIdentifier: t.globalIdentifier ?? props.globalIdentifier } };
       } catch (e) {
         if (isNotFound(e)) return { id: "", props: {} };
